@@ -1,0 +1,78 @@
+// Type declarations for the Helpwire embed API (`window.Helpwire`).
+
+/** What `identify()` accepts; every field is optional. */
+export interface HelpwireIdentity {
+  /** Your own id for the signed-in user. */
+  userId?: string;
+  email?: string;
+  name?: string;
+  /** hex(HMAC-SHA256(secret, userId)), computed on your server, for identity verification. */
+  userHash?: string;
+  /** Anything JSON-serializable, passed to the helpdesk where it supports it. */
+  customData?: Record<string, unknown>;
+}
+
+/** A message from support, as delivered to `on('message')`. */
+export interface HelpwireMessageEvent {
+  id: string;
+  /** The message as plain text. */
+  text: string;
+  /** The author's display name, or "" if the helpdesk gave none. */
+  author: string;
+}
+
+/** One of the visitor's messages, confirmed by the helpdesk (`on('sent')`). */
+export interface HelpwireSentEvent {
+  id: string;
+  text: string;
+}
+
+export interface HelpwireEvents {
+  ready: () => void;
+  open: () => void;
+  close: () => void;
+  message: (message: HelpwireMessageEvent) => void;
+  sent: (message: HelpwireSentEvent) => void;
+  /** The number of unread support messages. */
+  unread: (count: number) => void;
+  /** A human-readable description of what went wrong. */
+  error: (message: string) => void;
+}
+
+/** Settings a page may set before the loader runs; they override the script's data-* attributes. */
+export interface HelpwireSettings {
+  provider?: 'local' | 'bancroft' | 'gleap' | 'gurusup' | 'eusate' | 'bot';
+  apiBase?: string;
+  apiKey?: string;
+  project?: string;
+  locale?: string;
+  theme?: 'light' | 'dark' | 'auto';
+  position?: 'right' | 'left';
+  storage?: 'local' | 'session' | 'none';
+  title?: string;
+  greeting?: string;
+}
+
+export interface HelpwireApi {
+  /** Loader version. */
+  readonly version: string;
+  open(): void;
+  close(): void;
+  toggle(): void;
+  identify(identity: HelpwireIdentity): void;
+  /** Forget the visitor: their conversation disappears from this browser. */
+  reset(): void;
+  /** A BCP 47 tag such as "de" or "pt-BR". */
+  setLocale(tag: string): void;
+  on<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
+  off<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
+  /** Remove the widget from the page and stop all its work. */
+  destroy(): void;
+}
+
+declare global {
+  interface Window {
+    Helpwire: HelpwireApi;
+    HelpwireSettings?: HelpwireSettings;
+  }
+}

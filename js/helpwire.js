@@ -1,0 +1,136 @@
+/*! Helpwire loader: installs window.Helpwire at once, queues calls, and loads the widget
+    (wasm + glue, beside this file) when the page is idle or as soon as the API is used.
+    Classic script, no eval, no inline styles: works under a strict CSP. */
+(function (w, d) {
+  'use strict';
+  if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first
+
+  var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error'];
+  var script = d.currentScript;
+  var src = (script && script.src) || '';
+  var base = src.slice(0, src.lastIndexOf('/') + 1);
+  var settings = {};
+  var key;
+  if (script) for (key in script.dataset) settings[key] = script.dataset[key];
+  var extra = w.HelpwireSettings;
+  if (extra && typeof extra === 'object') {
+    for (key in extra) if (Object.prototype.hasOwnProperty.call(extra, key)) settings[key] = extra[key];
+  }
+
+  var listeners = {};
+  var queue = [];
+  var widget = null;
+  var state = 'idle'; // idle → loading → ready | error | destroyed
+  var host = null;
+
+  function log(kind, text, error) {
+    if (w.console) w.console[kind]('Helpwire: ' + text, error === undefined ? '' : error);
+  }
+
+  function emit(name, detail) {
+    var fns = (listeners[name] || []).slice();
+    for (var i = 0; i < fns.length; i++) {
+      try { fns[i](detail); } catch (e) { log('error', 'a listener for "' + name + '" threw', e); }
+    }
+  }
+
+  function fail(error) {
+    var already = state === 'error';
+    state = 'error';
+    if (host) host.setAttribute('data-state', 'error');
+    if (!already) {
+      log('error', 'the widget could not start; the page is unaffected.', error);
+      emit('error', String((error && error.message) || error));
+    }
+  }
+
+  function whenBody(fn) {
+    if (d.body) fn();
+    else d.addEventListener('DOMContentLoaded', fn, { once: true });
+  }
+
+  function ensureHost() {
+    if (!host) {
+      host = d.createElement('helpwire-chat');
+      host.setAttribute('data-state', 'loading');
+      d.body.appendChild(host);
+    }
+  }
+
+  function load() {
+    if (state !== 'idle') return;
+    state = 'loading';
+    whenBody(function () {
+      if (state !== 'loading') return;
+      ensureHost();
+      import(base + 'helpwire_app.js')
+        .then(function (m) {
+          return m.default({ module_or_path: base + 'helpwire_app_bg.wasm' }).then(function () {
+            if (state !== 'loading') return;
+            if (host.getAttribute('data-state') === 'error') return fail('boot failed');
+            widget = m.boot(settings, host, emit);
+            state = 'ready';
+            var calls = queue.splice(0);
+            for (var i = 0; i < calls.length; i++) call(calls[i][0], calls[i][1]);
+          });
+        })
+        .catch(function (e) {
+          if (host && host.getAttribute('data-state') === 'error') state = 'error';
+          else fail(e);
+        });
+    });
+  }
+
+  function call(method, args) {
+    if (state === 'ready') {
+      try { widget[method].apply(widget, args); } catch (e) { fail(e); }
+    } else if (state === 'idle' || state === 'loading') {
+      queue.push([method, args]);
+      load();
+    } else {
+      log('warn', method + '() ignored: the widget is ' + (state === 'error' ? 'not running' : state));
+    }
+  }
+
+  function method(name) {
+    return function () { call(name, Array.prototype.slice.call(arguments)); };
+  }
+
+  w.Helpwire = {
+    version: '0.1.0',
+    open: method('open'),
+    close: method('close'),
+    toggle: method('toggle'),
+    identify: method('identify'),
+    reset: method('reset'),
+    setLocale: method('setLocale'),
+    on: function (name, fn) {
+      if (EVENTS.indexOf(name) < 0 || typeof fn !== 'function') {
+        return log('error', 'on(event, fn): event must be one of ' + EVENTS.join(', ') + ' and fn a function');
+      }
+      (listeners[name] = listeners[name] || []).push(fn);
+      // Late subscribers still learn that the widget is ready.
+      if (name === 'ready' && state === 'ready') setTimeout(function () { fn(); }, 0);
+    },
+    off: function (name, fn) {
+      var fns = listeners[name] || [];
+      var i = fns.indexOf(fn);
+      if (i >= 0) fns.splice(i, 1);
+    },
+    destroy: function () {
+      if (state === 'ready') {
+        try { widget.destroy(); } catch (e) { /* already gone */ }
+      }
+      if (host && host.parentNode) host.parentNode.removeChild(host);
+      state = 'destroyed';
+      queue.length = 0;
+    }
+  };
+
+  // Stage two waits for the page: after `load`, in idle time, so the host page never waits on us.
+  function idle() {
+    (w.requestIdleCallback || function (f) { setTimeout(f, 200); })(load, { timeout: 3000 });
+  }
+  if (d.readyState === 'complete') idle();
+  else w.addEventListener('load', idle, { once: true });
+})(window, document);

@@ -1,0 +1,280 @@
+//! The wasm entry: `boot(settings, host, emit)` and the handle the loader's `window.Helpwire`
+//! forwards to. It wires modules together and translates JS values; nothing else.
+
+use crate::browser::{self, WebStore};
+use crate::chat::driver::{Chat, Driver, EventSink};
+use crate::chat::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
+use crate::chat::{Command, Engine, WidgetEvent};
+use crate::config::{Config, Severity, StorageKind};
+use crate::model::Visitor;
+use crate::provider::executor::Executor;
+use crate::{i18n, provider, ui};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// What a panic needs to report itself: the host element and the event callback.
+    static CRASH_REPORT: RefCell<Option<(web_sys::HtmlElement, js_sys::Function)>> = const { RefCell::new(None) };
+}
+
+/// The running widget, behind `window.Helpwire`.
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    live: RefCell<Option<Live>>,
+}
+
+struct Live {
+    chat: Chat,
+    locale: ui::Locale,
+    mounted: ui::Mounted,
+    emit: js_sys::Function,
+}
+
+/// Starts the widget in `host` with the merged settings (`data-*` plus `HelpwireSettings`).
+/// `emit(name, detail)` delivers events to the loader's listeners. On a configuration error
+/// the host gets `data-state="error"`, the console says why, and this returns the error.
+#[wasm_bindgen]
+pub fn boot(
+    settings: JsValue,
+    host: web_sys::HtmlElement,
+    emit: js_sys::Function,
+) -> Result<WidgetHandle, JsValue> {
+    install_panic_hook(&host, &emit);
+    let _ = host.set_attribute("data-state", "loading");
+    let pairs = settings_pairs(&settings);
+    let parsed = Config::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    for issue in &parsed.issues {
+        match issue.severity {
+            Severity::Ignored => browser::warn(&issue.to_string()),
+            _ => browser::error(&issue.to_string()),
+        }
+    }
+    let fail = |message: String| {
+        let _ = host.set_attribute("data-state", "error");
+        emit_event(&emit, "error", &JsValue::from_str(&message));
+        JsValue::from_str(&message)
+    };
+    if parsed.is_fatal() {
+        return Err(fail("Helpwire: configuration error; the widget stays off (see the errors above)".into()));
+    }
+    let config = parsed.config;
+    let provider = match provider::for_config(&config) {
+        Ok(p) => p,
+        Err(e) => {
+            let message = format!("Helpwire: {e}");
+            browser::error(&message);
+            return Err(fail(message));
+        }
+    };
+
+    let store = open_store(config.storage);
+    let key = storage_key(config.provider.name(), config.api_base.as_deref());
+    let restored = restore(&*store, &key);
+    let engine = Engine::new(provider.capabilities(), restored, browser::random_id("v"));
+    let events: EventSink = {
+        let emit = emit.clone();
+        Rc::new(move |event: &WidgetEvent| {
+            let (name, detail) = event_detail(event);
+            emit_event(&emit, name, &detail);
+        })
+    };
+    let driver = Driver::new(provider, Executor::new(store.clone()), store, key, events);
+    let chat = Chat::new(engine, driver);
+    let locale: ui::Locale = RwSignal::new(resolve_locale(config.locale.as_deref()));
+    let mounted = ui::mount(host.clone(), &config, chat, locale)?;
+    let _ = host.set_attribute("data-state", "ready");
+    chat.dispatch(Command::Visible(!document().hidden()));
+    emit_event(&emit, "ready", &JsValue::UNDEFINED);
+    Ok(WidgetHandle {
+        live: RefCell::new(Some(Live {
+            chat,
+            locale,
+            mounted,
+            emit,
+        })),
+    })
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    fn with_live(&self, f: impl FnOnce(&Live)) {
+        match self.live.borrow().as_ref() {
+            Some(live) => f(live),
+            None => browser::warn("Helpwire: the widget was destroyed; this call does nothing"),
+        }
+    }
+
+    pub fn open(&self) {
+        self.with_live(|l| l.chat.dispatch(Command::Open));
+    }
+
+    pub fn close(&self) {
+        self.with_live(|l| l.chat.dispatch(Command::Close));
+    }
+
+    pub fn toggle(&self) {
+        self.with_live(|l| l.chat.dispatch(Command::Toggle));
+    }
+
+    /// `identify({userId, email, name, userHash, customData})`.
+    pub fn identify(&self, identity: JsValue) {
+        self.with_live(|l| match parse_identity(&identity) {
+            Ok(visitor) => l.chat.dispatch(Command::Identify {
+                identity: visitor,
+                fresh_anon_id: browser::random_id("v"),
+            }),
+            Err(e) => {
+                let message = format!("Helpwire.identify: {e}");
+                browser::error(&message);
+                emit_event(&l.emit, "error", &JsValue::from_str(&message));
+            }
+        });
+    }
+
+    /// Forgets the visitor: their conversation disappears from this browser.
+    pub fn reset(&self) {
+        self.with_live(|l| {
+            l.chat.dispatch(Command::Reset {
+                anon_id: browser::random_id("v"),
+            })
+        });
+    }
+
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, tag: JsValue) {
+        self.with_live(|l| match tag.as_string() {
+            Some(t) if crate::config::is_language_tag(&t) => l.locale.set(resolve_locale(Some(&t))),
+            _ => browser::error("Helpwire.setLocale: expected a language tag such as \"en\" or \"pt-BR\""),
+        });
+    }
+
+    /// Removes the widget from the page and stops all its work.
+    pub fn destroy(&self) {
+        if let Some(live) = self.live.borrow_mut().take() {
+            live.chat.stop();
+            live.mounted.host.remove();
+            drop(live.mounted);
+        }
+    }
+}
+
+fn install_panic_hook(host: &web_sys::HtmlElement, emit: &js_sys::Function) {
+    CRASH_REPORT.with(|r| *r.borrow_mut() = Some((host.clone(), emit.clone())));
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("Helpwire crashed: {info}");
+        browser::error(&message);
+        CRASH_REPORT.with(|r| {
+            if let Some((host, emit)) = r.borrow().as_ref() {
+                let _ = host.set_attribute("data-state", "error");
+                emit_event(emit, "error", &JsValue::from_str(&message));
+            }
+        });
+    }));
+}
+
+/// Calls the loader's `emit(name, detail)`; a throwing listener never reaches the widget.
+fn emit_event(emit: &js_sys::Function, name: &str, detail: &JsValue) {
+    let _ = emit.call2(&JsValue::NULL, &JsValue::from_str(name), detail);
+}
+
+fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
+    let json = |v: serde_json::Value| js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL);
+    match event {
+        WidgetEvent::Open => ("open", JsValue::UNDEFINED),
+        WidgetEvent::Close => ("close", JsValue::UNDEFINED),
+        WidgetEvent::Message { id, text, author } => (
+            "message",
+            json(serde_json::json!({ "id": id, "text": text, "author": author })),
+        ),
+        WidgetEvent::Sent { id, text } => ("sent", json(serde_json::json!({ "id": id, "text": text }))),
+        WidgetEvent::Unread(n) => ("unread", JsValue::from_f64(*n as f64)),
+        WidgetEvent::Error(message) => ("error", JsValue::from_str(message)),
+    }
+}
+
+/// The settings object as (name, string value) pairs; non-string values are stringified.
+fn settings_pairs(settings: &JsValue) -> Vec<(String, String)> {
+    if !settings.is_object() {
+        return Vec::new();
+    }
+    js_sys::Object::entries(settings.unchecked_ref())
+        .iter()
+        .filter_map(|entry| {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            let key = entry.get(0).as_string()?;
+            let value = entry.get(1);
+            let value = value
+                .as_string()
+                .or_else(|| value.as_bool().map(|b| b.to_string()))
+                .or_else(|| value.as_f64().map(|n| n.to_string()))?;
+            Some((key, value))
+        })
+        .collect()
+}
+
+fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
+    if !value.is_object() {
+        return Err("expected an object like {userId, email, name}".into());
+    }
+    let text = js_sys::JSON::stringify(value)
+        .map_err(|e| browser::describe(&e))?
+        .as_string()
+        .unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let field = |name: &str| -> Result<Option<String>, String> {
+        match json.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(format!("{name} must be a string")),
+        }
+    };
+    let email = field("email")?;
+    if let Some(e) = &email {
+        if !e.contains('@') {
+            return Err(format!("email {e:?} is not an email address"));
+        }
+    }
+    Ok(Visitor {
+        anon_id: String::new(),
+        user_id: field("userId")?,
+        email,
+        name: field("name")?,
+        user_hash: field("userHash")?,
+        custom_data: json.get("customData").filter(|v| !v.is_null()).cloned(),
+    })
+}
+
+fn open_store(kind: StorageKind) -> Rc<dyn Store> {
+    match WebStore::open(kind) {
+        Ok(web) => Rc::new(ResilientStore::new(web, browser::warn)),
+        Err(reason) => {
+            if kind != StorageKind::None {
+                browser::warn(&format!(
+                    "Helpwire: browser storage is unavailable ({reason}); the conversation lasts for this page only"
+                ));
+            }
+            Rc::new(MemoryStore::default())
+        }
+    }
+}
+
+fn restore(store: &dyn Store, key: &str) -> Option<Snapshot> {
+    let text = store.get(key).ok()??;
+    match Snapshot::from_json(&text) {
+        Ok(snapshot) => Some(snapshot),
+        Err(reason) => {
+            browser::warn(&format!("Helpwire: stored conversation was unreadable ({reason}); starting afresh"));
+            let _ = store.remove(key);
+            None
+        }
+    }
+}
+
+fn resolve_locale(configured: Option<&str>) -> &'static i18n::Strings {
+    let browser_langs = browser::browser_languages();
+    i18n::resolve(configured.into_iter().chain(browser_langs.iter().map(String::as_str)))
+}

@@ -1,0 +1,111 @@
+//! Thin wrappers over browser APIs the rest of the crate needs: time, timers, ids, storage, console.
+//! Every call that can throw is turned into a `Result` or a harmless default here.
+
+use crate::chat::storage::Store;
+use crate::config::StorageKind;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Milliseconds since the epoch.
+pub fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A unique-enough id for local objects (visitor, message): time plus randomness, base 36.
+pub fn random_id(prefix: &str) -> String {
+    let mut out = String::from(prefix);
+    let t = now() as u64;
+    let r = (js_sys::Math::random() * 2f64.powi(52)) as u64;
+    for mut n in [t, r] {
+        out.push('_');
+        let mut digits = Vec::new();
+        loop {
+            digits.push(char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
+            n /= 36;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits.iter().rev());
+    }
+    out
+}
+
+/// Resolves after `ms` milliseconds (a `setTimeout` promise).
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}
+
+pub fn error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
+}
+
+/// `localStorage` or `sessionStorage`; errors (disabled, quota) come back as strings.
+pub struct WebStore(web_sys::Storage);
+
+impl WebStore {
+    /// The browser storage for `kind`, or why it is not available.
+    pub fn open(kind: StorageKind) -> Result<WebStore, String> {
+        let window = web_sys::window().ok_or("no window")?;
+        let storage = match kind {
+            StorageKind::Local => window.local_storage(),
+            StorageKind::Session => window.session_storage(),
+            StorageKind::None => return Err("storage disabled by data-storage=\"none\"".into()),
+        };
+        match storage {
+            Ok(Some(s)) => Ok(WebStore(s)),
+            Ok(None) => Err("storage is not available".into()),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+}
+
+impl Store for WebStore {
+    fn get(&self, key: &str) -> Result<Option<String>, String> {
+        self.0.get_item(key).map_err(|e| describe(&e))
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), String> {
+        self.0.set_item(key, value).map_err(|e| describe(&e))
+    }
+    fn remove(&self, key: &str) -> Result<(), String> {
+        self.0.remove_item(key).map_err(|e| describe(&e))
+    }
+}
+
+/// A readable message from a thrown JS value.
+pub fn describe(e: &JsValue) -> String {
+    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// "14:05" / "2:05 PM" in the visitor's locale, by the browser's `Intl`.
+pub fn format_time(ms: f64, locale: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    date.to_locale_time_string_with_options(locale, &options).into()
+}
+
+/// The browser's preferred languages, best first.
+pub fn browser_languages() -> Vec<String> {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+    if out.is_empty() {
+        out.extend(nav.language());
+    }
+    out
+}

@@ -1,0 +1,671 @@
+//! The engine's state machine.
+
+use super::schedule::{backoff_ms, jitter};
+use super::storage::Snapshot;
+use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
+use crate::provider::{Capabilities, Outgoing, Page, ProviderError, Sent};
+
+/// Something that happened: the visitor, the site (JS API), the page, a timer, or a finished job.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Open,
+    Close,
+    Toggle,
+    /// The visitor sends `text`; `local_id` is a fresh unique id chosen by the driver.
+    Send { text: String, local_id: String },
+    /// The visitor asks to try a failed message again.
+    Retry { local_id: String },
+    /// Try again now after the backend was unavailable.
+    RetryConnection,
+    /// `identify()`: `fresh_anon_id` is used if this is a different person than before.
+    Identify { identity: Visitor, fresh_anon_id: String },
+    /// `reset()`: forget the visitor; start again as `anon_id`.
+    Reset { anon_id: String },
+    /// The page became visible (true) or hidden.
+    Visible(bool),
+    /// The browser went online (true) or offline.
+    Online(bool),
+    /// A timer the driver armed for [`Effect::WakeAt`] fired.
+    Tick,
+    /// A job finished. `generation` is the one it was started with; stale results are dropped.
+    Finished { generation: u64, outcome: Outcome },
+}
+
+/// Work for the driver: carry out one provider operation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Job {
+    StartSession {
+        visitor: Visitor,
+        previous: Option<Session>,
+    },
+    OpenConversation {
+        visitor: Visitor,
+        session: Session,
+        first: Outgoing,
+    },
+    Send {
+        visitor: Visitor,
+        session: Session,
+        conversation: Conversation,
+        message: Outgoing,
+    },
+    Fetch {
+        visitor: Visitor,
+        session: Session,
+        conversation: Conversation,
+        cursor: crate::provider::Cursor,
+    },
+}
+
+/// The result of a [`Job`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Session(Result<Session, ProviderError>),
+    Conversation(Result<Conversation, ProviderError>),
+    Sent {
+        local_id: String,
+        result: Result<Sent, ProviderError>,
+    },
+    Fetched(Result<Page, ProviderError>),
+}
+
+/// Events for the site's `Helpwire.on(...)` listeners.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WidgetEvent {
+    Open,
+    Close,
+    /// A message from support arrived.
+    Message {
+        id: String,
+        text: String,
+        author: String,
+    },
+    /// The backend confirmed one of the visitor's messages.
+    Sent { id: String, text: String },
+    Unread(u32),
+    Error(String),
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Run { generation: u64, job: Job },
+    /// Write the snapshot (the engine only asks once storage is allowed).
+    Persist(Box<Snapshot>),
+    /// Remove whatever is stored (after `reset`).
+    ClearStorage,
+    Emit(WidgetEvent),
+    /// Call back with [`Command::Tick`] at this time (ms); replaces any earlier wake-up.
+    WakeAt(f64),
+}
+
+/// A problem the visitor should see.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// Can't reach the backend; trying again by itself.
+    Reconnecting,
+    /// The backend refused in a way retrying will not fix; the visitor may retry by hand.
+    Unavailable(String),
+    /// The visitor's message was not accepted (too long …).
+    Rejected(String),
+}
+
+/// What the visitor sees and what is still to do.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    caps: Capabilities,
+    data: Snapshot,
+    open: bool,
+    visible: bool,
+    online: bool,
+    /// Storage may be written: the visitor opened the widget, or the site called `identify`.
+    activated: bool,
+    /// The session in `data` was confirmed by the backend during this page load.
+    session_confirmed: bool,
+    session_failures: u32,
+    session_retry_at: f64,
+    /// The backend refused permanently; nothing is attempted until the visitor retries.
+    halted: bool,
+    job: Option<u64>,
+    generation: u64,
+    fetch_at: Option<f64>,
+    poll_failures: u32,
+    notice: Option<Notice>,
+}
+
+impl Engine {
+    /// An engine for a backend with `caps`, resuming `restored` if storage had a snapshot.
+    pub fn new(caps: Capabilities, restored: Option<Snapshot>, anon_id: String) -> Self {
+        let activated = restored.is_some();
+        Engine {
+            caps,
+            data: restored.unwrap_or_else(|| Snapshot::new(anon_id)),
+            open: false,
+            visible: true,
+            online: true,
+            activated,
+            session_confirmed: false,
+            session_failures: 0,
+            session_retry_at: 0.0,
+            halted: false,
+            job: None,
+            generation: 0,
+            fetch_at: None,
+            poll_failures: 0,
+            notice: None,
+        }
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.data.messages
+    }
+    pub fn message(&self, id: &str) -> Option<&Message> {
+        self.data.messages.iter().rev().find(|m| m.id == id)
+    }
+    pub fn unread(&self) -> u32 {
+        self.data.unread
+    }
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+    pub fn visitor(&self) -> &Visitor {
+        &self.data.visitor
+    }
+    pub fn conversation(&self) -> Option<&Conversation> {
+        self.data.conversation.as_ref()
+    }
+    pub fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+    /// Whether a job is in flight (tests and the benchmark wait on this).
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+    /// The time of the next scheduled poll, if any.
+    pub fn next_fetch_at(&self) -> Option<f64> {
+        self.fetch_at
+    }
+
+    /// Applies one command at time `now` (ms since epoch) and returns what to do.
+    pub fn handle(&mut self, command: Command, now: f64) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let mut dirty = false;
+        match command {
+            Command::Open => dirty |= self.set_open(true, now, &mut fx),
+            Command::Close => dirty |= self.set_open(false, now, &mut fx),
+            Command::Toggle => {
+                let open = !self.open;
+                dirty |= self.set_open(open, now, &mut fx)
+            }
+            Command::Send { text, local_id } => dirty |= self.queue(text, local_id, now, &mut fx),
+            Command::Retry { local_id } => {
+                if let Some(m) = self.find_local_mut(&local_id) {
+                    if matches!(m.delivery, Some(Delivery::Failed { .. })) {
+                        m.delivery = Some(Delivery::Pending {
+                            attempts: 0,
+                            retry_at: now,
+                        });
+                        dirty = true;
+                    }
+                }
+                self.resume(now);
+            }
+            Command::RetryConnection => self.resume(now),
+            Command::Identify {
+                identity,
+                fresh_anon_id,
+            } => {
+                dirty |= self.identify(identity, fresh_anon_id, now, &mut fx);
+            }
+            Command::Reset { anon_id } => {
+                self.data = Snapshot::new(anon_id);
+                self.activated = false;
+                self.session_confirmed = false;
+                self.halted = false;
+                self.notice = None;
+                self.job = None;
+                self.generation += 1;
+                self.fetch_at = None;
+                fx.push(Effect::ClearStorage);
+                fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+            }
+            Command::Visible(visible) => {
+                self.visible = visible;
+                if visible {
+                    self.fetch_soon(now);
+                    if self.open && self.data.unread > 0 {
+                        self.data.unread = 0;
+                        fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+                        dirty = true;
+                    }
+                }
+            }
+            Command::Online(online) => {
+                self.online = online;
+                if online {
+                    self.resume(now);
+                }
+            }
+            Command::Tick => {}
+            Command::Finished {
+                generation,
+                outcome,
+            } => {
+                if generation != self.generation || self.job != Some(generation) {
+                    // A job from before a reset: its result belongs to a visitor we forgot.
+                    return self.schedule(now, fx);
+                }
+                self.job = None;
+                dirty |= self.finish(outcome, now, &mut fx);
+            }
+        }
+        if dirty && self.activated {
+            fx.push(Effect::Persist(Box::new(self.data.clone())));
+        }
+        self.schedule(now, fx)
+    }
+
+    fn set_open(&mut self, open: bool, now: f64, fx: &mut Vec<Effect>) -> bool {
+        if open == self.open {
+            return false;
+        }
+        self.open = open;
+        let mut dirty = false;
+        if open {
+            dirty = !self.activated;
+            self.activated = true;
+            if self.data.unread > 0 {
+                self.data.unread = 0;
+                fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+                dirty = true;
+            }
+            self.fetch_soon(now);
+            fx.push(Effect::Emit(WidgetEvent::Open));
+        } else {
+            fx.push(Effect::Emit(WidgetEvent::Close));
+        }
+        dirty
+    }
+
+    fn queue(&mut self, text: String, local_id: String, now: f64, fx: &mut Vec<Effect>) -> bool {
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return false;
+        }
+        let length = text.chars().count();
+        if length > self.caps.max_message_chars {
+            let reason = format!(
+                "message is {length} characters; the limit is {}",
+                self.caps.max_message_chars
+            );
+            self.notice = Some(Notice::Rejected(reason.clone()));
+            fx.push(Effect::Emit(WidgetEvent::Error(reason)));
+            return false;
+        }
+        if matches!(self.notice, Some(Notice::Rejected(_))) {
+            self.notice = None;
+        }
+        self.activated = true;
+        self.data.messages.push(Message {
+            id: local_id.clone(),
+            local_id: Some(local_id),
+            author: Author::Visitor,
+            body: Body::Text(text),
+            attachments: Vec::new(),
+            created_at: now,
+            delivery: Some(Delivery::Pending {
+                attempts: 0,
+                retry_at: now,
+            }),
+        });
+        true
+    }
+
+    fn identify(&mut self, identity: Visitor, fresh_anon_id: String, now: f64, fx: &mut Vec<Effect>) -> bool {
+        let known = self.data.visitor.user_id.as_deref();
+        let switching = matches!((known, identity.user_id.as_deref()), (Some(a), Some(b)) if a != b);
+        if switching {
+            // Someone else signed in on this browser: never show them the previous person's chat.
+            self.data = Snapshot::new(fresh_anon_id);
+            self.generation += 1;
+            self.job = None;
+            self.fetch_at = None;
+            fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+        }
+        let v = &mut self.data.visitor;
+        v.user_id = identity.user_id.or(v.user_id.take());
+        v.email = identity.email.or(v.email.take());
+        v.name = identity.name.or(v.name.take());
+        v.user_hash = identity.user_hash.or(v.user_hash.take());
+        v.custom_data = identity.custom_data.or(v.custom_data.take());
+        // Tell the backend who this is the next time we talk to it.
+        self.session_confirmed = false;
+        self.activated = true;
+        self.fetch_soon(now);
+        true
+    }
+
+    /// Makes everything that waits on backoff due now (online again, visitor pressed retry).
+    fn resume(&mut self, now: f64) {
+        self.halted = false;
+        if matches!(self.notice, Some(Notice::Unavailable(_))) {
+            self.notice = None;
+        }
+        self.session_retry_at = now;
+        self.session_failures = 0;
+        for m in &mut self.data.messages {
+            if let Some(Delivery::Pending { retry_at, .. }) = &mut m.delivery {
+                *retry_at = retry_at.min(now);
+            }
+        }
+        self.fetch_soon(now);
+    }
+
+    fn fetch_soon(&mut self, now: f64) {
+        if self.data.conversation.is_some() {
+            self.poll_failures = 0;
+            self.fetch_at = Some(self.fetch_at.map_or(now, |t| t.min(now)));
+        }
+    }
+
+    fn find_local_mut(&mut self, local_id: &str) -> Option<&mut Message> {
+        self.data
+            .messages
+            .iter_mut()
+            .find(|m| m.local_id.as_deref() == Some(local_id))
+    }
+
+    fn jitter(&self, attempt: u32) -> f64 {
+        jitter(&self.data.visitor.anon_id, attempt)
+    }
+
+    /// The next visitor message to deliver, oldest first. Failed ones do not hold the others up.
+    fn head_pending(&self) -> Option<(&Message, f64)> {
+        self.data.messages.iter().find_map(|m| match m.delivery {
+            Some(Delivery::Pending { retry_at, .. }) => Some((m, retry_at)),
+            _ => None,
+        })
+    }
+
+    fn outgoing(m: &Message) -> Outgoing {
+        Outgoing {
+            local_id: m.local_id.clone().unwrap_or_else(|| m.id.clone()),
+            text: m.body.plain_text(),
+        }
+    }
+
+    /// Records a failed attempt on the head message: back off, or give up if it cannot succeed.
+    fn head_failed(&mut self, error: &ProviderError, now: f64, fx: &mut Vec<Effect>) {
+        let jitter_seed = self.data.visitor.anon_id.clone();
+        let Some(m) = self
+            .data
+            .messages
+            .iter_mut()
+            .find(|m| matches!(m.delivery, Some(Delivery::Pending { .. })))
+        else {
+            return;
+        };
+        if error.is_transient() {
+            let attempts = match m.delivery {
+                Some(Delivery::Pending { attempts, .. }) => attempts + 1,
+                _ => 1,
+            };
+            m.delivery = Some(Delivery::Pending {
+                attempts,
+                retry_at: now + backoff_ms(attempts, error.retry_after(), jitter(&jitter_seed, attempts)),
+            });
+            self.notice = Some(Notice::Reconnecting);
+        } else {
+            m.delivery = Some(Delivery::Failed {
+                reason: error.to_string(),
+            });
+            fx.push(Effect::Emit(WidgetEvent::Error(format!(
+                "message not delivered: {error}"
+            ))));
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome, now: f64, fx: &mut Vec<Effect>) -> bool {
+        match outcome {
+            Outcome::Session(Ok(session)) => {
+                if self.data.session.as_ref().is_some_and(|s| s.id != session.id) {
+                    // The backend no longer knows the old session: its conversation is gone too.
+                    self.data.conversation = None;
+                    self.data.cursor = Default::default();
+                }
+                self.data.session = Some(session);
+                self.session_confirmed = true;
+                self.session_failures = 0;
+                self.clear_connection_notice();
+                true
+            }
+            Outcome::Session(Err(e)) => {
+                self.connection_failed(&e, now, fx);
+                false
+            }
+            Outcome::Conversation(Ok(conversation)) => {
+                self.data.conversation = Some(conversation);
+                self.data.cursor = Default::default();
+                self.clear_connection_notice();
+                true
+            }
+            Outcome::Conversation(Err(e)) => {
+                self.head_failed(&e, now, fx);
+                true
+            }
+            Outcome::Sent { local_id, result } => match result {
+                Ok(sent) => {
+                    self.clear_connection_notice();
+                    let mut event = None;
+                    if let Some(m) = self.find_local_mut(&local_id) {
+                        m.id = sent.remote_id;
+                        if let Some(t) = sent.created_at {
+                            m.created_at = t;
+                        }
+                        m.delivery = Some(Delivery::Sent);
+                        event = Some(WidgetEvent::Sent {
+                            id: m.id.clone(),
+                            text: m.body.plain_text(),
+                        });
+                    }
+                    fx.extend(event.map(Effect::Emit));
+                    self.merge(sent.replies, fx);
+                    // An answer usually follows a message: look sooner than the normal interval.
+                    let soon = now + self.caps.poll_open_ms as f64;
+                    if self.data.conversation.is_some() {
+                        self.fetch_at = Some(self.fetch_at.map_or(soon, |t| t.min(soon)));
+                    }
+                    true
+                }
+                Err(e) => {
+                    if is_conversation_gone(&e) {
+                        self.forget_conversation();
+                    } else {
+                        self.head_failed(&e, now, fx);
+                    }
+                    true
+                }
+            },
+            Outcome::Fetched(Ok(page)) => {
+                self.poll_failures = 0;
+                self.clear_connection_notice();
+                self.merge(page.messages, fx);
+                self.data.cursor = page.next;
+                self.fetch_at = if page.more {
+                    Some(now)
+                } else {
+                    Some(now + self.poll_interval())
+                };
+                true
+            }
+            Outcome::Fetched(Err(e)) => {
+                if is_conversation_gone(&e) {
+                    self.forget_conversation();
+                    return true;
+                }
+                self.poll_failures += 1;
+                let delay = backoff_ms(self.poll_failures, e.retry_after(), self.jitter(self.poll_failures))
+                    .max(self.poll_interval());
+                self.fetch_at = Some(now + delay);
+                if e.is_transient() && self.poll_failures >= 2 {
+                    self.notice = Some(Notice::Reconnecting);
+                }
+                false
+            }
+        }
+    }
+
+    fn clear_connection_notice(&mut self) {
+        if matches!(self.notice, Some(Notice::Reconnecting | Notice::Unavailable(_))) {
+            self.notice = None;
+        }
+    }
+
+    fn connection_failed(&mut self, e: &ProviderError, now: f64, fx: &mut Vec<Effect>) {
+        if e.is_transient() {
+            self.session_failures += 1;
+            self.session_retry_at = now
+                + backoff_ms(self.session_failures, e.retry_after(), self.jitter(self.session_failures));
+            self.notice = Some(Notice::Reconnecting);
+        } else {
+            self.halted = true;
+            self.notice = Some(Notice::Unavailable(e.to_string()));
+            fx.push(Effect::Emit(WidgetEvent::Error(format!(
+                "cannot start a support session: {e}"
+            ))));
+        }
+    }
+
+    /// The backend lost the conversation (404): the next message opens a new one.
+    fn forget_conversation(&mut self) {
+        self.data.conversation = None;
+        self.data.cursor = Default::default();
+        self.fetch_at = None;
+    }
+
+    fn poll_interval(&self) -> f64 {
+        if self.open {
+            self.caps.poll_open_ms as f64
+        } else {
+            self.caps.poll_closed_ms as f64
+        }
+    }
+
+    /// Adds new messages, skipping ones already shown (by backend id or by the visitor's local id).
+    fn merge(&mut self, incoming: Vec<Message>, fx: &mut Vec<Effect>) {
+        let mut new_support = 0;
+        for m in incoming {
+            if self.data.messages.iter().any(|known| known.id == m.id) {
+                continue;
+            }
+            if let Some(local) = m.local_id.as_deref() {
+                if let Some(known) = self.find_local_mut(local) {
+                    known.id = m.id;
+                    known.delivery = Some(Delivery::Sent);
+                    continue;
+                }
+            }
+            let mut m = m;
+            if m.author == Author::Visitor {
+                // Written by this visitor elsewhere (another tab or device): already delivered.
+                m.delivery = Some(Delivery::Sent);
+            } else {
+                m.delivery = None;
+            }
+            if m.author.is_support() {
+                new_support += 1;
+                fx.push(Effect::Emit(WidgetEvent::Message {
+                    id: m.id.clone(),
+                    text: m.body.plain_text(),
+                    author: m.author.name().unwrap_or_default().to_string(),
+                }));
+            }
+            self.data.messages.push(m);
+        }
+        if new_support > 0 && !(self.open && self.visible) {
+            self.data.unread += new_support;
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.data.unread)));
+        }
+    }
+
+    /// Starts the next job if one is due, or says when to wake up.
+    fn schedule(&mut self, now: f64, mut fx: Vec<Effect>) -> Vec<Effect> {
+        if self.job.is_some() || !self.online || self.halted {
+            return fx;
+        }
+        match self.next_job(now) {
+            Ok(job) => {
+                self.generation += 1;
+                self.job = Some(self.generation);
+                fx.push(Effect::Run {
+                    generation: self.generation,
+                    job,
+                });
+            }
+            Err(Some(at)) => fx.push(Effect::WakeAt(at)),
+            Err(None) => {}
+        }
+        fx
+    }
+
+    /// The job due now, or `Err(when the next one falls due)`.
+    fn next_job(&self, now: f64) -> Result<Job, Option<f64>> {
+        let visitor = &self.data.visitor;
+        let head = self.head_pending().map(|(m, at)| (Self::outgoing(m), at));
+        let fetch_at = self
+            .fetch_at
+            .filter(|_| self.visible && self.caps.polling && self.data.conversation.is_some());
+        let needs_session = head.is_some() || fetch_at.is_some();
+
+        if needs_session && !self.session_confirmed {
+            if self.session_retry_at > now {
+                return Err(Some(self.session_retry_at));
+            }
+            return Ok(Job::StartSession {
+                visitor: visitor.clone(),
+                previous: self.data.session.clone(),
+            });
+        }
+        let Some(session) = self.data.session.clone() else {
+            return Err(None);
+        };
+        let mut wake: Option<f64> = None;
+        if let Some((message, due)) = head {
+            if due <= now {
+                return Ok(match self.data.conversation.clone() {
+                    None => Job::OpenConversation {
+                        visitor: visitor.clone(),
+                        session,
+                        first: message,
+                    },
+                    Some(conversation) => Job::Send {
+                        visitor: visitor.clone(),
+                        session,
+                        conversation,
+                        message,
+                    },
+                });
+            }
+            wake = Some(due);
+        }
+        if let (Some(at), Some(conversation)) = (fetch_at, self.data.conversation.clone()) {
+            if at <= now {
+                return Ok(Job::Fetch {
+                    visitor: visitor.clone(),
+                    session,
+                    conversation,
+                    cursor: self.data.cursor.clone(),
+                });
+            }
+            wake = Some(wake.map_or(at, |w| w.min(at)));
+        }
+        Err(wake)
+    }
+}
+
+fn is_conversation_gone(e: &ProviderError) -> bool {
+    matches!(e, ProviderError::Status { status: 404, .. })
+}

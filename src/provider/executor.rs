@@ -1,0 +1,127 @@
+//! The one executor: performs a provider's [`Plan`] over `fetch`, or against the in-browser
+//! [`LocalHelpdesk`] for `local://` URLs. Every request has a timeout and is aborted when it passes.
+
+use super::local::{LocalHelpdesk, BASE as LOCAL_BASE};
+use super::{HttpRequest, HttpResponse, Method, Plan, ProviderError};
+use crate::browser;
+use crate::chat::storage::Store;
+use gloo_net::http::RequestBuilder;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Default time a request may take before it is aborted.
+pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
+
+/// Storage key of the local helpdesk's own data (its "server database").
+pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
+
+/// Performs requests for providers.
+#[derive(Clone)]
+pub struct Executor {
+    pub timeout_ms: u32,
+    /// Where the local helpdesk keeps its data; only used for `local://` requests.
+    local_store: Rc<dyn Store>,
+}
+
+impl Executor {
+    pub fn new(local_store: Rc<dyn Store>) -> Self {
+        Executor {
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            local_store,
+        }
+    }
+
+    /// Carries out a plan: returns ready values at once, otherwise requests and parses.
+    pub async fn run<T>(&self, plan: Plan<T>) -> Result<T, ProviderError> {
+        match plan {
+            Plan::Ready(result) => result,
+            Plan::Request { request, parse } => {
+                let response = self.perform(&request).await?;
+                parse(&response)
+            }
+        }
+    }
+
+    /// Performs one request.
+    pub async fn perform(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        if request.url.starts_with(LOCAL_BASE) {
+            self.perform_local(request).await
+        } else {
+            self.perform_http(request).await
+        }
+    }
+
+    async fn perform_local(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        // A short, realistic round trip, so pending states are real and not a flash.
+        browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
+        let mut helpdesk = match self.local_store.get(LOCAL_HELPDESK_KEY) {
+            Ok(Some(text)) => serde_json::from_str::<LocalHelpdesk>(&text).unwrap_or_else(|e| {
+                browser::warn(&format!("Helpwire: local helpdesk data was unreadable ({e}); starting afresh"));
+                LocalHelpdesk::default()
+            }),
+            _ => LocalHelpdesk::default(),
+        };
+        let response = helpdesk.handle(request, browser::now());
+        if let Ok(text) = serde_json::to_string(&helpdesk) {
+            let _ = self.local_store.set(LOCAL_HELPDESK_KEY, &text);
+        }
+        Ok(response)
+    }
+
+    async fn perform_http(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        let controller = web_sys::AbortController::new()
+            .map_err(|e| ProviderError::Network(browser::describe(&e)))?;
+        let signal = controller.signal();
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let timed_out = timed_out.clone();
+            leptos::prelude::set_timeout_with_handle(
+                move || {
+                    timed_out.set(true);
+                    controller.abort();
+                },
+                std::time::Duration::from_millis(self.timeout_ms as u64),
+            )
+            .ok()
+        };
+        let result = self.fetch(request, &signal).await;
+        if let Some(timer) = timer {
+            timer.clear();
+        }
+        match result {
+            Err(_) if timed_out.get() => Err(ProviderError::Timeout),
+            other => other,
+        }
+    }
+
+    async fn fetch(
+        &self,
+        request: &HttpRequest,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<HttpResponse, ProviderError> {
+        let mut builder = match request.method {
+            Method::Get => RequestBuilder::new(&request.url).method(gloo_net::http::Method::GET),
+            Method::Post => RequestBuilder::new(&request.url).method(gloo_net::http::Method::POST),
+        };
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        builder = builder.abort_signal(Some(signal));
+        let network = |e: gloo_net::Error| ProviderError::Network(e.to_string());
+        let response = match &request.body {
+            Some(body) => builder.body(body.to_string()).map_err(network)?.send().await,
+            None => builder.send().await,
+        }
+        .map_err(network)?;
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.trim().parse::<u32>().ok());
+        let body = response.text().await.map_err(network)?;
+        Ok(HttpResponse {
+            status: response.status(),
+            retry_after,
+            body,
+        })
+    }
+}

@@ -1,0 +1,392 @@
+//! The built-in local helpdesk: the default backend, needing no account and no server.
+//!
+//! It is split exactly like a network backend so that it exercises the same engine path:
+//! [`LocalProvider`] builds requests against a small REST API at `local://helpdesk`, and
+//! [`LocalHelpdesk`] is the "server" that answers them inside the browser, keeping its state in
+//! browser storage (the executor loads and saves it around each request). A support agent, "Maya",
+//! answers every message after a short, varied delay.
+
+use super::{
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Plan,
+    Provider, Sent,
+};
+use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Base URL of the local helpdesk; the executor routes requests here to [`LocalHelpdesk`].
+pub const BASE: &str = "local://helpdesk";
+
+/// Longest message the local helpdesk accepts.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// Request builders and parsers for the local helpdesk API.
+#[derive(Clone, Debug, Default)]
+pub struct LocalProvider;
+
+#[derive(Deserialize)]
+struct IdReply {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct SentReply {
+    id: String,
+    created_at: f64,
+}
+
+#[derive(Deserialize)]
+struct MessagesReply {
+    messages: Vec<WireMessage>,
+    next: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct WireMessage {
+    id: String,
+    /// `visitor` or `agent`.
+    role: String,
+    #[serde(default)]
+    name: Option<String>,
+    body: String,
+    created_at: f64,
+    #[serde(default)]
+    client_id: Option<String>,
+}
+
+impl WireMessage {
+    fn into_message(self) -> Message {
+        let author = match self.role.as_str() {
+            "visitor" => Author::Visitor,
+            "agent" => Author::Agent { name: self.name },
+            _ => Author::System,
+        };
+        let mut m = Message::received(self.id, author, Body::Text(self.body), self.created_at);
+        m.local_id = self.client_id;
+        m
+    }
+}
+
+impl Provider for LocalProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            poll_open_ms: 1_500,
+            poll_closed_ms: 15_000,
+            max_message_chars: MAX_MESSAGE_CHARS,
+            ..Capabilities::default()
+        }
+    }
+
+    fn start_session(&self, visitor: &Visitor, previous: Option<&Session>) -> Plan<Session> {
+        let body = json!({
+            "visitor": {
+                "anon_id": visitor.anon_id,
+                "user_id": visitor.user_id,
+                "email": visitor.email,
+                "name": visitor.name,
+            },
+            "resume": previous.map(|s| s.id.clone()),
+        });
+        Plan::request(
+            HttpRequest::post(format!("{BASE}/sessions"), body),
+            |resp| {
+                let r: IdReply = resp.json()?;
+                Ok(Session {
+                    id: r.id,
+                    extra: serde_json::Value::Null,
+                })
+            },
+        )
+    }
+
+    fn open_conversation(
+        &self,
+        _visitor: &Visitor,
+        session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation> {
+        let subject: String = first.text.chars().take(80).collect();
+        Plan::request(
+            HttpRequest::post(
+                format!("{BASE}/conversations"),
+                json!({ "session": session.id, "subject": subject }),
+            ),
+            |resp| {
+                let r: IdReply = resp.json()?;
+                Ok(Conversation {
+                    id: r.id,
+                    extra: serde_json::Value::Null,
+                })
+            },
+        )
+    }
+
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
+        Plan::request(
+            HttpRequest::post(
+                format!("{BASE}/conversations/{}/messages", cx.conversation.id),
+                json!({
+                    "session": cx.session.id,
+                    "body": message.text,
+                    "client_id": message.local_id,
+                }),
+            ),
+            |resp| {
+                let r: SentReply = resp.json()?;
+                Ok(Sent {
+                    remote_id: r.id,
+                    created_at: Some(r.created_at),
+                    replies: Vec::new(),
+                })
+            },
+        )
+    }
+
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
+        let after = cursor.0.as_u64().unwrap_or(0);
+        Plan::request(
+            HttpRequest::get(format!(
+                "{BASE}/conversations/{}/messages?after={after}",
+                cx.conversation.id
+            )),
+            |resp| {
+                let r: MessagesReply = resp.json()?;
+                Ok(Page {
+                    messages: r.messages.into_iter().map(WireMessage::into_message).collect(),
+                    next: Cursor(json!(r.next)),
+                    more: false,
+                })
+            },
+        )
+    }
+}
+
+/// A reply the agent will give once its time comes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+struct ScheduledReply {
+    conversation: String,
+    due_at: f64,
+    body: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+struct StoredConversation {
+    id: String,
+    session: String,
+    subject: String,
+    messages: Vec<WireMessage>,
+}
+
+/// The in-browser helpdesk "server". Pure: the executor passes the time and persists the state.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LocalHelpdesk {
+    sessions: Vec<String>,
+    conversations: Vec<StoredConversation>,
+    scheduled: Vec<ScheduledReply>,
+    /// Source of ids; never reused.
+    counter: u64,
+}
+
+/// The support agent's display name.
+pub const AGENT_NAME: &str = "Maya from Support";
+
+impl LocalHelpdesk {
+    /// Answers one request at time `now` (ms since epoch).
+    pub fn handle(&mut self, req: &HttpRequest, now: f64) -> HttpResponse {
+        self.deliver_due_replies(now);
+        let Some(path) = req.url.strip_prefix(BASE) else {
+            return error(404, "unknown host");
+        };
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let body = req.body.clone().unwrap_or(serde_json::Value::Null);
+        match (req.method, segments.as_slice()) {
+            (Method::Post, ["sessions"]) => self.start_session(&body),
+            (Method::Post, ["conversations"]) => self.open_conversation(&body),
+            (Method::Post, ["conversations", id, "messages"]) => self.post_message(id, &body, now),
+            (Method::Get, ["conversations", id, "messages"]) => self.list_messages(id, query),
+            _ => error(404, "no such endpoint"),
+        }
+    }
+
+    fn next_id(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!("{prefix}_{}", self.counter)
+    }
+
+    fn start_session(&mut self, body: &serde_json::Value) -> HttpResponse {
+        if let Some(previous) = body.get("resume").and_then(|v| v.as_str()) {
+            if self.sessions.iter().any(|s| s == previous) {
+                return created(json!({ "id": previous }));
+            }
+        }
+        let id = self.next_id("ses");
+        self.sessions.push(id.clone());
+        created(json!({ "id": id }))
+    }
+
+    fn open_conversation(&mut self, body: &serde_json::Value) -> HttpResponse {
+        let Some(session) = body.get("session").and_then(|v| v.as_str()) else {
+            return error(400, "session is required");
+        };
+        if !self.sessions.iter().any(|s| s == session) {
+            return error(404, "session not found");
+        }
+        let id = self.next_id("conv");
+        self.conversations.push(StoredConversation {
+            id: id.clone(),
+            session: session.to_string(),
+            subject: body
+                .get("subject")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            messages: Vec::new(),
+        });
+        created(json!({ "id": id }))
+    }
+
+    fn post_message(&mut self, conversation: &str, body: &serde_json::Value, now: f64) -> HttpResponse {
+        let text = body.get("body").and_then(|v| v.as_str()).unwrap_or_default();
+        if text.trim().is_empty() {
+            return error(400, "body must not be empty");
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return error(413, "message is too long");
+        }
+        let client_id = body
+            .get("client_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let Some(index) = self.conversations.iter().position(|c| c.id == conversation) else {
+            return error(404, "conversation not found");
+        };
+        // Idempotent on client_id: a retried send returns the stored message, never a second copy.
+        if let Some(existing) = client_id.as_ref().and_then(|cid| {
+            self.conversations[index]
+                .messages
+                .iter()
+                .find(|m| m.client_id.as_deref() == Some(cid.as_str()))
+        }) {
+            return created(json!({ "id": existing.id, "created_at": existing.created_at }));
+        }
+        let id = self.next_id("msg");
+        let visitor_count = self.conversations[index]
+            .messages
+            .iter()
+            .filter(|m| m.role == "visitor")
+            .count();
+        self.conversations[index].messages.push(WireMessage {
+            id: id.clone(),
+            role: "visitor".into(),
+            name: None,
+            body: text.to_string(),
+            created_at: now,
+            client_id,
+        });
+        let seed = hash(text) ^ self.counter;
+        self.scheduled.push(ScheduledReply {
+            conversation: conversation.to_string(),
+            due_at: now + 1_200.0 + (seed % 1_400) as f64,
+            body: canned_reply(text, visitor_count, seed),
+        });
+        created(json!({ "id": id, "created_at": now }))
+    }
+
+    fn list_messages(&mut self, conversation: &str, query: &str) -> HttpResponse {
+        let after = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("after="))
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let Some(conv) = self.conversations.iter().find(|c| c.id == conversation) else {
+            return error(404, "conversation not found");
+        };
+        let messages: Vec<&WireMessage> = conv.messages.iter().skip(after).collect();
+        HttpResponse::new(
+            200,
+            json!({ "messages": messages, "next": conv.messages.len() }).to_string(),
+        )
+    }
+
+    /// Moves replies whose time has come into their conversations, in due order.
+    fn deliver_due_replies(&mut self, now: f64) {
+        let (mut due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.scheduled)
+            .into_iter()
+            .partition(|r| r.due_at <= now);
+        self.scheduled = later;
+        due.sort_by(|a, b| a.due_at.total_cmp(&b.due_at));
+        for reply in due {
+            let id = self.next_id("msg");
+            if let Some(conv) = self
+                .conversations
+                .iter_mut()
+                .find(|c| c.id == reply.conversation)
+            {
+                conv.messages.push(WireMessage {
+                    id,
+                    role: "agent".into(),
+                    name: Some(AGENT_NAME.into()),
+                    body: reply.body,
+                    created_at: reply.due_at,
+                    client_id: None,
+                });
+            }
+        }
+    }
+
+    /// Whether a reply is still to come (used by tests and the demo).
+    pub fn has_scheduled_replies(&self) -> bool {
+        !self.scheduled.is_empty()
+    }
+}
+
+fn created(v: serde_json::Value) -> HttpResponse {
+    HttpResponse::new(201, v.to_string())
+}
+
+fn error(status: u16, detail: &str) -> HttpResponse {
+    HttpResponse::new(status, json!({ "detail": detail }).to_string())
+}
+
+/// FNV-1a: a stable, dependency-free hash to vary replies and delays.
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A canned but varied answer: topic-aware for common questions, otherwise one of several.
+fn canned_reply(text: &str, earlier_messages: usize, seed: u64) -> String {
+    let lower = text.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if has(&["price", "pricing", "cost", "plan", "invoice", "billing"]) {
+        return "Happy to help with billing. Our plans are listed on the pricing page, and I can \
+                check your invoices if you tell me the email on your account."
+            .into();
+    }
+    if has(&["refund", "cancel"]) {
+        return "I'm sorry to hear that. I can start a refund or cancellation for you: could you \
+                share your order number?"
+            .into();
+    }
+    if has(&["bug", "error", "broken", "crash", "doesn't work", "not working"]) {
+        return "Thanks for the report! Could you tell me which page you were on and what you \
+                expected to happen? A screenshot helps too."
+            .into();
+    }
+    if earlier_messages == 0 && (has(&["hello", "hi ", "hey", "good morning"]) || lower.trim() == "hi") {
+        return "Hi there! Thanks for reaching out. What can I help you with today?".into();
+    }
+    if has(&["thank", "thanks", "great"]) {
+        return "You're welcome! Is there anything else I can do for you?".into();
+    }
+    const GENERAL: [&str; 5] = [
+        "Thanks for your message! I'm looking into it now.",
+        "Good question. Let me check that with the team and get right back to you.",
+        "Got it. Could you give me a little more detail so I can help properly?",
+        "Thanks! I've noted this on your conversation; we usually resolve these within a day.",
+        "Understood. I'll take care of it and keep you posted here.",
+    ];
+    GENERAL[((seed as usize) ^ earlier_messages) % GENERAL.len()].to_string()
+}

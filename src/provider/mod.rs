@@ -1,0 +1,311 @@
+//! The sans-IO provider contract.
+//!
+//! A provider turns an operation into an [`HttpRequest`] and a parser for its answer; it never
+//! performs I/O. One executor (see `http` on wasm, or the in-browser `local` helpdesk) runs the
+//! request. That keeps [`Provider`] dyn-safe without async traits, and lets host tests check every
+//! request and every documented response without a network.
+
+#[cfg(target_arch = "wasm32")]
+pub mod executor;
+pub mod local;
+
+use crate::model::{Conversation, Message, Session, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// HTTP method of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// A request a provider wants performed; `url` is absolute for network backends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// JSON body, if any.
+    pub body: Option<serde_json::Value>,
+}
+
+impl HttpRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(url: impl Into<String>, body: serde_json::Value) -> Self {
+        HttpRequest {
+            method: Method::Post,
+            url: url.into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Some(body),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// The value of a header, case-insensitively.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What came back: status, the headers the engine cares about, and the raw body text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Seconds from a `Retry-After` header, if present and numeric.
+    pub retry_after: Option<u32>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            retry_after: None,
+            body: body.into(),
+        }
+    }
+
+    /// Parses a 2xx JSON body into `T`, or maps the status and body into a typed error.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ProviderError> {
+        self.check()?;
+        serde_json::from_str(&self.body).map_err(|e| ProviderError::Malformed {
+            reason: e.to_string(),
+            body: truncate(&self.body),
+        })
+    }
+
+    /// Maps a non-2xx status to a typed error; Ok for 2xx.
+    pub fn check(&self) -> Result<(), ProviderError> {
+        if (200..300).contains(&self.status) {
+            return Ok(());
+        }
+        let detail = serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                v.get("detail")
+                    .or_else(|| v.get("error"))
+                    .or_else(|| v.get("message"))
+                    .and_then(|d| d.as_str().map(str::to_string))
+            })
+            .unwrap_or_else(|| truncate(&self.body));
+        Err(ProviderError::Status {
+            status: self.status,
+            detail,
+            retry_after: self.retry_after,
+        })
+    }
+}
+
+fn truncate(s: &str) -> String {
+    const MAX: usize = 300;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Everything that can go wrong talking to a backend.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProviderError {
+    /// No answer: offline, DNS, CORS, connection reset, aborted.
+    Network(String),
+    Timeout,
+    /// The backend answered with an error status; `detail` is its message (e.g. `{"detail": …}`).
+    Status {
+        status: u16,
+        detail: String,
+        retry_after: Option<u32>,
+    },
+    /// A 2xx answer the provider could not understand; keeps the raw body for the console.
+    Malformed { reason: String, body: String },
+    /// The widget is configured in a way this backend cannot work with.
+    Config(String),
+}
+
+impl ProviderError {
+    /// Whether trying the same request again later can succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProviderError::Network(_) | ProviderError::Timeout => true,
+            ProviderError::Status { status, .. } => {
+                *status == 408 || *status == 425 || *status == 429 || *status >= 500
+            }
+            ProviderError::Malformed { .. } | ProviderError::Config(_) => false,
+        }
+    }
+
+    /// Seconds the backend asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            ProviderError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderError::Network(e) => write!(f, "network error: {e}"),
+            ProviderError::Timeout => write!(f, "the request timed out"),
+            ProviderError::Status { status, detail, .. } => write!(f, "HTTP {status}: {detail}"),
+            ProviderError::Malformed { reason, body } => {
+                write!(f, "unexpected response ({reason}): {body}")
+            }
+            ProviderError::Config(e) => write!(f, "configuration: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// Turns the answer to a request into a value, or a typed error.
+pub type Parser<T> = Box<dyn FnOnce(&HttpResponse) -> Result<T, ProviderError>>;
+
+/// How an operation is carried out: already known (no call needed), or one request and its parser.
+pub enum Plan<T> {
+    Ready(Result<T, ProviderError>),
+    Request { request: HttpRequest, parse: Parser<T> },
+}
+
+impl<T: 'static> Plan<T> {
+    /// A request whose answer is parsed by `parse`.
+    pub fn request(
+        request: HttpRequest,
+        parse: impl FnOnce(&HttpResponse) -> Result<T, ProviderError> + 'static,
+    ) -> Self {
+        Plan::Request {
+            request,
+            parse: Box::new(parse),
+        }
+    }
+}
+
+/// Where the next fetch continues; its meaning belongs to the provider (offset, last id, time).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cursor(pub serde_json::Value);
+
+/// A page of messages and where to continue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub next: Cursor,
+    /// More is waiting right now (fetch again at once rather than at the next poll).
+    pub more: bool,
+}
+
+/// What a successful send tells us.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    /// The backend's id of the stored message.
+    pub remote_id: String,
+    /// When the backend stored it, if it said.
+    pub created_at: Option<f64>,
+    /// Answers that came back with the send (Gurusup, bot contract).
+    pub replies: Vec<Message>,
+}
+
+/// A message the visitor wrote, as handed to a provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outgoing {
+    pub local_id: String,
+    pub text: String,
+}
+
+/// What a provider can do; the UI and the scheduler adapt to it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Capabilities {
+    /// Receives by polling; otherwise by push.
+    pub polling: bool,
+    /// Poll interval while the panel is open, in ms.
+    pub poll_open_ms: u32,
+    /// Poll interval while the panel is closed, in ms.
+    pub poll_closed_ms: u32,
+    pub several_conversations: bool,
+    pub rich_text: bool,
+    pub attachments: bool,
+    /// Longest message the backend accepts, in characters.
+    pub max_message_chars: usize,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            polling: true,
+            poll_open_ms: 3_000,
+            poll_closed_ms: 30_000,
+            several_conversations: false,
+            rich_text: false,
+            attachments: false,
+            max_message_chars: 5_000,
+        }
+    }
+}
+
+/// The context a conversation operation needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    pub visitor: &'a Visitor,
+    pub session: &'a Session,
+    pub conversation: &'a Conversation,
+}
+
+/// A helpdesk backend, as pure request builders and response parsers.
+pub trait Provider {
+    fn capabilities(&self) -> Capabilities;
+
+    /// Starts (or resumes, when `previous` is given) the visitor's session.
+    fn start_session(&self, visitor: &Visitor, previous: Option<&Session>) -> Plan<Session>;
+
+    /// Opens a conversation for the visitor's first message.
+    fn open_conversation(
+        &self,
+        visitor: &Visitor,
+        session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation>;
+
+    /// Sends one message of the visitor.
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent>;
+
+    /// Fetches messages newer than `cursor` (the default cursor means from the start).
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page>;
+}
+
+/// The provider for a validated configuration, or why there is none.
+pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Provider>, String> {
+    use crate::config::ProviderKind;
+    match config.provider {
+        ProviderKind::Local => Ok(std::rc::Rc::new(local::LocalProvider)),
+        other => Err(format!(
+            "data-provider=\"{}\" is not available in this build",
+            other.name()
+        )),
+    }
+}

@@ -1,0 +1,49 @@
+//! The launcher button in the page corner, with the unread badge.
+
+use super::{Focus, Locale};
+use crate::chat::driver::Chat;
+use crate::chat::Command;
+use leptos::prelude::*;
+
+/// Opens and closes the panel; shows how many support messages are unread.
+#[component]
+pub fn Launcher() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let locale = expect_context::<Locale>();
+    let focus = expect_context::<Focus>();
+    let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+    let unread = Memo::new(move |_| chat.engine.with(|e| e.unread()));
+    let label = move || {
+        let s = locale.get();
+        let action = if open.get() { s.close_chat } else { s.open_chat };
+        match unread.get() {
+            0 => action.to_string(),
+            n => format!("{action} ({})", s.unread_label(n)),
+        }
+    };
+    view! {
+        <button
+            type="button"
+            part="launcher"
+            class="launcher"
+            aria-controls="hw-panel"
+            aria-expanded=move || open.get().to_string()
+            aria-label=label
+            node_ref=focus.launcher
+            on:click=move |_| chat.dispatch(Command::Toggle)
+        >
+            <svg class="icon icon-chat" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
+            </svg>
+            <svg class="icon icon-close" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M6 6l12 12M18 6L6 18" />
+            </svg>
+            <span part="badge" class="badge" aria-hidden="true" hidden=move || unread.get() == 0>
+                {move || match unread.get() {
+                    n if n > 99 => "99+".to_string(),
+                    n => n.to_string(),
+                }}
+            </span>
+        </button>
+    }
+}

@@ -1,0 +1,114 @@
+//! Leptos components. They read the engine's state and dispatch engine commands; they hold no
+//! protocol or storage logic.
+
+mod composer;
+mod host;
+mod launcher;
+mod message_log;
+mod panel;
+
+pub use host::{mount, Mounted};
+
+use crate::chat::driver::Chat;
+use crate::i18n::Strings;
+use leptos::prelude::*;
+
+/// The current interface language; changed by `setLocale`.
+pub type Locale = RwSignal<&'static Strings>;
+
+/// Site-provided texts that override the localized defaults (`data-title`, `data-greeting`).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub title: Option<String>,
+    pub greeting: Option<String>,
+}
+
+/// Focus targets shared by the launcher, the panel and the composer.
+#[derive(Clone, Copy)]
+pub(crate) struct Focus {
+    pub launcher: NodeRef<leptos::html::Button>,
+    pub composer: NodeRef<leptos::html::Textarea>,
+}
+
+/// The whole widget: panel above, launcher in the corner.
+#[component]
+pub fn Widget(
+    /// Engine state and commands.
+    chat: Chat,
+    /// Interface language.
+    locale: Locale,
+    /// Site-provided title and greeting.
+    overrides: Overrides,
+) -> impl IntoView {
+    provide_context(chat);
+    provide_context(locale);
+    let focus = Focus {
+        launcher: NodeRef::new(),
+        composer: NodeRef::new(),
+    };
+    provide_context(focus);
+    follow_page_lifecycle(chat);
+
+    let is_open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+    // Opening moves focus to the composer, so a visitor can type at once.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = is_open.get();
+        if open && was_open == Some(false) {
+            request_animation_frame(move || {
+                if let Some(el) = focus.composer.get_untracked() {
+                    let _ = el.focus();
+                }
+            });
+        }
+        open
+    });
+
+    view! {
+        <div
+            part="root"
+            class="hw"
+            dir=move || locale.get().dir.as_str()
+            lang=move || locale.get().lang
+        >
+            <panel::Panel overrides=overrides />
+            <launcher::Launcher />
+        </div>
+    }
+}
+
+/// Tells the engine when the tab is hidden or visible and when the browser goes on- or offline,
+/// so that it stops polling in the background and catches up at once on return.
+fn follow_page_lifecycle(chat: Chat) {
+    let visibility = document_event(move |doc| chat.dispatch(crate::chat::Command::Visible(!doc.hidden())));
+    let online = window_event_listener_untyped("online", move |_| {
+        chat.dispatch(crate::chat::Command::Online(true))
+    });
+    let offline = window_event_listener_untyped("offline", move |_| {
+        chat.dispatch(crate::chat::Command::Online(false))
+    });
+    let focus = window_event_listener_untyped("focus", move |_| {
+        chat.dispatch(crate::chat::Command::Visible(true))
+    });
+    on_cleanup(move || {
+        visibility();
+        online.remove();
+        offline.remove();
+        focus.remove();
+    });
+}
+
+/// Listens to `visibilitychange` on the document; returns a function that removes the listener.
+fn document_event(mut f: impl FnMut(&web_sys::Document) + 'static) -> impl FnOnce() + Send + Sync {
+    use wasm_bindgen::prelude::*;
+    let doc = document();
+    let callback = Closure::<dyn FnMut()>::new({
+        let doc = doc.clone();
+        move || f(&doc)
+    });
+    let _ = doc.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
+    let remover = send_wrapper::SendWrapper::new((doc, callback));
+    move || {
+        let (doc, callback) = remover.take();
+        let _ = doc.remove_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
+    }
+}

@@ -1,0 +1,93 @@
+//! The chat panel: a dialog with a header, the conversation and the composer.
+
+use super::composer::Composer;
+use super::message_log::MessageLog;
+use super::{Focus, Locale, Overrides};
+use crate::chat::driver::Chat;
+use crate::chat::{Command, Notice};
+use leptos::prelude::*;
+
+/// The dialog. Escape or the close button closes it and returns focus to the launcher.
+#[component]
+pub fn Panel(
+    /// Site-provided title and greeting.
+    overrides: Overrides,
+) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let locale = expect_context::<Locale>();
+    let focus = expect_context::<Focus>();
+    let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+    let close = move || {
+        chat.dispatch(Command::Close);
+        if let Some(el) = focus.launcher.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    let title = {
+        let custom = overrides.title.clone();
+        move || custom.clone().unwrap_or_else(|| locale.get().title.to_string())
+    };
+    view! {
+        <section
+            id="hw-panel"
+            part="panel"
+            class="panel"
+            role="dialog"
+            aria-labelledby="hw-title"
+            hidden=move || !open.get()
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    close();
+                }
+            }
+        >
+            <header part="header" class="header">
+                <h2 id="hw-title" class="title">{title}</h2>
+                <button
+                    type="button"
+                    class="close"
+                    aria-label=move || locale.get().close_chat
+                    on:click=move |_| close()
+                >
+                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                        <path d="M6 6l12 12M18 6L6 18" />
+                    </svg>
+                </button>
+            </header>
+            <NoticeBar />
+            <MessageLog greeting=overrides.greeting />
+            <Composer />
+        </section>
+    }
+}
+
+/// Connection problems and refused messages, announced to assistive technology.
+#[component]
+fn NoticeBar() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let locale = expect_context::<Locale>();
+    let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().cloned()));
+    move || {
+        notice.get().map(|n| match n {
+            Notice::Reconnecting => view! {
+                <p class="notice notice-info" role="status">{locale.get().reconnecting}</p>
+            }
+            .into_any(),
+            Notice::Unavailable(detail) => view! {
+                <div class="notice notice-error" role="alert">
+                    <p>{locale.get().unavailable}</p>
+                    <p class="detail">{detail}</p>
+                    <button type="button" class="retry" on:click=move |_| chat.dispatch(Command::RetryConnection)>
+                        {move || locale.get().retry}
+                    </button>
+                </div>
+            }
+            .into_any(),
+            Notice::Rejected(reason) => view! {
+                <p class="notice notice-error" role="alert">{reason}</p>
+            }
+            .into_any(),
+        })
+    }
+}
