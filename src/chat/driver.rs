@@ -150,11 +150,13 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
             session,
             conversation,
             message,
+            recent,
         } => {
             let cx = Context {
                 visitor: &visitor,
                 session: &session,
                 conversation: &conversation,
+                recent: &recent,
             };
             let result = executor.run(provider.send_message(cx, &message)).await;
             Outcome::Sent {
@@ -172,6 +174,7 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
                 visitor: &visitor,
                 session: &session,
                 conversation: &conversation,
+                recent: &[],
             };
             Outcome::Fetched(executor.run(provider.fetch_messages(cx, &cursor)).await)
         }

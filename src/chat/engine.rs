@@ -3,7 +3,7 @@
 use super::schedule::{backoff_ms, jitter};
 use super::storage::Snapshot;
 use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
-use crate::provider::{Capabilities, Outgoing, Page, ProviderError, Sent};
+use crate::provider::{Capabilities, Outgoing, Page, ProviderError, Sent, RECENT_MESSAGES};
 
 /// Something that happened: the visitor, the site (JS API), the page, a timer, or a finished job.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +27,8 @@ pub enum Command {
     Online(bool),
     /// A timer the driver armed for [`Effect::WakeAt`] fired.
     Tick,
+    /// Messages pushed by the backend (a socket), outside any job.
+    Received(Vec<Message>),
     /// A job finished. `generation` is the one it was started with; stale results are dropped.
     Finished { generation: u64, outcome: Outcome },
 }
@@ -48,6 +50,8 @@ pub enum Job {
         session: Session,
         conversation: Conversation,
         message: Outgoing,
+        /// Messages before this one, oldest first, for backends without history of their own.
+        recent: Vec<Message>,
     },
     Fetch {
         visitor: Visitor,
@@ -250,6 +254,10 @@ impl Engine {
                 }
             }
             Command::Tick => {}
+            Command::Received(messages) => {
+                self.merge(messages, &mut fx);
+                dirty = true;
+            }
             Command::Finished {
                 generation,
                 outcome,
@@ -591,6 +599,22 @@ impl Engine {
         }
     }
 
+    /// Up to [`RECENT_MESSAGES`] delivered messages before the visitor's message `local_id`.
+    fn recent_before(&self, local_id: &str) -> Vec<Message> {
+        let end = self
+            .data
+            .messages
+            .iter()
+            .position(|m| m.local_id.as_deref() == Some(local_id))
+            .unwrap_or(self.data.messages.len());
+        let earlier: Vec<&Message> = self.data.messages[..end]
+            .iter()
+            .filter(|m| !matches!(m.delivery, Some(Delivery::Pending { .. } | Delivery::Failed { .. })))
+            .collect();
+        let skip = earlier.len().saturating_sub(RECENT_MESSAGES);
+        earlier.into_iter().skip(skip).cloned().collect()
+    }
+
     /// Starts the next job if one is due, or says when to wake up.
     fn schedule(&mut self, now: f64, mut fx: Vec<Effect>) -> Vec<Effect> {
         if self.job.is_some() || !self.online || self.halted {
@@ -645,6 +669,7 @@ impl Engine {
                         visitor: visitor.clone(),
                         session,
                         conversation,
+                        recent: self.recent_before(&message.local_id),
                         message,
                     },
                 });

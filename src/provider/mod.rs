@@ -274,7 +274,13 @@ pub struct Context<'a> {
     pub visitor: &'a Visitor,
     pub session: &'a Session,
     pub conversation: &'a Conversation,
+    /// The latest messages before this operation, oldest first (at most [`RECENT_MESSAGES`]);
+    /// backends that keep no history of their own (the bot contract) need them.
+    pub recent: &'a [Message],
 }
+
+/// How many earlier messages a [`Context`] carries.
+pub const RECENT_MESSAGES: usize = 4;
 
 /// A helpdesk backend, as pure request builders and response parsers.
 pub trait Provider {

@@ -1,0 +1,467 @@
+//! The engine's state transitions, driven through the real local provider and local helpdesk
+//! with a simulated clock: the same path the browser takes, minus the browser.
+
+use helpwire::chat::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS};
+use helpwire::chat::storage::Snapshot;
+use helpwire::chat::{Command, Effect, Engine, Job, Notice, Outcome, WidgetEvent};
+use helpwire::model::{Author, Delivery, Visitor};
+use helpwire::provider::local::{LocalHelpdesk, LocalProvider, AGENT_NAME};
+use helpwire::provider::{Context, Plan, Provider, ProviderError};
+use std::collections::VecDeque;
+
+/// Runs an engine the way the wasm driver does, against an in-memory local helpdesk.
+struct Harness {
+    engine: Engine,
+    provider: LocalProvider,
+    helpdesk: LocalHelpdesk,
+    now: f64,
+    queue: VecDeque<(u64, Job)>,
+    events: Vec<WidgetEvent>,
+    persisted: Option<Snapshot>,
+    persist_count: usize,
+    cleared: bool,
+    wake: Option<f64>,
+    /// Errors to return instead of performing the next requests.
+    faults: VecDeque<ProviderError>,
+    requests: Vec<String>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with_snapshot(None, LocalHelpdesk::default())
+    }
+
+    fn with_snapshot(snapshot: Option<Snapshot>, helpdesk: LocalHelpdesk) -> Self {
+        let provider = LocalProvider;
+        Harness {
+            engine: Engine::new(provider.capabilities(), snapshot, "v_test".into()),
+            provider,
+            helpdesk,
+            now: 1_700_000_000_000.0,
+            queue: VecDeque::new(),
+            events: Vec::new(),
+            persisted: None,
+            persist_count: 0,
+            cleared: false,
+            wake: None,
+            faults: VecDeque::new(),
+            requests: Vec::new(),
+        }
+    }
+
+    fn cmd(&mut self, command: Command) {
+        let effects = self.engine.handle(command, self.now);
+        for effect in effects {
+            match effect {
+                Effect::Run { generation, job } => self.queue.push_back((generation, job)),
+                Effect::Persist(s) => {
+                    self.persisted = Some(*s);
+                    self.persist_count += 1;
+                }
+                Effect::ClearStorage => {
+                    self.cleared = true;
+                    self.persisted = None;
+                }
+                Effect::Emit(e) => self.events.push(e),
+                Effect::WakeAt(t) => self.wake = Some(t),
+            }
+        }
+    }
+
+    fn perform<T: 'static>(&mut self, plan: Plan<T>) -> Result<T, ProviderError> {
+        match plan {
+            Plan::Ready(r) => r,
+            Plan::Request { request, parse } => {
+                self.requests.push(format!("{} {}", request.method.as_str(), request.url));
+                if let Some(fault) = self.faults.pop_front() {
+                    return Err(fault);
+                }
+                let response = self.helpdesk.handle(&request, self.now);
+                parse(&response)
+            }
+        }
+    }
+
+    fn execute(&mut self, job: Job) -> Outcome {
+        let p = self.provider.clone();
+        match job {
+            Job::StartSession { visitor, previous } => {
+                Outcome::Session(self.perform(p.start_session(&visitor, previous.as_ref())))
+            }
+            Job::OpenConversation { visitor, session, first } => {
+                Outcome::Conversation(self.perform(p.open_conversation(&visitor, &session, &first)))
+            }
+            Job::Send { visitor, session, conversation, message, recent } => {
+                let cx = Context { visitor: &visitor, session: &session, conversation: &conversation, recent: &recent };
+                let plan = p.send_message(cx, &message);
+                Outcome::Sent { local_id: message.local_id, result: self.perform(plan) }
+            }
+            Job::Fetch { visitor, session, conversation, cursor } => {
+                let cx = Context { visitor: &visitor, session: &session, conversation: &conversation, recent: &[] };
+                let plan = p.fetch_messages(cx, &cursor);
+                Outcome::Fetched(self.perform(plan))
+            }
+        }
+    }
+
+    /// Performs queued jobs (and the jobs they lead to) at the current time.
+    fn settle(&mut self) {
+        while let Some((generation, job)) = self.queue.pop_front() {
+            let outcome = self.execute(job);
+            self.cmd(Command::Finished { generation, outcome });
+        }
+    }
+
+    /// Moves the clock forward in small steps, firing wake-ups as the driver's timer would.
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while self.now < end {
+            self.now = (self.now + 100.0).min(end);
+            if self.wake.is_some_and(|w| w <= self.now) {
+                self.wake = None;
+                self.cmd(Command::Tick);
+            }
+            self.settle();
+        }
+    }
+
+    fn send(&mut self, text: &str, id: &str) {
+        self.cmd(Command::Send { text: text.into(), local_id: id.into() });
+        self.settle();
+    }
+
+    fn statuses(&self) -> Vec<(&'static str, Option<&'static str>)> {
+        self.engine
+            .messages()
+            .iter()
+            .map(|m| (m.author.tag(), m.delivery.as_ref().map(Delivery::tag)))
+            .collect()
+    }
+
+    fn status_of(&self, text: &str) -> Option<&'static str> {
+        self.engine
+            .messages()
+            .iter()
+            .find(|m| m.author == Author::Visitor && m.body.plain_text() == text)
+            .and_then(|m| m.delivery.as_ref().map(Delivery::tag))
+    }
+
+    fn helpdesk_visitor_copies(&self, text: &str) -> usize {
+        let json = serde_json::to_value(&self.helpdesk).unwrap();
+        json["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["messages"].as_array().unwrap().iter())
+            .filter(|m| m["role"] == "visitor" && m["body"] == text)
+            .count()
+    }
+}
+
+#[test]
+fn nothing_is_stored_or_requested_before_the_visitor_opens_the_widget() {
+    let mut h = Harness::new();
+    h.cmd(Command::Visible(true));
+    h.cmd(Command::Tick);
+    h.cmd(Command::Online(true));
+    h.advance(120_000.0);
+    assert_eq!(h.persist_count, 0);
+    assert!(h.requests.is_empty());
+}
+
+#[test]
+fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    assert!(h.engine.is_open());
+    assert!(h.events.contains(&WidgetEvent::Open));
+    assert!(h.persisted.is_some(), "opening is consent to keep the conversation");
+    assert!(h.requests.is_empty(), "no conversation yet: nothing to fetch");
+
+    h.cmd(Command::Send { text: "  Hello there  ".into(), local_id: "m1".into() });
+    // Persisted as pending before the first attempt.
+    let stored = h.persisted.clone().unwrap();
+    assert_eq!(stored.messages.len(), 1);
+    assert_eq!(stored.messages[0].delivery.as_ref().map(Delivery::tag), Some("pending"));
+    assert_eq!(h.statuses(), [("visitor", Some("pending"))]);
+
+    h.settle();
+    assert_eq!(
+        h.requests,
+        [
+            "POST local://helpdesk/sessions",
+            "POST local://helpdesk/conversations",
+            "POST local://helpdesk/conversations/conv_2/messages"
+        ]
+    );
+    assert_eq!(h.statuses(), [("visitor", Some("sent"))]);
+    assert_eq!(h.engine.messages()[0].body.plain_text(), "Hello there", "text is trimmed");
+    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Sent { text, .. } if text == "Hello there")));
+    assert_eq!(h.persisted.unwrap().messages[0].delivery, Some(Delivery::Sent));
+}
+
+#[test]
+fn the_agent_answer_arrives_by_polling_after_a_realistic_delay() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("How much is the Team plan?", "m1");
+    h.advance(500.0);
+    assert_eq!(h.engine.messages().len(), 1, "no instant canned answer");
+    h.advance(5_000.0);
+    let messages = h.engine.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].author, Author::Agent { name: Some(AGENT_NAME.into()) });
+    assert!(messages[1].body.plain_text().contains("billing"), "topic-aware reply");
+    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Message { author, .. } if author == AGENT_NAME)));
+    assert_eq!(h.engine.unread(), 0, "read while open");
+}
+
+#[test]
+fn replies_count_as_unread_while_closed_and_clear_on_open() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("refund please", "m1");
+    h.cmd(Command::Close);
+    h.advance(40_000.0);
+    assert_eq!(h.engine.unread(), 1);
+    assert!(h.events.contains(&WidgetEvent::Unread(1)));
+    h.cmd(Command::Open);
+    assert_eq!(h.engine.unread(), 0);
+    assert_eq!(h.events.last(), Some(&WidgetEvent::Open));
+    assert!(h.events.contains(&WidgetEvent::Unread(0)));
+}
+
+#[test]
+fn polling_is_slower_while_closed_and_stops_while_hidden() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hi", "m1");
+    h.advance(3_000.0);
+    let fetches = |h: &Harness| h.requests.iter().filter(|r| r.starts_with("GET")).count();
+
+    let before = fetches(&h);
+    h.advance(15_000.0);
+    let open_rate = fetches(&h) - before;
+    assert!(open_rate >= 8, "open: every 1.5 s, got {open_rate} in 15 s");
+
+    h.cmd(Command::Close);
+    let before = fetches(&h);
+    h.advance(60_000.0);
+    let closed_rate = fetches(&h) - before;
+    assert!((3..=5).contains(&closed_rate), "closed: every 15 s, got {closed_rate} in 60 s");
+
+    h.cmd(Command::Visible(false));
+    let before = fetches(&h);
+    h.advance(120_000.0);
+    assert_eq!(fetches(&h), before, "no requests while the tab is hidden");
+
+    h.cmd(Command::Visible(true));
+    h.settle();
+    assert_eq!(fetches(&h), before + 1, "catches up at once when visible again");
+}
+
+#[test]
+fn a_network_error_keeps_the_message_pending_and_it_is_delivered_exactly_once() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("first", "m1");
+    h.faults.push_back(ProviderError::Network("connection reset".into()));
+    h.faults.push_back(ProviderError::Timeout);
+    h.send("second", "m2");
+    assert_eq!(h.statuses()[1], ("visitor", Some("pending")));
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(10_000.0);
+    assert_eq!(h.statuses()[1], ("visitor", Some("sent")));
+    assert_eq!(h.helpdesk_visitor_copies("second"), 1);
+    assert_eq!(h.engine.notice(), None, "notice clears once delivered");
+}
+
+#[test]
+fn messages_are_delivered_in_the_order_they_were_written() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Network("offline".into()));
+    h.cmd(Command::Send { text: "one".into(), local_id: "m1".into() });
+    h.cmd(Command::Send { text: "two".into(), local_id: "m2".into() });
+    h.cmd(Command::Send { text: "three".into(), local_id: "m3".into() });
+    h.settle();
+    h.advance(20_000.0);
+    let json = serde_json::to_value(&h.helpdesk).unwrap();
+    let bodies: Vec<&str> = json["conversations"][0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "visitor")
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["one", "two", "three"]);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status { status: 429, detail: "slow down".into(), retry_after: Some(20) });
+    h.send("again", "m2");
+    h.advance(19_000.0);
+    assert_eq!(h.statuses()[1].1, Some("pending"), "must wait the full Retry-After");
+    h.advance(3_000.0);
+    assert_eq!(h.statuses()[1].1, Some("sent"));
+}
+
+#[test]
+fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status { status: 422, detail: "bad".into(), retry_after: None });
+    h.send("rejected", "m2");
+    assert_eq!(h.status_of("rejected"), Some("failed"));
+    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Error(_))));
+    h.advance(60_000.0);
+    assert_eq!(h.status_of("rejected"), Some("failed"), "no automatic retry of a permanent error");
+    h.send("later", "m3");
+    assert_eq!(h.status_of("later"), Some("sent"), "a failed message does not block the next one");
+    h.cmd(Command::Retry { local_id: "m2".into() });
+    h.settle();
+    assert_eq!(h.status_of("rejected"), Some("sent"));
+    assert_eq!(h.helpdesk_visitor_copies("rejected"), 1);
+}
+
+#[test]
+fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status { status: 401, detail: "invalid key".into(), retry_after: None });
+    h.send("hello", "m1");
+    assert!(matches!(h.engine.notice(), Some(Notice::Unavailable(d)) if d.contains("invalid key")));
+    assert_eq!(h.statuses()[0].1, Some("pending"), "kept, not lost");
+    h.advance(120_000.0);
+    assert_eq!(h.requests.len(), 1, "halted: no hammering a backend that refused us");
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    assert_eq!(h.engine.notice(), None);
+    assert_eq!(h.statuses()[0].1, Some("sent"));
+}
+
+#[test]
+fn a_reload_resumes_the_same_conversation() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    let snapshot = Snapshot::from_json(&h.persisted.clone().unwrap().to_json()).unwrap();
+    assert_eq!(snapshot.messages.len(), 2);
+
+    // "Reload": a new engine from storage, the same helpdesk.
+    let mut again = Harness::with_snapshot(Some(snapshot), h.helpdesk.clone());
+    again.now = h.now + 1_000.0;
+    assert_eq!(again.engine.messages().len(), 2, "history shows at once, before any request");
+    again.cmd(Command::Open);
+    again.settle();
+    assert_eq!(again.requests[0], "POST local://helpdesk/sessions", "resumes the session");
+    again.send("still there?", "m2");
+    again.advance(5_000.0);
+    assert_eq!(again.engine.messages().len(), 4);
+    assert_eq!(
+        again.engine.conversation().map(|c| c.id.clone()),
+        h.engine.conversation().map(|c| c.id.clone()),
+        "same conversation"
+    );
+}
+
+#[test]
+fn reset_forgets_the_visitor_and_ignores_answers_to_old_requests() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.cmd(Command::Send { text: "secret".into(), local_id: "m1".into() });
+    // A job is in flight; reset before it answers.
+    let (generation, job) = h.queue.pop_front().unwrap();
+    h.cmd(Command::Reset { anon_id: "v_new".into() });
+    assert!(h.cleared);
+    assert!(h.engine.messages().is_empty());
+    assert_eq!(h.engine.visitor().anon_id, "v_new");
+    let outcome = h.execute(job);
+    h.cmd(Command::Finished { generation, outcome });
+    assert!(h.engine.messages().is_empty());
+    assert!(h.engine.conversation().is_none());
+    assert!(h.persisted.is_none(), "nothing written again until the visitor opens");
+}
+
+#[test]
+fn identify_as_another_user_starts_a_fresh_conversation() {
+    let mut h = Harness::new();
+    let alice = Visitor { user_id: Some("alice".into()), email: Some("a@example.com".into()), ..Visitor::default() };
+    h.cmd(Command::Identify { identity: alice, fresh_anon_id: "v2".into() });
+    assert!(h.persisted.is_some(), "identify allows storage");
+    h.cmd(Command::Open);
+    h.send("hi from alice", "m1");
+    assert_eq!(h.engine.visitor().email.as_deref(), Some("a@example.com"));
+
+    let same = Visitor { user_id: Some("alice".into()), name: Some("Alice".into()), ..Visitor::default() };
+    h.cmd(Command::Identify { identity: same, fresh_anon_id: "v3".into() });
+    assert_eq!(h.engine.messages().len(), 1, "same person: keep the conversation");
+    assert_eq!(h.engine.visitor().name.as_deref(), Some("Alice"));
+    assert_eq!(h.engine.visitor().email.as_deref(), Some("a@example.com"), "fields merge");
+
+    let bob = Visitor { user_id: Some("bob".into()), ..Visitor::default() };
+    h.cmd(Command::Identify { identity: bob, fresh_anon_id: "v4".into() });
+    assert!(h.engine.messages().is_empty(), "bob must never see alice's chat");
+    assert_eq!(h.engine.visitor().anon_id, "v4");
+}
+
+#[test]
+fn empty_and_oversized_messages_are_not_sent() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("   \n ", "m1");
+    assert!(h.engine.messages().is_empty());
+    let huge = "x".repeat(h.engine.capabilities().max_message_chars + 1);
+    h.send(&huge, "m2");
+    assert!(h.engine.messages().is_empty());
+    assert!(matches!(h.engine.notice(), Some(Notice::Rejected(_))));
+    h.send("ok now", "m3");
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn pushed_messages_are_deduplicated_and_counted() {
+    let mut h = Harness::new();
+    let m = helpwire::model::Message::received(
+        "a1",
+        Author::Agent { name: None },
+        helpwire::model::Body::Text("pushed".into()),
+        1.0,
+    );
+    h.cmd(Command::Received(vec![m.clone()]));
+    h.cmd(Command::Received(vec![m]));
+    assert_eq!(h.engine.messages().len(), 1);
+    assert_eq!(h.engine.unread(), 1);
+}
+
+#[test]
+fn the_visitors_own_messages_from_a_fetch_are_not_shown_twice() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("only once", "m1");
+    // Forget the cursor to make the next fetch return everything again.
+    h.advance(5_000.0);
+    let visitor_messages = h.engine.messages().iter().filter(|m| m.author == Author::Visitor).count();
+    assert_eq!(visitor_messages, 1);
+}
+
+#[test]
+fn backoff_grows_is_capped_jittered_and_floored_by_retry_after() {
+    let a1 = backoff_ms(1, None, 0.0);
+    let a3 = backoff_ms(3, None, 0.0);
+    assert!(a3 > a1);
+    assert!(backoff_ms(30, None, 0.999) <= MAX_BACKOFF_MS);
+    assert!(backoff_ms(30, None, 0.0) >= MAX_BACKOFF_MS / 2.0);
+    assert_eq!(backoff_ms(1, Some(30), 0.5), 30_000.0);
+    let j1 = jitter("visitor-a", 1);
+    let j2 = jitter("visitor-b", 1);
+    assert!((0.0..1.0).contains(&j1) && (0.0..1.0).contains(&j2));
+    assert_ne!(j1, j2, "different visitors retry at different times");
+    assert_eq!(j1, jitter("visitor-a", 1), "deterministic");
+}
