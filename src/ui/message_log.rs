@@ -47,7 +47,7 @@ pub fn MessageLog(
     Effect::new(move |_| {
         keys.track();
         request_animation_frame(move || {
-            if let Some(log) = log_ref.get_untracked() {
+            if let Some(log) = log_ref.try_get_untracked().flatten() {
                 log.set_scroll_top(log.scroll_height());
             }
         });

@@ -53,12 +53,17 @@ pub fn Widget(
     // Opening moves focus to the composer, so a visitor can type at once.
     Effect::new(move |was_open: Option<bool>| {
         let open = is_open.get();
-        if open && was_open == Some(false) {
-            request_animation_frame(move || {
-                if let Some(el) = focus.composer.get_untracked() {
-                    let _ = el.focus();
-                }
-            });
+        if open && was_open != Some(true) {
+            // After the render effects have un-hidden the panel (a hidden element cannot take focus);
+            // `try_` because the widget may be destroyed before the timer fires.
+            set_timeout(
+                move || {
+                    if let Some(el) = focus.composer.try_get_untracked().flatten() {
+                        let _ = el.focus();
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
         }
         open
     });

@@ -1,0 +1,248 @@
+//! Component tests in headless Chromium (wasm-bindgen-test): each test mounts a widget into a
+//! fresh host element, drives it like a visitor and checks what the visitor sees.
+#![cfg(target_arch = "wasm32")]
+
+use helpwire::browser::sleep;
+use helpwire::chat::driver::{Chat, Driver};
+use helpwire::chat::storage::{MemoryStore, Store};
+use helpwire::chat::{Command, Engine};
+use helpwire::config::Config;
+use helpwire::model::{Author, Body, Conversation, Message, Session, Visitor};
+use helpwire::provider::executor::Executor;
+use helpwire::provider::local::LocalProvider;
+use helpwire::provider::{Capabilities, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent};
+use helpwire::ui;
+use leptos::prelude::*;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A mounted widget and what a test needs to look inside it.
+struct Fixture {
+    chat: Chat,
+    shadow: web_sys::ShadowRoot,
+    _mounted: ui::Mounted,
+}
+
+impl Fixture {
+    fn new(provider: Rc<dyn Provider>) -> Self {
+        let doc = document();
+        let host: web_sys::HtmlElement = doc.create_element("helpwire-chat").unwrap().unchecked_into();
+        doc.body().unwrap().append_child(&host).unwrap();
+        let store: Rc<dyn Store> = Rc::new(MemoryStore::default());
+        let engine = Engine::new(provider.capabilities(), None, "v_test".into());
+        let driver = Driver::new(provider, Executor::new(store.clone()), store, "test".into(), Rc::new(|_| {}));
+        let chat = Chat::new(engine, driver);
+        let locale = RwSignal::new(&helpwire::i18n::EN);
+        let mounted = ui::mount(host.clone(), &Config::default(), chat, locale).unwrap();
+        Fixture { chat, shadow: host.shadow_root().unwrap(), _mounted: mounted }
+    }
+
+    fn local() -> Self {
+        Self::new(Rc::new(LocalProvider))
+    }
+
+    fn one(&self, selector: &str) -> web_sys::HtmlElement {
+        self.shadow
+            .query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+            .unchecked_into()
+    }
+
+    fn all(&self, selector: &str) -> Vec<web_sys::HtmlElement> {
+        let list = self.shadow.query_selector_all(selector).unwrap();
+        (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+    }
+
+    fn launcher(&self) -> web_sys::HtmlElement {
+        self.one("button[aria-expanded]")
+    }
+
+    fn dialog_visible(&self) -> bool {
+        !self.one("[role=dialog]").has_attribute("hidden")
+    }
+
+    async fn type_and_send(&self, text: &str) {
+        let input: web_sys::HtmlTextAreaElement = self.one("textarea").unchecked_into();
+        input.set_value(text);
+        self.one("button[type=submit]").click();
+        leptos::task::tick().await;
+    }
+
+    /// Waits (up to `ms`) until `check` holds, ticking the reactive system.
+    async fn wait_for(&self, ms: u32, check: impl Fn(&Self) -> bool) -> bool {
+        let mut waited = 0;
+        while waited < ms {
+            leptos::task::tick().await;
+            if check(self) {
+                return true;
+            }
+            sleep(50).await;
+            waited += 50;
+        }
+        check(self)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_launcher_toggles_the_dialog() {
+    let f = Fixture::local();
+    assert_eq!(f.launcher().get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(!f.dialog_visible());
+    f.launcher().click();
+    leptos::task::tick().await;
+    assert!(f.dialog_visible());
+    assert_eq!(f.launcher().get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert_eq!(f.launcher().get_attribute("aria-label").as_deref(), Some("Close support chat"));
+    f.launcher().click();
+    leptos::task::tick().await;
+    assert!(!f.dialog_visible());
+}
+
+#[wasm_bindgen_test]
+async fn the_dialog_has_the_contract_roles_and_names() {
+    let f = Fixture::local();
+    f.chat.dispatch(Command::Open);
+    leptos::task::tick().await;
+    let dialog = f.one("[role=dialog]");
+    let title_id = dialog.get_attribute("aria-labelledby").unwrap();
+    assert_eq!(f.one(&format!("#{title_id}")).text_content().as_deref(), Some("Support"));
+    let log = f.one("[role=log]");
+    assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
+    let textarea = f.one("textarea");
+    let label = f.one(&format!("label[for={}]", textarea.id()));
+    assert_eq!(label.text_content().as_deref(), Some("Message to support"));
+    assert_eq!(f.one("[part=send]").text_content().as_deref(), Some("Send"));
+    // The empty state greets the visitor.
+    assert!(log.text_content().unwrap().contains("Ask us anything"));
+}
+
+#[wasm_bindgen_test]
+async fn the_composer_sends_and_the_message_is_delivered() {
+    let f = Fixture::local();
+    f.chat.dispatch(Command::Open);
+    f.type_and_send("Hello from a test").await;
+    let mine = f.all("[data-author=visitor]");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].get_attribute("data-status").as_deref(), Some("pending"));
+    assert!(mine[0].text_content().unwrap().contains("Hello from a test"));
+    let input: web_sys::HtmlTextAreaElement = f.one("textarea").unchecked_into();
+    assert_eq!(input.value(), "", "the composer is cleared after sending");
+    assert!(
+        f.wait_for(3_000, |f| f.all("[data-author=visitor][data-status=sent]").len() == 1).await,
+        "delivered"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn messages_render_in_order_with_the_answers() {
+    let f = Fixture::local();
+    f.chat.dispatch(Command::Open);
+    f.type_and_send("first question").await;
+    assert!(f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 1).await, "first answer");
+    f.type_and_send("second question").await;
+    assert!(f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 2).await, "second answer");
+    let order: Vec<String> = f
+        .all("[data-author]")
+        .iter()
+        .map(|m| m.get_attribute("data-author").unwrap())
+        .collect();
+    assert_eq!(order, ["visitor", "agent", "visitor", "agent"]);
+    let texts: Vec<String> = f.all("[data-author=visitor] .text").iter().filter_map(|m| m.text_content()).collect();
+    assert_eq!(texts, ["first question", "second question"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_unread_badge_counts_answers_while_closed() {
+    let f = Fixture::local();
+    let badge = f.one("[part=badge]");
+    assert!(badge.has_attribute("hidden"));
+    let pushed = |id: &str| Message::received(id, Author::Agent { name: Some("Ana".into()) }, Body::Text("hi".into()), 1.0);
+    f.chat.dispatch(Command::Received(vec![pushed("a1"), pushed("a2")]));
+    leptos::task::tick().await;
+    assert!(!badge.has_attribute("hidden"));
+    assert_eq!(badge.text_content().as_deref(), Some("2"));
+    assert_eq!(
+        f.launcher().get_attribute("aria-label").as_deref(),
+        Some("Open support chat (2 unread messages)")
+    );
+    f.launcher().click();
+    leptos::task::tick().await;
+    assert!(badge.has_attribute("hidden"), "opening reads them");
+}
+
+#[wasm_bindgen_test]
+async fn text_from_support_is_never_html() {
+    let f = Fixture::local();
+    let evil = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    f.chat.dispatch(Command::Received(vec![Message::received(
+        "x1",
+        Author::Agent { name: Some("<b>Mallory</b>".into()) },
+        Body::Text(evil.into()),
+        1.0,
+    )]));
+    f.chat.dispatch(Command::Open);
+    leptos::task::tick().await;
+    assert!(f.all("img, script, b").is_empty());
+    assert_eq!(f.one("[data-author=agent] .text").text_content().as_deref(), Some(evil));
+}
+
+/// A backend that refuses every session, as with a wrong key.
+struct Refusing;
+impl Provider for Refusing {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+    fn start_session(&self, _: &Visitor, _: Option<&Session>) -> Plan<Session> {
+        Plan::Ready(Err(ProviderError::Status { status: 401, detail: "Invalid API key".into(), retry_after: None }))
+    }
+    fn open_conversation(&self, _: &Visitor, _: &Session, _: &Outgoing) -> Plan<Conversation> {
+        unreachable!("no session, no conversation")
+    }
+    fn send_message(&self, _: Context<'_>, _: &Outgoing) -> Plan<Sent> {
+        unreachable!()
+    }
+    fn fetch_messages(&self, _: Context<'_>, _: &Cursor) -> Plan<Page> {
+        unreachable!()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_error_state_shows_and_the_message_is_kept() {
+    let f = Fixture::new(Rc::new(Refusing));
+    f.chat.dispatch(Command::Open);
+    f.type_and_send("anyone there?").await;
+    assert!(f.wait_for(2_000, |f| !f.all("[role=alert]").is_empty()).await);
+    let alert = f.one("[role=alert]");
+    let text = alert.text_content().unwrap();
+    assert!(text.contains("unavailable"), "{text}");
+    assert!(text.contains("Invalid API key"), "{text}");
+    assert_eq!(f.all("[data-author=visitor][data-status=pending]").len(), 1, "not lost");
+    assert_eq!(alert.query_selector("button").unwrap().unwrap().text_content().as_deref(), Some("Retry"));
+}
+
+#[wasm_bindgen_test]
+async fn escape_closes_and_returns_focus_to_the_launcher() {
+    let f = Fixture::local();
+    f.launcher().click();
+    let focused = f.wait_for(1_000, |f| f.shadow.active_element().is_some_and(|e| e.tag_name() == "TEXTAREA")).await;
+    assert!(
+        focused,
+        "composer focused on open; active: {:?}, document active: {:?}, dialog visible: {}",
+        f.shadow.active_element().map(|e| e.outer_html()),
+        document().active_element().map(|e| e.tag_name()),
+        f.dialog_visible()
+    );
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    f.one("textarea").dispatch_event(&ev).unwrap();
+    leptos::task::tick().await;
+    assert!(!f.dialog_visible());
+    assert_eq!(f.shadow.active_element().map(|e| e.tag_name()).as_deref(), Some("BUTTON"));
+    assert!(f.shadow.active_element().unwrap().has_attribute("aria-expanded"));
+}
