@@ -17,16 +17,19 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
-/** Starts a server; resolves to {server, url}. `pages` maps extra paths to HTML strings (tests). */
+/** Starts a server; resolves to {server, url}. `pages` maps extra paths to HTML strings or to
+ *  {type, body} (tests' host pages and their scripts). */
 export function serve({ root = 'dist', port = 0, csp = null, pages = {} } = {}) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const headers = {};
     if (csp) headers['Content-Security-Policy'] = csp;
-    if (pages[url.pathname] !== undefined) {
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-store' });
-      return res.end(pages[url.pathname]);
+    const page = pages[url.pathname];
+    if (page !== undefined) {
+      const { type, body } = typeof page === 'string' ? { type: TYPES['.html'], body: page } : page;
+      res.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-store' });
+      return res.end(body);
     }
     let file = path.join(base, decodeURIComponent(url.pathname));
     if (!file.startsWith(base)) {

@@ -57,7 +57,9 @@ pub fn boot(
         JsValue::from_str(&message)
     };
     if parsed.is_fatal() {
-        return Err(fail("Helpwire: configuration error; the widget stays off (see the errors above)".into()));
+        return Err(fail(
+            "Helpwire: configuration error; the widget stays off (see the errors above)".into(),
+        ));
     }
     let config = parsed.config;
     let provider = match provider::for_config(&config) {
@@ -146,7 +148,9 @@ impl WidgetHandle {
     pub fn set_locale(&self, tag: JsValue) {
         self.with_live(|l| match tag.as_string() {
             Some(t) if crate::config::is_language_tag(&t) => l.locale.set(resolve_locale(Some(&t))),
-            _ => browser::error("Helpwire.setLocale: expected a language tag such as \"en\" or \"pt-BR\""),
+            _ => browser::error(
+                "Helpwire.setLocale: expected a language tag such as \"en\" or \"pt-BR\"",
+            ),
         });
     }
 
@@ -188,7 +192,9 @@ fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
             "message",
             json(serde_json::json!({ "id": id, "text": text, "author": author })),
         ),
-        WidgetEvent::Sent { id, text } => ("sent", json(serde_json::json!({ "id": id, "text": text }))),
+        WidgetEvent::Sent { id, text } => {
+            ("sent", json(serde_json::json!({ "id": id, "text": text })))
+        }
         WidgetEvent::Unread(n) => ("unread", JsValue::from_f64(*n as f64)),
         WidgetEvent::Error(message) => ("error", JsValue::from_str(message)),
     }
@@ -267,7 +273,9 @@ fn restore(store: &dyn Store, key: &str) -> Option<Snapshot> {
     match Snapshot::from_json(&text) {
         Ok(snapshot) => Some(snapshot),
         Err(reason) => {
-            browser::warn(&format!("Helpwire: stored conversation was unreadable ({reason}); starting afresh"));
+            browser::warn(&format!(
+                "Helpwire: stored conversation was unreadable ({reason}); starting afresh"
+            ));
             let _ = store.remove(key);
             None
         }
@@ -276,5 +284,9 @@ fn restore(store: &dyn Store, key: &str) -> Option<Snapshot> {
 
 fn resolve_locale(configured: Option<&str>) -> &'static i18n::Strings {
     let browser_langs = browser::browser_languages();
-    i18n::resolve(configured.into_iter().chain(browser_langs.iter().map(String::as_str)))
+    i18n::resolve(
+        configured
+            .into_iter()
+            .chain(browser_langs.iter().map(String::as_str)),
+    )
 }

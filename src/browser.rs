@@ -95,7 +95,8 @@ pub fn format_time(ms: f64, locale: &str) -> String {
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-    date.to_locale_time_string_with_options(locale, &options).into()
+    date.to_locale_time_string_with_options(locale, &options)
+        .into()
 }
 
 /// The browser's preferred languages, best first.
@@ -103,7 +104,11 @@ pub fn browser_languages() -> Vec<String> {
     let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = nav.languages().iter().filter_map(|v| v.as_string()).collect();
+    let mut out: Vec<String> = nav
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
     if out.is_empty() {
         out.extend(nav.language());
     }

@@ -267,7 +267,10 @@ fn validate_backend(config: &Config, issue: &mut impl FnMut(&str, String, Severi
         ),
         _ => {}
     }
-    if config.provider == ProviderKind::Gleap && config.project.is_none() && config.api_key.is_some() {
+    if config.provider == ProviderKind::Gleap
+        && config.project.is_none()
+        && config.api_key.is_some()
+    {
         issue(
             "project",
             "required with data-api-key for data-provider=\"gleap\" (the Gleap project id)".into(),
@@ -289,5 +292,6 @@ pub fn is_language_tag(tag: &str) -> bool {
     let lang_ok = parts
         .next()
         .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
-    lang_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }

@@ -38,7 +38,8 @@ pub struct Strings {
     pub dir: Direction,
     pub title: &'static str,
     pub greeting: &'static str,
-    pub open_chat: &'static str,
+    /// The launcher's name; constant, because `aria-expanded` already says open or closed.
+    pub launcher: &'static str,
     pub close_chat: &'static str,
     pub composer_label: &'static str,
     pub composer_placeholder: &'static str,
@@ -109,7 +110,7 @@ pub static EN: Strings = Strings {
     dir: Direction::Ltr,
     title: "Support",
     greeting: "Hi! Ask us anything. We usually answer within a few minutes.",
-    open_chat: "Open support chat",
+    launcher: "Support chat",
     close_chat: "Close support chat",
     composer_label: "Message to support",
     composer_placeholder: "Write a message…",
@@ -133,7 +134,7 @@ pub static DE: Strings = Strings {
     dir: Direction::Ltr,
     title: "Support",
     greeting: "Hallo! Fragen Sie uns alles. Wir antworten meist innerhalb weniger Minuten.",
-    open_chat: "Support-Chat öffnen",
+    launcher: "Support-Chat",
     close_chat: "Support-Chat schließen",
     composer_label: "Nachricht an den Support",
     composer_placeholder: "Nachricht schreiben…",
@@ -157,7 +158,7 @@ pub static FR: Strings = Strings {
     dir: Direction::Ltr,
     title: "Assistance",
     greeting: "Bonjour ! Posez-nous vos questions. Nous répondons en général en quelques minutes.",
-    open_chat: "Ouvrir le chat d'assistance",
+    launcher: "Chat d'assistance",
     close_chat: "Fermer le chat d'assistance",
     composer_label: "Message à l'assistance",
     composer_placeholder: "Écrivez un message…",
@@ -181,7 +182,7 @@ pub static ES: Strings = Strings {
     dir: Direction::Ltr,
     title: "Soporte",
     greeting: "¡Hola! Pregúntanos lo que quieras. Solemos responder en pocos minutos.",
-    open_chat: "Abrir el chat de soporte",
+    launcher: "Chat de soporte",
     close_chat: "Cerrar el chat de soporte",
     composer_label: "Mensaje para soporte",
     composer_placeholder: "Escribe un mensaje…",
@@ -205,7 +206,7 @@ pub static PT: Strings = Strings {
     dir: Direction::Ltr,
     title: "Suporte",
     greeting: "Olá! Pergunte o que quiser. Costumamos responder em poucos minutos.",
-    open_chat: "Abrir o chat de suporte",
+    launcher: "Chat de suporte",
     close_chat: "Fechar o chat de suporte",
     composer_label: "Mensagem para o suporte",
     composer_placeholder: "Escreva uma mensagem…",
@@ -229,7 +230,7 @@ pub static JA: Strings = Strings {
     dir: Direction::Ltr,
     title: "サポート",
     greeting: "こんにちは！何でもお気軽にお尋ねください。通常数分以内にお返事します。",
-    open_chat: "サポートチャットを開く",
+    launcher: "サポートチャット",
     close_chat: "サポートチャットを閉じる",
     composer_label: "サポートへのメッセージ",
     composer_placeholder: "メッセージを入力…",
@@ -250,7 +251,7 @@ pub static AR: Strings = Strings {
     dir: Direction::Rtl,
     title: "الدعم",
     greeting: "مرحبًا! اسألنا عن أي شيء. نرد عادةً خلال دقائق.",
-    open_chat: "فتح محادثة الدعم",
+    launcher: "محادثة الدعم",
     close_chat: "إغلاق محادثة الدعم",
     composer_label: "رسالة إلى الدعم",
     composer_placeholder: "اكتب رسالة…",
@@ -290,7 +291,11 @@ pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Str
     preferred
         .into_iter()
         .map(|tag| {
-            let lang = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+            let lang = tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             ALL.iter().copied().find(|s| s.lang == lang)
         })
         .find_map(|s| s)

@@ -134,7 +134,9 @@ pub enum Delivery {
     },
     Sent,
     /// Given up: the backend refused it in a way a retry will not change, until the visitor asks.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl Delivery {

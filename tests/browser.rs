@@ -10,7 +10,9 @@ use helpwire::config::Config;
 use helpwire::model::{Author, Body, Conversation, Message, Session, Visitor};
 use helpwire::provider::executor::Executor;
 use helpwire::provider::local::LocalProvider;
-use helpwire::provider::{Capabilities, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent};
+use helpwire::provider::{
+    Capabilities, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+};
 use helpwire::ui;
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -29,15 +31,28 @@ struct Fixture {
 impl Fixture {
     fn new(provider: Rc<dyn Provider>) -> Self {
         let doc = document();
-        let host: web_sys::HtmlElement = doc.create_element("helpwire-chat").unwrap().unchecked_into();
+        let host: web_sys::HtmlElement = doc
+            .create_element("helpwire-chat")
+            .unwrap()
+            .unchecked_into();
         doc.body().unwrap().append_child(&host).unwrap();
         let store: Rc<dyn Store> = Rc::new(MemoryStore::default());
         let engine = Engine::new(provider.capabilities(), None, "v_test".into());
-        let driver = Driver::new(provider, Executor::new(store.clone()), store, "test".into(), Rc::new(|_| {}));
+        let driver = Driver::new(
+            provider,
+            Executor::new(store.clone()),
+            store,
+            "test".into(),
+            Rc::new(|_| {}),
+        );
         let chat = Chat::new(engine, driver);
         let locale = RwSignal::new(&helpwire::i18n::EN);
         let mounted = ui::mount(host.clone(), &Config::default(), chat, locale).unwrap();
-        Fixture { chat, shadow: host.shadow_root().unwrap(), _mounted: mounted }
+        Fixture {
+            chat,
+            shadow: host.shadow_root().unwrap(),
+            _mounted: mounted,
+        }
     }
 
     fn local() -> Self {
@@ -54,7 +69,10 @@ impl Fixture {
 
     fn all(&self, selector: &str) -> Vec<web_sys::HtmlElement> {
         let list = self.shadow.query_selector_all(selector).unwrap();
-        (0..list.length()).filter_map(|i| list.item(i)).map(|n| n.unchecked_into()).collect()
+        (0..list.length())
+            .filter_map(|i| list.item(i))
+            .map(|n| n.unchecked_into())
+            .collect()
     }
 
     fn launcher(&self) -> web_sys::HtmlElement {
@@ -90,13 +108,22 @@ impl Fixture {
 #[wasm_bindgen_test]
 async fn the_launcher_toggles_the_dialog() {
     let f = Fixture::local();
-    assert_eq!(f.launcher().get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert_eq!(
+        f.launcher().get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
     assert!(!f.dialog_visible());
     f.launcher().click();
     leptos::task::tick().await;
     assert!(f.dialog_visible());
-    assert_eq!(f.launcher().get_attribute("aria-expanded").as_deref(), Some("true"));
-    assert_eq!(f.launcher().get_attribute("aria-label").as_deref(), Some("Close support chat"));
+    assert_eq!(
+        f.launcher().get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        f.launcher().get_attribute("aria-label").as_deref(),
+        Some("Support chat")
+    );
     f.launcher().click();
     leptos::task::tick().await;
     assert!(!f.dialog_visible());
@@ -109,7 +136,10 @@ async fn the_dialog_has_the_contract_roles_and_names() {
     leptos::task::tick().await;
     let dialog = f.one("[role=dialog]");
     let title_id = dialog.get_attribute("aria-labelledby").unwrap();
-    assert_eq!(f.one(&format!("#{title_id}")).text_content().as_deref(), Some("Support"));
+    assert_eq!(
+        f.one(&format!("#{title_id}")).text_content().as_deref(),
+        Some("Support")
+    );
     let log = f.one("[role=log]");
     assert_eq!(log.get_attribute("aria-live").as_deref(), Some("polite"));
     let textarea = f.one("textarea");
@@ -127,12 +157,22 @@ async fn the_composer_sends_and_the_message_is_delivered() {
     f.type_and_send("Hello from a test").await;
     let mine = f.all("[data-author=visitor]");
     assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].get_attribute("data-status").as_deref(), Some("pending"));
-    assert!(mine[0].text_content().unwrap().contains("Hello from a test"));
+    assert_eq!(
+        mine[0].get_attribute("data-status").as_deref(),
+        Some("pending")
+    );
+    assert!(mine[0]
+        .text_content()
+        .unwrap()
+        .contains("Hello from a test"));
     let input: web_sys::HtmlTextAreaElement = f.one("textarea").unchecked_into();
     assert_eq!(input.value(), "", "the composer is cleared after sending");
     assert!(
-        f.wait_for(3_000, |f| f.all("[data-author=visitor][data-status=sent]").len() == 1).await,
+        f.wait_for(3_000, |f| f
+            .all("[data-author=visitor][data-status=sent]")
+            .len()
+            == 1)
+            .await,
         "delivered"
     );
 }
@@ -142,16 +182,28 @@ async fn messages_render_in_order_with_the_answers() {
     let f = Fixture::local();
     f.chat.dispatch(Command::Open);
     f.type_and_send("first question").await;
-    assert!(f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 1).await, "first answer");
+    assert!(
+        f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 1)
+            .await,
+        "first answer"
+    );
     f.type_and_send("second question").await;
-    assert!(f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 2).await, "second answer");
+    assert!(
+        f.wait_for(8_000, |f| f.all("[data-author=agent]").len() == 2)
+            .await,
+        "second answer"
+    );
     let order: Vec<String> = f
         .all("[data-author]")
         .iter()
         .map(|m| m.get_attribute("data-author").unwrap())
         .collect();
     assert_eq!(order, ["visitor", "agent", "visitor", "agent"]);
-    let texts: Vec<String> = f.all("[data-author=visitor] .text").iter().filter_map(|m| m.text_content()).collect();
+    let texts: Vec<String> = f
+        .all("[data-author=visitor] .text")
+        .iter()
+        .filter_map(|m| m.text_content())
+        .collect();
     assert_eq!(texts, ["first question", "second question"]);
 }
 
@@ -160,14 +212,24 @@ async fn the_unread_badge_counts_answers_while_closed() {
     let f = Fixture::local();
     let badge = f.one("[part=badge]");
     assert!(badge.has_attribute("hidden"));
-    let pushed = |id: &str| Message::received(id, Author::Agent { name: Some("Ana".into()) }, Body::Text("hi".into()), 1.0);
-    f.chat.dispatch(Command::Received(vec![pushed("a1"), pushed("a2")]));
+    let pushed = |id: &str| {
+        Message::received(
+            id,
+            Author::Agent {
+                name: Some("Ana".into()),
+            },
+            Body::Text("hi".into()),
+            1.0,
+        )
+    };
+    f.chat
+        .dispatch(Command::Received(vec![pushed("a1"), pushed("a2")]));
     leptos::task::tick().await;
     assert!(!badge.has_attribute("hidden"));
     assert_eq!(badge.text_content().as_deref(), Some("2"));
     assert_eq!(
         f.launcher().get_attribute("aria-label").as_deref(),
-        Some("Open support chat (2 unread messages)")
+        Some("Support chat (2 unread messages)")
     );
     f.launcher().click();
     leptos::task::tick().await;
@@ -180,14 +242,19 @@ async fn text_from_support_is_never_html() {
     let evil = "<img src=x onerror=alert(1)><script>alert(2)</script>";
     f.chat.dispatch(Command::Received(vec![Message::received(
         "x1",
-        Author::Agent { name: Some("<b>Mallory</b>".into()) },
+        Author::Agent {
+            name: Some("<b>Mallory</b>".into()),
+        },
         Body::Text(evil.into()),
         1.0,
     )]));
     f.chat.dispatch(Command::Open);
     leptos::task::tick().await;
     assert!(f.all("img, script, b").is_empty());
-    assert_eq!(f.one("[data-author=agent] .text").text_content().as_deref(), Some(evil));
+    assert_eq!(
+        f.one("[data-author=agent] .text").text_content().as_deref(),
+        Some(evil)
+    );
 }
 
 /// A backend that refuses every session, as with a wrong key.
@@ -197,7 +264,11 @@ impl Provider for Refusing {
         Capabilities::default()
     }
     fn start_session(&self, _: &Visitor, _: Option<&Session>) -> Plan<Session> {
-        Plan::Ready(Err(ProviderError::Status { status: 401, detail: "Invalid API key".into(), retry_after: None }))
+        Plan::Ready(Err(ProviderError::Status {
+            status: 401,
+            detail: "Invalid API key".into(),
+            retry_after: None,
+        }))
     }
     fn open_conversation(&self, _: &Visitor, _: &Session, _: &Outgoing) -> Plan<Conversation> {
         unreachable!("no session, no conversation")
@@ -215,20 +286,41 @@ async fn the_error_state_shows_and_the_message_is_kept() {
     let f = Fixture::new(Rc::new(Refusing));
     f.chat.dispatch(Command::Open);
     f.type_and_send("anyone there?").await;
-    assert!(f.wait_for(2_000, |f| !f.all("[role=alert]").is_empty()).await);
+    assert!(
+        f.wait_for(2_000, |f| !f.all("[role=alert]").is_empty())
+            .await
+    );
     let alert = f.one("[role=alert]");
     let text = alert.text_content().unwrap();
     assert!(text.contains("unavailable"), "{text}");
     assert!(text.contains("Invalid API key"), "{text}");
-    assert_eq!(f.all("[data-author=visitor][data-status=pending]").len(), 1, "not lost");
-    assert_eq!(alert.query_selector("button").unwrap().unwrap().text_content().as_deref(), Some("Retry"));
+    assert_eq!(
+        f.all("[data-author=visitor][data-status=pending]").len(),
+        1,
+        "not lost"
+    );
+    assert_eq!(
+        alert
+            .query_selector("button")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some("Retry")
+    );
 }
 
 #[wasm_bindgen_test]
 async fn escape_closes_and_returns_focus_to_the_launcher() {
     let f = Fixture::local();
     f.launcher().click();
-    let focused = f.wait_for(1_000, |f| f.shadow.active_element().is_some_and(|e| e.tag_name() == "TEXTAREA")).await;
+    let focused = f
+        .wait_for(1_000, |f| {
+            f.shadow
+                .active_element()
+                .is_some_and(|e| e.tag_name() == "TEXTAREA")
+        })
+        .await;
     assert!(
         focused,
         "composer focused on open; active: {:?}, document active: {:?}, dialog visible: {}",
@@ -243,6 +335,13 @@ async fn escape_closes_and_returns_focus_to_the_launcher() {
     f.one("textarea").dispatch_event(&ev).unwrap();
     leptos::task::tick().await;
     assert!(!f.dialog_visible());
-    assert_eq!(f.shadow.active_element().map(|e| e.tag_name()).as_deref(), Some("BUTTON"));
-    assert!(f.shadow.active_element().unwrap().has_attribute("aria-expanded"));
+    assert_eq!(
+        f.shadow.active_element().map(|e| e.tag_name()).as_deref(),
+        Some("BUTTON")
+    );
+    assert!(f
+        .shadow
+        .active_element()
+        .unwrap()
+        .has_attribute("aria-expanded"));
 }

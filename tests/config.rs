@@ -48,8 +48,14 @@ fn every_valid_attribute_is_taken() {
 #[test]
 fn kebab_and_camel_names_are_the_same_setting() {
     assert_eq!(kebab_case("apiBase"), "api-base");
-    let a = parse(&[("provider", "bot"), ("api-base", "https://bot.example.com/hook")]);
-    let b = parse(&[("provider", "bot"), ("apiBase", "https://bot.example.com/hook")]);
+    let a = parse(&[
+        ("provider", "bot"),
+        ("api-base", "https://bot.example.com/hook"),
+    ]);
+    let b = parse(&[
+        ("provider", "bot"),
+        ("apiBase", "https://bot.example.com/hook"),
+    ]);
     assert_eq!(a.config, b.config);
     assert!(!a.is_fatal());
 }
@@ -62,10 +68,19 @@ fn invalid_values_name_the_attribute_and_fall_back_to_defaults() {
         ("storage", "cookies"),
         ("locale", "english!"),
     ]);
-    assert!(!parsed.is_fatal(), "invalid cosmetic values must not stop the widget");
+    assert!(
+        !parsed.is_fatal(),
+        "invalid cosmetic values must not stop the widget"
+    );
     let attrs: Vec<&str> = parsed.issues.iter().map(|i| i.attribute.as_str()).collect();
-    assert_eq!(attrs, ["data-theme", "data-position", "data-storage", "data-locale"]);
-    assert!(parsed.issues.iter().all(|i| i.severity == Severity::Warning));
+    assert_eq!(
+        attrs,
+        ["data-theme", "data-position", "data-storage", "data-locale"]
+    );
+    assert!(parsed
+        .issues
+        .iter()
+        .all(|i| i.severity == Severity::Warning));
     assert!(parsed.issues[0].to_string().contains("\"purple\""));
     assert_eq!(parsed.config.theme, Theme::Auto);
     assert_eq!(parsed.config.position, Position::Right);
@@ -85,12 +100,21 @@ fn unknown_provider_keeps_the_widget_out_of_the_page() {
 fn network_providers_need_an_http_api_base() {
     for provider in ["bancroft", "gleap", "gurusup", "bot"] {
         let parsed = parse(&[("provider", provider)]);
-        assert!(parsed.is_fatal(), "{provider} without api-base must be fatal");
+        assert!(
+            parsed.is_fatal(),
+            "{provider} without api-base must be fatal"
+        );
         assert_eq!(parsed.issues[0].attribute, "data-api-base");
         let bad = parse(&[("provider", provider), ("api-base", "javascript:alert(1)")]);
-        assert!(bad.is_fatal(), "{provider} with a non-http api-base must be fatal");
+        assert!(
+            bad.is_fatal(),
+            "{provider} with a non-http api-base must be fatal"
+        );
     }
-    assert!(!parse(&[("provider", "eusate")]).is_fatal(), "eusate has a public default host");
+    assert!(
+        !parse(&[("provider", "eusate")]).is_fatal(),
+        "eusate has a public default host"
+    );
 }
 
 #[test]
@@ -102,8 +126,14 @@ fn gleap_with_a_key_needs_a_project() {
     ]);
     assert!(parsed.is_fatal());
     assert_eq!(parsed.issues[0].attribute, "data-project");
-    let proxied = parse(&[("provider", "gleap"), ("api-base", "https://proxy.example.com")]);
-    assert!(!proxied.is_fatal(), "through a proxy, neither key nor project is needed");
+    let proxied = parse(&[
+        ("provider", "gleap"),
+        ("api-base", "https://proxy.example.com"),
+    ]);
+    assert!(
+        !proxied.is_fatal(),
+        "through a proxy, neither key nor project is needed"
+    );
 }
 
 #[test]
@@ -118,7 +148,10 @@ fn unknown_attributes_are_ignored_with_a_notice() {
 fn overlong_title_is_cut_with_a_warning() {
     let long = "x".repeat(500);
     let parsed = parse(&[("title", long.as_str())]);
-    assert_eq!(parsed.config.title.as_ref().map(|t| t.chars().count()), Some(200));
+    assert_eq!(
+        parsed.config.title.as_ref().map(|t| t.chars().count()),
+        Some(200)
+    );
     assert_eq!(parsed.issues[0].attribute, "data-title");
 }
 

@@ -72,7 +72,8 @@ impl Harness {
         match plan {
             Plan::Ready(r) => r,
             Plan::Request { request, parse } => {
-                self.requests.push(format!("{} {}", request.method.as_str(), request.url));
+                self.requests
+                    .push(format!("{} {}", request.method.as_str(), request.url));
                 if let Some(fault) = self.faults.pop_front() {
                     return Err(fault);
                 }
@@ -88,16 +89,44 @@ impl Harness {
             Job::StartSession { visitor, previous } => {
                 Outcome::Session(self.perform(p.start_session(&visitor, previous.as_ref())))
             }
-            Job::OpenConversation { visitor, session, first } => {
+            Job::OpenConversation {
+                visitor,
+                session,
+                first,
+            } => {
                 Outcome::Conversation(self.perform(p.open_conversation(&visitor, &session, &first)))
             }
-            Job::Send { visitor, session, conversation, message, recent } => {
-                let cx = Context { visitor: &visitor, session: &session, conversation: &conversation, recent: &recent };
+            Job::Send {
+                visitor,
+                session,
+                conversation,
+                message,
+                recent,
+            } => {
+                let cx = Context {
+                    visitor: &visitor,
+                    session: &session,
+                    conversation: &conversation,
+                    recent: &recent,
+                };
                 let plan = p.send_message(cx, &message);
-                Outcome::Sent { local_id: message.local_id, result: self.perform(plan) }
+                Outcome::Sent {
+                    local_id: message.local_id,
+                    result: self.perform(plan),
+                }
             }
-            Job::Fetch { visitor, session, conversation, cursor } => {
-                let cx = Context { visitor: &visitor, session: &session, conversation: &conversation, recent: &[] };
+            Job::Fetch {
+                visitor,
+                session,
+                conversation,
+                cursor,
+            } => {
+                let cx = Context {
+                    visitor: &visitor,
+                    session: &session,
+                    conversation: &conversation,
+                    recent: &[],
+                };
                 let plan = p.fetch_messages(cx, &cursor);
                 Outcome::Fetched(self.perform(plan))
             }
@@ -108,7 +137,10 @@ impl Harness {
     fn settle(&mut self) {
         while let Some((generation, job)) = self.queue.pop_front() {
             let outcome = self.execute(job);
-            self.cmd(Command::Finished { generation, outcome });
+            self.cmd(Command::Finished {
+                generation,
+                outcome,
+            });
         }
     }
 
@@ -126,7 +158,10 @@ impl Harness {
     }
 
     fn send(&mut self, text: &str, id: &str) {
-        self.cmd(Command::Send { text: text.into(), local_id: id.into() });
+        self.cmd(Command::Send {
+            text: text.into(),
+            local_id: id.into(),
+        });
         self.settle();
     }
 
@@ -175,14 +210,26 @@ fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered(
     h.cmd(Command::Open);
     assert!(h.engine.is_open());
     assert!(h.events.contains(&WidgetEvent::Open));
-    assert!(h.persisted.is_some(), "opening is consent to keep the conversation");
-    assert!(h.requests.is_empty(), "no conversation yet: nothing to fetch");
+    assert!(
+        h.persisted.is_some(),
+        "opening is consent to keep the conversation"
+    );
+    assert!(
+        h.requests.is_empty(),
+        "no conversation yet: nothing to fetch"
+    );
 
-    h.cmd(Command::Send { text: "  Hello there  ".into(), local_id: "m1".into() });
+    h.cmd(Command::Send {
+        text: "  Hello there  ".into(),
+        local_id: "m1".into(),
+    });
     // Persisted as pending before the first attempt.
     let stored = h.persisted.clone().unwrap();
     assert_eq!(stored.messages.len(), 1);
-    assert_eq!(stored.messages[0].delivery.as_ref().map(Delivery::tag), Some("pending"));
+    assert_eq!(
+        stored.messages[0].delivery.as_ref().map(Delivery::tag),
+        Some("pending")
+    );
     assert_eq!(h.statuses(), [("visitor", Some("pending"))]);
 
     h.settle();
@@ -195,9 +242,19 @@ fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered(
         ]
     );
     assert_eq!(h.statuses(), [("visitor", Some("sent"))]);
-    assert_eq!(h.engine.messages()[0].body.plain_text(), "Hello there", "text is trimmed");
-    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Sent { text, .. } if text == "Hello there")));
-    assert_eq!(h.persisted.unwrap().messages[0].delivery, Some(Delivery::Sent));
+    assert_eq!(
+        h.engine.messages()[0].body.plain_text(),
+        "Hello there",
+        "text is trimmed"
+    );
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Sent { text, .. } if text == "Hello there")));
+    assert_eq!(
+        h.persisted.unwrap().messages[0].delivery,
+        Some(Delivery::Sent)
+    );
 }
 
 #[test]
@@ -210,9 +267,20 @@ fn the_agent_answer_arrives_by_polling_after_a_realistic_delay() {
     h.advance(5_000.0);
     let messages = h.engine.messages();
     assert_eq!(messages.len(), 2);
-    assert_eq!(messages[1].author, Author::Agent { name: Some(AGENT_NAME.into()) });
-    assert!(messages[1].body.plain_text().contains("billing"), "topic-aware reply");
-    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Message { author, .. } if author == AGENT_NAME)));
+    assert_eq!(
+        messages[1].author,
+        Author::Agent {
+            name: Some(AGENT_NAME.into())
+        }
+    );
+    assert!(
+        messages[1].body.plain_text().contains("billing"),
+        "topic-aware reply"
+    );
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Message { author, .. } if author == AGENT_NAME)));
     assert_eq!(h.engine.unread(), 0, "read while open");
 }
 
@@ -248,7 +316,10 @@ fn polling_is_slower_while_closed_and_stops_while_hidden() {
     let before = fetches(&h);
     h.advance(60_000.0);
     let closed_rate = fetches(&h) - before;
-    assert!((3..=5).contains(&closed_rate), "closed: every 15 s, got {closed_rate} in 60 s");
+    assert!(
+        (3..=5).contains(&closed_rate),
+        "closed: every 15 s, got {closed_rate} in 60 s"
+    );
 
     h.cmd(Command::Visible(false));
     let before = fetches(&h);
@@ -257,7 +328,11 @@ fn polling_is_slower_while_closed_and_stops_while_hidden() {
 
     h.cmd(Command::Visible(true));
     h.settle();
-    assert_eq!(fetches(&h), before + 1, "catches up at once when visible again");
+    assert_eq!(
+        fetches(&h),
+        before + 1,
+        "catches up at once when visible again"
+    );
 }
 
 #[test]
@@ -265,7 +340,8 @@ fn a_network_error_keeps_the_message_pending_and_it_is_delivered_exactly_once() 
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("first", "m1");
-    h.faults.push_back(ProviderError::Network("connection reset".into()));
+    h.faults
+        .push_back(ProviderError::Network("connection reset".into()));
     h.faults.push_back(ProviderError::Timeout);
     h.send("second", "m2");
     assert_eq!(h.statuses()[1], ("visitor", Some("pending")));
@@ -281,9 +357,18 @@ fn messages_are_delivered_in_the_order_they_were_written() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.faults.push_back(ProviderError::Network("offline".into()));
-    h.cmd(Command::Send { text: "one".into(), local_id: "m1".into() });
-    h.cmd(Command::Send { text: "two".into(), local_id: "m2".into() });
-    h.cmd(Command::Send { text: "three".into(), local_id: "m3".into() });
+    h.cmd(Command::Send {
+        text: "one".into(),
+        local_id: "m1".into(),
+    });
+    h.cmd(Command::Send {
+        text: "two".into(),
+        local_id: "m2".into(),
+    });
+    h.cmd(Command::Send {
+        text: "three".into(),
+        local_id: "m3".into(),
+    });
     h.settle();
     h.advance(20_000.0);
     let json = serde_json::to_value(&h.helpdesk).unwrap();
@@ -302,10 +387,18 @@ fn retry_after_is_honoured() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    h.faults.push_back(ProviderError::Status { status: 429, detail: "slow down".into(), retry_after: Some(20) });
+    h.faults.push_back(ProviderError::Status {
+        status: 429,
+        detail: "slow down".into(),
+        retry_after: Some(20),
+    });
     h.send("again", "m2");
     h.advance(19_000.0);
-    assert_eq!(h.statuses()[1].1, Some("pending"), "must wait the full Retry-After");
+    assert_eq!(
+        h.statuses()[1].1,
+        Some("pending"),
+        "must wait the full Retry-After"
+    );
     h.advance(3_000.0);
     assert_eq!(h.statuses()[1].1, Some("sent"));
 }
@@ -315,15 +408,29 @@ fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    h.faults.push_back(ProviderError::Status { status: 422, detail: "bad".into(), retry_after: None });
+    h.faults.push_back(ProviderError::Status {
+        status: 422,
+        detail: "bad".into(),
+        retry_after: None,
+    });
     h.send("rejected", "m2");
     assert_eq!(h.status_of("rejected"), Some("failed"));
     assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Error(_))));
     h.advance(60_000.0);
-    assert_eq!(h.status_of("rejected"), Some("failed"), "no automatic retry of a permanent error");
+    assert_eq!(
+        h.status_of("rejected"),
+        Some("failed"),
+        "no automatic retry of a permanent error"
+    );
     h.send("later", "m3");
-    assert_eq!(h.status_of("later"), Some("sent"), "a failed message does not block the next one");
-    h.cmd(Command::Retry { local_id: "m2".into() });
+    assert_eq!(
+        h.status_of("later"),
+        Some("sent"),
+        "a failed message does not block the next one"
+    );
+    h.cmd(Command::Retry {
+        local_id: "m2".into(),
+    });
     h.settle();
     assert_eq!(h.status_of("rejected"), Some("sent"));
     assert_eq!(h.helpdesk_visitor_copies("rejected"), 1);
@@ -333,12 +440,20 @@ fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
 fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.faults.push_back(ProviderError::Status { status: 401, detail: "invalid key".into(), retry_after: None });
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: "invalid key".into(),
+        retry_after: None,
+    });
     h.send("hello", "m1");
     assert!(matches!(h.engine.notice(), Some(Notice::Unavailable(d)) if d.contains("invalid key")));
     assert_eq!(h.statuses()[0].1, Some("pending"), "kept, not lost");
     h.advance(120_000.0);
-    assert_eq!(h.requests.len(), 1, "halted: no hammering a backend that refused us");
+    assert_eq!(
+        h.requests.len(),
+        1,
+        "halted: no hammering a backend that refused us"
+    );
     h.cmd(Command::RetryConnection);
     h.settle();
     assert_eq!(h.engine.notice(), None);
@@ -357,10 +472,17 @@ fn a_reload_resumes_the_same_conversation() {
     // "Reload": a new engine from storage, the same helpdesk.
     let mut again = Harness::with_snapshot(Some(snapshot), h.helpdesk.clone());
     again.now = h.now + 1_000.0;
-    assert_eq!(again.engine.messages().len(), 2, "history shows at once, before any request");
+    assert_eq!(
+        again.engine.messages().len(),
+        2,
+        "history shows at once, before any request"
+    );
     again.cmd(Command::Open);
     again.settle();
-    assert_eq!(again.requests[0], "POST local://helpdesk/sessions", "resumes the session");
+    assert_eq!(
+        again.requests[0], "POST local://helpdesk/sessions",
+        "resumes the session"
+    );
     again.send("still there?", "m2");
     again.advance(5_000.0);
     assert_eq!(again.engine.messages().len(), 4);
@@ -375,39 +497,81 @@ fn a_reload_resumes_the_same_conversation() {
 fn reset_forgets_the_visitor_and_ignores_answers_to_old_requests() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.cmd(Command::Send { text: "secret".into(), local_id: "m1".into() });
+    h.cmd(Command::Send {
+        text: "secret".into(),
+        local_id: "m1".into(),
+    });
     // A job is in flight; reset before it answers.
     let (generation, job) = h.queue.pop_front().unwrap();
-    h.cmd(Command::Reset { anon_id: "v_new".into() });
+    h.cmd(Command::Reset {
+        anon_id: "v_new".into(),
+    });
     assert!(h.cleared);
     assert!(h.engine.messages().is_empty());
     assert_eq!(h.engine.visitor().anon_id, "v_new");
     let outcome = h.execute(job);
-    h.cmd(Command::Finished { generation, outcome });
+    h.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
     assert!(h.engine.messages().is_empty());
     assert!(h.engine.conversation().is_none());
-    assert!(h.persisted.is_none(), "nothing written again until the visitor opens");
+    assert!(
+        h.persisted.is_none(),
+        "nothing written again until the visitor opens"
+    );
 }
 
 #[test]
 fn identify_as_another_user_starts_a_fresh_conversation() {
     let mut h = Harness::new();
-    let alice = Visitor { user_id: Some("alice".into()), email: Some("a@example.com".into()), ..Visitor::default() };
-    h.cmd(Command::Identify { identity: alice, fresh_anon_id: "v2".into() });
+    let alice = Visitor {
+        user_id: Some("alice".into()),
+        email: Some("a@example.com".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: alice,
+        fresh_anon_id: "v2".into(),
+    });
     assert!(h.persisted.is_some(), "identify allows storage");
     h.cmd(Command::Open);
     h.send("hi from alice", "m1");
     assert_eq!(h.engine.visitor().email.as_deref(), Some("a@example.com"));
 
-    let same = Visitor { user_id: Some("alice".into()), name: Some("Alice".into()), ..Visitor::default() };
-    h.cmd(Command::Identify { identity: same, fresh_anon_id: "v3".into() });
-    assert_eq!(h.engine.messages().len(), 1, "same person: keep the conversation");
+    let same = Visitor {
+        user_id: Some("alice".into()),
+        name: Some("Alice".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: same,
+        fresh_anon_id: "v3".into(),
+    });
+    assert_eq!(
+        h.engine.messages().len(),
+        1,
+        "same person: keep the conversation"
+    );
     assert_eq!(h.engine.visitor().name.as_deref(), Some("Alice"));
-    assert_eq!(h.engine.visitor().email.as_deref(), Some("a@example.com"), "fields merge");
+    assert_eq!(
+        h.engine.visitor().email.as_deref(),
+        Some("a@example.com"),
+        "fields merge"
+    );
 
-    let bob = Visitor { user_id: Some("bob".into()), ..Visitor::default() };
-    h.cmd(Command::Identify { identity: bob, fresh_anon_id: "v4".into() });
-    assert!(h.engine.messages().is_empty(), "bob must never see alice's chat");
+    let bob = Visitor {
+        user_id: Some("bob".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: bob,
+        fresh_anon_id: "v4".into(),
+    });
+    assert!(
+        h.engine.messages().is_empty(),
+        "bob must never see alice's chat"
+    );
     assert_eq!(h.engine.visitor().anon_id, "v4");
 }
 
@@ -447,7 +611,12 @@ fn the_visitors_own_messages_from_a_fetch_are_not_shown_twice() {
     h.send("only once", "m1");
     // Forget the cursor to make the next fetch return everything again.
     h.advance(5_000.0);
-    let visitor_messages = h.engine.messages().iter().filter(|m| m.author == Author::Visitor).count();
+    let visitor_messages = h
+        .engine
+        .messages()
+        .iter()
+        .filter(|m| m.author == Author::Visitor)
+        .count();
     assert_eq!(visitor_messages, 1);
 }
 

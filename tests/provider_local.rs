@@ -2,7 +2,9 @@
 
 use helpwire::model::{Author, Conversation, Session, Visitor};
 use helpwire::provider::local::{LocalHelpdesk, LocalProvider, AGENT_NAME, MAX_MESSAGE_CHARS};
-use helpwire::provider::{Context, Cursor, HttpRequest, Method, Outgoing, Plan, Provider, ProviderError};
+use helpwire::provider::{
+    Context, Cursor, HttpRequest, Method, Outgoing, Plan, Provider, ProviderError,
+};
 use serde_json::json;
 
 fn request<T>(plan: Plan<T>) -> (HttpRequest, helpwire::provider::Parser<T>) {
@@ -13,7 +15,10 @@ fn request<T>(plan: Plan<T>) -> (HttpRequest, helpwire::provider::Parser<T>) {
 }
 
 fn visitor() -> Visitor {
-    Visitor { anon_id: "v1".into(), ..Visitor::default() }
+    Visitor {
+        anon_id: "v1".into(),
+        ..Visitor::default()
+    }
 }
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -23,22 +28,54 @@ fn open(helpdesk: &mut LocalHelpdesk) -> (Session, Conversation) {
     let p = LocalProvider;
     let (req, parse) = request(p.start_session(&visitor(), None));
     let session = parse(&helpdesk.handle(&req, T0)).unwrap();
-    let first = Outgoing { local_id: "m1".into(), text: "hello".into() };
+    let first = Outgoing {
+        local_id: "m1".into(),
+        text: "hello".into(),
+    };
     let (req, parse) = request(p.open_conversation(&visitor(), &session, &first));
     let conversation = parse(&helpdesk.handle(&req, T0)).unwrap();
     (session, conversation)
 }
 
-fn send(helpdesk: &mut LocalHelpdesk, s: &Session, c: &Conversation, id: &str, text: &str, now: f64) -> Result<helpwire::provider::Sent, ProviderError> {
+fn send(
+    helpdesk: &mut LocalHelpdesk,
+    s: &Session,
+    c: &Conversation,
+    id: &str,
+    text: &str,
+    now: f64,
+) -> Result<helpwire::provider::Sent, ProviderError> {
     let v = visitor();
-    let cx = Context { visitor: &v, session: s, conversation: c, recent: &[] };
-    let (req, parse) = request(LocalProvider.send_message(cx, &Outgoing { local_id: id.into(), text: text.into() }));
+    let cx = Context {
+        visitor: &v,
+        session: s,
+        conversation: c,
+        recent: &[],
+    };
+    let (req, parse) = request(LocalProvider.send_message(
+        cx,
+        &Outgoing {
+            local_id: id.into(),
+            text: text.into(),
+        },
+    ));
     parse(&helpdesk.handle(&req, now))
 }
 
-fn fetch(helpdesk: &mut LocalHelpdesk, s: &Session, c: &Conversation, cursor: &Cursor, now: f64) -> helpwire::provider::Page {
+fn fetch(
+    helpdesk: &mut LocalHelpdesk,
+    s: &Session,
+    c: &Conversation,
+    cursor: &Cursor,
+    now: f64,
+) -> helpwire::provider::Page {
     let v = visitor();
-    let cx = Context { visitor: &v, session: s, conversation: c, recent: &[] };
+    let cx = Context {
+        visitor: &v,
+        session: s,
+        conversation: c,
+        recent: &[],
+    };
     let (req, parse) = request(LocalProvider.fetch_messages(cx, cursor));
     assert_eq!(req.method, Method::Get);
     parse(&helpdesk.handle(&req, now)).unwrap()
@@ -51,7 +88,10 @@ fn requests_are_plain_json_rest_calls() {
     assert_eq!(req.url, "local://helpdesk/sessions");
     assert_eq!(req.header_value("content-type"), Some("application/json"));
     assert_eq!(req.body.as_ref().unwrap()["visitor"]["anon_id"], "v1");
-    let previous = Session { id: "ses_9".into(), extra: json!(null) };
+    let previous = Session {
+        id: "ses_9".into(),
+        extra: json!(null),
+    };
     let (req, _) = request(LocalProvider.start_session(&visitor(), Some(&previous)));
     assert_eq!(req.body.unwrap()["resume"], "ses_9");
 }
@@ -71,8 +111,17 @@ fn a_message_is_stored_and_answered_by_a_named_agent_after_a_delay() {
     let later = fetch(&mut hd, &s, &c, &page.next, T0 + 3_000.0);
     assert_eq!(later.messages.len(), 1, "only what is new since the cursor");
     let reply = &later.messages[0];
-    assert_eq!(reply.author, Author::Agent { name: Some(AGENT_NAME.into()) });
-    assert!(reply.body.plain_text().contains("screenshot"), "topic-aware: {}", reply.body.plain_text());
+    assert_eq!(
+        reply.author,
+        Author::Agent {
+            name: Some(AGENT_NAME.into())
+        }
+    );
+    assert!(
+        reply.body.plain_text().contains("screenshot"),
+        "topic-aware: {}",
+        reply.body.plain_text()
+    );
     assert!(reply.created_at > T0 && reply.created_at <= T0 + 3_000.0);
 }
 
@@ -82,7 +131,15 @@ fn replies_vary() {
     let (s, c) = open(&mut hd);
     let mut replies = std::collections::HashSet::new();
     for i in 0..6 {
-        send(&mut hd, &s, &c, &format!("m{i}"), &format!("question number {i}"), T0 + i as f64 * 10_000.0).unwrap();
+        send(
+            &mut hd,
+            &s,
+            &c,
+            &format!("m{i}"),
+            &format!("question number {i}"),
+            T0 + i as f64 * 10_000.0,
+        )
+        .unwrap();
     }
     let page = fetch(&mut hd, &s, &c, &Cursor::default(), T0 + 100_000.0);
     for m in page.messages.iter().filter(|m| m.author != Author::Visitor) {
@@ -99,7 +156,13 @@ fn a_retried_send_with_the_same_client_id_is_stored_once() {
     let b = send(&mut hd, &s, &c, "m1", "hello", T0 + 5.0).unwrap();
     assert_eq!(a.remote_id, b.remote_id);
     let page = fetch(&mut hd, &s, &c, &Cursor::default(), T0 + 10.0);
-    assert_eq!(page.messages.iter().filter(|m| m.author == Author::Visitor).count(), 1);
+    assert_eq!(
+        page.messages
+            .iter()
+            .filter(|m| m.author == Author::Visitor)
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -107,12 +170,20 @@ fn errors_are_typed_with_the_detail() {
     let mut hd = LocalHelpdesk::default();
     let (s, c) = open(&mut hd);
     let empty = send(&mut hd, &s, &c, "m1", "   ", T0).unwrap_err();
-    assert!(matches!(empty, ProviderError::Status { status: 400, ref detail, .. } if detail.contains("empty")));
+    assert!(
+        matches!(empty, ProviderError::Status { status: 400, ref detail, .. } if detail.contains("empty"))
+    );
     let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
     let too_long = send(&mut hd, &s, &c, "m2", &long, T0).unwrap_err();
-    assert!(matches!(too_long, ProviderError::Status { status: 413, .. }));
+    assert!(matches!(
+        too_long,
+        ProviderError::Status { status: 413, .. }
+    ));
     assert!(!too_long.is_transient());
-    let gone = Conversation { id: "conv_404".into(), extra: json!(null) };
+    let gone = Conversation {
+        id: "conv_404".into(),
+        extra: json!(null),
+    };
     let missing = send(&mut hd, &s, &gone, "m3", "hi", T0).unwrap_err();
     assert!(matches!(missing, ProviderError::Status { status: 404, .. }));
 }
@@ -120,7 +191,10 @@ fn errors_are_typed_with_the_detail() {
 #[test]
 fn an_unknown_session_is_replaced_on_resume() {
     let mut hd = LocalHelpdesk::default();
-    let stale = Session { id: "ses_gone".into(), extra: json!(null) };
+    let stale = Session {
+        id: "ses_gone".into(),
+        extra: json!(null),
+    };
     let (req, parse) = request(LocalProvider.start_session(&visitor(), Some(&stale)));
     let fresh = parse(&hd.handle(&req, T0)).unwrap();
     assert_ne!(fresh.id, "ses_gone");
@@ -134,5 +208,9 @@ fn the_helpdesk_state_survives_serialization() {
     let text = serde_json::to_string(&hd).unwrap();
     let mut back: LocalHelpdesk = serde_json::from_str(&text).unwrap();
     let page = fetch(&mut back, &s, &c, &Cursor::default(), T0 + 5_000.0);
-    assert_eq!(page.messages.len(), 2, "the scheduled answer survived a reload too");
+    assert_eq!(
+        page.messages.len(),
+        2,
+        "the scheduled answer survived a reload too"
+    );
 }

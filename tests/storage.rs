@@ -1,6 +1,8 @@
 //! What is kept between page loads, and how bad stored data and failing storage are handled.
 
-use helpwire::chat::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store, MAX_STORED_MESSAGES};
+use helpwire::chat::storage::{
+    storage_key, MemoryStore, ResilientStore, Snapshot, Store, MAX_STORED_MESSAGES,
+};
 use helpwire::model::{Author, Body, Delivery, Message};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,14 +13,24 @@ fn corrupted_or_foreign_snapshots_are_rejected() {
     assert!(Snapshot::from_json("[]").is_err());
     assert!(Snapshot::from_json(r#"{"version":99,"visitor":{"anon_id":"v"}}"#).is_err());
     assert!(Snapshot::from_json(r#"{"version":1,"visitor":{"anon_id":""}}"#).is_err());
-    assert!(Snapshot::from_json(r#"{"version":1,"visitor":{"anon_id":"v"},"messages":"oops"}"#).is_err());
+    assert!(
+        Snapshot::from_json(r#"{"version":1,"visitor":{"anon_id":"v"},"messages":"oops"}"#)
+            .is_err()
+    );
     assert!(Snapshot::from_json(r#"{"version":1,"visitor":{"anon_id":"v"}}"#).is_ok());
 }
 
 #[test]
 fn a_snapshot_round_trips() {
     let mut s = Snapshot::new("v1".into());
-    s.messages.push(Message::received("a", Author::Agent { name: Some("Maya".into()) }, Body::Text("hi".into()), 5.0));
+    s.messages.push(Message::received(
+        "a",
+        Author::Agent {
+            name: Some("Maya".into()),
+        },
+        Body::Text("hi".into()),
+        5.0,
+    ));
     s.unread = 1;
     assert_eq!(Snapshot::from_json(&s.to_json()).unwrap(), s);
 }
@@ -27,21 +39,41 @@ fn a_snapshot_round_trips() {
 fn long_histories_are_trimmed_but_undelivered_messages_are_always_kept() {
     let mut s = Snapshot::new("v1".into());
     let mut pending = Message::received("p", Author::Visitor, Body::Text("unsent".into()), 0.0);
-    pending.delivery = Some(Delivery::Pending { attempts: 2, retry_at: 0.0 });
+    pending.delivery = Some(Delivery::Pending {
+        attempts: 2,
+        retry_at: 0.0,
+    });
     s.messages.push(pending);
     for i in 0..(MAX_STORED_MESSAGES + 50) {
-        s.messages.push(Message::received(format!("m{i}"), Author::Agent { name: None }, Body::Text("x".into()), i as f64));
+        s.messages.push(Message::received(
+            format!("m{i}"),
+            Author::Agent { name: None },
+            Body::Text("x".into()),
+            i as f64,
+        ));
     }
     let back = Snapshot::from_json(&s.to_json()).unwrap();
     assert_eq!(back.messages.len(), MAX_STORED_MESSAGES + 1);
-    assert_eq!(back.messages[0].id, "p", "the pending message survives trimming");
-    assert_eq!(back.messages.last().unwrap().id, format!("m{}", MAX_STORED_MESSAGES + 49));
+    assert_eq!(
+        back.messages[0].id, "p",
+        "the pending message survives trimming"
+    );
+    assert_eq!(
+        back.messages.last().unwrap().id,
+        format!("m{}", MAX_STORED_MESSAGES + 49)
+    );
 }
 
 #[test]
 fn storage_keys_separate_backends() {
-    assert_ne!(storage_key("local", None), storage_key("bancroft", Some("https://a")));
-    assert_ne!(storage_key("bancroft", Some("https://a")), storage_key("bancroft", Some("https://b")));
+    assert_ne!(
+        storage_key("local", None),
+        storage_key("bancroft", Some("https://a"))
+    );
+    assert_ne!(
+        storage_key("bancroft", Some("https://a")),
+        storage_key("bancroft", Some("https://b"))
+    );
 }
 
 /// A store that fails like a full or disabled `localStorage`.

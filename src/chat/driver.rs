@@ -78,7 +78,11 @@ impl Chat {
         }
         let now = browser::now();
         let mut effects = Vec::new();
-        if self.engine.try_update(|e| effects = e.handle(command, now)).is_none() {
+        if self
+            .engine
+            .try_update(|e| effects = e.handle(command, now))
+            .is_none()
+        {
             return;
         }
         for effect in effects {

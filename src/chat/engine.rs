@@ -12,15 +12,25 @@ pub enum Command {
     Close,
     Toggle,
     /// The visitor sends `text`; `local_id` is a fresh unique id chosen by the driver.
-    Send { text: String, local_id: String },
+    Send {
+        text: String,
+        local_id: String,
+    },
     /// The visitor asks to try a failed message again.
-    Retry { local_id: String },
+    Retry {
+        local_id: String,
+    },
     /// Try again now after the backend was unavailable.
     RetryConnection,
     /// `identify()`: `fresh_anon_id` is used if this is a different person than before.
-    Identify { identity: Visitor, fresh_anon_id: String },
+    Identify {
+        identity: Visitor,
+        fresh_anon_id: String,
+    },
     /// `reset()`: forget the visitor; start again as `anon_id`.
-    Reset { anon_id: String },
+    Reset {
+        anon_id: String,
+    },
     /// The page became visible (true) or hidden.
     Visible(bool),
     /// The browser went online (true) or offline.
@@ -30,7 +40,10 @@ pub enum Command {
     /// Messages pushed by the backend (a socket), outside any job.
     Received(Vec<Message>),
     /// A job finished. `generation` is the one it was started with; stale results are dropped.
-    Finished { generation: u64, outcome: Outcome },
+    Finished {
+        generation: u64,
+        outcome: Outcome,
+    },
 }
 
 /// Work for the driver: carry out one provider operation.
@@ -85,7 +98,10 @@ pub enum WidgetEvent {
         author: String,
     },
     /// The backend confirmed one of the visitor's messages.
-    Sent { id: String, text: String },
+    Sent {
+        id: String,
+        text: String,
+    },
     Unread(u32),
     Error(String),
 }
@@ -93,7 +109,10 @@ pub enum WidgetEvent {
 /// What the driver must do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Run { generation: u64, job: Job },
+    Run {
+        generation: u64,
+        job: Job,
+    },
     /// Write the snapshot (the engine only asks once storage is allowed).
     Persist(Box<Snapshot>),
     /// Remove whatever is stored (after `reset`).
@@ -332,9 +351,16 @@ impl Engine {
         true
     }
 
-    fn identify(&mut self, identity: Visitor, fresh_anon_id: String, now: f64, fx: &mut Vec<Effect>) -> bool {
+    fn identify(
+        &mut self,
+        identity: Visitor,
+        fresh_anon_id: String,
+        now: f64,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
         let known = self.data.visitor.user_id.as_deref();
-        let switching = matches!((known, identity.user_id.as_deref()), (Some(a), Some(b)) if a != b);
+        let switching =
+            matches!((known, identity.user_id.as_deref()), (Some(a), Some(b)) if a != b);
         if switching {
             // Someone else signed in on this browser: never show them the previous person's chat.
             self.data = Snapshot::new(fresh_anon_id);
@@ -423,7 +449,12 @@ impl Engine {
             };
             m.delivery = Some(Delivery::Pending {
                 attempts,
-                retry_at: now + backoff_ms(attempts, error.retry_after(), jitter(&jitter_seed, attempts)),
+                retry_at: now
+                    + backoff_ms(
+                        attempts,
+                        error.retry_after(),
+                        jitter(&jitter_seed, attempts),
+                    ),
             });
             self.notice = Some(Notice::Reconnecting);
         } else {
@@ -439,7 +470,12 @@ impl Engine {
     fn finish(&mut self, outcome: Outcome, now: f64, fx: &mut Vec<Effect>) -> bool {
         match outcome {
             Outcome::Session(Ok(session)) => {
-                if self.data.session.as_ref().is_some_and(|s| s.id != session.id) {
+                if self
+                    .data
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.id != session.id)
+                {
                     // The backend no longer knows the old session: its conversation is gone too.
                     self.data.conversation = None;
                     self.data.cursor = Default::default();
@@ -515,8 +551,12 @@ impl Engine {
                     return true;
                 }
                 self.poll_failures += 1;
-                let delay = backoff_ms(self.poll_failures, e.retry_after(), self.jitter(self.poll_failures))
-                    .max(self.poll_interval());
+                let delay = backoff_ms(
+                    self.poll_failures,
+                    e.retry_after(),
+                    self.jitter(self.poll_failures),
+                )
+                .max(self.poll_interval());
                 self.fetch_at = Some(now + delay);
                 if e.is_transient() && self.poll_failures >= 2 {
                     self.notice = Some(Notice::Reconnecting);
@@ -527,7 +567,10 @@ impl Engine {
     }
 
     fn clear_connection_notice(&mut self) {
-        if matches!(self.notice, Some(Notice::Reconnecting | Notice::Unavailable(_))) {
+        if matches!(
+            self.notice,
+            Some(Notice::Reconnecting | Notice::Unavailable(_))
+        ) {
             self.notice = None;
         }
     }
@@ -536,7 +579,11 @@ impl Engine {
         if e.is_transient() {
             self.session_failures += 1;
             self.session_retry_at = now
-                + backoff_ms(self.session_failures, e.retry_after(), self.jitter(self.session_failures));
+                + backoff_ms(
+                    self.session_failures,
+                    e.retry_after(),
+                    self.jitter(self.session_failures),
+                );
             self.notice = Some(Notice::Reconnecting);
         } else {
             self.halted = true;
@@ -609,7 +656,12 @@ impl Engine {
             .unwrap_or(self.data.messages.len());
         let earlier: Vec<&Message> = self.data.messages[..end]
             .iter()
-            .filter(|m| !matches!(m.delivery, Some(Delivery::Pending { .. } | Delivery::Failed { .. })))
+            .filter(|m| {
+                !matches!(
+                    m.delivery,
+                    Some(Delivery::Pending { .. } | Delivery::Failed { .. })
+                )
+            })
             .collect();
         let skip = earlier.len().saturating_sub(RECENT_MESSAGES);
         earlier.into_iter().skip(skip).cloned().collect()

@@ -68,7 +68,10 @@ impl Snapshot {
     pub fn from_json(text: &str) -> Result<Snapshot, String> {
         let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if snapshot.version != SNAPSHOT_VERSION {
-            return Err(format!("snapshot version {} is not {SNAPSHOT_VERSION}", snapshot.version));
+            return Err(format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                snapshot.version
+            ));
         }
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());
@@ -98,7 +101,9 @@ impl Store for MemoryStore {
         Ok(self.0.borrow().get(key).cloned())
     }
     fn set(&self, key: &str, value: &str) -> Result<(), String> {
-        self.0.borrow_mut().insert(key.to_string(), value.to_string());
+        self.0
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<(), String> {

@@ -56,7 +56,9 @@ impl Executor {
         browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
         let mut helpdesk = match self.local_store.get(LOCAL_HELPDESK_KEY) {
             Ok(Some(text)) => serde_json::from_str::<LocalHelpdesk>(&text).unwrap_or_else(|e| {
-                browser::warn(&format!("Helpwire: local helpdesk data was unreadable ({e}); starting afresh"));
+                browser::warn(&format!(
+                    "Helpwire: local helpdesk data was unreadable ({e}); starting afresh"
+                ));
                 LocalHelpdesk::default()
             }),
             _ => LocalHelpdesk::default(),
@@ -109,7 +111,13 @@ impl Executor {
         builder = builder.abort_signal(Some(signal));
         let network = |e: gloo_net::Error| ProviderError::Network(e.to_string());
         let response = match &request.body {
-            Some(body) => builder.body(body.to_string()).map_err(network)?.send().await,
+            Some(body) => {
+                builder
+                    .body(body.to_string())
+                    .map_err(network)?
+                    .send()
+                    .await
+            }
             None => builder.send().await,
         }
         .map_err(network)?;

@@ -152,7 +152,11 @@ impl Provider for LocalProvider {
             |resp| {
                 let r: MessagesReply = resp.json()?;
                 Ok(Page {
-                    messages: r.messages.into_iter().map(WireMessage::into_message).collect(),
+                    messages: r
+                        .messages
+                        .into_iter()
+                        .map(WireMessage::into_message)
+                        .collect(),
                     next: Cursor(json!(r.next)),
                     more: false,
                 })
@@ -246,8 +250,16 @@ impl LocalHelpdesk {
         created(json!({ "id": id }))
     }
 
-    fn post_message(&mut self, conversation: &str, body: &serde_json::Value, now: f64) -> HttpResponse {
-        let text = body.get("body").and_then(|v| v.as_str()).unwrap_or_default();
+    fn post_message(
+        &mut self,
+        conversation: &str,
+        body: &serde_json::Value,
+        now: f64,
+    ) -> HttpResponse {
+        let text = body
+            .get("body")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         if text.trim().is_empty() {
             return error(400, "body must not be empty");
         }
@@ -370,12 +382,21 @@ fn canned_reply(text: &str, earlier_messages: usize, seed: u64) -> String {
                 share your order number?"
             .into();
     }
-    if has(&["bug", "error", "broken", "crash", "doesn't work", "not working"]) {
+    if has(&[
+        "bug",
+        "error",
+        "broken",
+        "crash",
+        "doesn't work",
+        "not working",
+    ]) {
         return "Thanks for the report! Could you tell me which page you were on and what you \
                 expected to happen? A screenshot helps too."
             .into();
     }
-    if earlier_messages == 0 && (has(&["hello", "hi ", "hey", "good morning"]) || lower.trim() == "hi") {
+    if earlier_messages == 0
+        && (has(&["hello", "hi ", "hey", "good morning"]) || lower.trim() == "hi")
+    {
         return "Hi there! Thanks for reaching out. What can I help you with today?".into();
     }
     if has(&["thank", "thanks", "great"]) {

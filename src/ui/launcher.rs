@@ -15,10 +15,9 @@ pub fn Launcher() -> impl IntoView {
     let unread = Memo::new(move |_| chat.engine.with(|e| e.unread()));
     let label = move || {
         let s = locale.get();
-        let action = if open.get() { s.close_chat } else { s.open_chat };
         match unread.get() {
-            0 => action.to_string(),
-            n => format!("{action} ({})", s.unread_label(n)),
+            0 => s.launcher.to_string(),
+            n => format!("{} ({})", s.launcher, s.unread_label(n)),
         }
     };
     view! {

@@ -52,7 +52,11 @@ pub fn MessageLog(
             }
         });
     });
-    let greeting = move || greeting.clone().unwrap_or_else(|| locale.get().greeting.to_string());
+    let greeting = move || {
+        greeting
+            .clone()
+            .unwrap_or_else(|| locale.get().greeting.to_string())
+    };
     view! {
         <div
             part="log"
@@ -76,7 +80,10 @@ pub fn MessageLog(
 fn MessageItem(key: String) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let locale = expect_context::<Locale>();
-    let Some(m) = chat.engine.with_untracked(|e| find(e.messages(), &key).cloned()) else {
+    let Some(m) = chat
+        .engine
+        .with_untracked(|e| find(e.messages(), &key).cloned())
+    else {
         return ().into_any();
     };
     let author = m.author.tag();
@@ -98,9 +105,9 @@ fn MessageItem(key: String) -> impl IntoView {
     };
     let time = crate::browser::format_time(m.created_at, locale.get_untracked().lang);
     let state = match &m.delivery {
-        Some(Delivery::Pending { .. }) => Some(
-            view! { <span class="state">{move || locale.get().pending}</span> }.into_any(),
-        ),
+        Some(Delivery::Pending { .. }) => {
+            Some(view! { <span class="state">{move || locale.get().pending}</span> }.into_any())
+        }
         Some(Delivery::Failed { reason }) => {
             let local_id = m.local_id.clone().unwrap_or_default();
             Some(

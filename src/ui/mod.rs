@@ -84,7 +84,8 @@ pub fn Widget(
 /// Tells the engine when the tab is hidden or visible and when the browser goes on- or offline,
 /// so that it stops polling in the background and catches up at once on return.
 fn follow_page_lifecycle(chat: Chat) {
-    let visibility = document_event(move |doc| chat.dispatch(crate::chat::Command::Visible(!doc.hidden())));
+    let visibility =
+        document_event(move |doc| chat.dispatch(crate::chat::Command::Visible(!doc.hidden())));
     let online = window_event_listener_untyped("online", move |_| {
         chat.dispatch(crate::chat::Command::Online(true))
     });
@@ -110,10 +111,14 @@ fn document_event(mut f: impl FnMut(&web_sys::Document) + 'static) -> impl FnOnc
         let doc = doc.clone();
         move || f(&doc)
     });
-    let _ = doc.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
+    let _ =
+        doc.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
     let remover = send_wrapper::SendWrapper::new((doc, callback));
     move || {
         let (doc, callback) = remover.take();
-        let _ = doc.remove_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
+        let _ = doc.remove_event_listener_with_callback(
+            "visibilitychange",
+            callback.as_ref().unchecked_ref(),
+        );
     }
 }

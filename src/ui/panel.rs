@@ -25,7 +25,11 @@ pub fn Panel(
     };
     let title = {
         let custom = overrides.title.clone();
-        move || custom.clone().unwrap_or_else(|| locale.get().title.to_string())
+        move || {
+            custom
+                .clone()
+                .unwrap_or_else(|| locale.get().title.to_string())
+        }
     };
     view! {
         <section

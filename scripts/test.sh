@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy (host and wasm), host tests, browser component
+# tests in headless Chromium, the release build, and the end-to-end suite on it.
+# Installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$1"; shift; "$@"; }
+
+scripts/setup.sh
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+
+step "rustfmt" cargo fmt --all -- --check
+step "clippy (host)" cargo clippy --all-targets -- -D warnings
+step "clippy (wasm)" cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "host tests: config, engine, providers, codecs" cargo test
+step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser
+step "release build" scripts/build.sh
+step "end-to-end: the real embed on host pages (Playwright)" node --test --test-concurrency=1 tests/e2e/
+printf '\n\033[1;32mall checks passed\033[0m\n'

@@ -1,0 +1,50 @@
+// Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, and the
+// release build in dist/ served on localhost with test host pages beside it.
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = path.join(ROOT, 'dist');
+
+/** The flags a headless Chromium needs on this closed network (see toolchain.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** A host page: the loader tag with `attrs`, plus optional head/body HTML. */
+export function hostPage({ attrs = 'data-provider="local"', head = '', body = '', async = true } = {}) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host page</title>
+<link rel="icon" href="data:,">${head}
+<script ${async ? 'async' : ''} src="/helpwire.js" ${attrs}></script></head>
+<body><h1>A host page</h1><button id="own">The page's own button</button>${body}</body></html>`;
+}
+
+export function startServer(options = {}) {
+  return serve({ root: DIST, ...options });
+}
+
+/** Collects console errors and page errors of a page, for assertions. */
+export function watchConsole(page) {
+  const seen = { errors: [], warnings: [], pageErrors: [] };
+  page.on('console', (m) => {
+    if (m.type() === 'error') seen.errors.push(m.text());
+    if (m.type() === 'warning') seen.warnings.push(m.text());
+  });
+  page.on('pageerror', (e) => seen.pageErrors.push(e.message));
+  return seen;
+}
+
+/** Waits for the widget to report `state` on its host element. */
+export async function waitForState(page, state = 'ready') {
+  await page.waitForSelector(`helpwire-chat[data-state="${state}"]`, { state: 'attached', timeout: 20000 });
+}
