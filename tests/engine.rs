@@ -53,7 +53,7 @@ impl Harness {
         let effects = self.engine.handle(command, self.now);
         for effect in effects {
             match effect {
-                Effect::Run { generation, job } => self.queue.push_back((generation, job)),
+                Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
                 Effect::Persist(s) => {
                     self.persisted = Some(*s);
                     self.persist_count += 1;

@@ -102,7 +102,7 @@ impl Chat {
             Effect::Run { generation, job } => {
                 let driver = driver.clone();
                 leptos::task::spawn_local(async move {
-                    let outcome = run_job(&*driver.provider, &driver.executor, job).await;
+                    let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
                     self.dispatch(Command::Finished {
                         generation,
                         outcome,

@@ -111,7 +111,7 @@ pub enum WidgetEvent {
 pub enum Effect {
     Run {
         generation: u64,
-        job: Job,
+        job: Box<Job>,
     },
     /// Write the snapshot (the engine only asks once storage is allowed).
     Persist(Box<Snapshot>),
@@ -678,7 +678,7 @@ impl Engine {
                 self.job = Some(self.generation);
                 fx.push(Effect::Run {
                     generation: self.generation,
-                    job,
+                    job: Box::new(job),
                 });
             }
             Err(Some(at)) => fx.push(Effect::WakeAt(at)),

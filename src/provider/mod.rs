@@ -142,7 +142,10 @@ pub enum ProviderError {
         retry_after: Option<u32>,
     },
     /// A 2xx answer the provider could not understand; keeps the raw body for the console.
-    Malformed { reason: String, body: String },
+    Malformed {
+        reason: String,
+        body: String,
+    },
     /// The widget is configured in a way this backend cannot work with.
     Config(String),
 }
@@ -190,7 +193,10 @@ pub type Parser<T> = Box<dyn FnOnce(&HttpResponse) -> Result<T, ProviderError>>;
 /// How an operation is carried out: already known (no call needed), or one request and its parser.
 pub enum Plan<T> {
     Ready(Result<T, ProviderError>),
-    Request { request: HttpRequest, parse: Parser<T> },
+    Request {
+        request: HttpRequest,
+        parse: Parser<T>,
+    },
 }
 
 impl<T: 'static> Plan<T> {
