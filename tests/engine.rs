@@ -634,3 +634,15 @@ fn backoff_grows_is_capped_jittered_and_floored_by_retry_after() {
     assert_ne!(j1, j2, "different visitors retry at different times");
     assert_eq!(j1, jitter("visitor-a", 1), "deterministic");
 }
+
+#[test]
+fn polls_that_bring_nothing_new_write_nothing() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    let writes = h.persist_count;
+    h.advance(30_000.0);
+    assert!(h.requests.iter().filter(|r| r.starts_with("GET")).count() > 10);
+    assert_eq!(h.persist_count, writes, "no storage writes for empty polls");
+}

@@ -273,10 +273,7 @@ impl Engine {
                 }
             }
             Command::Tick => {}
-            Command::Received(messages) => {
-                self.merge(messages, &mut fx);
-                dirty = true;
-            }
+            Command::Received(messages) => dirty |= self.merge(messages, &mut fx),
             Command::Finished {
                 generation,
                 outcome,
@@ -516,7 +513,7 @@ impl Engine {
                         });
                     }
                     fx.extend(event.map(Effect::Emit));
-                    self.merge(sent.replies, fx);
+                    let _ = self.merge(sent.replies, fx);
                     // An answer usually follows a message: look sooner than the normal interval.
                     let soon = now + self.caps.poll_open_ms as f64;
                     if self.data.conversation.is_some() {
@@ -536,14 +533,15 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                self.merge(page.messages, fx);
+                let changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
                 self.fetch_at = if page.more {
                     Some(now)
                 } else {
                     Some(now + self.poll_interval())
                 };
-                true
+                // Most polls bring nothing: then there is nothing to write.
+                changed
             }
             Outcome::Fetched(Err(e)) => {
                 if is_conversation_gone(&e) {
@@ -610,7 +608,9 @@ impl Engine {
     }
 
     /// Adds new messages, skipping ones already shown (by backend id or by the visitor's local id).
-    fn merge(&mut self, incoming: Vec<Message>, fx: &mut Vec<Effect>) {
+    /// Returns whether anything changed.
+    fn merge(&mut self, incoming: Vec<Message>, fx: &mut Vec<Effect>) -> bool {
+        let mut changed = false;
         let mut new_support = 0;
         for m in incoming {
             if self.data.messages.iter().any(|known| known.id == m.id) {
@@ -620,6 +620,7 @@ impl Engine {
                 if let Some(known) = self.find_local_mut(local) {
                     known.id = m.id;
                     known.delivery = Some(Delivery::Sent);
+                    changed = true;
                     continue;
                 }
             }
@@ -639,11 +640,13 @@ impl Engine {
                 }));
             }
             self.data.messages.push(m);
+            changed = true;
         }
         if new_support > 0 && !(self.open && self.visible) {
             self.data.unread += new_support;
             fx.push(Effect::Emit(WidgetEvent::Unread(self.data.unread)));
         }
+        changed
     }
 
     /// Up to [`RECENT_MESSAGES`] delivered messages before the visitor's message `local_id`.
