@@ -8,6 +8,7 @@ pub mod config;
 pub mod i18n;
 pub mod model;
 pub mod provider;
+pub mod richtext;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;

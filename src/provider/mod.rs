@@ -5,9 +5,20 @@
 //! request. That keeps [`Provider`] dyn-safe without async traits, and lets host tests check every
 //! request and every documented response without a network.
 
+pub mod bancroft;
+pub mod bot;
+pub mod eusate;
 #[cfg(target_arch = "wasm32")]
 pub mod executor;
+pub mod gleap;
+pub mod gurusup;
 pub mod local;
+pub mod md5;
+#[cfg(target_arch = "wasm32")]
+pub mod socket_driver;
+pub mod socketio;
+pub mod time;
+pub mod wire;
 
 use crate::model::{Conversation, Message, Session, Visitor};
 use serde::{Deserialize, Serialize};
@@ -315,6 +326,14 @@ pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Prov
     use crate::config::ProviderKind;
     match config.provider {
         ProviderKind::Local => Ok(std::rc::Rc::new(local::LocalProvider)),
+        ProviderKind::Bancroft => Ok(std::rc::Rc::new(bancroft::BancroftProvider::from_config(
+            config,
+        )?)),
+        ProviderKind::Gleap => Ok(std::rc::Rc::new(gleap::GleapProvider::from_config(config)?)),
+        ProviderKind::Gurusup => Ok(std::rc::Rc::new(gurusup::GurusupProvider::from_config(
+            config,
+        )?)),
+        ProviderKind::Bot => Ok(std::rc::Rc::new(bot::BotProvider::from_config(config)?)),
         other => Err(format!(
             "data-provider=\"{}\" is not available in this build",
             other.name()

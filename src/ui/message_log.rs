@@ -1,9 +1,10 @@
 //! The conversation: a polite live region of messages, keyed so an append renders one message.
 
+use super::rich_text::{Attachments, MessageBody};
 use super::Locale;
 use crate::chat::driver::Chat;
 use crate::chat::Command;
-use crate::model::{Body, Delivery, Message};
+use crate::model::{Delivery, Message};
 use leptos::prelude::*;
 
 /// Identifies one rendered message. A status change makes a new key, so only that message
@@ -93,15 +94,11 @@ fn MessageItem(key: String) -> impl IntoView {
         "message message-agent"
     };
     let status = m.delivery.as_ref().map(Delivery::tag);
-    let name = m.author.name().map(str::to_string);
+    let name = m.author.name().map(crate::richtext::strip_controls);
     let who = move || match (&name, author) {
         (Some(n), _) => n.clone(),
         (None, "visitor") => locale.get().you.to_string(),
         (None, _) => locale.get().support.to_string(),
-    };
-    let body = match &m.body {
-        Body::Text(t) => t.clone(),
-        Body::Rich(_) => m.body.plain_text(),
     };
     let time = crate::browser::format_time(m.created_at, locale.get_untracked().lang);
     let state = match &m.delivery {
@@ -132,7 +129,8 @@ fn MessageItem(key: String) -> impl IntoView {
         <div class="message" part=part data-author=author data-status=status>
             <span class="author">{who}</span>
             <div class="bubble">
-                <p class="text">{body}</p>
+                <MessageBody body=m.body.clone() />
+                <Attachments items=m.attachments.clone() />
             </div>
             <span class="meta">
                 <time class="time">{time}</time>

@@ -6,6 +6,7 @@ mod host;
 mod launcher;
 mod message_log;
 mod panel;
+mod rich_text;
 
 pub use host::{mount, Mounted};
 

@@ -1,0 +1,303 @@
+//! Bancroft conversations API (seed 004): a client key (`bnc_cl_…`) may be used from the browser.
+//!
+//! Bancroft has no session: [`Provider::start_session`] is ready at once. A conversation is
+//! created with the first message as its subject; every message, the first included, is then
+//! posted with `messages/create/`. Bancroft identifies senders by email only, so the requester's
+//! email from the create answer (an anonymous user's generated one when the visitor gave none)
+//! is kept in [`Conversation::extra`] and used as `user_email` for every later message, and to
+//! tell the visitor's messages from the agents' when fetching.
+
+use super::wire::{self, Fields};
+use super::{
+    Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+};
+use crate::config::Config;
+use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
+use serde_json::{json, Map, Value};
+
+/// The documented maximum length of a conversation subject.
+pub const MAX_SUBJECT_CHARS: usize = 500;
+
+/// Longest message the widget sends (Bancroft documents no limit for message bodies).
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// Key of the requester's email in [`Conversation::extra`].
+pub const REQUESTER_EMAIL: &str = "requester_email";
+
+/// Prefix of Bancroft's secret server keys, which must never reach a browser.
+pub const SERVER_KEY_PREFIX: &str = "bnc_sv_";
+
+/// Request builders and parsers for the Bancroft conversations API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BancroftProvider {
+    /// Site origin (or proxy) without the `/api/v1` prefix and without a trailing slash.
+    base: String,
+    api_key: Option<String>,
+}
+
+impl BancroftProvider {
+    /// `api_base` may be given with or without `/api/v1` and trailing slashes.
+    pub fn new(api_base: &str, api_key: Option<&str>) -> Self {
+        BancroftProvider {
+            base: wire::base_url(api_base, &["/api/v1"]),
+            api_key: api_key.map(str::to_string).filter(|k| !k.is_empty()),
+        }
+    }
+
+    /// The provider for a validated configuration (`data-api-base` is required).
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let base = config
+            .api_base
+            .as_deref()
+            .ok_or("data-provider=\"bancroft\" needs data-api-base")?;
+        Ok(Self::new(base, config.api_key.as_deref()))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1/{path}", self.base)
+    }
+
+    fn authorize(&self, request: HttpRequest) -> HttpRequest {
+        match &self.api_key {
+            Some(key) => request.header("X-API-Key", key),
+            None => request,
+        }
+    }
+
+    /// The visitor's conversations (Bancroft can list them by requester email; newest page of
+    /// up to 100). Not part of [`Provider`] yet: for a conversation list in the UI.
+    pub fn list_conversations(&self, user_email: &str) -> Plan<Vec<Conversation>> {
+        let url = format!(
+            "{}?user_email={}&limit=100",
+            self.url("conversations/"),
+            wire::encode(user_email)
+        );
+        let fallback = user_email.to_string();
+        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+            wire::parse(resp, |v| {
+                let items = match v {
+                    // DRF pagination, as the create/messages answers suggest; a bare list also works.
+                    Value::Array(items) => items.as_slice(),
+                    other => Fields::of(other, "the conversation list")?.array("results")?,
+                };
+                items
+                    .iter()
+                    .map(|item| read_conversation(item, Some(&fallback)))
+                    .collect()
+            })
+        })
+    }
+}
+
+/// Warnings for the console about how the site configured Bancroft.
+pub fn warnings(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(key) = config.api_key.as_deref() {
+        if key.starts_with(SERVER_KEY_PREFIX) {
+            out.push(format!(
+                "Helpwire: data-api-key is a Bancroft server key ({SERVER_KEY_PREFIX}…), which is \
+                 secret and now public in this page: revoke it and use a client key (bnc_cl_…) \
+                 restricted to this site's origins."
+            ));
+        }
+    }
+    out
+}
+
+/// Reads a conversation (create answer or list item) into the model.
+fn read_conversation(v: &Value, fallback_email: Option<&str>) -> Result<Conversation, String> {
+    let f = Fields::of(v, "the conversation")?;
+    let id = f.id(&["id"])?;
+    let requester = f.opt_object("requester")?;
+    let email = match requester {
+        Some(r) => r.opt_str("email")?,
+        None => None,
+    };
+    let email = email
+        .or(fallback_email)
+        .filter(|e| !e.is_empty())
+        .ok_or("the conversation has no `requester.email` and the visitor gave none")?;
+    let mut extra = Map::new();
+    extra.insert(REQUESTER_EMAIL.into(), json!(email));
+    for key in ["subject", "status"] {
+        if let Some(s) = f.opt_str(key)? {
+            extra.insert(key.into(), json!(s));
+        }
+    }
+    Ok(Conversation {
+        id,
+        extra: Value::Object(extra),
+    })
+}
+
+/// The email Bancroft knows the visitor by in this conversation.
+fn requester_email<'a>(cx: &Context<'a>) -> Option<&'a str> {
+    cx.conversation
+        .extra
+        .get(REQUESTER_EMAIL)
+        .and_then(Value::as_str)
+        .or(cx.visitor.email.as_deref())
+        .filter(|e| !e.is_empty())
+}
+
+/// Reads one message of the list (or the send answer).
+fn read_message(v: &Value, requester: &str) -> Result<Option<Message>, String> {
+    let f = Fields::of(v, "a message")?;
+    let id = f.id(&["id"])?;
+    let kind = f.opt_str("message_type")?;
+    // Only `reply` is documented as visible; anything else (an internal note, an event) stays
+    // hidden rather than risk showing the visitor what was not meant for them.
+    if kind.is_some_and(|k| !k.eq_ignore_ascii_case("reply")) {
+        return Ok(None);
+    }
+    let sender = f.opt_str("sender_email")?;
+    let author = match sender {
+        Some(s) if s.trim().eq_ignore_ascii_case(requester.trim()) => Author::Visitor,
+        _ => Author::Agent { name: None },
+    };
+    let body = f.opt_str("body")?.unwrap_or_default();
+    let created_at = f.time(&["created_at"])?;
+    Ok(Some(Message::received(
+        id,
+        author,
+        Body::Text(body.to_string()),
+        created_at,
+    )))
+}
+
+/// Where the next fetch continues: how many list items were already handed to the engine.
+fn seen(cursor: &Cursor) -> usize {
+    cursor.0.get("seen").and_then(Value::as_u64).unwrap_or(0) as usize
+}
+
+impl Provider for BancroftProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            polling: true,
+            // Bancroft pushes only to servers (webhooks); rate limits are not published.
+            poll_open_ms: 4_000,
+            poll_closed_ms: 30_000,
+            // The API lists a requester's conversations (see `list_conversations`).
+            several_conversations: true,
+            rich_text: false,
+            attachments: false,
+            max_message_chars: MAX_MESSAGE_CHARS,
+        }
+    }
+
+    fn start_session(&self, visitor: &Visitor, _previous: Option<&Session>) -> Plan<Session> {
+        // Bancroft has no sessions. The id stays the same across `identify`, so the open
+        // conversation (whose requester is fixed) is kept.
+        Plan::Ready(Ok(Session {
+            id: visitor.anon_id.clone(),
+            extra: Value::Null,
+        }))
+    }
+
+    fn open_conversation(
+        &self,
+        visitor: &Visitor,
+        _session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation> {
+        let mut body = Map::new();
+        body.insert(
+            "subject".into(),
+            json!(wire::cut(&first.text, MAX_SUBJECT_CHARS)),
+        );
+        let email = visitor.email.clone().filter(|e| !e.trim().is_empty());
+        if let Some(email) = &email {
+            body.insert("user_email".into(), json!(email));
+        }
+        if let Some(name) = visitor
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            let (first_name, last_name) = name.split_once(' ').unwrap_or((name, ""));
+            body.insert("user_first_name".into(), json!(first_name));
+            if !last_name.trim().is_empty() {
+                body.insert("user_last_name".into(), json!(last_name.trim()));
+            }
+        }
+        body.insert("channel".into(), json!("web"));
+        let mut metadata = Map::new();
+        metadata.insert("source".into(), json!("helpwire"));
+        if let Some(user_id) = &visitor.user_id {
+            metadata.insert("user_id".into(), json!(user_id));
+        }
+        if let Some(custom) = &visitor.custom_data {
+            metadata.insert("custom_data".into(), custom.clone());
+        }
+        body.insert("metadata".into(), Value::Object(metadata));
+        let request = self.authorize(HttpRequest::post(
+            self.url("conversations/create/"),
+            Value::Object(body),
+        ));
+        Plan::request(request, move |resp| {
+            wire::parse(resp, |v| read_conversation(v, email.as_deref()))
+        })
+    }
+
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
+        let Some(email) = requester_email(&cx) else {
+            return Plan::Ready(Err(ProviderError::Config(
+                "Bancroft needs the requester's email to send, and this conversation has none"
+                    .into(),
+            )));
+        };
+        let url = self.url(&format!(
+            "conversations/{}/messages/create/",
+            wire::encode(&cx.conversation.id)
+        ));
+        let request = self.authorize(HttpRequest::post(
+            url,
+            json!({ "body": message.text, "user_email": email }),
+        ));
+        Plan::request(request, |resp| {
+            wire::parse(resp, |v| {
+                let f = Fields::of(v, "the created message")?;
+                Ok(Sent {
+                    remote_id: f.id(&["id"])?,
+                    created_at: f.opt_time(&["created_at"])?,
+                    replies: Vec::new(),
+                })
+            })
+        })
+    }
+
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
+        let Some(requester) = requester_email(&cx).map(str::to_string) else {
+            return Plan::Ready(Err(ProviderError::Config(
+                "Bancroft needs the requester's email to tell the visitor's messages apart".into(),
+            )));
+        };
+        let url = self.url(&format!(
+            "conversations/{}/messages/",
+            wire::encode(&cx.conversation.id)
+        ));
+        let already = seen(cursor);
+        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+            wire::parse(resp, |v| {
+                let f = Fields::of(v, "the message list")?;
+                if f.get("results").is_none() {
+                    return Err("the message list has no `results`".into());
+                }
+                let results = f.array("results")?;
+                // The list is complete and oldest first; if it shrank, start over (the engine
+                // drops what it already has by id).
+                let skip = if already > results.len() { 0 } else { already };
+                let mut messages = Vec::new();
+                for item in &results[skip..] {
+                    messages.extend(read_message(item, &requester)?);
+                }
+                Ok(Page {
+                    messages,
+                    next: Cursor(json!({ "seen": results.len() })),
+                    more: false,
+                })
+            })
+        })
+    }
+}

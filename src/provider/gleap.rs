@@ -1,0 +1,281 @@
+//! Gleap REST API v3 (seed 000), through a site-owned proxy.
+//!
+//! The v3 key is a secret server key, so `data-api-base` is normally the site's proxy, which adds
+//! `Authorization` and `Project` itself; the widget then sends neither (see [`warnings`]).
+//! The visitor is a Gleap session, a conversation is a ticket of type `INQUIRY`, and the
+//! visitor's messages are comments posted with `session` (which makes them the customer's).
+//! Internal notes (`isNote` / type `NOTE`) are dropped by the parser: they never reach the visitor.
+
+use super::wire::{self, Fields};
+use super::{Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, Sent};
+use crate::config::Config;
+use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
+use serde_json::{json, Map, Value};
+
+/// Messages per page of `GET /v3/messages`; a shorter page is the last one.
+pub const PAGE_SIZE: usize = 50;
+
+/// Longest message the widget sends (Gleap documents no limit).
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// Longest ticket title the widget makes from the first message.
+pub const MAX_TITLE_CHARS: usize = 100;
+
+/// Gleap's public API host, where only a secret key works.
+pub const VENDOR_DOMAIN: &str = "gleap.io";
+
+/// Request builders and parsers for Gleap v3.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GleapProvider {
+    /// Host (or proxy) without `/v3` and without a trailing slash.
+    base: String,
+    api_key: Option<String>,
+    project: Option<String>,
+}
+
+impl GleapProvider {
+    /// `api_base` may be given with or without `/v3`.
+    pub fn new(api_base: &str, api_key: Option<&str>, project: Option<&str>) -> Self {
+        GleapProvider {
+            base: wire::base_url(api_base, &["/v3"]),
+            api_key: api_key.map(str::to_string).filter(|k| !k.is_empty()),
+            project: project.map(str::to_string).filter(|p| !p.is_empty()),
+        }
+    }
+
+    /// The provider for a validated configuration (`data-api-base` is required).
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let base = config
+            .api_base
+            .as_deref()
+            .ok_or("data-provider=\"gleap\" needs data-api-base (the site's Gleap proxy)")?;
+        Ok(Self::new(
+            base,
+            config.api_key.as_deref(),
+            config.project.as_deref(),
+        ))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v3/{path}", self.base)
+    }
+
+    fn authorize(&self, mut request: HttpRequest) -> HttpRequest {
+        if let Some(key) = &self.api_key {
+            request = request.header("Authorization", format!("Bearer {key}"));
+        }
+        if let Some(project) = &self.project {
+            request = request.header("Project", project);
+        }
+        request
+    }
+}
+
+/// Warnings for the console: Gleap's own host needs the secret key, which must not be in a page.
+pub fn warnings(config: &Config) -> Vec<String> {
+    let Some(base) = config.api_base.as_deref() else {
+        return Vec::new();
+    };
+    if !wire::is_host_of(base, VENDOR_DOMAIN) {
+        return Vec::new();
+    }
+    vec![if config.api_key.is_some() {
+        "Helpwire: data-api-key is a Gleap v3 API key, which is secret and now public in this \
+         page: revoke it, and point data-api-base at a proxy on your server that adds the key."
+            .to_string()
+    } else {
+        "Helpwire: data-api-base points at Gleap's API, which needs a secret key the browser must \
+         not have: point it at a proxy on your server that adds the key."
+            .to_string()
+    }]
+}
+
+/// Who the visitor is, as sent to `POST /v3/sessions`; kept in [`Session::extra`] so a resume
+/// with the same identity needs no request.
+fn identity(visitor: &Visitor) -> Value {
+    let mut body = Map::new();
+    let user_id = visitor.user_id.as_deref().unwrap_or(&visitor.anon_id);
+    body.insert("userId".into(), json!(user_id));
+    if let Some(email) = &visitor.email {
+        body.insert("email".into(), json!(email));
+    }
+    if let Some(name) = &visitor.name {
+        body.insert("name".into(), json!(name));
+    }
+    if let Some(custom) = &visitor.custom_data {
+        body.insert("customData".into(), custom.clone());
+    }
+    Value::Object(body)
+}
+
+/// Reads one item of `GET /v3/messages`; `None` for internal notes.
+fn read_message(v: &Value) -> Result<Option<Message>, String> {
+    let f = Fields::of(v, "a message")?;
+    let is_note = f.opt_bool("isNote")?.unwrap_or(false);
+    let kind = f.opt_str("type")?;
+    if is_note || kind.is_some_and(|k| k.eq_ignore_ascii_case("NOTE")) {
+        return Ok(None);
+    }
+    let id = f.id(&["_id", "id"])?;
+    let body = match f.get("comment") {
+        None => Body::Text(String::new()),
+        Some(Value::String(s)) => Body::Text(s.clone()),
+        Some(doc @ Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("doc") => {
+            Body::Rich(doc.clone())
+        }
+        Some(other) => {
+            return Err(format!(
+                "`comment` of a message is neither text nor a TipTap doc: {other}"
+            ))
+        }
+    };
+    let author = if f.opt_bool("bot")?.unwrap_or(false) {
+        Author::Bot {
+            name: agent_name(f.opt_object("user")?)?,
+        }
+    } else if f.get("session").is_some() {
+        // With `session` a comment is the customer's (seed 000, step 4).
+        Author::Visitor
+    } else {
+        // Without it, an agent's (step 3); `user` names the agent when present.
+        Author::Agent {
+            name: agent_name(f.opt_object("user")?)?,
+        }
+    };
+    let mut message = Message::received(id, author, body, f.time(&["createdAt"])?);
+    message.attachments = wire::attachments(f.array("attachments")?, "type")?;
+    Ok(Some(message))
+}
+
+/// `firstName lastName`, or `name`, of a Gleap user.
+fn agent_name(user: Option<Fields<'_>>) -> Result<Option<String>, String> {
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    let parts: Vec<&str> = [user.opt_str("firstName")?, user.opt_str("lastName")?]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !parts.is_empty() {
+        return Ok(Some(parts.join(" ")));
+    }
+    Ok(user
+        .opt_str("name")?
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string))
+}
+
+/// How many messages of the ticket the engine has been given (notes included: Gleap counts them).
+fn skip(cursor: &Cursor) -> u64 {
+    cursor.0.get("skip").and_then(Value::as_u64).unwrap_or(0)
+}
+
+impl Provider for GleapProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            polling: true,
+            // The limit is 1000 requests a minute per project, shared by every visitor.
+            poll_open_ms: 6_000,
+            poll_closed_ms: 60_000,
+            several_conversations: false,
+            rich_text: true,
+            attachments: true,
+            max_message_chars: MAX_MESSAGE_CHARS,
+        }
+    }
+
+    fn start_session(&self, visitor: &Visitor, previous: Option<&Session>) -> Plan<Session> {
+        let identity = identity(visitor);
+        if let Some(previous) = previous {
+            if previous.extra == identity {
+                return Plan::Ready(Ok(previous.clone()));
+            }
+        }
+        let request = self.authorize(HttpRequest::post(self.url("sessions"), identity.clone()));
+        Plan::request(request, move |resp| {
+            wire::parse(resp, |v| {
+                let f = Fields::of(v, "the session")?;
+                Ok(Session {
+                    id: f.id(&["_id", "id"])?,
+                    extra: identity,
+                })
+            })
+        })
+    }
+
+    fn open_conversation(
+        &self,
+        _visitor: &Visitor,
+        session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation> {
+        let body = json!({
+            "title": wire::cut(&first.text, MAX_TITLE_CHARS),
+            "type": "INQUIRY",
+            "session": session.id,
+            "formData": { "description": first.text },
+        });
+        Plan::request(
+            self.authorize(HttpRequest::post(self.url("tickets"), body)),
+            |resp| {
+                wire::parse(resp, |v| {
+                    let f = Fields::of(v, "the ticket")?;
+                    Ok(Conversation {
+                        id: f.id(&["_id", "id"])?,
+                        extra: Value::Null,
+                    })
+                })
+            },
+        )
+    }
+
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
+        let body = json!({
+            "ticket": cx.conversation.id,
+            "comment": message.text,
+            "session": cx.session.id,
+        });
+        Plan::request(
+            self.authorize(HttpRequest::post(self.url("messages"), body)),
+            |resp| {
+                wire::parse(resp, |v| {
+                    let f = Fields::of(v, "the created message")?;
+                    Ok(Sent {
+                        remote_id: f.id(&["_id", "id"])?,
+                        created_at: f.opt_time(&["createdAt"])?,
+                        replies: Vec::new(),
+                    })
+                })
+            },
+        )
+    }
+
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
+        let skip = skip(cursor);
+        let url = format!(
+            "{}?ticket={}&sort=createdAt&limit={PAGE_SIZE}&skip={skip}",
+            self.url("messages"),
+            wire::encode(&cx.conversation.id)
+        );
+        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+            wire::parse(resp, |v| {
+                let Value::Array(items) = v else {
+                    return Err("the message list is not an array".into());
+                };
+                let mut messages = Vec::new();
+                for item in items {
+                    messages.extend(read_message(item)?);
+                }
+                Ok(Page {
+                    messages,
+                    next: Cursor(json!({ "skip": skip + items.len() as u64 })),
+                    // No total is given: a full page means there may be more.
+                    more: items.len() >= PAGE_SIZE,
+                })
+            })
+        })
+    }
+}

@@ -1,0 +1,312 @@
+//! Gurusup public API (seed 002), through a site-owned proxy (the `x-api-key` is secret).
+//!
+//! Gurusup has no session or thread creation: the caller names the user (`user_fid`) and the
+//! thread (`thread_fid`), so both are ready at once. `POST /messages` stores the visitor's message
+//! and answers with the system's reply, which is handed to the engine as [`Sent::replies`];
+//! `GET /threads/{md5(thread_fid)}` is polled because a human agent can answer later.
+//!
+//! Gurusup's answer to a send is the reply, not the stored message, so the visitor's message has
+//! no backend id the engine could match later: the visitor's own messages in a fetched thread
+//! are therefore left out (the widget already shows them), and only the support side's are new.
+
+use super::wire::{self, Fields};
+use super::{Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, Sent};
+use crate::config::Config;
+use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
+use serde_json::{json, Value};
+
+/// Longest message the widget sends (Gurusup documents no limit).
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// Longest subject the widget makes from the first message.
+pub const MAX_SUBJECT_CHARS: usize = 100;
+
+/// Gurusup's own domain, where only the secret key works.
+pub const VENDOR_DOMAIN: &str = "gurusup.com";
+
+/// Key of the visitor's `user_fid` in [`Session::extra`].
+pub const USER_FID: &str = "user_fid";
+
+/// Key of the thread's subject in [`Conversation::extra`].
+pub const SUBJECT: &str = "subject";
+
+/// Request builders and parsers for the Gurusup public API.
+#[derive(Clone, Debug)]
+pub struct GurusupProvider {
+    base: String,
+    api_key: Option<String>,
+    /// Language code sent as `lang` (`en`, `es`…).
+    lang: String,
+    /// Time for messages Gurusup sends without one (ms since the epoch).
+    clock: fn() -> f64,
+}
+
+impl GurusupProvider {
+    /// `lang` is a language tag; only its primary subtag is sent.
+    pub fn new(api_base: &str, api_key: Option<&str>, lang: &str) -> Self {
+        GurusupProvider {
+            base: wire::base_url(api_base, &[]),
+            api_key: api_key.map(str::to_string).filter(|k| !k.is_empty()),
+            lang: primary_language(lang).unwrap_or_else(|| "en".into()),
+            clock: super::time::now_ms,
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: fn() -> f64) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The provider for a validated configuration. `lang` is `data-locale`, else the browser's
+    /// language, else English.
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let base = config
+            .api_base
+            .as_deref()
+            .ok_or("data-provider=\"gurusup\" needs data-api-base (the site's Gurusup proxy)")?;
+        #[cfg(target_arch = "wasm32")]
+        let browser = crate::browser::browser_languages().into_iter().next();
+        #[cfg(not(target_arch = "wasm32"))]
+        let browser: Option<String> = None;
+        let lang = config
+            .locale
+            .clone()
+            .or(browser)
+            .unwrap_or_else(|| "en".into());
+        Ok(Self::new(base, config.api_key.as_deref(), &lang))
+    }
+
+    fn authorize(&self, request: HttpRequest) -> HttpRequest {
+        match &self.api_key {
+            Some(key) => request.header("x-api-key", key),
+            None => request,
+        }
+    }
+}
+
+/// Warnings for the console: the Gurusup key is secret and must not be in a page.
+pub fn warnings(config: &Config) -> Vec<String> {
+    let Some(base) = config.api_base.as_deref() else {
+        return Vec::new();
+    };
+    if !wire::is_host_of(base, VENDOR_DOMAIN) {
+        return Vec::new();
+    }
+    vec![if config.api_key.is_some() {
+        "Helpwire: data-api-key is a Gurusup API key, which is secret and now public in this \
+         page: revoke it, and point data-api-base at a proxy on your server that adds the key."
+            .to_string()
+    } else {
+        "Helpwire: data-api-base points at Gurusup's API, which needs a secret key the browser \
+         must not have: point it at a proxy on your server that adds the key."
+            .to_string()
+    }]
+}
+
+/// `pt-BR` → `pt`.
+fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?;
+    (!primary.is_empty() && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| primary.to_ascii_lowercase())
+}
+
+/// The `user_fid` of this visitor's session.
+fn user_fid(cx: &Context<'_>) -> String {
+    cx.session
+        .extra
+        .get(USER_FID)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            cx.visitor
+                .user_id
+                .clone()
+                .unwrap_or_else(|| cx.visitor.anon_id.clone())
+        })
+}
+
+/// One Gurusup message, as read from the wire.
+struct Wire {
+    id: String,
+    body: String,
+    user_fid: Option<String>,
+    agent: bool,
+    created_at: Option<f64>,
+}
+
+impl Wire {
+    fn read(v: &Value) -> Result<Wire, String> {
+        let f = Fields::of(v, "a message")?;
+        Ok(Wire {
+            id: f.id(&["_id", "id"])?,
+            body: f.opt_str("body")?.unwrap_or_default().to_string(),
+            user_fid: f.opt_str("user_fid")?.map(str::to_string),
+            agent: f.opt_bool("is_customer_support_agent")?.unwrap_or(false),
+            created_at: f.opt_time(&["created_at", "createdAt"])?,
+        })
+    }
+
+    /// Written by this visitor (not by an agent, not by the system).
+    fn is_visitors(&self, user_fid: &str) -> bool {
+        !self.agent && self.user_fid.as_deref() == Some(user_fid)
+    }
+
+    /// A support-side message from a thread: a human agent's (`is_customer_support_agent`),
+    /// otherwise the system's.
+    fn into_reply(self, now: f64) -> Message {
+        let author = if self.agent {
+            Author::Agent { name: None }
+        } else {
+            Author::Bot { name: None }
+        };
+        self.into_message(author, now)
+    }
+
+    fn into_message(self, author: Author, now: f64) -> Message {
+        Message::received(
+            self.id,
+            author,
+            Body::Text(self.body),
+            self.created_at.unwrap_or(now),
+        )
+    }
+}
+
+fn seen(cursor: &Cursor) -> usize {
+    cursor.0.get("seen").and_then(Value::as_u64).unwrap_or(0) as usize
+}
+
+impl Provider for GurusupProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            polling: true,
+            // The answer usually comes with the send; polling is for a human agent's later one.
+            poll_open_ms: 5_000,
+            poll_closed_ms: 60_000,
+            several_conversations: false,
+            rich_text: false,
+            attachments: false,
+            max_message_chars: MAX_MESSAGE_CHARS,
+        }
+    }
+
+    fn start_session(&self, visitor: &Visitor, _previous: Option<&Session>) -> Plan<Session> {
+        // The id stays the browser's across `identify` (the thread goes on); `user_fid` follows
+        // the site's user id once known.
+        let user_fid = visitor.user_id.as_deref().unwrap_or(&visitor.anon_id);
+        Plan::Ready(Ok(Session {
+            id: visitor.anon_id.clone(),
+            extra: json!({ USER_FID: user_fid }),
+        }))
+    }
+
+    fn open_conversation(
+        &self,
+        _visitor: &Visitor,
+        session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation> {
+        // Derived from the first message's id, so reopening after a failure names the same thread.
+        Plan::Ready(Ok(Conversation {
+            id: format!("helpwire-{}-{}", session.id, first.local_id),
+            extra: json!({ SUBJECT: wire::cut(&first.text, MAX_SUBJECT_CHARS) }),
+        }))
+    }
+
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
+        let user_fid = user_fid(&cx);
+        let subject = cx
+            .conversation
+            .extra
+            .get(SUBJECT)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| wire::cut(&message.text, MAX_SUBJECT_CHARS));
+        let body = json!({
+            "body": message.text,
+            "user_fid": user_fid,
+            "thread_fid": cx.conversation.id,
+            "lang": self.lang,
+            "subject": subject,
+            "is_customer_support_agent": false,
+        });
+        let request = self.authorize(HttpRequest::post(format!("{}/messages", self.base), body));
+        let local_id = message.local_id.clone();
+        let text = message.text.clone();
+        let clock = self.clock;
+        Plan::request(request, move |resp| {
+            resp.check()?;
+            // No reply configured: nothing (or null) comes back.
+            let nothing = Sent {
+                remote_id: local_id.clone(),
+                created_at: None,
+                replies: Vec::new(),
+            };
+            if resp.body.trim().is_empty() {
+                return Ok(nothing);
+            }
+            wire::parse(resp, |v| {
+                if v.is_null() {
+                    return Ok(nothing);
+                }
+                let m = Wire::read(v)?;
+                if m.is_visitors(&user_fid) && m.body == text {
+                    // The stored message itself came back (no automatic reply): use its id.
+                    return Ok(Sent {
+                        remote_id: m.id,
+                        created_at: m.created_at,
+                        replies: Vec::new(),
+                    });
+                }
+                // The answer to a send is by definition the system's automatic reply (whatever
+                // its agent flag says): a human can only answer later, seen by polling.
+                Ok(Sent {
+                    remote_id: local_id,
+                    created_at: None,
+                    replies: vec![m.into_message(Author::Bot { name: None }, clock())],
+                })
+            })
+        })
+    }
+
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
+        let url = format!(
+            "{}/threads/{}",
+            self.base,
+            super::md5::hex(&cx.conversation.id)
+        );
+        let user_fid = user_fid(&cx);
+        let already = seen(cursor);
+        let unchanged = cursor.clone();
+        let clock = self.clock;
+        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+            if resp.status == 404 {
+                // The thread exists once its first message is stored; until then it is empty.
+                return Ok(Page {
+                    messages: Vec::new(),
+                    next: unchanged,
+                    more: false,
+                });
+            }
+            wire::parse(resp, |v| {
+                let f = Fields::of(v, "the thread")?;
+                let items = f.array("messages")?;
+                let skip = if already > items.len() { 0 } else { already };
+                let now = clock();
+                let mut messages = Vec::new();
+                for item in &items[skip..] {
+                    let m = Wire::read(item)?;
+                    if !m.is_visitors(&user_fid) {
+                        messages.push(m.into_reply(now));
+                    }
+                }
+                Ok(Page {
+                    messages,
+                    next: Cursor(json!({ "seen": items.len() })),
+                    more: false,
+                })
+            })
+        })
+    }
+}

@@ -1,0 +1,282 @@
+//! TipTap / ProseMirror documents → a small, safe tree the UI renders as elements.
+//!
+//! Nothing here produces HTML. Unknown nodes degrade to their text; links keep only `http`,
+//! `https` and `mailto` targets; depth and size are capped so a hostile document cannot make the
+//! widget build an enormous or deeply nested tree.
+
+use serde_json::Value;
+
+/// Deepest nesting accepted (lists in lists …); deeper content is flattened to text.
+pub const MAX_DEPTH: usize = 12;
+/// Most nodes read from one document; the rest is dropped.
+pub const MAX_NODES: usize = 5_000;
+
+/// Inline formatting of a run of text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub bold: bool,
+    pub italic: bool,
+    pub strike: bool,
+    pub code: bool,
+    pub underline: bool,
+    /// A safe link target (see [`safe_url`]); unsafe links are dropped, their text kept.
+    pub link: Option<String>,
+}
+
+/// Inline content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inline {
+    Text { text: String, marks: Marks },
+    HardBreak,
+}
+
+/// Block content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    Paragraph(Vec<Inline>),
+    /// Level 1–6 (clamped).
+    Heading(u8, Vec<Inline>),
+    BulletList(Vec<Vec<Block>>),
+    OrderedList {
+        start: u32,
+        items: Vec<Vec<Block>>,
+    },
+    CodeBlock(String),
+    Blockquote(Vec<Block>),
+    Rule,
+}
+
+/// Parses a document (`{"type":"doc","content":[…]}`), or any node, into blocks.
+pub fn parse(doc: &Value) -> Vec<Block> {
+    let mut budget = MAX_NODES;
+    let mut out = Vec::new();
+    match node_type(doc) {
+        "doc" => blocks(children(doc), 0, &mut budget, &mut out),
+        _ => blocks(std::slice::from_ref(doc), 0, &mut budget, &mut out),
+    }
+    out
+}
+
+/// Whether a JSON value looks like a TipTap/ProseMirror document.
+pub fn is_doc(v: &Value) -> bool {
+    node_type(v) == "doc" && v.get("content").is_none_or(Value::is_array)
+}
+
+fn node_type(v: &Value) -> &str {
+    v.get("type").and_then(Value::as_str).unwrap_or_default()
+}
+
+fn children(v: &Value) -> &[Value] {
+    v.get("content")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+fn blocks(nodes: &[Value], depth: usize, budget: &mut usize, out: &mut Vec<Block>) {
+    let mut loose_inline = Vec::new();
+    for node in nodes {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        let block = if depth >= MAX_DEPTH {
+            Some(Block::Paragraph(plain(node)))
+        } else {
+            match node_type(node) {
+                "paragraph" => Some(Block::Paragraph(inlines(
+                    children(node),
+                    &Marks::default(),
+                    budget,
+                ))),
+                "heading" => {
+                    let level = node
+                        .pointer("/attrs/level")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(2)
+                        .clamp(1, 6) as u8;
+                    Some(Block::Heading(
+                        level,
+                        inlines(children(node), &Marks::default(), budget),
+                    ))
+                }
+                "bulletList" | "bullet_list" => Some(Block::BulletList(items(node, depth, budget))),
+                "orderedList" | "ordered_list" => {
+                    let start = node
+                        .pointer("/attrs/start")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(1)
+                        .min(1_000_000) as u32;
+                    Some(Block::OrderedList {
+                        start,
+                        items: items(node, depth, budget),
+                    })
+                }
+                "codeBlock" | "code_block" => Some(Block::CodeBlock(text_of(node))),
+                "blockquote" => {
+                    let mut inner = Vec::new();
+                    blocks(children(node), depth + 1, budget, &mut inner);
+                    Some(Block::Blockquote(inner))
+                }
+                "horizontalRule" | "horizontal_rule" => Some(Block::Rule),
+                "text" | "hardBreak" | "hard_break" => {
+                    // Inline content at block level: gather it into one paragraph.
+                    loose_inline.extend(inlines(
+                        std::slice::from_ref(node),
+                        &Marks::default(),
+                        budget,
+                    ));
+                    None
+                }
+                // Unknown blocks (tables, mentions, images …) keep their text.
+                _ => Some(Block::Paragraph(plain(node))),
+            }
+        };
+        if let Some(b) = block {
+            if !loose_inline.is_empty() {
+                out.push(Block::Paragraph(std::mem::take(&mut loose_inline)));
+            }
+            out.push(b);
+        }
+    }
+    if !loose_inline.is_empty() {
+        out.push(Block::Paragraph(loose_inline));
+    }
+}
+
+fn items(list: &Value, depth: usize, budget: &mut usize) -> Vec<Vec<Block>> {
+    children(list)
+        .iter()
+        .map(|item| {
+            let mut inner = Vec::new();
+            blocks(children(item), depth + 1, budget, &mut inner);
+            inner
+        })
+        .collect()
+}
+
+fn inlines(nodes: &[Value], inherited: &Marks, budget: &mut usize) -> Vec<Inline> {
+    let mut out = Vec::new();
+    for node in nodes {
+        if *budget == 0 {
+            break;
+        }
+        *budget -= 1;
+        match node_type(node) {
+            "text" => {
+                let text = node.get("text").and_then(Value::as_str).unwrap_or_default();
+                if text.is_empty() {
+                    continue;
+                }
+                out.push(Inline::Text {
+                    text: strip_controls(text),
+                    marks: marks(node, inherited),
+                });
+            }
+            "hardBreak" | "hard_break" => out.push(Inline::HardBreak),
+            _ => {
+                let text = text_of(node);
+                if !text.is_empty() {
+                    out.push(Inline::Text {
+                        text,
+                        marks: inherited.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn marks(node: &Value, inherited: &Marks) -> Marks {
+    let mut m = inherited.clone();
+    for mark in node
+        .get("marks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match node_type(mark) {
+            "bold" | "strong" => m.bold = true,
+            "italic" | "em" => m.italic = true,
+            "strike" => m.strike = true,
+            "code" => m.code = true,
+            "underline" => m.underline = true,
+            "link" => {
+                m.link = mark
+                    .pointer("/attrs/href")
+                    .and_then(Value::as_str)
+                    .and_then(safe_url)
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+fn plain(node: &Value) -> Vec<Inline> {
+    let text = text_of(node);
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Inline::Text {
+            text,
+            marks: Marks::default(),
+        }]
+    }
+}
+
+/// All text below a node, in order, with control characters removed.
+pub fn text_of(node: &Value) -> String {
+    // Iterative, so a hostile nesting depth cannot overflow the stack.
+    let mut out = String::new();
+    let mut stack = vec![node];
+    let mut visited = 0;
+    while let Some(n) = stack.pop() {
+        visited += 1;
+        if visited > MAX_NODES || out.len() > 100_000 {
+            break;
+        }
+        if let Some(t) = n.get("text").and_then(Value::as_str) {
+            out.push_str(t);
+        }
+        stack.extend(children(n).iter().rev());
+    }
+    strip_controls(&out)
+}
+
+/// Removes control characters except newline and tab (bidi overrides included: they can make
+/// text read differently from what it is).
+pub fn strip_controls(s: &str) -> String {
+    s.chars()
+        .filter(|&c| {
+            c == '\n'
+                || c == '\t'
+                || !(c.is_control()
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        })
+        .collect()
+}
+
+/// A URL safe to put in `href`/`src`: absolute `http`, `https` or `mailto` only, no whitespace
+/// or control characters (which browsers strip, turning `java\tscript:` into `javascript:`).
+pub fn safe_url(raw: &str) -> Option<String> {
+    let url = raw.trim();
+    if url.is_empty()
+        || url.len() > 2_048
+        || url.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
+    }
+    let (scheme, rest) = url.split_once(':')?;
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" | "https" if rest.starts_with("//") && rest.len() > 2 => Some(url.to_string()),
+        "mailto" if !rest.is_empty() => Some(url.to_string()),
+        _ => None,
+    }
+}
+
+/// A URL safe as an image source: `http`/`https` only.
+pub fn safe_image_url(raw: &str) -> Option<String> {
+    safe_url(raw).filter(|u| !u.to_ascii_lowercase().starts_with("mailto:"))
+}
