@@ -62,6 +62,9 @@ pub fn boot(
         ));
     }
     let config = parsed.config;
+    for warning in provider::warnings(&config) {
+        browser::warn(&format!("Helpwire: {warning}"));
+    }
     let provider = match provider::for_config(&config) {
         Ok(p) => p,
         Err(e) => {

@@ -646,3 +646,66 @@ fn polls_that_bring_nothing_new_write_nothing() {
     assert!(h.requests.iter().filter(|r| r.starts_with("GET")).count() > 10);
     assert_eq!(h.persist_count, writes, "no storage writes for empty polls");
 }
+
+#[test]
+fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
+    use helpwire::model::Conversation;
+    let caps = helpwire::provider::Capabilities {
+        polling: false,
+        ..Default::default()
+    };
+    let mut engine = Engine::new(caps, None, "v".into());
+    let now = 1_000.0;
+    engine.handle(Command::Open, now);
+    let fx = engine.handle(
+        Command::Send {
+            text: "hi".into(),
+            local_id: "m1".into(),
+        },
+        now,
+    );
+    let Some(Effect::Run { generation, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::Run { .. })).cloned()
+    else {
+        panic!("expected a session job: {fx:?}")
+    };
+    let session = helpwire::model::Session {
+        id: "s".into(),
+        extra: serde_json::Value::Null,
+    };
+    let fx = engine.handle(
+        Command::Finished {
+            generation,
+            outcome: Outcome::Session(Ok(session)),
+        },
+        now,
+    );
+    let Some(Effect::Run { generation, .. }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Run { .. }))
+    else {
+        panic!("expected the open-conversation job")
+    };
+    let pending = Conversation {
+        id: String::new(),
+        extra: serde_json::Value::Null,
+    };
+    let fx = engine.handle(
+        Command::Finished {
+            generation,
+            outcome: Outcome::Conversation(Ok(pending)),
+        },
+        now,
+    );
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Run { job, .. } if matches!(**job, Job::Send { .. }))));
+    engine.handle(Command::ConversationAssigned("t-1".into()), now);
+    assert_eq!(engine.conversation().map(|c| c.id.as_str()), Some("t-1"));
+    engine.handle(Command::ConversationClosed("other".into()), now);
+    assert!(
+        engine.conversation().is_some(),
+        "only the matching conversation closes"
+    );
+    engine.handle(Command::ConversationClosed("t-1".into()), now);
+    assert!(engine.conversation().is_none());
+}

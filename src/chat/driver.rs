@@ -4,10 +4,13 @@
 use super::engine::{Command, Effect, Engine, Job, Outcome, WidgetEvent};
 use super::storage::Store;
 use crate::browser;
+use crate::provider::eusate::ChannelOutput;
 use crate::provider::executor::Executor;
+use crate::provider::socket_driver::SocketDriver;
 use crate::provider::{Context, Provider};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Receives widget events for the site's listeners: (event name, detail).
@@ -22,6 +25,9 @@ pub struct Driver {
     events: EventSink,
     timer: RefCell<Option<TimeoutHandle>>,
     stopped: Cell<bool>,
+    /// Push backends: the live socket, and which job each message sent over it belongs to.
+    socket: RefCell<Option<SocketDriver>>,
+    socket_sends: RefCell<HashMap<String, u64>>,
 }
 
 impl Driver {
@@ -40,6 +46,8 @@ impl Driver {
             events,
             timer: RefCell::new(None),
             stopped: Cell::new(false),
+            socket: RefCell::new(None),
+            socket_sends: RefCell::new(HashMap::new()),
         }
     }
 
@@ -48,6 +56,9 @@ impl Driver {
         self.stopped.set(true);
         if let Some(t) = self.timer.borrow_mut().take() {
             t.clear();
+        }
+        if let Some(socket) = self.socket.borrow_mut().take() {
+            socket.stop();
         }
     }
 }
@@ -100,6 +111,9 @@ impl Chat {
     fn perform(self, driver: &Rc<Driver>, effect: Effect, now: f64) {
         match effect {
             Effect::Run { generation, job } => {
+                if self.route_to_socket(driver, generation, &job) {
+                    return;
+                }
                 let driver = driver.clone();
                 leptos::task::spawn_local(async move {
                     let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
@@ -114,6 +128,11 @@ impl Chat {
             }
             Effect::ClearStorage => {
                 let _ = driver.store.remove(&driver.storage_key);
+                // The visitor was forgotten: their socket session goes too.
+                if let Some(socket) = driver.socket.borrow_mut().take() {
+                    socket.stop();
+                }
+                driver.socket_sends.borrow_mut().clear();
             }
             Effect::Emit(event) => (driver.events)(&event),
             Effect::WakeAt(at) => {
@@ -129,6 +148,97 @@ impl Chat {
                 *driver.timer.borrow_mut() = handle;
             }
         }
+    }
+}
+
+impl Chat {
+    /// Push backends send over their socket (opened on first need) instead of HTTP; returns
+    /// whether the job was taken. Reads still go over HTTP, and also open the socket so that
+    /// answers are pushed from then on.
+    fn route_to_socket(self, driver: &Rc<Driver>, generation: u64, job: &Job) -> bool {
+        let (session, conversation) = match job {
+            Job::Send {
+                session,
+                conversation,
+                ..
+            }
+            | Job::Fetch {
+                session,
+                conversation,
+                ..
+            } => (session, conversation),
+            _ => return false,
+        };
+        if driver.socket.borrow().is_none() {
+            let seed = (js_sys::Math::random() * u32::MAX as f64) as u64;
+            match driver
+                .provider
+                .push_channel(session, Some(conversation), seed)
+            {
+                None => return false,
+                Some(Err(e)) => {
+                    browser::warn(&format!("Helpwire: cannot open the push channel: {e}"));
+                    return false;
+                }
+                Some(Ok(channel)) => {
+                    let sink = Rc::new(move |output| self.on_channel(output));
+                    *driver.socket.borrow_mut() = Some(SocketDriver::start(channel, sink));
+                }
+            }
+        }
+        let Job::Send {
+            message,
+            conversation,
+            ..
+        } = job
+        else {
+            return false;
+        };
+        driver
+            .socket_sends
+            .borrow_mut()
+            .insert(message.local_id.clone(), generation);
+        let conversation_id = Some(conversation.id.as_str()).filter(|id| !id.is_empty());
+        if let Some(socket) = driver.socket.borrow().as_ref() {
+            socket.send(message, conversation_id);
+        }
+        true
+    }
+
+    /// A report from the push channel. Dispatched on a fresh task: the channel may be in the
+    /// middle of a call into the driver when it reports.
+    fn on_channel(self, output: ChannelOutput) {
+        leptos::task::spawn_local(async move {
+            let Some(driver) = self.driver.try_get_value() else {
+                return;
+            };
+            let finished = |local_id: String, result| {
+                let generation = driver.socket_sends.borrow_mut().remove(&local_id);
+                if let Some(generation) = generation {
+                    self.dispatch(Command::Finished {
+                        generation,
+                        outcome: Outcome::Sent { local_id, result },
+                    });
+                }
+            };
+            match output {
+                ChannelOutput::Messages { messages, .. } => {
+                    self.dispatch(Command::Received(messages))
+                }
+                ChannelOutput::ConversationAssigned(id) => {
+                    self.dispatch(Command::ConversationAssigned(id))
+                }
+                ChannelOutput::ConversationClosed(id) => {
+                    self.dispatch(Command::ConversationClosed(id))
+                }
+                ChannelOutput::Delivered { local_id, sent } => finished(local_id, Ok(sent)),
+                ChannelOutput::SendFailed { local_id, error } => finished(local_id, Err(error)),
+                ChannelOutput::Connected => self.dispatch(Command::Online(true)),
+                ChannelOutput::Error(e) => browser::warn(&format!("Helpwire: {e}")),
+                // Transport work is done by the socket driver itself.
+                _ => {}
+            }
+        });
     }
 }
 

@@ -39,6 +39,10 @@ pub enum Command {
     Tick,
     /// Messages pushed by the backend (a socket), outside any job.
     Received(Vec<Message>),
+    /// A push backend gave the conversation opened by the first message its id.
+    ConversationAssigned(String),
+    /// Support closed this conversation; the next message opens a new one.
+    ConversationClosed(String),
     /// A job finished. `generation` is the one it was started with; stale results are dropped.
     Finished {
         generation: u64,
@@ -274,6 +278,18 @@ impl Engine {
             }
             Command::Tick => {}
             Command::Received(messages) => dirty |= self.merge(messages, &mut fx),
+            Command::ConversationAssigned(id) => {
+                if let Some(c) = self.data.conversation.as_mut().filter(|c| c.id != id) {
+                    c.id = id;
+                    dirty = true;
+                }
+            }
+            Command::ConversationClosed(id) => {
+                if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
+                    self.forget_conversation();
+                    dirty = true;
+                }
+            }
             Command::Finished {
                 generation,
                 outcome,
@@ -516,7 +532,7 @@ impl Engine {
                     let _ = self.merge(sent.replies, fx);
                     // An answer usually follows a message: look sooner than the normal interval.
                     let soon = now + self.caps.poll_open_ms as f64;
-                    if self.data.conversation.is_some() {
+                    if self.caps.polling && self.data.conversation.is_some() {
                         self.fetch_at = Some(self.fetch_at.map_or(soon, |t| t.min(soon)));
                     }
                     true
@@ -537,8 +553,11 @@ impl Engine {
                 self.data.cursor = page.next;
                 self.fetch_at = if page.more {
                     Some(now)
-                } else {
+                } else if self.caps.polling {
                     Some(now + self.poll_interval())
+                } else {
+                    // Push backends: one catch-up read; answers then arrive on the socket.
+                    None
                 };
                 // Most polls bring nothing: then there is nothing to write.
                 changed
@@ -694,9 +713,15 @@ impl Engine {
     fn next_job(&self, now: f64) -> Result<Job, Option<f64>> {
         let visitor = &self.data.visitor;
         let head = self.head_pending().map(|(m, at)| (Self::outgoing(m), at));
-        let fetch_at = self
-            .fetch_at
-            .filter(|_| self.visible && self.caps.polling && self.data.conversation.is_some());
+        // A conversation with an empty id is still being opened by a push backend: nothing to read.
+        let fetch_at = self.fetch_at.filter(|_| {
+            self.visible
+                && self
+                    .data
+                    .conversation
+                    .as_ref()
+                    .is_some_and(|c| !c.id.is_empty())
+        });
         let needs_session = head.is_some() || fetch_at.is_some();
 
         if needs_session && !self.session_confirmed {

@@ -769,6 +769,18 @@ impl Provider for EusateProvider {
             move |resp| parse_messages(resp, seen),
         )
     }
+
+    fn push_channel(
+        &self,
+        session: &Session,
+        conversation: Option<&Conversation>,
+        seed: u64,
+    ) -> Option<Result<EusateChannel, ProviderError>> {
+        let conversation = conversation
+            .map(|c| c.id.as_str())
+            .filter(|id| !id.is_empty());
+        Some(self.channel(&session.id, conversation, seed))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -319,6 +319,17 @@ pub trait Provider {
 
     /// Fetches messages newer than `cursor` (the default cursor means from the start).
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page>;
+
+    /// Push backends (Eusate): the channel that carries the visitor's sends and the pushed
+    /// answers. Polling backends have none.
+    fn push_channel(
+        &self,
+        _session: &Session,
+        _conversation: Option<&Conversation>,
+        _seed: u64,
+    ) -> Option<Result<eusate::EusateChannel, ProviderError>> {
+        None
+    }
 }
 
 /// The provider for a validated configuration, or why there is none.
@@ -334,9 +345,24 @@ pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Prov
             config,
         )?)),
         ProviderKind::Bot => Ok(std::rc::Rc::new(bot::BotProvider::from_config(config)?)),
-        other => Err(format!(
-            "data-provider=\"{}\" is not available in this build",
-            other.name()
-        )),
+        ProviderKind::Eusate => Ok(std::rc::Rc::new(eusate::EusateProvider::from_config(
+            config,
+        ))),
+    }
+}
+
+/// Console warnings about a configuration that works but is risky (a secret key in the page…).
+pub fn warnings(config: &crate::config::Config) -> Vec<String> {
+    use crate::config::ProviderKind;
+    match config.provider {
+        ProviderKind::Local => Vec::new(),
+        ProviderKind::Bancroft => bancroft::warnings(config),
+        ProviderKind::Gleap => gleap::warnings(config),
+        ProviderKind::Gurusup => gurusup::warnings(config),
+        ProviderKind::Bot => bot::warnings(config),
+        ProviderKind::Eusate => eusate::EusateProvider::from_config(config)
+            .key_warning()
+            .into_iter()
+            .collect(),
     }
 }
