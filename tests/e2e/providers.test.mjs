@@ -1,0 +1,147 @@
+// End to end against the sandbox helpdesk: for each backend, the full flow — the visitor writes,
+// the conversation is created, support answers, the answers appear in order, and a reload
+// resumes the same conversation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, startServer, hostPage, watchConsole, waitForState } from './harness.mjs';
+import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
+
+let browser;
+let server;
+let base;
+let sandbox;
+
+const BACKENDS = {
+  bancroft: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`,
+  gleap: (s) => `data-provider="gleap" data-api-base="${s}/gleap"`,
+  gurusup: (s) => `data-provider="gurusup" data-api-base="${s}/gurusup"`,
+  eusate: (s) => `data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`,
+  bot: (s) => `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`,
+};
+
+before(async () => {
+  sandbox = await startSandbox();
+  const pages = {};
+  for (const [name, attrs] of Object.entries(BACKENDS)) {
+    pages[`/${name}.html`] = hostPage({ attrs: attrs(sandbox.url) });
+  }
+  browser = await launch();
+  ({ server, url: base } = await startServer({ pages }));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sandbox?.stop();
+});
+
+async function open(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  const requests = [];
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), at: Date.now() }));
+  await page.goto(`${base}/${name}.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await page.getByRole('dialog').waitFor();
+  return { context, page, seen, requests };
+}
+
+async function send(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  await box.fill(text);
+  await box.press('Enter');
+  await page
+    .locator('helpwire-chat [data-author="visitor"][data-status="sent"]')
+    .filter({ hasText: text })
+    .waitFor({ timeout: 20000 });
+}
+
+async function theConversation(name) {
+  const list = await sandbox.conversations(name);
+  assert.equal(list.length, 1, `${name}: exactly one conversation stored, got ${list.length}`);
+  return list[0];
+}
+
+/** Texts of all messages in the widget, in order, with their authors. */
+async function transcript(page) {
+  return page.locator('helpwire-chat [data-author]').evaluateAll((els) =>
+    els.map((el) => `${el.getAttribute('data-author')}: ${el.querySelector('.bubble')?.innerText.trim()}`));
+}
+
+for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
+  test(`${name}: write, an agent answers, reload resumes the same conversation`, async () => {
+    await sandbox.reset();
+    const { context, page, seen, requests } = await open(name);
+    const first = `Hello ${name}, where is my order #${Date.now()}?`;
+    await send(page, first);
+    const conversation = await theConversation(name);
+    assert.equal(copiesOf(conversation, first), 1, 'the message is stored exactly once');
+
+    if (name === 'gleap') {
+      // An internal note must never reach the visitor, however it is marked.
+      for (const note_style of ['both', 'type', 'flag']) {
+        await sandbox.reply(name, { conversation: conversationId(name, conversation), text: `INTERNAL NOTE ${note_style}`, note: true, note_style });
+      }
+    }
+    const agentText = `Agent here: your ${name} order ships tomorrow.`;
+    const repliedAt = Date.now();
+    await sandbox.reply(name, { conversation: conversationId(name, conversation), text: agentText });
+    await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: agentText }).waitFor({ timeout: 20000 });
+
+    if (name === 'gleap') {
+      await page.waitForTimeout(500);
+      assert.equal(await page.locator('helpwire-chat').getByText('INTERNAL NOTE').count(), 0, 'notes never shown');
+    }
+    if (name === 'eusate') {
+      // Pushed over the socket: no HTTP read of the messages happened after the agent answered.
+      const reads = requests.filter((r) => r.method === 'GET' && r.url.includes('/messages') && r.at >= repliedAt);
+      assert.deepEqual(reads, [], 'the answer was pushed, not polled');
+    }
+    const before = await transcript(page);
+    assert.ok(before.indexOf(`visitor: ${first}`) >= 0, before.join('\n'));
+    assert.ok(before.findIndex((t) => t.includes(agentText)) > before.indexOf(`visitor: ${first}`), 'answer after the question');
+
+    await page.reload();
+    await waitForState(page);
+    await page.getByRole('button', { name: /^Support chat/ }).click();
+    await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: agentText }).waitFor({ timeout: 20000 });
+    const second = `Thanks! One more ${name} question.`;
+    await send(page, second);
+    const after = await theConversation(name); // still one conversation: resumed, not recreated
+    assert.equal(copiesOf(after, first), 1);
+    assert.equal(copiesOf(after, second), 1);
+    const reloaded = await transcript(page);
+    assert.equal(reloaded.filter((t) => t === `visitor: ${first}`).length, 1, 'no duplicate after reload');
+    assert.deepEqual(seen.pageErrors, []);
+    await context.close();
+  });
+}
+
+test('bot: the endpoint answers with text and rich documents, rendered safely', async () => {
+  await sandbox.reset();
+  const { context, page, seen } = await open('bot');
+  await send(page, 'What are your opening hours?');
+  const answers = page.locator('helpwire-chat [data-author="bot"]');
+  await answers.first().waitFor({ timeout: 20000 });
+  await send(page, 'And on weekends?');
+  await answers.nth(1).waitFor({ timeout: 20000 });
+  // The second answer is a TipTap document: bold, a link, a bullet list — as elements.
+  const rich = answers.nth(1);
+  assert.ok((await rich.locator('strong').count()) >= 1, 'bold mark rendered');
+  assert.ok((await rich.locator('li').count()) >= 1, 'list rendered');
+  const links = await rich.locator('a').evaluateAll((as) => as.map((a) => [a.protocol, a.rel, a.target]));
+  for (const [protocol, rel, target] of links) {
+    assert.ok(['http:', 'https:', 'mailto:'].includes(protocol));
+    assert.equal(rel, 'noopener noreferrer');
+    assert.equal(target, '_blank');
+  }
+  await page.reload();
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await answers.nth(1).waitFor();
+  assert.equal(await page.locator('helpwire-chat [data-author="visitor"]').count(), 2, 'kept locally across reloads');
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});

@@ -1,0 +1,66 @@
+// Starts the sandbox helpdesk (tests/sandbox, built with `cargo build --release`) on a free port
+// and talks to its control API.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import { ROOT } from './harness.mjs';
+
+export const SANDBOX_BIN = path.join(ROOT, 'tests/sandbox/target/release/helpwire-sandbox');
+
+export async function startSandbox() {
+  if (!fs.existsSync(SANDBOX_BIN)) {
+    throw new Error(`sandbox not built: run (cd tests/sandbox && cargo build --release)`);
+  }
+  const child = spawn(SANDBOX_BIN, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${out}`)), 15000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+  });
+  const call = async (method, p, body) => {
+    const res = await fetch(url + p, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return {
+    url,
+    stop: () => child.kill('SIGTERM'),
+    reset: () => call('POST', '/_sandbox/reset'),
+    conversations: (backend) => call('GET', `/_sandbox/${backend}/conversations`),
+    reply: (backend, body) => call('POST', `/_sandbox/${backend}/reply`, body),
+    fault: (body) => call('POST', '/_sandbox/faults', body),
+    clearFaults: () => call('DELETE', '/_sandbox/faults'),
+  };
+}
+
+/** The backend's own id of a conversation in the control API's listing. */
+export function conversationId(backend, conversation) {
+  switch (backend) {
+    case 'gleap': return conversation._id ?? conversation.id;
+    case 'gurusup': return conversation.thread_fid;
+    case 'eusate': return conversation.ticket_chat_id ?? conversation.id;
+    case 'bot': return conversation.id ?? conversation.conversation?.id;
+    default: return conversation.id;
+  }
+}
+
+/** How many string values anywhere in `value` are exactly `text` (stored copies of a message). */
+export function copiesOf(value, text) {
+  if (typeof value === 'string') return value === text ? 1 : 0;
+  if (Array.isArray(value)) return value.reduce((n, v) => n + copiesOf(v, text), 0);
+  if (value && typeof value === 'object') return Object.values(value).reduce((n, v) => n + copiesOf(v, text), 0);
+  return 0;
+}
