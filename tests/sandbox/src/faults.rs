@@ -1,0 +1,278 @@
+//! Fault injection: `POST /_sandbox/faults` queues a fault for the next `count`
+//! requests of one backend, so tests can check how the widget copes with errors,
+//! slowness, dropped connections, rate limits, broken and oversized bodies.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{server::DropConnection, AppState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Bancroft,
+    Gleap,
+    Gurusup,
+    Eusate,
+    Bot,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 5] = [
+        Backend::Bancroft,
+        Backend::Gleap,
+        Backend::Gurusup,
+        Backend::Eusate,
+        Backend::Bot,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Bancroft => "bancroft",
+            Backend::Gleap => "gleap",
+            Backend::Gurusup => "gurusup",
+            Backend::Eusate => "eusate",
+            Backend::Bot => "bot",
+        }
+    }
+
+    /// An error in the backend's own documented (or, where undocumented, chosen) shape.
+    pub fn error(self, status: StatusCode, msg: &str) -> Response {
+        match self {
+            // Django REST framework style, as both documents show.
+            Backend::Bancroft | Backend::Eusate => {
+                (status, Json(json!({ "detail": msg }))).into_response()
+            }
+            // Undocumented: a NestJS-style body.
+            Backend::Gleap => (
+                status,
+                Json(json!({ "statusCode": status.as_u16(), "message": msg })),
+            )
+                .into_response(),
+            // "Errors are plain status codes": the reason phrase as text.
+            Backend::Gurusup | Backend::Bot => (
+                status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                status.canonical_reason().unwrap_or("Error"),
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Backend::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown backend {s:?}: use bancroft, gleap, gurusup, eusate or bot")
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Answer with `status` (default 500) in the backend's error shape.
+    Status,
+    /// Wait `delay_ms` (default 2000), then answer normally.
+    Delay,
+    /// Close the TCP connection without any response.
+    Drop,
+    /// Answer `status` (default 429) with `Retry-After: retry_after_s` (default 2).
+    RetryAfter,
+    /// Answer 200 with a JSON content type and a body that is not JSON.
+    Malformed,
+    /// Answer 200 with a valid JSON body of `size_bytes` (default 5 MiB).
+    Huge,
+}
+
+/// The body of `POST /_sandbox/faults`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FaultSpec {
+    pub backend: Backend,
+    #[serde(default = "one")]
+    pub count: u32,
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+    /// Only requests whose path (after the backend prefix) contains this text.
+    /// Eusate socket events count as `socket:<event>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Only requests with this HTTP method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<usize>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+pub const DEFAULT_HUGE_BYTES: usize = 5 * 1024 * 1024;
+
+impl FaultSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.count == 0 {
+            return Err("count must be at least 1".into());
+        }
+        if let Some(s) = self.status {
+            if StatusCode::from_u16(s).is_err() || !(100..=599).contains(&s) {
+                return Err(format!("status {s} is not an HTTP status"));
+            }
+        }
+        if self.size_bytes.is_some_and(|n| n > 64 * 1024 * 1024) {
+            return Err("size_bytes is limited to 64 MiB".into());
+        }
+        Ok(())
+    }
+
+    pub fn status_code(&self, default: StatusCode) -> StatusCode {
+        self.status
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(default)
+    }
+
+    fn matches(&self, backend: Backend, method: &str, path: &str) -> bool {
+        self.backend == backend
+            && self.path.as_deref().is_none_or(|p| path.contains(p))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+}
+
+/// Queued faults, oldest first; each request uses up one count of the first match.
+#[derive(Default)]
+pub struct Faults(Mutex<Vec<FaultSpec>>);
+
+impl Faults {
+    pub fn add(&self, spec: FaultSpec) {
+        self.lock().push(spec);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn list(&self) -> Vec<FaultSpec> {
+        self.lock().clone()
+    }
+
+    /// Takes one use of the first fault matching this request, if any.
+    pub fn take(&self, backend: Backend, method: &str, path: &str) -> Option<FaultSpec> {
+        let mut q = self.lock();
+        let i = q.iter().position(|f| f.matches(backend, method, path))?;
+        let hit = q[i].clone();
+        q[i].count -= 1;
+        if q[i].count == 0 {
+            q.remove(i);
+        }
+        Some(hit)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultSpec>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Middleware in front of every backend router (after CORS, so preflights never
+/// consume a fault and injected errors still carry CORS headers).
+pub async fn layer(
+    State((state, backend)): State<(AppState, Backend)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let Some(fault) = state.0.faults.take(backend, req.method().as_str(), &path) else {
+        return next.run(req).await;
+    };
+    match fault.mode {
+        Mode::Delay => {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(2000))).await;
+            next.run(req).await
+        }
+        Mode::Drop => match req.extensions().get::<DropConnection>() {
+            Some(drop) => {
+                drop.fire();
+                // The connection task drops this future together with the socket.
+                std::future::pending::<Response>().await
+            }
+            // Only our accept loop (`crate::serve`) can close the socket.
+            None => backend.error(
+                StatusCode::BAD_GATEWAY,
+                "the drop fault needs helpwire_sandbox::serve",
+            ),
+        },
+        _ => respond(backend, &fault),
+    }
+}
+
+/// The fault modes that are a complete HTTP answer by themselves.
+pub fn respond(backend: Backend, fault: &FaultSpec) -> Response {
+    match fault.mode {
+        Mode::Status | Mode::Delay | Mode::Drop => backend.error(
+            fault.status_code(StatusCode::INTERNAL_SERVER_ERROR),
+            "fault injected by the sandbox",
+        ),
+        Mode::RetryAfter => {
+            let mut res = backend.error(
+                fault.status_code(StatusCode::TOO_MANY_REQUESTS),
+                "fault injected by the sandbox: retry later",
+            );
+            let secs = fault.retry_after_s.unwrap_or(2);
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res
+        }
+        Mode::Malformed => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"malformed\": tru",
+        )
+            .into_response(),
+        Mode::Huge => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            huge_body(fault.size_bytes.unwrap_or(DEFAULT_HUGE_BYTES)),
+        )
+            .into_response(),
+    }
+}
+
+/// `{"huge":"xxxx…"}` of exactly `size` bytes (at least the 11 bytes of the frame).
+pub fn huge_body(size: usize) -> String {
+    let frame = "{\"huge\":\"\"}".len();
+    let mut s = String::with_capacity(size.max(frame));
+    s.push_str("{\"huge\":\"");
+    s.extend(std::iter::repeat_n('x', size.saturating_sub(frame)));
+    s.push_str("\"}");
+    s
+}
