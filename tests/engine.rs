@@ -709,3 +709,67 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
     engine.handle(Command::ConversationClosed("t-1".into()), now);
     assert!(engine.conversation().is_none());
 }
+
+#[test]
+fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
+    use helpwire::model::{Body, Conversation, Message, Session};
+    use helpwire::provider::Sent;
+    // A backend that confirms a send without the stored id (Eusate without an ack body): a later
+    // read must not show the visitor's message twice.
+    let mut engine = Engine::new(LocalProvider.capabilities(), None, "v".into());
+    let run = |engine: &mut Engine, fx: Vec<Effect>, outcome: &dyn Fn(&Job) -> Outcome| {
+        let (generation, job) = fx
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Run { generation, job } => Some((generation, *job)),
+                _ => None,
+            })
+            .expect("a job");
+        engine.handle(
+            Command::Finished {
+                generation,
+                outcome: outcome(&job),
+            },
+            2.0,
+        )
+    };
+    engine.handle(Command::Open, 1.0);
+    let fx = engine.handle(
+        Command::Send {
+            text: "ok".into(),
+            local_id: "l1".into(),
+        },
+        1.0,
+    );
+    let fx = run(&mut engine, fx, &|_| {
+        Outcome::Session(Ok(Session {
+            id: "s".into(),
+            extra: serde_json::Value::Null,
+        }))
+    });
+    let fx = run(&mut engine, fx, &|_| {
+        Outcome::Conversation(Ok(Conversation {
+            id: "c".into(),
+            extra: serde_json::Value::Null,
+        }))
+    });
+    run(&mut engine, fx, &|_| Outcome::Sent {
+        local_id: "l1".into(),
+        result: Ok(Sent {
+            remote_id: "l1".into(),
+            created_at: None,
+            replies: vec![],
+        }),
+    });
+    assert_eq!(engine.messages()[0].delivery, Some(Delivery::Sent));
+
+    let stored = |id: &str| Message::received(id, Author::Visitor, Body::Text("ok".into()), 1.0);
+    engine.handle(Command::Received(vec![stored("r1")]), 3.0);
+    assert_eq!(engine.messages().len(), 1, "paired, not duplicated");
+    assert_eq!(engine.messages()[0].id, "r1");
+    engine.handle(Command::Received(vec![stored("r1")]), 4.0);
+    assert_eq!(engine.messages().len(), 1);
+    // The same words written on another device are a new message.
+    engine.handle(Command::Received(vec![stored("r2")]), 5.0);
+    assert_eq!(engine.messages().len(), 2);
+}

@@ -643,6 +643,21 @@ impl Engine {
                     continue;
                 }
             }
+            if m.author == Author::Visitor {
+                // A backend that never told us the stored id of a message sent from here
+                // (its id is still the local one): pair it, in order, by text.
+                let text = m.body.plain_text();
+                if let Some(known) = self.data.messages.iter_mut().find(|k| {
+                    k.author == Author::Visitor
+                        && k.local_id.as_deref() == Some(k.id.as_str())
+                        && k.delivery == Some(Delivery::Sent)
+                        && k.body.plain_text() == text
+                }) {
+                    known.id = m.id;
+                    changed = true;
+                    continue;
+                }
+            }
             let mut m = m;
             if m.author == Author::Visitor {
                 // Written by this visitor elsewhere (another tab or device): already delivered.

@@ -1139,10 +1139,10 @@ impl EusateChannel {
                 Action::ReconnectAt { at, attempt } => {
                     out.push(ChannelOutput::ReconnectAt { at, attempt })
                 }
-                Action::Ack { id, .. } => {
+                Action::Ack { id, args } => {
                     if let Some(i) = self.in_flight.iter().position(|f| f.ack_id == Some(id)) {
                         let f = self.in_flight.remove(i);
-                        out.push(delivered(f.local_id));
+                        out.push(acknowledged(f.local_id, &args));
                     }
                 }
                 Action::Event(event) => self.on_event(event, now, &mut out),
@@ -1261,6 +1261,39 @@ impl EusateChannel {
                 }
             }
         }
+    }
+}
+
+/// Delivered, with the stored message's id and time when the ack carries them (an envelope
+/// whose `data` is the customer's stored message), so a later REST read dedupes by id.
+fn acknowledged(local_id: String, args: &[Value]) -> ChannelOutput {
+    let stored = parse_envelope(args)
+        .ok()
+        .filter(|e| (200..300).contains(&e.status_code))
+        .map(|e| e.data)
+        .filter(|d| d.get("sender").and_then(Value::as_str) == Some("customer"));
+    let id = stored
+        .as_ref()
+        .and_then(|d| d.get("id"))
+        .and_then(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+    match id {
+        Some(remote_id) => ChannelOutput::Delivered {
+            sent: Sent {
+                remote_id,
+                created_at: stored
+                    .as_ref()
+                    .and_then(|d| d.get("date_created"))
+                    .and_then(Value::as_str)
+                    .and_then(parse_timestamp),
+                replies: Vec::new(),
+            },
+            local_id,
+        },
+        None => delivered(local_id),
     }
 }
 
