@@ -57,10 +57,8 @@ export function conversationId(backend, conversation) {
   }
 }
 
-/** How many string values anywhere in `value` are exactly `text` (stored copies of a message). */
-export function copiesOf(value, text) {
-  if (typeof value === 'string') return value === text ? 1 : 0;
-  if (Array.isArray(value)) return value.reduce((n, v) => n + copiesOf(v, text), 0);
-  if (value && typeof value === 'object') return Object.values(value).reduce((n, v) => n + copiesOf(v, text), 0);
-  return 0;
+/** How many stored messages of a conversation have exactly `text` as their body. */
+export function copiesOf(messages, text) {
+  const body = (m) => m.body ?? m.message ?? m.comment ?? m.text;
+  return (messages || []).filter((m) => body(m) === text).length;
 }
