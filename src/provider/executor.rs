@@ -12,6 +12,9 @@ use std::rc::Rc;
 /// Default time a request may take before it is aborted.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
+/// Largest response body read; a larger one is refused (a page of messages is a few KB).
+pub const MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
+
 /// Storage key of the local helpdesk's own data (its "server database").
 pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
 
@@ -125,7 +128,23 @@ impl Executor {
             .headers()
             .get("retry-after")
             .and_then(|v| v.trim().parse::<u32>().ok());
+        let too_large = |size: usize| ProviderError::Malformed {
+            reason: format!("response of {size} bytes is over the {MAX_RESPONSE_BYTES}-byte limit"),
+            body: String::new(),
+        };
+        // Refuse before reading when the server says how big it is.
+        if let Some(size) = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&size| size > MAX_RESPONSE_BYTES)
+        {
+            return Err(too_large(size));
+        }
         let body = response.text().await.map_err(network)?;
+        if body.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large(body.len()));
+        }
         Ok(HttpResponse {
             status: response.status(),
             retry_after,

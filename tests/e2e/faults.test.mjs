@@ -1,0 +1,153 @@
+// Fault injection end to end: the sandbox fails, delays, drops or garbles requests, and each
+// message must still be delivered exactly once — or, when a retry cannot help, be marked failed
+// with a retry the visitor can use.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, startServer, hostPage, waitForState } from './harness.mjs';
+import { startSandbox, copiesOf } from './sandbox.mjs';
+
+let browser;
+let server;
+let base;
+let sandbox;
+
+const BACKENDS = {
+  bancroft: { attrs: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`, send: { method: 'POST', path: '/messages/create/' } },
+  gleap: { attrs: (s) => `data-provider="gleap" data-api-base="${s}/gleap"`, send: { method: 'POST', path: '/messages' } },
+  gurusup: { attrs: (s) => `data-provider="gurusup" data-api-base="${s}/gurusup"`, send: { method: 'POST', path: '/messages' } },
+  bot: { attrs: (s) => `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`, send: { method: 'POST' } },
+};
+
+before(async () => {
+  sandbox = await startSandbox();
+  const pages = {};
+  for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(sandbox.url) });
+  browser = await launch();
+  ({ server, url: base } = await startServer({ pages }));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sandbox?.stop();
+});
+
+async function openWidget(name, context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto(`${base}/${name}.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await page.getByRole('dialog').waitFor();
+  return { page, errors };
+}
+
+function mine(page, text, status) {
+  return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });
+}
+
+async function write(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** Stored copies of `text` across all of a backend's conversations. */
+async function stored(name, text) {
+  const list = await sandbox.conversations(name);
+  return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
+}
+
+const MODES = [
+  { label: 'two 503s', fault: { mode: 'status', status: 503, count: 2 } },
+  { label: 'a dropped connection', fault: { mode: 'drop', count: 1 } },
+  { label: '429 with Retry-After: 2', fault: { mode: 'retry_after', retry_after_s: 2, count: 1 }, minDelayMs: 1800 },
+  { label: 'a 3 s delay', fault: { mode: 'delay', delay_ms: 3000, count: 1 } },
+];
+
+for (const name of Object.keys(BACKENDS)) {
+  test(`${name}: sends survive injected faults and are stored exactly once`, async () => {
+    await sandbox.reset();
+    const context = await browser.newContext();
+    const { page, errors } = await openWidget(name, context);
+    await write(page, `${name} warm-up`);
+    await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
+
+    for (const { label, fault, minDelayMs } of MODES) {
+      const text = `${name} under ${label}`;
+      await sandbox.fault({ backend: name, ...BACKENDS[name].send, ...fault });
+      const started = Date.now();
+      await write(page, text);
+      await mine(page, text).waitFor();
+      await mine(page, text, 'sent').waitFor({ timeout: 30000 });
+      if (minDelayMs) assert.ok(Date.now() - started >= minDelayMs, `${label}: Retry-After honoured`);
+      if (name !== 'bot') assert.equal(await stored(name, text), 1, `${label}: stored exactly once`);
+      assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
+    }
+
+    // A 200 whose body is garbage cannot be trusted: the message is marked failed, with Retry.
+    const text = `${name} answered with garbage`;
+    await sandbox.fault({ backend: name, ...BACKENDS[name].send, mode: 'malformed', count: 1 });
+    await write(page, text);
+    await mine(page, text, 'failed').waitFor({ timeout: 20000 });
+    await mine(page, text, 'failed').getByRole('button', { name: 'Retry' }).click();
+    await mine(page, text, 'sent').waitFor({ timeout: 20000 });
+    if (name !== 'bot') assert.equal(await stored(name, text), 1);
+    assert.deepEqual(errors, []);
+    await sandbox.clearFaults();
+    await context.close();
+  });
+}
+
+test('offline, then online again: the message waits, then goes exactly once', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const { page } = await openWidget('bancroft', context);
+  await write(page, 'first, online');
+  await mine(page, 'first, online', 'sent').waitFor({ timeout: 20000 });
+  await context.setOffline(true);
+  await write(page, 'written while offline');
+  await page.waitForTimeout(3000);
+  assert.equal(await mine(page, 'written while offline', 'pending').count(), 1, 'pending while offline');
+  await context.setOffline(false);
+  await mine(page, 'written while offline', 'sent').waitFor({ timeout: 20000 });
+  assert.equal(await stored('bancroft', 'written while offline'), 1);
+  await context.close();
+});
+
+test('a reload with a pending message delivers it after the reload, once', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const { page } = await openWidget('gleap', context);
+  await write(page, 'before the outage');
+  await mine(page, 'before the outage', 'sent').waitFor({ timeout: 20000 });
+  await sandbox.fault({ backend: 'gleap', method: 'POST', path: '/messages', mode: 'status', status: 500, count: 1000 });
+  await write(page, 'sent during the outage');
+  await page.waitForTimeout(1500);
+  assert.equal(await mine(page, 'sent during the outage', 'pending').count(), 1);
+  await page.reload();
+  await waitForState(page);
+  await sandbox.clearFaults();
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await mine(page, 'sent during the outage', 'sent').waitFor({ timeout: 30000 });
+  assert.equal(await stored('gleap', 'sent during the outage'), 1);
+  await context.close();
+});
+
+test('malformed and huge reads break nothing; the next good read shows the answer', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const { page, errors } = await openWidget('gleap', context);
+  await write(page, 'hello');
+  await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
+  const [conversation] = await sandbox.conversations('gleap');
+  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'huge', size_bytes: 5 * 1024 * 1024, count: 1 });
+  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'malformed', count: 1 });
+  await sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after bad reads' });
+  await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: 'Answer after bad reads' }).waitFor({ timeout: 40000 });
+  assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
