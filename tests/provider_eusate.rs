@@ -766,7 +766,7 @@ fn channel_ack_reports_delivery_with_local_id() {
 }
 
 #[test]
-fn channel_without_ack_assumes_delivery_after_confirm_timeout() {
+fn channel_without_ack_or_answer_reports_a_transient_failure_after_the_confirm_timeout() {
     let (mut ch, _) = connected(Some("tc_1"));
     ch.send(&outgoing("l1", "Hello"), None, 10.0);
     assert_eq!(
@@ -778,7 +778,11 @@ fn channel_without_ack_assumes_delivery_after_confirm_timeout() {
         .iter()
         .all(|o| !matches!(o, ChannelOutput::Delivered { .. })));
     let out = ch.tick(15_010.0);
-    assert!(matches!(&out[..], [ChannelOutput::Delivered { local_id, .. }] if local_id == "l1"));
+    // Never "sent" without confirmation: the engine retries a transient failure.
+    assert!(matches!(
+        &out[..],
+        [ChannelOutput::SendFailed { local_id, error }] if local_id == "l1" && error.is_transient()
+    ));
 }
 
 #[test]

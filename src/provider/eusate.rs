@@ -951,7 +951,7 @@ impl EusateChannel {
         self.absorb(actions, now)
     }
 
-    /// Time passed: socket timers, assumed deliveries, and a conversation id that never came.
+    /// Time passed: socket timers, unconfirmed sends, and a conversation id that never came.
     pub fn tick(&mut self, now: f64) -> Vec<ChannelOutput> {
         let actions = self.client.tick(now);
         let mut out = self.absorb(actions, now);
@@ -960,7 +960,13 @@ impl EusateChannel {
                 .into_iter()
                 .partition(|f| f.confirm_at <= now);
             self.in_flight = waiting;
-            out.extend(due.into_iter().map(|f| delivered(f.local_id)));
+            // Neither an ack nor an answer: the event may have been lost. Report it as a
+            // transient failure so the engine sends again — a rare duplicate (if the server got
+            // it and only the ack was lost) is better than a message shown as sent and lost.
+            out.extend(due.into_iter().map(|f| ChannelOutput::SendFailed {
+                local_id: f.local_id,
+                error: ProviderError::Timeout,
+            }));
         }
         if self.opening_until.is_some_and(|t| t <= now) {
             self.opening_until = None;

@@ -17,11 +17,13 @@ const BACKENDS = {
   gurusup: { attrs: (s) => `data-provider="gurusup" data-api-base="${s}/gurusup"`, send: { method: 'POST', path: '/messages' } },
   bot: { attrs: (s) => `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`, send: { method: 'POST' } },
 };
+const EUSATE = (s) => `data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`;
 
 before(async () => {
   sandbox = await startSandbox();
   const pages = {};
   for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(sandbox.url) });
+  pages['/eusate.html'] = hostPage({ attrs: EUSATE(sandbox.url) });
   browser = await launch();
   ({ server, url: base } = await startServer({ pages }));
 });
@@ -100,6 +102,24 @@ for (const name of Object.keys(BACKENDS)) {
     await context.close();
   });
 }
+
+test('eusate: a lost socket event is sent again and stored once', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/eusate.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await write(page, 'eusate warm-up');
+  await mine(page, 'eusate warm-up', 'sent').waitFor({ timeout: 20000 });
+  await sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
+  await write(page, 'eusate after a lost event');
+  await page.waitForTimeout(2000);
+  assert.equal(await mine(page, 'eusate after a lost event', 'pending').count(), 1, 'not shown as sent without confirmation');
+  await mine(page, 'eusate after a lost event', 'sent').waitFor({ timeout: 40000 });
+  assert.equal(await stored('eusate', 'eusate after a lost event'), 1);
+  await context.close();
+});
 
 test('offline, then online again: the message waits, then goes exactly once', async () => {
   await sandbox.reset();
