@@ -65,7 +65,7 @@
       ensureHost();
       import(base + 'helpwire_app.js')
         .then(function (m) {
-          return m.default({ module_or_path: base + 'helpwire_app_bg.wasm' }).then(function () {
+          return m.default({ module_or_path: base + 'helpwire_app_bg.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
             widget = m.boot(settings, host, emit);
@@ -79,6 +79,12 @@
           else fail(e);
         });
     });
+  }
+
+  // Compiling the wasm and mounting the widget run in separate tasks, so neither makes a long one
+  // on the host page; a page that is waiting for the widget (an API call) skips the pause.
+  function yieldToPage() {
+    return new Promise(function (resolve) { setTimeout(resolve, queue.length ? 0 : 16); });
   }
 
   function call(method, args) {
@@ -133,4 +139,11 @@
   }
   if (d.readyState === 'complete') idle();
   else w.addEventListener('load', idle, { once: true });
+  // A visitor who starts interacting with the page may be reaching for the launcher: start now.
+  var early = ['pointerdown', 'keydown', 'touchstart'];
+  function reach() {
+    for (var i = 0; i < early.length; i++) w.removeEventListener(early[i], reach, true);
+    if (state === 'idle' && d.readyState !== 'loading') load();
+  }
+  for (var i = 0; i < early.length; i++) w.addEventListener(early[i], reach, { capture: true, passive: true });
 })(window, document);
