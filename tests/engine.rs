@@ -54,8 +54,8 @@ impl Harness {
         for effect in effects {
             match effect {
                 Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
-                Effect::Persist(s) => {
-                    self.persisted = Some(*s);
+                Effect::Persist => {
+                    self.persisted = Some(self.engine.snapshot().clone());
                     self.persist_count += 1;
                 }
                 Effect::ClearStorage => {

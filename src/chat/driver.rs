@@ -123,8 +123,10 @@ impl Chat {
                     });
                 });
             }
-            Effect::Persist(snapshot) => {
-                let _ = driver.store.set(&driver.storage_key, &snapshot.to_json());
+            Effect::Persist => {
+                if let Some(json) = self.engine.try_with_untracked(|e| e.snapshot().to_json()) {
+                    let _ = driver.store.set(&driver.storage_key, &json);
+                }
             }
             Effect::ClearStorage => {
                 let _ = driver.store.remove(&driver.storage_key);

@@ -117,8 +117,9 @@ pub enum Effect {
         generation: u64,
         job: Box<Job>,
     },
-    /// Write the snapshot (the engine only asks once storage is allowed).
-    Persist(Box<Snapshot>),
+    /// Write [`Engine::snapshot`] (the engine only asks once storage is allowed). It carries no
+    /// copy: the driver serializes the engine's own state, so a change never clones the conversation.
+    Persist,
     /// Remove whatever is stored (after `reset`).
     ClearStorage,
     Emit(WidgetEvent),
@@ -181,6 +182,11 @@ impl Engine {
             poll_failures: 0,
             notice: None,
         }
+    }
+
+    /// What is kept between page loads.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.data
     }
 
     pub fn messages(&self) -> &[Message] {
@@ -303,7 +309,7 @@ impl Engine {
             }
         }
         if dirty && self.activated {
-            fx.push(Effect::Persist(Box::new(self.data.clone())));
+            fx.push(Effect::Persist);
         }
         self.schedule(now, fx)
     }

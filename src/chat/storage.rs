@@ -53,15 +53,34 @@ impl Snapshot {
             return serde_json::to_string(self).unwrap_or_default();
         }
         let cut = self.messages.len() - MAX_STORED_MESSAGES;
-        let mut trimmed = self.clone();
-        trimmed.messages = self
+        let kept: Vec<&Message> = self
             .messages
             .iter()
             .enumerate()
             .filter(|(i, m)| *i >= cut || m.delivery.as_ref().is_some_and(|d| d.tag() != "sent"))
-            .map(|(_, m)| m.clone())
+            .map(|(_, m)| m)
             .collect();
-        serde_json::to_string(&trimmed).unwrap_or_default()
+        // The same layout as `Snapshot`, borrowing instead of cloning the conversation.
+        #[derive(Serialize)]
+        struct Trimmed<'a> {
+            version: u32,
+            visitor: &'a Visitor,
+            session: &'a Option<Session>,
+            conversation: &'a Option<Conversation>,
+            messages: Vec<&'a Message>,
+            cursor: &'a Cursor,
+            unread: u32,
+        }
+        serde_json::to_string(&Trimmed {
+            version: self.version,
+            visitor: &self.visitor,
+            session: &self.session,
+            conversation: &self.conversation,
+            messages: kept,
+            cursor: &self.cursor,
+            unread: self.unread,
+        })
+        .unwrap_or_default()
     }
 
     /// Parses stored text; `Err` says why it was rejected (for one console warning).

@@ -373,7 +373,7 @@ fn message_from(
         None if require_id => return Err(malformed("message without id", item)),
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
-            let stamp = created_raw.map_or_else(|| now.to_string(), str::to_string);
+            let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
             format!(
                 "eusate-{:016x}",
                 fnv(&[&conversation, author.tag(), &text, &stamp])
@@ -470,7 +470,7 @@ pub fn parse_server_event(
         let conversation = conversation_id.clone().unwrap_or_default();
         let id = format!(
             "eusate-closed-{:016x}",
-            fnv(&[&conversation, &text, &created_at.to_string()])
+            fnv(&[&conversation, &text, &(created_at as i64).to_string()])
         );
         messages = vec![Message::received(
             id,
