@@ -77,7 +77,11 @@ pub fn boot(
     let store = open_store(config.storage);
     let key = storage_key(config.provider.name(), config.api_base.as_deref());
     let restored = restore(&*store, &key);
-    let engine = Engine::new(provider.capabilities(), restored, browser::random_id("v"));
+    // Each tab delivers only what it wrote; the lock tells other tabs when it is gone.
+    let tab = browser::random_id("t");
+    browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));
+    let engine =
+        Engine::new(provider.capabilities(), restored, browser::random_id("v")).with_tab(tab);
     let events: EventSink = {
         let emit = emit.clone();
         Rc::new(move |event: &WidgetEvent| {
@@ -91,6 +95,7 @@ pub fn boot(
     let mounted = ui::mount(host.clone(), &config, chat, locale)?;
     let _ = host.set_attribute("data-state", "ready");
     chat.dispatch(Command::Visible(!document().hidden()));
+    chat.follow_other_tabs();
     emit_event(&emit, "ready", &JsValue::UNDEFINED);
     Ok(WidgetHandle {
         live: RefCell::new(Some(Live {

@@ -114,3 +114,55 @@ pub fn browser_languages() -> Vec<String> {
     }
     out
 }
+
+fn web_locks() -> Option<JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::get(&navigator, &"locks".into())
+        .ok()
+        .filter(|l| l.is_object())
+}
+
+/// Holds the Web Lock `name` for as long as this page lives (the browser releases it when the
+/// tab closes or reloads). Returns false where Web Locks are not available.
+pub fn hold_lock(name: &str) -> bool {
+    let Some(locks) = web_locks() else {
+        return false;
+    };
+    let Ok(request) = js_sys::Reflect::get(&locks, &"request".into()) else {
+        return false;
+    };
+    let Ok(request) = request.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    // The callback's promise never settles, so the lock is held until the page goes away.
+    let hold = Closure::once_into_js(|| js_sys::Promise::new(&mut |_, _| {}));
+    request
+        .call2(&locks, &JsValue::from_str(name), &hold)
+        .is_ok()
+}
+
+/// Names of the Web Locks held in this origin, or `None` where the browser cannot tell.
+pub async fn held_locks() -> Option<Vec<String>> {
+    let locks = web_locks()?;
+    let query = js_sys::Reflect::get(&locks, &"query".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let promise = query
+        .call0(&locks)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let snapshot = JsFuture::from(promise).await.ok()?;
+    let held = js_sys::Reflect::get(&snapshot, &"held".into()).ok()?;
+    let held: js_sys::Array = held.dyn_into().ok()?;
+    Some(
+        held.iter()
+            .filter_map(|lock| {
+                js_sys::Reflect::get(&lock, &"name".into())
+                    .ok()?
+                    .as_string()
+            })
+            .collect(),
+    )
+}

@@ -167,6 +167,10 @@ pub struct Message {
     /// Only for the visitor's own messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// The browser tab that delivers this (visitor's, undelivered) message, so that two tabs of
+    /// one site never both send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl Message {
@@ -180,6 +184,7 @@ impl Message {
             attachments: Vec::new(),
             created_at,
             delivery: None,
+            origin: None,
         }
     }
 }

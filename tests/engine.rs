@@ -773,3 +773,131 @@ fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
     engine.handle(Command::Received(vec![stored("r2")]), 5.0);
     assert_eq!(engine.messages().len(), 2);
 }
+
+/// The first job an effect list starts, if any.
+fn job_of(fx: &[Effect]) -> Option<&Job> {
+    fx.iter().find_map(|e| match e {
+        Effect::Run { job, .. } => Some(&**job),
+        _ => None,
+    })
+}
+
+#[test]
+fn two_tabs_share_messages_but_only_the_writer_sends_until_it_is_gone() {
+    use helpwire::model::{Conversation, Session};
+    let caps = LocalProvider.capabilities();
+    let session = Session {
+        id: "s".into(),
+        extra: serde_json::Value::Null,
+    };
+    let conversation = Conversation {
+        id: "c".into(),
+        extra: serde_json::Value::Null,
+    };
+    let mut shared = Snapshot::new("v".into());
+    shared.session = Some(session);
+    shared.conversation = Some(conversation);
+
+    let mut a = Engine::new(caps, Some(shared.clone()), "v".into()).with_tab("tab-a");
+    let mut b = Engine::new(caps, Some(shared), "v".into()).with_tab("tab-b");
+    let both = Some(vec!["tab-a".to_string(), "tab-b".to_string()]);
+    a.handle(Command::TabsAlive(both.clone()), 1.0);
+    b.handle(Command::TabsAlive(both), 1.0);
+
+    // Tab A writes; tab B learns of it through storage but does not send it.
+    a.handle(
+        Command::Send {
+            text: "from tab a".into(),
+            local_id: "m1".into(),
+        },
+        2.0,
+    );
+    let fx = b.handle(Command::Synced(Box::new(a.snapshot().clone())), 2.0);
+    assert_eq!(b.messages().len(), 1, "tab B shows tab A's message");
+    assert!(
+        !matches!(
+            job_of(&fx),
+            Some(Job::Send { .. } | Job::OpenConversation { .. })
+        ),
+        "tab B must not send tab A's message: {fx:?}"
+    );
+    assert!(b.has_foreign_pending());
+
+    // Tab A is closed before delivering: tab B adopts the message and sends it.
+    let fx = b.handle(Command::TabsAlive(Some(vec!["tab-b".into()])), 3.0);
+    assert!(!b.has_foreign_pending());
+    let fx = if job_of(&fx).is_some() {
+        fx
+    } else {
+        b.handle(Command::Tick, 3.0)
+    };
+    // This tab first confirms the session (it has not talked to the backend yet).
+    let started = fx.iter().find_map(|e| match e {
+        Effect::Run { generation, job } if matches!(**job, Job::StartSession { .. }) => {
+            Some(*generation)
+        }
+        _ => None,
+    });
+    let fx = match started {
+        Some(generation) => {
+            let session = helpwire::model::Session {
+                id: "s".into(),
+                extra: serde_json::Value::Null,
+            };
+            let outcome = Outcome::Session(Ok(session));
+            b.handle(
+                Command::Finished {
+                    generation,
+                    outcome,
+                },
+                3.0,
+            )
+        }
+        None => fx,
+    };
+    assert!(
+        matches!(job_of(&fx), Some(Job::Send { message, .. }) if message.local_id == "m1"),
+        "tab B sends the orphan: {fx:?}"
+    );
+}
+
+#[test]
+fn a_delivery_in_one_tab_shows_as_sent_in_the_other() {
+    let mut a = Harness::new();
+    a.engine = a.engine.clone().with_tab("tab-a");
+    a.cmd(Command::Open);
+    a.send("hello", "m1");
+    assert_eq!(a.status_of("hello"), Some("sent"));
+
+    let mut b = Engine::new(LocalProvider.capabilities(), None, "v_test".into()).with_tab("tab-b");
+    let mut pending = a.engine.snapshot().clone();
+    pending.messages[0].delivery = Some(Delivery::Pending {
+        attempts: 0,
+        retry_at: 0.0,
+    });
+    b.handle(Command::Synced(Box::new(pending)), 1.0);
+    assert_eq!(
+        b.messages()[0].delivery.as_ref().map(Delivery::tag),
+        Some("pending")
+    );
+    b.handle(Command::Synced(Box::new(a.engine.snapshot().clone())), 2.0);
+    assert_eq!(b.messages().len(), 1, "merged, not duplicated");
+    assert_eq!(b.messages()[0].delivery, Some(Delivery::Sent));
+}
+
+#[test]
+fn a_reset_in_another_tab_is_followed() {
+    let mut a = Engine::new(LocalProvider.capabilities(), None, "v1".into()).with_tab("a");
+    a.handle(Command::Open, 1.0);
+    a.handle(
+        Command::Send {
+            text: "secret".into(),
+            local_id: "m1".into(),
+        },
+        1.0,
+    );
+    let fresh = Snapshot::new("v2".into());
+    a.handle(Command::Synced(Box::new(fresh)), 2.0);
+    assert!(a.messages().is_empty());
+    assert_eq!(a.visitor().anon_id, "v2");
+}

@@ -69,6 +69,7 @@ fn visitor_said(id: &str, text: &str, at: f64) -> Message {
         attachments: Vec::new(),
         created_at: at,
         delivery: Some(Delivery::Sent),
+        origin: None,
     }
 }
 

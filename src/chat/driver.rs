@@ -2,7 +2,7 @@
 //! events, one wake-up timer) and feeds the outcomes back. No view code, no protocol code.
 
 use super::engine::{Command, Effect, Engine, Job, Outcome, WidgetEvent};
-use super::storage::Store;
+use super::storage::{Snapshot, Store};
 use crate::browser;
 use crate::provider::eusate::ChannelOutput;
 use crate::provider::executor::Executor;
@@ -12,6 +12,8 @@ use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Receives widget events for the site's listeners: (event name, detail).
 pub type EventSink = Rc<dyn Fn(&WidgetEvent)>;
@@ -28,7 +30,14 @@ pub struct Driver {
     /// Push backends: the live socket, and which job each message sent over it belongs to.
     socket: RefCell<Option<SocketDriver>>,
     socket_sends: RefCell<HashMap<String, u64>>,
+    /// A check of which tabs are still open is under way.
+    checking_tabs: Cell<bool>,
+    /// The `storage` listener that follows other tabs, removed on stop.
+    storage_listener: RefCell<Option<Closure<dyn FnMut(web_sys::StorageEvent)>>>,
 }
+
+/// Prefix of the Web Lock each tab holds while it is open.
+pub const TAB_LOCK_PREFIX: &str = "helpwire-tab:";
 
 impl Driver {
     pub fn new(
@@ -48,6 +57,8 @@ impl Driver {
             stopped: Cell::new(false),
             socket: RefCell::new(None),
             socket_sends: RefCell::new(HashMap::new()),
+            checking_tabs: Cell::new(false),
+            storage_listener: RefCell::new(None),
         }
     }
 
@@ -59,6 +70,12 @@ impl Driver {
         }
         if let Some(socket) = self.socket.borrow_mut().take() {
             socket.stop();
+        }
+        if let (Some(listener), Some(window)) =
+            (self.storage_listener.borrow_mut().take(), web_sys::window())
+        {
+            let _ = window
+                .remove_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
         }
     }
 }
@@ -99,6 +116,57 @@ impl Chat {
         for effect in effects {
             self.perform(&driver, effect, now);
         }
+        let foreign = self.engine.try_with_untracked(Engine::has_foreign_pending) == Some(true);
+        if foreign && !driver.checking_tabs.get() {
+            self.check_tabs(&driver, 2_000);
+        }
+    }
+
+    /// Tells the engine, after `delay_ms`, which tabs are still open (from the Web Locks they
+    /// hold), so that messages of a closed tab are adopted and sent.
+    pub fn check_tabs(self, driver: &Rc<Driver>, delay_ms: u32) {
+        driver.checking_tabs.set(true);
+        let driver = driver.clone();
+        leptos::task::spawn_local(async move {
+            browser::sleep(delay_ms).await;
+            let live = browser::held_locks().await.map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.strip_prefix(TAB_LOCK_PREFIX).map(str::to_string))
+                    .collect()
+            });
+            driver.checking_tabs.set(false);
+            self.dispatch(Command::TabsAlive(live));
+        });
+    }
+
+    /// Follows what other tabs of this site store: their messages, deliveries and resets.
+    pub fn follow_other_tabs(self) {
+        let Some(driver) = self.driver.try_get_value() else {
+            return;
+        };
+        let key = driver.storage_key.clone();
+        let listener =
+            Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
+                if e.key().as_deref() != Some(key.as_str()) {
+                    return;
+                }
+                let snapshot = match e.new_value() {
+                    Some(text) => match Snapshot::from_json(&text) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    },
+                    // Another tab forgot the visitor.
+                    None => Snapshot::new(browser::random_id("v")),
+                };
+                self.dispatch(Command::Synced(Box::new(snapshot)));
+            });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        }
+        *driver.storage_listener.borrow_mut() = Some(listener);
+        self.check_tabs(&driver, 0);
     }
 
     /// Stops the driver (timer and jobs).

@@ -39,6 +39,11 @@ pub enum Command {
     Tick,
     /// Messages pushed by the backend (a socket), outside any job.
     Received(Vec<Message>),
+    /// Another tab of this site changed the stored state (a `storage` event).
+    Synced(Box<Snapshot>),
+    /// The tabs known to be open (`None`: the browser cannot tell). Undelivered messages of tabs
+    /// that are gone are adopted and sent by this one.
+    TabsAlive(Option<Vec<String>>),
     /// A push backend gave the conversation opened by the first message its id.
     ConversationAssigned(String),
     /// Support closed this conversation; the next message opens a new one.
@@ -142,6 +147,10 @@ pub enum Notice {
 #[derive(Clone, Debug)]
 pub struct Engine {
     caps: Capabilities,
+    /// This tab's id: it sends only what it wrote, or adopted from a closed tab.
+    tab: String,
+    /// The browser cannot tell which tabs are open (no Web Locks): every tab sends everything.
+    send_all: bool,
     data: Snapshot,
     open: bool,
     visible: bool,
@@ -167,6 +176,8 @@ impl Engine {
         let activated = restored.is_some();
         Engine {
             caps,
+            tab: String::new(),
+            send_all: false,
             data: restored.unwrap_or_else(|| Snapshot::new(anon_id)),
             open: false,
             visible: true,
@@ -182,6 +193,27 @@ impl Engine {
             poll_failures: 0,
             notice: None,
         }
+    }
+
+    /// Names this tab (call once, before the first command).
+    pub fn with_tab(mut self, tab: impl Into<String>) -> Self {
+        self.tab = tab.into();
+        self
+    }
+
+    /// Whether undelivered messages of other tabs are waiting (the driver then checks which tabs
+    /// are still open).
+    pub fn has_foreign_pending(&self) -> bool {
+        self.data
+            .messages
+            .iter()
+            .any(|m| matches!(m.delivery, Some(Delivery::Pending { .. })) && !self.may_send(m))
+    }
+
+    /// Whether this tab delivers `m`: it wrote it or adopted it (only a fresh [`Command::TabsAlive`]
+    /// adopts, so a tab opened after an older check is never taken for closed).
+    fn may_send(&self, m: &Message) -> bool {
+        self.send_all || m.origin.as_ref().is_none_or(|origin| *origin == self.tab)
     }
 
     /// What is kept between page loads.
@@ -284,6 +316,20 @@ impl Engine {
             }
             Command::Tick => {}
             Command::Received(messages) => dirty |= self.merge(messages, &mut fx),
+            Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
+            Command::TabsAlive(live) => {
+                // No Web Locks: fall back to sending everything from every tab.
+                self.send_all = live.is_none();
+                let tab = self.tab.clone();
+                let live = live.unwrap_or_default();
+                for m in &mut self.data.messages {
+                    let orphan = matches!(&m.origin, Some(o) if *o != tab && !live.contains(o));
+                    if orphan && matches!(m.delivery, Some(Delivery::Pending { .. })) {
+                        m.origin = Some(tab.clone());
+                        dirty = true;
+                    }
+                }
+            }
             Command::ConversationAssigned(id) => {
                 if let Some(c) = self.data.conversation.as_mut().filter(|c| c.id != id) {
                     c.id = id;
@@ -366,8 +412,57 @@ impl Engine {
                 attempts: 0,
                 retry_at: now,
             }),
+            origin: (!self.tab.is_empty()).then(|| self.tab.clone()),
         });
         true
+    }
+
+    /// Takes in what another tab stored: its messages and their delivery, its session and
+    /// conversation if this tab has none. Returns whether anything changed.
+    fn sync(&mut self, other: Snapshot, fx: &mut Vec<Effect>) -> bool {
+        if other.visitor.anon_id != self.data.visitor.anon_id {
+            // The other tab reset or switched the visitor: follow it.
+            self.data = other;
+            self.generation += 1;
+            self.job = None;
+            self.session_confirmed = false;
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.data.unread)));
+            return false;
+        }
+        let mut changed = false;
+        if self.data.session.is_none() && other.session.is_some() {
+            self.data.session = other.session.clone();
+            changed = true;
+        }
+        if self.data.conversation.is_none() && other.conversation.is_some() {
+            self.data.conversation = other.conversation.clone();
+            self.data.cursor = other.cursor.clone();
+            self.fetch_soon(f64::MIN);
+            changed = true;
+        }
+        for theirs in other.messages {
+            let known = self.data.messages.iter_mut().find(|m| {
+                m.id == theirs.id || (m.local_id.is_some() && m.local_id == theirs.local_id)
+            });
+            match known {
+                Some(mine) => {
+                    let delivered_there = theirs.delivery == Some(Delivery::Sent)
+                        && mine.delivery != Some(Delivery::Sent);
+                    if delivered_there {
+                        mine.id = theirs.id;
+                        mine.delivery = Some(Delivery::Sent);
+                        mine.created_at = theirs.created_at;
+                        changed = true;
+                    }
+                }
+                None => {
+                    self.data.messages.push(theirs);
+                    changed = true;
+                }
+            }
+        }
+        // Only the other tab's view changed: nothing new to write unless we learned something.
+        changed
     }
 
     fn identify(
@@ -438,7 +533,7 @@ impl Engine {
     /// The next visitor message to deliver, oldest first. Failed ones do not hold the others up.
     fn head_pending(&self) -> Option<(&Message, f64)> {
         self.data.messages.iter().find_map(|m| match m.delivery {
-            Some(Delivery::Pending { retry_at, .. }) => Some((m, retry_at)),
+            Some(Delivery::Pending { retry_at, .. }) if self.may_send(m) => Some((m, retry_at)),
             _ => None,
         })
     }
@@ -453,14 +548,14 @@ impl Engine {
     /// Records a failed attempt on the head message: back off, or give up if it cannot succeed.
     fn head_failed(&mut self, error: &ProviderError, now: f64, fx: &mut Vec<Effect>) {
         let jitter_seed = self.data.visitor.anon_id.clone();
-        let Some(m) = self
-            .data
-            .messages
-            .iter_mut()
-            .find(|m| matches!(m.delivery, Some(Delivery::Pending { .. })))
+        let Some(index) =
+            self.data.messages.iter().position(|m| {
+                matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m)
+            })
         else {
             return;
         };
+        let m = &mut self.data.messages[index];
         if error.is_transient() {
             let attempts = match m.delivery {
                 Some(Delivery::Pending { attempts, .. }) => attempts + 1,

@@ -150,6 +150,7 @@ impl Provider for BotProvider {
             attachments: Vec::new(),
             created_at: now,
             delivery: None,
+            origin: None,
         };
         let earlier = cx.recent.len().saturating_sub(COMMENTS - 1);
         let comments: Vec<Value> = cx.recent[earlier..]

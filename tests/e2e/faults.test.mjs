@@ -121,6 +121,33 @@ test('eusate: a lost socket event is sent again and stored once', async () => {
   await context.close();
 });
 
+test('two tabs: both show every message, each is sent once, and a closed tab\'s message is adopted', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const a = await openWidget('bancroft', context);
+  const b = await openWidget('bancroft', context);
+  await write(a.page, 'hello from tab A');
+  await mine(a.page, 'hello from tab A', 'sent').waitFor({ timeout: 20000 });
+  await mine(b.page, 'hello from tab A', 'sent').waitFor({ timeout: 10000 });
+  await write(b.page, 'hello from tab B');
+  await mine(b.page, 'hello from tab B', 'sent').waitFor({ timeout: 20000 });
+  await mine(a.page, 'hello from tab B').waitFor({ timeout: 10000 });
+
+  // Tab A writes while the backend refuses, then is closed before it could deliver.
+  await sandbox.fault({ backend: 'bancroft', ...BACKENDS.bancroft.send, mode: 'status', status: 503, count: 1000 });
+  await write(a.page, 'written in A, which then closed');
+  await mine(b.page, 'written in A, which then closed', 'pending').waitFor({ timeout: 10000 });
+  await a.page.close();
+  await sandbox.clearFaults();
+  await mine(b.page, 'written in A, which then closed', 'sent').waitFor({ timeout: 30000 });
+  await b.page.waitForTimeout(3000);
+  for (const text of ['hello from tab A', 'hello from tab B', 'written in A, which then closed']) {
+    assert.equal(await stored('bancroft', text), 1, `"${text}" stored exactly once`);
+    assert.equal(await mine(b.page, text).count(), 1, `"${text}" shown once`);
+  }
+  await context.close();
+});
+
 test('offline, then online again: the message waits, then goes exactly once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
