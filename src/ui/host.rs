@@ -52,6 +52,7 @@ pub fn mount(
     let overrides = Overrides {
         title: config.title.clone(),
         greeting: config.greeting.clone(),
+        locale_tag: config.locale.clone(),
     };
     let handle = mount_to(root, move || {
         view! { <Widget chat=chat locale=locale overrides=overrides /> }.into_any()

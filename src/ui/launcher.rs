@@ -30,6 +30,13 @@ pub fn Launcher() -> impl IntoView {
             aria-label=label
             node_ref=focus.launcher
             on:click=move |_| chat.dispatch(Command::Toggle)
+            on:keydown=move |ev| {
+                // Escape closes from the launcher too; focus stays here.
+                if ev.key() == "Escape" && open.get_untracked() {
+                    ev.prevent_default();
+                    chat.dispatch(Command::Close);
+                }
+            }
         >
             <svg class="icon icon-chat" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
@@ -37,12 +44,14 @@ pub fn Launcher() -> impl IntoView {
             <svg class="icon icon-close" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M6 6l12 12M18 6L6 18" />
             </svg>
-            <span part="badge" class="badge" aria-hidden="true" hidden=move || unread.get() == 0>
-                {move || match unread.get() {
-                    n if n > 99 => "99+".to_string(),
-                    n => n.to_string(),
-                }}
-            </span>
         </button>
+        // Beside the button, not inside it: the count is already in the button's name, and text
+        // inside a button that its name does not contain confuses voice control ("99+").
+        <span part="badge" class="badge" aria-hidden="true" hidden=move || unread.get() == 0>
+            {move || match unread.get() {
+                n if n > 99 => "99+".to_string(),
+                n => n.to_string(),
+            }}
+        </span>
     }
 }

@@ -1,11 +1,12 @@
 //! The conversation: a polite live region of messages, keyed so an append renders one message.
 
 use super::rich_text::{Attachments, MessageBody};
-use super::Locale;
+use super::{IntlTag, Locale};
 use crate::chat::driver::Chat;
 use crate::chat::Command;
 use crate::model::{Delivery, Message};
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 /// Identifies one rendered message. A status change makes a new key, so only that message
 /// re-renders; the visitor's messages are keyed by their local id, which outlives the backend id.
@@ -24,11 +25,13 @@ impl MessageKey {
     }
 }
 
-fn find<'a>(messages: &'a [Message], key: &str) -> Option<&'a Message> {
+/// The message `key` names: at `index` (where it was when the list was diffed, O(1)), or by search.
+fn find<'a>(messages: &'a [Message], key: &str, index: usize) -> Option<&'a Message> {
+    let is = |m: &&Message| m.local_id.as_deref() == Some(key) || m.id == key;
     messages
-        .iter()
-        .rev()
-        .find(|m| m.local_id.as_deref() == Some(key) || m.id == key)
+        .get(index)
+        .filter(is)
+        .or_else(|| messages.iter().rev().find(is))
 }
 
 /// The greeting followed by every message, oldest first; keeps the newest in view.
@@ -39,9 +42,23 @@ pub fn MessageLog(
 ) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let locale = expect_context::<Locale>();
+    // Nothing is rendered until the visitor first opens the panel: a long stored conversation
+    // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
+    let opened = Memo::new(move |was: Option<&bool>| {
+        was.copied().unwrap_or(false) || chat.engine.with(|e| e.is_open())
+    });
+    // Keys with each message's position, so a new item finds its message without a search.
     let keys = Memo::new(move |_| {
-        chat.engine
-            .with(|e| e.messages().iter().map(MessageKey::of).collect::<Vec<_>>())
+        if !opened.get() {
+            return Vec::new();
+        }
+        chat.engine.with(|e| {
+            e.messages()
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (MessageKey::of(m), i))
+                .collect::<Vec<_>>()
+        })
     });
     let log_ref = NodeRef::<leptos::html::Div>::new();
     // Follow the conversation: scroll to the newest message whenever one is added or changes.
@@ -69,21 +86,29 @@ pub fn MessageLog(
             node_ref=log_ref
         >
             <p class="greeting">{greeting}</p>
-            <For each=move || keys.get() key=|k| k.clone() let:k>
-                <MessageItem key=k.id />
-            </For>
+            <For
+                each=move || keys.get()
+                key=|(k, _)| k.clone()
+                children=move |(k, index)| view! { <MessageItem key=k.id index=index /> }
+            />
         </div>
     }
 }
 
 /// One message bubble with its author, time and, for the visitor's own, delivery state.
 #[component]
-fn MessageItem(key: String) -> impl IntoView {
+fn MessageItem(
+    /// The message's local id (the visitor's own) or backend id.
+    key: String,
+    /// Its position when the list was diffed; checked, then searched for if it moved.
+    index: usize,
+) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let locale = expect_context::<Locale>();
+    let intl_tag = expect_context::<IntlTag>();
     let Some(m) = chat
         .engine
-        .with_untracked(|e| find(e.messages(), &key).cloned())
+        .with_untracked(|e| find(e.messages(), &key, index).cloned())
     else {
         return ().into_any();
     };
@@ -100,7 +125,9 @@ fn MessageItem(key: String) -> impl IntoView {
         (None, "visitor") => locale.get().you.to_string(),
         (None, _) => locale.get().support.to_string(),
     };
-    let time = crate::browser::format_time(m.created_at, locale.get_untracked().lang);
+    let created_at = m.created_at;
+    let time = move || format_when(created_at, &intl_tag.get());
+    let datetime = iso_datetime(created_at);
     let state = match &m.delivery {
         Some(Delivery::Pending { .. }) => {
             Some(view! { <span class="state">{move || locale.get().pending}</span> }.into_any())
@@ -125,18 +152,52 @@ fn MessageItem(key: String) -> impl IntoView {
         }
         _ => None,
     };
+    // The log is a polite live region: support's messages are announced as they arrive; the
+    // visitor's own are not (they just wrote them), so their subtree opts out.
+    let live = (author == "visitor").then_some("off");
     view! {
-        <div class="message" part=part data-author=author data-status=status>
+        <div class="message" part=part data-author=author data-status=status aria-live=live>
             <span class="author">{who}</span>
             <div class="bubble">
                 <MessageBody body=m.body.clone() />
                 <Attachments items=m.attachments.clone() />
             </div>
             <span class="meta">
-                <time class="time">{time}</time>
+                <time class="time" datetime=datetime>{time}</time>
                 {state}
             </span>
         </div>
     }
     .into_any()
+}
+
+/// A message's time in the visitor's locale through the browser's `Intl`: the time of day for
+/// today's messages, the date and time for older ones.
+fn format_when(ms: f64, tag: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    let today = js_sys::Date::new_0();
+    let same_day = date.get_full_year() == today.get_full_year()
+        && date.get_month() == today.get_month()
+        && date.get_date() == today.get_date();
+    let options = js_sys::Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+    };
+    if same_day {
+        set("hour", "numeric");
+        set("minute", "2-digit");
+        date.to_locale_time_string_with_options(tag, &options)
+            .into()
+    } else {
+        set("dateStyle", "medium");
+        set("timeStyle", "short");
+        date.to_locale_string(tag, &options).into()
+    }
+}
+
+/// The machine-readable `datetime` of a `<time>`, e.g. `2026-11-23T12:38:00.000Z`.
+fn iso_datetime(ms: f64) -> String {
+    js_sys::Date::new(&JsValue::from_f64(ms))
+        .to_iso_string()
+        .into()
 }

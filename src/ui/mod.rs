@@ -22,6 +22,8 @@ pub type Locale = RwSignal<&'static Strings>;
 pub struct Overrides {
     pub title: Option<String>,
     pub greeting: Option<String>,
+    /// The configured `data-locale` tag, kept whole so that dates and times follow its region.
+    pub locale_tag: Option<String>,
 }
 
 /// Focus targets shared by the launcher, the panel and the composer.
@@ -69,17 +71,69 @@ pub fn Widget(
         open
     });
 
+    // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
+    let browser_langs = crate::browser::browser_languages();
+    let configured = overrides.locale_tag.clone();
+    let intl_tag: IntlTag = Memo::new(move |_| {
+        let lang = locale.get().lang;
+        crate::i18n::regional_tag(
+            lang,
+            configured
+                .as_deref()
+                .into_iter()
+                .chain(browser_langs.iter().map(String::as_str)),
+        )
+    });
+    provide_context(intl_tag);
+
+    // The host follows the interface's direction, so the launcher and panel mirror in
+    // right-to-left languages whatever the page's own direction.
+    let root = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let dir = locale.get().dir.as_str();
+        if let Some(host) = root.get().and_then(|el| host_of(&el)) {
+            let _ = host.set_attribute("dir", dir);
+        }
+    });
+
+    // The launcher comes first: Tab goes launcher → close → conversation → composer → send.
     view! {
         <div
             part="root"
             class="hw"
             dir=move || locale.get().dir.as_str()
             lang=move || locale.get().lang
+            node_ref=root
         >
-            <panel::Panel overrides=overrides />
             <launcher::Launcher />
+            <panel::Panel overrides=overrides />
         </div>
     }
+}
+
+/// The BCP 47 tag dates and times are formatted with (`Intl`), following the interface language.
+pub(crate) type IntlTag = Memo<String>;
+
+/// The `<helpwire-chat>` element whose shadow root holds `el`.
+fn host_of(el: &web_sys::Element) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    el.get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
+        .ok()
+        .map(|shadow| shadow.host())
+}
+
+/// Moves focus to the launcher once the close has rendered (on small screens the launcher is
+/// hidden while the panel is open, and a hidden element cannot take focus).
+pub(crate) fn focus_launcher_soon(focus: Focus) {
+    set_timeout(
+        move || {
+            if let Some(el) = focus.launcher.try_get_untracked().flatten() {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// Tells the engine when the tab is hidden or visible and when the browser goes on- or offline,

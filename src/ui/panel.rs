@@ -19,9 +19,7 @@ pub fn Panel(
     let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
     let close = move || {
         chat.dispatch(Command::Close);
-        if let Some(el) = focus.launcher.try_get_untracked().flatten() {
-            let _ = el.focus();
-        }
+        super::focus_launcher_soon(focus);
     };
     let title = {
         let custom = overrides.title.clone();

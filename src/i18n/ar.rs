@@ -1,0 +1,43 @@
+//! Arabic.
+
+use super::{Direction, Plural, Strings};
+
+/// The Arabic interface strings.
+pub static AR: Strings = Strings {
+    lang: "ar",
+    dir: Direction::Rtl,
+    title: "الدعم",
+    greeting: "مرحبًا! اسألنا عن أي شيء. نرد عادةً خلال دقائق.",
+    launcher: "محادثة الدعم",
+    close_chat: "إغلاق محادثة الدعم",
+    composer_label: "رسالة إلى الدعم",
+    composer_placeholder: "اكتب رسالة…",
+    send: "إرسال",
+    you: "أنت",
+    support: "الدعم",
+    pending: "جارٍ الإرسال…",
+    failed: "لم يتم التسليم",
+    retry: "إعادة المحاولة",
+    reconnecting: "انقطع الاتصال. جارٍ إعادة المحاولة…",
+    unavailable: "محادثة الدعم غير متاحة الآن.",
+    unread: |p| match p {
+        Plural::Zero => "لا رسائل غير مقروءة",
+        Plural::One => "رسالة واحدة غير مقروءة",
+        Plural::Two => "رسالتان غير مقروءتين",
+        Plural::Few => "{n} رسائل غير مقروءة",
+        _ => "{n} رسالة غير مقروءة",
+    },
+    plural: plural_arabic,
+};
+
+/// CLDR Arabic: zero, one, two, few (n % 100 in 3..=10), many (n % 100 in 11..=99), other.
+fn plural_arabic(n: u32) -> Plural {
+    match (n, n % 100) {
+        (0, _) => Plural::Zero,
+        (1, _) => Plural::One,
+        (2, _) => Plural::Two,
+        (_, 3..=10) => Plural::Few,
+        (_, 11..=99) => Plural::Many,
+        _ => Plural::Other,
+    }
+}

@@ -1,0 +1,28 @@
+//! German.
+
+use super::{plural_one_other, Direction, Plural, Strings};
+
+/// The German interface strings.
+pub static DE: Strings = Strings {
+    lang: "de",
+    dir: Direction::Ltr,
+    title: "Support",
+    greeting: "Hallo! Fragen Sie uns alles. Wir antworten meist innerhalb weniger Minuten.",
+    launcher: "Support-Chat",
+    close_chat: "Support-Chat schließen",
+    composer_label: "Nachricht an den Support",
+    composer_placeholder: "Nachricht schreiben…",
+    send: "Senden",
+    you: "Sie",
+    support: "Support",
+    pending: "Wird gesendet…",
+    failed: "Nicht zugestellt",
+    retry: "Erneut versuchen",
+    reconnecting: "Verbindung unterbrochen. Neuer Versuch…",
+    unavailable: "Der Support-Chat ist gerade nicht erreichbar.",
+    unread: |p| match p {
+        Plural::One => "{n} ungelesene Nachricht",
+        _ => "{n} ungelesene Nachrichten",
+    },
+    plural: plural_one_other,
+};

@@ -1,0 +1,28 @@
+//! English.
+
+use super::{plural_one_other, Direction, Plural, Strings};
+
+/// The English interface strings.
+pub static EN: Strings = Strings {
+    lang: "en",
+    dir: Direction::Ltr,
+    title: "Support",
+    greeting: "Hi! Ask us anything. We usually answer within a few minutes.",
+    launcher: "Support chat",
+    close_chat: "Close support chat",
+    composer_label: "Message to support",
+    composer_placeholder: "Write a message…",
+    send: "Send",
+    you: "You",
+    support: "Support",
+    pending: "Sending…",
+    failed: "Not delivered",
+    retry: "Retry",
+    reconnecting: "Connection lost. Retrying…",
+    unavailable: "Support chat is unavailable right now.",
+    unread: |p| match p {
+        Plural::One => "{n} unread message",
+        _ => "{n} unread messages",
+    },
+    plural: plural_one_other,
+};

@@ -1,0 +1,28 @@
+//! Spanish.
+
+use super::{plural_one_other, Direction, Plural, Strings};
+
+/// The Spanish interface strings.
+pub static ES: Strings = Strings {
+    lang: "es",
+    dir: Direction::Ltr,
+    title: "Soporte",
+    greeting: "¡Hola! Pregúntanos lo que quieras. Solemos responder en pocos minutos.",
+    launcher: "Chat de soporte",
+    close_chat: "Cerrar el chat de soporte",
+    composer_label: "Mensaje para soporte",
+    composer_placeholder: "Escribe un mensaje…",
+    send: "Enviar",
+    you: "Tú",
+    support: "Soporte",
+    pending: "Enviando…",
+    failed: "No entregado",
+    retry: "Reintentar",
+    reconnecting: "Conexión perdida. Reintentando…",
+    unavailable: "El chat de soporte no está disponible ahora.",
+    unread: |p| match p {
+        Plural::One => "{n} mensaje sin leer",
+        _ => "{n} mensajes sin leer",
+    },
+    plural: plural_one_other,
+};

@@ -1,0 +1,28 @@
+//! French.
+
+use super::{plural_french, Direction, Plural, Strings};
+
+/// The French interface strings.
+pub static FR: Strings = Strings {
+    lang: "fr",
+    dir: Direction::Ltr,
+    title: "Assistance",
+    greeting: "Bonjour ! Posez-nous vos questions. Nous répondons en général en quelques minutes.",
+    launcher: "Chat d'assistance",
+    close_chat: "Fermer le chat d'assistance",
+    composer_label: "Message à l'assistance",
+    composer_placeholder: "Écrivez un message…",
+    send: "Envoyer",
+    you: "Vous",
+    support: "Assistance",
+    pending: "Envoi…",
+    failed: "Non distribué",
+    retry: "Réessayer",
+    reconnecting: "Connexion perdue. Nouvelle tentative…",
+    unavailable: "Le chat d'assistance est indisponible pour le moment.",
+    unread: |p| match p {
+        Plural::One => "{n} message non lu",
+        _ => "{n} messages non lus",
+    },
+    plural: plural_french,
+};

@@ -1,0 +1,25 @@
+//! Japanese.
+
+use super::{plural_none, Direction, Strings};
+
+/// The Japanese interface strings.
+pub static JA: Strings = Strings {
+    lang: "ja",
+    dir: Direction::Ltr,
+    title: "サポート",
+    greeting: "こんにちは！何でもお気軽にお尋ねください。通常数分以内にお返事します。",
+    launcher: "サポートチャット",
+    close_chat: "サポートチャットを閉じる",
+    composer_label: "サポートへのメッセージ",
+    composer_placeholder: "メッセージを入力…",
+    send: "送信",
+    you: "あなた",
+    support: "サポート",
+    pending: "送信中…",
+    failed: "未配信",
+    retry: "再試行",
+    reconnecting: "接続が切れました。再試行しています…",
+    unavailable: "現在サポートチャットをご利用いただけません。",
+    unread: |_| "未読メッセージ {n} 件",
+    plural: plural_none,
+};

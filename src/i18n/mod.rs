@@ -1,0 +1,160 @@
+//! Interface strings per locale, plural rules and text direction.
+//!
+//! One file per language (`en.rs`, `ar.rs`…), each a `Strings` table and, when the language needs
+//! one, its plural rule. Adding a language is adding its file and its name to the [`languages!`]
+//! list below (see the README). Locale resolution: the primary language subtag of each preferred
+//! tag in turn, then English.
+
+/// Text direction of a locale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ltr,
+    Rtl,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
+/// CLDR plural categories used by the shipped languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plural {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+/// Every string the interface shows.
+#[derive(Debug)]
+pub struct Strings {
+    /// BCP 47 language of this table.
+    pub lang: &'static str,
+    pub dir: Direction,
+    pub title: &'static str,
+    pub greeting: &'static str,
+    /// The launcher's name; constant, because `aria-expanded` already says open or closed.
+    pub launcher: &'static str,
+    pub close_chat: &'static str,
+    pub composer_label: &'static str,
+    pub composer_placeholder: &'static str,
+    pub send: &'static str,
+    pub you: &'static str,
+    pub support: &'static str,
+    pub pending: &'static str,
+    pub failed: &'static str,
+    pub retry: &'static str,
+    pub reconnecting: &'static str,
+    pub unavailable: &'static str,
+    /// Unread count, by plural category; `{n}` is replaced by the number.
+    pub unread: fn(Plural) -> &'static str,
+    plural: fn(u32) -> Plural,
+}
+
+impl PartialEq for Strings {
+    /// Tables are statics, one per language.
+    fn eq(&self, other: &Self) -> bool {
+        self.lang == other.lang
+    }
+}
+
+impl Strings {
+    /// "3 unread messages", in this language's plural form.
+    pub fn unread_label(&self, n: u32) -> String {
+        (self.unread)((self.plural)(n)).replace("{n}", &n.to_string())
+    }
+    pub fn plural(&self, n: u32) -> Plural {
+        (self.plural)(n)
+    }
+}
+
+/// English, German, Spanish…: 1 is singular, everything else plural.
+pub(crate) fn plural_one_other(n: u32) -> Plural {
+    if n == 1 {
+        Plural::One
+    } else {
+        Plural::Other
+    }
+}
+
+/// French and Portuguese (CLDR `i = 0..1`): 0 and 1 are singular.
+pub(crate) fn plural_french(n: u32) -> Plural {
+    if n <= 1 {
+        Plural::One
+    } else {
+        Plural::Other
+    }
+}
+
+/// Languages without grammatical number (Japanese, Chinese…).
+pub(crate) fn plural_none(_: u32) -> Plural {
+    Plural::Other
+}
+
+/// Declares the language modules, re-exports their tables and lists them in [`ALL`]:
+/// `file => TABLE`. The first one is the fallback.
+macro_rules! languages {
+    ($($file:ident => $table:ident),+ $(,)?) => {
+        $(mod $file; pub use $file::$table;)+
+        /// Every shipped language, the fallback (English) first.
+        pub static ALL: [&Strings; [$(stringify!($table)),+].len()] = [$(&$table),+];
+    };
+}
+
+languages! {
+    en => EN,
+    de => DE,
+    fr => FR,
+    es => ES,
+    pt => PT,
+    ja => JA,
+    ar => AR,
+}
+
+/// The table for a BCP 47 tag: exact language match on the primary subtag, else English.
+pub fn for_locale(tag: &str) -> &'static Strings {
+    let lang = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ALL.iter().copied().find(|s| s.lang == lang).unwrap_or(&EN)
+}
+
+/// The first of `preferred` (config, `setLocale`, browser languages…) that we ship, else English.
+pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Strings {
+    preferred
+        .into_iter()
+        .map(|tag| {
+            let lang = tag
+                .split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            ALL.iter().copied().find(|s| s.lang == lang)
+        })
+        .find_map(|s| s)
+        .unwrap_or(&EN)
+}
+
+/// The tag to format dates and times with for `lang`: the first `preferred` tag (the configured
+/// locale, then the browser's languages) in that language, so `pt-BR` and `en-GB` keep their
+/// region's conventions; `lang` itself when none matches.
+pub fn regional_tag<'a>(lang: &str, preferred: impl IntoIterator<Item = &'a str>) -> String {
+    preferred
+        .into_iter()
+        .find(|tag| {
+            tag.split(['-', '_'])
+                .next()
+                .is_some_and(|l| l.eq_ignore_ascii_case(lang))
+        })
+        .map(|tag| tag.replace('_', "-"))
+        .unwrap_or_else(|| lang.to_string())
+}

@@ -1,0 +1,28 @@
+//! Portuguese.
+
+use super::{plural_french, Direction, Plural, Strings};
+
+/// The Portuguese interface strings.
+pub static PT: Strings = Strings {
+    lang: "pt",
+    dir: Direction::Ltr,
+    title: "Suporte",
+    greeting: "Olá! Pergunte o que quiser. Costumamos responder em poucos minutos.",
+    launcher: "Chat de suporte",
+    close_chat: "Fechar o chat de suporte",
+    composer_label: "Mensagem para o suporte",
+    composer_placeholder: "Escreva uma mensagem…",
+    send: "Enviar",
+    you: "Você",
+    support: "Suporte",
+    pending: "Enviando…",
+    failed: "Não entregue",
+    retry: "Tentar de novo",
+    reconnecting: "Conexão perdida. Tentando de novo…",
+    unavailable: "O chat de suporte está indisponível agora.",
+    unread: |p| match p {
+        Plural::One => "{n} mensagem não lida",
+        _ => "{n} mensagens não lidas",
+    },
+    plural: plural_french,
+};
