@@ -145,3 +145,17 @@ test('bot: the endpoint answers with text and rich documents, rendered safely', 
   assert.deepEqual(seen.pageErrors, []);
   await context.close();
 });
+
+test('the demo page switches to a sandbox backend', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/index.html?backend=gleap&sandbox=${encodeURIComponent(sandbox.url)}`);
+  await waitForState(page);
+  assert.equal(await page.getByRole('link', { name: 'Gleap' }).getAttribute('aria-current'), 'page');
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await send(page, 'Hello from the demo page');
+  const [conversation] = await sandbox.conversations('gleap');
+  assert.equal(copiesOf(conversation.messages, 'Hello from the demo page'), 1);
+  await context.close();
+});
