@@ -33,8 +33,11 @@ pub struct Driver {
     /// A check of which tabs are still open is under way.
     checking_tabs: Cell<bool>,
     /// The `storage` listener that follows other tabs, removed on stop.
-    storage_listener: RefCell<Option<Closure<dyn FnMut(web_sys::StorageEvent)>>>,
+    storage_listener: RefCell<Option<StorageListener>>,
 }
+
+/// The JS callback for `storage` events.
+type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
 
 /// Prefix of the Web Lock each tab holds while it is open.
 pub const TAB_LOCK_PREFIX: &str = "helpwire-tab:";
