@@ -901,3 +901,30 @@ fn a_reset_in_another_tab_is_followed() {
     assert!(a.messages().is_empty());
     assert_eq!(a.visitor().anon_id, "v2");
 }
+
+#[test]
+fn a_copy_fetched_before_the_other_tab_reported_delivery_is_not_shown_twice() {
+    use helpwire::model::{Body, Message};
+    let mut b = Engine::new(LocalProvider.capabilities(), None, "v".into()).with_tab("tab-b");
+    // Tab A's message arrives pending through storage…
+    let mut from_a = Message::received("m1", Author::Visitor, Body::Text("hi".into()), 1.0);
+    from_a.local_id = Some("m1".into());
+    from_a.origin = Some("tab-a".into());
+    from_a.delivery = Some(Delivery::Pending {
+        attempts: 0,
+        retry_at: 0.0,
+    });
+    let mut snapshot = Snapshot::new("v".into());
+    snapshot.messages.push(from_a.clone());
+    b.handle(Command::Synced(Box::new(snapshot.clone())), 1.0);
+    // …tab B's own poll brings the stored copy…
+    let stored = Message::received("r1", Author::Visitor, Body::Text("hi".into()), 2.0);
+    b.handle(Command::Received(vec![stored]), 2.0);
+    // …then tab A reports it delivered as r1.
+    snapshot.messages[0].id = "r1".into();
+    snapshot.messages[0].delivery = Some(Delivery::Sent);
+    b.handle(Command::Synced(Box::new(snapshot)), 3.0);
+    let ids: Vec<&str> = b.messages().iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["r1"], "one message");
+    assert_eq!(b.messages()[0].delivery, Some(Delivery::Sent));
+}

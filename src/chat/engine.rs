@@ -441,24 +441,26 @@ impl Engine {
             changed = true;
         }
         for theirs in other.messages {
-            let known = self.data.messages.iter_mut().find(|m| {
+            let known = self.data.messages.iter().position(|m| {
                 m.id == theirs.id || (m.local_id.is_some() && m.local_id == theirs.local_id)
             });
-            match known {
-                Some(mine) => {
-                    let delivered_there = theirs.delivery == Some(Delivery::Sent)
-                        && mine.delivery != Some(Delivery::Sent);
-                    if delivered_there {
-                        mine.id = theirs.id;
-                        mine.delivery = Some(Delivery::Sent);
-                        mine.created_at = theirs.created_at;
-                        changed = true;
-                    }
-                }
-                None => {
-                    self.data.messages.push(theirs);
-                    changed = true;
-                }
+            let Some(index) = known else {
+                self.data.messages.push(theirs);
+                changed = true;
+                continue;
+            };
+            let mine = &mut self.data.messages[index];
+            if theirs.delivery == Some(Delivery::Sent) && mine.delivery != Some(Delivery::Sent) {
+                mine.id = theirs.id.clone();
+                mine.delivery = Some(Delivery::Sent);
+                mine.created_at = theirs.created_at;
+                changed = true;
+                // This tab may have fetched the stored copy before hearing that it was this
+                // message: keep the one written here.
+                let id = theirs.id;
+                self.data
+                    .messages
+                    .retain(|m| m.id != id || m.local_id.is_some());
             }
         }
         // Only the other tab's view changed: nothing new to write unless we learned something.
