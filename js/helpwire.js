@@ -22,12 +22,14 @@
   var widget = null;
   var state = 'idle'; // idle → loading → ready | error | destroyed
   var host = null;
+  var startError = null; // why the widget could not start, for late `error` subscribers
 
   function log(kind, text, error) {
     if (w.console) w.console[kind]('Helpwire: ' + text, error === undefined ? '' : error);
   }
 
   function emit(name, detail) {
+    if (name === 'error' && state !== 'ready') startError = detail;
     var fns = (listeners[name] || []).slice();
     for (var i = 0; i < fns.length; i++) {
       try { fns[i](detail); } catch (e) { log('error', 'a listener for "' + name + '" threw', e); }
@@ -117,6 +119,10 @@
       (listeners[name] = listeners[name] || []).push(fn);
       // Late subscribers still learn that the widget is ready.
       if (name === 'ready' && state === 'ready') setTimeout(function () { fn(); }, 0);
+      // …and late `error` subscribers that it could not start.
+      if (name === 'error' && state === 'error' && startError !== null) {
+        setTimeout(function () { fn(startError); }, 0);
+      }
     },
     off: function (name, fn) {
       var fns = listeners[name] || [];
