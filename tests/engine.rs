@@ -1,12 +1,13 @@
 //! The engine's state transitions, driven through the real local provider and local helpdesk
 //! with a simulated clock: the same path the browser takes, minus the browser.
 
+use helpwire::chat::engine::Planned;
 use helpwire::chat::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS};
 use helpwire::chat::storage::Snapshot;
 use helpwire::chat::{Command, Effect, Engine, Job, Notice, Outcome, WidgetEvent};
 use helpwire::model::{Author, Delivery, Visitor};
 use helpwire::provider::local::{LocalHelpdesk, LocalProvider, AGENT_NAME};
-use helpwire::provider::{Context, Plan, Provider, ProviderError};
+use helpwire::provider::{Plan, Provider, ProviderError};
 use std::collections::VecDeque;
 
 /// Runs an engine the way the wasm driver does, against an in-memory local helpdesk.
@@ -84,52 +85,14 @@ impl Harness {
     }
 
     fn execute(&mut self, job: Job) -> Outcome {
-        let p = self.provider.clone();
-        match job {
-            Job::StartSession { visitor, previous } => {
-                Outcome::Session(self.perform(p.start_session(&visitor, previous.as_ref())))
-            }
-            Job::OpenConversation {
-                visitor,
-                session,
-                first,
-            } => {
-                Outcome::Conversation(self.perform(p.open_conversation(&visitor, &session, &first)))
-            }
-            Job::Send {
-                visitor,
-                session,
-                conversation,
-                message,
-                recent,
-            } => {
-                let cx = Context {
-                    visitor: &visitor,
-                    session: &session,
-                    conversation: &conversation,
-                    recent: &recent,
-                };
-                let plan = p.send_message(cx, &message);
-                Outcome::Sent {
-                    local_id: message.local_id,
-                    result: self.perform(plan),
-                }
-            }
-            Job::Fetch {
-                visitor,
-                session,
-                conversation,
-                cursor,
-            } => {
-                let cx = Context {
-                    visitor: &visitor,
-                    session: &session,
-                    conversation: &conversation,
-                    recent: &[],
-                };
-                let plan = p.fetch_messages(cx, &cursor);
-                Outcome::Fetched(self.perform(plan))
-            }
+        match job.plan(&self.provider.clone()) {
+            Planned::Session(plan) => Outcome::Session(self.perform(plan)),
+            Planned::Conversation(plan) => Outcome::Conversation(self.perform(plan)),
+            Planned::Send { local_id, plan } => Outcome::Sent {
+                local_id,
+                result: self.perform(plan),
+            },
+            Planned::Fetch(plan) => Outcome::Fetched(self.perform(plan)),
         }
     }
 

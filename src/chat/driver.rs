@@ -1,13 +1,13 @@
 //! Runs the engine in the browser: performs its effects (jobs through the executor, storage,
 //! events, one wake-up timer) and feeds the outcomes back. No view code, no protocol code.
 
-use super::engine::{Command, Effect, Engine, Job, Outcome, WidgetEvent};
+use super::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
 use super::storage::{Snapshot, Store};
 use crate::browser;
 use crate::provider::eusate::ChannelOutput;
 use crate::provider::executor::Executor;
 use crate::provider::socket_driver::SocketDriver;
-use crate::provider::{Context, Provider};
+use crate::provider::Provider;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -317,53 +317,13 @@ impl Chat {
 
 /// Carries out one job: the provider plans it, the executor performs it.
 async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outcome {
-    match job {
-        Job::StartSession { visitor, previous } => Outcome::Session(
-            executor
-                .run(provider.start_session(&visitor, previous.as_ref()))
-                .await,
-        ),
-        Job::OpenConversation {
-            visitor,
-            session,
-            first,
-        } => Outcome::Conversation(
-            executor
-                .run(provider.open_conversation(&visitor, &session, &first))
-                .await,
-        ),
-        Job::Send {
-            visitor,
-            session,
-            conversation,
-            message,
-            recent,
-        } => {
-            let cx = Context {
-                visitor: &visitor,
-                session: &session,
-                conversation: &conversation,
-                recent: &recent,
-            };
-            let result = executor.run(provider.send_message(cx, &message)).await;
-            Outcome::Sent {
-                local_id: message.local_id,
-                result,
-            }
-        }
-        Job::Fetch {
-            visitor,
-            session,
-            conversation,
-            cursor,
-        } => {
-            let cx = Context {
-                visitor: &visitor,
-                session: &session,
-                conversation: &conversation,
-                recent: &[],
-            };
-            Outcome::Fetched(executor.run(provider.fetch_messages(cx, &cursor)).await)
-        }
+    match job.plan(provider) {
+        Planned::Session(plan) => Outcome::Session(executor.run(plan).await),
+        Planned::Conversation(plan) => Outcome::Conversation(executor.run(plan).await),
+        Planned::Send { local_id, plan } => Outcome::Sent {
+            local_id,
+            result: executor.run(plan).await,
+        },
+        Planned::Fetch(plan) => Outcome::Fetched(executor.run(plan).await),
     }
 }

@@ -3,7 +3,9 @@
 use super::schedule::{backoff_ms, jitter};
 use super::storage::Snapshot;
 use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
-use crate::provider::{Capabilities, Outgoing, Page, ProviderError, Sent, RECENT_MESSAGES};
+use crate::provider::{
+    Capabilities, Context, Outgoing, Page, Plan, Provider, ProviderError, Sent, RECENT_MESSAGES,
+};
 
 /// Something that happened: the visitor, the site (JS API), the page, a timer, or a finished job.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +83,63 @@ pub enum Job {
         conversation: Conversation,
         cursor: crate::provider::Cursor,
     },
+}
+
+/// A job turned into its provider [`Plan`]; whoever runs the plan wraps the result as an
+/// [`Outcome`] (the browser driver with the HTTP executor, host tests with a local one).
+pub enum Planned {
+    Session(Plan<Session>),
+    Conversation(Plan<Conversation>),
+    Send { local_id: String, plan: Plan<Sent> },
+    Fetch(Plan<Page>),
+}
+
+impl Job {
+    /// Asks `provider` how to carry out this job.
+    pub fn plan(&self, provider: &dyn Provider) -> Planned {
+        match self {
+            Job::StartSession { visitor, previous } => {
+                Planned::Session(provider.start_session(visitor, previous.as_ref()))
+            }
+            Job::OpenConversation {
+                visitor,
+                session,
+                first,
+            } => Planned::Conversation(provider.open_conversation(visitor, session, first)),
+            Job::Send {
+                visitor,
+                session,
+                conversation,
+                message,
+                recent,
+            } => {
+                let cx = Context {
+                    visitor,
+                    session,
+                    conversation,
+                    recent,
+                };
+                Planned::Send {
+                    local_id: message.local_id.clone(),
+                    plan: provider.send_message(cx, message),
+                }
+            }
+            Job::Fetch {
+                visitor,
+                session,
+                conversation,
+                cursor,
+            } => {
+                let cx = Context {
+                    visitor,
+                    session,
+                    conversation,
+                    recent: &[],
+                };
+                Planned::Fetch(provider.fetch_messages(cx, cursor))
+            }
+        }
+    }
 }
 
 /// The result of a [`Job`].
