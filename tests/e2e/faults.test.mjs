@@ -103,6 +103,27 @@ for (const name of Object.keys(BACKENDS)) {
   });
 }
 
+test('eusate: sends over the socket survive injected faults and are stored exactly once', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/eusate.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await write(page, 'eusate matrix warm-up');
+  await mine(page, 'eusate matrix warm-up', 'sent').waitFor({ timeout: 20000 });
+  for (const { label, fault } of [...MODES, { label: 'a malformed answer', fault: { mode: 'malformed', count: 1 } }]) {
+    const text = `eusate under ${label}`;
+    await sandbox.fault({ backend: 'eusate', path: 'socket:support', ...fault });
+    await write(page, text);
+    await mine(page, text, 'sent').waitFor({ timeout: 45000 });
+    assert.equal(await stored('eusate', text), 1, `${label}: stored exactly once`);
+    assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
+  }
+  await sandbox.clearFaults();
+  await context.close();
+});
+
 test('eusate: a lost socket event is sent again and stored once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
