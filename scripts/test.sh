@@ -14,7 +14,7 @@ step "rustfmt" cargo fmt --all -- --check
 step "clippy (host)" cargo clippy --all-targets -- -D warnings
 step "clippy (wasm)" cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "host tests: config, engine, providers, codecs" cargo test
-step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser
+step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
 step "release build" scripts/build.sh
 step "end-to-end: the real embed on host pages and every backend (Playwright)" node --test --test-concurrency=1 tests/e2e/

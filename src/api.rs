@@ -41,7 +41,7 @@ pub fn boot(
     host: web_sys::HtmlElement,
     emit: js_sys::Function,
 ) -> Result<WidgetHandle, JsValue> {
-    install_panic_hook(&host, &emit);
+    install_crash_reporter(&host, &emit);
     let _ = host.set_attribute("data-state", "loading");
     let pairs = settings_pairs(&settings);
     let parsed = Config::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -172,7 +172,9 @@ impl WidgetHandle {
     }
 }
 
-fn install_panic_hook(host: &web_sys::HtmlElement, emit: &js_sys::Function) {
+/// Makes a panic anywhere in the widget visible and harmless to the page: the host gets
+/// `data-state="error"`, the console says why, and the site's `error` listeners are called.
+pub fn install_crash_reporter(host: &web_sys::HtmlElement, emit: &js_sys::Function) {
     CRASH_REPORT.with(|r| *r.borrow_mut() = Some((host.clone(), emit.clone())));
     std::panic::set_hook(Box::new(|info| {
         let message = format!("Helpwire crashed: {info}");

@@ -18,4 +18,4 @@ pub mod ui;
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]
-pub use api::{boot, WidgetHandle};
+pub use api::{boot, install_crash_reporter, WidgetHandle};
