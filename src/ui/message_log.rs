@@ -85,7 +85,7 @@ pub fn MessageLog(
             tabindex="0"
             node_ref=log_ref
         >
-            <p class="greeting">{greeting}</p>
+            <p class="greeting" dir="auto">{greeting}</p>
             <For
                 each=move || keys.get()
                 key=|(k, _)| k.clone()

@@ -5,7 +5,8 @@ use crate::model::{Attachment, Body};
 use crate::richtext::{self, Block, Inline};
 use leptos::prelude::*;
 
-/// A message body.
+/// A message body. `dir="auto"`: a message takes the direction of its own text, so English in an
+/// Arabic interface (or the reverse) reads correctly.
 #[component]
 pub fn MessageBody(
     /// What to show.
@@ -13,11 +14,11 @@ pub fn MessageBody(
 ) -> impl IntoView {
     match body {
         Body::Text(text) => {
-            view! { <p class="text">{richtext::strip_controls(&text)}</p> }.into_any()
+            view! { <p class="text" dir="auto">{richtext::strip_controls(&text)}</p> }.into_any()
         }
         Body::Rich(doc) => {
             let blocks = richtext::parse(&doc);
-            view! { <div class="rich">{blocks.into_iter().map(block).collect_view()}</div> }
+            view! { <div class="rich" dir="auto">{blocks.into_iter().map(block).collect_view()}</div> }
                 .into_any()
         }
     }
