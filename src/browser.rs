@@ -89,16 +89,6 @@ pub fn describe(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
-/// "14:05" / "2:05 PM" in the visitor's locale, by the browser's `Intl`.
-pub fn format_time(ms: f64, locale: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(ms));
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
-    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
-    date.to_locale_time_string_with_options(locale, &options)
-        .into()
-}
-
 /// The browser's preferred languages, best first.
 pub fn browser_languages() -> Vec<String> {
     let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
