@@ -67,7 +67,7 @@ async function theConversation(name) {
 /** Texts of all messages in the widget, in order, with their authors. */
 async function transcript(page) {
   return page.locator('helpwire-chat [data-author]').evaluateAll((els) =>
-    els.map((el) => `${el.getAttribute('data-author')}: ${el.querySelector('.bubble')?.innerText.trim()}`));
+    els.map((el) => `${el.getAttribute('data-author')}: ${el.querySelector('.bubble')?.textContent.trim()}`));
 }
 
 for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {

@@ -75,7 +75,7 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
     assert.equal(bodies.filter((b) => b === `visitor ${i}`).length, 1, `visitor ${i} stored exactly once`);
   }
   assert.equal(bodies.length, ROUNDS * 2, 'nothing else stored');
-  const shown = await page.locator('helpwire-chat [data-author]').evaluateAll((els) => els.map((e) => e.querySelector('.bubble')?.innerText.trim()));
+  const shown = await page.locator('helpwire-chat [data-author]').evaluateAll((els) => els.map((e) => e.querySelector('.bubble')?.textContent.trim()));
   assert.equal(shown.length, ROUNDS * 2, 'each message shown once');
   assert.equal(new Set(shown).size, ROUNDS * 2, 'no duplicates on screen');
   assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0);
