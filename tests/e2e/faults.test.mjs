@@ -106,10 +106,7 @@ for (const name of Object.keys(BACKENDS)) {
 test('eusate: sends over the socket survive injected faults and are stored exactly once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/eusate.html`);
-  await waitForState(page);
-  await page.getByRole('button', { name: /^Support chat/ }).click();
+  const { page } = await openWidget('eusate', context);
   await write(page, 'eusate matrix warm-up');
   await mine(page, 'eusate matrix warm-up', 'sent').waitFor({ timeout: 20000 });
   for (const { label, fault } of [...MODES, { label: 'a malformed answer', fault: { mode: 'malformed', count: 1 } }]) {
@@ -127,10 +124,7 @@ test('eusate: sends over the socket survive injected faults and are stored exact
 test('eusate: a lost socket event is sent again and stored once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${base}/eusate.html`);
-  await waitForState(page);
-  await page.getByRole('button', { name: /^Support chat/ }).click();
+  const { page } = await openWidget('eusate', context);
   await write(page, 'eusate warm-up');
   await mine(page, 'eusate warm-up', 'sent').waitFor({ timeout: 20000 });
   await sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
