@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod config;
 pub mod i18n;
+pub mod json;
 pub mod model;
 pub mod provider;
 pub mod richtext;
