@@ -6,6 +6,7 @@ use crate::chat::driver::{Chat, Driver, EventSink};
 use crate::chat::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
 use crate::chat::{Command, Engine, WidgetEvent};
 use crate::config::{Config, Severity, StorageKind};
+use crate::json::Json;
 use crate::model::Visitor;
 use crate::provider::executor::Executor;
 use crate::{i18n, provider, ui};
@@ -194,17 +195,25 @@ fn emit_event(emit: &js_sys::Function, name: &str, detail: &JsValue) {
 }
 
 fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
-    let json = |v: serde_json::Value| js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL);
+    let json = |v: Json| js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL);
     match event {
         WidgetEvent::Open => ("open", JsValue::UNDEFINED),
         WidgetEvent::Close => ("close", JsValue::UNDEFINED),
         WidgetEvent::Message { id, text, author } => (
             "message",
-            json(serde_json::json!({ "id": id, "text": text, "author": author })),
+            json(Json::object([
+                ("id", Json::from(id)),
+                ("text", Json::from(text)),
+                ("author", Json::from(author)),
+            ])),
         ),
-        WidgetEvent::Sent { id, text } => {
-            ("sent", json(serde_json::json!({ "id": id, "text": text })))
-        }
+        WidgetEvent::Sent { id, text } => (
+            "sent",
+            json(Json::object([
+                ("id", Json::from(id)),
+                ("text", Json::from(text)),
+            ])),
+        ),
         WidgetEvent::Unread(n) => ("unread", JsValue::from_f64(*n as f64)),
         WidgetEvent::Error(message) => ("error", JsValue::from_str(message)),
     }
@@ -238,13 +247,13 @@ fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
         .map_err(|e| browser::describe(&e))?
         .as_string()
         .unwrap_or_default();
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let json = Json::parse(&text).map_err(|e| e.to_string())?;
     let field = |name: &str| -> Result<Option<String>, String> {
         match json.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(n @ Json::Number(_)) => Ok(Some(n.to_string())),
             Some(_) => Err(format!("{name} must be a string")),
         }
     };

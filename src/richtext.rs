@@ -4,7 +4,7 @@
 //! `https` and `mailto` targets; depth and size are capped so a hostile document cannot make the
 //! widget build an enormous or deeply nested tree.
 
-use serde_json::Value;
+use crate::json::Json;
 
 /// Deepest nesting accepted (lists in lists …); deeper content is flattened to text.
 pub const MAX_DEPTH: usize = 12;
@@ -47,7 +47,7 @@ pub enum Block {
 }
 
 /// Parses a document (`{"type":"doc","content":[…]}`), or any node, into blocks.
-pub fn parse(doc: &Value) -> Vec<Block> {
+pub fn parse(doc: &Json) -> Vec<Block> {
     let mut budget = MAX_NODES;
     let mut out = Vec::new();
     match node_type(doc) {
@@ -58,22 +58,21 @@ pub fn parse(doc: &Value) -> Vec<Block> {
 }
 
 /// Whether a JSON value looks like a TipTap/ProseMirror document.
-pub fn is_doc(v: &Value) -> bool {
-    node_type(v) == "doc" && v.get("content").is_none_or(Value::is_array)
+pub fn is_doc(v: &Json) -> bool {
+    node_type(v) == "doc" && v.get("content").is_none_or(|c| c.as_array().is_some())
 }
 
-fn node_type(v: &Value) -> &str {
-    v.get("type").and_then(Value::as_str).unwrap_or_default()
+fn node_type(v: &Json) -> &str {
+    v.get("type").and_then(Json::as_str).unwrap_or_default()
 }
 
-fn children(v: &Value) -> &[Value] {
+fn children(v: &Json) -> &[Json] {
     v.get("content")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
+        .and_then(Json::as_array)
         .unwrap_or_default()
 }
 
-fn blocks(nodes: &[Value], depth: usize, budget: &mut usize, out: &mut Vec<Block>) {
+fn blocks(nodes: &[Json], depth: usize, budget: &mut usize, out: &mut Vec<Block>) {
     let mut loose_inline = Vec::new();
     for node in nodes {
         if *budget == 0 {
@@ -91,8 +90,8 @@ fn blocks(nodes: &[Value], depth: usize, budget: &mut usize, out: &mut Vec<Block
                 ))),
                 "heading" => {
                     let level = node
-                        .pointer("/attrs/level")
-                        .and_then(Value::as_u64)
+                        .path(&["attrs", "level"])
+                        .and_then(Json::as_u64)
                         .unwrap_or(2)
                         .clamp(1, 6) as u8;
                     Some(Block::Heading(
@@ -103,8 +102,8 @@ fn blocks(nodes: &[Value], depth: usize, budget: &mut usize, out: &mut Vec<Block
                 "bulletList" | "bullet_list" => Some(Block::BulletList(items(node, depth, budget))),
                 "orderedList" | "ordered_list" => {
                     let start = node
-                        .pointer("/attrs/start")
-                        .and_then(Value::as_u64)
+                        .path(&["attrs", "start"])
+                        .and_then(Json::as_u64)
                         .unwrap_or(1)
                         .min(1_000_000) as u32;
                     Some(Block::OrderedList {
@@ -144,7 +143,7 @@ fn blocks(nodes: &[Value], depth: usize, budget: &mut usize, out: &mut Vec<Block
     }
 }
 
-fn items(list: &Value, depth: usize, budget: &mut usize) -> Vec<Vec<Block>> {
+fn items(list: &Json, depth: usize, budget: &mut usize) -> Vec<Vec<Block>> {
     children(list)
         .iter()
         .map(|item| {
@@ -155,7 +154,7 @@ fn items(list: &Value, depth: usize, budget: &mut usize) -> Vec<Vec<Block>> {
         .collect()
 }
 
-fn inlines(nodes: &[Value], inherited: &Marks, budget: &mut usize) -> Vec<Inline> {
+fn inlines(nodes: &[Json], inherited: &Marks, budget: &mut usize) -> Vec<Inline> {
     let mut out = Vec::new();
     for node in nodes {
         if *budget == 0 {
@@ -164,7 +163,7 @@ fn inlines(nodes: &[Value], inherited: &Marks, budget: &mut usize) -> Vec<Inline
         *budget -= 1;
         match node_type(node) {
             "text" => {
-                let text = node.get("text").and_then(Value::as_str).unwrap_or_default();
+                let text = node.get("text").and_then(Json::as_str).unwrap_or_default();
                 if text.is_empty() {
                     continue;
                 }
@@ -188,11 +187,11 @@ fn inlines(nodes: &[Value], inherited: &Marks, budget: &mut usize) -> Vec<Inline
     out
 }
 
-fn marks(node: &Value, inherited: &Marks) -> Marks {
+fn marks(node: &Json, inherited: &Marks) -> Marks {
     let mut m = inherited.clone();
     for mark in node
         .get("marks")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
@@ -204,8 +203,8 @@ fn marks(node: &Value, inherited: &Marks) -> Marks {
             "underline" => m.underline = true,
             "link" => {
                 m.link = mark
-                    .pointer("/attrs/href")
-                    .and_then(Value::as_str)
+                    .path(&["attrs", "href"])
+                    .and_then(Json::as_str)
                     .and_then(safe_url)
             }
             _ => {}
@@ -214,7 +213,7 @@ fn marks(node: &Value, inherited: &Marks) -> Marks {
     m
 }
 
-fn plain(node: &Value) -> Vec<Inline> {
+fn plain(node: &Json) -> Vec<Inline> {
     let text = text_of(node);
     if text.is_empty() {
         Vec::new()
@@ -227,7 +226,7 @@ fn plain(node: &Value) -> Vec<Inline> {
 }
 
 /// All text below a node, in order, with control characters removed.
-pub fn text_of(node: &Value) -> String {
+pub fn text_of(node: &Json) -> String {
     // Iterative, so a hostile nesting depth cannot overflow the stack.
     let mut out = String::new();
     let mut stack = vec![node];
@@ -237,7 +236,7 @@ pub fn text_of(node: &Value) -> String {
         if visited > MAX_NODES || out.len() > 100_000 {
             break;
         }
-        if let Some(t) = n.get("text").and_then(Value::as_str) {
+        if let Some(t) = n.get("text").and_then(Json::as_str) {
             out.push_str(t);
         }
         stack.extend(children(n).iter().rev());

@@ -145,7 +145,7 @@ impl Harness {
     }
 
     fn helpdesk_visitor_copies(&self, text: &str) -> usize {
-        let json = serde_json::to_value(&self.helpdesk).unwrap();
+        let json = self.helpdesk.to_json();
         json["conversations"]
             .as_array()
             .unwrap()
@@ -334,7 +334,7 @@ fn messages_are_delivered_in_the_order_they_were_written() {
     });
     h.settle();
     h.advance(20_000.0);
-    let json = serde_json::to_value(&h.helpdesk).unwrap();
+    let json = h.helpdesk.to_json();
     let bodies: Vec<&str> = json["conversations"][0]["messages"]
         .as_array()
         .unwrap()
@@ -634,7 +634,7 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
     };
     let session = helpwire::model::Session {
         id: "s".into(),
-        extra: serde_json::Value::Null,
+        extra: helpwire::json::Json::Null,
     };
     let fx = engine.handle(
         Command::Finished {
@@ -650,7 +650,7 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
     };
     let pending = Conversation {
         id: String::new(),
-        extra: serde_json::Value::Null,
+        extra: helpwire::json::Json::Null,
     };
     let fx = engine.handle(
         Command::Finished {
@@ -707,13 +707,13 @@ fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
     let fx = run(&mut engine, fx, &|_| {
         Outcome::Session(Ok(Session {
             id: "s".into(),
-            extra: serde_json::Value::Null,
+            extra: helpwire::json::Json::Null,
         }))
     });
     let fx = run(&mut engine, fx, &|_| {
         Outcome::Conversation(Ok(Conversation {
             id: "c".into(),
-            extra: serde_json::Value::Null,
+            extra: helpwire::json::Json::Null,
         }))
     });
     run(&mut engine, fx, &|_| Outcome::Sent {
@@ -751,11 +751,11 @@ fn two_tabs_share_messages_but_only_the_writer_sends_until_it_is_gone() {
     let caps = LocalProvider.capabilities();
     let session = Session {
         id: "s".into(),
-        extra: serde_json::Value::Null,
+        extra: helpwire::json::Json::Null,
     };
     let conversation = Conversation {
         id: "c".into(),
-        extra: serde_json::Value::Null,
+        extra: helpwire::json::Json::Null,
     };
     let mut shared = Snapshot::new("v".into());
     shared.session = Some(session);
@@ -805,7 +805,7 @@ fn two_tabs_share_messages_but_only_the_writer_sends_until_it_is_gone() {
         Some(generation) => {
             let session = helpwire::model::Session {
                 id: "s".into(),
-                extra: serde_json::Value::Null,
+                extra: helpwire::json::Json::Null,
             };
             let outcome = Outcome::Session(Ok(session));
             b.handle(

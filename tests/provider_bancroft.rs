@@ -2,13 +2,18 @@
 //! every documented error mapped.
 
 use helpwire::config::{Config, ProviderKind};
+use helpwire::json::Json;
 use helpwire::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::bancroft::{self, BancroftProvider, MAX_SUBJECT_CHARS, REQUESTER_EMAIL};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
     ProviderError,
 };
-use serde_json::{json, Value};
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 const BASE: &str = "https://help.example.com";
 const KEY: &str = "bnc_cl_test123";
@@ -44,7 +49,7 @@ fn jane() -> Visitor {
         user_id: Some("u42".into()),
         email: Some("customer@example.com".into()),
         name: Some("Jane Doe".into()),
-        custom_data: Some(json!({"plan": "pro"})),
+        custom_data: Some(j(r#"{"plan": "pro"}"#)),
         ..Visitor::default()
     }
 }
@@ -52,7 +57,7 @@ fn jane() -> Visitor {
 fn session() -> Session {
     Session {
         id: "v_anon".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     }
 }
 
@@ -60,7 +65,7 @@ fn session() -> Session {
 fn conversation() -> Conversation {
     Conversation {
         id: "a1b2c3d4-...".into(),
-        extra: json!({ REQUESTER_EMAIL: "customer@example.com" }),
+        extra: Json::object([(REQUESTER_EMAIL, Json::from("customer@example.com"))]),
     }
 }
 
@@ -122,11 +127,11 @@ fn an_anonymous_visitor_opens_a_conversation_without_user_email() {
     assert_eq!(req.header_value("Authorization"), None);
     assert_eq!(
         req.body,
-        Some(json!({
+        Some(j(r#"{
             "subject": "Where is my order?",
             "channel": "web",
-            "metadata": { "source": "helpwire" },
-        }))
+            "metadata": { "source": "helpwire" }
+        }"#))
     );
 }
 
@@ -136,14 +141,14 @@ fn an_identified_visitor_opens_a_conversation_with_email_and_names() {
         request(provider().open_conversation(&jane(), &session(), &first("Help with order #1234")));
     assert_eq!(
         req.body,
-        Some(json!({
+        Some(j(r#"{
             "subject": "Help with order #1234",
             "user_email": "customer@example.com",
             "user_first_name": "Jane",
             "user_last_name": "Doe",
             "channel": "web",
-            "metadata": { "source": "helpwire", "user_id": "u42", "custom_data": {"plan": "pro"} },
-        }))
+            "metadata": { "source": "helpwire", "user_id": "u42", "custom_data": {"plan": "pro"} }
+        }"#))
     );
 }
 
@@ -159,7 +164,7 @@ fn a_long_first_message_is_cut_to_the_500_character_subject_limit_not_refused() 
     let v = anonymous();
     let s = session();
     let (req, _) = request(provider().send_message(cx(&v, &s, &c), &first(&text)));
-    assert_eq!(req.body.unwrap()["body"], json!(text));
+    assert_eq!(req.body.unwrap()["body"], Json::from(text));
 }
 
 #[test]
@@ -229,7 +234,9 @@ fn an_anonymous_requesters_generated_email_is_used_for_later_sends() {
     assert_eq!(req.header_value("X-API-Key"), Some(KEY));
     assert_eq!(
         req.body,
-        Some(json!({ "body": "more detail", "user_email": "anon-5f2c@users.bancroft.example" }))
+        Some(j(
+            r#"{ "body": "more detail", "user_email": "anon-5f2c@users.bancroft.example" }"#
+        ))
     );
 }
 
@@ -251,7 +258,7 @@ fn a_create_answer_without_requester_falls_back_to_the_visitors_email_or_fails_t
 fn path_ids_are_percent_encoded() {
     let c = Conversation {
         id: "a/b c".into(),
-        extra: json!({ REQUESTER_EMAIL: "x@example.com" }),
+        extra: Json::object([(REQUESTER_EMAIL, Json::from("x@example.com"))]),
     };
     let v = anonymous();
     let s = session();
@@ -282,7 +289,7 @@ fn the_send_answer_gives_the_stored_message_id_and_time() {
 fn sending_without_any_requester_email_is_a_config_error_without_a_request() {
     let c = Conversation {
         id: "c1".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let v = anonymous();
     let s = session();
@@ -326,7 +333,7 @@ fn the_documented_message_list_parses_with_visitor_and_agent_told_apart() {
     assert_eq!(m2.author, Author::Agent { name: None });
     assert_eq!(m2.body, Body::Text("Sure! Let me look into that.".into()));
     assert_eq!(m2.created_at, T_10_00 + 5.0 * 60_000.0);
-    assert_eq!(page.next, Cursor(json!({"seen": 2})));
+    assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)));
     assert!(!page.more);
 }
 
@@ -341,7 +348,7 @@ fn the_next_fetch_hands_over_only_what_is_new() {
         {"id": "m3", "sender_email": "Customer@Example.COM", "body": "c", "message_type": "reply", "created_at": "2026-02-26T10:06:00Z"}
     ]}"#;
     let (_, parse) =
-        request(provider().fetch_messages(cx(&v, &s, &c), &Cursor(json!({"seen": 2}))));
+        request(provider().fetch_messages(cx(&v, &s, &c), &Cursor(j(r#"{"seen": 2}"#))));
     let page = parse(&ok(200, three)).unwrap();
     assert_eq!(page.messages.len(), 1);
     assert_eq!(page.messages[0].id, "m3");
@@ -350,11 +357,11 @@ fn the_next_fetch_hands_over_only_what_is_new() {
         Author::Visitor,
         "emails compare case-insensitively"
     );
-    assert_eq!(page.next, Cursor(json!({"seen": 3})));
+    assert_eq!(page.next, Cursor(j(r#"{"seen": 3}"#)));
 
     // A list shorter than the cursor (history trimmed): everything again, the engine dedupes.
     let (_, parse) =
-        request(provider().fetch_messages(cx(&v, &s, &c), &Cursor(json!({"seen": 9}))));
+        request(provider().fetch_messages(cx(&v, &s, &c), &Cursor(j(r#"{"seen": 9}"#))));
     assert_eq!(parse(&ok(200, three)).unwrap().messages.len(), 3);
 }
 
@@ -376,7 +383,7 @@ fn only_reply_messages_reach_the_visitor() {
     assert_eq!(ids, ["m2"]);
     assert_eq!(
         page.next,
-        Cursor(json!({"seen": 2})),
+        Cursor(j(r#"{"seen": 2}"#)),
         "hidden items still advance the cursor"
     );
 }

@@ -2,13 +2,18 @@
 //! last two comments, the `{"message": string | TipTap doc}` answer, and the error mapping.
 
 use helpwire::config::{Config, ProviderKind};
+use helpwire::json::Json;
 use helpwire::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
 use helpwire::provider::bot::{self, BotProvider};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
     ProviderError, Sent,
 };
-use serde_json::{json, Value};
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 const URL: &str = "https://bot.example.com/hooks/helpwire/?source=widget";
 /// 2024-01-20T10:30:00.000Z
@@ -42,7 +47,7 @@ fn sam() -> Visitor {
         user_id: Some("user123".into()),
         email: Some("sam@example.com".into()),
         name: Some("Sam".into()),
-        custom_data: Some(json!({"somecustomkey": "customdataforsession"})),
+        custom_data: Some(j(r#"{"somecustomkey": "customdataforsession"}"#)),
         ..Visitor::default()
     }
 }
@@ -113,10 +118,10 @@ fn session_and_conversation_live_in_the_widget() {
             conversation: &c,
             recent: &[],
         },
-        &Cursor(json!(7)),
+        &Cursor(Json::from(7)),
     ));
     assert!(page.messages.is_empty());
-    assert_eq!(page.next, Cursor(json!(7)));
+    assert_eq!(page.next, Cursor(Json::from(7)));
     assert!(!page.more);
 }
 
@@ -128,9 +133,9 @@ fn a_send_posts_gleaps_custom_action_body_with_the_last_two_comments() {
         visitor_said("m_0", "hello", NOW - 60_000.0),
         bot_said(
             "m_0-reply",
-            Body::Rich(
-                json!({"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Hi Sam!"}]}]}),
-            ),
+            Body::Rich(j(
+                r#"{"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Hi Sam!"}]}]}"#,
+            )),
             NOW - 30_000.0,
         ),
     ];
@@ -147,7 +152,7 @@ fn a_send_posts_gleaps_custom_action_body_with_the_last_two_comments() {
     assert_eq!(req.header_value("Content-Type"), Some("application/json"));
     assert_eq!(
         req.body,
-        Some(json!({
+        Some(j(r#"{
             "conversation": {
                 "id": "helpwire-m_1",
                 "type": "INQUIRY",
@@ -182,7 +187,7 @@ fn a_send_posts_gleaps_custom_action_body_with_the_last_two_comments() {
                     "createdAt": "2024-01-20T10:30:00.000Z"
                 }
             ]
-        }))
+        }"#))
     );
 }
 
@@ -190,11 +195,11 @@ fn a_send_posts_gleaps_custom_action_body_with_the_last_two_comments() {
 fn the_first_message_is_the_only_comment_and_an_anonymous_session_has_nulls() {
     let s = Session {
         id: "v_x".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let c = Conversation {
         id: "helpwire-m_1".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let v = Visitor {
         anon_id: "v_x".into(),
@@ -210,10 +215,10 @@ fn the_first_message_is_the_only_comment_and_an_anonymous_session_has_nulls() {
     let (req, _) = request(p.send_message(cx, &outgoing("m_1", "hi")));
     assert_eq!(req.header_value("Authorization"), None);
     let body = req.body.unwrap();
-    assert_eq!(body["conversation"]["project"], Value::Null);
-    assert_eq!(body["session"]["userId"], Value::Null);
-    assert_eq!(body["session"]["email"], Value::Null);
-    assert_eq!(body["session"]["customData"], json!({}));
+    assert_eq!(body["conversation"]["project"], Json::Null);
+    assert_eq!(body["session"]["userId"], Json::Null);
+    assert_eq!(body["session"]["email"], Json::Null);
+    assert_eq!(body["session"]["customData"], j(r#"{}"#));
     assert_eq!(body["comments"].as_array().unwrap().len(), 1);
     assert_eq!(body["comments"][0]["comment"], "hi");
 }
@@ -273,14 +278,19 @@ fn the_documented_string_answer_is_the_bots_text_reply() {
 
 #[test]
 fn a_tiptap_doc_answer_is_a_rich_reply() {
-    let doc = json!({"type": "doc", "content": [{"type": "paragraph", "content": [
+    let doc = j(
+        r##"{"type": "doc", "content": [{"type": "paragraph", "content": [
         {"type": "text", "text": "Order "},
         {"type": "text", "marks": [{"type": "bold"}], "text": "#1234"},
         {"type": "text", "text": " ships today."}
-    ]}]});
+    ]}]}"##,
+    );
     let sent = send_with(
         &[],
-        &ok(200, &json!({"message": doc, "extra": 1}).to_string()),
+        &ok(
+            200,
+            &Json::object([("message", doc.clone()), ("extra", Json::from(1))]).to_string(),
+        ),
     )
     .unwrap();
     assert_eq!(sent.replies[0].body, Body::Rich(doc));

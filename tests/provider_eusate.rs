@@ -1,13 +1,18 @@
 //! Eusate: REST reads against the documented examples (seed 003) and the Socket.IO channel
 //! against hand-written server frames.
 
+use helpwire::json::Json;
 use helpwire::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::eusate::*;
 use helpwire::provider::socketio::{decode_engine, decode_socket, EnginePacket, SocketPacket};
 use helpwire::provider::{
     Context, Cursor, HttpResponse, Method, Outgoing, Plan, Provider, ProviderError,
 };
-use serde_json::{json, Value};
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 /// 2024-01-15T10:30:00Z in ms since the epoch.
 const JAN_15_1030: f64 = 1_705_314_600_000.0;
@@ -104,11 +109,11 @@ fn fetch_plan(
     let v = visitor();
     let session = Session {
         id: "anon_abc".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let conversation = Conversation {
         id: conversation.into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let cx = Context {
         visitor: &v,
@@ -247,14 +252,14 @@ fn documented_messages_parse_with_authors_and_dates() {
     assert_eq!(b.id, "msg_002");
     assert_eq!(b.author, Author::Bot { name: None });
     assert_eq!(b.created_at, JAN_15_1030 + 60_000.0);
-    assert_eq!(page.next, Cursor(json!(2)));
+    assert_eq!(page.next, Cursor(Json::from(2)));
     assert!(!page.more);
 }
 
 #[test]
 fn messages_after_cursor_are_only_the_new_ones() {
     let page = run(
-        fetch_plan(&keyed(), "conv_123", Cursor(json!(1))),
+        fetch_plan(&keyed(), "conv_123", Cursor(Json::from(1))),
         200,
         MESSAGES_EXAMPLE,
     )
@@ -262,13 +267,13 @@ fn messages_after_cursor_are_only_the_new_ones() {
     assert_eq!(page.messages.len(), 1);
     assert_eq!(page.messages[0].id, "msg_002");
     let page = run(
-        fetch_plan(&keyed(), "conv_123", Cursor(json!(2))),
+        fetch_plan(&keyed(), "conv_123", Cursor(Json::from(2))),
         200,
         MESSAGES_EXAMPLE,
     )
     .unwrap();
     assert!(page.messages.is_empty());
-    assert_eq!(page.next, Cursor(json!(2)));
+    assert_eq!(page.next, Cursor(Json::from(2)));
 }
 
 #[test]
@@ -298,7 +303,7 @@ fn detail_error_bodies_map_to_status_errors() {
         (401, "Invalid API key"),
         (403, "Access denied"),
     ] {
-        let body = json!({ "detail": detail }).to_string();
+        let body = Json::object([("detail", Json::from(detail))]).to_string();
         let err = run(fetch_plan(&keyed(), "c", Cursor::default()), status, &body).unwrap_err();
         assert_eq!(
             err,
@@ -345,7 +350,7 @@ fn unexpected_success_bodies_are_malformed_not_panics() {
 
 #[test]
 fn pending_conversation_fetch_needs_no_request() {
-    let page = ready(fetch_plan(&keyed(), "", Cursor(json!(0)))).unwrap();
+    let page = ready(fetch_plan(&keyed(), "", Cursor(Json::from(0)))).unwrap();
     assert!(page.messages.is_empty());
 }
 
@@ -354,7 +359,7 @@ fn open_conversation_is_pending_and_send_is_not_http() {
     let v = visitor();
     let session = Session {
         id: "anon_abc".into(),
-        extra: Value::Null,
+        extra: Json::Null,
     };
     let first = Outgoing {
         local_id: "l1".into(),
@@ -437,9 +442,9 @@ fn timestamps_parse_in_documented_and_common_forms() {
 
 #[test]
 fn envelope_non_2xx_status_is_a_typed_error() {
-    let env = parse_envelope(&[
-        json!({"status_code": 403, "sid": "s", "message": "Forbidden", "data": null}),
-    ])
+    let env = parse_envelope(&[j(
+        r#"{"status_code": 403, "sid": "s", "message": "Forbidden", "data": null}"#,
+    )])
     .unwrap();
     assert_eq!(env.sid.as_deref(), Some("s"));
     assert_eq!(
@@ -449,8 +454,10 @@ fn envelope_non_2xx_status_is_a_typed_error() {
             message: "Forbidden".into()
         })
     );
-    let env =
-        parse_envelope(&[json!({"status_code": "201", "message": "Created", "data": {}})]).unwrap();
+    let env = parse_envelope(&[j(
+        r#"{"status_code": "201", "message": "Created", "data": {}}"#,
+    )])
+    .unwrap();
     assert_eq!(env.status_code, 201);
     assert_eq!(env.check(), Ok(()));
 }
@@ -462,23 +469,23 @@ fn envelope_that_is_not_an_object_is_malformed() {
         Err(EusateError::Malformed { .. })
     ));
     assert!(matches!(
-        parse_envelope(&[json!("hi")]),
+        parse_envelope(&[Json::from("hi")]),
         Err(EusateError::Malformed { .. })
     ));
     assert!(matches!(
-        parse_envelope(&[json!({"status_code": "abc"})]),
+        parse_envelope(&[j(r#"{"status_code": "abc"}"#)]),
         Err(EusateError::Malformed { .. })
     ));
 }
 
 #[test]
 fn support_event_is_a_bot_answer_with_conversation_id() {
-    let args = [
-        json!({"status_code": 200, "sid": "x", "message": "Success", "data": {
+    let args = [j(
+        r#"{"status_code": 200, "sid": "x", "message": "Success", "data": {
             "id": "m1", "message": "Hi! How can I help?", "sender": "sate",
             "ticket_chat": "tc_1", "date_created": "2024-01-15T10:30:00Z"
-        }}),
-    ];
+        }}"#,
+    )];
     let ev = parse_server_event(ServerEventKind::Answer, &args, 5.0).unwrap();
     assert_eq!(ev.conversation_id.as_deref(), Some("tc_1"));
     assert_eq!(ev.messages.len(), 1);
@@ -489,10 +496,10 @@ fn support_event_is_a_bot_answer_with_conversation_id() {
 
 #[test]
 fn support_event_with_nested_message_and_ticket_chat_id_parses() {
-    let args = [json!({"status_code": 200, "data": {
+    let args = [j(r#"{"status_code": 200, "data": {
         "ticket_chat_id": "tc_9",
         "message": {"id": "m9", "message": "Nested answer"}
-    }})];
+    }}"#)];
     let ev = parse_server_event(ServerEventKind::Answer, &args, 5.0).unwrap();
     assert_eq!(ev.conversation_id.as_deref(), Some("tc_9"));
     assert_eq!(ev.messages[0].body, Body::Text("Nested answer".into()));
@@ -502,9 +509,9 @@ fn support_event_with_nested_message_and_ticket_chat_id_parses() {
 
 #[test]
 fn customer_support_event_is_an_agent_message() {
-    let args = [
-        json!({"status_code": 200, "data": {"message": "Ana here", "agent_name": "Ana", "ticket_chat": "tc_1"}}),
-    ];
+    let args = [j(
+        r#"{"status_code": 200, "data": {"message": "Ana here", "agent_name": "Ana", "ticket_chat": "tc_1"}}"#,
+    )];
     let ev = parse_server_event(ServerEventKind::AgentReply, &args, 5.0).unwrap();
     assert_eq!(
         ev.messages[0].author,
@@ -522,9 +529,9 @@ fn customer_support_event_is_an_agent_message() {
 
 #[test]
 fn closed_event_is_one_system_notice() {
-    let args = [
-        json!({"status_code": 200, "message": "Conversation closed", "data": {"ticket_chat_id": "tc_1"}}),
-    ];
+    let args = [j(
+        r#"{"status_code": 200, "message": "Conversation closed", "data": {"ticket_chat_id": "tc_1"}}"#,
+    )];
     let ev = parse_server_event(ServerEventKind::Closed, &args, 5.0).unwrap();
     assert_eq!(ev.conversation_id.as_deref(), Some("tc_1"));
     assert_eq!(ev.messages.len(), 1);
@@ -535,7 +542,7 @@ fn closed_event_is_one_system_notice() {
     );
     let bare = parse_server_event(
         ServerEventKind::Closed,
-        &[json!({"status_code": 200, "data": null})],
+        &[j(r#"{"status_code": 200, "data": null}"#)],
         5.0,
     )
     .unwrap();
@@ -544,8 +551,9 @@ fn closed_event_is_one_system_notice() {
 
 #[test]
 fn event_error_status_is_typed() {
-    let args =
-        [json!({"status_code": 400, "message": "Maximum of 3 open conversations", "data": null})];
+    let args = [j(
+        r#"{"status_code": 400, "message": "Maximum of 3 open conversations", "data": null}"#,
+    )];
     assert_eq!(
         parse_server_event(ServerEventKind::Answer, &args, 0.0),
         Err(EusateError::Status {
@@ -557,11 +565,13 @@ fn event_error_status_is_typed() {
 
 #[test]
 fn emit_payloads_have_documented_fields() {
-    assert_eq!(enter_customer_support("s1"), json!({"session_id": "s1"}));
-    assert_eq!(enter_support("tc_1"), json!({"ticket_chat_id": "tc_1"}));
+    assert_eq!(enter_customer_support("s1"), j(r#"{"session_id": "s1"}"#));
+    assert_eq!(enter_support("tc_1"), j(r#"{"ticket_chat_id": "tc_1"}"#));
     assert_eq!(
         support_message("s1", "Hello", None),
-        json!({"session_id": "s1", "message": "Hello", "attachment": false, "ticket_chat_id": null})
+        j(
+            r#"{"session_id": "s1", "message": "Hello", "attachment": false, "ticket_chat_id": null}"#
+        )
     );
     assert_eq!(
         support_message("s1", "Again", Some("tc_1"))["ticket_chat_id"],
@@ -575,7 +585,7 @@ const OPEN: &str =
     r#"0{"sid":"eio","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
 /// The (event name, payload, ack id) of an emitted frame.
-fn emitted(out: &ChannelOutput) -> Option<(String, Value, Option<u64>)> {
+fn emitted(out: &ChannelOutput) -> Option<(String, Json, Option<u64>)> {
     let ChannelOutput::Send(frame) = out else {
         return None;
     };
@@ -590,13 +600,13 @@ fn emitted(out: &ChannelOutput) -> Option<(String, Value, Option<u64>)> {
             args,
         } => {
             assert_eq!(namespace, "/helpdesk");
-            Some((name, args.first().cloned().unwrap_or(Value::Null), id))
+            Some((name, args.first().cloned().unwrap_or(Json::Null), id))
         }
         _ => None,
     }
 }
 
-fn emits(out: &[ChannelOutput]) -> Vec<(String, Value, Option<u64>)> {
+fn emits(out: &[ChannelOutput]) -> Vec<(String, Json, Option<u64>)> {
     out.iter().filter_map(emitted).collect()
 }
 
@@ -607,8 +617,11 @@ fn outgoing(local_id: &str, text: &str) -> Outgoing {
     }
 }
 
-fn server_event(name: &str, payload: Value) -> String {
-    format!("42/helpdesk,{}", json!([name, payload]))
+fn server_event(name: &str, payload: Json) -> String {
+    format!(
+        "42/helpdesk,{}",
+        Json::Array(vec![Json::from(name), payload])
+    )
 }
 
 fn connected(conversation: Option<&str>) -> (EusateChannel, Vec<ChannelOutput>) {
@@ -637,7 +650,7 @@ fn channel_enters_customer_support_after_namespace_connect() {
         emits(&out),
         vec![(
             "enter_customer_support".into(),
-            json!({"session_id": "sess-1"}),
+            j(r#"{"session_id": "sess-1"}"#),
             None
         )]
     );
@@ -651,12 +664,12 @@ fn channel_with_known_conversation_also_enters_its_room() {
         vec![
             (
                 "enter_customer_support".into(),
-                json!({"session_id": "sess-1"}),
+                j(r#"{"session_id": "sess-1"}"#),
                 None
             ),
             (
                 "enter_support".into(),
-                json!({"ticket_chat_id": "tc_1"}),
+                j(r#"{"ticket_chat_id": "tc_1"}"#),
                 None
             ),
         ]
@@ -671,7 +684,9 @@ fn channel_first_message_opens_conversation_with_null_ticket() {
         emits(&out),
         vec![(
             "support".into(),
-            json!({"session_id": "sess-1", "message": "Hello", "attachment": false, "ticket_chat_id": null}),
+            j(
+                r#"{"session_id": "sess-1", "message": "Hello", "attachment": false, "ticket_chat_id": null}"#
+            ),
             Some(0)
         )]
     );
@@ -683,8 +698,8 @@ fn channel_answer_delivers_assigns_conversation_and_enters_room() {
     ch.send(&outgoing("l1", "Hello"), None, 10.0);
     let answer = server_event(
         "support",
-        json!({"status_code": 200, "sid": "ns", "message": "ok",
-               "data": {"id": "m1", "message": "Hi! How can I help?", "sender": "sate", "ticket_chat": "tc_1"}}),
+        j(r#"{"status_code": 200, "sid": "ns", "message": "ok",
+               "data": {"id": "m1", "message": "Hi! How can I help?", "sender": "sate", "ticket_chat": "tc_1"}}"#),
     );
     let out = ch.on_text(&answer, 20.0);
     assert!(matches!(&out[0], ChannelOutput::Delivered { local_id, .. } if local_id == "l1"));
@@ -693,7 +708,7 @@ fn channel_answer_delivers_assigns_conversation_and_enters_room() {
         emits(&out),
         vec![(
             "enter_support".into(),
-            json!({"ticket_chat_id": "tc_1"}),
+            j(r#"{"ticket_chat_id": "tc_1"}"#),
             None
         )]
     );
@@ -728,7 +743,7 @@ fn channel_holds_second_message_until_conversation_id_is_known() {
     );
     let answer = server_event(
         "support",
-        json!({"status_code": 200, "data": {"ticket_chat_id": "tc_1", "message": "Yes"}}),
+        j(r#"{"status_code": 200, "data": {"ticket_chat_id": "tc_1", "message": "Yes"}}"#),
     );
     let out = ch.on_text(&answer, 20.0);
     let sent = emits(&out);
@@ -736,7 +751,7 @@ fn channel_holds_second_message_until_conversation_id_is_known() {
         sent[0],
         (
             "enter_support".into(),
-            json!({"ticket_chat_id": "tc_1"}),
+            j(r#"{"ticket_chat_id": "tc_1"}"#),
             None
         )
     );
@@ -790,7 +805,9 @@ fn channel_agent_reply_is_pushed_as_agent_message() {
     let (mut ch, _) = connected(Some("tc_1"));
     let frame = server_event(
         "customer_support",
-        json!({"status_code": 200, "data": {"id": 55, "message": "Ana from support", "sender": "agent", "ticket_chat": "tc_1"}}),
+        j(
+            r#"{"status_code": 200, "data": {"id": 55, "message": "Ana from support", "sender": "agent", "ticket_chat": "tc_1"}}"#,
+        ),
     );
     let out = ch.on_text(&frame, 30.0);
     let [ChannelOutput::Messages { messages, .. }] = &out[..] else {
@@ -805,7 +822,9 @@ fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
     let (mut ch, _) = connected(Some("tc_1"));
     let frame = server_event(
         "customer_support_closed",
-        json!({"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_1"}}),
+        j(
+            r#"{"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_1"}}"#,
+        ),
     );
     let out = ch.on_text(&frame, 30.0);
     assert!(
@@ -815,7 +834,7 @@ fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
     assert_eq!(ch.conversation(), None);
     // The engine may still hand the old id: it must not be reused.
     let out = ch.send(&outgoing("l2", "New question"), Some("tc_1"), 31.0);
-    assert_eq!(emits(&out)[0].1["ticket_chat_id"], Value::Null);
+    assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::Null);
 }
 
 #[test]
@@ -824,7 +843,9 @@ fn channel_error_envelope_on_support_fails_the_message() {
     ch.send(&outgoing("l1", "Hello"), None, 10.0);
     let frame = server_event(
         "support",
-        json!({"status_code": 400, "sid": "ns", "message": "Maximum of 3 open conversations", "data": null}),
+        j(
+            r#"{"status_code": 400, "sid": "ns", "message": "Maximum of 3 open conversations", "data": null}"#,
+        ),
     );
     let out = ch.on_text(&frame, 11.0);
     assert_eq!(
@@ -920,10 +941,10 @@ fn channel_echo_of_visitor_message_carries_local_id() {
     ch.send(&outgoing("l1", "Hello there"), None, 10.0);
     let frame = server_event(
         "support",
-        json!({"status_code": 200, "data": {"messages": [
+        j(r#"{"status_code": 200, "data": {"messages": [
             {"id": "c1", "message": "Hello there", "sender": "customer", "ticket_chat": "tc_1"},
             {"id": "a1", "message": "Hi!", "sender": "sate", "ticket_chat": "tc_1"}
-        ]}}),
+        ]}}"#),
     );
     let out = ch.on_text(&frame, 11.0);
     let messages = out
@@ -944,7 +965,7 @@ fn channel_event_for_another_conversation_neither_delivers_nor_reassigns() {
     ch.send(&outgoing("l1", "Hello"), None, 10.0);
     let frame = server_event(
         "support",
-        json!({"status_code": 200, "data": {"message": "Other", "ticket_chat": "tc_2"}}),
+        j(r#"{"status_code": 200, "data": {"message": "Other", "ticket_chat": "tc_2"}}"#),
     );
     let out = ch.on_text(&frame, 11.0);
     assert!(!out.iter().any(|o| matches!(
@@ -961,10 +982,10 @@ fn channel_event_for_another_conversation_neither_delivers_nor_reassigns() {
 fn channel_malformed_event_payloads_are_errors_not_panics() {
     let (mut ch, _) = connected(Some("tc_1"));
     for payload in [
-        json!("text"),
-        json!(42),
-        json!({"status_code": "x"}),
-        json!({"status_code": 200, "data": 5}),
+        Json::from("text"),
+        Json::from(42),
+        j(r#"{"status_code": "x"}"#),
+        j(r#"{"status_code": 200, "data": 5}"#),
     ] {
         let out = ch.on_text(&server_event("customer_support", payload.clone()), 11.0);
         assert!(
@@ -990,12 +1011,12 @@ fn channel_unknown_event_reports_only_error_envelopes() {
     let (mut ch, _) = connected(None);
     let ok = server_event(
         "enter_customer_support",
-        json!({"status_code": 200, "data": {}}),
+        j(r#"{"status_code": 200, "data": {}}"#),
     );
     assert_eq!(ch.on_text(&ok, 5.0), vec![]);
     let bad = server_event(
         "enter_customer_support",
-        json!({"status_code": 401, "message": "Invalid token"}),
+        j(r#"{"status_code": 401, "message": "Invalid token"}"#),
     );
     assert_eq!(
         ch.on_text(&bad, 6.0),
@@ -1038,7 +1059,7 @@ fn channel_set_conversation_enters_room_and_releases_waiting_messages() {
         sent[0],
         (
             "enter_support".into(),
-            json!({"ticket_chat_id": "tc_7"}),
+            j(r#"{"ticket_chat_id": "tc_7"}"#),
             None
         )
     );

@@ -2,13 +2,18 @@
 //! internal notes never reaching the visitor, and the error mapping.
 
 use helpwire::config::{Config, ProviderKind};
+use helpwire::json::Json;
 use helpwire::model::{Attachment, Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::gleap::{self, GleapProvider, PAGE_SIZE};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
     ProviderError,
 };
-use serde_json::{json, Value};
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 const BASE: &str = "https://api.gleap.io";
 const KEY: &str = "YOUR_API_KEY";
@@ -39,7 +44,7 @@ fn john() -> Visitor {
         user_id: Some("user_12345".into()),
         email: Some("john.doe@example.com".into()),
         name: Some("John Doe".into()),
-        custom_data: Some(json!({"plan": "premium", "signupDate": "2024-01-15"})),
+        custom_data: Some(j(r#"{"plan": "premium", "signupDate": "2024-01-15"}"#)),
         ..Visitor::default()
     }
 }
@@ -47,14 +52,14 @@ fn john() -> Visitor {
 fn session() -> Session {
     Session {
         id: SESSION_ID.into(),
-        extra: Value::Null,
+        extra: Json::Null,
     }
 }
 
 fn ticket() -> Conversation {
     Conversation {
         id: TICKET_ID.into(),
-        extra: Value::Null,
+        extra: Json::Null,
     }
 }
 
@@ -157,12 +162,12 @@ fn starting_a_session_posts_the_documented_body_and_headers() {
     assert_eq!(req.header_value("Content-Type"), Some("application/json"));
     assert_eq!(
         req.body,
-        Some(json!({
+        Some(j(r#"{
             "userId": "user_12345",
             "email": "john.doe@example.com",
             "name": "John Doe",
             "customData": { "plan": "premium", "signupDate": "2024-01-15" }
-        }))
+        }"#))
     );
     let s = parse(&ok(200, SESSION_RESPONSE)).unwrap();
     assert_eq!(s.id, SESSION_ID);
@@ -195,7 +200,7 @@ fn an_anonymous_visitor_is_a_session_keyed_by_the_browsers_id() {
         ..Visitor::default()
     };
     let (req, _) = request(direct().start_session(&v, None));
-    assert_eq!(req.body, Some(json!({ "userId": "v_anon" })));
+    assert_eq!(req.body, Some(j(r#"{ "userId": "v_anon" }"#)));
 }
 
 #[test]
@@ -221,12 +226,15 @@ fn opening_a_conversation_creates_an_inquiry_ticket_for_the_session() {
     assert_direct_headers(&req);
     assert_eq!(
         req.body,
-        Some(json!({
-            "title": text,
-            "type": "INQUIRY",
-            "session": SESSION_ID,
-            "formData": { "description": text }
-        }))
+        Some(Json::object([
+            ("title", Json::from(text)),
+            ("type", Json::from("INQUIRY")),
+            ("session", Json::from(SESSION_ID)),
+            (
+                "formData",
+                Json::object([("description", Json::from(text))])
+            ),
+        ]))
     );
     let c = parse(&ok(200, TICKET_RESPONSE)).unwrap();
     assert_eq!(c.id, TICKET_ID);
@@ -240,7 +248,7 @@ fn a_long_first_message_makes_a_short_one_line_title_and_full_description() {
     let title = body["title"].as_str().unwrap();
     assert_eq!(title.chars().count(), gleap::MAX_TITLE_CHARS);
     assert!(!title.contains('\n'));
-    assert_eq!(body["formData"]["description"], json!(text));
+    assert_eq!(body["formData"]["description"], Json::from(text));
 }
 
 #[test]
@@ -255,7 +263,11 @@ fn sending_posts_a_customer_comment_with_the_session() {
     assert_direct_headers(&req);
     assert_eq!(
         req.body,
-        Some(json!({ "ticket": TICKET_ID, "comment": text, "session": SESSION_ID }))
+        Some(Json::object([
+            ("ticket", Json::from(TICKET_ID)),
+            ("comment", Json::from(text)),
+            ("session", Json::from(SESSION_ID)),
+        ]))
     );
     let sent = parse(&ok(200, CUSTOMER_COMMENT)).unwrap();
     assert_eq!(sent.remote_id, "507f1f77bcf86cd799439044");
@@ -276,7 +288,7 @@ fn fetching_pages_by_skip_sorted_by_creation() {
     );
     assert_direct_headers(&req);
     assert_eq!(req.body, None);
-    let (req, _) = request(direct().fetch_messages(cx(&v, &s, &c), &Cursor(json!({"skip": 150}))));
+    let (req, _) = request(direct().fetch_messages(cx(&v, &s, &c), &Cursor(j(r#"{"skip": 150}"#))));
     assert!(req.url.ends_with("&limit=50&skip=150"), "{}", req.url);
 }
 
@@ -334,7 +346,7 @@ fn the_documented_comments_parse_into_visitor_and_agent_messages() {
         customer.body,
         Body::Text("I tried updating the app but the issue still persists. Can you help?".into())
     );
-    assert_eq!(page.next, Cursor(json!({"skip": 2})));
+    assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)));
     assert!(!page.more, "a short page is the last");
 }
 
@@ -345,7 +357,7 @@ fn internal_notes_never_reach_the_visitor() {
     let note_lower = r#"{"_id": "n3", "comment": "secret", "type": "note", "createdAt": "2024-01-20T11:07:00.000Z"}"#;
     let page = fetch(
         &format!("[{note_flag}, {AGENT_COMMENT}, {note_type}, {note_lower}, {CUSTOMER_COMMENT}]"),
-        Cursor(json!({"skip": 10})),
+        Cursor(j(r#"{"skip": 10}"#)),
     )
     .unwrap();
     let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
@@ -360,7 +372,7 @@ fn internal_notes_never_reach_the_visitor() {
             && !m.body.plain_text().contains("secret")));
     assert_eq!(
         page.next,
-        Cursor(json!({"skip": 15})),
+        Cursor(j(r#"{"skip": 15}"#)),
         "notes count for skip: Gleap pages over them"
     );
 }
@@ -398,15 +410,15 @@ fn a_full_page_asks_for_the_next_one_at_once() {
         .collect();
     let page = fetch(
         &format!("[{}]", items.join(",")),
-        Cursor(json!({"skip": 50})),
+        Cursor(j(r#"{"skip": 50}"#)),
     )
     .unwrap();
     assert_eq!(page.messages.len(), PAGE_SIZE);
     assert!(page.more);
-    assert_eq!(page.next, Cursor(json!({"skip": 100})));
-    let empty = fetch("[]", Cursor(json!({"skip": 100}))).unwrap();
+    assert_eq!(page.next, Cursor(j(r#"{"skip": 100}"#)));
+    let empty = fetch("[]", Cursor(j(r#"{"skip": 100}"#))).unwrap();
     assert!(!empty.more);
-    assert_eq!(empty.next, Cursor(json!({"skip": 100})));
+    assert_eq!(empty.next, Cursor(j(r#"{"skip": 100}"#)));
 }
 
 fn parse_all(resp: &HttpResponse) -> Vec<Result<(), ProviderError>> {

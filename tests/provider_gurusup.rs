@@ -2,13 +2,18 @@
 //! fetched by the MD5 of its id, and the error mapping.
 
 use helpwire::config::{Config, ProviderKind};
+use helpwire::json::Json;
 use helpwire::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::gurusup::{self, GurusupProvider, SUBJECT, USER_FID};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Plan, Provider,
     ProviderError, Sent,
 };
-use serde_json::{json, Value};
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 const BASE: &str = "https://www.example.com/gurusup-proxy";
 /// A fixed clock for messages Gurusup sends without a time.
@@ -129,14 +134,14 @@ fn sending_posts_the_documented_message_fields() {
     );
     assert_eq!(
         req.body,
-        Some(json!({
+        Some(j(r#"{
             "body": "Where is my order #1234?",
             "user_fid": "v_anon",
             "thread_fid": "helpwire-v_anon-m_1",
             "lang": "es",
             "subject": "Where is my order #1234?",
-            "is_customer_support_agent": false,
-        }))
+            "is_customer_support_agent": false
+        }"#))
     );
 }
 
@@ -236,7 +241,7 @@ fn the_documented_thread_shape_parses_and_the_visitors_own_messages_are_left_out
         Body::Text("Hi, Ana here from support.".into())
     );
     assert_eq!(page.messages[1].created_at, 1_731_492_300_000.0);
-    assert_eq!(page.next, Cursor(json!({"seen": 3})));
+    assert_eq!(page.next, Cursor(j(r#"{"seen": 3}"#)));
     assert!(!page.more);
 
     let later = fetch(&page.next, &ok(200, thread)).unwrap();
@@ -245,7 +250,7 @@ fn the_documented_thread_shape_parses_and_the_visitors_own_messages_are_left_out
 
 #[test]
 fn a_thread_not_stored_yet_is_an_empty_page() {
-    let cursor = Cursor(json!({"seen": 0}));
+    let cursor = Cursor(j(r#"{"seen": 0}"#));
     let page = fetch(&cursor, &ok(404, r#"{"message": "Thread not found"}"#)).unwrap();
     assert!(page.messages.is_empty());
     assert_eq!(page.next, cursor);
@@ -353,7 +358,7 @@ fn config(base: &str, key: Option<&str>, locale: Option<&str>) -> Config {
     }
 }
 
-fn lang_of(p: &dyn Provider) -> Value {
+fn lang_of(p: &dyn Provider) -> Json {
     let (s, c) = opened();
     let v = anonymous();
     let (req, _) = request(p.send_message(cx(&v, &s, &c), &first()));

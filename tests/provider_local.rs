@@ -1,11 +1,11 @@
 //! The local provider's requests and the in-browser helpdesk that answers them.
 
+use helpwire::json::Json;
 use helpwire::model::{Author, Conversation, Session, Visitor};
 use helpwire::provider::local::{LocalHelpdesk, LocalProvider, AGENT_NAME, MAX_MESSAGE_CHARS};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, Method, Outgoing, Plan, Provider, ProviderError,
 };
-use serde_json::json;
 
 fn request<T>(plan: Plan<T>) -> (HttpRequest, helpwire::provider::Parser<T>) {
     match plan {
@@ -90,7 +90,7 @@ fn requests_are_plain_json_rest_calls() {
     assert_eq!(req.body.as_ref().unwrap()["visitor"]["anon_id"], "v1");
     let previous = Session {
         id: "ses_9".into(),
-        extra: json!(null),
+        extra: Json::Null,
     };
     let (req, _) = request(LocalProvider.start_session(&visitor(), Some(&previous)));
     assert_eq!(req.body.unwrap()["resume"], "ses_9");
@@ -182,7 +182,7 @@ fn errors_are_typed_with_the_detail() {
     assert!(!too_long.is_transient());
     let gone = Conversation {
         id: "conv_404".into(),
-        extra: json!(null),
+        extra: Json::Null,
     };
     let missing = send(&mut hd, &s, &gone, "m3", "hi", T0).unwrap_err();
     assert!(matches!(missing, ProviderError::Status { status: 404, .. }));
@@ -193,7 +193,7 @@ fn an_unknown_session_is_replaced_on_resume() {
     let mut hd = LocalHelpdesk::default();
     let stale = Session {
         id: "ses_gone".into(),
-        extra: json!(null),
+        extra: Json::Null,
     };
     let (req, parse) = request(LocalProvider.start_session(&visitor(), Some(&stale)));
     let fresh = parse(&hd.handle(&req, T0)).unwrap();
@@ -205,8 +205,9 @@ fn the_helpdesk_state_survives_serialization() {
     let mut hd = LocalHelpdesk::default();
     let (s, c) = open(&mut hd);
     send(&mut hd, &s, &c, "m1", "hello", T0).unwrap();
-    let text = serde_json::to_string(&hd).unwrap();
-    let mut back: LocalHelpdesk = serde_json::from_str(&text).unwrap();
+    let text = hd.to_json().to_string();
+    let mut back = LocalHelpdesk::from_json(&Json::parse(&text).unwrap()).unwrap();
+    assert_eq!(back, hd);
     let page = fetch(&mut back, &s, &c, &Cursor::default(), T0 + 5_000.0);
     assert_eq!(
         page.messages.len(),

@@ -1,9 +1,14 @@
 //! Rich text: TipTap documents become a safe tree; unsafe links and controls are dropped.
 
+use helpwire::json::Json;
 use helpwire::richtext::{
     parse, safe_image_url, safe_url, strip_controls, Block, Inline, Marks, MAX_DEPTH,
 };
-use serde_json::json;
+
+/// A document written out as JSON text.
+fn doc(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 fn text(t: &str) -> Inline {
     Inline::Text {
@@ -14,7 +19,7 @@ fn text(t: &str) -> Inline {
 
 #[test]
 fn paragraphs_with_marks_and_breaks() {
-    let doc = json!({"type": "doc", "content": [
+    let doc = doc(r#"{"type": "doc", "content": [
         {"type": "paragraph", "content": [
             {"type": "text", "text": "Hello "},
             {"type": "text", "text": "bold", "marks": [{"type": "bold"}]},
@@ -22,7 +27,7 @@ fn paragraphs_with_marks_and_breaks() {
             {"type": "text", "text": "x", "marks": [{"type": "italic"}, {"type": "strike"}, {"type": "code"}]},
             {"type": "text", "text": "site", "marks": [{"type": "link", "attrs": {"href": "https://example.com/a"}}]}
         ]}
-    ]});
+    ]}"#);
     let blocks = parse(&doc);
     let Block::Paragraph(inl) = &blocks[0] else {
         panic!("{blocks:?}")
@@ -65,7 +70,7 @@ fn paragraphs_with_marks_and_breaks() {
 
 #[test]
 fn lists_headings_and_code_blocks() {
-    let doc = json!({"type": "doc", "content": [
+    let doc = doc(r#"{"type": "doc", "content": [
         {"type": "heading", "attrs": {"level": 9}, "content": [{"type": "text", "text": "Title"}]},
         {"type": "bulletList", "content": [
             {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "one"}]}]},
@@ -75,7 +80,7 @@ fn lists_headings_and_code_blocks() {
             {"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "three"}]}]}
         ]},
         {"type": "codeBlock", "content": [{"type": "text", "text": "let x = 1;"}]}
-    ]});
+    ]}"#);
     let blocks = parse(&doc);
     assert_eq!(
         blocks[0],
@@ -112,9 +117,12 @@ fn unsafe_links_are_dropped_but_their_text_stays() {
         "https:",
         "file:///etc/passwd",
     ] {
-        let doc = json!({"type": "doc", "content": [{"type": "paragraph", "content": [
-            {"type": "text", "text": "click", "marks": [{"type": "link", "attrs": {"href": href}}]}
-        ]}]});
+        let doc = doc(
+            &r#"{"type": "doc", "content": [{"type": "paragraph", "content": [
+            {"type": "text", "text": "click", "marks": [{"type": "link", "attrs": {"href": HREF}}]}
+        ]}]}"#
+                .replace("HREF", &Json::from(href).to_string()),
+        );
         assert_eq!(
             parse(&doc),
             vec![Block::Paragraph(vec![text("click")])],
@@ -135,13 +143,13 @@ fn unsafe_links_are_dropped_but_their_text_stays() {
 
 #[test]
 fn unknown_nodes_keep_their_text_and_wrong_types_do_not_panic() {
-    let doc = json!({"type": "doc", "content": [
+    let doc = doc(r#"{"type": "doc", "content": [
         {"type": "table", "content": [{"type": "text", "text": "cell"}]},
         {"type": "paragraph", "content": "not an array"},
         {"type": "heading", "attrs": {"level": "big"}, "content": [{"type": "text", "text": 5}]},
         {"type": "text", "text": "loose"},
         42, null, "string"
-    ]});
+    ]}"#);
     let blocks = parse(&doc);
     assert_eq!(blocks[0], Block::Paragraph(vec![text("cell")]));
     assert_eq!(blocks[1], Block::Paragraph(vec![]));
@@ -151,11 +159,17 @@ fn unknown_nodes_keep_their_text_and_wrong_types_do_not_panic() {
 
 #[test]
 fn deep_nesting_is_flattened_and_huge_documents_are_capped() {
-    let mut node = json!({"type": "paragraph", "content": [{"type": "text", "text": "deep"}]});
+    let mut node = doc(r#"{"type": "paragraph", "content": [{"type": "text", "text": "deep"}]}"#);
     for _ in 0..200 {
-        node = json!({"type": "blockquote", "content": [node]});
+        node = Json::object([
+            ("type", Json::from("blockquote")),
+            ("content", Json::Array(vec![node])),
+        ]);
     }
-    let blocks = parse(&json!({"type": "doc", "content": [node]}));
+    let blocks = parse(&Json::object([
+        ("type", Json::from("doc")),
+        ("content", Json::Array(vec![node])),
+    ]));
     let mut depth = 0;
     let mut cur = &blocks[0];
     while let Block::Blockquote(inner) = cur {
@@ -166,9 +180,21 @@ fn deep_nesting_is_flattened_and_huge_documents_are_capped() {
     assert_eq!(cur, &Block::Paragraph(vec![text("deep")]));
 
     let many: Vec<_> = (0..50_000)
-        .map(|i| json!({"type": "paragraph", "content": [{"type": "text", "text": i.to_string()}]}))
+        .map(|i| {
+            let text = Json::object([
+                ("type", Json::from("text")),
+                ("text", Json::from(i.to_string())),
+            ]);
+            Json::object([
+                ("type", Json::from("paragraph")),
+                ("content", Json::Array(vec![text])),
+            ])
+        })
         .collect();
-    let blocks = parse(&json!({"type": "doc", "content": many}));
+    let blocks = parse(&Json::object([
+        ("type", Json::from("doc")),
+        ("content", Json::Array(many)),
+    ]));
     assert!(blocks.len() <= helpwire::richtext::MAX_NODES);
 }
 

@@ -1,8 +1,13 @@
 //! Engine.IO v4 / Socket.IO v5 codec and client state machine, against packets written out by
 //! hand from the protocol documents.
 
+use helpwire::json::Json;
 use helpwire::provider::socketio::*;
-use serde_json::json;
+
+/// A JSON value written out as text.
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
 
 const OPEN: &str = r#"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
@@ -120,7 +125,7 @@ fn socket_connect_reply_carries_sid_for_namespace() {
         decode_socket(r#"0/helpdesk,{"sid":"oSO0OpakMV_3jnilAAAA"}"#).unwrap(),
         SocketPacket::Connect {
             namespace: "/helpdesk".into(),
-            payload: Some(json!({"sid": "oSO0OpakMV_3jnilAAAA"}))
+            payload: Some(j(r#"{"sid": "oSO0OpakMV_3jnilAAAA"}"#))
         }
     );
 }
@@ -154,7 +159,7 @@ fn socket_event_decodes_name_and_args() {
             namespace: "/".into(),
             id: None,
             name: "hello".into(),
-            args: vec![json!(1), json!({"a": true})]
+            args: vec![Json::from(1), j(r#"{"a": true}"#)]
         }
     );
 }
@@ -167,7 +172,7 @@ fn socket_event_with_namespace_and_ack_id_decodes_both() {
             namespace: "/helpdesk".into(),
             id: Some(456),
             name: "project:delete".into(),
-            args: vec![json!(123)]
+            args: vec![Json::from(123)]
         }
     );
 }
@@ -197,7 +202,7 @@ fn socket_ack_decodes_id_and_args() {
         SocketPacket::Ack {
             namespace: "/".into(),
             id: 12,
-            args: vec![json!("ok")]
+            args: vec![Json::from("ok")]
         }
     );
 }
@@ -209,7 +214,7 @@ fn socket_connect_error_decodes_message_and_data() {
         SocketPacket::ConnectError {
             namespace: "/helpdesk".into(),
             message: "Not authorized".into(),
-            data: Some(json!({"code": 401}))
+            data: Some(j(r#"{"code": 401}"#))
         }
     );
 }
@@ -356,7 +361,7 @@ fn socket_connect_encodes_namespace_and_auth() {
     assert_eq!(encode_frame(&plain), "40/helpdesk,");
     let auth = SocketPacket::Connect {
         namespace: "/admin".into(),
-        payload: Some(json!({"token": "123"})),
+        payload: Some(j(r#"{"token": "123"}"#)),
     };
     assert_eq!(encode_socket(&auth), r#"0/admin,{"token":"123"}"#);
     let main = SocketPacket::Connect {
@@ -372,7 +377,7 @@ fn socket_event_encodes_ack_id_before_payload() {
         namespace: "/helpdesk".into(),
         id: Some(12),
         name: "support".into(),
-        args: vec![json!({"session_id": "s1"})],
+        args: vec![j(r#"{"session_id": "s1"}"#)],
     };
     assert_eq!(
         encode_frame(&event),
@@ -382,7 +387,7 @@ fn socket_event_encodes_ack_id_before_payload() {
         namespace: "/".into(),
         id: None,
         name: "hello".into(),
-        args: vec![json!("world")],
+        args: vec![Json::from("world")],
     };
     assert_eq!(encode_frame(&no_ack), r#"42["hello","world"]"#);
 }
@@ -418,7 +423,7 @@ fn socket_packets_roundtrip_through_encode_and_decode() {
     let packets = [
         SocketPacket::Connect {
             namespace: "/helpdesk".into(),
-            payload: Some(json!({"sid": "x"})),
+            payload: Some(j(r#"{"sid": "x"}"#)),
         },
         SocketPacket::Disconnect {
             namespace: "/".into(),
@@ -427,17 +432,19 @@ fn socket_packets_roundtrip_through_encode_and_decode() {
             namespace: "/helpdesk".into(),
             id: Some(0),
             name: "customer_support".into(),
-            args: vec![json!({"status_code": 200, "data": {"message": "Hi, Ana here"}})],
+            args: vec![j(
+                r#"{"status_code": 200, "data": {"message": "Hi, Ana here"}}"#,
+            )],
         },
         SocketPacket::Ack {
             namespace: "/helpdesk".into(),
             id: 99,
-            args: vec![json!(null), json!("ok")],
+            args: vec![Json::Null, Json::from("ok")],
         },
         SocketPacket::ConnectError {
             namespace: "/helpdesk".into(),
             message: "nope".into(),
-            data: Some(json!({"reason": "token"})),
+            data: Some(j(r#"{"reason": "token"}"#)),
         },
     ];
     for p in packets {
@@ -585,7 +592,7 @@ fn client_sends_namespace_connect_after_open_packet() {
 #[test]
 fn client_sends_auth_payload_in_connect_when_configured() {
     let mut config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/admin");
-    config.auth = Some(json!({"token": "123"}));
+    config.auth = Some(j(r#"{"token": "123"}"#));
     let mut c = SocketIoClient::new(config, 1);
     c.connect(0.0);
     assert_eq!(
@@ -731,7 +738,7 @@ fn client_decodes_events_with_and_without_ack_ids() {
         c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 1.0),
         vec![Action::Event(IncomingEvent {
             name: "support".into(),
-            args: vec![json!({"status_code": 200})],
+            args: vec![j(r#"{"status_code": 200}"#)],
             ack_id: None
         })]
     );
@@ -744,7 +751,7 @@ fn client_decodes_events_with_and_without_ack_ids() {
         })]
     );
     assert_eq!(
-        c.ack(7, vec![json!("ok")]).unwrap(),
+        c.ack(7, vec![Json::from("ok")]).unwrap(),
         r#"43/helpdesk,7["ok"]"#
     );
 }
@@ -759,10 +766,14 @@ fn client_ignores_packets_for_other_namespaces() {
 #[test]
 fn client_emit_assigns_increasing_ack_ids_and_matches_acks() {
     let mut c = connected_client(0.0);
-    let a = c.emit("support", vec![json!({"m": 1})], true).unwrap();
-    let b = c.emit("support", vec![json!({"m": 2})], true).unwrap();
+    let a = c.emit("support", vec![j(r#"{"m": 1}"#)], true).unwrap();
+    let b = c.emit("support", vec![j(r#"{"m": 2}"#)], true).unwrap();
     let n = c
-        .emit("enter_support", vec![json!({"ticket_chat_id": "t"})], false)
+        .emit(
+            "enter_support",
+            vec![j(r#"{"ticket_chat_id": "t"}"#)],
+            false,
+        )
         .unwrap();
     assert_eq!(a.frame, r#"42/helpdesk,0["support",{"m":1}]"#);
     assert_eq!(b.frame, r#"42/helpdesk,1["support",{"m":2}]"#);
@@ -775,7 +786,7 @@ fn client_emit_assigns_increasing_ack_ids_and_matches_acks() {
         c.on_text(r#"43/helpdesk,1[{"ok":true}]"#, 1.0),
         vec![Action::Ack {
             id: 1,
-            args: vec![json!({"ok": true})]
+            args: vec![j(r#"{"ok": true}"#)]
         }]
     );
 }
@@ -800,7 +811,7 @@ fn client_emit_larger_than_max_payload_is_refused() {
     c.on_text("40/helpdesk,", 0.0);
     assert!(c.emit("a", vec![], false).is_ok());
     assert!(matches!(
-        c.emit("support", vec![json!("x".repeat(64))], true),
+        c.emit("support", vec![Json::from("x".repeat(64))], true),
         Err(ClientError::TooLarge { max: 40, .. })
     ));
 }

@@ -4,9 +4,10 @@
 //! fails (full, disabled, private mode) is replaced by memory after one warning; a snapshot that
 //! does not parse is dropped, never trusted.
 
+use crate::json::Json;
 use crate::model::{Conversation, Message, Session, Visitor};
+use crate::provider::wire::Fields;
 use crate::provider::Cursor;
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -17,19 +18,17 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub const MAX_STORED_MESSAGES: usize = 500;
 
 /// Everything that survives a reload.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Stored as `{version, visitor, session, conversation, messages, cursor, unread}`; `session` and
+/// `conversation` are null until known. Only `version` and `visitor` are required to read it.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub version: u32,
     pub visitor: Visitor,
-    #[serde(default)]
     pub session: Option<Session>,
-    #[serde(default)]
     pub conversation: Option<Conversation>,
-    #[serde(default)]
     pub messages: Vec<Message>,
-    #[serde(default)]
     pub cursor: Cursor,
-    #[serde(default)]
     pub unread: u32,
 }
 
@@ -49,49 +48,58 @@ impl Snapshot {
     /// Serializes, keeping at most [`MAX_STORED_MESSAGES`] of the newest messages
     /// (but always every message not yet delivered).
     pub fn to_json(&self) -> String {
-        if self.messages.len() <= MAX_STORED_MESSAGES {
-            return serde_json::to_string(self).unwrap_or_default();
-        }
-        let cut = self.messages.len() - MAX_STORED_MESSAGES;
-        let kept: Vec<&Message> = self
+        let cut = self.messages.len().saturating_sub(MAX_STORED_MESSAGES);
+        let messages = self
             .messages
             .iter()
             .enumerate()
             .filter(|(i, m)| *i >= cut || m.delivery.as_ref().is_some_and(|d| d.tag() != "sent"))
-            .map(|(_, m)| m)
+            .map(|(_, m)| m.to_json())
             .collect();
-        // The same layout as `Snapshot`, borrowing instead of cloning the conversation.
-        #[derive(Serialize)]
-        struct Trimmed<'a> {
-            version: u32,
-            visitor: &'a Visitor,
-            session: &'a Option<Session>,
-            conversation: &'a Option<Conversation>,
-            messages: Vec<&'a Message>,
-            cursor: &'a Cursor,
-            unread: u32,
-        }
-        serde_json::to_string(&Trimmed {
-            version: self.version,
-            visitor: &self.visitor,
-            session: &self.session,
-            conversation: &self.conversation,
-            messages: kept,
-            cursor: &self.cursor,
-            unread: self.unread,
-        })
-        .unwrap_or_default()
+        Json::object([
+            ("version", Json::from(self.version)),
+            ("visitor", self.visitor.to_json()),
+            (
+                "session",
+                self.session.as_ref().map(Session::to_json).into(),
+            ),
+            (
+                "conversation",
+                self.conversation.as_ref().map(Conversation::to_json).into(),
+            ),
+            ("messages", Json::Array(messages)),
+            ("cursor", self.cursor.0.clone()),
+            ("unread", Json::from(self.unread)),
+        ])
+        .to_string()
     }
 
     /// Parses stored text; `Err` says why it was rejected (for one console warning).
     pub fn from_json(text: &str) -> Result<Snapshot, String> {
-        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if snapshot.version != SNAPSHOT_VERSION {
+        let json = Json::parse(text).map_err(|e| e.to_string())?;
+        let f = Fields::of(&json, "the snapshot")?;
+        let version = f.opt_u32("version")?.ok_or("the snapshot has no version")?;
+        if version != SNAPSHOT_VERSION {
             return Err(format!(
-                "snapshot version {} is not {SNAPSHOT_VERSION}",
-                snapshot.version
+                "snapshot version {version} is not {SNAPSHOT_VERSION}"
             ));
         }
+        let snapshot = Snapshot {
+            version,
+            visitor: Visitor::from_json(f.value("visitor")?)?,
+            session: f.get("session").map(Session::from_json).transpose()?,
+            conversation: f
+                .get("conversation")
+                .map(Conversation::from_json)
+                .transpose()?,
+            messages: f
+                .array("messages")?
+                .iter()
+                .map(Message::from_json)
+                .collect::<Result<_, _>>()?,
+            cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
+            unread: f.opt_u32("unread")?.unwrap_or(0),
+        };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());
         }

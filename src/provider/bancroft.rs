@@ -12,8 +12,8 @@ use super::{
     Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, ProviderError, Sent,
 };
 use crate::config::Config;
+use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use serde_json::{json, Map, Value};
 
 /// The documented maximum length of a conversation subject.
 pub const MAX_SUBJECT_CHARS: usize = 500;
@@ -77,7 +77,7 @@ impl BancroftProvider {
             wire::parse(resp, |v| {
                 let items = match v {
                     // DRF pagination, as the create/messages answers suggest; a bare list also works.
-                    Value::Array(items) => items.as_slice(),
+                    Json::Array(items) => items.as_slice(),
                     other => Fields::of(other, "the conversation list")?.array("results")?,
                 };
                 items
@@ -105,7 +105,7 @@ pub fn warnings(config: &Config) -> Vec<String> {
 }
 
 /// Reads a conversation (create answer or list item) into the model.
-fn read_conversation(v: &Value, fallback_email: Option<&str>) -> Result<Conversation, String> {
+fn read_conversation(v: &Json, fallback_email: Option<&str>) -> Result<Conversation, String> {
     let f = Fields::of(v, "the conversation")?;
     let id = f.id(&["id"])?;
     let requester = f.opt_object("requester")?;
@@ -117,17 +117,13 @@ fn read_conversation(v: &Value, fallback_email: Option<&str>) -> Result<Conversa
         .or(fallback_email)
         .filter(|e| !e.is_empty())
         .ok_or("the conversation has no `requester.email` and the visitor gave none")?;
-    let mut extra = Map::new();
-    extra.insert(REQUESTER_EMAIL.into(), json!(email));
+    let mut extra = Json::object([(REQUESTER_EMAIL, Json::from(email))]);
     for key in ["subject", "status"] {
         if let Some(s) = f.opt_str(key)? {
-            extra.insert(key.into(), json!(s));
+            extra.insert(key, Json::from(s));
         }
     }
-    Ok(Conversation {
-        id,
-        extra: Value::Object(extra),
-    })
+    Ok(Conversation { id, extra })
 }
 
 /// The email Bancroft knows the visitor by in this conversation.
@@ -135,13 +131,13 @@ fn requester_email<'a>(cx: &Context<'a>) -> Option<&'a str> {
     cx.conversation
         .extra
         .get(REQUESTER_EMAIL)
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .or(cx.visitor.email.as_deref())
         .filter(|e| !e.is_empty())
 }
 
 /// Reads one message of the list (or the send answer).
-fn read_message(v: &Value, requester: &str) -> Result<Option<Message>, String> {
+fn read_message(v: &Json, requester: &str) -> Result<Option<Message>, String> {
     let f = Fields::of(v, "a message")?;
     let id = f.id(&["id"])?;
     let kind = f.opt_str("message_type")?;
@@ -167,7 +163,7 @@ fn read_message(v: &Value, requester: &str) -> Result<Option<Message>, String> {
 
 /// Where the next fetch continues: how many list items were already handed to the engine.
 fn seen(cursor: &Cursor) -> usize {
-    cursor.0.get("seen").and_then(Value::as_u64).unwrap_or(0) as usize
+    cursor.0.get("seen").and_then(Json::as_u64).unwrap_or(0) as usize
 }
 
 impl Provider for BancroftProvider {
@@ -190,7 +186,7 @@ impl Provider for BancroftProvider {
         // conversation (whose requester is fixed) is kept.
         Plan::Ready(Ok(Session {
             id: visitor.anon_id.clone(),
-            extra: Value::Null,
+            extra: Json::Null,
         }))
     }
 
@@ -200,14 +196,13 @@ impl Provider for BancroftProvider {
         _session: &Session,
         first: &Outgoing,
     ) -> Plan<Conversation> {
-        let mut body = Map::new();
-        body.insert(
-            "subject".into(),
-            json!(wire::cut(&first.text, MAX_SUBJECT_CHARS)),
-        );
+        let mut body = Json::object([(
+            "subject",
+            Json::from(wire::cut(&first.text, MAX_SUBJECT_CHARS)),
+        )]);
         let email = visitor.email.clone().filter(|e| !e.trim().is_empty());
         if let Some(email) = &email {
-            body.insert("user_email".into(), json!(email));
+            body.insert("user_email", Json::from(email));
         }
         if let Some(name) = visitor
             .name
@@ -216,25 +211,21 @@ impl Provider for BancroftProvider {
             .filter(|n| !n.is_empty())
         {
             let (first_name, last_name) = name.split_once(' ').unwrap_or((name, ""));
-            body.insert("user_first_name".into(), json!(first_name));
+            body.insert("user_first_name", Json::from(first_name));
             if !last_name.trim().is_empty() {
-                body.insert("user_last_name".into(), json!(last_name.trim()));
+                body.insert("user_last_name", Json::from(last_name.trim()));
             }
         }
-        body.insert("channel".into(), json!("web"));
-        let mut metadata = Map::new();
-        metadata.insert("source".into(), json!("helpwire"));
+        body.insert("channel", Json::from("web"));
+        let mut metadata = Json::object([("source", Json::from("helpwire"))]);
         if let Some(user_id) = &visitor.user_id {
-            metadata.insert("user_id".into(), json!(user_id));
+            metadata.insert("user_id", Json::from(user_id));
         }
         if let Some(custom) = &visitor.custom_data {
-            metadata.insert("custom_data".into(), custom.clone());
+            metadata.insert("custom_data", custom.clone());
         }
-        body.insert("metadata".into(), Value::Object(metadata));
-        let request = self.authorize(HttpRequest::post(
-            self.url("conversations/create/"),
-            Value::Object(body),
-        ));
+        body.insert("metadata", metadata);
+        let request = self.authorize(HttpRequest::post(self.url("conversations/create/"), body));
         Plan::request(request, move |resp| {
             wire::parse(resp, |v| read_conversation(v, email.as_deref()))
         })
@@ -253,7 +244,10 @@ impl Provider for BancroftProvider {
         ));
         let request = self.authorize(HttpRequest::post(
             url,
-            json!({ "body": message.text, "user_email": email }),
+            Json::object([
+                ("body", Json::from(&message.text)),
+                ("user_email", Json::from(email)),
+            ]),
         ));
         Plan::request(request, |resp| {
             wire::parse(resp, |v| {
@@ -294,7 +288,7 @@ impl Provider for BancroftProvider {
                 }
                 Ok(Page {
                     messages,
-                    next: Cursor(json!({ "seen": results.len() })),
+                    next: Cursor(Json::object([("seen", Json::from(results.len()))])),
                     more: false,
                 })
             })

@@ -9,8 +9,8 @@
 use super::wire;
 use super::{Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, Sent};
 use crate::config::Config;
+use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use serde_json::{json, Map, Value};
 
 /// Longest message the widget sends (the contract sets no limit).
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
@@ -80,32 +80,36 @@ pub fn warnings(config: &Config) -> Vec<String> {
 
 /// One comment as Gleap's API represents a ticket message (seed 000): `comment` is the text or
 /// the TipTap doc; the visitor's carry `session`, the bot's `bot: true`, an agent's `user`.
-fn comment(m: &Message, session: &Session) -> Value {
-    let mut c = Map::new();
-    c.insert("id".into(), json!(m.id));
-    c.insert("type".into(), json!("TEXT"));
-    c.insert(
-        "comment".into(),
-        match &m.body {
-            Body::Text(t) => json!(t),
-            Body::Rich(doc) => doc.clone(),
-        },
-    );
-    c.insert("bot".into(), json!(matches!(m.author, Author::Bot { .. })));
+fn comment(m: &Message, session: &Session) -> Json {
+    let mut c = Json::object([
+        ("id", Json::from(&m.id)),
+        ("type", Json::from("TEXT")),
+        (
+            "comment",
+            match &m.body {
+                Body::Text(t) => Json::from(t),
+                Body::Rich(doc) => doc.clone(),
+            },
+        ),
+        ("bot", Json::from(matches!(m.author, Author::Bot { .. }))),
+    ]);
     match &m.author {
         Author::Visitor => {
-            c.insert("session".into(), json!({ "id": session.id }));
+            c.insert("session", Json::object([("id", Json::from(&session.id))]));
         }
         Author::Agent { name } => {
-            c.insert("user".into(), json!({ "name": name }));
+            c.insert(
+                "user",
+                Json::object([("name", Json::from(name.as_deref()))]),
+            );
         }
         Author::Bot { .. } | Author::System => {}
     }
     c.insert(
-        "createdAt".into(),
-        json!(super::time::format_rfc3339(m.created_at)),
+        "createdAt",
+        Json::from(super::time::format_rfc3339(m.created_at)),
     );
-    Value::Object(c)
+    c
 }
 
 impl Provider for BotProvider {
@@ -124,7 +128,7 @@ impl Provider for BotProvider {
     fn start_session(&self, visitor: &Visitor, _previous: Option<&Session>) -> Plan<Session> {
         Plan::Ready(Ok(Session {
             id: visitor.anon_id.clone(),
-            extra: Value::Null,
+            extra: Json::Null,
         }))
     }
 
@@ -136,7 +140,7 @@ impl Provider for BotProvider {
     ) -> Plan<Conversation> {
         Plan::Ready(Ok(Conversation {
             id: format!("helpwire-{}", first.local_id),
-            extra: Value::Null,
+            extra: Json::Null,
         }))
     }
 
@@ -153,32 +157,41 @@ impl Provider for BotProvider {
             origin: None,
         };
         let earlier = cx.recent.len().saturating_sub(COMMENTS - 1);
-        let comments: Vec<Value> = cx.recent[earlier..]
+        let comments: Vec<Json> = cx.recent[earlier..]
             .iter()
             .chain(std::iter::once(&new))
             .map(|m| comment(m, cx.session))
             .collect();
         let v = cx.visitor;
-        let body = json!({
-            "conversation": {
-                "id": cx.conversation.id,
-                "type": "INQUIRY",
-                "project": self.project,
-                "organisation": null,
-                "shareToken": null,
-                "customData": {},
-            },
-            "session": {
-                "id": cx.session.id,
-                "gleapId": null,
-                "userId": v.user_id,
-                "email": v.email,
-                "name": v.name,
-                "value": null,
-                "customData": v.custom_data.clone().unwrap_or_else(|| json!({})),
-            },
-            "comments": comments,
-        });
+        let body = Json::object([
+            (
+                "conversation",
+                Json::object([
+                    ("id", Json::from(&cx.conversation.id)),
+                    ("type", Json::from("INQUIRY")),
+                    ("project", Json::from(self.project.as_deref())),
+                    ("organisation", Json::Null),
+                    ("shareToken", Json::Null),
+                    ("customData", Json::Object(Vec::new())),
+                ]),
+            ),
+            (
+                "session",
+                Json::object([
+                    ("id", Json::from(&cx.session.id)),
+                    ("gleapId", Json::Null),
+                    ("userId", Json::from(v.user_id.as_deref())),
+                    ("email", Json::from(v.email.as_deref())),
+                    ("name", Json::from(v.name.as_deref())),
+                    ("value", Json::Null),
+                    (
+                        "customData",
+                        v.custom_data.clone().unwrap_or(Json::Object(Vec::new())),
+                    ),
+                ]),
+            ),
+            ("comments", Json::Array(comments)),
+        ]);
         let mut request = HttpRequest::post(self.url.clone(), body);
         if let Some(auth) = &self.authorization {
             request = request.header("Authorization", auth);
@@ -192,10 +205,10 @@ impl Provider for BotProvider {
                     return Err("the bot's answer has no `message`".into());
                 };
                 let body = match raw {
-                    Value::Null => None,
-                    Value::String(s) if s.trim().is_empty() => None,
-                    Value::String(s) => Some(Body::Text(s.clone())),
-                    Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("doc") => {
+                    Json::Null => None,
+                    Json::String(s) if s.trim().is_empty() => None,
+                    Json::String(s) => Some(Body::Text(s.clone())),
+                    Json::Object(_) if raw.get("type").and_then(Json::as_str) == Some("doc") => {
                         Some(Body::Rich(raw.clone()))
                     }
                     other => {

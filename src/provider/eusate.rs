@@ -21,8 +21,8 @@ use super::{
     Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Provider,
     ProviderError, Sent,
 };
+use crate::json::Json;
 use crate::model::{Attachment, Author, Body, Conversation, Message, Session, Visitor};
-use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -94,7 +94,7 @@ impl From<EusateError> for ProviderError {
     }
 }
 
-fn malformed(reason: impl Into<String>, payload: &Value) -> EusateError {
+fn malformed(reason: impl Into<String>, payload: &Json) -> EusateError {
     let mut raw = payload.to_string();
     if let Some((i, _)) = raw.char_indices().nth(300) {
         raw.truncate(i);
@@ -114,7 +114,7 @@ pub struct Envelope {
     pub sid: Option<String>,
     /// A human-readable status, or the error's explanation.
     pub message: Option<String>,
-    pub data: Value,
+    pub data: Json,
 }
 
 impl Envelope {
@@ -130,7 +130,7 @@ impl Envelope {
             .or_else(|| {
                 self.data
                     .get("detail")
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .map(str::to_string)
             })
             .unwrap_or_else(|| format!("status {}", self.status_code));
@@ -144,14 +144,14 @@ impl Envelope {
 /// Reads the `{status_code, sid, message, data}` wrapper of an event's first argument. A payload
 /// without `status_code` is taken as unwrapped data with status 200, so a server that sends the
 /// bare object still works.
-pub fn parse_envelope(args: &[Value]) -> Result<Envelope, EusateError> {
+pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
     let Some(payload) = args.first() else {
-        return Err(malformed("event without payload", &Value::Null));
+        return Err(malformed("event without payload", &Json::Null));
     };
-    let Value::Object(object) = payload else {
+    if !matches!(payload, Json::Object(_)) {
         return Err(malformed("payload is not an object", payload));
-    };
-    let Some(code) = object.get("status_code") else {
+    }
+    let Some(code) = payload.get("status_code") else {
         return Ok(Envelope {
             status_code: 200,
             sid: None,
@@ -160,8 +160,8 @@ pub fn parse_envelope(args: &[Value]) -> Result<Envelope, EusateError> {
         });
     };
     let status_code = match code {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse::<u64>().ok(),
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     }
     .filter(|c| (100..1000).contains(c))
@@ -169,15 +169,15 @@ pub fn parse_envelope(args: &[Value]) -> Result<Envelope, EusateError> {
         as u16;
     Ok(Envelope {
         status_code,
-        sid: object
+        sid: payload
             .get("sid")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(str::to_string),
-        message: object
+        message: payload
             .get("message")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(str::to_string),
-        data: object.get("data").cloned().unwrap_or(Value::Null),
+        data: payload.get("data").cloned().unwrap_or_default(),
     })
 }
 
@@ -277,27 +277,27 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn id_string(v: &Value) -> Option<String> {
+fn id_string(v: &Json) -> Option<String> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
-fn first_str<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
+fn first_str<'a>(v: &'a Json, keys: &[&str]) -> Option<&'a str> {
     keys.iter()
-        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .find_map(|k| v.get(k).and_then(Json::as_str))
         .filter(|s| !s.is_empty())
 }
 
 /// The conversation (`ticket_chat`) a payload or message belongs to, if it says.
-fn conversation_of(v: &Value) -> Option<String> {
+fn conversation_of(v: &Json) -> Option<String> {
     if let Some(id) = v.get("ticket_chat_id").and_then(id_string) {
         return Some(id);
     }
     match v.get("ticket_chat") {
-        Some(Value::Object(_)) => v
+        Some(Json::Object(_)) => v
             .get("ticket_chat")
             .and_then(|t| t.get("id"))
             .and_then(id_string),
@@ -315,8 +315,8 @@ fn fnv(parts: &[&str]) -> u64 {
     })
 }
 
-fn attachment_of(v: &Value) -> Option<Attachment> {
-    if v.get("is_attachment").and_then(Value::as_bool) != Some(true) {
+fn attachment_of(v: &Json) -> Option<Attachment> {
+    if v.get("is_attachment").and_then(Json::as_bool) != Some(true) {
         return None;
     }
     let meta = v.get("attachment_metadata")?;
@@ -333,14 +333,14 @@ fn attachment_of(v: &Value) -> Option<Attachment> {
 /// A message from an Eusate message object (REST) or event item. `fallback_author` applies when
 /// there is no `sender`; `require_id` makes a missing id an error (REST) rather than derived.
 fn message_from(
-    item: &Value,
+    item: &Json,
     fallback_author: &Author,
     require_id: bool,
     now: f64,
 ) -> Result<Option<Message>, EusateError> {
     let (text, attachment) = match item {
-        Value::String(s) => (Some(s.as_str()), None),
-        Value::Object(_) => (
+        Json::String(s) => (Some(s.as_str()), None),
+        Json::Object(_) => (
             first_str(item, &["message", "text", "response", "answer"]),
             attachment_of(item),
         ),
@@ -359,7 +359,7 @@ fn message_from(
                 .and_then(|a| first_str(a, &["name", "full_name"]))
         })
         .map(str::to_string);
-    let author = match item.get("sender").and_then(Value::as_str) {
+    let author = match item.get("sender").and_then(Json::as_str) {
         Some(sender) => author_for_sender(sender, agent_name),
         None => match fallback_author {
             Author::Agent { name: None } => Author::Agent { name: agent_name },
@@ -434,19 +434,19 @@ pub struct ServerEvent {
 /// a non-2xx envelope is [`EusateError::Status`]. `now` dates messages that carry no date.
 pub fn parse_server_event(
     kind: ServerEventKind,
-    args: &[Value],
+    args: &[Json],
     now: f64,
 ) -> Result<ServerEvent, EusateError> {
     let envelope = parse_envelope(args)?;
     envelope.check()?;
     let data = &envelope.data;
-    let items: Vec<&Value> = match data {
-        Value::Null => Vec::new(),
-        Value::Array(list) => list.iter().collect(),
-        Value::String(_) => vec![data],
-        Value::Object(_) => match (data.get("messages"), data.get("message")) {
-            (Some(Value::Array(list)), _) => list.iter().collect(),
-            (_, Some(inner @ Value::Object(_))) => vec![inner],
+    let items: Vec<&Json> = match data {
+        Json::Null => Vec::new(),
+        Json::Array(list) => list.iter().collect(),
+        Json::String(_) => vec![data],
+        Json::Object(_) => match (data.get("messages"), data.get("message")) {
+            (Some(Json::Array(list)), _) => list.iter().collect(),
+            (_, Some(inner @ Json::Object(_))) => vec![inner],
             _ => vec![data],
         },
         _ => return Err(malformed("data is not an object", data)),
@@ -488,23 +488,23 @@ pub fn parse_server_event(
 }
 
 /// The payload of `enter_customer_support`.
-pub fn enter_customer_support(session_id: &str) -> Value {
-    json!({ "session_id": session_id })
+pub fn enter_customer_support(session_id: &str) -> Json {
+    Json::object([("session_id", Json::from(session_id))])
 }
 
 /// The payload of `enter_support`.
-pub fn enter_support(ticket_chat_id: &str) -> Value {
-    json!({ "ticket_chat_id": ticket_chat_id })
+pub fn enter_support(ticket_chat_id: &str) -> Json {
+    Json::object([("ticket_chat_id", Json::from(ticket_chat_id))])
 }
 
 /// The payload of a customer `support` message; `ticket_chat_id: None` opens a new conversation.
-pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> Value {
-    json!({
-        "session_id": session_id,
-        "message": message,
-        "attachment": false,
-        "ticket_chat_id": ticket_chat_id,
-    })
+pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> Json {
+    Json::object([
+        ("session_id", Json::from(session_id)),
+        ("message", Json::from(message)),
+        ("attachment", Json::from(false)),
+        ("ticket_chat_id", Json::from(ticket_chat_id)),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -650,11 +650,11 @@ impl EusateProvider {
 
 /// Parses the conversation list: a bare array (as in the docs' example) or `{conversations: […]}`.
 pub fn parse_conversations(resp: &HttpResponse) -> Result<Vec<ConversationSummary>, ProviderError> {
-    let body: Value = resp.json()?;
+    let body = resp.json()?;
     let list = match &body {
-        Value::Array(list) => list,
-        Value::Object(_) => match body.get("conversations").or_else(|| body.get("results")) {
-            Some(Value::Array(list)) => list,
+        Json::Array(list) => list,
+        Json::Object(_) => match body.get("conversations").or_else(|| body.get("results")) {
+            Some(Json::Array(list)) => list,
             _ => return Err(malformed("no conversation list", &body).into()),
         },
         _ => return Err(malformed("no conversation list", &body).into()),
@@ -666,22 +666,22 @@ pub fn parse_conversations(resp: &HttpResponse) -> Result<Vec<ConversationSummar
                 .and_then(id_string)
                 .ok_or_else(|| malformed("conversation without id", c))?;
             let latest = match c.get("latest_message") {
-                Some(m @ Value::Object(_)) => message_from(m, &Author::System, true, 0.0)?,
+                Some(m @ Json::Object(_)) => message_from(m, &Author::System, true, 0.0)?,
                 _ => None,
             };
             let responder = c
                 .get("responder")
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .map(str::to_string);
-            let extra = json!({
-                "ticket": c.get("ticket"),
-                "ticket_slug": c.get("ticket_slug"),
-                "responder": responder,
-                "closed": c.get("closed"),
-            });
+            let extra = Json::object([
+                ("ticket", c.get("ticket").cloned().into()),
+                ("ticket_slug", c.get("ticket_slug").cloned().into()),
+                ("responder", Json::from(responder.as_deref())),
+                ("closed", c.get("closed").cloned().into()),
+            ]);
             Ok(ConversationSummary {
                 conversation: Conversation { id, extra },
-                closed: c.get("closed").and_then(Value::as_bool).unwrap_or(false),
+                closed: c.get("closed").and_then(Json::as_bool).unwrap_or(false),
                 responder,
                 updated_at: first_str(c, &["date_updated"]).and_then(parse_timestamp),
                 latest,
@@ -694,9 +694,9 @@ pub fn parse_conversations(resp: &HttpResponse) -> Result<Vec<ConversationSummar
 /// Parses a conversation's messages (`{…, messages: […]}`, chronological) into a page after
 /// `seen` messages. The API has no paging: the cursor is the count of messages already seen.
 pub fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderError> {
-    let body: Value = resp.json()?;
+    let body = resp.json()?;
     let list = match body.get("messages") {
-        Some(Value::Array(list)) => list,
+        Some(Json::Array(list)) => list,
         _ => return Err(malformed("no messages list", &body).into()),
     };
     let mut messages = Vec::with_capacity(list.len());
@@ -710,7 +710,7 @@ pub fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, Provider
     let total = messages.len();
     Ok(Page {
         messages: messages.into_iter().skip(skip).collect(),
-        next: Cursor(json!(total)),
+        next: Cursor(Json::from(total)),
         more: false,
     })
 }
@@ -728,7 +728,7 @@ impl Provider for EusateProvider {
     fn start_session(&self, visitor: &Visitor, _previous: Option<&Session>) -> Plan<Session> {
         Plan::Ready(Ok(Session {
             id: Self::session_id_for(visitor),
-            extra: Value::Null,
+            extra: Json::Null,
         }))
     }
 
@@ -743,7 +743,7 @@ impl Provider for EusateProvider {
     ) -> Plan<Conversation> {
         Plan::Ready(Ok(Conversation {
             id: String::new(),
-            extra: json!({ "pending": true }),
+            extra: Json::object([("pending", Json::from(true))]),
         }))
     }
 
@@ -1097,7 +1097,7 @@ impl EusateChannel {
 
     /// An emit without acknowledgement (room joins); failures only while disconnected, when
     /// the next `Connected` repeats it anyway.
-    fn emit(&mut self, name: &str, payload: Value, out: &mut Vec<ChannelOutput>) {
+    fn emit(&mut self, name: &str, payload: Json, out: &mut Vec<ChannelOutput>) {
         if let Ok(emitted) = self.client.emit(name, vec![payload], false) {
             out.push(ChannelOutput::Send(emitted.frame));
         }
@@ -1272,20 +1272,16 @@ impl EusateChannel {
 
 /// Delivered, with the stored message's id and time when the ack carries them (an envelope
 /// whose `data` is the customer's stored message), so a later REST read dedupes by id.
-fn acknowledged(local_id: String, args: &[Value]) -> ChannelOutput {
+fn acknowledged(local_id: String, args: &[Json]) -> ChannelOutput {
     let stored = parse_envelope(args)
         .ok()
         .filter(|e| (200..300).contains(&e.status_code))
         .map(|e| e.data)
-        .filter(|d| d.get("sender").and_then(Value::as_str) == Some("customer"));
+        .filter(|d| d.get("sender").and_then(Json::as_str) == Some("customer"));
     let id = stored
         .as_ref()
         .and_then(|d| d.get("id"))
-        .and_then(|v| match v {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+        .and_then(id_string);
     match id {
         Some(remote_id) => ChannelOutput::Delivered {
             sent: Sent {
@@ -1293,7 +1289,7 @@ fn acknowledged(local_id: String, args: &[Value]) -> ChannelOutput {
                 created_at: stored
                     .as_ref()
                     .and_then(|d| d.get("date_created"))
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .and_then(parse_timestamp),
                 replies: Vec::new(),
             },

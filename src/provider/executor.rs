@@ -5,6 +5,7 @@ use super::local::{LocalHelpdesk, BASE as LOCAL_BASE};
 use super::{HttpRequest, HttpResponse, Method, Plan, ProviderError};
 use crate::browser;
 use crate::chat::storage::Store;
+use crate::json::Json;
 use gloo_net::http::RequestBuilder;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -58,18 +59,21 @@ impl Executor {
         // A short, realistic round trip, so pending states are real and not a flash.
         browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
         let mut helpdesk = match self.local_store.get(LOCAL_HELPDESK_KEY) {
-            Ok(Some(text)) => serde_json::from_str::<LocalHelpdesk>(&text).unwrap_or_else(|e| {
-                browser::warn(&format!(
-                    "Helpwire: local helpdesk data was unreadable ({e}); starting afresh"
-                ));
-                LocalHelpdesk::default()
-            }),
+            Ok(Some(text)) => Json::parse(&text)
+                .map_err(|e| e.to_string())
+                .and_then(|json| LocalHelpdesk::from_json(&json))
+                .unwrap_or_else(|e| {
+                    browser::warn(&format!(
+                        "Helpwire: local helpdesk data was unreadable ({e}); starting afresh"
+                    ));
+                    LocalHelpdesk::default()
+                }),
             _ => LocalHelpdesk::default(),
         };
         let response = helpdesk.handle(request, browser::now());
-        if let Ok(text) = serde_json::to_string(&helpdesk) {
-            let _ = self.local_store.set(LOCAL_HELPDESK_KEY, &text);
-        }
+        let _ = self
+            .local_store
+            .set(LOCAL_HELPDESK_KEY, &helpdesk.to_json().to_string());
         Ok(response)
     }
 

@@ -9,8 +9,8 @@
 use super::wire::{self, Fields};
 use super::{Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, Sent};
 use crate::config::Config;
+use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use serde_json::{json, Map, Value};
 
 /// Messages per page of `GET /v3/messages`; a shorter page is the last one.
 pub const PAGE_SIZE: usize = 50;
@@ -92,24 +92,23 @@ pub fn warnings(config: &Config) -> Vec<String> {
 
 /// Who the visitor is, as sent to `POST /v3/sessions`; kept in [`Session::extra`] so a resume
 /// with the same identity needs no request.
-fn identity(visitor: &Visitor) -> Value {
-    let mut body = Map::new();
+fn identity(visitor: &Visitor) -> Json {
     let user_id = visitor.user_id.as_deref().unwrap_or(&visitor.anon_id);
-    body.insert("userId".into(), json!(user_id));
+    let mut body = Json::object([("userId", Json::from(user_id))]);
     if let Some(email) = &visitor.email {
-        body.insert("email".into(), json!(email));
+        body.insert("email", Json::from(email));
     }
     if let Some(name) = &visitor.name {
-        body.insert("name".into(), json!(name));
+        body.insert("name", Json::from(name));
     }
     if let Some(custom) = &visitor.custom_data {
-        body.insert("customData".into(), custom.clone());
+        body.insert("customData", custom.clone());
     }
-    Value::Object(body)
+    body
 }
 
 /// Reads one item of `GET /v3/messages`; `None` for internal notes.
-fn read_message(v: &Value) -> Result<Option<Message>, String> {
+fn read_message(v: &Json) -> Result<Option<Message>, String> {
     let f = Fields::of(v, "a message")?;
     let is_note = f.opt_bool("isNote")?.unwrap_or(false);
     let kind = f.opt_str("type")?;
@@ -119,8 +118,8 @@ fn read_message(v: &Value) -> Result<Option<Message>, String> {
     let id = f.id(&["_id", "id"])?;
     let body = match f.get("comment") {
         None => Body::Text(String::new()),
-        Some(Value::String(s)) => Body::Text(s.clone()),
-        Some(doc @ Value::Object(o)) if o.get("type").and_then(Value::as_str) == Some("doc") => {
+        Some(Json::String(s)) => Body::Text(s.clone()),
+        Some(doc @ Json::Object(_)) if doc.get("type").and_then(Json::as_str) == Some("doc") => {
             Body::Rich(doc.clone())
         }
         Some(other) => {
@@ -170,7 +169,7 @@ fn agent_name(user: Option<Fields<'_>>) -> Result<Option<String>, String> {
 
 /// How many messages of the ticket the engine has been given (notes included: Gleap counts them).
 fn skip(cursor: &Cursor) -> u64 {
-    cursor.0.get("skip").and_then(Value::as_u64).unwrap_or(0)
+    cursor.0.get("skip").and_then(Json::as_u64).unwrap_or(0)
 }
 
 impl Provider for GleapProvider {
@@ -212,12 +211,15 @@ impl Provider for GleapProvider {
         session: &Session,
         first: &Outgoing,
     ) -> Plan<Conversation> {
-        let body = json!({
-            "title": wire::cut(&first.text, MAX_TITLE_CHARS),
-            "type": "INQUIRY",
-            "session": session.id,
-            "formData": { "description": first.text },
-        });
+        let body = Json::object([
+            ("title", Json::from(wire::cut(&first.text, MAX_TITLE_CHARS))),
+            ("type", Json::from("INQUIRY")),
+            ("session", Json::from(&session.id)),
+            (
+                "formData",
+                Json::object([("description", Json::from(&first.text))]),
+            ),
+        ]);
         Plan::request(
             self.authorize(HttpRequest::post(self.url("tickets"), body)),
             |resp| {
@@ -225,7 +227,7 @@ impl Provider for GleapProvider {
                     let f = Fields::of(v, "the ticket")?;
                     Ok(Conversation {
                         id: f.id(&["_id", "id"])?,
-                        extra: Value::Null,
+                        extra: Json::Null,
                     })
                 })
             },
@@ -233,11 +235,11 @@ impl Provider for GleapProvider {
     }
 
     fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
-        let body = json!({
-            "ticket": cx.conversation.id,
-            "comment": message.text,
-            "session": cx.session.id,
-        });
+        let body = Json::object([
+            ("ticket", Json::from(&cx.conversation.id)),
+            ("comment", Json::from(&message.text)),
+            ("session", Json::from(&cx.session.id)),
+        ]);
         Plan::request(
             self.authorize(HttpRequest::post(self.url("messages"), body)),
             |resp| {
@@ -262,7 +264,7 @@ impl Provider for GleapProvider {
         );
         Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
             wire::parse(resp, |v| {
-                let Value::Array(items) = v else {
+                let Json::Array(items) = v else {
                     return Err("the message list is not an array".into());
                 };
                 let mut messages = Vec::new();
@@ -271,7 +273,10 @@ impl Provider for GleapProvider {
                 }
                 Ok(Page {
                     messages,
-                    next: Cursor(json!({ "skip": skip + items.len() as u64 })),
+                    next: Cursor(Json::object([(
+                        "skip",
+                        Json::from(skip + items.len() as u64),
+                    )])),
                     // No total is given: a full page means there may be more.
                     more: items.len() >= PAGE_SIZE,
                 })

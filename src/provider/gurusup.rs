@@ -12,8 +12,8 @@
 use super::wire::{self, Fields};
 use super::{Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, Sent};
 use crate::config::Config;
+use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use serde_json::{json, Value};
 
 /// Longest message the widget sends (Gurusup documents no limit).
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
@@ -116,7 +116,7 @@ fn user_fid(cx: &Context<'_>) -> String {
     cx.session
         .extra
         .get(USER_FID)
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| {
             cx.visitor
@@ -136,7 +136,7 @@ struct Wire {
 }
 
 impl Wire {
-    fn read(v: &Value) -> Result<Wire, String> {
+    fn read(v: &Json) -> Result<Wire, String> {
         let f = Fields::of(v, "a message")?;
         Ok(Wire {
             id: f.id(&["_id", "id"])?,
@@ -174,7 +174,7 @@ impl Wire {
 }
 
 fn seen(cursor: &Cursor) -> usize {
-    cursor.0.get("seen").and_then(Value::as_u64).unwrap_or(0) as usize
+    cursor.0.get("seen").and_then(Json::as_u64).unwrap_or(0) as usize
 }
 
 impl Provider for GurusupProvider {
@@ -197,7 +197,7 @@ impl Provider for GurusupProvider {
         let user_fid = visitor.user_id.as_deref().unwrap_or(&visitor.anon_id);
         Plan::Ready(Ok(Session {
             id: visitor.anon_id.clone(),
-            extra: json!({ USER_FID: user_fid }),
+            extra: Json::object([(USER_FID, Json::from(user_fid))]),
         }))
     }
 
@@ -210,7 +210,10 @@ impl Provider for GurusupProvider {
         // Derived from the first message's id, so reopening after a failure names the same thread.
         Plan::Ready(Ok(Conversation {
             id: format!("helpwire-{}-{}", session.id, first.local_id),
-            extra: json!({ SUBJECT: wire::cut(&first.text, MAX_SUBJECT_CHARS) }),
+            extra: Json::object([(
+                SUBJECT,
+                Json::from(wire::cut(&first.text, MAX_SUBJECT_CHARS)),
+            )]),
         }))
     }
 
@@ -220,17 +223,17 @@ impl Provider for GurusupProvider {
             .conversation
             .extra
             .get(SUBJECT)
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(str::to_string)
             .unwrap_or_else(|| wire::cut(&message.text, MAX_SUBJECT_CHARS));
-        let body = json!({
-            "body": message.text,
-            "user_fid": user_fid,
-            "thread_fid": cx.conversation.id,
-            "lang": self.lang,
-            "subject": subject,
-            "is_customer_support_agent": false,
-        });
+        let body = Json::object([
+            ("body", Json::from(&message.text)),
+            ("user_fid", Json::from(&user_fid)),
+            ("thread_fid", Json::from(&cx.conversation.id)),
+            ("lang", Json::from(&self.lang)),
+            ("subject", Json::from(subject)),
+            ("is_customer_support_agent", Json::from(false)),
+        ]);
         let request = self.authorize(HttpRequest::post(format!("{}/messages", self.base), body));
         let local_id = message.local_id.clone();
         let text = message.text.clone();
@@ -303,7 +306,7 @@ impl Provider for GurusupProvider {
                 }
                 Ok(Page {
                     messages,
-                    next: Cursor(json!({ "seen": items.len() })),
+                    next: Cursor(Json::object([("seen", Json::from(items.len()))])),
                     more: false,
                 })
             })

@@ -6,13 +6,13 @@
 //! browser storage (the executor loads and saves it around each request). A support agent, "Maya",
 //! answers every message after a short, varied delay.
 
+use super::wire::{self, Fields};
 use super::{
     Capabilities, Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Plan,
     Provider, Sent,
 };
+use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Base URL of the local helpdesk; the executor routes requests here to [`LocalHelpdesk`].
 pub const BASE: &str = "local://helpdesk";
@@ -24,37 +24,48 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 #[derive(Clone, Debug, Default)]
 pub struct LocalProvider;
 
-#[derive(Deserialize)]
-struct IdReply {
-    id: String,
+/// The `id` of a create answer (`{"id": …}`).
+fn read_id(resp: &HttpResponse) -> Result<String, super::ProviderError> {
+    wire::parse(resp, |v| Fields::of(v, "the answer")?.string("id"))
 }
 
-#[derive(Deserialize)]
-struct SentReply {
-    id: String,
-    created_at: f64,
-}
-
-#[derive(Deserialize)]
-struct MessagesReply {
-    messages: Vec<WireMessage>,
-    next: usize,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// A message as the local helpdesk API sends it, and as the helpdesk stores it.
+#[derive(Clone, Debug, PartialEq)]
 struct WireMessage {
     id: String,
     /// `visitor` or `agent`.
     role: String,
-    #[serde(default)]
     name: Option<String>,
     body: String,
     created_at: f64,
-    #[serde(default)]
     client_id: Option<String>,
 }
 
 impl WireMessage {
+    /// `{id, role, name, body, created_at, client_id}` (absent optionals as null).
+    fn to_json(&self) -> Json {
+        Json::object([
+            ("id", Json::from(&self.id)),
+            ("role", Json::from(&self.role)),
+            ("name", Json::from(self.name.as_deref())),
+            ("body", Json::from(&self.body)),
+            ("created_at", Json::from(self.created_at)),
+            ("client_id", Json::from(self.client_id.as_deref())),
+        ])
+    }
+
+    fn from_json(v: &Json) -> Result<WireMessage, String> {
+        let f = Fields::of(v, "a message")?;
+        Ok(WireMessage {
+            id: f.string("id")?,
+            role: f.string("role")?,
+            name: f.opt_string("name")?,
+            body: f.string("body")?,
+            created_at: f.f64("created_at")?,
+            client_id: f.opt_string("client_id")?,
+        })
+    }
+
     fn into_message(self) -> Message {
         let author = match self.role.as_str() {
             "visitor" => Author::Visitor,
@@ -78,22 +89,24 @@ impl Provider for LocalProvider {
     }
 
     fn start_session(&self, visitor: &Visitor, previous: Option<&Session>) -> Plan<Session> {
-        let body = json!({
-            "visitor": {
-                "anon_id": visitor.anon_id,
-                "user_id": visitor.user_id,
-                "email": visitor.email,
-                "name": visitor.name,
-            },
-            "resume": previous.map(|s| s.id.clone()),
-        });
+        let body = Json::object([
+            (
+                "visitor",
+                Json::object([
+                    ("anon_id", Json::from(&visitor.anon_id)),
+                    ("user_id", Json::from(visitor.user_id.as_deref())),
+                    ("email", Json::from(visitor.email.as_deref())),
+                    ("name", Json::from(visitor.name.as_deref())),
+                ]),
+            ),
+            ("resume", Json::from(previous.map(|s| s.id.as_str()))),
+        ]);
         Plan::request(
             HttpRequest::post(format!("{BASE}/sessions"), body),
             |resp| {
-                let r: IdReply = resp.json()?;
                 Ok(Session {
-                    id: r.id,
-                    extra: serde_json::Value::Null,
+                    id: read_id(resp)?,
+                    extra: Json::Null,
                 })
             },
         )
@@ -109,13 +122,15 @@ impl Provider for LocalProvider {
         Plan::request(
             HttpRequest::post(
                 format!("{BASE}/conversations"),
-                json!({ "session": session.id, "subject": subject }),
+                Json::object([
+                    ("session", Json::from(&session.id)),
+                    ("subject", Json::from(subject)),
+                ]),
             ),
             |resp| {
-                let r: IdReply = resp.json()?;
                 Ok(Conversation {
-                    id: r.id,
-                    extra: serde_json::Value::Null,
+                    id: read_id(resp)?,
+                    extra: Json::Null,
                 })
             },
         )
@@ -125,18 +140,20 @@ impl Provider for LocalProvider {
         Plan::request(
             HttpRequest::post(
                 format!("{BASE}/conversations/{}/messages", cx.conversation.id),
-                json!({
-                    "session": cx.session.id,
-                    "body": message.text,
-                    "client_id": message.local_id,
-                }),
+                Json::object([
+                    ("session", Json::from(&cx.session.id)),
+                    ("body", Json::from(&message.text)),
+                    ("client_id", Json::from(&message.local_id)),
+                ]),
             ),
             |resp| {
-                let r: SentReply = resp.json()?;
-                Ok(Sent {
-                    remote_id: r.id,
-                    created_at: Some(r.created_at),
-                    replies: Vec::new(),
+                wire::parse(resp, |v| {
+                    let f = Fields::of(v, "the answer")?;
+                    Ok(Sent {
+                        remote_id: f.string("id")?,
+                        created_at: Some(f.f64("created_at")?),
+                        replies: Vec::new(),
+                    })
                 })
             },
         )
@@ -150,15 +167,18 @@ impl Provider for LocalProvider {
                 cx.conversation.id
             )),
             |resp| {
-                let r: MessagesReply = resp.json()?;
-                Ok(Page {
-                    messages: r
-                        .messages
-                        .into_iter()
-                        .map(WireMessage::into_message)
-                        .collect(),
-                    next: Cursor(json!(r.next)),
-                    more: false,
+                wire::parse(resp, |v| {
+                    let f = Fields::of(v, "the message list")?;
+                    let messages = f
+                        .required_array("messages")?
+                        .iter()
+                        .map(|m| WireMessage::from_json(m).map(WireMessage::into_message))
+                        .collect::<Result<_, _>>()?;
+                    Ok(Page {
+                        messages,
+                        next: Cursor(Json::from(f.u64("next")?)),
+                        more: false,
+                    })
                 })
             },
         )
@@ -166,14 +186,14 @@ impl Provider for LocalProvider {
 }
 
 /// A reply the agent will give once its time comes.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct ScheduledReply {
     conversation: String,
     due_at: f64,
     body: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct StoredConversation {
     id: String,
     session: String,
@@ -182,7 +202,7 @@ struct StoredConversation {
 }
 
 /// The in-browser helpdesk "server". Pure: the executor passes the time and persists the state.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalHelpdesk {
     sessions: Vec<String>,
     conversations: Vec<StoredConversation>,
@@ -195,6 +215,95 @@ pub struct LocalHelpdesk {
 pub const AGENT_NAME: &str = "Maya from Support";
 
 impl LocalHelpdesk {
+    /// The stored form: `{sessions, conversations: [{id, session, subject, messages}],
+    /// scheduled: [{conversation, due_at, body}], counter}`.
+    pub fn to_json(&self) -> Json {
+        let conversations = self
+            .conversations
+            .iter()
+            .map(|c| {
+                Json::object([
+                    ("id", Json::from(&c.id)),
+                    ("session", Json::from(&c.session)),
+                    ("subject", Json::from(&c.subject)),
+                    (
+                        "messages",
+                        Json::Array(c.messages.iter().map(WireMessage::to_json).collect()),
+                    ),
+                ])
+            })
+            .collect();
+        let scheduled = self
+            .scheduled
+            .iter()
+            .map(|r| {
+                Json::object([
+                    ("conversation", Json::from(&r.conversation)),
+                    ("due_at", Json::from(r.due_at)),
+                    ("body", Json::from(&r.body)),
+                ])
+            })
+            .collect();
+        Json::object([
+            (
+                "sessions",
+                Json::Array(self.sessions.iter().map(Json::from).collect()),
+            ),
+            ("conversations", Json::Array(conversations)),
+            ("scheduled", Json::Array(scheduled)),
+            ("counter", Json::from(self.counter)),
+        ])
+    }
+
+    /// Reads the stored form; every field is required (anything else is not our data).
+    pub fn from_json(v: &Json) -> Result<LocalHelpdesk, String> {
+        let f = Fields::of(v, "the local helpdesk")?;
+        let sessions = f
+            .required_array("sessions")?
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .map(str::to_string)
+                    .ok_or("a session is not a string")
+            })
+            .collect::<Result<_, _>>()?;
+        let conversations = f
+            .required_array("conversations")?
+            .iter()
+            .map(|c| {
+                let c = Fields::of(c, "a conversation")?;
+                Ok(StoredConversation {
+                    id: c.string("id")?,
+                    session: c.string("session")?,
+                    subject: c.string("subject")?,
+                    messages: c
+                        .required_array("messages")?
+                        .iter()
+                        .map(WireMessage::from_json)
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let scheduled = f
+            .required_array("scheduled")?
+            .iter()
+            .map(|r| {
+                let r = Fields::of(r, "a scheduled reply")?;
+                Ok(ScheduledReply {
+                    conversation: r.string("conversation")?,
+                    due_at: r.f64("due_at")?,
+                    body: r.string("body")?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(LocalHelpdesk {
+            sessions,
+            conversations,
+            scheduled,
+            counter: f.u64("counter")?,
+        })
+    }
+
     /// Answers one request at time `now` (ms since epoch).
     pub fn handle(&mut self, req: &HttpRequest, now: f64) -> HttpResponse {
         self.deliver_due_replies(now);
@@ -203,7 +312,7 @@ impl LocalHelpdesk {
         };
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let body = req.body.clone().unwrap_or(serde_json::Value::Null);
+        let body = req.body.clone().unwrap_or_default();
         match (req.method, segments.as_slice()) {
             (Method::Post, ["sessions"]) => self.start_session(&body),
             (Method::Post, ["conversations"]) => self.open_conversation(&body),
@@ -218,18 +327,18 @@ impl LocalHelpdesk {
         format!("{prefix}_{}", self.counter)
     }
 
-    fn start_session(&mut self, body: &serde_json::Value) -> HttpResponse {
-        if let Some(previous) = body.get("resume").and_then(|v| v.as_str()) {
+    fn start_session(&mut self, body: &Json) -> HttpResponse {
+        if let Some(previous) = body.get("resume").and_then(Json::as_str) {
             if self.sessions.iter().any(|s| s == previous) {
-                return created(json!({ "id": previous }));
+                return created(Json::object([("id", Json::from(previous))]));
             }
         }
         let id = self.next_id("ses");
         self.sessions.push(id.clone());
-        created(json!({ "id": id }))
+        created(Json::object([("id", Json::from(id))]))
     }
 
-    fn open_conversation(&mut self, body: &serde_json::Value) -> HttpResponse {
+    fn open_conversation(&mut self, body: &Json) -> HttpResponse {
         let Some(session) = body.get("session").and_then(|v| v.as_str()) else {
             return error(400, "session is required");
         };
@@ -247,15 +356,10 @@ impl LocalHelpdesk {
                 .to_string(),
             messages: Vec::new(),
         });
-        created(json!({ "id": id }))
+        created(Json::object([("id", Json::from(id))]))
     }
 
-    fn post_message(
-        &mut self,
-        conversation: &str,
-        body: &serde_json::Value,
-        now: f64,
-    ) -> HttpResponse {
+    fn post_message(&mut self, conversation: &str, body: &Json, now: f64) -> HttpResponse {
         let text = body
             .get("body")
             .and_then(|v| v.as_str())
@@ -280,7 +384,10 @@ impl LocalHelpdesk {
                 .iter()
                 .find(|m| m.client_id.as_deref() == Some(cid.as_str()))
         }) {
-            return created(json!({ "id": existing.id, "created_at": existing.created_at }));
+            return created(Json::object([
+                ("id", Json::from(&existing.id)),
+                ("created_at", Json::from(existing.created_at)),
+            ]));
         }
         let id = self.next_id("msg");
         let visitor_count = self.conversations[index]
@@ -302,7 +409,10 @@ impl LocalHelpdesk {
             due_at: now + 1_200.0 + (seed % 1_400) as f64,
             body: canned_reply(text, visitor_count, seed),
         });
-        created(json!({ "id": id, "created_at": now }))
+        created(Json::object([
+            ("id", Json::from(id)),
+            ("created_at", Json::from(now)),
+        ]))
     }
 
     fn list_messages(&mut self, conversation: &str, query: &str) -> HttpResponse {
@@ -314,10 +424,19 @@ impl LocalHelpdesk {
         let Some(conv) = self.conversations.iter().find(|c| c.id == conversation) else {
             return error(404, "conversation not found");
         };
-        let messages: Vec<&WireMessage> = conv.messages.iter().skip(after).collect();
+        let messages = conv
+            .messages
+            .iter()
+            .skip(after)
+            .map(WireMessage::to_json)
+            .collect();
         HttpResponse::new(
             200,
-            json!({ "messages": messages, "next": conv.messages.len() }).to_string(),
+            Json::object([
+                ("messages", Json::Array(messages)),
+                ("next", Json::from(conv.messages.len())),
+            ])
+            .to_string(),
         )
     }
 
@@ -353,12 +472,15 @@ impl LocalHelpdesk {
     }
 }
 
-fn created(v: serde_json::Value) -> HttpResponse {
+fn created(v: Json) -> HttpResponse {
     HttpResponse::new(201, v.to_string())
 }
 
 fn error(status: u16, detail: &str) -> HttpResponse {
-    HttpResponse::new(status, json!({ "detail": detail }).to_string())
+    HttpResponse::new(
+        status,
+        Json::object([("detail", Json::from(detail))]).to_string(),
+    )
 }
 
 /// FNV-1a: a stable, dependency-free hash to vary replies and delays.

@@ -20,8 +20,8 @@ pub mod socketio;
 pub mod time;
 pub mod wire;
 
+use crate::json::Json;
 use crate::model::{Conversation, Message, Session, Visitor};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// HTTP method of a request.
@@ -47,7 +47,7 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     /// JSON body, if any.
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Json>,
 }
 
 impl HttpRequest {
@@ -60,7 +60,7 @@ impl HttpRequest {
         }
     }
 
-    pub fn post(url: impl Into<String>, body: serde_json::Value) -> Self {
+    pub fn post(url: impl Into<String>, body: Json) -> Self {
         HttpRequest {
             method: Method::Post,
             url: url.into(),
@@ -101,10 +101,10 @@ impl HttpResponse {
         }
     }
 
-    /// Parses a 2xx JSON body into `T`, or maps the status and body into a typed error.
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ProviderError> {
+    /// Parses a 2xx JSON body, or maps the status and body into a typed error.
+    pub fn json(&self) -> Result<Json, ProviderError> {
         self.check()?;
-        serde_json::from_str(&self.body).map_err(|e| ProviderError::Malformed {
+        Json::parse(&self.body).map_err(|e| ProviderError::Malformed {
             reason: e.to_string(),
             body: truncate(&self.body),
         })
@@ -115,7 +115,7 @@ impl HttpResponse {
         if (200..300).contains(&self.status) {
             return Ok(());
         }
-        let detail = serde_json::from_str::<serde_json::Value>(&self.body)
+        let detail = Json::parse(&self.body)
             .ok()
             .and_then(|v| {
                 v.get("detail")
@@ -224,8 +224,9 @@ impl<T: 'static> Plan<T> {
 }
 
 /// Where the next fetch continues; its meaning belongs to the provider (offset, last id, time).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Cursor(pub serde_json::Value);
+/// Stored as the bare value (null at the start).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cursor(pub Json);
 
 /// A page of messages and where to continue.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,8 +10,8 @@
 //! Only the WebSocket transport is supported (no long-polling, no upgrade), and only text packets:
 //! binary events (Socket.IO types 5 and 6) decode as [`CodecError::BinaryNotSupported`].
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use super::wire::Fields;
+use crate::json::Json;
 use std::fmt;
 
 /// The Engine.IO protocol revision this module speaks (`EIO=4`).
@@ -83,26 +83,56 @@ impl std::error::Error for CodecError {}
 // Engine.IO
 // ---------------------------------------------------------------------------------------------
 
-/// The JSON of an Engine.IO `open` packet: the server's session and heartbeat settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The JSON of an Engine.IO `open` packet: the server's session and heartbeat settings,
+/// `{sid, upgrades, pingInterval, pingTimeout, maxPayload}`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Handshake {
     pub sid: String,
     /// Transports the server could upgrade to; irrelevant over a WebSocket, kept for completeness.
-    #[serde(default)]
     pub upgrades: Vec<String>,
     /// Milliseconds between the server's pings.
     pub ping_interval: u64,
     /// Milliseconds the server waits for a pong; the client waits `ping_interval + ping_timeout`
     /// for the next ping before it considers the connection dead.
     pub ping_timeout: u64,
-    /// The largest packet the server accepts, in bytes.
-    #[serde(default = "default_max_payload")]
+    /// The largest packet the server accepts, in bytes (1 000 000 when the server does not say).
     pub max_payload: u64,
 }
 
-fn default_max_payload() -> u64 {
-    1_000_000
+impl Handshake {
+    /// The open packet's JSON, fields in the order Engine.IO servers send them.
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("sid", Json::from(&self.sid)),
+            (
+                "upgrades",
+                Json::Array(self.upgrades.iter().map(Json::from).collect()),
+            ),
+            ("pingInterval", Json::from(self.ping_interval)),
+            ("pingTimeout", Json::from(self.ping_timeout)),
+            ("maxPayload", Json::from(self.max_payload)),
+        ])
+    }
+
+    /// `sid`, `pingInterval` and `pingTimeout` are required; unknown fields are ignored.
+    pub fn from_json(v: &Json) -> Result<Handshake, String> {
+        let f = Fields::of(v, "the handshake")?;
+        Ok(Handshake {
+            sid: f.string("sid")?,
+            upgrades: f
+                .array("upgrades")?
+                .iter()
+                .map(|u| {
+                    u.as_str()
+                        .map(str::to_string)
+                        .ok_or("an upgrade is not a string")
+                })
+                .collect::<Result<_, _>>()?,
+            ping_interval: f.u64("pingInterval")?,
+            ping_timeout: f.u64("pingTimeout")?,
+            max_payload: f.opt_u64("maxPayload")?.unwrap_or(1_000_000),
+        })
+    }
 }
 
 /// One Engine.IO packet (one WebSocket text frame).
@@ -127,10 +157,7 @@ pub enum EnginePacket {
 /// Encodes an Engine.IO packet as a WebSocket text frame.
 pub fn encode_engine(packet: &EnginePacket) -> String {
     match packet {
-        EnginePacket::Open(h) => {
-            // Serializing a plain struct of strings and integers cannot fail.
-            format!("0{}", serde_json::to_string(h).unwrap_or_default())
-        }
+        EnginePacket::Open(h) => format!("0{}", h.to_json()),
         EnginePacket::Close => "1".into(),
         EnginePacket::Ping(data) => format!("2{data}"),
         EnginePacket::Pong(data) => format!("3{data}"),
@@ -147,8 +174,10 @@ pub fn decode_engine(frame: &str) -> Result<EnginePacket, CodecError> {
     let data = chars.as_str();
     match kind {
         '0' => {
-            let h: Handshake =
-                serde_json::from_str(data).map_err(|e| CodecError::Handshake(e.to_string()))?;
+            let h = Json::parse(data)
+                .map_err(|e| e.to_string())
+                .and_then(|json| Handshake::from_json(&json))
+                .map_err(CodecError::Handshake)?;
             if h.sid.is_empty() {
                 return Err(CodecError::Handshake("empty sid".into()));
             }
@@ -180,7 +209,7 @@ pub enum SocketPacket {
     /// confirms it (payload `{"sid": …}`).
     Connect {
         namespace: String,
-        payload: Option<Value>,
+        payload: Option<Json>,
     },
     /// `1`: leaves a namespace (either side).
     Disconnect { namespace: String },
@@ -189,19 +218,19 @@ pub enum SocketPacket {
         namespace: String,
         id: Option<u64>,
         name: String,
-        args: Vec<Value>,
+        args: Vec<Json>,
     },
     /// `3`: the acknowledgement of event `id`.
     Ack {
         namespace: String,
         id: u64,
-        args: Vec<Value>,
+        args: Vec<Json>,
     },
     /// `4`: the server refused to join the namespace (payload `{"message", "data"?}`).
     ConnectError {
         namespace: String,
         message: String,
-        data: Option<Value>,
+        data: Option<Json>,
     },
 }
 
@@ -220,7 +249,7 @@ impl SocketPacket {
 
 /// Encodes a Socket.IO packet (without the Engine.IO `4` in front; see [`encode_frame`]).
 pub fn encode_socket(packet: &SocketPacket) -> String {
-    let (kind, namespace, id, payload): (char, &str, Option<u64>, Option<Value>) = match packet {
+    let (kind, namespace, id, payload): (char, &str, Option<u64>, Option<Json>) = match packet {
         SocketPacket::Connect { namespace, payload } => ('0', namespace, None, payload.clone()),
         SocketPacket::Disconnect { namespace } => ('1', namespace, None, None),
         SocketPacket::Event {
@@ -230,26 +259,25 @@ pub fn encode_socket(packet: &SocketPacket) -> String {
             args,
         } => {
             let mut array = Vec::with_capacity(args.len() + 1);
-            array.push(Value::String(name.clone()));
+            array.push(Json::from(name));
             array.extend(args.iter().cloned());
-            ('2', namespace, *id, Some(Value::Array(array)))
+            ('2', namespace, *id, Some(Json::Array(array)))
         }
         SocketPacket::Ack {
             namespace,
             id,
             args,
-        } => ('3', namespace, Some(*id), Some(Value::Array(args.clone()))),
+        } => ('3', namespace, Some(*id), Some(Json::Array(args.clone()))),
         SocketPacket::ConnectError {
             namespace,
             message,
             data,
         } => {
-            let mut object = serde_json::Map::new();
-            object.insert("message".into(), Value::String(message.clone()));
+            let mut object = Json::object([("message", Json::from(message))]);
             if let Some(d) = data {
-                object.insert("data".into(), d.clone());
+                object.insert("data", d.clone());
             }
-            ('4', namespace, None, Some(Value::Object(object)))
+            ('4', namespace, None, Some(object))
         }
     };
     let mut out = String::new();
@@ -310,12 +338,12 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
     let payload = if rest.is_empty() {
         None
     } else {
-        Some(serde_json::from_str::<Value>(rest).map_err(|e| CodecError::Json(e.to_string()))?)
+        Some(Json::parse(rest).map_err(|e| CodecError::Json(e.to_string()))?)
     };
 
     match kind {
         '0' => match payload {
-            None | Some(Value::Object(_)) => Ok(SocketPacket::Connect { namespace, payload }),
+            None | Some(Json::Object(_)) => Ok(SocketPacket::Connect { namespace, payload }),
             Some(_) => Err(CodecError::Payload {
                 packet: "CONNECT",
                 reason: "must be an object".into(),
@@ -333,13 +361,13 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 packet: "EVENT",
                 reason: reason.to_string(),
             };
-            let Some(Value::Array(mut array)) = payload else {
+            let Some(Json::Array(mut array)) = payload else {
                 return Err(invalid("must be an array"));
             };
             if array.is_empty() {
                 return Err(invalid("must name an event"));
             }
-            let Value::String(name) = array.remove(0) else {
+            let Json::String(name) = array.remove(0) else {
                 return Err(invalid("the event name must be a string"));
             };
             if RESERVED_EVENTS.contains(&name.as_str()) {
@@ -355,7 +383,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
         '3' => {
             let id = id.ok_or_else(|| CodecError::AckId("missing on ACK".into()))?;
             match payload {
-                Some(Value::Array(args)) => Ok(SocketPacket::Ack {
+                Some(Json::Array(args)) => Ok(SocketPacket::Ack {
                     namespace,
                     id,
                     args,
@@ -373,20 +401,19 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 reason: "must be an object with a message".into(),
             };
             match payload {
-                Some(Value::String(message)) => Ok(SocketPacket::ConnectError {
+                Some(Json::String(message)) => Ok(SocketPacket::ConnectError {
                     namespace,
                     message,
                     data: None,
                 }),
-                Some(Value::Object(mut object)) => {
-                    let message = match object.remove("message") {
-                        Some(Value::String(m)) => m,
-                        _ => return Err(invalid()),
+                Some(object @ Json::Object(_)) => {
+                    let Some(message) = object.get("message").and_then(Json::as_str) else {
+                        return Err(invalid());
                     };
                     Ok(SocketPacket::ConnectError {
                         namespace,
-                        message,
-                        data: object.remove("data"),
+                        message: message.to_string(),
+                        data: object.get("data").cloned(),
                     })
                 }
                 _ => Err(invalid()),
@@ -534,7 +561,7 @@ pub struct ClientConfig {
     /// The namespace to join, e.g. `/helpdesk`.
     pub namespace: String,
     /// The `auth` payload of the CONNECT packet, if the server wants one.
-    pub auth: Option<Value>,
+    pub auth: Option<Json>,
     pub backoff: Backoff,
     /// How long opening the socket and joining the namespace may take, in ms.
     pub connect_timeout_ms: f64,
@@ -577,7 +604,7 @@ pub enum ConnectionState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct IncomingEvent {
     pub name: String,
-    pub args: Vec<Value>,
+    pub args: Vec<Json>,
     /// Set when the server waits for an acknowledgement (answer with [`SocketIoClient::ack`]).
     pub ack_id: Option<u64>,
 }
@@ -627,10 +654,7 @@ pub enum ClientError {
     /// A frame could not be decoded but the connection goes on (binary packets).
     Codec(CodecError),
     /// The server refused to let us join the namespace (CONNECT_ERROR); no automatic reconnect.
-    ConnectRefused {
-        message: String,
-        data: Option<Value>,
-    },
+    ConnectRefused { message: String, data: Option<Json> },
     /// An emit while not in the namespace.
     NotConnected,
     /// The frame is larger than the server's `maxPayload`.
@@ -679,7 +703,7 @@ pub enum Action {
     /// The server acknowledged our event `id`.
     Ack {
         id: u64,
-        args: Vec<Value>,
+        args: Vec<Json>,
     },
     Disconnected(DisconnectReason),
     /// The next attempt is scheduled at `at` (ms); `attempt` counts failures in a row.
@@ -823,8 +847,11 @@ impl SocketIoClient {
                 if self.state != ConnectionState::Opening {
                     return Vec::new();
                 }
-                self.ping_deadline =
-                    Some(now + (handshake.ping_interval + handshake.ping_timeout) as f64);
+                self.ping_deadline = Some(
+                    now + handshake
+                        .ping_interval
+                        .saturating_add(handshake.ping_timeout) as f64,
+                );
                 self.handshake = Some(handshake);
                 self.state = ConnectionState::Joining;
                 let connect = SocketPacket::Connect {
@@ -869,7 +896,7 @@ impl SocketIoClient {
                 let sid = payload
                     .as_ref()
                     .and_then(|p| p.get("sid"))
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .map(str::to_string);
                 vec![Action::Connected { sid }]
             }
@@ -941,7 +968,7 @@ impl SocketIoClient {
     pub fn emit(
         &mut self,
         name: &str,
-        args: Vec<Value>,
+        args: Vec<Json>,
         want_ack: bool,
     ) -> Result<Emitted, ClientError> {
         if !self.is_connected() {
@@ -963,7 +990,7 @@ impl SocketIoClient {
     }
 
     /// The frame acknowledging the server's event `id`.
-    pub fn ack(&self, id: u64, args: Vec<Value>) -> Result<String, ClientError> {
+    pub fn ack(&self, id: u64, args: Vec<Json>) -> Result<String, ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }

@@ -4,7 +4,7 @@
 //! A date library would dwarf the few lines this needs in the wasm, so the civil-calendar
 //! arithmetic (Howard Hinnant's `days_from_civil`) lives here, tested against known instants.
 
-use serde_json::Value;
+use crate::json::Json;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -109,19 +109,19 @@ pub fn format_rfc3339(ms: f64) -> String {
 /// or seconds when it is too small to be ms: before 1973 in ms is after 5138 in seconds).
 ///
 /// `Ok(None)` for null; `Err` for any other type or an unreadable string.
-pub fn from_json(v: &Value) -> Result<Option<f64>, String> {
+pub fn from_json(v: &Json) -> Result<Option<f64>, String> {
     match v {
-        Value::Null => Ok(None),
-        Value::String(s) => parse_rfc3339(s)
+        Json::Null => Ok(None),
+        Json::String(s) => parse_rfc3339(s)
             .map(Some)
             .ok_or_else(|| format!("{s:?} is not an RFC 3339 time")),
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if x.is_finite() && x >= 0.0 => Ok(Some(if x < 100_000_000_000.0 {
+        Json::Number(n) => match n.as_f64() {
+            x if x >= 0.0 => Ok(Some(if x < 100_000_000_000.0 {
                 x * 1_000.0
             } else {
                 x
             })),
-            _ => Err(format!("{n} is not a time")),
+            _ => Err(format!("{v} is not a time")),
         },
         other => Err(format!("{other} is not a time")),
     }
@@ -190,7 +190,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn parses_the_epoch_and_known_instants() {
@@ -263,18 +262,21 @@ mod tests {
 
     #[test]
     fn reads_json_strings_numbers_and_null() {
-        assert_eq!(from_json(&json!(null)), Ok(None));
-        assert_eq!(from_json(&json!("1970-01-01T00:00:01Z")), Ok(Some(1_000.0)));
+        assert_eq!(from_json(&Json::Null), Ok(None));
         assert_eq!(
-            from_json(&json!(1_705_746_600_000u64)),
+            from_json(&Json::from("1970-01-01T00:00:01Z")),
+            Ok(Some(1_000.0))
+        );
+        assert_eq!(
+            from_json(&Json::from(1_705_746_600_000u64)),
             Ok(Some(1_705_746_600_000.0))
         );
         assert_eq!(
-            from_json(&json!(1_705_746_600u64)),
+            from_json(&Json::from(1_705_746_600u64)),
             Ok(Some(1_705_746_600_000.0))
         );
-        assert!(from_json(&json!("soon")).is_err());
-        assert!(from_json(&json!(true)).is_err());
-        assert!(from_json(&json!(-5)).is_err());
+        assert!(from_json(&Json::from("soon")).is_err());
+        assert!(from_json(&Json::from(true)).is_err());
+        assert!(from_json(&Json::from(-5)).is_err());
     }
 }

@@ -5,8 +5,8 @@
 //! the provider turns the reason into [`ProviderError::Malformed`] with the raw body attached.
 
 use super::{HttpResponse, ProviderError};
+use crate::json::Json;
 use crate::model::Attachment;
-use serde_json::{Map, Value};
 
 /// `raw` trimmed, without trailing slashes and without any of `suffixes` (a documented path
 /// prefix the site may or may not have included, e.g. `/api/v1`), so paths can be appended.
@@ -64,63 +64,126 @@ pub fn malformed(resp: &HttpResponse, reason: impl Into<String>) -> ProviderErro
 /// Parses a response as JSON (mapping error statuses), then reads it with `read`.
 pub fn parse<T>(
     resp: &HttpResponse,
-    read: impl FnOnce(&Value) -> Result<T, String>,
+    read: impl FnOnce(&Json) -> Result<T, String>,
 ) -> Result<T, ProviderError> {
-    let value: Value = resp.json()?;
+    let value = resp.json()?;
     read(&value).map_err(|reason| malformed(resp, reason))
 }
 
 /// Typed access to the fields of one JSON object; `what` names it in error reasons.
+///
+/// A field that is `null` reads as absent everywhere: optional readers give `None` (or the
+/// empty list), required ones say the field is missing.
 #[derive(Clone, Copy)]
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    object: &'a Json,
     what: &'static str,
 }
 
 impl<'a> Fields<'a> {
     /// `v` must be an object.
-    pub fn of(v: &'a Value, what: &'static str) -> Result<Self, String> {
+    pub fn of(v: &'a Json, what: &'static str) -> Result<Self, String> {
         match v {
-            Value::Object(map) => Ok(Fields { map, what }),
-            other => Err(format!("{what} is not an object: {}", kind(other))),
+            Json::Object(_) => Ok(Fields { object: v, what }),
+            other => Err(format!("{what} is not an object: {}", other.kind())),
         }
     }
 
     /// The value as sent, null included; `None` only when absent.
-    pub fn raw(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key)
+    pub fn raw(&self, key: &str) -> Option<&'a Json> {
+        self.object.get(key)
     }
 
     /// The value; `None` when absent or null.
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        self.object.get(key).filter(|v| !v.is_null())
     }
 
-    fn wrong(&self, key: &str, expected: &str, v: &Value) -> String {
-        format!("`{key}` of {} is {}, not {expected}", self.what, kind(v))
+    /// A field that must be present and not null, of any type.
+    pub fn value(&self, key: &str) -> Result<&'a Json, String> {
+        self.get(key).ok_or_else(|| self.missing(key))
+    }
+
+    fn wrong(&self, key: &str, expected: &str, v: &Json) -> String {
+        format!("`{key}` of {} is {}, not {expected}", self.what, v.kind())
+    }
+
+    fn missing(&self, key: &str) -> String {
+        format!("{} has no `{key}`", self.what)
     }
 
     /// A string field; `None` when absent or null.
     pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Json::String(s)) => Ok(Some(s)),
             Some(v) => Err(self.wrong(key, "a string", v)),
         }
     }
 
     /// A string field that must be present.
     pub fn str(&self, key: &str) -> Result<&'a str, String> {
-        self.opt_str(key)?
-            .ok_or_else(|| format!("{} has no `{key}`", self.what))
+        self.opt_str(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// An optional string field, owned (the model's `Option<String>` fields).
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.opt_str(key)?.map(str::to_string))
+    }
+
+    /// A required string field, owned.
+    pub fn string(&self, key: &str) -> Result<String, String> {
+        self.str(key).map(str::to_string)
     }
 
     /// A boolean field; `None` when absent or null.
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
             Some(v) => Err(self.wrong(key, "a boolean", v)),
+        }
+    }
+
+    /// A number field; `None` when absent or null.
+    pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "a number", v)),
+        }
+    }
+
+    /// A number field that must be present.
+    pub fn f64(&self, key: &str) -> Result<f64, String> {
+        self.opt_f64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A non-negative integer field; `None` when absent or null.
+    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "a non-negative integer", v)),
+        }
+    }
+
+    /// A non-negative integer field that must be present.
+    pub fn u64(&self, key: &str) -> Result<u64, String> {
+        self.opt_u64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A non-negative integer field that must fit in `u32`; `None` when absent or null.
+    pub fn opt_u32(&self, key: &str) -> Result<Option<u32>, String> {
+        match self.opt_u64(key)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(Some)
+                .map_err(|_| format!("`{key}` of {} is out of range", self.what)),
         }
     }
 
@@ -128,17 +191,25 @@ impl<'a> Fields<'a> {
     pub fn opt_object(&self, key: &str) -> Result<Option<Fields<'a>>, String> {
         match self.get(key) {
             None => Ok(None),
-            Some(v @ Value::Object(_)) => Fields::of(v, self.what).map(Some),
+            Some(v @ Json::Object(_)) => Fields::of(v, self.what).map(Some),
             Some(v) => Err(self.wrong(key, "an object", v)),
         }
     }
 
     /// An array field; absent or null is empty.
-    pub fn array(&self, key: &str) -> Result<&'a [Value], String> {
+    pub fn array(&self, key: &str) -> Result<&'a [Json], String> {
         match self.get(key) {
             None => Ok(&[]),
-            Some(Value::Array(items)) => Ok(items),
+            Some(Json::Array(items)) => Ok(items),
             Some(v) => Err(self.wrong(key, "an array", v)),
+        }
+    }
+
+    /// An array field that must be present (it may be empty).
+    pub fn required_array(&self, key: &str) -> Result<&'a [Json], String> {
+        match self.get(key) {
+            None => Err(self.missing(key)),
+            Some(_) => self.array(key),
         }
     }
 
@@ -147,8 +218,10 @@ impl<'a> Fields<'a> {
         for key in keys {
             match self.get(key) {
                 None => continue,
-                Some(Value::String(s)) if !s.is_empty() => return Ok(s.clone()),
-                Some(Value::Number(n)) if n.is_u64() || n.is_i64() => return Ok(n.to_string()),
+                Some(Json::String(s)) if !s.is_empty() => return Ok(s.clone()),
+                Some(v @ Json::Number(n)) if n.as_i64().is_some() || n.as_u64().is_some() => {
+                    return Ok(v.to_string())
+                }
                 Some(v) => return Err(self.wrong(key, "an id", v)),
             }
         }
@@ -174,7 +247,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Reads `[{name, url, <mime_key>}]`; a missing name falls back to the last path segment of the URL.
-pub fn attachments(items: &[Value], mime_key: &str) -> Result<Vec<Attachment>, String> {
+pub fn attachments(items: &[Json], mime_key: &str) -> Result<Vec<Attachment>, String> {
     items
         .iter()
         .map(|item| {
@@ -211,21 +284,9 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn base_urls_lose_trailing_slashes_and_documented_prefixes() {
@@ -274,7 +335,8 @@ mod tests {
 
     #[test]
     fn fields_report_wrong_types() {
-        let v = json!({"s": "x", "n": 5, "b": true, "nul": null, "o": {}, "a": [1]});
+        let v = Json::parse(r#"{"s": "x", "n": 5, "b": true, "nul": null, "o": {}, "a": [1]}"#)
+            .unwrap();
         let f = Fields::of(&v, "a thing").unwrap();
         assert_eq!(f.opt_str("s"), Ok(Some("x")));
         assert_eq!(f.opt_str("nul"), Ok(None));
@@ -287,7 +349,7 @@ mod tests {
         assert!(f.id(&["zzz"]).unwrap_err().contains("has no `zzz`"));
         assert_eq!(f.array("nul").unwrap().len(), 0);
         assert!(f.array("o").is_err());
-        assert!(Fields::of(&json!([]), "x").is_err());
+        assert!(Fields::of(&Json::Array(Vec::new()), "x").is_err());
     }
 
     #[test]
