@@ -233,7 +233,14 @@ fn settings_pairs(settings: &JsValue) -> Vec<(String, String)> {
             let value = value
                 .as_string()
                 .or_else(|| value.as_bool().map(|b| b.to_string()))
-                .or_else(|| value.as_f64().map(|n| n.to_string()))?;
+                // A number as JavaScript writes it (`String(n)`), without Rust's float printing.
+                .or_else(|| {
+                    value.as_f64()?;
+                    js_sys::Number::from(value.clone())
+                        .to_string_with_radix(10)
+                        .ok()?
+                        .as_string()
+                })?;
             Some((key, value))
         })
         .collect()

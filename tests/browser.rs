@@ -350,3 +350,30 @@ async fn escape_closes_and_returns_focus_to_the_launcher() {
         .unwrap()
         .has_attribute("aria-expanded"));
 }
+
+/// In the browser, numbers the exact fast path does not cover are read with `parseFloat` and
+/// fractions written with `Number#toString` (see `json.rs`): check that path here, where it runs.
+#[wasm_bindgen_test]
+fn json_fractions_use_the_browsers_exact_float_conversions() {
+    use helpwire::json::Json;
+    for (text, x) in [
+        ("17000000001234567.5", 17_000_000_001_234_567.5),
+        ("3.141592653589793238462643", std::f64::consts::PI),
+        ("1e23", 1e23),
+        ("5e-324", 5e-324),
+        ("2.2250738585072014e-308", f64::MIN_POSITIVE),
+    ] {
+        assert_eq!(Json::parse(text).unwrap().as_f64(), Some(x), "{text}");
+    }
+    assert!(Json::parse("1e400").is_err());
+    for (x, text) in [
+        (0.1, "0.1"),
+        (1_700_000_005_123.5, "1700000005123.5"),
+        (1e21, "1e+21"),
+        (1e-7, "1e-7"),
+    ] {
+        assert_eq!(Json::from(x).to_string(), text);
+        assert_eq!(Json::parse(text).unwrap().as_f64(), Some(x));
+    }
+    assert_eq!(Json::from(1e300).to_string(), "1e+300");
+}

@@ -239,10 +239,19 @@ pub fn parse_timestamp(s: &str) -> Option<f64> {
         if digits == 0 {
             return None;
         }
-        let frac: f64 = format!("0.{}", s.get(start..start + digits)?)
-            .parse()
-            .ok()?;
-        millis = frac * 1000.0;
+        // The fraction as an integer over a power of ten, without float parsing: exact for up
+        // to 15 digits (femtoseconds; more are dropped), then one correctly rounded division.
+        let kept = digits.min(15);
+        let fraction = s.get(start..start + kept)?.parse::<u64>().ok()? as f64;
+        let mut scale = 1.0;
+        for _ in 3..kept {
+            scale *= 10.0;
+        }
+        millis = if kept < 3 {
+            fraction * if kept == 1 { 100.0 } else { 10.0 }
+        } else {
+            fraction / scale
+        };
         i = start + digits;
     }
     let offset_min = match s.get(i..)? {

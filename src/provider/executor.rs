@@ -116,7 +116,16 @@ impl Executor {
             builder = builder.header(name, value);
         }
         builder = builder.abort_signal(Some(signal));
-        let network = |e: gloo_net::Error| ProviderError::Network(e.to_string());
+        // Not `e.to_string()`: that would link serde_json's error messages for a variant
+        // (gloo's JSON decoding) the widget never uses.
+        let network = |e: gloo_net::Error| {
+            ProviderError::Network(match e {
+                gloo_net::Error::JsError(js) => js.to_string(),
+                gloo_net::Error::GlooError(message) => message,
+                #[allow(unreachable_patterns)]
+                _ => "unexpected fetch error".into(),
+            })
+        };
         let response = match &request.body {
             Some(body) => {
                 builder

@@ -492,7 +492,8 @@ fn hash(s: &str) -> u64 {
 
 /// A canned but varied answer: topic-aware for common questions, otherwise one of several.
 fn canned_reply(text: &str, earlier_messages: usize, seed: u64) -> String {
-    let lower = text.to_lowercase();
+    // ASCII case folding is enough: every keyword below is ASCII, and it needs no Unicode tables.
+    let lower = text.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     if has(&["price", "pricing", "cost", "plan", "invoice", "billing"]) {
         return "Happy to help with billing. Our plans are listed on the pricing page, and I can \
