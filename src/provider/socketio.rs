@@ -862,7 +862,8 @@ impl SocketIoClient {
             }
             EnginePacket::Ping(data) => {
                 if let Some(h) = &self.handshake {
-                    self.ping_deadline = Some(now + (h.ping_interval + h.ping_timeout) as f64);
+                    self.ping_deadline =
+                        Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
                 }
                 vec![Action::Send(encode_engine(&EnginePacket::Pong(data)))]
             }
