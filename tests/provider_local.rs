@@ -215,3 +215,34 @@ fn the_helpdesk_state_survives_serialization() {
         "the scheduled answer survived a reload too"
     );
 }
+
+/// The helpdesk's stored state and a message list, as the serde-based widget wrote them.
+const EARLIER_HELPDESK: &str = r#"{"sessions":["ses_1"],"conversations":[{"id":"conv_2","session":"ses_1","subject":"hello there","messages":[{"id":"msg_3","role":"visitor","name":null,"body":"hello there","created_at":1700000000100.0,"client_id":"m1"},{"id":"msg_4","role":"agent","name":"Maya from Support","body":"Hi there! Thanks for reaching out. What can I help you with today?","created_at":1700000001918.0,"client_id":null},{"id":"msg_5","role":"visitor","name":null,"body":"pricing?","created_at":1700000009000.0,"client_id":"m2"}]}],"scheduled":[{"conversation":"conv_2","due_at":1700000010691.0,"body":"Happy to help with billing. Our plans are listed on the pricing page, and I can check your invoices if you tell me the email on your account."}],"counter":5}"#;
+const EARLIER_LIST: &str = r#"{"messages":[{"body":"hello there","client_id":"m1","created_at":1700000000100.0,"id":"msg_3","name":null,"role":"visitor"},{"body":"Hi there! Thanks for reaching out. What can I help you with today?","client_id":null,"created_at":1700000001918.0,"id":"msg_4","name":"Maya from Support","role":"agent"},{"body":"pricing?","client_id":"m2","created_at":1700000009000.0,"id":"msg_5","name":null,"role":"visitor"}],"next":3}"#;
+
+#[test]
+fn helpdesk_data_stored_by_earlier_versions_loads_and_answers_alike() {
+    let mut hd = LocalHelpdesk::from_json(&Json::parse(EARLIER_HELPDESK).unwrap()).unwrap();
+    assert_eq!(
+        hd.to_json(),
+        Json::parse(EARLIER_HELPDESK).unwrap(),
+        "written back, the same document"
+    );
+    let req = HttpRequest::get("local://helpdesk/conversations/conv_2/messages?after=0");
+    let list = hd.handle(&req, 1_700_000_009_500.0);
+    assert_eq!(
+        Json::parse(&list.body).unwrap(),
+        Json::parse(EARLIER_LIST).unwrap()
+    );
+    // Anything that is not the helpdesk's data is refused, not half-read.
+    for bad in [
+        "{}",
+        "[]",
+        r#"{"sessions":[],"conversations":[],"scheduled":[]}"#,
+    ] {
+        assert!(
+            LocalHelpdesk::from_json(&Json::parse(bad).unwrap()).is_err(),
+            "{bad}"
+        );
+    }
+}

@@ -39,6 +39,11 @@ fn engine_open_packet_with_upgrades_and_without_max_payload_uses_default() {
 fn engine_open_packet_roundtrips_through_encode() {
     let packet = decode_engine(OPEN).unwrap();
     assert_eq!(decode_engine(&encode_engine(&packet)).unwrap(), packet);
+    assert_eq!(
+        encode_engine(&packet),
+        OPEN,
+        "the documented layout, byte for byte"
+    );
 }
 
 #[test]

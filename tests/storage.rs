@@ -3,6 +3,7 @@
 use helpwire::chat::storage::{
     storage_key, MemoryStore, ResilientStore, Snapshot, Store, MAX_STORED_MESSAGES,
 };
+use helpwire::json::Json;
 use helpwire::model::{Author, Body, Delivery, Message};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,6 +34,92 @@ fn a_snapshot_round_trips() {
     ));
     s.unread = 1;
     assert_eq!(Snapshot::from_json(&s.to_json()).unwrap(), s);
+}
+
+/// A snapshot as the serde-based widget stored it (every kind of author, body and delivery).
+const EARLIER_SNAPSHOT: &str = r#"{"version":1,"visitor":{"anon_id":"v_anon","user_id":"u42","email":"ada@example.com","custom_data":{"plan":"team","ratio":0.25,"seats":5,"tags":["a","b"]}},"session":{"id":"ses_1","extra":{"email":"ada@example.com","userId":"u42"}},"conversation":{"id":"conv_1","extra":{"requester_email":"ada@example.com","subject":"Hi \"there\"\n\u0001é😀"}},"messages":[{"id":"m1","local_id":"l1","author":{"kind":"visitor"},"body":{"kind":"text","value":"hello"},"created_at":1700000000000.0,"delivery":{"state":"sent"}},{"id":"l2","local_id":"l2","author":{"kind":"visitor"},"body":{"kind":"text","value":"pending"},"created_at":1700000001000.0,"delivery":{"state":"pending","attempts":3,"retry_at":1700000005123.5},"origin":"t_1"},{"id":"l3","author":{"kind":"visitor"},"body":{"kind":"text","value":"failed"},"created_at":1700000002000.0,"delivery":{"state":"failed","reason":"HTTP 413: too long"}},{"id":"m4","author":{"kind":"agent","name":"Maya"},"body":{"kind":"rich","value":{"content":[{"content":[{"marks":[{"type":"bold"}],"text":"Hi","type":"text"}],"type":"paragraph"}],"type":"doc"}},"attachments":[{"name":"a.png","url":"https://x.example/a.png","mime":"image/png"},{"name":"b","url":"https://x.example/b","mime":null}],"created_at":1700000003000.0},{"id":"m5","author":{"kind":"agent","name":null},"body":{"kind":"text","value":""},"created_at":1700000004000.25},{"id":"m6","author":{"kind":"bot","name":"Sate"},"body":{"kind":"text","value":"bot"},"created_at":1700000005000.0},{"id":"m7","author":{"kind":"bot","name":null},"body":{"kind":"text","value":"bot2"},"created_at":0.0},{"id":"m8","author":{"kind":"system"},"body":{"kind":"text","value":"closed"},"created_at":1700000006000.0}],"cursor":{"seen":3},"unread":2}"#;
+
+#[test]
+fn snapshots_stored_by_earlier_versions_load_and_are_written_back_alike() {
+    let s = Snapshot::from_json(EARLIER_SNAPSHOT).unwrap();
+    assert_eq!(s.visitor.anon_id, "v_anon");
+    assert_eq!(s.visitor.user_id.as_deref(), Some("u42"));
+    assert_eq!(s.visitor.name, None);
+    assert_eq!(
+        s.visitor.custom_data.as_ref().unwrap()["seats"].as_u64(),
+        Some(5)
+    );
+    assert_eq!(s.session.as_ref().unwrap().extra["userId"], "u42");
+    assert_eq!(
+        s.conversation.as_ref().unwrap().extra["subject"],
+        "Hi \"there\"\n\u{1}é😀"
+    );
+    assert_eq!(s.cursor.0["seen"].as_u64(), Some(3));
+    assert_eq!(s.unread, 2);
+    let tags: Vec<_> = s
+        .messages
+        .iter()
+        .map(|m| (m.author.tag(), m.delivery.as_ref().map(Delivery::tag)))
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            ("visitor", Some("sent")),
+            ("visitor", Some("pending")),
+            ("visitor", Some("failed")),
+            ("agent", None),
+            ("agent", None),
+            ("bot", None),
+            ("bot", None),
+            ("system", None)
+        ]
+    );
+    assert_eq!(
+        s.messages[1].delivery,
+        Some(Delivery::Pending {
+            attempts: 3,
+            retry_at: 1_700_000_005_123.5
+        })
+    );
+    assert_eq!(s.messages[1].origin.as_deref(), Some("t_1"));
+    assert_eq!(s.messages[3].author.name(), Some("Maya"));
+    assert_eq!(s.messages[3].body.plain_text(), "Hi");
+    assert_eq!(s.messages[3].attachments.len(), 2);
+    assert_eq!(s.messages[3].attachments[1].mime, None);
+    assert_eq!(s.messages[4].created_at, 1_700_000_004_000.25);
+    assert_eq!(s.messages[5].author.name(), Some("Sate"));
+    // Written back, it is the same document (numbers as values, members in any order).
+    assert_eq!(
+        Json::parse(&s.to_json()).unwrap(),
+        Json::parse(EARLIER_SNAPSHOT).unwrap()
+    );
+    assert_eq!(Snapshot::from_json(&s.to_json()).unwrap(), s);
+
+    let empty = r#"{"version":1,"visitor":{"anon_id":"v2"},"session":null,"conversation":null,"messages":[],"cursor":null,"unread":0}"#;
+    let e = Snapshot::from_json(empty).unwrap();
+    assert_eq!(e, Snapshot::new("v2".into()));
+    assert_eq!(e.to_json(), empty, "byte for byte");
+}
+
+#[test]
+fn stored_fields_of_the_wrong_type_reject_the_snapshot() {
+    let with = |member: &str| {
+        Snapshot::from_json(&format!(
+            r#"{{"version":1,"visitor":{{"anon_id":"v"}},{member}}}"#
+        ))
+    };
+    assert!(with(r#""unread":1"#).is_ok());
+    assert!(with(r#""unread":-1"#).is_err());
+    assert!(with(r#""messages":[{"id":"m"}]"#).is_err());
+    assert!(with(r#""messages":[{"id":"m","author":{"kind":"alien"},"body":{"kind":"text","value":"x"},"created_at":1}]"#).is_err());
+    assert!(with(r#""messages":[{"id":"m","author":{"kind":"system"},"body":{"kind":"text","value":"x"},"created_at":"yesterday"}]"#).is_err());
+    assert!(with(r#""session":{"extra":{}}"#).is_err());
+    let ok = with(r#""messages":[{"id":"m","author":{"kind":"agent"},"body":{"kind":"text","value":"x"},"created_at":1,"future":true}]"#).unwrap();
+    assert_eq!(
+        ok.messages[0].author,
+        Author::Agent { name: None },
+        "unknown fields are ignored"
+    );
 }
 
 #[test]
