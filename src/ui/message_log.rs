@@ -19,9 +19,22 @@ struct MessageKey {
 impl MessageKey {
     fn of(m: &Message) -> Self {
         MessageKey {
-            id: m.local_id.clone().unwrap_or_else(|| m.id.clone()),
-            status: m.delivery.as_ref().map_or("", Delivery::tag),
+            id: Self::id_of(m).to_string(),
+            status: Self::status_of(m),
         }
+    }
+
+    /// Whether `m` still renders as this key; compares without allocating.
+    fn matches(&self, m: &Message) -> bool {
+        self.id == Self::id_of(m) && self.status == Self::status_of(m)
+    }
+
+    fn id_of(m: &Message) -> &str {
+        m.local_id.as_deref().unwrap_or(&m.id)
+    }
+
+    fn status_of(m: &Message) -> &'static str {
+        m.delivery.as_ref().map_or("", Delivery::tag)
     }
 }
 
@@ -32,6 +45,56 @@ fn find<'a>(messages: &'a [Message], key: &str, index: usize) -> Option<&'a Mess
         .get(index)
         .filter(is)
         .or_else(|| messages.iter().rev().find(is))
+}
+
+/// Messages per page of the log. The log is rendered as pages so that a change touches one page:
+/// an append diffs at most this many keys.
+const PAGE_SIZE: usize = 50;
+
+/// Pages shown when the panel first opens (the newest 51 to 100 messages); the visitor shows
+/// earlier ones a page at a time. A long conversation thus opens as fast as a short one, and the
+/// browser lays out a hundred messages per frame rather than thousands.
+const INITIAL_PAGES: usize = 2;
+
+/// One page's keys, each with its message's position in the conversation.
+type PageKeys = ArcRwSignal<Vec<(MessageKey, usize)>>;
+
+/// The rendered list's keys, split into pages, updated from the first message that changed:
+/// O(changed messages) of work per engine change, not O(conversation).
+#[derive(Default)]
+struct Pages {
+    keys: Vec<MessageKey>,
+    pages: Vec<PageKeys>,
+}
+
+impl Pages {
+    /// Brings the keys up to date with `messages`; returns whether anything changed.
+    fn sync(&mut self, messages: &[Message]) -> bool {
+        let first_change = self
+            .keys
+            .iter()
+            .zip(messages)
+            .position(|(k, m)| !k.matches(m))
+            .unwrap_or(self.keys.len().min(messages.len()));
+        if first_change == self.keys.len() && first_change == messages.len() {
+            return false;
+        }
+        self.keys.truncate(first_change);
+        self.keys
+            .extend(messages[first_change..].iter().map(MessageKey::of));
+        let page_count = messages.len().div_ceil(PAGE_SIZE);
+        self.pages.truncate(page_count);
+        for page in first_change / PAGE_SIZE..page_count {
+            let start = page * PAGE_SIZE;
+            let end = (start + PAGE_SIZE).min(self.keys.len());
+            let keys: Vec<_> = (start..end).map(|i| (self.keys[i].clone(), i)).collect();
+            match self.pages.get(page) {
+                Some(signal) => signal.set(keys),
+                None => self.pages.push(ArcRwSignal::new(keys)),
+            }
+        }
+        true
+    }
 }
 
 /// The greeting followed by every message, oldest first; keeps the newest in view.
@@ -47,23 +110,53 @@ pub fn MessageLog(
     let opened = Memo::new(move |was: Option<&bool>| {
         was.copied().unwrap_or(false) || chat.engine.with(|e| e.is_open())
     });
-    // Keys with each message's position, so a new item finds its message without a search.
-    let keys = Memo::new(move |_| {
-        if !opened.get() {
-            return Vec::new();
-        }
-        chat.engine.with(|e| {
-            e.messages()
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (MessageKey::of(m), i))
-                .collect::<Vec<_>>()
-        })
-    });
-    let log_ref = NodeRef::<leptos::html::Div>::new();
-    // Follow the conversation: scroll to the newest message whenever one is added or changes.
+    let pages = StoredValue::new_local(Pages::default());
+    let page_count = RwSignal::new(0usize);
+    // The first page shown; decided when the log is first rendered.
+    let first_shown = RwSignal::new(None::<usize>);
+    // Bumped on every change of the list, for the scroll below.
+    let revision = RwSignal::new(0u64);
     Effect::new(move |_| {
-        keys.track();
+        if !opened.get() {
+            return;
+        }
+        let changed = chat.engine.with(|e| {
+            pages
+                .try_update_value(|p| p.sync(e.messages()).then_some(p.pages.len()))
+                .flatten()
+        });
+        if let Some(count) = changed {
+            if first_shown.get_untracked().is_none() {
+                first_shown.set(Some(count.saturating_sub(INITIAL_PAGES)));
+            }
+            if page_count.get_untracked() != count {
+                page_count.set(count);
+            }
+            revision.update(|r| *r += 1);
+        }
+    });
+    let shown = move || {
+        let count = page_count.get();
+        first_shown.get().unwrap_or(0).min(count)..count
+    };
+    let log_ref = NodeRef::<leptos::html::Div>::new();
+    let show_earlier = move |_| {
+        first_shown.update(|first| {
+            if let Some(f) = first {
+                *f = (*f).min(page_count.get_untracked()).saturating_sub(1);
+            }
+        });
+        // The button goes once everything is shown: keep keyboard focus in the conversation.
+        if first_shown.get_untracked() == Some(0) {
+            if let Some(log) = log_ref.get_untracked() {
+                let _ = log.focus();
+            }
+        }
+    };
+    // Follow the conversation: scroll to the newest message whenever one is added or changes
+    // (not when the visitor shows earlier ones).
+    Effect::new(move |_| {
+        revision.track();
         request_animation_frame(move || {
             if let Some(log) = log_ref.try_get_untracked().flatten() {
                 log.set_scroll_top(log.scroll_height());
@@ -75,6 +168,11 @@ pub fn MessageLog(
             .clone()
             .unwrap_or_else(|| locale.get().greeting.to_string())
     };
+    let page_keys = move |page: usize| {
+        pages
+            .with_value(|p| p.pages.get(page).cloned())
+            .unwrap_or_default()
+    };
     view! {
         <div
             part="log"
@@ -85,7 +183,31 @@ pub fn MessageLog(
             tabindex="0"
             node_ref=log_ref
         >
-            <p class="greeting" dir="auto">{greeting}</p>
+            <Show
+                when=move || { shown().start > 0 }
+                fallback=move || view! { <p class="greeting" dir="auto">{greeting.clone()}</p> }
+            >
+                <button type="button" class="earlier" on:click=show_earlier>
+                    {move || locale.get().earlier}
+                </button>
+            </Show>
+            <For
+                each=shown
+                key=|page| *page
+                children=move |page| view! { <MessagePage keys=page_keys(page) /> }
+            />
+        </div>
+    }
+}
+
+/// One page of messages; re-diffed only when one of its own messages changes.
+#[component]
+fn MessagePage(
+    /// This page's keys and positions, kept up to date by the log.
+    keys: PageKeys,
+) -> impl IntoView {
+    view! {
+        <div class="page">
             <For
                 each=move || keys.get()
                 key=|(k, _)| k.clone()
@@ -179,20 +301,59 @@ fn format_when(ms: f64, tag: &str) -> String {
     let same_day = date.get_full_year() == today.get_full_year()
         && date.get_month() == today.get_month()
         && date.get_date() == today.get_date();
-    let options = js_sys::Object::new();
-    let set = |k: &str, v: &str| {
-        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
-    };
-    if same_day {
-        set("hour", "numeric");
-        set("minute", "2-digit");
-        date.to_locale_time_string_with_options(tag, &options)
-            .into()
-    } else {
-        set("dateStyle", "medium");
-        set("timeStyle", "short");
-        date.to_locale_string(tag, &options).into()
-    }
+    date_format(tag, same_day)
+        .format()
+        .call1(&JsValue::NULL, &date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Intl.DateTimeFormat(tag, options)`, which throws on a malformed tag.
+    #[wasm_bindgen(catch, js_namespace = Intl, js_name = DateTimeFormat)]
+    fn new_date_format(
+        tag: &str,
+        options: &js_sys::Object,
+    ) -> Result<js_sys::Intl::DateTimeFormat, JsValue>;
+}
+
+thread_local! {
+    /// The formatters last built, per (tag, today): building one costs far more than using it,
+    /// and a long conversation formats thousands of times.
+    static DATE_FORMATS: std::cell::RefCell<Vec<(String, bool, js_sys::Intl::DateTimeFormat)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The formatter for times of today (`same_day`) or of other days, in `tag`; the browser's own
+/// locale if `tag` is not one `Intl` accepts.
+fn date_format(tag: &str, same_day: bool) -> js_sys::Intl::DateTimeFormat {
+    DATE_FORMATS.with_borrow_mut(|cache| {
+        if let Some((_, _, f)) = cache.iter().find(|(t, d, _)| t == tag && *d == same_day) {
+            return f.clone();
+        }
+        let options = js_sys::Object::new();
+        let set = |k: &str, v: &str| {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        };
+        if same_day {
+            set("hour", "numeric");
+            set("minute", "2-digit");
+        } else {
+            set("dateStyle", "medium");
+            set("timeStyle", "short");
+        }
+        let format = new_date_format(tag, &options)
+            .or_else(|_| new_date_format("und", &options))
+            .unwrap_or_else(|_| js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options));
+        // A locale switch leaves at most a few stale entries; keep the cache small anyway.
+        if cache.len() >= 8 {
+            cache.clear();
+        }
+        cache.push((tag.to_string(), same_day, format.clone()));
+        format
+    })
 }
 
 /// The machine-readable `datetime` of a `<time>`, e.g. `2026-11-23T12:38:00.000Z`.
