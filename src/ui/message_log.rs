@@ -3,7 +3,8 @@
 use super::rich_text::{Attachments, MessageBody};
 use super::{IntlTag, Locale};
 use crate::chat::driver::Chat;
-use crate::chat::Command;
+use crate::chat::edits::Since;
+use crate::chat::{Command, Engine};
 use crate::model::{Delivery, Message};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -65,17 +66,28 @@ type PageKeys = ArcRwSignal<Vec<(MessageKey, usize)>>;
 struct Pages {
     keys: Vec<MessageKey>,
     pages: Vec<PageKeys>,
+    /// The engine's edit revision these keys reflect.
+    revision: Option<u64>,
 }
 
 impl Pages {
-    /// Brings the keys up to date with `messages`; returns whether anything changed.
-    fn sync(&mut self, messages: &[Message]) -> bool {
-        let first_change = self
-            .keys
-            .iter()
-            .zip(messages)
-            .position(|(k, m)| !k.matches(m))
-            .unwrap_or(self.keys.len().min(messages.len()));
+    /// Brings the keys up to date with the engine; returns whether anything changed.
+    fn sync(&mut self, engine: &Engine) -> bool {
+        let messages = engine.messages();
+        let edits = engine.edits();
+        // The messages before `from` are known to be unchanged.
+        let from = match self.revision.map_or(Since::Unknown, |r| edits.since(r)) {
+            Since::Unchanged => return false,
+            Since::From(i) => i.min(self.keys.len()).min(messages.len()),
+            Since::Unknown => 0,
+        };
+        self.revision = Some(edits.revision());
+        let first_change = from
+            + self.keys[from..]
+                .iter()
+                .zip(&messages[from..])
+                .position(|(k, m)| !k.matches(m))
+                .unwrap_or(self.keys.len().min(messages.len()).saturating_sub(from));
         if first_change == self.keys.len() && first_change == messages.len() {
             return false;
         }
@@ -122,7 +134,7 @@ pub fn MessageLog(
         }
         let changed = chat.engine.with(|e| {
             pages
-                .try_update_value(|p| p.sync(e.messages()).then_some(p.pages.len()))
+                .try_update_value(|p| p.sync(e).then_some(p.pages.len()))
                 .flatten()
         });
         if let Some(count) = changed {
