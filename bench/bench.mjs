@@ -219,11 +219,12 @@ function appendOne(p) {
     const count = () => log.querySelectorAll('[data-author]').length;
     const before = count();
     const seen = { added: 0, removed: 0, addedMessages: 0, removedMessages: 0 };
+    let tAdded = null; // when the observer first saw a message element added
     const isMsg = (node) => node.nodeType === 1 && (node.hasAttribute('data-author') || node.querySelector?.('[data-author]'));
     const mo = new MutationObserver((records) => {
       for (const r of records) {
         seen.added += r.addedNodes.length; seen.removed += r.removedNodes.length;
-        for (const x of r.addedNodes) if (isMsg(x)) seen.addedMessages++;
+        for (const x of r.addedNodes) if (isMsg(x)) { seen.addedMessages++; tAdded ??= performance.now(); }
         for (const x of r.removedNodes) if (isMsg(x)) seen.removedMessages++;
       }
     });
@@ -234,10 +235,11 @@ function appendOne(p) {
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true, composed: true }));
     const tSync = performance.now();
     while (count() <= before) await new Promise((r) => setTimeout(r, 0));
-    const tDom = performance.now();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const tPaint = performance.now();
     await new Promise((r) => setTimeout(r, 50));
     mo.disconnect();
-    return { sync: tSync - t0, dom: tDom - t0, ...seen };
+    return { sync: tSync - t0, dom: (tAdded ?? tPaint) - t0, painted: tPaint - t0, ...seen };
   });
 }
 
@@ -324,6 +326,7 @@ function appendSummary(xs) {
   if (!xs.length) return null;
   return {
     dom: median(xs.map((a) => a.dom)),
+    painted: median(xs.map((a) => a.painted)),
     sync: median(xs.map((a) => a.sync)),
     addedMessages: Math.max(...xs.map((a) => a.addedMessages)),
     removedMessages: Math.max(...xs.map((a) => a.removedMessages)),
@@ -536,7 +539,7 @@ export function report(r) {
   }
   for (const [a, what] of [[c5.append, 'as opened (newest pages rendered)'], [c5.appendWhole, 'with all 5,000 rendered']]) {
     if (!a) continue;
-    lines.push(`| append 1 message to 5,000, ${what} (Enter → in the DOM; handler alone) | ${ms(a.dom)} (${ms(a.sync)}) | ≤ 2 ms: ${ok(a.dom <= r.budgets.appendMs)} |`);
+    lines.push(`| append 1 message to 5,000, ${what}: Enter → in the DOM (keydown handler alone; → next frame painted) | ${ms(a.dom)} (${ms(a.sync)}; ${ms(a.painted)}) | ≤ 2 ms: ${ok(a.dom <= r.budgets.appendMs)} |`);
     lines.push(`| … message elements added / removed by that append | ${a.addedMessages} / ${a.removedMessages} | keyed: ${ok(a.addedMessages <= 1 && a.removedMessages === 0)} |`);
   }
   if (c5.memory) lines.push(`| memory after 5,000 messages: JS heap (added over the bare page) + wasm linear memory | ${kb(c5.memory.jsHeapAddedOverBase)} + ${kb(c5.memory.wasmMemory)} (${c5.memory.domNodes} DOM nodes) | |`);

@@ -175,6 +175,11 @@ async fn the_composer_sends_and_the_message_is_delivered() {
             .await,
         "delivered"
     );
+    let delivered = f.one("[data-author=visitor]");
+    assert!(
+        delivered.is_same_node(Some(&mine[0])),
+        "delivery updates the message in place; it is not re-created"
+    );
 }
 
 #[wasm_bindgen_test]

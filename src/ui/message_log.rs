@@ -1,4 +1,5 @@
-//! The conversation: a polite live region of messages, keyed so an append renders one message.
+//! The conversation: a polite live region of messages, in pages keyed so that an append renders
+//! one message and a delivery change updates one message in place.
 
 use super::rich_text::{Attachments, MessageBody};
 use super::{IntlTag, Locale};
@@ -9,34 +10,47 @@ use crate::model::{Delivery, Message};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-/// Identifies one rendered message. A status change makes a new key, so only that message
-/// re-renders; the visitor's messages are keyed by their local id, which outlives the backend id.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct MessageKey {
-    id: String,
-    status: &'static str,
+/// What a rendered message shows that can change without re-creating it: its delivery state
+/// (pending → sent, failed → pending) and its time, which the backend may correct on delivery.
+#[derive(Clone, Debug, PartialEq)]
+struct Live {
+    delivery: Option<Delivery>,
+    created_at: f64,
 }
 
-impl MessageKey {
+impl Live {
     fn of(m: &Message) -> Self {
-        MessageKey {
-            id: Self::id_of(m).to_string(),
-            status: Self::status_of(m),
+        Live {
+            delivery: m.delivery.clone(),
+            created_at: m.created_at,
         }
     }
 
-    /// Whether `m` still renders as this key; compares without allocating.
-    fn matches(&self, m: &Message) -> bool {
-        self.id == Self::id_of(m) && self.status == Self::status_of(m)
+    fn differs_from(&self, m: &Message) -> bool {
+        self.delivery != m.delivery || self.created_at != m.created_at
     }
+}
 
-    fn id_of(m: &Message) -> &str {
-        m.local_id.as_deref().unwrap_or(&m.id)
-    }
+/// One rendered message: its key, and its changing part as a signal of its own, so a status
+/// change updates that message's state in place and nothing else.
+#[derive(Clone)]
+struct Row {
+    /// The visitor's local id (which outlives the backend id) or the backend id.
+    key: String,
+    live: ArcRwSignal<Live>,
+}
 
-    fn status_of(m: &Message) -> &'static str {
-        m.delivery.as_ref().map_or("", Delivery::tag)
+impl Row {
+    fn of(m: &Message) -> Self {
+        Row {
+            key: key_of(m).to_string(),
+            live: ArcRwSignal::new(Live::of(m)),
+        }
     }
+}
+
+fn key_of(m: &Message) -> &str {
+    m.local_id.as_deref().unwrap_or(&m.id)
 }
 
 /// The message `key` names: at `index` (where it was when the list was diffed, O(1)), or by search.
@@ -57,52 +71,60 @@ const PAGE_SIZE: usize = 50;
 /// browser lays out a hundred messages per frame rather than thousands.
 const INITIAL_PAGES: usize = 2;
 
-/// One page's keys, each with its message's position in the conversation.
-type PageKeys = ArcRwSignal<Vec<(MessageKey, usize)>>;
+/// One page's rows, each with its message's position in the conversation.
+type PageKeys = ArcRwSignal<Vec<(Row, usize)>>;
 
-/// The rendered list's keys, split into pages, updated from the first message that changed:
+/// The rendered list's rows, split into pages, updated from the first message that changed:
 /// O(changed messages) of work per engine change, not O(conversation).
 #[derive(Default)]
 struct Pages {
-    keys: Vec<MessageKey>,
+    rows: Vec<Row>,
     pages: Vec<PageKeys>,
-    /// The engine's edit revision these keys reflect.
+    /// The engine's edit revision these rows reflect.
     revision: Option<u64>,
 }
 
 impl Pages {
-    /// Brings the keys up to date with the engine; returns whether anything changed.
+    /// Brings the rows up to date with the engine; returns whether anything changed.
     fn sync(&mut self, engine: &Engine) -> bool {
         let messages = engine.messages();
         let edits = engine.edits();
         // The messages before `from` are known to be unchanged.
         let from = match self.revision.map_or(Since::Unknown, |r| edits.since(r)) {
             Since::Unchanged => return false,
-            Since::From(i) => i.min(self.keys.len()).min(messages.len()),
+            Since::From(i) => i.min(self.rows.len()).min(messages.len()),
             Since::Unknown => 0,
         };
         self.revision = Some(edits.revision());
-        let first_change = from
-            + self.keys[from..]
-                .iter()
-                .zip(&messages[from..])
-                .position(|(k, m)| !k.matches(m))
-                .unwrap_or(self.keys.len().min(messages.len()).saturating_sub(from));
-        if first_change == self.keys.len() && first_change == messages.len() {
-            return false;
+        let mut changed = false;
+        // Same messages in the same places: update their state in place.
+        let mut first_moved = from;
+        for (row, m) in self.rows[from..].iter().zip(&messages[from..]) {
+            if row.key != key_of(m) {
+                break;
+            }
+            if row.live.with_untracked(|live| live.differs_from(m)) {
+                row.live.set(Live::of(m));
+                changed = true;
+            }
+            first_moved += 1;
         }
-        self.keys.truncate(first_change);
-        self.keys
-            .extend(messages[first_change..].iter().map(MessageKey::of));
+        if first_moved == self.rows.len() && first_moved == messages.len() {
+            return changed;
+        }
+        // From the first inserted, removed or replaced message on, the pages are rebuilt.
+        self.rows.truncate(first_moved);
+        self.rows
+            .extend(messages[first_moved..].iter().map(Row::of));
         let page_count = messages.len().div_ceil(PAGE_SIZE);
         self.pages.truncate(page_count);
-        for page in first_change / PAGE_SIZE..page_count {
+        for page in first_moved / PAGE_SIZE..page_count {
             let start = page * PAGE_SIZE;
-            let end = (start + PAGE_SIZE).min(self.keys.len());
-            let keys: Vec<_> = (start..end).map(|i| (self.keys[i].clone(), i)).collect();
+            let end = (start + PAGE_SIZE).min(self.rows.len());
+            let rows: Vec<_> = (start..end).map(|i| (self.rows[i].clone(), i)).collect();
             match self.pages.get(page) {
-                Some(signal) => signal.set(keys),
-                None => self.pages.push(ArcRwSignal::new(keys)),
+                Some(signal) => signal.set(rows),
+                None => self.pages.push(ArcRwSignal::new(rows)),
             }
         }
         true
@@ -222,8 +244,10 @@ fn MessagePage(
         <div class="page">
             <For
                 each=move || keys.get()
-                key=|(k, _)| k.clone()
-                children=move |(k, index)| view! { <MessageItem key=k.id index=index /> }
+                key=|(row, _)| row.key.clone()
+                children=move |(row, index)| {
+                    view! { <MessageItem key=row.key index=index live=row.live /> }
+                }
             />
         </div>
     }
@@ -236,6 +260,8 @@ fn MessageItem(
     key: String,
     /// Its position when the list was diffed; checked, then searched for if it moved.
     index: usize,
+    /// Its delivery state and time, updated in place.
+    live: ArcRwSignal<Live>,
 ) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let locale = expect_context::<Locale>();
@@ -252,25 +278,34 @@ fn MessageItem(
     } else {
         "message message-agent"
     };
-    let status = m.delivery.as_ref().map(Delivery::tag);
     let name = m.author.name().map(crate::richtext::strip_controls);
     let who = move || match (&name, author) {
         (Some(n), _) => n.clone(),
         (None, "visitor") => locale.get().you.to_string(),
         (None, _) => locale.get().support.to_string(),
     };
-    let created_at = m.created_at;
-    let time = move || format_when(created_at, &intl_tag.get());
-    let datetime = iso_datetime(created_at);
-    let state = match &m.delivery {
+    let status = {
+        let live = live.clone();
+        move || live.with(|l| l.delivery.as_ref().map(Delivery::tag))
+    };
+    let time = {
+        let live = live.clone();
+        move || format_when(live.with(|l| l.created_at), &intl_tag.get())
+    };
+    let datetime = {
+        let live = live.clone();
+        move || iso_datetime(live.with(|l| l.created_at))
+    };
+    let local_id = m.local_id.clone().unwrap_or_default();
+    let state = move || match live.with(|l| l.delivery.clone()) {
         Some(Delivery::Pending { .. }) => {
             Some(view! { <span class="state">{move || locale.get().pending}</span> }.into_any())
         }
         Some(Delivery::Failed { reason }) => {
-            let local_id = m.local_id.clone().unwrap_or_default();
+            let local_id = local_id.clone();
             Some(
                 view! {
-                    <span class="state state-failed" title=reason.clone()>
+                    <span class="state state-failed" title=reason>
                         {move || locale.get().failed}
                     </span>
                     <button
@@ -288,9 +323,9 @@ fn MessageItem(
     };
     // The log is a polite live region: support's messages are announced as they arrive; the
     // visitor's own are not (they just wrote them), so their subtree opts out.
-    let live = (author == "visitor").then_some("off");
+    let live_region = (author == "visitor").then_some("off");
     view! {
-        <div class="message" part=part data-author=author data-status=status aria-live=live>
+        <div class="message" part=part data-author=author data-status=status aria-live=live_region>
             <span class="author">{who}</span>
             <div class="bubble">
                 <MessageBody body=m.body.clone() />
