@@ -212,6 +212,8 @@ impl Chat {
                 }
                 let driver = driver.clone();
                 leptos::task::spawn_local(async move {
+                    // On the next task: the view shows the visitor's message first.
+                    browser::sleep(0).await;
                     // Nothing leaves before it is stored (the outbox survives a closed tab).
                     self.save(&driver);
                     let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
@@ -250,7 +252,7 @@ impl Chat {
 }
 
 impl Chat {
-    /// Writes the snapshot once the current work is done (a queued task, after the view has
+    /// Writes the snapshot once the current work is done (on the next task, after the view has
     /// updated), however many changes that work made: typing a message writes storage once and
     /// does not hold up showing it. Sends, `pagehide` and `destroy` write at once.
     fn save_soon(self, driver: &Rc<Driver>) {
@@ -258,7 +260,10 @@ impl Chat {
             return;
         }
         let driver = driver.clone();
-        leptos::task::spawn_local(async move { self.save(&driver) });
+        leptos::task::spawn_local(async move {
+            browser::sleep(0).await;
+            self.save(&driver)
+        });
     }
 
     /// Writes the snapshot now if anything is unsaved.
