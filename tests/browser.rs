@@ -362,7 +362,7 @@ async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones
     let history: Vec<Message> = (0..260)
         .map(|i| {
             Message::received(
-                &format!("h{i}"),
+                format!("h{i}"),
                 Author::Agent { name: None },
                 Body::Text(format!("history {i}")),
                 i as f64,
