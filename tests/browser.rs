@@ -175,6 +175,11 @@ async fn the_composer_sends_and_the_message_is_delivered() {
             .await,
         "delivered"
     );
+    let delivered = f.one("[data-author=visitor]");
+    assert!(
+        delivered.is_same_node(Some(&mine[0])),
+        "delivery updates the message in place; it is not re-created"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -376,4 +381,74 @@ fn json_fractions_use_the_browsers_exact_float_conversions() {
         assert_eq!(Json::parse(text).unwrap().as_f64(), Some(x));
     }
     assert_eq!(Json::from(1e300).to_string(), "1e+300");
+}
+
+#[wasm_bindgen_test]
+async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones_on_request() {
+    let f = Fixture::local();
+    let history: Vec<Message> = (0..260)
+        .map(|i| {
+            Message::received(
+                format!("h{i}"),
+                Author::Agent { name: None },
+                Body::Text(format!("history {i}")),
+                i as f64,
+            )
+        })
+        .collect();
+    f.chat.dispatch(Command::Received(history));
+    f.launcher().click();
+    leptos::task::tick().await;
+    let texts = |f: &Fixture| -> Vec<String> {
+        f.all("[data-author] .text")
+            .iter()
+            .filter_map(|m| m.text_content())
+            .collect()
+    };
+    // Pages of 50: the newest two (the last one partly filled) are rendered, oldest first.
+    let shown = texts(&f);
+    assert_eq!(shown.len(), 60);
+    assert_eq!(shown.first().map(String::as_str), Some("history 200"));
+    assert_eq!(shown.last().map(String::as_str), Some("history 259"));
+    assert!(
+        f.all(".greeting").is_empty(),
+        "the greeting opens the conversation, not its middle"
+    );
+    let earlier = f.one("button.earlier");
+    assert_eq!(
+        earlier.text_content().as_deref(),
+        Some("Show earlier messages")
+    );
+
+    earlier.click();
+    leptos::task::tick().await;
+    let shown = texts(&f);
+    assert_eq!(shown.len(), 110);
+    assert_eq!(shown.first().map(String::as_str), Some("history 150"));
+    for _ in 0..3 {
+        f.one("button.earlier").click();
+        leptos::task::tick().await;
+    }
+    assert_eq!(texts(&f).len(), 260, "every message can be reached");
+    assert!(f.all("button.earlier").is_empty());
+    assert_eq!(f.all(".greeting").len(), 1);
+    assert_eq!(
+        f.shadow
+            .active_element()
+            .and_then(|e| e.get_attribute("role"))
+            .as_deref(),
+        Some("log"),
+        "focus stays in the conversation when the button goes"
+    );
+
+    // New messages still go to the end, after everything shown.
+    f.type_and_send("and one more").await;
+    let all = f.all("[data-author]");
+    assert_eq!(all.len(), 261);
+    assert_eq!(
+        all.last()
+            .and_then(|m| m.get_attribute("data-author"))
+            .as_deref(),
+        Some("visitor")
+    );
 }

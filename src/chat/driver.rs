@@ -34,6 +34,10 @@ pub struct Driver {
     checking_tabs: Cell<bool>,
     /// The `storage` listener that follows other tabs, removed on stop.
     storage_listener: RefCell<Option<StorageListener>>,
+    /// The `pagehide` listener that writes what is not yet stored, removed on stop.
+    pagehide_listener: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// The engine changed since storage was last written.
+    unsaved: Cell<bool>,
 }
 
 /// The JS callback for `storage` events.
@@ -62,6 +66,8 @@ impl Driver {
             socket_sends: RefCell::new(HashMap::new()),
             checking_tabs: Cell::new(false),
             storage_listener: RefCell::new(None),
+            pagehide_listener: RefCell::new(None),
+            unsaved: Cell::new(false),
         }
     }
 
@@ -79,6 +85,13 @@ impl Driver {
         {
             let _ = window
                 .remove_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        }
+        if let (Some(listener), Some(window)) = (
+            self.pagehide_listener.borrow_mut().take(),
+            web_sys::window(),
+        ) {
+            let _ = window
+                .remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
         }
     }
 }
@@ -169,12 +182,24 @@ impl Chat {
                 .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
         }
         *driver.storage_listener.borrow_mut() = Some(listener);
+        // Leaving the page: store what is still unsaved.
+        let flush = Closure::<dyn FnMut()>::new(move || {
+            if let Some(driver) = self.driver.try_get_value() {
+                self.save(&driver);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+        }
+        *driver.pagehide_listener.borrow_mut() = Some(flush);
         self.check_tabs(&driver, 0);
     }
 
     /// Stops the driver (timer and jobs).
     pub fn stop(self) {
         if let Some(d) = self.driver.try_get_value() {
+            self.save(&d);
             d.stop();
         }
     }
@@ -187,6 +212,10 @@ impl Chat {
                 }
                 let driver = driver.clone();
                 leptos::task::spawn_local(async move {
+                    // On the next task: the view shows the visitor's message first.
+                    browser::sleep(0).await;
+                    // Nothing leaves before it is stored (the outbox survives a closed tab).
+                    self.save(&driver);
                     let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
                     self.dispatch(Command::Finished {
                         generation,
@@ -194,12 +223,10 @@ impl Chat {
                     });
                 });
             }
-            Effect::Persist => {
-                if let Some(json) = self.engine.try_with_untracked(|e| e.snapshot().to_json()) {
-                    let _ = driver.store.set(&driver.storage_key, &json);
-                }
-            }
+            Effect::Persist => self.save_soon(driver),
             Effect::ClearStorage => {
+                // Forgotten: a write still due must not bring the visitor back.
+                driver.unsaved.set(false);
                 let _ = driver.store.remove(&driver.storage_key);
                 // The visitor was forgotten: their socket session goes too.
                 if let Some(socket) = driver.socket.borrow_mut().take() {
@@ -225,6 +252,30 @@ impl Chat {
 }
 
 impl Chat {
+    /// Writes the snapshot once the current work is done (on the next task, after the view has
+    /// updated), however many changes that work made: typing a message writes storage once and
+    /// does not hold up showing it. Sends, `pagehide` and `destroy` write at once.
+    fn save_soon(self, driver: &Rc<Driver>) {
+        if driver.unsaved.replace(true) {
+            return;
+        }
+        let driver = driver.clone();
+        leptos::task::spawn_local(async move {
+            browser::sleep(0).await;
+            self.save(&driver)
+        });
+    }
+
+    /// Writes the snapshot now if anything is unsaved.
+    fn save(self, driver: &Driver) {
+        if !driver.unsaved.replace(false) {
+            return;
+        }
+        if let Some(json) = self.engine.try_with_untracked(|e| e.snapshot().to_json()) {
+            let _ = driver.store.set(&driver.storage_key, &json);
+        }
+    }
+
     /// Push backends send over their socket (opened on first need) instead of HTTP; returns
     /// whether the job was taken. Reads still go over HTTP, and also open the socket so that
     /// answers are pushed from then on.
@@ -272,6 +323,8 @@ impl Chat {
             .borrow_mut()
             .insert(message.local_id.clone(), generation);
         let conversation_id = Some(conversation.id.as_str()).filter(|id| !id.is_empty());
+        // Nothing leaves before it is stored (the outbox survives a closed tab).
+        self.save(driver);
         if let Some(socket) = driver.socket.borrow().as_ref() {
             socket.send(message, conversation_id);
         }

@@ -1,5 +1,6 @@
 //! The engine's state machine.
 
+use super::edits::ListEdits;
 use super::schedule::{backoff_ms, jitter};
 use super::storage::Snapshot;
 use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
@@ -202,6 +203,10 @@ pub enum Notice {
     Rejected(String),
 }
 
+/// A message's id, local id and delivery state: what [`ListEdits`] must report changes of.
+#[cfg(debug_assertions)]
+type ListEntryShape = (String, Option<String>, &'static str);
+
 /// What the visitor sees and what is still to do.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -227,6 +232,8 @@ pub struct Engine {
     fetch_at: Option<f64>,
     poll_failures: u32,
     notice: Option<Notice>,
+    /// Edits to `data.messages`, for views that update only what changed.
+    edits: ListEdits,
 }
 
 impl Engine {
@@ -251,6 +258,7 @@ impl Engine {
             fetch_at: None,
             poll_failures: 0,
             notice: None,
+            edits: ListEdits::default(),
         }
     }
 
@@ -282,6 +290,10 @@ impl Engine {
 
     pub fn messages(&self) -> &[Message] {
         &self.data.messages
+    }
+    /// Where the messages changed, for views that re-render only from there.
+    pub fn edits(&self) -> &ListEdits {
+        &self.edits
     }
     pub fn message(&self, id: &str) -> Option<&Message> {
         self.data.messages.iter().rev().find(|m| m.id == id)
@@ -315,6 +327,51 @@ impl Engine {
 
     /// Applies one command at time `now` (ms since epoch) and returns what to do.
     pub fn handle(&mut self, command: Command, now: f64) -> Vec<Effect> {
+        // Debug builds (every host and browser test) prove that each change to the list was
+        // recorded in `edits`: a view trusting them would otherwise show stale messages.
+        #[cfg(debug_assertions)]
+        let before = (self.edits.revision(), self.list_shape());
+        let fx = self.apply(command, now);
+        #[cfg(debug_assertions)]
+        self.check_edits(before);
+        fx
+    }
+
+    /// The ids and delivery state of every message, in order (debug check of `edits`).
+    #[cfg(debug_assertions)]
+    fn list_shape(&self) -> Vec<ListEntryShape> {
+        self.data
+            .messages
+            .iter()
+            .map(|m| {
+                let status = m.delivery.as_ref().map_or("", Delivery::tag);
+                (m.id.clone(), m.local_id.clone(), status)
+            })
+            .collect()
+    }
+
+    #[cfg(debug_assertions)]
+    fn check_edits(&self, (revision, shape): (u64, Vec<ListEntryShape>)) {
+        use super::edits::Since;
+        let now = self.list_shape();
+        let first_difference = shape
+            .iter()
+            .zip(&now)
+            .position(|(a, b)| a != b)
+            .or((shape.len() != now.len()).then(|| shape.len().min(now.len())));
+        if let Some(index) = first_difference {
+            match self.edits.since(revision) {
+                Since::Unknown => {}
+                Since::From(from) => assert!(
+                    from <= index,
+                    "message {index} changed but the edits start at {from}"
+                ),
+                Since::Unchanged => panic!("message {index} changed and no edit was recorded"),
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Command, now: f64) -> Vec<Effect> {
         let mut fx = Vec::new();
         let mut dirty = false;
         match command {
@@ -345,7 +402,7 @@ impl Engine {
                 dirty |= self.identify(identity, fresh_anon_id, now, &mut fx);
             }
             Command::Reset { anon_id } => {
-                self.data = Snapshot::new(anon_id);
+                self.replace_data(Snapshot::new(anon_id));
                 self.activated = false;
                 self.session_confirmed = false;
                 self.halted = false;
@@ -460,7 +517,7 @@ impl Engine {
             self.notice = None;
         }
         self.activated = true;
-        self.data.messages.push(Message {
+        self.push_message(Message {
             id: local_id.clone(),
             local_id: Some(local_id),
             author: Author::Visitor,
@@ -481,7 +538,7 @@ impl Engine {
     fn sync(&mut self, other: Snapshot, fx: &mut Vec<Effect>) -> bool {
         if other.visitor.anon_id != self.data.visitor.anon_id {
             // The other tab reset or switched the visitor: follow it.
-            self.data = other;
+            self.replace_data(other);
             self.generation += 1;
             self.job = None;
             self.session_confirmed = false;
@@ -504,11 +561,11 @@ impl Engine {
                 m.id == theirs.id || (m.local_id.is_some() && m.local_id == theirs.local_id)
             });
             let Some(index) = known else {
-                self.data.messages.push(theirs);
+                self.push_message(theirs);
                 changed = true;
                 continue;
             };
-            let mine = &mut self.data.messages[index];
+            let mine = self.message_mut(index);
             if theirs.delivery == Some(Delivery::Sent) && mine.delivery != Some(Delivery::Sent) {
                 mine.id = theirs.id.clone();
                 mine.delivery = Some(Delivery::Sent);
@@ -517,9 +574,11 @@ impl Engine {
                 // This tab may have fetched the stored copy before hearing that it was this
                 // message: keep the one written here.
                 let id = theirs.id;
-                self.data
-                    .messages
-                    .retain(|m| m.id != id || m.local_id.is_some());
+                let stale = |m: &Message| m.id == id && m.local_id.is_none();
+                if let Some(first) = self.data.messages.iter().position(stale) {
+                    self.data.messages.retain(|m| !stale(m));
+                    self.edits.record(first);
+                }
             }
         }
         // Only the other tab's view changed: nothing new to write unless we learned something.
@@ -538,7 +597,7 @@ impl Engine {
             matches!((known, identity.user_id.as_deref()), (Some(a), Some(b)) if a != b);
         if switching {
             // Someone else signed in on this browser: never show them the previous person's chat.
-            self.data = Snapshot::new(fresh_anon_id);
+            self.replace_data(Snapshot::new(fresh_anon_id));
             self.generation += 1;
             self.job = None;
             self.fetch_at = None;
@@ -580,11 +639,31 @@ impl Engine {
         }
     }
 
+    /// The visitor's message `local_id`, to change it (recorded as an edit).
     fn find_local_mut(&mut self, local_id: &str) -> Option<&mut Message> {
-        self.data
+        let index = self
+            .data
             .messages
-            .iter_mut()
-            .find(|m| m.local_id.as_deref() == Some(local_id))
+            .iter()
+            .position(|m| m.local_id.as_deref() == Some(local_id))?;
+        Some(self.message_mut(index))
+    }
+
+    /// Message `index`, to change it (recorded as an edit).
+    fn message_mut(&mut self, index: usize) -> &mut Message {
+        self.edits.record(index);
+        &mut self.data.messages[index]
+    }
+
+    fn push_message(&mut self, m: Message) {
+        self.edits.record(self.data.messages.len());
+        self.data.messages.push(m);
+    }
+
+    /// Replaces everything known (another visitor, or another tab's state).
+    fn replace_data(&mut self, data: Snapshot) {
+        self.data = data;
+        self.edits.record(0);
     }
 
     fn jitter(&self, attempt: u32) -> f64 {
@@ -616,7 +695,7 @@ impl Engine {
         else {
             return;
         };
-        let m = &mut self.data.messages[index];
+        let m = self.message_mut(index);
         if error.is_transient() {
             let attempts = match m.delivery {
                 Some(Delivery::Pending { attempts, .. }) => attempts + 1,
@@ -809,13 +888,13 @@ impl Engine {
                 // A backend that never told us the stored id of a message sent from here
                 // (its id is still the local one): pair it, in order, by text.
                 let text = m.body.plain_text();
-                if let Some(known) = self.data.messages.iter_mut().find(|k| {
+                if let Some(index) = self.data.messages.iter().position(|k| {
                     k.author == Author::Visitor
                         && k.local_id.as_deref() == Some(k.id.as_str())
                         && k.delivery == Some(Delivery::Sent)
                         && k.body.plain_text() == text
                 }) {
-                    known.id = m.id;
+                    self.message_mut(index).id = m.id;
                     changed = true;
                     continue;
                 }
@@ -835,7 +914,7 @@ impl Engine {
                     author: m.author.name().unwrap_or_default().to_string(),
                 }));
             }
-            self.data.messages.push(m);
+            self.push_message(m);
             changed = true;
         }
         if new_support > 0 && !(self.open && self.visible) {

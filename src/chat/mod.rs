@@ -6,6 +6,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod driver;
+pub mod edits;
 pub mod engine;
 pub mod schedule;
 pub mod storage;

@@ -18,6 +18,7 @@ pub static AR: Strings = Strings {
     pending: "جارٍ الإرسال…",
     failed: "لم يتم التسليم",
     retry: "إعادة المحاولة",
+    earlier: "عرض الرسائل السابقة",
     reconnecting: "انقطع الاتصال. جارٍ إعادة المحاولة…",
     unavailable: "محادثة الدعم غير متاحة الآن.",
     unread: |p| match p {

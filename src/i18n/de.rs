@@ -18,6 +18,7 @@ pub static DE: Strings = Strings {
     pending: "Wird gesendet…",
     failed: "Nicht zugestellt",
     retry: "Erneut versuchen",
+    earlier: "Frühere Nachrichten anzeigen",
     reconnecting: "Verbindung unterbrochen. Neuer Versuch…",
     unavailable: "Der Support-Chat ist gerade nicht erreichbar.",
     unread: |p| match p {

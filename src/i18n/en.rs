@@ -18,6 +18,7 @@ pub static EN: Strings = Strings {
     pending: "Sending…",
     failed: "Not delivered",
     retry: "Retry",
+    earlier: "Show earlier messages",
     reconnecting: "Connection lost. Retrying…",
     unavailable: "Support chat is unavailable right now.",
     unread: |p| match p {

@@ -18,6 +18,7 @@ pub static ES: Strings = Strings {
     pending: "Enviando…",
     failed: "No entregado",
     retry: "Reintentar",
+    earlier: "Mostrar mensajes anteriores",
     reconnecting: "Conexión perdida. Reintentando…",
     unavailable: "El chat de soporte no está disponible ahora.",
     unread: |p| match p {

@@ -18,6 +18,7 @@ pub static FR: Strings = Strings {
     pending: "Envoi…",
     failed: "Non distribué",
     retry: "Réessayer",
+    earlier: "Afficher les messages précédents",
     reconnecting: "Connexion perdue. Nouvelle tentative…",
     unavailable: "Le chat d'assistance est indisponible pour le moment.",
     unread: |p| match p {

@@ -18,6 +18,7 @@ pub static JA: Strings = Strings {
     pending: "送信中…",
     failed: "未配信",
     retry: "再試行",
+    earlier: "以前のメッセージを表示",
     reconnecting: "接続が切れました。再試行しています…",
     unavailable: "現在サポートチャットをご利用いただけません。",
     unread: |_| "未読メッセージ {n} 件",

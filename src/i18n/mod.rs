@@ -51,6 +51,8 @@ pub struct Strings {
     pub pending: &'static str,
     pub failed: &'static str,
     pub retry: &'static str,
+    /// The button at the top of a long conversation that shows the messages before those shown.
+    pub earlier: &'static str,
     pub reconnecting: &'static str,
     pub unavailable: &'static str,
     /// Unread count, by plural category; `{n}` is replaced by the number.

@@ -18,6 +18,7 @@ pub static PT: Strings = Strings {
     pending: "Enviando…",
     failed: "Não entregue",
     retry: "Tentar de novo",
+    earlier: "Mostrar mensagens anteriores",
     reconnecting: "Conexão perdida. Tentando de novo…",
     unavailable: "O chat de suporte está indisponível agora.",
     unread: |p| match p {
