@@ -310,7 +310,7 @@ async function measureConversation(browser, origin, seed, n, appendsPerPhase) {
     const heap = await cdp.send('Runtime.getHeapUsage');
     const dom = await cdp.send('Memory.getDOMCounters').catch(() => null);
     const wasm = await p.evaluate(async () => {
-      const m = await import('/helpwire_app.js');
+      const m = await import('/helpwire_local.js');
       const w = await m.default(); // already initialised: returns the instance's exports
       return w.memory.buffer.byteLength;
     });
@@ -319,6 +319,18 @@ async function measureConversation(browser, origin, seed, n, appendsPerPhase) {
   await context.close();
   const bootLong = boot.lt.filter(([s]) => s <= boot.t.ready + 1);
   return { n, readyAfterLoad: boot.t.ready - boot.t.load, bootLongTasks: bootLong.length, bootTbt: tbtOf(bootLong), render, appends: appendResults, appendsWhole: appendWholeResults, memory };
+}
+
+/** Each backend's bundle (glue + wasm) in the build, as the loader would fetch it for that backend. */
+function bundleSizes() {
+  const out = {};
+  for (const f of fs.readdirSync(DIST)) {
+    const m = /^helpwire_([a-z]+)_bg\.wasm$/.exec(f);
+    if (!m) continue;
+    const parts = [`helpwire_${m[1]}.js`, f].map((x) => sizes(fs.readFileSync(path.join(DIST, x))));
+    out[m[1]] = { raw: sum(parts, 'raw'), gzip: sum(parts, 'gzip'), brotli: sum(parts, 'brotli') };
+  }
+  return out;
 }
 
 /** Medians of append samples, and the most message elements any one of them added or removed. */
@@ -495,6 +507,7 @@ async function main() {
       clickToFocus: med(samples.helpwire, 'clickToFocus'),
       openLongTasks: med(samples.helpwire, 'openLong'), openTbt: med(samples.helpwire, 'openTbt'),
       host: hw,
+      bundles: bundleSizes(),
       conversation: { 1000: c(1000), 5000: c(5000) },
       requestsPerMinute: requests,
     },
@@ -546,6 +559,13 @@ export function report(r) {
   const q = h.requestsPerMinute;
   const rq = (s) => `${s.helpdesk.toFixed(1)} helpdesk, ${s.network.toFixed(1)} network`;
   lines.push(`| requests per minute closed / open / hidden (${q.windowSeconds} s each) | ${rq(q.closed)} / ${rq(q.open)} / ${rq(q.hidden)} | none hidden: ${ok(q.hidden.helpdesk + q.hidden.network <= r.budgets.hiddenRequests)} |`);
+  const bundles = Object.entries(h.bundles || {});
+  if (bundles.length) {
+    lines.push('');
+    lines.push('| each backend\'s bundle (glue + wasm; the loader fetches only the configured one) | raw | gzip | brotli | ≤ 100 KB gzip |');
+    lines.push('|---|---|---|---|---|');
+    for (const [name, b] of bundles) lines.push(`| \`${name}\` | ${kb(b.raw)} | ${kb(b.gzip)} | ${kb(b.brotli)} | ${ok(b.gzip <= r.budgets.restGzip)} |`);
+  }
   const peerNames = Object.keys(r.peers || {}).filter((k) => r.peers[k]);
   if (peerNames.length) {
     lines.push('');

@@ -6,6 +6,7 @@
   if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first
 
   var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error'];
+  var BACKENDS = ['local', 'bancroft', 'gleap', 'gurusup', 'bot', 'eusate'];
   var script = d.currentScript;
   var src = (script && script.src) || '';
   var base = src.slice(0, src.lastIndexOf('/') + 1);
@@ -65,9 +66,14 @@
     whenBody(function () {
       if (state !== 'loading') return;
       ensureHost();
-      import(base + 'helpwire_app.js')
+      // One bundle per backend: fetch only the configured one's code. An unknown name gets the
+      // local bundle, whose configuration check then reports it.
+      var backend = String(settings.provider == null ? 'local' : settings.provider).trim();
+      if (BACKENDS.indexOf(backend) < 0) backend = 'local';
+      var bundle = base + 'helpwire_' + backend;
+      import(bundle + '.js')
         .then(function (m) {
-          return m.default({ module_or_path: base + 'helpwire_app_bg.wasm' }).then(yieldToPage).then(function () {
+          return m.default({ module_or_path: bundle + '_bg.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
             widget = m.boot(settings, host, emit);

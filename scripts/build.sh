@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release widget into dist/: helpwire.js (the loader, stable name), the wasm and its
-# glue, the TypeScript declarations, the stylesheet (for reference; it is compiled into the wasm)
+# Builds the release widget into dist/: helpwire.js (the loader, stable name), one wasm and its
+# glue per backend (helpwire_<backend>.js, helpwire_<backend>_bg.wasm), the TypeScript declarations, the stylesheet (for reference; it is compiled into the wasm)
 # and the demo page. Usage: scripts/build.sh [--dev]
 # HELPWIRE_DIST=<dir> builds into another folder (the benchmark uses its own, so it never touches
 # the dist/ that end-to-end runs serve).
@@ -16,18 +16,23 @@ out_dir=$([ "$profile" = release ] && echo release || echo debug)
 
 dist=${HELPWIRE_DIST:-dist}
 
-cargo build "${cargo_flags[@]}"
 rm -rf "$dist"
 mkdir -p "$dist"
-wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name helpwire_app \
-  "$target_dir/wasm32-unknown-unknown/$out_dir/helpwire.wasm"
-if [ "$profile" = release ]; then
-  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$dist/helpwire_app_bg.wasm" -o "$dist/helpwire_app_bg.wasm"
-fi
-# The loader ships without its whole-line comments (budget: 2 KB gzip); everything else as is.
-sed -E '/^[[:space:]]*\/\/.*$/d' js/helpwire.js > "$dist/helpwire.js"
+# One bundle per backend (helpwire_<backend>.js + _bg.wasm), each with only its backend's code;
+# the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
+backends=(local bancroft gleap gurusup bot eusate)
+for backend in "${backends[@]}"; do
+  cargo build "${cargo_flags[@]}" --no-default-features --features "$backend"
+  wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name "helpwire_$backend" \
+    "$target_dir/wasm32-unknown-unknown/$out_dir/helpwire.wasm"
+  if [ "$profile" = release ]; then
+    node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"
+  fi
+done
+# The loader ships minified by terser (budget: 2 KB gzip), keeping its /*! licence header.
+node_modules/.bin/terser js/helpwire.js --compress --mangle --comments '/^!/' -o "$dist/helpwire.js"
 cp js/helpwire.d.ts style/helpwire.css "$dist/"
 cp index.html "$dist/index.html"
 cp -r demo "$dist/demo"

@@ -33,8 +33,9 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
-# 4. npm tooling: wasm-opt (binaryen 132; Debian's 108 miscompiles) and playwright-core.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+# 4. npm tooling: wasm-opt (binaryen 132; Debian's 108 miscompiles), terser (minifies the loader)
+#    and playwright-core.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error

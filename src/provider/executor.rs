@@ -48,7 +48,8 @@ impl Executor {
 
     /// Performs one request.
     pub async fn perform(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
-        if request.url.starts_with(LOCAL_BASE) {
+        // Only the `local` build links the in-browser helpdesk.
+        if cfg!(feature = "local") && request.url.starts_with(LOCAL_BASE) {
             self.perform_local(request).await
         } else {
             self.perform_http(request).await

@@ -334,36 +334,58 @@ pub trait Provider {
 }
 
 /// The provider for a validated configuration, or why there is none.
+///
+/// Each backend is behind a cargo feature of its name (all on by default). The release build
+/// makes one wasm per backend with only its feature, and the loader fetches the one the page
+/// configured: a site pays for its own backend's code only.
 pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Provider>, String> {
     use crate::config::ProviderKind;
     match config.provider {
+        #[cfg(feature = "local")]
         ProviderKind::Local => Ok(std::rc::Rc::new(local::LocalProvider)),
+        #[cfg(feature = "bancroft")]
         ProviderKind::Bancroft => Ok(std::rc::Rc::new(bancroft::BancroftProvider::from_config(
             config,
         )?)),
+        #[cfg(feature = "gleap")]
         ProviderKind::Gleap => Ok(std::rc::Rc::new(gleap::GleapProvider::from_config(config)?)),
+        #[cfg(feature = "gurusup")]
         ProviderKind::Gurusup => Ok(std::rc::Rc::new(gurusup::GurusupProvider::from_config(
             config,
         )?)),
+        #[cfg(feature = "bot")]
         ProviderKind::Bot => Ok(std::rc::Rc::new(bot::BotProvider::from_config(config)?)),
+        #[cfg(feature = "eusate")]
         ProviderKind::Eusate => Ok(std::rc::Rc::new(eusate::EusateProvider::from_config(
             config,
         ))),
+        #[allow(unreachable_patterns)]
+        other => Err(format!(
+            "this build of the widget has no {0:?} backend: load helpwire.js from a full build \
+             (it fetches helpwire_{0}.js and .wasm from beside itself)",
+            other.name()
+        )),
     }
 }
 
 /// Console warnings about a configuration that works but is risky (a secret key in the page…).
 pub fn warnings(config: &crate::config::Config) -> Vec<String> {
+    #[allow(unused_imports)] // the `local`-only build has no arm that names a kind
     use crate::config::ProviderKind;
     match config.provider {
-        ProviderKind::Local => Vec::new(),
+        #[cfg(feature = "bancroft")]
         ProviderKind::Bancroft => bancroft::warnings(config),
+        #[cfg(feature = "gleap")]
         ProviderKind::Gleap => gleap::warnings(config),
+        #[cfg(feature = "gurusup")]
         ProviderKind::Gurusup => gurusup::warnings(config),
+        #[cfg(feature = "bot")]
         ProviderKind::Bot => bot::warnings(config),
+        #[cfg(feature = "eusate")]
         ProviderKind::Eusate => eusate::EusateProvider::from_config(config)
             .key_warning()
             .into_iter()
             .collect(),
+        _ => Vec::new(),
     }
 }

@@ -39,6 +39,7 @@ const pages = {
   '/broken-wasm.html': hostPage({ attrs: 'data-provider="local"' }).replace('/helpwire.js', '/broken/helpwire.js'),
   '/broken/helpwire.js': null, // filled in before()
   '/bad-config.html': hostPage({ attrs: 'data-provider="intercom" data-theme="neon"' }),
+  '/bancroft-bundle.html': hostPage({ attrs: 'data-provider="bancroft" data-api-base="http://127.0.0.1:9/bancroft" data-api-key="bnc_cl_test"' }),
   '/csp.html': hostPage({ attrs: 'data-provider="local"' }),
 };
 
@@ -300,6 +301,23 @@ test('if the wasm cannot load, the page keeps working and the error is reported'
   await page.click('#own'); // the host page is unaffected
   assert.deepEqual(console.pageErrors, []);
   await context.close();
+});
+
+test('the loader fetches only the configured backend\'s bundle', async () => {
+  const bundles = async (pathname, open) => {
+    const { context, page } = await newPage();
+    const fetched = [];
+    page.on('request', (r) => { const m = /\/(helpwire_[a-z]+(?:_bg\.wasm|\.js))$/.exec(new URL(r.url()).pathname); if (m) fetched.push(m[1]); });
+    await page.goto(`${base}${pathname}`);
+    if (open) await page.evaluate(() => Helpwire.open());
+    await waitForState(page, open ? 'error' : 'ready');
+    await context.close();
+    return fetched.sort();
+  };
+  assert.deepEqual(await bundles('/plain.html'), ['helpwire_local.js', 'helpwire_local_bg.wasm']);
+  assert.deepEqual(await bundles('/bancroft-bundle.html'), ['helpwire_bancroft.js', 'helpwire_bancroft_bg.wasm']);
+  // An unknown backend gets the local bundle, whose configuration check reports it (next test).
+  assert.deepEqual(await bundles('/bad-config.html', true), ['helpwire_local.js', 'helpwire_local_bg.wasm']);
 });
 
 test('an invalid configuration names the attribute and keeps the widget out', async () => {

@@ -87,7 +87,7 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
   const nodes = metrics.find((m) => m.name === 'Nodes')?.value ?? 0;
   const heap = await cdp.send('Runtime.getHeapUsage');
   // The module is cached: initialising it again returns the running instance's exports.
-  const wasm = await page.evaluate(async () => (await (await import('/helpwire_app.js')).default()).memory.buffer.byteLength);
+  const wasm = await page.evaluate(async () => (await (await import('/helpwire_bancroft.js')).default()).memory.buffer.byteLength);
   const mb = (n) => ((n ?? 0) / 1048576).toFixed(1);
   console.log(`soak: ${ROUNDS * 2} messages, ${injected} faults injected; JS heap ${mb(heap.usedSize)} MB, ` +
     `wasm memory ${mb(wasm)} MB, ${nodes} DOM nodes`);
