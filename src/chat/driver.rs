@@ -4,8 +4,10 @@
 use super::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
 use super::storage::{Snapshot, Store};
 use crate::browser;
+#[cfg(feature = "eusate")]
 use crate::provider::eusate::ChannelOutput;
 use crate::provider::executor::Executor;
+#[cfg(feature = "eusate")]
 use crate::provider::socket_driver::SocketDriver;
 use crate::provider::Provider;
 use leptos::prelude::*;
@@ -28,7 +30,7 @@ pub struct Driver {
     timer: RefCell<Option<TimeoutHandle>>,
     stopped: Cell<bool>,
     /// Push backends: the live socket, and which job each message sent over it belongs to.
-    socket: RefCell<Option<SocketDriver>>,
+    socket: RefCell<Option<PushSocket>>,
     socket_sends: RefCell<HashMap<String, u64>>,
     /// A check of which tabs are still open is under way.
     checking_tabs: Cell<bool>,
@@ -38,6 +40,23 @@ pub struct Driver {
     pagehide_listener: RefCell<Option<Closure<dyn FnMut()>>>,
     /// The engine changed since storage was last written.
     unsaved: Cell<bool>,
+}
+
+/// The push socket. Only the Eusate build links the socket client; in the others the type has
+/// no values, so no socket code is compiled in.
+#[cfg(feature = "eusate")]
+type PushSocket = SocketDriver;
+#[cfg(not(feature = "eusate"))]
+type PushSocket = NoPushSocket;
+
+#[cfg(not(feature = "eusate"))]
+pub enum NoPushSocket {}
+
+#[cfg(not(feature = "eusate"))]
+impl NoPushSocket {
+    fn stop(self) {
+        match self {}
+    }
 }
 
 /// The JS callback for `storage` events.
@@ -279,11 +298,8 @@ impl Chat {
     /// Push backends send over their socket (opened on first need) instead of HTTP; returns
     /// whether the job was taken. Reads still go over HTTP, and also open the socket so that
     /// answers are pushed from then on.
+    #[cfg(feature = "eusate")]
     fn route_to_socket(self, driver: &Rc<Driver>, generation: u64, job: &Job) -> bool {
-        // Only the Eusate build links the socket client.
-        if !cfg!(feature = "eusate") {
-            return false;
-        }
         let (session, conversation) = match job {
             Job::Send {
                 session,
@@ -335,8 +351,15 @@ impl Chat {
         true
     }
 
+    /// Without a socket client, every job goes over HTTP.
+    #[cfg(not(feature = "eusate"))]
+    fn route_to_socket(self, _: &Rc<Driver>, _: u64, _: &Job) -> bool {
+        false
+    }
+
     /// A report from the push channel. Dispatched on a fresh task: the channel may be in the
     /// middle of a call into the driver when it reports.
+    #[cfg(feature = "eusate")]
     fn on_channel(self, output: ChannelOutput) {
         leptos::task::spawn_local(async move {
             let Some(driver) = self.driver.try_get_value() else {

@@ -9,8 +9,9 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The stylesheet, compiled in: no extra request and nothing a CSP has to allow.
-const STYLESHEET: &str = include_str!("../../style/helpwire.css");
+/// The stylesheet, compiled in: no extra request and nothing a CSP has to allow. It is
+/// `style/helpwire.css`, minified by `build.rs`.
+const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/helpwire.min.css"));
 
 /// A mounted widget; dropping it unmounts the view and stops its listeners.
 pub struct Mounted {

@@ -1,0 +1,42 @@
+//! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
+//! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
+
+use std::{env, fs, path::Path};
+
+fn main() {
+    let source = "style/helpwire.css";
+    println!("cargo:rerun-if-changed={source}");
+    let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");
+    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("helpwire.min.css");
+    fs::write(out, minify(&css)).expect("OUT_DIR is writable");
+}
+
+/// Drops comments, collapses whitespace, and removes it around `{ } ; ,` and after `:` (which
+/// in selectors is never followed by a space). Spaces that carry meaning stay: between selector parts (`.a :focus`) and
+/// around `+`/`-` in `calc()`. The stylesheet has no strings with significant whitespace.
+fn minify(css: &str) -> String {
+    let mut text = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        text.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    text.push_str(rest);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(collapsed.len());
+    let chars: Vec<char> = collapsed.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1).copied();
+            let tight = |x: Option<char>| matches!(x, Some('{' | '}' | ';' | ','));
+            if tight(prev) || tight(next) || prev == Some(':') {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out.replace(";}", "}")
+}
