@@ -76,10 +76,14 @@
           return m.default({ module_or_path: bundle + '_bg.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
-            widget = m.boot(settings, host, emit);
-            state = 'ready';
-            var calls = queue.splice(0);
-            for (var i = 0; i < calls.length; i++) call(calls[i][0], calls[i][1]);
+            return m.boot(settings, host, emit).then(function (handle) {
+              // Destroyed while it was starting: stop what it started.
+              if (state !== 'loading') return handle.destroy();
+              widget = handle;
+              state = 'ready';
+              var calls = queue.splice(0);
+              for (var i = 0; i < calls.length; i++) call(calls[i][0], calls[i][1]);
+            });
           });
         })
         .catch(function (e) {

@@ -36,8 +36,11 @@ struct Live {
 /// Starts the widget in `host` with the merged settings (`data-*` plus `HelpwireSettings`).
 /// `emit(name, detail)` delivers events to the loader's listeners. On a configuration error
 /// the host gets `data-state="error"`, the console says why, and this returns the error.
+///
+/// Asynchronous, in two tasks: reading the stored conversation, then mounting. Together they
+/// can pass 50 ms for a returning visitor, which would be a long task on the host page.
 #[wasm_bindgen]
-pub fn boot(
+pub async fn boot(
     settings: JsValue,
     host: web_sys::HtmlElement,
     emit: js_sys::Function,
@@ -78,6 +81,7 @@ pub fn boot(
     let store = open_store(config.storage);
     let key = storage_key(config.provider.name(), config.api_base.as_deref());
     let restored = restore(&*store, &key);
+    browser::sleep(0).await;
     // Each tab delivers only what it wrote; the lock tells other tabs when it is gone.
     let tab = browser::random_id("t");
     browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));

@@ -6,9 +6,9 @@ use super::{HttpRequest, HttpResponse, Method, Plan, ProviderError};
 use crate::browser;
 use crate::chat::storage::Store;
 use crate::json::Json;
-use gloo_net::http::RequestBuilder;
 use std::cell::Cell;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 /// Default time a request may take before it is aborted.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
@@ -109,53 +109,56 @@ impl Executor {
         request: &HttpRequest,
         signal: &web_sys::AbortSignal,
     ) -> Result<HttpResponse, ProviderError> {
-        let mut builder = match request.method {
-            Method::Get => RequestBuilder::new(&request.url).method(gloo_net::http::Method::GET),
-            Method::Post => RequestBuilder::new(&request.url).method(gloo_net::http::Method::POST),
+        // `fetch` through web-sys directly: gloo-net's request builder linked the `http` crate's
+        // types and a streams library this widget never uses.
+        let network = |e: wasm_bindgen::JsValue| {
+            ProviderError::Network(
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .or_else(|| e.as_string())
+                    .unwrap_or_else(|| "the request failed".into()),
+            )
         };
+        let init = web_sys::RequestInit::new();
+        init.set_method(match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        });
+        let headers = web_sys::Headers::new().map_err(network)?;
         for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+            headers.append(name, value).map_err(network)?;
         }
-        builder = builder.abort_signal(Some(signal));
-        // Not `e.to_string()`: that would link serde_json's error messages for a variant
-        // (gloo's JSON decoding) the widget never uses.
-        let network = |e: gloo_net::Error| {
-            ProviderError::Network(match e {
-                gloo_net::Error::JsError(js) => js.to_string(),
-                gloo_net::Error::GlooError(message) => message,
-                #[allow(unreachable_patterns)]
-                _ => "unexpected fetch error".into(),
-            })
-        };
-        let response = match &request.body {
-            Some(body) => {
-                builder
-                    .body(body.to_string())
-                    .map_err(network)?
-                    .send()
-                    .await
-            }
-            None => builder.send().await,
+        init.set_headers(&headers);
+        if let Some(body) = &request.body {
+            init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
         }
-        .map_err(network)?;
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.trim().parse::<u32>().ok());
+        init.set_signal(Some(signal));
+        let window = web_sys::window().ok_or_else(|| ProviderError::Network("no window".into()))?;
+        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
+            window.fetch_with_str_and_init(&request.url, &init),
+        )
+        .await
+        .map_err(network)?
+        .unchecked_into();
+        let header = |name: &str| response.headers().get(name).ok().flatten();
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u32>().ok());
         let too_large = |size: usize| ProviderError::Malformed {
             reason: format!("response of {size} bytes is over the {MAX_RESPONSE_BYTES}-byte limit"),
             body: String::new(),
         };
         // Refuse before reading when the server says how big it is.
-        if let Some(size) = response
-            .headers()
-            .get("content-length")
+        if let Some(size) = header("content-length")
             .and_then(|v| v.trim().parse::<usize>().ok())
             .filter(|&size| size > MAX_RESPONSE_BYTES)
         {
             return Err(too_large(size));
         }
-        let body = response.text().await.map_err(network)?;
+        let text = response.text().map_err(network)?;
+        let body = wasm_bindgen_futures::JsFuture::from(text)
+            .await
+            .map_err(network)?
+            .as_string()
+            .unwrap_or_default();
         if body.len() > MAX_RESPONSE_BYTES {
             return Err(too_large(body.len()));
         }
