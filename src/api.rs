@@ -81,7 +81,7 @@ pub async fn boot(
     let store = open_store(config.storage);
     let key = storage_key(config.provider.name(), config.api_base.as_deref());
     let restored = restore(&*store, &key);
-    browser::sleep(0).await;
+    browser::next_task().await;
     // Each tab delivers only what it wrote; the lock tells other tabs when it is gone.
     let tab = browser::random_id("t");
     browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));

@@ -41,6 +41,17 @@ pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Waits for the next task, so the browser can show what the current one changed. A hidden page
+/// shows nothing, and throttles timers there, so it does not wait.
+pub async fn next_task() {
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    if !hidden {
+        sleep(0).await;
+    }
+}
+
 pub fn warn(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }

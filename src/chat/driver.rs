@@ -232,7 +232,7 @@ impl Chat {
                 let driver = driver.clone();
                 leptos::task::spawn_local(async move {
                     // On the next task: the view shows the visitor's message first.
-                    browser::sleep(0).await;
+                    browser::next_task().await;
                     // Nothing leaves before it is stored (the outbox survives a closed tab).
                     self.save(&driver);
                     let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
@@ -280,7 +280,7 @@ impl Chat {
         }
         let driver = driver.clone();
         leptos::task::spawn_local(async move {
-            browser::sleep(0).await;
+            browser::next_task().await;
             self.save(&driver)
         });
     }
