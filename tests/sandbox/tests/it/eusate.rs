@@ -72,16 +72,26 @@ async fn raw_socket_support_flow_with_agent_push_and_close() {
     let env = io.wait_event(NS, "customer_support_closed").await;
     assert_eq!(env["data"]["closed"], true);
 
-    // REST reads agree, and every message is stored exactly once.
+    // REST reads agree, and every message is stored exactly once. The server handles socket
+    // events on their own tasks (and a ping can end the silence above early): read until the
+    // visitor's last message is in, for up to 3 s.
     let auth = ("Authorization", "Bearer eusate_test");
-    let (s, convs) = status_json(
-        sb.get("/eusate/api/v1/helpdesk/customer/visitor-1/conversations/?closed=true")
-            .header(auth.0, auth.1)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let mut tries = 0;
+    let (s, convs) = loop {
+        let (s, convs) = status_json(
+            sb.get("/eusate/api/v1/helpdesk/customer/visitor-1/conversations/?closed=true")
+                .header(auth.0, auth.1)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        tries += 1;
+        if convs[0]["latest_message"]["sender"] == "customer" || tries == 30 {
+            break (s, convs);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(s, 200);
     assert_eq!(convs.as_array().unwrap().len(), 1);
     assert_eq!(convs[0]["latest_message"]["sender"], "customer");
