@@ -1,10 +1,10 @@
 // Accessibility end to end: axe-core (WCAG 2.2 A/AA rules) on every state of the widget, keyboard-only
 // flows, the live region, focus visibility, contrast of the default themes, reduced motion,
 // forced colours and 200 % zoom. Runs on the release build in dist/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, startServer, watchConsole, waitForState, ROOT } from './harness.mjs';
+import { watchConsole, waitForState, ROOT, servePages } from './harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -29,25 +29,13 @@ const pages = {
   '/down.html': page(`data-provider="gleap" data-api-base="${BANCROFT}"`),
 };
 
-let browser;
-let server;
-let base;
-
-before(async () => {
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = servePages(pages);
 
 async function open(pathname, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const p = await context.newPage();
   const console = watchConsole(p);
-  await p.goto(`${base}${pathname}`);
+  await p.goto(`${env.base}${pathname}`);
   await waitForState(p);
   return { context, page: p, console };
 }
@@ -511,9 +499,9 @@ test('screenshots for the README: light, dark, right-to-left, mobile', async () 
     ['mobile', { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }],
   ];
   for (const [name, options] of shots) {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
     const p = await context.newPage();
-    await p.goto(`${base}/index.html`);
+    await p.goto(`${env.base}/index.html`);
     await waitForState(p);
     await p.locator('helpwire-chat .launcher').click();
     await p.getByRole('dialog').waitFor();

@@ -1,5 +1,6 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, and the
 // release build in dist/ served on localhost with test host pages beside it.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 import path from 'node:path';
@@ -31,6 +32,24 @@ export function hostPage({ attrs = 'data-provider="local"', head = '', body = ''
 
 export function startServer(options = {}) {
   return serve({ root: DIST, ...options });
+}
+
+/**
+ * A browser and a server of `pages` for the calling test file, started before its tests and
+ * stopped after them: read `env.browser` and `env.base` inside the tests.
+ */
+export function servePages(pages) {
+  const env = { browser: null, base: null };
+  let server;
+  before(async () => {
+    env.browser = await launch();
+    ({ server, url: env.base } = await startServer({ pages }));
+  });
+  after(async () => {
+    await env.browser?.close();
+    server?.close();
+  });
+  return env;
 }
 
 /** Collects console errors and page errors of a page, for assertions. */

@@ -1,9 +1,9 @@
 // Languages end to end: which locale wins (data-locale, then setLocale(), then the browser), the
 // fallback to English, plural forms in the launcher's name, dates and times through the
 // browser's Intl, and the mirrored right-to-left layout.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState } from './harness.mjs';
+import { hostPage, waitForState, servePages } from './harness.mjs';
 
 const pages = {
   '/plain.html': hostPage(),
@@ -14,24 +14,12 @@ const pages = {
   '/en-gb.html': hostPage({ attrs: 'data-provider="local" data-locale="en-GB"' }),
 };
 
-let browser;
-let server;
-let base;
-
-before(async () => {
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = servePages(pages);
 
 async function open(pathname, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
-  await page.goto(`${base}${pathname}`);
+  await page.goto(`${env.base}${pathname}`);
   await waitForState(page);
   return { context, page };
 }

@@ -1,21 +1,9 @@
 // Storage that is corrupted, full or disabled: the widget warns once and keeps working.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, watchConsole, waitForState } from './harness.mjs';
+import { hostPage, watchConsole, waitForState, servePages } from './harness.mjs';
 
-let browser;
-let server;
-let base;
-
-before(async () => {
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages: { '/plain.html': hostPage() } }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = servePages({ '/plain.html': hostPage() });
 
 async function chatWorks(page) {
   await page.getByRole('button', { name: /^Support chat/ }).click();
@@ -41,11 +29,11 @@ const CASES = {
 
 for (const [name, sabotage] of Object.entries(CASES)) {
   test(`${name}: one warning, and the chat works`, async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     await page.addInitScript(sabotage);
     const seen = watchConsole(page);
-    await page.goto(`${base}/plain.html`);
+    await page.goto(`${env.base}/plain.html`);
     await waitForState(page);
     await chatWorks(page);
     const warnings = seen.warnings.filter((w) => w.startsWith('Helpwire'));

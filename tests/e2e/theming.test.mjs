@@ -1,11 +1,11 @@
 // Theming contract end to end: every --helpwire-* custom property and every ::part() name, set
 // from the host page's own stylesheet, changes the computed style inside the shadow root; the
 // README documents each property with the default the stylesheet really has.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, startServer, hostPage, waitForState, ROOT } from './harness.mjs';
+import { hostPage, waitForState, ROOT, servePages } from './harness.mjs';
 
 /** property → [value set by the page, element inside the shadow root, computed property, expected]. */
 const PROPERTIES = {
@@ -53,24 +53,12 @@ const pages = {
   '/left.html': hostPage({ attrs: 'data-provider="local" data-position="left"' }),
 };
 
-let browser;
-let server;
-let base;
-
-before(async () => {
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const env = servePages(pages);
 
 async function open(pathname, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await env.browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.goto(`${base}${pathname}`);
+  await page.goto(`${env.base}${pathname}`);
   await waitForState(page);
   return { context, page };
 }
