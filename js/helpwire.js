@@ -71,6 +71,7 @@
       var backend = String(settings.provider == null ? 'local' : settings.provider).trim();
       if (BACKENDS.indexOf(backend) < 0) backend = 'local';
       var bundle = base + 'helpwire_' + backend;
+      watchForCrash(bundle);
       import(bundle + '.js')
         .then(function (m) {
           return m.default({ module_or_path: bundle + '_bg.wasm' }).then(yieldToPage).then(function () {
@@ -91,6 +92,30 @@
           else fail(e);
         });
     });
+  }
+
+  // Release bundles abort at once on a panic (no message formatting in the bundle): a
+  // WebAssembly.RuntimeError whose stack starts in this bundle's wasm. It must not pass unnoticed:
+  // the host shows the error state and `error` listeners hear of it. Other scripts' errors are
+  // left alone.
+  function watchForCrash(bundle) {
+    function check(error) {
+      if (w.WebAssembly && error instanceof WebAssembly.RuntimeError && String(error.stack).indexOf(bundle) >= 0) {
+        crashed(error);
+      }
+    }
+    w.addEventListener('error', function (e) { check(e.error); });
+    w.addEventListener('unhandledrejection', function (e) { check(e.reason); });
+  }
+
+  function crashed(error) {
+    if (state === 'error' || state === 'destroyed') return;
+    state = 'error';
+    // A debug build's panic hook has already reported it, with the panic's message.
+    if (!host || host.getAttribute('data-state') === 'error') return;
+    host.setAttribute('data-state', 'error');
+    log('error', 'the widget crashed; the page is unaffected.', error);
+    emit('error', 'Helpwire crashed: ' + error.message);
   }
 
   // Compiling the wasm and mounting the widget run in separate tasks, so neither makes a long one

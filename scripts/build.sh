@@ -9,10 +9,21 @@ cd "$(dirname "$0")/.."
 
 profile=release
 [ "${1:-}" = "--dev" ] && profile=dev
-cargo_flags=(--lib --target wasm32-unknown-unknown)
-[ "$profile" = release ] && cargo_flags+=(--release)
 target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0)).target_directory)')
-out_dir=$([ "$profile" = release ] && echo release || echo debug)
+cargo=(cargo)
+cargo_flags=(--lib --target wasm32-unknown-unknown)
+if [ "$profile" = release ]; then
+  # The pinned nightly, with the standard library rebuilt for size (scripts/toolchain.env), in a
+  # target folder of its own so it never invalidates the stable builds tests use.
+  source scripts/toolchain.env
+  export RUSTFLAGS="$RELEASE_RUSTFLAGS"
+  export CARGO_TARGET_DIR="$target_dir/release-bundles"
+  cargo=(cargo "+$RELEASE_TOOLCHAIN")
+  cargo_flags+=(--release -Zbuild-std=std,panic_abort)
+  wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release"
+else
+  wasm_dir="$target_dir/wasm32-unknown-unknown/debug"
+fi
 
 dist=${HELPWIRE_DIST:-dist}
 
@@ -22,13 +33,16 @@ mkdir -p "$dist"
 # the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
 backends=(local bancroft gleap gurusup bot eusate)
 for backend in "${backends[@]}"; do
-  cargo build "${cargo_flags[@]}" --no-default-features --features "$backend"
+  "${cargo[@]}" build "${cargo_flags[@]}" --no-default-features --features "$backend"
   wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name "helpwire_$backend" \
-    "$target_dir/wasm32-unknown-unknown/$out_dir/helpwire.wasm"
+    "$wasm_dir/helpwire.wasm"
   if [ "$profile" = release ]; then
     node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"
+    # The glue is an ES module; minified like the loader (-2.3 KB gzip).
+    node_modules/.bin/terser "$dist/helpwire_$backend.js" --module --compress --mangle \
+      -o "$dist/helpwire_$backend.js"
   fi
 done
 # The loader ships minified by terser (budget: 2 KB gzip), keeping its /*! licence header.

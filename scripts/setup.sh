@@ -17,6 +17,17 @@ for component in rustfmt clippy; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
+# 1b. The pinned nightly the release bundles are built with (scripts/toolchain.env): minimal,
+#     plus the standard library's source (for -Zbuild-std) and the wasm target. ~15 s.
+source scripts/toolchain.env
+if ! rustup run "$RELEASE_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 \
+   || ! rustup component list --toolchain "$RELEASE_TOOLCHAIN" --installed | grep -q '^rust-src' \
+   || ! rustup target list --toolchain "$RELEASE_TOOLCHAIN" --installed | grep -qx wasm32-unknown-unknown; then
+  say "installing $RELEASE_TOOLCHAIN (release builds)"
+  rustup toolchain install "$RELEASE_TOOLCHAIN" --profile minimal --component rust-src \
+    --target wasm32-unknown-unknown
+fi
+
 # 2. Debian's Chromium and its driver (browser tests, Playwright) and brotli (size report).
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v brotli >/dev/null; then
   say "installing chromium, chromium-driver and brotli from Debian"

@@ -271,7 +271,7 @@ fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
     let email = field("email")?;
     if let Some(e) = &email {
         if !e.contains('@') {
-            return Err(format!("email {e:?} is not an email address"));
+            return Err(format!("email \"{e}\" is not an email address"));
         }
     }
     Ok(Visitor {

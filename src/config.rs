@@ -166,7 +166,7 @@ impl Config {
                     None => issue(
                         &key,
                         format!(
-                            "unknown provider {value:?}; expected one of local, bancroft, gleap, \
+                            "unknown provider \"{value}\"; expected one of local, bancroft, gleap, \
                              gurusup, eusate, bot. The widget stays off rather than send visitors' \
                              messages somewhere the site did not choose."
                         ),
@@ -184,7 +184,7 @@ impl Config {
                     } else {
                         issue(
                             &key,
-                            format!("{value:?} is not a language tag (like \"en\" or \"pt-BR\"); using the browser's language"),
+                            format!("\"{value}\" is not a language tag (like \"en\" or \"pt-BR\"); using the browser's language"),
                             Severity::Warning,
                         );
                     }
@@ -195,7 +195,7 @@ impl Config {
                     "auto" => config.theme = Theme::Auto,
                     _ => issue(
                         &key,
-                        format!("{value:?} is not light, dark or auto; using auto"),
+                        format!("\"{value}\" is not light, dark or auto; using auto"),
                         Severity::Warning,
                     ),
                 },
@@ -204,7 +204,7 @@ impl Config {
                     "left" => config.position = Position::Left,
                     _ => issue(
                         &key,
-                        format!("{value:?} is not right or left; using right"),
+                        format!("\"{value}\" is not right or left; using right"),
                         Severity::Warning,
                     ),
                 },
@@ -214,7 +214,7 @@ impl Config {
                     "none" => config.storage = StorageKind::None,
                     _ => issue(
                         &key,
-                        format!("{value:?} is not local, session or none; using local"),
+                        format!("\"{value}\" is not local, session or none; using local"),
                         Severity::Warning,
                     ),
                 },
@@ -262,7 +262,7 @@ fn validate_backend(config: &Config, issue: &mut impl FnMut(&str, String, Severi
         ),
         Some(base) if config.provider != ProviderKind::Local && !is_http_url(base) => issue(
             "api-base",
-            format!("{base:?} is not an http(s) URL"),
+            format!("\"{base}\" is not an http(s) URL"),
             Severity::Fatal,
         ),
         _ => {}

@@ -276,7 +276,7 @@ impl Author {
                 name: f.opt_string("name")?,
             },
             "system" => Author::System,
-            other => return Err(format!("unknown author kind {other:?}")),
+            other => return Err(format!("unknown author kind \"{other}\"")),
         })
     }
 }
@@ -300,7 +300,7 @@ impl Body {
                 .raw("value")
                 .map(|doc| Body::Rich(doc.clone()))
                 .ok_or_else(|| "a message body has no `value`".into()),
-            other => Err(format!("unknown body kind {other:?}")),
+            other => Err(format!("unknown body kind \"{other}\"")),
         }
     }
 }
@@ -356,7 +356,7 @@ impl Delivery {
             "failed" => Ok(Delivery::Failed {
                 reason: f.string("reason")?,
             }),
-            other => Err(format!("unknown delivery state {other:?}")),
+            other => Err(format!("unknown delivery state \"{other}\"")),
         }
     }
 }

@@ -361,7 +361,7 @@ pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Prov
         ))),
         #[allow(unreachable_patterns)]
         other => Err(format!(
-            "this build of the widget has no {0:?} backend: load helpwire.js from a full build \
+            "this build of the widget has no \"{0}\" backend: load helpwire.js from a full build \
              (it fetches helpwire_{0}.js and .wasm from beside itself)",
             other.name()
         )),

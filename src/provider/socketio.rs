@@ -63,11 +63,11 @@ impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CodecError::Empty => write!(f, "empty packet"),
-            CodecError::UnknownEngineType(c) => write!(f, "unknown Engine.IO packet type {c:?}"),
-            CodecError::UnknownSocketType(c) => write!(f, "unknown Socket.IO packet type {c:?}"),
+            CodecError::UnknownEngineType(c) => write!(f, "unknown Engine.IO packet type \"{c}\""),
+            CodecError::UnknownSocketType(c) => write!(f, "unknown Socket.IO packet type \"{c}\""),
             CodecError::BinaryNotSupported => write!(f, "binary not supported"),
             CodecError::Handshake(e) => write!(f, "invalid Engine.IO open packet: {e}"),
-            CodecError::Namespace(ns) => write!(f, "invalid namespace {ns:?}"),
+            CodecError::Namespace(ns) => write!(f, "invalid namespace \"{ns}\""),
             CodecError::AckId(e) => write!(f, "invalid acknowledgement id: {e}"),
             CodecError::Json(e) => write!(f, "payload is not JSON: {e}"),
             CodecError::Payload { packet, reason } => {
@@ -371,7 +371,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 return Err(invalid("the event name must be a string"));
             };
             if RESERVED_EVENTS.contains(&name.as_str()) {
-                return Err(invalid(&format!("{name:?} is a reserved event name")));
+                return Err(invalid(&format!("\"{name}\" is a reserved event name")));
             }
             Ok(SocketPacket::Event {
                 namespace,
@@ -467,15 +467,15 @@ pub fn engine_io_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<S
     let base = base.trim();
     let (scheme, rest) = base
         .split_once("://")
-        .ok_or_else(|| UrlError(format!("{base:?} has no scheme")))?;
+        .ok_or_else(|| UrlError(format!("\"{base}\" has no scheme")))?;
     let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
         "http" | "ws" => "ws",
         "https" | "wss" => "wss",
-        other => return Err(UrlError(format!("unsupported scheme {other:?}"))),
+        other => return Err(UrlError(format!("unsupported scheme \"{other}\""))),
     };
     if rest.contains(['?', '#']) {
         return Err(UrlError(format!(
-            "{base:?} must not carry a query or fragment"
+            "\"{base}\" must not carry a query or fragment"
         )));
     }
     let (authority, prefix) = match rest.find('/') {
@@ -483,7 +483,7 @@ pub fn engine_io_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<S
         None => (rest, ""),
     };
     if authority.is_empty() || authority.chars().any(char::is_whitespace) {
-        return Err(UrlError(format!("{base:?} has no valid host")));
+        return Err(UrlError(format!("\"{base}\" has no valid host")));
     }
     let prefix = prefix.trim_end_matches('/');
     let path = path.trim_matches('/');

@@ -114,7 +114,7 @@ pub fn from_json(v: &Json) -> Result<Option<f64>, String> {
         Json::Null => Ok(None),
         Json::String(s) => parse_rfc3339(s)
             .map(Some)
-            .ok_or_else(|| format!("{s:?} is not an RFC 3339 time")),
+            .ok_or_else(|| format!("\"{s}\" is not an RFC 3339 time")),
         Json::Number(n) => match n.as_f64() {
             x if x >= 0.0 => Ok(Some(if x < 100_000_000_000.0 {
                 x * 1_000.0

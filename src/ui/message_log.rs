@@ -1,7 +1,7 @@
 //! The conversation: a polite live region of messages, in pages keyed so that an append renders
 //! one message and a delivery change updates one message in place.
 
-use super::rich_text::{Attachments, MessageBody};
+use super::rich_text::fill_bubble;
 use super::{IntlTag, Locale};
 use crate::chat::driver::Chat;
 use crate::chat::edits::Since;
@@ -327,10 +327,7 @@ fn MessageItem(
     view! {
         <div class="message" part=part data-author=author data-status=status aria-live=live_region>
             <span class="author">{who}</span>
-            <div class="bubble">
-                <MessageBody body=m.body.clone() />
-                <Attachments items=m.attachments.clone() />
-            </div>
+            <div class="bubble" use:fill_bubble=(m.body, m.attachments)></div>
             <span class="meta">
                 <time class="time" datetime=datetime>{time}</time>
                 {state}

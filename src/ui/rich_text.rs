@@ -1,122 +1,176 @@
-//! Renders message bodies: plain text as text nodes, rich documents from [`crate::richtext`]'s safe
-//! tree as elements, and attachments as links and thumbnails. Never `inner_html`.
+//! Renders a message's content — plain text, rich documents from [`crate::richtext`]'s safe tree,
+//! attachments — into its bubble. Text only ever becomes text nodes; never `inner_html`.
+//!
+//! A message's content never changes once shown, so it is built once with plain DOM calls (a
+//! Leptos directive on the bubble) rather than as reactive views: each distinct view type costs
+//! the bundle its own compiled build/rebuild/mount code, and rich text has a dozen of them.
 
 use crate::model::{Attachment, Body};
 use crate::richtext::{self, Block, Inline};
-use leptos::prelude::*;
+use web_sys::Element;
 
-/// A message body. `dir="auto"`: a message takes the direction of its own text, so English in an
+/// What a bubble shows: the message's body and its attachments.
+pub type Content = (Body, Vec<Attachment>);
+
+/// The directive (`use:fill_bubble=content`): replaces the bubble's children with `content`.
+/// `dir="auto"` on the body: a message takes the direction of its own text, so English in an
 /// Arabic interface (or the reverse) reads correctly.
-#[component]
-pub fn MessageBody(
-    /// What to show.
-    body: Body,
-) -> impl IntoView {
+pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
+    bubble.set_text_content(None);
     match body {
         Body::Text(text) => {
-            view! { <p class="text" dir="auto">{richtext::strip_controls(&text)}</p> }.into_any()
+            if let Some(p) = child(&bubble, "p") {
+                p.set_class_name("text");
+                set(&p, "dir", "auto");
+                text_in(&p, &richtext::strip_controls(&text));
+            }
         }
         Body::Rich(doc) => {
-            let blocks = richtext::parse(&doc);
-            view! { <div class="rich" dir="auto">{blocks.into_iter().map(block).collect_view()}</div> }
-                .into_any()
+            if let Some(div) = child(&bubble, "div") {
+                div.set_class_name("rich");
+                set(&div, "dir", "auto");
+                for b in richtext::parse(&doc) {
+                    block(&div, b);
+                }
+            }
         }
     }
+    attachment_list(&bubble, attachments);
 }
 
-fn block(b: Block) -> AnyView {
-    match b {
-        Block::Paragraph(content) => view! { <p>{inlines(content)}</p> }.into_any(),
-        // Headings inside a message sit below the panel's own h2.
-        Block::Heading(level, content) => match level {
-            1 => view! { <h3>{inlines(content)}</h3> }.into_any(),
-            2 => view! { <h4>{inlines(content)}</h4> }.into_any(),
-            3 => view! { <h5>{inlines(content)}</h5> }.into_any(),
-            _ => view! { <h6>{inlines(content)}</h6> }.into_any(),
-        },
-        Block::BulletList(items) => view! { <ul>{list_items(items)}</ul> }.into_any(),
-        Block::OrderedList { start, items } => {
-            view! { <ol start=start.to_string()>{list_items(items)}</ol> }.into_any()
-        }
-        Block::CodeBlock(code) => view! { <pre><code>{code}</code></pre> }.into_any(),
-        Block::Blockquote(inner) => {
-            view! { <blockquote>{inner.into_iter().map(block).collect_view()}</blockquote> }
-                .into_any()
-        }
-        Block::Rule => view! { <hr /> }.into_any(),
-    }
+/// Appends a new `tag` element to `parent`; `None` only if the DOM refuses (never for our tags).
+fn child(parent: &Element, tag: &str) -> Option<Element> {
+    let el = parent.owner_document()?.create_element(tag).ok()?;
+    parent.append_child(&el).ok()?;
+    Some(el)
 }
 
-fn list_items(items: Vec<Vec<Block>>) -> impl IntoView {
-    items
-        .into_iter()
-        .map(|item| view! { <li>{item.into_iter().map(block).collect_view()}</li> })
-        .collect_view()
+fn text_in(parent: &Element, text: &str) {
+    let _ = parent.append_with_str_1(text);
 }
 
-fn inlines(content: Vec<Inline>) -> impl IntoView {
-    content.into_iter().map(inline).collect_view()
+fn set(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
 }
 
-fn inline(i: Inline) -> AnyView {
-    let Inline::Text { text, marks } = i else {
-        return view! { <br /> }.into_any();
+fn block(parent: &Element, b: Block) {
+    // Headings inside a message sit below the panel's own h2.
+    let tag = match &b {
+        Block::Paragraph(_) => "p",
+        Block::Heading(1, _) => "h3",
+        Block::Heading(2, _) => "h4",
+        Block::Heading(3, _) => "h5",
+        Block::Heading(..) => "h6",
+        Block::BulletList(_) => "ul",
+        Block::OrderedList { .. } => "ol",
+        Block::CodeBlock(_) => "pre",
+        Block::Blockquote(_) => "blockquote",
+        Block::Rule => "hr",
     };
-    let mut v = text.into_any();
-    if marks.code {
-        v = view! { <code>{v}</code> }.into_any();
+    let Some(el) = child(parent, tag) else {
+        return;
+    };
+    match b {
+        Block::Paragraph(content) | Block::Heading(_, content) => {
+            content.into_iter().for_each(|i| inline(&el, i));
+        }
+        Block::OrderedList { start, items } => {
+            set(&el, "start", &start.to_string());
+            list_items(&el, items);
+        }
+        Block::BulletList(items) => list_items(&el, items),
+        Block::CodeBlock(code) => {
+            if let Some(c) = child(&el, "code") {
+                text_in(&c, &code);
+            }
+        }
+        Block::Blockquote(inner) => inner.into_iter().for_each(|b| block(&el, b)),
+        Block::Rule => {}
     }
-    if marks.bold {
-        v = view! { <strong>{v}</strong> }.into_any();
+}
+
+fn list_items(list: &Element, items: Vec<Vec<Block>>) {
+    for item in items {
+        if let Some(li) = child(list, "li") {
+            item.into_iter().for_each(|b| block(&li, b));
+        }
     }
-    if marks.italic {
-        v = view! { <em>{v}</em> }.into_any();
+}
+
+/// A run of text inside its marks, outermost first: link, underline, strike, italic, bold, code.
+fn inline(parent: &Element, i: Inline) {
+    let Inline::Text { text, marks } = i else {
+        let _ = child(parent, "br");
+        return;
+    };
+    let mut at = parent.clone();
+    if let Some(href) = &marks.link {
+        if let Some(a) = child(&at, "a") {
+            external_link(&a, href);
+            at = a;
+        }
     }
-    if marks.strike {
-        v = view! { <s>{v}</s> }.into_any();
+    for (on, tag) in [
+        (marks.underline, "u"),
+        (marks.strike, "s"),
+        (marks.italic, "em"),
+        (marks.bold, "strong"),
+        (marks.code, "code"),
+    ] {
+        if let Some(el) = on.then(|| child(&at, tag)).flatten() {
+            at = el;
+        }
     }
-    if marks.underline {
-        v = view! { <u>{v}</u> }.into_any();
-    }
-    if let Some(href) = marks.link {
-        v = view! { <a href=href target="_blank" rel="noopener noreferrer">{v}</a> }.into_any();
-    }
-    v
+    text_in(&at, &text);
+}
+
+/// Links leave the page in a new tab, without giving it a handle on the host page.
+fn external_link(a: &Element, href: &str) {
+    set(a, "href", href);
+    set(a, "target", "_blank");
+    set(a, "rel", "noopener noreferrer");
 }
 
 /// Files attached to a message: images as thumbnails, others as named links; unsafe URLs as
 /// plain names.
-#[component]
-pub fn Attachments(
-    /// The attachments, possibly empty.
-    items: Vec<Attachment>,
-) -> impl IntoView {
-    (!items.is_empty()).then(|| {
-        let list = items
-            .into_iter()
-            .map(|a| {
-                let name = richtext::strip_controls(&a.name);
-                let is_image = a.mime.as_deref().is_some_and(|m| m.starts_with("image/"));
-                let content = match (richtext::safe_url(&a.url), is_image) {
-                    (Some(_), true) if richtext::safe_image_url(&a.url).is_some() => {
-                        let href = a.url.trim().to_string();
-                        let src = href.clone();
-                        view! {
-                            <a href=href target="_blank" rel="noopener noreferrer">
-                                <img class="thumb" src=src alt=name loading="lazy" />
-                            </a>
-                        }
-                        .into_any()
+fn attachment_list(bubble: &Element, items: Vec<Attachment>) {
+    if items.is_empty() {
+        return;
+    }
+    let Some(list) = child(bubble, "ul") else {
+        return;
+    };
+    list.set_class_name("attachments");
+    for a in items {
+        let Some(li) = child(&list, "li") else {
+            continue;
+        };
+        let name = richtext::strip_controls(&a.name);
+        let is_image = a.mime.as_deref().is_some_and(|m| m.starts_with("image/"));
+        match richtext::safe_url(&a.url) {
+            Some(_) if is_image && richtext::safe_image_url(&a.url).is_some() => {
+                let href = a.url.trim();
+                if let Some(link) = child(&li, "a") {
+                    external_link(&link, href);
+                    if let Some(img) = child(&link, "img") {
+                        img.set_class_name("thumb");
+                        set(&img, "src", href);
+                        set(&img, "alt", &name);
+                        set(&img, "loading", "lazy");
                     }
-                    (Some(url), _) => view! {
-                        <a href=url target="_blank" rel="noopener noreferrer">{name}</a>
-                    }
-                    .into_any(),
-                    (None, _) => view! { <span>{name}</span> }.into_any(),
-                };
-                view! { <li>{content}</li> }
-            })
-            .collect_view();
-        view! { <ul class="attachments">{list}</ul> }
-    })
+                }
+            }
+            Some(url) => {
+                if let Some(link) = child(&li, "a") {
+                    external_link(&link, &url);
+                    text_in(&link, &name);
+                }
+            }
+            None => {
+                if let Some(span) = child(&li, "span") {
+                    text_in(&span, &name);
+                }
+            }
+        }
+    }
 }

@@ -12,6 +12,9 @@ let base;
 let cspServer;
 let cspBase;
 
+// A wasm module exporting `trap`, a function that executes `unreachable`.
+const TRAP_WASM = Buffer.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 8, 1, 4, 116, 114, 97, 112, 0, 0, 10, 5, 1, 3, 0, 0, 11]);
+
 const pages = {
   '/plain.html': hostPage(),
   '/api.html': hostPage({
@@ -39,6 +42,26 @@ const pages = {
   '/broken-wasm.html': hostPage({ attrs: 'data-provider="local"' }).replace('/helpwire.js', '/broken/helpwire.js'),
   '/broken/helpwire.js': null, // filled in before()
   '/bad-config.html': hostPage({ attrs: 'data-provider="intercom" data-theme="neon"' }),
+  // A stand-in bundle whose "widget" traps in its wasm when opened, as a release build does on a
+  // panic; the host page traps in a wasm of its own when its button is clicked.
+  '/crashing.html': hostPage({ attrs: 'data-provider="local"' }).replace('/helpwire.js', '/crashing/helpwire.js')
+    .replace('</body>', `<script>
+      WebAssembly.instantiateStreaming(fetch('/host-trap.wasm')).then(function (r) {
+        document.getElementById('own').addEventListener('click', function () { r.instance.exports.trap(); });
+      });
+    </script></body>`),
+  '/crashing/helpwire.js': null, // filled in before()
+  '/crashing/helpwire_local.js': { type: 'text/javascript', body: `
+    let instance;
+    export default async function init({ module_or_path }) {
+      instance = (await WebAssembly.instantiateStreaming(fetch(module_or_path))).instance;
+    }
+    export async function boot(settings, host) {
+      host.setAttribute('data-state', 'ready');
+      return { open() { setTimeout(() => instance.exports.trap(), 0); }, destroy() {} };
+    }` },
+  '/crashing/helpwire_local_bg.wasm': { type: 'application/wasm', body: TRAP_WASM },
+  '/host-trap.wasm': { type: 'application/wasm', body: TRAP_WASM },
   '/bancroft-bundle.html': hostPage({ attrs: 'data-provider="bancroft" data-api-base="http://127.0.0.1:9/bancroft" data-api-key="bnc_cl_test"' }),
   '/csp.html': hostPage({ attrs: 'data-provider="local"' }),
 };
@@ -47,6 +70,7 @@ before(async () => {
   const fs = await import('node:fs');
   // The loader served from a folder without the wasm beside it: the wasm fails to load.
   pages['/broken/helpwire.js'] = { type: 'text/javascript', body: fs.readFileSync(path.join(ROOT, 'dist/helpwire.js'), 'utf8') };
+  pages['/crashing/helpwire.js'] = pages['/broken/helpwire.js'];
   browser = await launch();
   ({ server, url: base } = await startServer({ pages }));
   ({ server: cspServer, url: cspBase } = await startServer({ pages, csp: STRICT_CSP }));
@@ -300,6 +324,25 @@ test('if the wasm cannot load, the page keeps working and the error is reported'
   assert.ok(console.errors.some((e) => e.includes('Helpwire')));
   await page.click('#own'); // the host page is unaffected
   assert.deepEqual(console.pageErrors, []);
+  await context.close();
+});
+
+test('a crash inside the widget\'s wasm shows the error state and fires `error`; the page\'s own wasm errors do not', async () => {
+  const { context, page, console } = await newPage();
+  await page.goto(`${base}/crashing.html`);
+  await page.evaluate(() => { window.__errors = []; Helpwire.on('error', (m) => window.__errors.push(m)); });
+  await waitForState(page, 'ready');
+  await page.click('#own'); // the host page's own wasm traps: not ours
+  await page.waitForTimeout(200);
+  assert.equal(await page.getAttribute('helpwire-chat', 'data-state'), 'ready');
+  assert.equal(console.pageErrors.length, 1);
+  await page.evaluate(() => Helpwire.open());
+  await waitForState(page, 'error');
+  assert.deepEqual(await page.evaluate(() => window.__errors), ['Helpwire crashed: unreachable']);
+  assert.ok(console.errors.some((e) => e.includes('Helpwire: the widget crashed')), console.errors.join('\n'));
+  // Later calls are refused with a warning rather than reaching a crashed instance.
+  await page.evaluate(() => Helpwire.close());
+  assert.ok(console.warnings.some((e) => e.includes('close() ignored')), console.warnings.join('\n'));
   await context.close();
 });
 
