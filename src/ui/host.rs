@@ -56,7 +56,7 @@ pub fn mount(
         locale_tag: config.locale.clone(),
     };
     let handle = mount_to(root, move || {
-        view! { <Widget chat=chat locale=locale overrides=overrides /> }.into_any()
+        view! { <Widget chat=chat locale=locale overrides=overrides /> }
     });
     Ok(Mounted {
         host,

@@ -1,53 +1,31 @@
-//! The conversation: a polite live region of messages, in pages keyed so that an append renders
+//! The conversation: a polite live region of messages, in pages, keyed so that an append renders
 //! one message and a delivery change updates one message in place.
+//!
+//! The log element, its greeting and its "Show earlier messages" button are Leptos views; the
+//! messages are plain DOM kept by [`Rows`], which diffs the engine's list from its first changed
+//! message ([`crate::chat::edits`]). Why: every Leptos view type compiles to build, rebuild and
+//! mount code of its own, and messages rendered as nested keyed lists of reactive views made the
+//! log a fifth of the bundle. Text still only ever becomes text nodes.
 
 use super::rich_text::fill_bubble;
 use super::{IntlTag, Locale};
 use crate::chat::driver::Chat;
 use crate::chat::edits::Since;
 use crate::chat::{Command, Engine};
+use crate::i18n::Strings;
 use crate::model::{Delivery, Message};
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
 
-/// What a rendered message shows that can change without re-creating it: its delivery state
-/// (pending → sent, failed → pending) and its time, which the backend may correct on delivery.
-#[derive(Clone, Debug, PartialEq)]
-struct Live {
-    delivery: Option<Delivery>,
-    created_at: f64,
-}
+/// Messages per page of the log. A page is a `div.page` of its own, so showing earlier messages
+/// adds one page and never touches the others.
+const PAGE_SIZE: usize = 50;
 
-impl Live {
-    fn of(m: &Message) -> Self {
-        Live {
-            delivery: m.delivery.clone(),
-            created_at: m.created_at,
-        }
-    }
-
-    fn differs_from(&self, m: &Message) -> bool {
-        self.delivery != m.delivery || self.created_at != m.created_at
-    }
-}
-
-/// One rendered message: its key, and its changing part as a signal of its own, so a status
-/// change updates that message's state in place and nothing else.
-#[derive(Clone)]
-struct Row {
-    /// The visitor's local id (which outlives the backend id) or the backend id.
-    key: String,
-    live: ArcRwSignal<Live>,
-}
-
-impl Row {
-    fn of(m: &Message) -> Self {
-        Row {
-            key: key_of(m).to_string(),
-            live: ArcRwSignal::new(Live::of(m)),
-        }
-    }
-}
+/// Pages shown when the panel first opens (the newest 51 to 100 messages); the visitor shows
+/// earlier ones a page at a time. A long conversation thus opens as fast as a short one, and the
+/// browser lays out a hundred messages per frame rather than thousands.
+const INITIAL_PAGES: usize = 2;
 
 fn key_of(m: &Message) -> &str {
     m.local_id.as_deref().unwrap_or(&m.id)
@@ -62,34 +40,178 @@ fn find<'a>(messages: &'a [Message], key: &str, index: usize) -> Option<&'a Mess
         .or_else(|| messages.iter().rev().find(is))
 }
 
-/// Messages per page of the log. The log is rendered as pages so that a change touches one page:
-/// an append diffs at most this many keys.
-const PAGE_SIZE: usize = 50;
+/// What labels and times are shown in: the interface language and the `Intl` tag.
+struct Labels {
+    strings: &'static Strings,
+    intl_tag: String,
+}
 
-/// Pages shown when the panel first opens (the newest 51 to 100 messages); the visitor shows
-/// earlier ones a page at a time. A long conversation thus opens as fast as a short one, and the
-/// browser lays out a hundred messages per frame rather than thousands.
-const INITIAL_PAGES: usize = 2;
+/// One message of the conversation as last rendered, with its element while its page is shown.
+struct Row {
+    /// The visitor's local id (which outlives the backend id) or the backend id.
+    key: String,
+    /// What can change without re-creating the element: the delivery state (pending → sent,
+    /// failed → pending) and the time, which the backend may correct on delivery.
+    delivery: Option<Delivery>,
+    created_at: f64,
+    element: Option<MessageElement>,
+}
 
-/// One page's rows, each with its message's position in the conversation.
-type PageKeys = ArcRwSignal<Vec<(Row, usize)>>;
+impl Row {
+    fn of(m: &Message) -> Self {
+        Row {
+            key: key_of(m).to_string(),
+            delivery: m.delivery.clone(),
+            created_at: m.created_at,
+            element: None,
+        }
+    }
+}
 
-/// The rendered list's rows, split into pages, updated from the first message that changed:
-/// O(changed messages) of work per engine change, not O(conversation).
+/// A rendered message: `div.message` with its author, bubble and meta line.
+struct MessageElement {
+    root: Element,
+    author: Element,
+    /// Whether the author line is the localized "You" / "Support" (relabelled on a language
+    /// change) rather than a name from the backend.
+    default_author: bool,
+    time: Element,
+    meta: Element,
+}
+
+impl MessageElement {
+    /// Builds the element for `m` (same markup as the DOM contract describes).
+    fn new(m: &Message, labels: &Labels) -> Option<Self> {
+        let doc = web_sys::window()?.document()?;
+        let el = |tag: &str, class: &str| -> Option<Element> {
+            let e = doc.create_element(tag).ok()?;
+            e.set_class_name(class);
+            Some(e)
+        };
+        let root = el("div", "message")?;
+        let author_tag = m.author.tag();
+        let visitor = author_tag == "visitor";
+        let _ = root.set_attribute(
+            "part",
+            if visitor {
+                "message message-visitor"
+            } else {
+                "message message-agent"
+            },
+        );
+        let _ = root.set_attribute("data-author", author_tag);
+        // The log is a polite live region: support's messages are announced as they arrive; the
+        // visitor's own are not (they just wrote them), so their subtree opts out.
+        if visitor {
+            let _ = root.set_attribute("aria-live", "off");
+        }
+        let author = el("span", "author")?;
+        let name = m.author.name().map(crate::richtext::strip_controls);
+        let default_author = name.is_none();
+        if let Some(name) = name {
+            author.set_text_content(Some(&name));
+        }
+        let bubble = el("div", "bubble")?;
+        fill_bubble(bubble.clone(), (m.body.clone(), m.attachments.clone()));
+        let meta = el("span", "meta")?;
+        let time = el("time", "time")?;
+        let _ = meta.append_child(&time);
+        for part in [&author, &bubble, &meta] {
+            let _ = root.append_child(part);
+        }
+        let this = MessageElement {
+            root,
+            author,
+            default_author,
+            time,
+            meta,
+        };
+        this.label(author_tag, labels);
+        this.show(m.delivery.as_ref(), m.created_at, labels);
+        Some(this)
+    }
+
+    /// The localized author line, for messages without a name from the backend.
+    fn label(&self, author_tag: &str, labels: &Labels) {
+        if self.default_author {
+            let s = labels.strings;
+            let who = if author_tag == "visitor" {
+                s.you
+            } else {
+                s.support
+            };
+            self.author.set_text_content(Some(who));
+        }
+    }
+
+    /// Shows a delivery state and time: `data-status`, the state line and, for a failed message,
+    /// the retry button.
+    fn show(&self, delivery: Option<&Delivery>, created_at: f64, labels: &Labels) {
+        match delivery {
+            Some(d) => {
+                let _ = self.root.set_attribute("data-status", d.tag());
+            }
+            None => {
+                let _ = self.root.remove_attribute("data-status");
+            }
+        }
+        let _ = self
+            .time
+            .set_attribute("datetime", &iso_datetime(created_at));
+        self.time
+            .set_text_content(Some(&format_when(created_at, &labels.intl_tag)));
+        // The state line after the time: replaced whole, it is at most two small elements.
+        while let Some(next) = self.time.next_sibling() {
+            let _ = self.meta.remove_child(&next);
+        }
+        let Some(doc) = self.root.owner_document() else {
+            return;
+        };
+        let add = |tag: &str, class: &str, text: &str| -> Option<Element> {
+            let e = doc.create_element(tag).ok()?;
+            e.set_class_name(class);
+            e.set_text_content(Some(text));
+            self.meta.append_child(&e).ok()?;
+            Some(e)
+        };
+        let s = labels.strings;
+        match delivery {
+            Some(Delivery::Pending { .. }) => {
+                add("span", "state", s.pending);
+            }
+            Some(Delivery::Failed { reason }) => {
+                if let Some(state) = add("span", "state state-failed", s.failed) {
+                    let _ = state.set_attribute("title", reason);
+                }
+                if let Some(retry) = add("button", "retry", s.retry) {
+                    let _ = retry.set_attribute("type", "button");
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The rendered messages: every message's row, and elements for those on shown pages.
 #[derive(Default)]
-struct Pages {
+struct Rows {
     rows: Vec<Row>,
-    pages: Vec<PageKeys>,
-    /// The engine's edit revision these rows reflect.
+    /// The `div.page` elements of the shown pages, `first_shown` first.
+    pages: Vec<Element>,
+    /// The first page shown; the ones before it are not rendered until asked for.
+    first_shown: usize,
+    /// The engine's edit revision these rows reflect; `None` until first rendered.
     revision: Option<u64>,
 }
 
-impl Pages {
-    /// Brings the rows up to date with the engine; returns whether anything changed.
-    fn sync(&mut self, engine: &Engine) -> bool {
+impl Rows {
+    /// Brings the DOM up to date with the engine, in `container`; returns whether anything
+    /// changed. O(changed messages), not O(conversation).
+    fn sync(&mut self, engine: &Engine, container: &Element, labels: &Labels) -> bool {
         let messages = engine.messages();
         let edits = engine.edits();
         // The messages before `from` are known to be unchanged.
+        let first_render = self.revision.is_none();
         let from = match self.revision.map_or(Since::Unknown, |r| edits.since(r)) {
             Since::Unchanged => return false,
             Since::From(i) => i.min(self.rows.len()).min(messages.len()),
@@ -99,12 +221,16 @@ impl Pages {
         let mut changed = false;
         // Same messages in the same places: update their state in place.
         let mut first_moved = from;
-        for (row, m) in self.rows[from..].iter().zip(&messages[from..]) {
+        for (row, m) in self.rows[from..].iter_mut().zip(&messages[from..]) {
             if row.key != key_of(m) {
                 break;
             }
-            if row.live.with_untracked(|live| live.differs_from(m)) {
-                row.live.set(Live::of(m));
+            if row.delivery != m.delivery || row.created_at != m.created_at {
+                row.delivery = m.delivery.clone();
+                row.created_at = m.created_at;
+                if let Some(el) = &row.element {
+                    el.show(row.delivery.as_ref(), row.created_at, labels);
+                }
                 changed = true;
             }
             first_moved += 1;
@@ -112,23 +238,96 @@ impl Pages {
         if first_moved == self.rows.len() && first_moved == messages.len() {
             return changed;
         }
-        // From the first inserted, removed or replaced message on, the pages are rebuilt.
-        self.rows.truncate(first_moved);
+        // From the first inserted, removed or replaced message on, the elements are re-created.
+        for row in self.rows.drain(first_moved..) {
+            if let Some(el) = row.element {
+                el.root.remove();
+            }
+        }
         self.rows
             .extend(messages[first_moved..].iter().map(Row::of));
         let page_count = messages.len().div_ceil(PAGE_SIZE);
-        self.pages.truncate(page_count);
-        for page in first_moved / PAGE_SIZE..page_count {
-            let start = page * PAGE_SIZE;
-            let end = (start + PAGE_SIZE).min(self.rows.len());
-            let rows: Vec<_> = (start..end).map(|i| (self.rows[i].clone(), i)).collect();
-            match self.pages.get(page) {
-                Some(signal) => signal.set(rows),
-                None => self.pages.push(ArcRwSignal::new(rows)),
+        if first_render {
+            self.first_shown = page_count.saturating_sub(INITIAL_PAGES);
+        }
+        self.first_shown = self.first_shown.min(page_count);
+        while self.pages.len() > page_count - self.first_shown {
+            if let Some(page) = self.pages.pop() {
+                page.remove();
             }
+        }
+        for i in first_moved.max(self.first_shown * PAGE_SIZE)..self.rows.len() {
+            self.render(i, &messages[i], container, labels);
         }
         true
     }
+
+    /// Renders message `i` at the end of its page, creating the page if needed.
+    fn render(&mut self, i: usize, m: &Message, container: &Element, labels: &Labels) {
+        let slot = i / PAGE_SIZE - self.first_shown;
+        while self.pages.len() <= slot {
+            let Some(page) = new_page(container) else {
+                return;
+            };
+            let _ = container.append_child(&page);
+            self.pages.push(page);
+        }
+        let Some(el) = MessageElement::new(m, labels) else {
+            return;
+        };
+        let _ = self.pages[slot].append_child(&el.root);
+        self.rows[i].element = Some(el);
+    }
+
+    /// Renders the page before the first shown one, above it.
+    fn show_earlier(&mut self, messages: &[Message], container: &Element, labels: &Labels) {
+        if self.first_shown == 0 {
+            return;
+        }
+        let Some(page) = new_page(container) else {
+            return;
+        };
+        let _ = container.prepend_with_node_1(&page);
+        self.first_shown -= 1;
+        self.pages.insert(0, page);
+        let start = self.first_shown * PAGE_SIZE;
+        for i in start..(start + PAGE_SIZE).min(self.rows.len()) {
+            if let Some(m) = find(messages, &self.rows[i].key, i) {
+                self.render(i, m, container, labels);
+            }
+        }
+    }
+
+    /// Relabels every rendered message in another language or date format.
+    fn relabel(&self, messages: &[Message], labels: &Labels) {
+        for (i, row) in self.rows.iter().enumerate() {
+            if let Some(el) = &row.element {
+                if let Some(m) = find(messages, &row.key, i) {
+                    el.label(m.author.tag(), labels);
+                }
+                el.show(row.delivery.as_ref(), row.created_at, labels);
+            }
+        }
+    }
+
+    /// The local id of the message whose element contains `node` (a retry button).
+    fn local_id_at(&self, node: &web_sys::Node) -> Option<String> {
+        self.rows
+            .iter()
+            .rev()
+            .find(|r| {
+                r.element
+                    .as_ref()
+                    .is_some_and(|e| e.root.contains(Some(node)))
+            })
+            .map(|r| r.key.clone())
+    }
+}
+
+fn new_page(container: &Element) -> Option<Element> {
+    let page = container.owner_document()?.create_element("div").ok()?;
+    page.set_class_name("page");
+    Some(page)
 }
 
 /// The greeting followed by every message, oldest first; keeps the newest in view.
@@ -139,73 +338,88 @@ pub fn MessageLog(
 ) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let locale = expect_context::<Locale>();
+    let intl_tag = expect_context::<IntlTag>();
     // Nothing is rendered until the visitor first opens the panel: a long stored conversation
     // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
     let opened = Memo::new(move |was: Option<&bool>| {
         was.copied().unwrap_or(false) || chat.engine.with(|e| e.is_open())
     });
-    let pages = StoredValue::new_local(Pages::default());
-    let page_count = RwSignal::new(0usize);
-    // The first page shown; decided when the log is first rendered.
-    let first_shown = RwSignal::new(None::<usize>);
-    // Bumped on every change of the list, for the scroll below.
-    let revision = RwSignal::new(0u64);
+    let rows = StoredValue::new_local(Rows::default());
+    let labels = move || Labels {
+        strings: locale.get_untracked(),
+        intl_tag: intl_tag.get_untracked(),
+    };
+    // Whether pages before the shown ones exist (the button), mirrored from `rows`.
+    let has_earlier = RwSignal::new(false);
+    let log_ref = NodeRef::<leptos::html::Div>::new();
+    let container_ref = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if !opened.get() {
             return;
         }
+        let Some(container) = container_ref.get() else {
+            return;
+        };
+        let labels = labels();
         let changed = chat.engine.with(|e| {
-            pages
-                .try_update_value(|p| p.sync(e).then_some(p.pages.len()))
-                .flatten()
+            rows.try_update_value(|r| r.sync(e, &container, &labels))
+                .unwrap_or(false)
         });
-        if let Some(count) = changed {
-            if first_shown.get_untracked().is_none() {
-                first_shown.set(Some(count.saturating_sub(INITIAL_PAGES)));
-            }
-            if page_count.get_untracked() != count {
-                page_count.set(count);
-            }
-            revision.update(|r| *r += 1);
+        if changed {
+            has_earlier.set(rows.with_value(|r| r.first_shown > 0));
+            // Follow the conversation: scroll to the newest message whenever one is added or
+            // changes (not when the visitor shows earlier ones).
+            request_animation_frame(move || {
+                if let Some(log) = log_ref.try_get_untracked().flatten() {
+                    log.set_scroll_top(log.scroll_height());
+                }
+            });
         }
     });
-    let shown = move || {
-        let count = page_count.get();
-        first_shown.get().unwrap_or(0).min(count)..count
-    };
-    let log_ref = NodeRef::<leptos::html::Div>::new();
+    // A language switch relabels what is shown.
+    Effect::new(move |first: Option<()>| {
+        let labels = Labels {
+            strings: locale.get(),
+            intl_tag: intl_tag.get(),
+        };
+        if first.is_some() {
+            chat.engine
+                .with_untracked(|e| rows.with_value(|r| r.relabel(e.messages(), &labels)));
+        }
+    });
     let show_earlier = move |_| {
-        first_shown.update(|first| {
-            if let Some(f) = first {
-                *f = (*f).min(page_count.get_untracked()).saturating_sub(1);
-            }
+        let Some(container) = container_ref.get_untracked() else {
+            return;
+        };
+        let labels = labels();
+        chat.engine.with_untracked(|e| {
+            rows.update_value(|r| r.show_earlier(e.messages(), &container, &labels))
         });
+        let more = rows.with_value(|r| r.first_shown > 0);
+        has_earlier.set(more);
         // The button goes once everything is shown: keep keyboard focus in the conversation.
-        if first_shown.get_untracked() == Some(0) {
+        if !more {
             if let Some(log) = log_ref.get_untracked() {
                 let _ = log.focus();
             }
         }
     };
-    // Follow the conversation: scroll to the newest message whenever one is added or changes
-    // (not when the visitor shows earlier ones).
-    Effect::new(move |_| {
-        revision.track();
-        request_animation_frame(move || {
-            if let Some(log) = log_ref.try_get_untracked().flatten() {
-                log.set_scroll_top(log.scroll_height());
-            }
-        });
-    });
+    // Retry buttons are plain DOM: one listener for all of them.
+    let retry_clicked = move |ev: leptos::ev::MouseEvent| {
+        let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+            return;
+        };
+        let Some(button) = target.closest(".retry").ok().flatten() else {
+            return;
+        };
+        if let Some(local_id) = rows.with_value(|r| r.local_id_at(&button)) {
+            chat.dispatch(Command::Retry { local_id });
+        }
+    };
     let greeting = move || {
         greeting
             .clone()
             .unwrap_or_else(|| locale.get().greeting.to_string())
-    };
-    let page_keys = move |page: usize| {
-        pages
-            .with_value(|p| p.pages.get(page).cloned())
-            .unwrap_or_default()
     };
     view! {
         <div
@@ -218,123 +432,16 @@ pub fn MessageLog(
             node_ref=log_ref
         >
             <Show
-                when=move || { shown().start > 0 }
+                when=move || has_earlier.get()
                 fallback=move || view! { <p class="greeting" dir="auto">{greeting.clone()}</p> }
             >
                 <button type="button" class="earlier" on:click=show_earlier>
                     {move || locale.get().earlier}
                 </button>
             </Show>
-            <For
-                each=shown
-                key=|page| *page
-                children=move |page| view! { <MessagePage keys=page_keys(page) /> }
-            />
+            <div class="pages" node_ref=container_ref on:click=retry_clicked></div>
         </div>
     }
-}
-
-/// One page of messages; re-diffed only when one of its own messages changes.
-#[component]
-fn MessagePage(
-    /// This page's keys and positions, kept up to date by the log.
-    keys: PageKeys,
-) -> impl IntoView {
-    view! {
-        <div class="page">
-            <For
-                each=move || keys.get()
-                key=|(row, _)| row.key.clone()
-                children=move |(row, index)| {
-                    view! { <MessageItem key=row.key index=index live=row.live /> }
-                }
-            />
-        </div>
-    }
-}
-
-/// One message bubble with its author, time and, for the visitor's own, delivery state.
-#[component]
-fn MessageItem(
-    /// The message's local id (the visitor's own) or backend id.
-    key: String,
-    /// Its position when the list was diffed; checked, then searched for if it moved.
-    index: usize,
-    /// Its delivery state and time, updated in place.
-    live: ArcRwSignal<Live>,
-) -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
-    let intl_tag = expect_context::<IntlTag>();
-    let Some(m) = chat
-        .engine
-        .with_untracked(|e| find(e.messages(), &key, index).cloned())
-    else {
-        return ().into_any();
-    };
-    let author = m.author.tag();
-    let part = if author == "visitor" {
-        "message message-visitor"
-    } else {
-        "message message-agent"
-    };
-    let name = m.author.name().map(crate::richtext::strip_controls);
-    let who = move || match (&name, author) {
-        (Some(n), _) => n.clone(),
-        (None, "visitor") => locale.get().you.to_string(),
-        (None, _) => locale.get().support.to_string(),
-    };
-    let status = {
-        let live = live.clone();
-        move || live.with(|l| l.delivery.as_ref().map(Delivery::tag))
-    };
-    let time = {
-        let live = live.clone();
-        move || format_when(live.with(|l| l.created_at), &intl_tag.get())
-    };
-    let datetime = {
-        let live = live.clone();
-        move || iso_datetime(live.with(|l| l.created_at))
-    };
-    let local_id = m.local_id.clone().unwrap_or_default();
-    let state = move || match live.with(|l| l.delivery.clone()) {
-        Some(Delivery::Pending { .. }) => {
-            Some(view! { <span class="state">{move || locale.get().pending}</span> }.into_any())
-        }
-        Some(Delivery::Failed { reason }) => {
-            let local_id = local_id.clone();
-            Some(
-                view! {
-                    <span class="state state-failed" title=reason>
-                        {move || locale.get().failed}
-                    </span>
-                    <button
-                        type="button"
-                        class="retry"
-                        on:click=move |_| chat.dispatch(Command::Retry { local_id: local_id.clone() })
-                    >
-                        {move || locale.get().retry}
-                    </button>
-                }
-                .into_any(),
-            )
-        }
-        _ => None,
-    };
-    // The log is a polite live region: support's messages are announced as they arrive; the
-    // visitor's own are not (they just wrote them), so their subtree opts out.
-    let live_region = (author == "visitor").then_some("off");
-    view! {
-        <div class="message" part=part data-author=author data-status=status aria-live=live_region>
-            <span class="author">{who}</span>
-            <div class="bubble" use:fill_bubble=(m.body, m.attachments)></div>
-            <span class="meta">
-                <time class="time" datetime=datetime>{time}</time>
-                {state}
-            </span>
-        </div>
-    }
-    .into_any()
 }
 
 /// A message's time in the visitor's locale through the browser's `Intl`: the time of day for
