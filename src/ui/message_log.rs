@@ -256,8 +256,9 @@ impl Rows {
                 page.remove();
             }
         }
-        for i in first_moved.max(self.first_shown * PAGE_SIZE)..self.rows.len() {
-            self.render(i, &messages[i], container, labels);
+        let first_rendered = first_moved.max(self.first_shown * PAGE_SIZE);
+        for (i, m) in messages.iter().enumerate().skip(first_rendered) {
+            self.render(i, m, container, labels);
         }
         true
     }
