@@ -9,7 +9,6 @@ use crate::model::{Conversation, Message, Session, Visitor};
 use crate::provider::wire::Fields;
 use crate::provider::Cursor;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Bumped when the snapshot layout changes incompatibly; older snapshots are ignored.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -120,21 +119,30 @@ pub trait Store {
 }
 
 /// In-memory store: `data-storage="none"`, the fallback when browser storage fails, and tests.
+/// It holds a handful of keys, so a list is enough (and, unlike a hash map of strings, links no
+/// hasher into the bundle).
 #[derive(Default)]
-pub struct MemoryStore(RefCell<HashMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, String> {
-        Ok(self.0.borrow().get(key).cloned())
+        Ok(self
+            .0
+            .borrow()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
     fn set(&self, key: &str, value: &str) -> Result<(), String> {
-        self.0
-            .borrow_mut()
-            .insert(key.to_string(), value.to_string());
+        let mut entries = self.0.borrow_mut();
+        match entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value.to_string(),
+            None => entries.push((key.to_string(), value.to_string())),
+        }
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<(), String> {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }

@@ -446,8 +446,12 @@ impl LocalHelpdesk {
             .into_iter()
             .partition(|r| r.due_at <= now);
         self.scheduled = later;
-        due.sort_by(|a, b| a.due_at.total_cmp(&b.due_at));
-        for reply in due {
+        // Earliest first, ties in scheduling order. There are a handful at most, so picking the
+        // earliest each time is enough (and links no sorting code into the bundle).
+        while let Some(next) =
+            (0..due.len()).min_by(|&a, &b| due[a].due_at.total_cmp(&due[b].due_at))
+        {
+            let reply = due.remove(next);
             let id = self.next_id("msg");
             if let Some(conv) = self
                 .conversations
