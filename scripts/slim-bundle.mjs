@@ -1,0 +1,179 @@
+// Two edits of a release bundle (a wasm and its wasm-bindgen glue, together) that no tool here
+// makes. Each fails (exit 1, nothing written) when the input is not shaped as expected, so a
+// change of wasm-bindgen's output stops the build instead of shipping a broken bundle.
+//
+//   node scripts/slim-bundle.mjs drop-stream-adapters <file_bg.wasm> <glue.js>   (before wasm-opt)
+//     Leptos always links its server-function client, and with it wasm-streams, whose three
+//     exported classes (IntoUnderlyingSource, …ByteSource, …Sink) keep ~15 KB of code alive that
+//     the widget never calls. Removes their exports, so wasm-opt drops the code (-2 KB gzip), and
+//     their classes from the glue (-1 KB).
+//   node scripts/slim-bundle.mjs shorten-imports <file_bg.wasm> <glue.js>        (after wasm-opt)
+//     `__wbg_new_ba40181b3f24ac80` becomes `a`, and the import module `./helpwire_local_bg.js`
+//     becomes `w`. The hashed names are ~150 random-looking strings that gzip cannot compress,
+//     written twice (wasm and glue); -5.5 KB gzip.
+import fs from 'node:fs';
+
+const [command, wasmPath, gluePath] = process.argv.slice(2);
+if (!['drop-stream-adapters', 'shorten-imports'].includes(command) || !wasmPath || !gluePath) {
+  console.error('usage: slim-bundle.mjs drop-stream-adapters|shorten-imports <file_bg.wasm> <glue.js>');
+  process.exit(2);
+}
+const wasm = fs.readFileSync(wasmPath);
+let glue = fs.readFileSync(gluePath, 'utf8');
+const fail = (why) => {
+  console.error(`slim-bundle ${command}: ${why}; ${wasmPath} and ${gluePath} left as they were`);
+  process.exit(1);
+};
+
+// --- reading and writing the wasm binary format (only what the import section needs) ---
+function readU32(buf, at) {
+  let value = 0, shift = 0, byte;
+  do {
+    byte = buf[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [value, at];
+}
+function writeU32(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return Buffer.from(out);
+}
+function readName(buf, at) {
+  const [len, start] = readU32(buf, at);
+  return [buf.subarray(start, start + len).toString('utf8'), start + len];
+}
+const nameBytes = (s) => Buffer.concat([writeU32(Buffer.byteLength(s)), Buffer.from(s, 'utf8')]);
+// The end of an import's descriptor starting at `at` (after its kind byte).
+function skipDesc(buf, kind, at) {
+  const limits = (p) => {
+    const flags = buf[p++];
+    [, p] = readU32(buf, p);
+    if (flags & 1) [, p] = readU32(buf, p);
+    return p;
+  };
+  switch (kind) {
+    case 0: return readU32(buf, at)[1]; // function: type index
+    case 1: return limits(at + 1); // table: element type, limits
+    case 2: return limits(at); // memory: limits
+    case 3: return at + 2; // global: value type, mutability
+    case 4: return readU32(buf, at + 1)[1]; // tag: attribute, type index
+    default: return fail(`unknown import kind ${kind}`);
+  }
+}
+
+// Short, unique, valid identifiers: a … z, A … Z, then two letters.
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const shortName = (i) => (i < LETTERS.length ? LETTERS[i] : shortName(Math.floor(i / LETTERS.length) - 1) + LETTERS[i % LETTERS.length]);
+
+// `wasm` with section `id` replaced by `edit(bodyStart, bodyEnd)`'s bytes; fails if it is absent.
+function rewriteSection(id, edit) {
+  if (wasm.readUInt32LE(0) !== 0x6d736100) fail('not a wasm module');
+  const parts = [wasm.subarray(0, 8)];
+  let found = false;
+  let at = 8;
+  while (at < wasm.length) {
+    const [size, body] = readU32(wasm, at + 1);
+    const end = body + size;
+    if (wasm[at] === id) {
+      const section = edit(body, end);
+      parts.push(Buffer.from([id]), writeU32(section.length), section);
+      found = true;
+    } else {
+      parts.push(wasm.subarray(at, end));
+    }
+    at = end;
+  }
+  if (!found) fail(`no section ${id}`);
+  return Buffer.concat(parts);
+}
+
+function shortenImports() {
+  let renamed = null;
+  const result = rewriteSection(2, (body, end) => {
+    let p = body;
+    let count;
+    [count, p] = readU32(wasm, p);
+    const entries = [writeU32(count)];
+    renamed = new Map();
+    let glueModule = null;
+    for (let i = 0; i < count; i++) {
+      let module, field;
+      [module, p] = readName(wasm, p);
+      [field, p] = readName(wasm, p);
+      const kind = wasm[p];
+      const descEnd = skipDesc(wasm, kind, p + 1);
+      const desc = wasm.subarray(p, descEnd);
+      p = descEnd;
+      if (module.startsWith('./') && module.endsWith('_bg.js')) {
+        if (glueModule !== null && glueModule !== module) fail(`two glue modules: ${glueModule}, ${module}`);
+        glueModule = module;
+        if (!renamed.has(field)) renamed.set(field, shortName(renamed.size));
+        entries.push(nameBytes('w'), nameBytes(renamed.get(field)), desc);
+      } else {
+        entries.push(nameBytes(module), nameBytes(field), desc);
+      }
+    }
+    if (p !== end) fail('the import section did not parse to its end');
+    if (glueModule === null) fail('no imports from the glue');
+    const section = Buffer.concat(entries);
+    // The glue: each import is a key of the object it hands to the wasm, once.
+    for (const [long, short] of renamed) {
+      const key = new RegExp(`^(\\s+)${long}(?=: )`, 'gm');
+      const hits = glue.match(key);
+      if (!hits || hits.length !== 1) fail(`the glue has ${hits ? hits.length : 0} keys named ${long}`);
+      glue = glue.replace(key, `$1${short}`);
+    }
+    const moduleKey = `"${glueModule}": import0`;
+    if (glue.split(moduleKey).length !== 2) fail(`the glue does not name its import module as ${moduleKey}`);
+    glue = glue.replace(moduleKey, '"w": import0');
+    return section;
+  });
+  return [result, `${renamed.size} imports renamed`];
+}
+
+const ADAPTERS = ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource'];
+
+function dropStreamAdapters() {
+  let dropped = 0;
+  const result = rewriteSection(7, (body, end) => {
+    let p = body;
+    let count;
+    [count, p] = readU32(wasm, p);
+    const keep = [];
+    for (let i = 0; i < count; i++) {
+      const start = p;
+      let name;
+      [name, p] = readName(wasm, p);
+      [, p] = readU32(wasm, p + 1); // kind, index
+      if (name.includes('intounderlying')) dropped++;
+      else keep.push(wasm.subarray(start, p));
+    }
+    if (p !== end) fail('the export section did not parse to its end');
+    return Buffer.concat([writeU32(keep.length), ...keep]);
+  });
+  if (dropped === 0) fail('no wasm-streams exports found');
+  for (const name of ADAPTERS) {
+    for (const block of [
+      new RegExp(`^export class ${name} \\{\\n[\\s\\S]*?^\\}\\n`, 'm'),
+      new RegExp(`^if \\(Symbol\\.dispose\\) ${name}\\.prototype.*\\n`, 'm'),
+      new RegExp(`^const ${name}Finalization = [\\s\\S]*?\\);\\n`, 'm'),
+    ]) {
+      if (!block.test(glue)) fail(`the glue has no ${block.source}`);
+      glue = glue.replace(block, '');
+    }
+  }
+  if (/intounderlying/i.test(glue)) fail('the glue still refers to the stream adapters');
+  return [result, `${dropped} stream-adapter exports dropped`];
+}
+
+const [result, summary] = command === 'shorten-imports' ? shortenImports() : dropStreamAdapters();
+fs.writeFileSync(wasmPath, result);
+fs.writeFileSync(gluePath, glue);
+console.log(`slim-bundle ${command}: ${summary} in ${wasmPath}`);
