@@ -5,6 +5,7 @@ use super::message_log::MessageLog;
 use super::{Focus, Locale, Overrides};
 use crate::chat::driver::Chat;
 use crate::chat::{Command, Notice};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
 /// The dialog. Escape or the close button closes it and returns focus to the launcher.
@@ -72,11 +73,10 @@ fn NoticeBar() -> impl IntoView {
     let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().cloned()));
     move || {
         notice.get().map(|n| match n {
-            Notice::Reconnecting => view! {
+            Notice::Reconnecting => EitherOf3::A(view! {
                 <p class="notice notice-info" role="status">{locale.get().reconnecting}</p>
-            }
-            .into_any(),
-            Notice::Unavailable(detail) => view! {
+            }),
+            Notice::Unavailable(detail) => EitherOf3::B(view! {
                 <div class="notice notice-error" role="alert">
                     <p>{locale.get().unavailable}</p>
                     <p class="detail">{detail}</p>
@@ -84,12 +84,10 @@ fn NoticeBar() -> impl IntoView {
                         {move || locale.get().retry}
                     </button>
                 </div>
-            }
-            .into_any(),
-            Notice::Rejected(reason) => view! {
+            }),
+            Notice::Rejected(reason) => EitherOf3::C(view! {
                 <p class="notice notice-error" role="alert">{reason}</p>
-            }
-            .into_any(),
+            }),
         })
     }
 }
