@@ -45,11 +45,26 @@ test('without data-locale the browser language is used', async () => {
 test('setLocale() overrides data-locale and the browser, and the interface follows at once', async () => {
   const { context, page } = await open('/de.html', { locale: 'fr-FR' });
   await page.locator('helpwire-chat .launcher').click();
+  await page.locator('helpwire-chat textarea').fill('Hallo');
+  await page.locator('helpwire-chat textarea').press('Enter');
+  const mine = page.locator('helpwire-chat [data-author=visitor][data-status=sent]');
+  await mine.waitFor();
+  const label = () => mine.locator('.author').evaluate((el) => el.textContent);
+  const time = () => mine.locator('time').evaluate((el) => el.textContent);
+  assert.equal(await label(), 'Sie');
   await page.evaluate(() => Helpwire.setLocale('es'));
   await page.getByRole('button', { name: 'Chat de soporte', exact: true }).waitFor();
   assert.equal(await page.getByRole('dialog').getAttribute('aria-labelledby'), 'hw-title');
   assert.equal(await page.locator('helpwire-chat .title').innerText(), 'Soporte');
   assert.equal(await page.getByRole('textbox').getAttribute('placeholder'), 'Escribe un mensaje…');
+  // Messages already shown follow too: the author line, and the time's format (German and
+  // Spanish share a 24-hour clock; English does not).
+  assert.equal(await label(), 'Tú');
+  assert.doesNotMatch(await time(), /AM|PM/);
+  await page.evaluate(() => Helpwire.setLocale('en'));
+  await page.getByRole('button', { name: 'Support chat', exact: true }).waitFor();
+  assert.equal(await label(), 'You');
+  assert.match(await time(), /AM|PM/);
   await context.close();
 });
 
