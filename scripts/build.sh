@@ -19,7 +19,8 @@ if [ "$profile" = release ]; then
   export RUSTFLAGS="$RELEASE_RUSTFLAGS"
   export CARGO_TARGET_DIR="$target_dir/release-bundles"
   cargo=(cargo "+$RELEASE_TOOLCHAIN")
-  cargo_flags+=(--release -Zbuild-std=std,panic_abort)
+  # optimize_for_size: std's own smaller variants (sorting, formatting), -0.9 KB gzip.
+  cargo_flags+=(--release -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
   wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release"
 else
   wasm_dir="$target_dir/wasm32-unknown-unknown/debug"
