@@ -157,7 +157,9 @@ function shortenExports(wasm) {
       [, p] = readU32(wasm, p + 1); // kind, index
       // A name as short as the new ones could collide with them; wasm-bindgen makes none.
       if (!/^[A-Za-z_$][\w$]{2,}$/.test(name)) fail(`export ${name} is not a long identifier`);
-      const short = shortName(i);
+      // `memory` keeps its name: the glue's init hands the exports to its caller, and measuring
+      // tools (the soak test, the benchmark) read `.memory` there.
+      const short = name === 'memory' ? name : shortName(i);
       const use = new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
       glue = glue.replace(use, `wasm.${short}`);
       // Reached some other way (`wasm["…"]`) it would break: stop instead.
