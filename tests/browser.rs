@@ -452,3 +452,91 @@ async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones
         Some("visitor")
     );
 }
+
+/// A store that counts writes, to see what the local helpdesk stores.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    writes: std::cell::Cell<usize>,
+}
+
+impl Store for CountingStore {
+    fn get(&self, key: &str) -> Result<Option<String>, String> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), String> {
+        self.writes.set(self.writes.get() + 1);
+        self.inner.set(key, value)
+    }
+    fn remove(&self, key: &str) -> Result<(), String> {
+        self.inner.remove(key)
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
+    use helpwire::json::Json;
+    use helpwire::provider::local::BASE;
+    use helpwire::provider::HttpRequest;
+    let store = Rc::new(CountingStore::default());
+    let executor = Executor::new(store.clone());
+    let id_of = |body: &str| {
+        Json::parse(body)
+            .ok()
+            .and_then(|v| v.get("id").and_then(Json::as_str).map(str::to_string))
+            .expect("a created resource has an id")
+    };
+    let post = |path: &str, body: Json| HttpRequest::post(format!("{BASE}/{path}"), body);
+
+    let session = executor
+        .perform(&post("sessions", Json::object([])))
+        .await
+        .unwrap();
+    let session = id_of(&session.body);
+    let conversation = executor
+        .perform(&post(
+            "conversations",
+            Json::object([("session", Json::from(session))]),
+        ))
+        .await
+        .unwrap();
+    let conversation = id_of(&conversation.body);
+    assert_eq!(
+        store.writes.get(),
+        2,
+        "a session and a conversation are stored"
+    );
+
+    let poll = HttpRequest::get(format!(
+        "{BASE}/conversations/{conversation}/messages?after=0"
+    ));
+    for _ in 0..3 {
+        let page = executor.perform(&poll).await.unwrap();
+        assert_eq!(page.status, 200);
+    }
+    assert_eq!(
+        store.writes.get(),
+        2,
+        "polls that change nothing store nothing"
+    );
+
+    let sent = executor
+        .perform(&post(
+            &format!("conversations/{conversation}/messages"),
+            Json::object([("body", Json::from("hello"))]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(sent.status, 201);
+    assert_eq!(store.writes.get(), 3, "a message is stored");
+
+    // The reply is due 1.2–2.6 s later: the poll that delivers it stores it.
+    sleep(2_700).await;
+    let page = executor.perform(&poll).await.unwrap();
+    assert!(
+        page.body.contains("\"agent\""),
+        "the reply arrived: {}",
+        page.body
+    );
+    assert_eq!(store.writes.get(), 4, "the delivered reply is stored");
+}
