@@ -44,7 +44,7 @@ for backend in "${backends[@]}"; do
       --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"
     # Short import names in the wasm and its glue (-5.5 KB gzip; see the script).
-    node scripts/slim-bundle.mjs shorten-imports "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
+    node scripts/slim-bundle.mjs shorten-names "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # The glue is an ES module; minified like the loader (-2.3 KB gzip).
     node_modules/.bin/terser "$dist/helpwire_$backend.js" --module --compress --mangle \
       -o "$dist/helpwire_$backend.js"

@@ -7,7 +7,7 @@
 //     exported classes (IntoUnderlyingSource, …ByteSource, …Sink) keep ~15 KB of code alive that
 //     the widget never calls. Removes their exports, so wasm-opt drops the code (-2 KB gzip), and
 //     their classes from the glue (-1 KB).
-//   node scripts/slim-bundle.mjs shorten-imports <file_bg.wasm> <glue.js>        (after wasm-opt)
+//   node scripts/slim-bundle.mjs shorten-names <file_bg.wasm> <glue.js>          (after wasm-opt)
 //     `__wbg_new_ba40181b3f24ac80` becomes `a`, and the import module `./helpwire_local_bg.js`
 //     becomes `w`. The hashed names are ~150 random-looking strings that gzip cannot compress,
 //     written twice (wasm and glue); -5.5 KB gzip. The exports likewise (`wasm.__wbindgen_malloc`
@@ -15,8 +15,8 @@
 import fs from 'node:fs';
 
 const [command, wasmPath, gluePath] = process.argv.slice(2);
-if (!['drop-stream-adapters', 'shorten-imports'].includes(command) || !wasmPath || !gluePath) {
-  console.error('usage: slim-bundle.mjs drop-stream-adapters|shorten-imports <file_bg.wasm> <glue.js>');
+if (!['drop-stream-adapters', 'shorten-names'].includes(command) || !wasmPath || !gluePath) {
+  console.error('usage: slim-bundle.mjs drop-stream-adapters|shorten-names <file_bg.wasm> <glue.js>');
   process.exit(2);
 }
 const wasm = fs.readFileSync(wasmPath);
@@ -74,10 +74,7 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const shortName = (i) => (i < LETTERS.length ? LETTERS[i] : shortName(Math.floor(i / LETTERS.length) - 1) + LETTERS[i % LETTERS.length]);
 
 // `wasm` with section `id` replaced by `edit(bodyStart, bodyEnd)`'s bytes; fails if it is absent.
-function rewriteSection(id, edit) {
-  return rewriteSectionOf(wasm, id, edit);
-}
-function rewriteSectionOf(wasm, id, edit) {
+function rewriteSection(wasm, id, edit) {
   if (wasm.readUInt32LE(0) !== 0x6d736100) fail('not a wasm module');
   const parts = [wasm.subarray(0, 8)];
   let found = false;
@@ -100,7 +97,7 @@ function rewriteSectionOf(wasm, id, edit) {
 
 function shortenImports() {
   let renamed = null;
-  const result = rewriteSection(2, (body, end) => {
+  const result = rewriteSection(wasm, 2, (body, end) => {
     let p = body;
     let count;
     [count, p] = readU32(wasm, p);
@@ -142,19 +139,31 @@ function shortenImports() {
   return [result, `${renamed.size} imports renamed`];
 }
 
+// The entries of the export section `buf[body, end)`: each one's name and its bytes after the
+// name (kind and index), and the whole entry.
+function readExports(buf, body, end) {
+  let [count, p] = readU32(buf, body);
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    const start = p;
+    let name;
+    [name, p] = readName(buf, p);
+    const descStart = p;
+    [, p] = readU32(buf, p + 1); // kind, index
+    entries.push({ name, desc: buf.subarray(descStart, p), whole: buf.subarray(start, p) });
+  }
+  if (p !== end) fail('the export section did not parse to its end');
+  return entries;
+}
+
 // The wasm's exports get short names too: the glue reaches each only as `wasm.<name>`, and
 // wasm-bindgen names closure shims after their whole Rust type (up to 340 characters each).
 function shortenExports(wasm) {
   let count = 0;
-  const result = rewriteSectionOf(wasm, 7, (body, end) => {
-    let p = body;
-    [count, p] = readU32(wasm, p);
-    const entries = [writeU32(count)];
-    for (let i = 0; i < count; i++) {
-      let name;
-      [name, p] = readName(wasm, p);
-      const kindStart = p;
-      [, p] = readU32(wasm, p + 1); // kind, index
+  const result = rewriteSection(wasm, 7, (body, end) => {
+    const exports = readExports(wasm, body, end);
+    count = exports.length;
+    const entries = exports.map(({ name, desc }, i) => {
       // A name as short as the new ones could collide with them; wasm-bindgen makes none.
       if (!/^[A-Za-z_$][\w$]{2,}$/.test(name)) fail(`export ${name} is not a long identifier`);
       // `memory` keeps its name: the glue's init hands the exports to its caller, and measuring
@@ -164,11 +173,10 @@ function shortenExports(wasm) {
       glue = glue.replace(use, `wasm.${short}`);
       // Reached some other way (`wasm["…"]`) it would break: stop instead.
       if (['"', "'", '`'].some((q) => glue.includes(q + name + q))) fail(`the glue names export ${name} in quotes`);
-      entries.push(nameBytes(short), wasm.subarray(kindStart, p));
-    }
-    if (p !== end) fail('the export section did not parse to its end');
+      return Buffer.concat([nameBytes(short), desc]);
+    });
     if (/\bwasm\s*\[|\}\s*=\s*wasm\b/.test(glue)) fail('the glue reads exports other than as wasm.<name>');
-    return Buffer.concat(entries);
+    return Buffer.concat([writeU32(count), ...entries]);
   });
   return [result, count];
 }
@@ -177,20 +185,12 @@ const ADAPTERS = ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderly
 
 function dropStreamAdapters() {
   let dropped = 0;
-  const result = rewriteSection(7, (body, end) => {
-    let p = body;
-    let count;
-    [count, p] = readU32(wasm, p);
+  const result = rewriteSection(wasm, 7, (body, end) => {
     const keep = [];
-    for (let i = 0; i < count; i++) {
-      const start = p;
-      let name;
-      [name, p] = readName(wasm, p);
-      [, p] = readU32(wasm, p + 1); // kind, index
+    for (const { name, whole } of readExports(wasm, body, end)) {
       if (name.includes('intounderlying')) dropped++;
-      else keep.push(wasm.subarray(start, p));
+      else keep.push(whole);
     }
-    if (p !== end) fail('the export section did not parse to its end');
     return Buffer.concat([writeU32(keep.length), ...keep]);
   });
   if (dropped === 0) fail('no wasm-streams exports found');
@@ -209,7 +209,7 @@ function dropStreamAdapters() {
 }
 
 let result, summary;
-if (command === 'shorten-imports') {
+if (command === 'shorten-names') {
   const [imported, importSummary] = shortenImports();
   const [exported, exports] = shortenExports(imported);
   [result, summary] = [exported, `${importSummary}, ${exports} exports renamed`];
