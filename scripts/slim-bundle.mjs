@@ -6,12 +6,17 @@
 //     Leptos always links its server-function client, and with it wasm-streams, whose three
 //     exported classes (IntoUnderlyingSource, …ByteSource, …Sink) keep ~15 KB of code alive that
 //     the widget never calls. Removes their exports, so wasm-opt drops the code (-2 KB gzip), and
-//     their classes from the glue (-1 KB).
+//     their classes from the glue (-1 KB). The futures those classes would start are reached
+//     through the function table too (their vtables), which wasm-opt must keep whole: their table
+//     entries are pointed at one function that traps, so the rest goes as well (-3.5 KB gzip).
+//     Only functions whose own name says wasm-streams are touched, and the release build turns
+//     off LLVM's function merging so that no other function's body can hide behind such a name.
 //   node scripts/slim-bundle.mjs shorten-names <file_bg.wasm> <glue.js>          (after wasm-opt)
 //     `__wbg_new_ba40181b3f24ac80` becomes `a`, and the import module `./helpwire_local_bg.js`
 //     becomes `w`. The hashed names are ~150 random-looking strings that gzip cannot compress,
 //     written twice (wasm and glue); -5.5 KB gzip. The exports likewise (`wasm.__wbindgen_malloc`
-//     becomes `wasm.b`; closure shims are named after their whole Rust type); -1 KB gzip.
+//     becomes `wasm.b`; closure shims are named after their whole Rust type); -1 KB gzip. Glue
+//     functions for imports wasm-opt dropped go, and so do the wasm's custom sections.
 import fs from 'node:fs';
 
 const [command, wasmPath, gluePath] = process.argv.slice(2);
@@ -26,7 +31,7 @@ const fail = (why) => {
   process.exit(1);
 };
 
-// --- reading and writing the wasm binary format (only what the import section needs) ---
+// --- reading and writing the wasm binary format (only what these edits need) ---
 function readU32(buf, at) {
   let value = 0, shift = 0, byte;
   do {
@@ -97,6 +102,7 @@ function rewriteSection(wasm, id, edit) {
 
 function shortenImports() {
   let renamed = null;
+  let dropped = 0;
   const result = rewriteSection(wasm, 2, (body, end) => {
     let p = body;
     let count;
@@ -124,6 +130,16 @@ function shortenImports() {
     if (p !== end) fail('the import section did not parse to its end');
     if (glueModule === null) fail('no imports from the glue');
     const section = Buffer.concat(entries);
+    // Functions the wasm no longer imports (wasm-opt dropped their last caller) leave the glue.
+    const imports = glue.match(/^ {4}const import0 = \{\n[\s\S]*?^ {4}\};\n/m);
+    if (!imports) fail('the glue has no import object');
+    for (const [, key] of imports[0].matchAll(/^ {8}([A-Za-z_$][\w$]*): function\(/gm)) {
+      if (renamed.has(key)) continue;
+      const entry = new RegExp(`^ {8}${key.replace(/\$/g, '\\$')}: function\\([\\s\\S]*?^ {8}\\}(, arguments\\); \\})?,\\n`, 'm');
+      if (!entry.test(glue)) fail(`the glue's import ${key} does not end as expected`);
+      glue = glue.replace(entry, '');
+      dropped++;
+    }
     // The glue: each import is a key of the object it hands to the wasm, once.
     for (const [long, short] of renamed) {
       const key = new RegExp(`^(\\s+)${long}(?=: )`, 'gm');
@@ -136,7 +152,7 @@ function shortenImports() {
     glue = glue.replace(moduleKey, '"w": import0');
     return section;
   });
-  return [result, `${renamed.size} imports renamed`];
+  return [result, `${renamed.size} imports renamed, ${dropped} unused dropped from the glue`];
 }
 
 // The entries of the export section `buf[body, end)`: each one's name and its bytes after the
@@ -183,6 +199,101 @@ function shortenExports(wasm) {
 
 const ADAPTERS = ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource'];
 
+// Each section of `buf`: its id, and where its body starts and ends.
+function sections(buf) {
+  const found = [];
+  for (let at = 8; at < buf.length; ) {
+    const [size, body] = readU32(buf, at + 1);
+    found.push({ id: buf[at], body, end: body + size });
+    at = body + size;
+  }
+  return found;
+}
+
+// Function index → name, from the custom "name" section (rustc keeps symbol names there).
+function functionNames(buf) {
+  const names = new Map();
+  for (const { id, body, end } of sections(buf)) {
+    if (id !== 0) continue;
+    let [custom, p] = readName(buf, body);
+    if (custom !== 'name') continue;
+    while (p < end) {
+      const subsection = buf[p];
+      let size;
+      [size, p] = readU32(buf, p + 1);
+      if (subsection === 1) {
+        let [count, q] = readU32(buf, p);
+        for (let i = 0; i < count; i++) {
+          let index, name;
+          [index, q] = readU32(buf, q);
+          [name, q] = readName(buf, q);
+          names.set(index, name);
+        }
+      }
+      p += size;
+    }
+  }
+  if (names.size === 0) fail('no function names (was the wasm stripped?)');
+  return names;
+}
+
+// How many functions the module imports: defined functions are numbered after them.
+function importedFunctions(buf) {
+  const imports = sections(buf).find(({ id }) => id === 2);
+  if (!imports) return 0;
+  let [count, p] = readU32(buf, imports.body);
+  let functions = 0;
+  for (let i = 0; i < count; i++) {
+    [, p] = readName(buf, p);
+    [, p] = readName(buf, p);
+    if (buf[p] === 0) functions++;
+    p = skipDesc(buf, buf[p], p + 1);
+  }
+  return functions;
+}
+
+// Appends a function whose body is `unreachable` (valid whatever its type) and points every
+// table entry naming a wasm-streams function at it. Returns the module and how many it pointed.
+function trapStreamFutures(buf) {
+  const names = functionNames(buf);
+  const section = (id) => sections(buf).find((s) => s.id === id) ?? fail(`no section ${id}`);
+  const [defined] = readU32(buf, section(3).body);
+  const trap = importedFunctions(buf) + defined;
+  let pointed = 0;
+  buf = rewriteSection(buf, 9, (body, end) => {
+    let [segments, p] = readU32(buf, body);
+    // LLVM writes one active segment for table 0 at a constant offset (flags 0).
+    if (segments !== 1 || buf[p] !== 0) fail('the element section is not one plain segment');
+    if (buf[p + 1] !== 0x41) fail('the element segment does not start at an i32.const');
+    const [, constEnd] = readU32(buf, p + 2);
+    if (buf[constEnd] !== 0x0b) fail('the element segment offset is not a plain constant');
+    const offsetEnd = constEnd + 1;
+    let count;
+    [count, p] = readU32(buf, offsetEnd);
+    const entries = [];
+    for (let i = 0; i < count; i++) {
+      let index;
+      [index, p] = readU32(buf, p);
+      if (/\bwasm_streams\[/.test(names.get(index) ?? '')) {
+        index = trap;
+        pointed++;
+      }
+      entries.push(writeU32(index));
+    }
+    if (p !== end) fail('the element section did not parse to its end');
+    return Buffer.concat([buf.subarray(body, offsetEnd), writeU32(count), ...entries]);
+  });
+  // The new function: type 0 (any type will do), no locals, `unreachable`, `end`.
+  const append = (id, extra) =>
+    (buf = rewriteSection(buf, id, (body, end) => {
+      const [count, p] = readU32(buf, body);
+      return Buffer.concat([writeU32(count + 1), buf.subarray(p, end), extra]);
+    }));
+  append(3, writeU32(0));
+  append(10, Buffer.from([3, 0x00, 0x00, 0x0b]));
+  return [buf, pointed];
+}
+
 function dropStreamAdapters() {
   let dropped = 0;
   const result = rewriteSection(wasm, 7, (body, end) => {
@@ -194,6 +305,8 @@ function dropStreamAdapters() {
     return Buffer.concat([writeU32(keep.length), ...keep]);
   });
   if (dropped === 0) fail('no wasm-streams exports found');
+  const [trapped, pointed] = trapStreamFutures(result);
+  if (pointed === 0) fail('no wasm-streams functions in the table');
   for (const name of ADAPTERS) {
     for (const block of [
       new RegExp(`^export class ${name} \\{\\n[\\s\\S]*?^\\}\\n`, 'm'),
@@ -205,14 +318,23 @@ function dropStreamAdapters() {
     }
   }
   if (/intounderlying/i.test(glue)) fail('the glue still refers to the stream adapters');
-  return [result, `${dropped} stream-adapter exports dropped`];
+  return [trapped, `${dropped} stream-adapter exports dropped, ${pointed} table entries trap`];
+}
+
+// The module without its custom sections (producers, target features, …): browsers ignore them.
+function dropCustomSections(buf) {
+  const kept = sections(buf).filter(({ id }) => id !== 0);
+  return Buffer.concat([
+    buf.subarray(0, 8),
+    ...kept.map(({ id, body, end }) => Buffer.concat([Buffer.from([id]), writeU32(end - body), buf.subarray(body, end)])),
+  ]);
 }
 
 let result, summary;
 if (command === 'shorten-names') {
   const [imported, importSummary] = shortenImports();
   const [exported, exports] = shortenExports(imported);
-  [result, summary] = [exported, `${importSummary}, ${exports} exports renamed`];
+  [result, summary] = [dropCustomSections(exported), `${importSummary}, ${exports} exports renamed, custom sections dropped`];
 } else {
   [result, summary] = dropStreamAdapters();
 }
