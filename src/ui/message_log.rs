@@ -350,8 +350,12 @@ pub fn MessageLog(
         strings: locale.get_untracked(),
         intl_tag: intl_tag.get_untracked(),
     };
-    // Whether pages before the shown ones exist (the button), mirrored from `rows`.
+    // Whether pages before the shown ones exist (the button), mirrored from `rows`. Set only on
+    // a change: the button or the greeting is built again whenever it notifies.
     let has_earlier = RwSignal::new(false);
+    let mirror_earlier = move |more: bool| {
+        has_earlier.maybe_update(|shown| std::mem::replace(shown, more) != more);
+    };
     let log_ref = NodeRef::<leptos::html::Div>::new();
     let container_ref = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -367,7 +371,7 @@ pub fn MessageLog(
                 .unwrap_or(false)
         });
         if changed {
-            has_earlier.set(rows.with_value(|r| r.first_shown > 0));
+            mirror_earlier(rows.with_value(|r| r.first_shown > 0));
             // Follow the conversation: scroll to the newest message whenever one is added or
             // changes (not when the visitor shows earlier ones).
             request_animation_frame(move || {
@@ -397,7 +401,7 @@ pub fn MessageLog(
             rows.update_value(|r| r.show_earlier(e.messages(), &container, &labels))
         });
         let more = rows.with_value(|r| r.first_shown > 0);
-        has_earlier.set(more);
+        mirror_earlier(more);
         // The button goes once everything is shown: keep keyboard focus in the conversation.
         if !more {
             if let Some(log) = log_ref.get_untracked() {
@@ -432,14 +436,19 @@ pub fn MessageLog(
             tabindex="0"
             node_ref=log_ref
         >
-            <Show
-                when=move || has_earlier.get()
-                fallback=move || view! { <p class="greeting" dir="auto">{greeting.clone()}</p> }
-            >
-                <button type="button" class="earlier" on:click=show_earlier>
-                    {move || locale.get().earlier}
-                </button>
-            </Show>
+            {move || {
+                if has_earlier.get() {
+                    leptos::either::Either::Left(view! {
+                        <button type="button" class="earlier" on:click=show_earlier>
+                            {move || locale.get().earlier}
+                        </button>
+                    })
+                } else {
+                    leptos::either::Either::Right(view! {
+                        <p class="greeting" dir="auto">{greeting.clone()}</p>
+                    })
+                }
+            }}
             <div class="pages" node_ref=container_ref on:click=retry_clicked></div>
         </div>
     }

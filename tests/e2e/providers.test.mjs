@@ -64,6 +64,15 @@ async function theConversation(name) {
   return list[0];
 }
 
+/** Resolves once no request has started for 500 ms (at most 10 s). */
+async function quiet(requests) {
+  const deadline = Date.now() + 10000;
+  for (let count = -1; count !== requests.length && Date.now() < deadline; ) {
+    count = requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** Texts of all messages in the widget, in order, with their authors. */
 async function transcript(page) {
   return page.locator('helpwire-chat [data-author]').evaluateAll((els) =>
@@ -86,6 +95,9 @@ for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
       }
     }
     const agentText = `Agent here: your ${name} order ships tomorrow.`;
+    // Eusate's catch-up read, once the socket is connected and the conversation assigned, can
+    // still be on its way after the send is confirmed: let the widget's requests settle first.
+    if (name === 'eusate') await quiet(requests);
     const repliedAt = Date.now();
     await sandbox.reply(name, { conversation: conversationId(name, conversation), text: agentText });
     await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: agentText }).waitFor({ timeout: 20000 });
