@@ -78,26 +78,27 @@ function skipDesc(buf, kind, at) {
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const shortName = (i) => (i < LETTERS.length ? LETTERS[i] : shortName(Math.floor(i / LETTERS.length) - 1) + LETTERS[i % LETTERS.length]);
 
+// Each section of `buf`: its id, and where its body starts and ends.
+function sections(buf) {
+  if (buf.readUInt32LE(0) !== 0x6d736100) fail('not a wasm module');
+  const found = [];
+  for (let at = 8; at < buf.length; ) {
+    const [size, body] = readU32(buf, at + 1);
+    found.push({ id: buf[at], body, end: body + size });
+    at = body + size;
+  }
+  return found;
+}
+
+// A module from `buf`'s header and `parts`, each an id and that section's body.
+const assemble = (buf, parts) =>
+  Buffer.concat([buf.subarray(0, 8), ...parts.flatMap(([id, body]) => [Buffer.from([id]), writeU32(body.length), body])]);
+
 // `wasm` with section `id` replaced by `edit(bodyStart, bodyEnd)`'s bytes; fails if it is absent.
 function rewriteSection(wasm, id, edit) {
-  if (wasm.readUInt32LE(0) !== 0x6d736100) fail('not a wasm module');
-  const parts = [wasm.subarray(0, 8)];
-  let found = false;
-  let at = 8;
-  while (at < wasm.length) {
-    const [size, body] = readU32(wasm, at + 1);
-    const end = body + size;
-    if (wasm[at] === id) {
-      const section = edit(body, end);
-      parts.push(Buffer.from([id]), writeU32(section.length), section);
-      found = true;
-    } else {
-      parts.push(wasm.subarray(at, end));
-    }
-    at = end;
-  }
-  if (!found) fail(`no section ${id}`);
-  return Buffer.concat(parts);
+  const all = sections(wasm);
+  if (!all.some((s) => s.id === id)) fail(`no section ${id}`);
+  return assemble(wasm, all.map((s) => [s.id, s.id === id ? edit(s.body, s.end) : wasm.subarray(s.body, s.end)]));
 }
 
 function shortenImports() {
@@ -198,17 +199,6 @@ function shortenExports(wasm) {
 }
 
 const ADAPTERS = ['IntoUnderlyingByteSource', 'IntoUnderlyingSink', 'IntoUnderlyingSource'];
-
-// Each section of `buf`: its id, and where its body starts and ends.
-function sections(buf) {
-  const found = [];
-  for (let at = 8; at < buf.length; ) {
-    const [size, body] = readU32(buf, at + 1);
-    found.push({ id: buf[at], body, end: body + size });
-    at = body + size;
-  }
-  return found;
-}
 
 // Function index → name, from the custom "name" section (rustc keeps symbol names there).
 function functionNames(buf) {
@@ -324,10 +314,7 @@ function dropStreamAdapters() {
 // The module without its custom sections (producers, target features, …): browsers ignore them.
 function dropCustomSections(buf) {
   const kept = sections(buf).filter(({ id }) => id !== 0);
-  return Buffer.concat([
-    buf.subarray(0, 8),
-    ...kept.map(({ id, body, end }) => Buffer.concat([Buffer.from([id]), writeU32(end - body), buf.subarray(body, end)])),
-  ]);
+  return assemble(buf, kept.map(({ id, body, end }) => [id, buf.subarray(body, end)]));
 }
 
 let result, summary;
