@@ -38,14 +38,16 @@ for backend in "${backends[@]}"; do
   wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name "helpwire_$backend" \
     "$wasm_dir/helpwire.wasm"
   if [ "$profile" = release ]; then
-    # wasm-streams' exported classes (linked by Leptos, never used here) out, before wasm-opt.
+    # wasm-streams' exported classes and the futures they start (linked by Leptos, never used
+    # here) out, before wasm-opt.
     node scripts/slim-bundle.mjs drop-stream-adapters "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.
     node_modules/.bin/wasm-opt --duplicate-function-elimination --merge-similar-functions \
       --flatten --rereloop -Oz --converge --low-memory-unused \
-      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"
     # Short import names in the wasm and its glue (-5.5 KB gzip; see the script).
     node scripts/slim-bundle.mjs shorten-names "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"

@@ -101,24 +101,32 @@ function rewriteSection(wasm, id, edit) {
   return assemble(wasm, all.map((s) => [s.id, s.id === id ? edit(s.body, s.end) : wasm.subarray(s.body, s.end)]));
 }
 
+// The entries of the import section `buf[body, end)`: module and field names, and the bytes
+// after them (kind and descriptor).
+function readImports(buf, body, end) {
+  let [count, p] = readU32(buf, body);
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    let module, field;
+    [module, p] = readName(buf, p);
+    [field, p] = readName(buf, p);
+    const descEnd = skipDesc(buf, buf[p], p + 1);
+    entries.push({ module, field, desc: buf.subarray(p, descEnd) });
+    p = descEnd;
+  }
+  if (p !== end) fail('the import section did not parse to its end');
+  return entries;
+}
+
 function shortenImports() {
   let renamed = null;
   let dropped = 0;
   const result = rewriteSection(wasm, 2, (body, end) => {
-    let p = body;
-    let count;
-    [count, p] = readU32(wasm, p);
-    const entries = [writeU32(count)];
+    const imports = readImports(wasm, body, end);
+    const entries = [writeU32(imports.length)];
     renamed = new Map();
     let glueModule = null;
-    for (let i = 0; i < count; i++) {
-      let module, field;
-      [module, p] = readName(wasm, p);
-      [field, p] = readName(wasm, p);
-      const kind = wasm[p];
-      const descEnd = skipDesc(wasm, kind, p + 1);
-      const desc = wasm.subarray(p, descEnd);
-      p = descEnd;
+    for (const { module, field, desc } of imports) {
       if (module.startsWith('./') && module.endsWith('_bg.js')) {
         if (glueModule !== null && glueModule !== module) fail(`two glue modules: ${glueModule}, ${module}`);
         glueModule = module;
@@ -128,13 +136,12 @@ function shortenImports() {
         entries.push(nameBytes(module), nameBytes(field), desc);
       }
     }
-    if (p !== end) fail('the import section did not parse to its end');
     if (glueModule === null) fail('no imports from the glue');
     const section = Buffer.concat(entries);
     // Functions the wasm no longer imports (wasm-opt dropped their last caller) leave the glue.
-    const imports = glue.match(/^ {4}const import0 = \{\n[\s\S]*?^ {4}\};\n/m);
-    if (!imports) fail('the glue has no import object');
-    for (const [, key] of imports[0].matchAll(/^ {8}([A-Za-z_$][\w$]*): function\(/gm)) {
+    const importObject = glue.match(/^ {4}const import0 = \{\n[\s\S]*?^ {4}\};\n/m);
+    if (!importObject) fail('the glue has no import object');
+    for (const [, key] of importObject[0].matchAll(/^ {8}([A-Za-z_$][\w$]*): function\(/gm)) {
       if (renamed.has(key)) continue;
       const entry = new RegExp(`^ {8}${key.replace(/\$/g, '\\$')}: function\\([\\s\\S]*?^ {8}\\}(, arguments\\); \\})?,\\n`, 'm');
       if (!entry.test(glue)) fail(`the glue's import ${key} does not end as expected`);
@@ -231,15 +238,7 @@ function functionNames(buf) {
 function importedFunctions(buf) {
   const imports = sections(buf).find(({ id }) => id === 2);
   if (!imports) return 0;
-  let [count, p] = readU32(buf, imports.body);
-  let functions = 0;
-  for (let i = 0; i < count; i++) {
-    [, p] = readName(buf, p);
-    [, p] = readName(buf, p);
-    if (buf[p] === 0) functions++;
-    p = skipDesc(buf, buf[p], p + 1);
-  }
-  return functions;
+  return readImports(buf, imports.body, imports.end).filter(({ desc }) => desc[0] === 0).length;
 }
 
 // Appends a function whose body is `unreachable` (valid whatever its type) and points every
