@@ -1,16 +1,18 @@
 //! The composer: a labelled text box and a send button. Enter sends, Shift+Enter adds a line.
 
-use super::{Focus, Locale};
-use crate::chat::driver::Chat;
+use super::Shared;
 use crate::chat::Command;
 use leptos::prelude::*;
 
 /// Writes and sends a message.
 #[component]
-pub fn Composer() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
-    let focus = expect_context::<Focus>();
+pub fn Composer(shared: Shared) -> impl IntoView {
+    let Shared {
+        chat,
+        locale,
+        focus,
+        ..
+    } = shared;
     let send = move || {
         let Some(input) = focus.composer.get_untracked() else {
             return;

@@ -1,17 +1,19 @@
 //! The launcher button in the page corner, with the unread badge.
 
-use super::{Focus, Locale};
-use crate::chat::driver::Chat;
+use super::Shared;
 use crate::chat::Command;
 use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread.
 #[component]
-pub fn Launcher() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
-    let focus = expect_context::<Focus>();
-    let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+pub fn Launcher(shared: Shared) -> impl IntoView {
+    let Shared {
+        chat,
+        locale,
+        focus,
+        open,
+        ..
+    } = shared;
     let unread = Memo::new(move |_| chat.engine.with(|e| e.unread()));
     let label = move || {
         let s = locale.get();

@@ -8,8 +8,7 @@
 //! log a fifth of the bundle. Text still only ever becomes text nodes.
 
 use super::rich_text::fill_bubble;
-use super::{IntlTag, Locale};
-use crate::chat::driver::Chat;
+use super::Shared;
 use crate::chat::edits::Since;
 use crate::chat::{Command, Engine};
 use crate::i18n::Strings;
@@ -334,12 +333,16 @@ fn new_page(container: &Element) -> Option<Element> {
 /// The greeting followed by every message, oldest first; keeps the newest in view.
 #[component]
 pub fn MessageLog(
+    shared: Shared,
     /// Site-provided greeting; the localized default otherwise.
     greeting: Option<String>,
 ) -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
-    let intl_tag = expect_context::<IntlTag>();
+    let Shared {
+        chat,
+        locale,
+        intl_tag,
+        ..
+    } = shared;
     // Nothing is rendered until the visitor first opens the panel: a long stored conversation
     // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
     let opened = Memo::new(move |was: Option<&bool>| {

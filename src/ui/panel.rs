@@ -2,8 +2,7 @@
 
 use super::composer::Composer;
 use super::message_log::MessageLog;
-use super::{Focus, Locale, Overrides};
-use crate::chat::driver::Chat;
+use super::{Overrides, Shared};
 use crate::chat::{Command, Notice};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
@@ -11,13 +10,17 @@ use leptos::prelude::*;
 /// The dialog. Escape or the close button closes it and returns focus to the launcher.
 #[component]
 pub fn Panel(
+    shared: Shared,
     /// Site-provided title and greeting.
     overrides: Overrides,
 ) -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
-    let focus = expect_context::<Focus>();
-    let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+    let Shared {
+        chat,
+        locale,
+        focus,
+        open,
+        ..
+    } = shared;
     let close = move || {
         chat.dispatch(Command::Close);
         super::focus_launcher_soon(focus);
@@ -58,18 +61,17 @@ pub fn Panel(
                     </svg>
                 </button>
             </header>
-            <NoticeBar />
-            <MessageLog greeting=overrides.greeting />
-            <Composer />
+            <NoticeBar shared=shared />
+            <MessageLog shared=shared greeting=overrides.greeting />
+            <Composer shared=shared />
         </section>
     }
 }
 
 /// Connection problems and refused messages, announced to assistive technology.
 #[component]
-fn NoticeBar() -> impl IntoView {
-    let chat = expect_context::<Chat>();
-    let locale = expect_context::<Locale>();
+fn NoticeBar(shared: Shared) -> impl IntoView {
+    let Shared { chat, locale, .. } = shared;
     let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().cloned()));
     move || {
         notice.get().map(|n| match n {
