@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+#[cfg(not(panic = "immediate-abort"))]
 thread_local! {
     /// What a panic needs to report itself: the host element and the event callback.
     static CRASH_REPORT: RefCell<Option<(web_sys::HtmlElement, js_sys::Function)>> = const { RefCell::new(None) };
@@ -179,18 +180,26 @@ impl WidgetHandle {
 
 /// Makes a panic anywhere in the widget visible and harmless to the page: the host gets
 /// `data-state="error"`, the console says why, and the site's `error` listeners are called.
+///
+/// Release bundles abort at once on a panic, so no hook could run there: the loader reports the
+/// trap instead, and this is compiled out (with the panic message formatting it links, -0.4 KB gzip).
 pub fn install_crash_reporter(host: &web_sys::HtmlElement, emit: &js_sys::Function) {
-    CRASH_REPORT.with(|r| *r.borrow_mut() = Some((host.clone(), emit.clone())));
-    std::panic::set_hook(Box::new(|info| {
-        let message = format!("Helpwire crashed: {info}");
-        browser::error(&message);
-        CRASH_REPORT.with(|r| {
-            if let Some((host, emit)) = r.borrow().as_ref() {
-                let _ = host.set_attribute("data-state", "error");
-                emit_event(emit, "error", &JsValue::from_str(&message));
-            }
-        });
-    }));
+    #[cfg(panic = "immediate-abort")]
+    let _ = (host, emit);
+    #[cfg(not(panic = "immediate-abort"))]
+    {
+        CRASH_REPORT.with(|r| *r.borrow_mut() = Some((host.clone(), emit.clone())));
+        std::panic::set_hook(Box::new(|info| {
+            let message = format!("Helpwire crashed: {info}");
+            browser::error(&message);
+            CRASH_REPORT.with(|r| {
+                if let Some((host, emit)) = r.borrow().as_ref() {
+                    let _ = host.set_attribute("data-state", "error");
+                    emit_event(emit, "error", &JsValue::from_str(&message));
+                }
+            });
+        }));
+    }
 }
 
 /// Calls the loader's `emit(name, detail)`; a throwing listener never reaches the widget.
