@@ -4,6 +4,15 @@
 use std::{env, fs, path::Path};
 
 fn main() {
+    // `cfg(network)`: a backend on the network is built (any but `local`), so `fetch` is linked.
+    println!("cargo::rustc-check-cfg=cfg(network)");
+    let network = ["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE"];
+    if network
+        .iter()
+        .any(|backend| env::var_os(format!("CARGO_FEATURE_{backend}")).is_some())
+    {
+        println!("cargo::rustc-cfg=network");
+    }
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

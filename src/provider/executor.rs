@@ -1,14 +1,17 @@
 //! The one executor: performs a provider's [`Plan`] over `fetch`, or against the in-browser
-//! [`LocalHelpdesk`] for `local://` URLs. Every request has a timeout and is aborted when it passes.
+//! `LocalHelpdesk` for `local://` URLs. Every request has a timeout and is aborted when it passes.
+//!
+//! Each bundle links only the half it can use: the `local` build has no `fetch` (its one provider
+//! only addresses `local://`), the network builds no local helpdesk.
 
+#[cfg(feature = "local")]
 use super::local::{LocalHelpdesk, BASE as LOCAL_BASE};
-use super::{HttpRequest, HttpResponse, Method, Plan, ProviderError};
+use super::{HttpRequest, HttpResponse, Plan, ProviderError};
 use crate::browser;
 use crate::chat::storage::Store;
+#[cfg(feature = "local")]
 use crate::json::Json;
-use std::cell::Cell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 
 /// Default time a request may take before it is aborted.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
@@ -24,6 +27,7 @@ pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
 pub struct Executor {
     pub timeout_ms: u32,
     /// Where the local helpdesk keeps its data; only used for `local://` requests.
+    #[cfg_attr(not(feature = "local"), allow(dead_code))]
     local_store: Rc<dyn Store>,
 }
 
@@ -48,14 +52,17 @@ impl Executor {
 
     /// Performs one request.
     pub async fn perform(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
-        // Only the `local` build links the in-browser helpdesk.
-        if cfg!(feature = "local") && request.url.starts_with(LOCAL_BASE) {
-            self.perform_local(request).await
-        } else {
-            self.perform_http(request).await
+        // Only the `local` build links the in-browser helpdesk. `#[cfg]`, not `cfg!`: a branch
+        // of an async fn stays in its state machine, with all it calls, even when never taken
+        // (the other bundles carried the whole local helpdesk).
+        #[cfg(feature = "local")]
+        if request.url.starts_with(LOCAL_BASE) {
+            return self.perform_local(request).await;
         }
+        self.perform_http(request).await
     }
 
+    #[cfg(feature = "local")]
     async fn perform_local(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
         // A short, realistic round trip, so pending states are real and not a flash.
         browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
@@ -82,7 +89,18 @@ impl Executor {
         Ok(response)
     }
 
+    /// Without a network backend nothing addresses the network; refused rather than linked.
+    #[cfg(not(network))]
     async fn perform_http(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        Err(ProviderError::Network(format!(
+            "{} is not a local:// address, and this build has only the local helpdesk",
+            request.url
+        )))
+    }
+
+    #[cfg(network)]
+    async fn perform_http(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        use std::cell::Cell;
         let controller = web_sys::AbortController::new()
             .map_err(|e| ProviderError::Network(browser::describe(&e)))?;
         let signal = controller.signal();
@@ -108,6 +126,7 @@ impl Executor {
         }
     }
 
+    #[cfg(network)]
     async fn fetch(
         &self,
         request: &HttpRequest,
@@ -115,6 +134,8 @@ impl Executor {
     ) -> Result<HttpResponse, ProviderError> {
         // `fetch` through web-sys directly: gloo-net's request builder linked the `http` crate's
         // types and a streams library this widget never uses.
+        use super::Method;
+        use wasm_bindgen::JsCast;
         let network = |e: wasm_bindgen::JsValue| {
             ProviderError::Network(
                 e.dyn_ref::<js_sys::Error>()
