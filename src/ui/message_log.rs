@@ -361,7 +361,7 @@ pub fn MessageLog(
     };
     let log_ref = NodeRef::<leptos::html::Div>::new();
     let container_ref = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
+    super::watch(move |_| {
         if !opened.get() {
             return;
         }
@@ -385,7 +385,7 @@ pub fn MessageLog(
         }
     });
     // A language switch relabels what is shown.
-    Effect::new(move |first: Option<()>| {
+    super::watch(move |first: Option<()>| {
         let labels = Labels {
             strings: locale.get(),
             intl_tag: intl_tag.get(),

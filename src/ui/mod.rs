@@ -63,7 +63,7 @@ pub fn Widget(
 
     let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
     // Opening moves focus to the composer, so a visitor can type at once.
-    Effect::new(move |was_open: Option<bool>| {
+    watch(move |was_open: Option<bool>| {
         let is_open = open.get();
         if is_open && was_open != Some(true) {
             // After the render effects have un-hidden the panel (a hidden element cannot take focus);
@@ -104,7 +104,7 @@ pub fn Widget(
     // The host follows the interface's direction, so the launcher and panel mirror in
     // right-to-left languages whatever the page's own direction.
     let root = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
+    watch(move |_| {
         let dir = locale.get().dir.as_str();
         if let Some(host) = root.get().and_then(|el| host_of(&el)) {
             let _ = host.set_attribute("dir", dir);
@@ -124,6 +124,16 @@ pub fn Widget(
             <panel::Panel shared=shared overrides=overrides />
         </div>
     }
+}
+
+/// Runs `f` now, and again after anything it read changes, for as long as the view lives.
+///
+/// A render effect, not `Effect::new`: every `Effect` compiles an async task of its own, while
+/// render effects share one (-0.35 KB gzip for these four). Its first run is at once rather than on the next tick;
+/// the effects here read node refs, which are empty until mount, and run again when set.
+pub(crate) fn watch<T: Send + Sync + 'static>(f: impl FnMut(Option<T>) -> T + 'static) {
+    let effect = RenderEffect::new(f);
+    on_cleanup(move || drop(effect));
 }
 
 /// The BCP 47 tag dates and times are formatted with (`Intl`), following the interface language.
