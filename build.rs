@@ -1,23 +1,34 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
+//! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`).
 
 use std::{env, fs, path::Path};
 
 fn main() {
-    // `cfg(network)`: a backend on the network is built (any but `local`), so `fetch` is linked.
-    println!("cargo::rustc-check-cfg=cfg(network)");
-    let network = ["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE"];
-    if network
-        .iter()
-        .any(|backend| env::var_os(format!("CARGO_FEATURE_{backend}")).is_some())
-    {
-        println!("cargo::rustc-cfg=network");
-    }
+    // Which code a bundle links follows from its backend (one cargo feature per backend):
+    // `cfg(network)` when a backend on the network is built, so `fetch` is linked;
+    // `cfg(rich_text)` when a backend that sends rich documents is, so their renderer is.
+    backend_cfg(
+        "network",
+        &["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE"],
+    );
+    backend_cfg("rich_text", &["GLEAP", "BOT"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("helpwire.min.css");
     fs::write(out, minify(&css)).expect("OUT_DIR is writable");
+}
+
+/// Sets `cfg(name)` when any of the `backends` features is on.
+fn backend_cfg(name: &str, backends: &[&str]) {
+    println!("cargo::rustc-check-cfg=cfg({name})");
+    if backends
+        .iter()
+        .any(|backend| env::var_os(format!("CARGO_FEATURE_{backend}")).is_some())
+    {
+        println!("cargo::rustc-cfg={name}");
+    }
 }
 
 /// Drops comments, collapses whitespace, and removes it around `{ } ; ,` and after `:` (which

@@ -5,8 +5,11 @@
 //! Leptos directive on the bubble) rather than as reactive views: each distinct view type costs
 //! the bundle its own compiled build/rebuild/mount code, and rich text has a dozen of them.
 
+use crate::json::Json;
 use crate::model::{Attachment, Body};
-use crate::richtext::{self, Block, Inline};
+use crate::richtext;
+#[cfg(rich_text)]
+use crate::richtext::{Block, Inline};
 use web_sys::Element;
 
 /// What a bubble shows: the message's body and its attachments.
@@ -29,9 +32,7 @@ pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
             if let Some(div) = child(&bubble, "div") {
                 div.set_class_name("rich");
                 set(&div, "dir", "auto");
-                for b in richtext::parse(&doc) {
-                    block(&div, b);
-                }
+                rich_document(&div, &doc);
             }
         }
     }
@@ -53,6 +54,23 @@ fn set(el: &Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, value);
 }
 
+/// A rich document's safe tree as elements. Only the bundles whose backend sends rich documents
+/// (Gleap, bot endpoints) link this renderer: `cfg(rich_text)`, set by `build.rs` (-1.6 KB gzip
+/// for the others, which never receive one).
+#[cfg(rich_text)]
+fn rich_document(div: &Element, doc: &Json) {
+    for b in richtext::parse(doc) {
+        block(div, b);
+    }
+}
+
+/// A bundle whose backend sends no rich documents shows one's text, should it meet one anyway.
+#[cfg(not(rich_text))]
+fn rich_document(div: &Element, doc: &Json) {
+    text_in(div, &richtext::text_of(doc));
+}
+
+#[cfg(rich_text)]
 fn block(parent: &Element, b: Block) {
     // Headings inside a message sit below the panel's own h2.
     let tag = match &b {
@@ -89,6 +107,7 @@ fn block(parent: &Element, b: Block) {
     }
 }
 
+#[cfg(rich_text)]
 fn list_items(list: &Element, items: Vec<Vec<Block>>) {
     for item in items {
         if let Some(li) = child(list, "li") {
@@ -98,6 +117,7 @@ fn list_items(list: &Element, items: Vec<Vec<Block>>) {
 }
 
 /// A run of text inside its marks, outermost first: link, underline, strike, italic, bold, code.
+#[cfg(rich_text)]
 fn inline(parent: &Element, i: Inline) {
     let Inline::Text { text, marks } = i else {
         let _ = child(parent, "br");
