@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// Writes and sends a message.
 #[component]
-pub fn Composer(shared: Shared) -> impl IntoView {
+pub fn Composer(
+    /// The engine, the language, focus targets and whether the panel is open.
+    shared: Shared,
+) -> impl IntoView {
     let Shared {
         chat,
         locale,

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread.
 #[component]
-pub fn Launcher(shared: Shared) -> impl IntoView {
+pub fn Launcher(
+    /// The engine, the language, focus targets and whether the panel is open.
+    shared: Shared,
+) -> impl IntoView {
     let Shared {
         chat,
         locale,

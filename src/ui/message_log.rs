@@ -333,6 +333,7 @@ fn new_page(container: &Element) -> Option<Element> {
 /// The greeting followed by every message, oldest first; keeps the newest in view.
 #[component]
 pub fn MessageLog(
+    /// The engine, the language, focus targets and whether the panel is open.
     shared: Shared,
     /// Site-provided greeting; the localized default otherwise.
     greeting: Option<String>,

@@ -37,9 +37,13 @@ pub(crate) struct Focus {
 /// by type and a lookup per component (≈ 1.9 KB gzip) for four values every component gets anyway.
 #[derive(Clone, Copy)]
 pub(crate) struct Shared {
+    /// Engine state and commands.
     pub chat: Chat,
+    /// Interface language.
     pub locale: Locale,
+    /// Where focus goes on open and close.
     pub focus: Focus,
+    /// The tag dates and times are formatted with.
     pub intl_tag: IntlTag,
     /// Whether the panel is open; one memo for every component that follows it.
     pub open: Memo<bool>,

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 /// The dialog. Escape or the close button closes it and returns focus to the launcher.
 #[component]
 pub fn Panel(
+    /// The engine, the language, focus targets and whether the panel is open.
     shared: Shared,
     /// Site-provided title and greeting.
     overrides: Overrides,
@@ -70,7 +71,10 @@ pub fn Panel(
 
 /// Connection problems and refused messages, announced to assistive technology.
 #[component]
-fn NoticeBar(shared: Shared) -> impl IntoView {
+fn NoticeBar(
+    /// The engine, the language, focus targets and whether the panel is open.
+    shared: Shared,
+) -> impl IntoView {
     let Shared { chat, locale, .. } = shared;
     let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().cloned()));
     move || {
