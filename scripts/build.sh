@@ -44,7 +44,9 @@ for backend in "${backends[@]}"; do
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.
-    node_modules/.bin/wasm-opt --duplicate-function-elimination --merge-similar-functions \
+    # -ocimfs=20: a function with one caller is inlined only up to 20 instructions (binaryen's
+    # default is any size); huge flattened functions compress worse. -6.5 KB gzip.
+    node_modules/.bin/wasm-opt -ocimfs=20 --duplicate-function-elimination --merge-similar-functions \
       --flatten --rereloop -Oz --converge --low-memory-unused \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
