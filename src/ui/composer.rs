@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// Writes and sends a message.
 #[component]
 pub fn Composer(
-    /// The engine, the language, focus targets and whether the panel is open.
+    /// Sends through the engine; labels in the interface language; the composer's focus target.
     shared: Shared,
 ) -> impl IntoView {
     let Shared {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// Opens and closes the panel; shows how many support messages are unread.
 #[component]
 pub fn Launcher(
-    /// The engine, the language, focus targets and whether the panel is open.
+    /// Toggles and closes through the engine; its focus target; the open state for `aria-expanded`.
     shared: Shared,
 ) -> impl IntoView {
     let Shared {

@@ -333,7 +333,7 @@ fn new_page(container: &Element) -> Option<Element> {
 /// The greeting followed by every message, oldest first; keeps the newest in view.
 #[component]
 pub fn MessageLog(
-    /// The engine, the language, focus targets and whether the panel is open.
+    /// The engine's messages, labels and dates in the interface language, the open state.
     shared: Shared,
     /// Site-provided greeting; the localized default otherwise.
     greeting: Option<String>,

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 /// The dialog. Escape or the close button closes it and returns focus to the launcher.
 #[component]
 pub fn Panel(
-    /// The engine, the language, focus targets and whether the panel is open.
+    /// Closes through the engine and returns focus to the launcher; `hidden` follows the open state.
     shared: Shared,
     /// Site-provided title and greeting.
     overrides: Overrides,
@@ -72,7 +72,7 @@ pub fn Panel(
 /// Connection problems and refused messages, announced to assistive technology.
 #[component]
 fn NoticeBar(
-    /// The engine, the language, focus targets and whether the panel is open.
+    /// The engine's notice, in the interface language; Retry goes to the engine.
     shared: Shared,
 ) -> impl IntoView {
     let Shared { chat, locale, .. } = shared;
