@@ -34,7 +34,7 @@ pub(crate) struct Focus {
 }
 
 /// What the components share, handed down as a prop. Not Leptos contexts: those link a map keyed
-/// by type and a lookup per component (≈ 1.9 KB gzip) for four values every component gets anyway.
+/// by type and a lookup per component (≈ 1.9 KB gzip) for a few handles every component gets.
 #[derive(Clone, Copy)]
 pub(crate) struct Shared {
     /// Engine state and commands.
@@ -133,8 +133,9 @@ pub fn Widget(
 /// Runs `f` now, and again after anything it read changes, for as long as the view lives.
 ///
 /// A render effect, not `Effect::new`: every `Effect` compiles an async task of its own, while
-/// render effects share one (-0.35 KB gzip for these four). Its first run is at once rather than on the next tick;
-/// the effects here read node refs, which are empty until mount, and run again when set.
+/// render effects share one (-0.35 KB gzip for these four). Its first run is at once rather than
+/// on the next tick; the effects here read node refs, which are empty until mount, and run again
+/// when set.
 pub(crate) fn watch<T: Send + Sync + 'static>(f: impl FnMut(Option<T>) -> T + 'static) {
     let effect = RenderEffect::new(f);
     on_cleanup(move || drop(effect));

@@ -55,7 +55,7 @@ fn set(el: &Element, name: &str, value: &str) {
 }
 
 /// A rich document's safe tree as elements. Only the bundles whose backend sends rich documents
-/// (Gleap, bot endpoints) link this renderer: `cfg(rich_text)`, set by `build.rs` (-1.6 KB gzip
+/// (Gleap, bot endpoints) link this renderer: `cfg(rich_text)`, set by `build.rs` (-2.4 KB gzip
 /// for the others, which never receive one).
 #[cfg(rich_text)]
 fn rich_document(div: &Element, doc: &Json) {
