@@ -342,13 +342,12 @@ pub fn MessageLog(
         chat,
         locale,
         intl_tag,
+        open,
         ..
     } = shared;
     // Nothing is rendered until the visitor first opens the panel: a long stored conversation
     // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
-    let opened = Memo::new(move |was: Option<&bool>| {
-        was.copied().unwrap_or(false) || chat.engine.with(|e| e.is_open())
-    });
+    let opened = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || open.get());
     let rows = StoredValue::new_local(Rows::default());
     let labels = move || Labels {
         strings: locale.get_untracked(),
