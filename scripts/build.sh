@@ -33,14 +33,19 @@ mkdir -p "$dist"
 # One bundle per backend (helpwire_<backend>.js + _bg.wasm), each with only its backend's code;
 # the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
 backends=(local bancroft gleap gurusup bot eusate)
+if [ "$profile" = release ] && cargo tree -q -e features -i tachys --target wasm32-unknown-unknown | grep -q 'feature "delegation"'; then
+  # slim-bundle.mjs makes tachys' delegated-event path trap; with delegation on it would run.
+  echo "build.sh: tachys' delegation feature is on; scripts/slim-bundle.mjs drop-unused assumes it is off" >&2
+  exit 1
+fi
 for backend in "${backends[@]}"; do
   "${cargo[@]}" build "${cargo_flags[@]}" --no-default-features --features "$backend"
   wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name "helpwire_$backend" \
     "$wasm_dir/helpwire.wasm"
   if [ "$profile" = release ]; then
-    # wasm-streams' exported classes and the futures they start (linked by Leptos, never used
-    # here) out, before wasm-opt.
-    node scripts/slim-bundle.mjs drop-stream-adapters "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
+    # Code that is linked but can never run out, before wasm-opt: wasm-streams (linked by
+    # Leptos), table entries nothing refers to, tachys' delegated events (see the script).
+    node scripts/slim-bundle.mjs drop-unused "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.

@@ -2,15 +2,23 @@
 // makes. Each fails (exit 1, nothing written) when the input is not shaped as expected, so a
 // change of wasm-bindgen's output stops the build instead of shipping a broken bundle.
 //
-//   node scripts/slim-bundle.mjs drop-stream-adapters <file_bg.wasm> <glue.js>   (before wasm-opt)
-//     Leptos always links its server-function client, and with it wasm-streams, whose three
-//     exported classes (IntoUnderlyingSource, …ByteSource, …Sink) keep ~15 KB of code alive that
-//     the widget never calls. Removes their exports, so wasm-opt drops the code (-2 KB gzip), and
-//     their classes from the glue (-1 KB). The futures those classes would start are reached
-//     through the function table too (their vtables), which wasm-opt must keep whole: their table
-//     entries are pointed at one function that traps, so the rest goes as well (-3.5 KB gzip).
-//     Only functions whose own name says wasm-streams are touched, and the release build turns
-//     off LLVM's function merging so that no other function's body can hide behind such a name.
+//   node scripts/slim-bundle.mjs drop-unused <file_bg.wasm> <glue.js>            (before wasm-opt)
+//     Takes out code that is linked but can never run, so that wasm-opt drops it and all it alone
+//     reaches. Three kinds:
+//     - wasm-streams. Leptos always links its server-function client, and with it wasm-streams,
+//       whose three exported classes (IntoUnderlyingSource, …ByteSource, …Sink) keep ~15 KB of
+//       code alive that the widget never calls. Removes their exports (-2 KB gzip) and their
+//       classes from the glue (-1 KB). The futures those classes would start are reached through
+//       the function table too (their vtables), which wasm-opt must keep whole: their table
+//       entries are pointed at one function that traps, so the rest goes as well (-3.5 KB gzip).
+//       Only functions whose own name says wasm-streams are touched, and the release build turns
+//       off LLVM's function merging so that no other function's body can hide behind such a name.
+//     - Table entries whose index nothing in the module holds (see trapUnreferencedEntries):
+//       wasm-bindgen's closure shims for every js-sys callback type (-0.5 KB gzip).
+//     - tachys' delegated events. Its `On::attach` passes `Some(key)` only when Leptos' `delegation`
+//       feature is on (build.sh checks it is off), but LLVM cannot see that the call is always
+//       `None`, so a global event map and its hashing stay linked. `Dom::add_event_listener_delegated`
+//       and the closures inside it get a trapping body (-1.9 KB gzip).
 //   node scripts/slim-bundle.mjs shorten-names <file_bg.wasm> <glue.js>          (after wasm-opt)
 //     `__wbg_new_ba40181b3f24ac80` becomes `a`, and the import module `./helpwire_local_bg.js`
 //     becomes `w`. The hashed names are ~150 random-looking strings that gzip cannot compress,
@@ -20,8 +28,8 @@
 import fs from 'node:fs';
 
 const [command, wasmPath, gluePath] = process.argv.slice(2);
-if (!['drop-stream-adapters', 'shorten-names'].includes(command) || !wasmPath || !gluePath) {
-  console.error('usage: slim-bundle.mjs drop-stream-adapters|shorten-names <file_bg.wasm> <glue.js>');
+if (!['drop-unused', 'shorten-names'].includes(command) || !wasmPath || !gluePath) {
+  console.error('usage: slim-bundle.mjs drop-unused|shorten-names <file_bg.wasm> <glue.js>');
   process.exit(2);
 }
 const wasm = fs.readFileSync(wasmPath);
@@ -241,10 +249,10 @@ function importedFunctions(buf) {
   return readImports(buf, imports.body, imports.end).filter(({ desc }) => desc[0] === 0).length;
 }
 
-// Appends a function whose body is `unreachable` (valid whatever its type) and points every
-// table entry naming a wasm-streams function at it. Returns the module and how many it pointed.
-function trapStreamFutures(buf) {
-  const names = functionNames(buf);
+// Appends a function whose body is `unreachable` (valid whatever its type) and points at it
+// every table entry for which `trapIf(function index, table slot)` holds. Returns the module and
+// how many it pointed.
+function retargetTable(buf, trapIf) {
   const section = (id) => sections(buf).find((s) => s.id === id) ?? fail(`no section ${id}`);
   const [defined] = readU32(buf, section(3).body);
   const trap = importedFunctions(buf) + defined;
@@ -254,8 +262,8 @@ function trapStreamFutures(buf) {
     // LLVM writes one active segment for table 0 at a constant offset (flags 0).
     if (segments !== 1 || buf[p] !== 0) fail('the element section is not one plain segment');
     if (buf[p + 1] !== 0x41) fail('the element segment does not start at an i32.const');
-    const [, constEnd] = readU32(buf, p + 2);
-    if (buf[constEnd] !== 0x0b) fail('the element segment offset is not a plain constant');
+    const [offset, constEnd] = readU32(buf, p + 2);
+    if (buf[constEnd] !== 0x0b || offset >= 64) fail('the element segment offset is not a small plain constant');
     const offsetEnd = constEnd + 1;
     let count;
     [count, p] = readU32(buf, offsetEnd);
@@ -263,7 +271,7 @@ function trapStreamFutures(buf) {
     for (let i = 0; i < count; i++) {
       let index;
       [index, p] = readU32(buf, p);
-      if (/\bwasm_streams\[/.test(names.get(index) ?? '')) {
+      if (trapIf(index, offset + i)) {
         index = trap;
         pointed++;
       }
@@ -283,7 +291,57 @@ function trapStreamFutures(buf) {
   return [buf, pointed];
 }
 
-function dropStreamAdapters() {
+// Every table entry naming a wasm-streams function.
+function trapStreamFutures(buf) {
+  const names = functionNames(buf);
+  return retargetTable(buf, (index) => /\bwasm_streams\[/.test(names.get(index) ?? ''));
+}
+
+// Replaces the body of every defined function whose name matches `pattern` with `unreachable`
+// (valid whatever its type), so wasm-opt drops all they alone reach. Returns the module and how
+// many it replaced.
+function trapFunctions(buf, pattern) {
+  const names = functionNames(buf);
+  const first = importedFunctions(buf);
+  let replaced = 0;
+  buf = rewriteSection(buf, 10, (body, end) => {
+    let [count, p] = readU32(buf, body);
+    const bodies = [writeU32(count)];
+    for (let i = 0; i < count; i++) {
+      const [size, start] = readU32(buf, p);
+      if (pattern.test(names.get(first + i) ?? '')) {
+        bodies.push(Buffer.from([3, 0x00, 0x00, 0x0b])); // size 3: no locals, unreachable, end
+        replaced++;
+      } else {
+        bodies.push(buf.subarray(p, start + size));
+      }
+      p = start + size;
+    }
+    if (p !== end) fail('the code section did not parse to its end');
+    return Buffer.concat(bodies);
+  });
+  return [buf, replaced];
+}
+
+// Table entries nothing can reach. Rust on wasm32 takes a function's address only as a constant
+// the linker wrote: an `i32.const` in code, or four bytes in a data segment (a vtable). Entries
+// whose index appears as neither were put there for wasm-bindgen's descriptors (closure shims
+// for every js-sys callback type), which wasm-bindgen has since removed. Any `0x41` byte in the
+// code and any four bytes in the data count as a use, so the scan can only keep too much.
+function trapUnreferencedEntries(buf) {
+  const used = new Set();
+  const code = sections(buf).find((s) => s.id === 10) ?? fail('no code section');
+  for (let at = code.body; at < code.end; at++) if (buf[at] === 0x41) used.add(readU32(buf, at + 1)[0]);
+  const data = sections(buf).find((s) => s.id === 11) ?? fail('no data section');
+  for (let at = data.body; at + 4 <= data.end; at++) used.add(buf.readUInt32LE(at));
+  // Globals' initial values, should a pointer ever be kept in one.
+  for (const { body, end } of sections(buf).filter((s) => s.id === 6)) {
+    for (let at = body; at < end; at++) if (buf[at] === 0x41) used.add(readU32(buf, at + 1)[0]);
+  }
+  return retargetTable(buf, (index, slot) => !used.has(slot));
+}
+
+function dropUnused() {
   let dropped = 0;
   const result = rewriteSection(wasm, 7, (body, end) => {
     const keep = [];
@@ -294,8 +352,11 @@ function dropStreamAdapters() {
     return Buffer.concat([writeU32(keep.length), ...keep]);
   });
   if (dropped === 0) fail('no wasm-streams exports found');
-  const [trapped, pointed] = trapStreamFutures(result);
+  const [streamless, pointed] = trapStreamFutures(result);
   if (pointed === 0) fail('no wasm-streams functions in the table');
+  const [unreferenced, orphans] = trapUnreferencedEntries(streamless);
+  const [trapped, delegation] = trapFunctions(unreferenced, /\btachys\[[0-9a-f]+\]::renderer::dom::Dom>::add_event_listener_delegated\b/);
+  if (delegation === 0) fail('no delegated-event functions found');
   for (const name of ADAPTERS) {
     for (const block of [
       new RegExp(`^export class ${name} \\{\\n[\\s\\S]*?^\\}\\n`, 'm'),
@@ -307,7 +368,7 @@ function dropStreamAdapters() {
     }
   }
   if (/intounderlying/i.test(glue)) fail('the glue still refers to the stream adapters');
-  return [trapped, `${dropped} stream-adapter exports dropped, ${pointed} table entries trap`];
+  return [trapped, `${dropped} stream-adapter exports dropped, ${pointed} table entries trap, ${orphans} unreferenced entries trap, ${delegation} delegated-event functions trap`];
 }
 
 // The module without its custom sections (producers, target features, …): browsers ignore them.
@@ -322,7 +383,7 @@ if (command === 'shorten-names') {
   const [exported, exports] = shortenExports(imported);
   [result, summary] = [dropCustomSections(exported), `${importSummary}, ${exports} exports renamed, custom sections dropped`];
 } else {
-  [result, summary] = dropStreamAdapters();
+  [result, summary] = dropUnused();
 }
 fs.writeFileSync(wasmPath, result);
 fs.writeFileSync(gluePath, glue);
