@@ -293,7 +293,8 @@ async function measureConversation(browser, origin, seed, n, appendsPerPhase) {
     const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     const t0 = performance.now();
     let presses = 0;
-    for (let b; (b = root.querySelector('button.earlier')); presses++) {
+    // The button stays in the DOM, hidden once everything is shown.
+    for (let b; (b = root.querySelector('button.earlier:not([hidden])')); presses++) {
       b.click();
       await frame();
     }

@@ -262,13 +262,17 @@ async fn text_from_support_is_never_html() {
     );
 }
 
-/// A backend that refuses every session, as with a wrong key.
-struct Refusing;
+/// A backend that refuses every session, as with a wrong key; counts how often it was asked.
+#[derive(Default)]
+struct Refusing {
+    sessions_asked: std::cell::Cell<u32>,
+}
 impl Provider for Refusing {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
     fn start_session(&self, _: &Visitor, _: Option<&Session>) -> Plan<Session> {
+        self.sessions_asked.set(self.sessions_asked.get() + 1);
         Plan::Ready(Err(ProviderError::Status {
             status: 401,
             detail: "Invalid API key".into(),
@@ -288,7 +292,7 @@ impl Provider for Refusing {
 
 #[wasm_bindgen_test]
 async fn the_error_state_shows_and_the_message_is_kept() {
-    let f = Fixture::new(Rc::new(Refusing));
+    let f = Fixture::new(Rc::new(Refusing::default()));
     f.chat.dispatch(Command::Open);
     f.type_and_send("anyone there?").await;
     assert!(
@@ -312,6 +316,32 @@ async fn the_error_state_shows_and_the_message_is_kept() {
             .text_content()
             .as_deref(),
         Some("Retry")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn retry_in_the_error_notice_asks_the_backend_again() {
+    let backend = Rc::new(Refusing::default());
+    let f = Fixture::new(backend.clone());
+    f.chat.dispatch(Command::Open);
+    f.type_and_send("anyone there?").await;
+    assert!(
+        f.wait_for(2_000, |f| !f.all("[role=alert] button.retry").is_empty())
+            .await
+    );
+    let asked = backend.sessions_asked.get();
+    sleep(300).await;
+    assert_eq!(backend.sessions_asked.get(), asked, "halted until Retry");
+    f.one("[role=alert] button.retry").click();
+    assert!(
+        f.wait_for(2_000, |_| backend.sessions_asked.get() > asked)
+            .await,
+        "Retry asks again"
+    );
+    // Refused again: the notice is back, once.
+    assert!(
+        f.wait_for(2_000, |f| f.all("[role=alert]").len() == 1)
+            .await
     );
 }
 
@@ -410,11 +440,12 @@ async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones
     assert_eq!(shown.len(), 60);
     assert_eq!(shown.first().map(String::as_str), Some("history 200"));
     assert_eq!(shown.last().map(String::as_str), Some("history 259"));
+    // What is hidden, a visitor neither sees nor reaches.
     assert!(
-        f.all(".greeting").is_empty(),
+        f.all(".greeting:not([hidden])").is_empty(),
         "the greeting opens the conversation, not its middle"
     );
-    let earlier = f.one("button.earlier");
+    let earlier = f.one("button.earlier:not([hidden])");
     assert_eq!(
         earlier.text_content().as_deref(),
         Some("Show earlier messages")
@@ -426,12 +457,12 @@ async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones
     assert_eq!(shown.len(), 110);
     assert_eq!(shown.first().map(String::as_str), Some("history 150"));
     for _ in 0..3 {
-        f.one("button.earlier").click();
+        f.one("button.earlier:not([hidden])").click();
         leptos::task::tick().await;
     }
     assert_eq!(texts(&f).len(), 260, "every message can be reached");
-    assert!(f.all("button.earlier").is_empty());
-    assert_eq!(f.all(".greeting").len(), 1);
+    assert!(f.all("button.earlier:not([hidden])").is_empty());
+    assert_eq!(f.all(".greeting:not([hidden])").len(), 1);
     assert_eq!(
         f.shadow
             .active_element()

@@ -14,7 +14,7 @@ use crate::chat::{Command, Engine};
 use crate::i18n::Strings;
 use crate::model::{Delivery, Message};
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 /// Messages per page of the log. A page is a `div.page` of its own, so showing earlier messages
@@ -353,8 +353,8 @@ pub fn MessageLog(
         strings: locale.get_untracked(),
         intl_tag: intl_tag.get_untracked(),
     };
-    // Whether pages before the shown ones exist (the button), mirrored from `rows`. Set only on
-    // a change: the button or the greeting is built again whenever it notifies.
+    // Whether pages before the shown ones exist (the button shows, the greeting hides), mirrored
+    // from `rows`. Set only on a change, so that it notifies only then.
     let has_earlier = RwSignal::new(false);
     let mirror_earlier = move |more: bool| {
         has_earlier.maybe_update(|shown| std::mem::replace(shown, more) != more);
@@ -414,10 +414,7 @@ pub fn MessageLog(
     };
     // Retry buttons are plain DOM: one listener for all of them.
     let retry_clicked = move |ev: leptos::ev::MouseEvent| {
-        let Some(target) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-            return;
-        };
-        let Some(button) = target.closest(".retry").ok().flatten() else {
+        let Some(button) = super::dom::clicked(&ev, ".retry") else {
             return;
         };
         if let Some(local_id) = rows.with_value(|r| r.local_id_at(&button)) {
@@ -439,19 +436,12 @@ pub fn MessageLog(
             tabindex="0"
             node_ref=log_ref
         >
-            {move || {
-                if has_earlier.get() {
-                    leptos::either::Either::Left(view! {
-                        <button type="button" class="earlier" on:click=show_earlier>
-                            {move || locale.get().earlier}
-                        </button>
-                    })
-                } else {
-                    leptos::either::Either::Right(view! {
-                        <p class="greeting" dir="auto">{greeting.clone()}</p>
-                    })
-                }
-            }}
+            // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
+            // other anew, which compiles an `Either` view with its own build and rebuild code.
+            <button type="button" class="earlier" hidden=move || !has_earlier.get() on:click=show_earlier>
+                {move || locale.get().earlier}
+            </button>
+            <p class="greeting" dir="auto" hidden=move || has_earlier.get()>{greeting}</p>
             <div class="pages" node_ref=container_ref on:click=retry_clicked></div>
         </div>
     }

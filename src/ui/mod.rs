@@ -2,6 +2,7 @@
 //! protocol or storage logic.
 
 mod composer;
+mod dom;
 mod host;
 mod launcher;
 mod message_log;

@@ -5,6 +5,7 @@
 //! Leptos directive on the bubble) rather than as reactive views: each distinct view type costs
 //! the bundle its own compiled build/rebuild/mount code, and rich text has a dozen of them.
 
+use super::dom::{child, set, text_in};
 use crate::json::Json;
 use crate::model::{Attachment, Body};
 use crate::richtext;
@@ -37,21 +38,6 @@ pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
         }
     }
     attachment_list(&bubble, attachments);
-}
-
-/// Appends a new `tag` element to `parent`; `None` only if the DOM refuses (never for our tags).
-fn child(parent: &Element, tag: &str) -> Option<Element> {
-    let el = parent.owner_document()?.create_element(tag).ok()?;
-    parent.append_child(&el).ok()?;
-    Some(el)
-}
-
-fn text_in(parent: &Element, text: &str) {
-    let _ = parent.append_with_str_1(text);
-}
-
-fn set(el: &Element, name: &str, value: &str) {
-    let _ = el.set_attribute(name, value);
 }
 
 /// A rich document's safe tree as elements. Only the bundles whose backend sends rich documents

@@ -1,0 +1,30 @@
+//! Plain DOM building for content that is built once and replaced whole (message bodies, the
+//! notice bar): each Leptos view type costs the bundle its own compiled build, rebuild and mount
+//! code, while these calls are shared. Text only ever becomes text nodes; never `inner_html`.
+
+use wasm_bindgen::JsCast;
+use web_sys::Element;
+
+/// Appends a new `tag` element to `parent`; `None` only if the DOM refuses (never for our tags).
+pub(super) fn child(parent: &Element, tag: &str) -> Option<Element> {
+    let el = parent.owner_document()?.create_element(tag).ok()?;
+    parent.append_child(&el).ok()?;
+    Some(el)
+}
+
+/// Appends `text` to `parent` as a text node.
+pub(super) fn text_in(parent: &Element, text: &str) {
+    let _ = parent.append_with_str_1(text);
+}
+
+/// Sets an attribute; the names are ours and always valid.
+pub(super) fn set(el: &Element, name: &str, value: &str) {
+    let _ = el.set_attribute(name, value);
+}
+
+/// The element matching `selector` that a click inside a container landed on, if any: one
+/// listener on the container serves every such button in it, however often it is rebuilt.
+pub(super) fn clicked(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Element> {
+    let target = ev.target()?.dyn_into::<Element>().ok()?;
+    target.closest(selector).ok().flatten()
+}
