@@ -126,6 +126,7 @@ fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
             }
         }
         Some(Notice::Rejected(reason)) => text_in(&el, reason),
-        _ => text_in(&el, t.reconnecting),
+        Some(Notice::Reconnecting) => text_in(&el, t.reconnecting),
+        None => {}
     }
 }
