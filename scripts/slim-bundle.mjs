@@ -330,14 +330,13 @@ function trapFunctions(buf, pattern) {
 // code and any four bytes in the data count as a use, so the scan can only keep too much.
 function trapUnreferencedEntries(buf) {
   const used = new Set();
-  const code = sections(buf).find((s) => s.id === 10) ?? fail('no code section');
-  for (let at = code.body; at < code.end; at++) if (buf[at] === 0x41) used.add(readU32(buf, at + 1)[0]);
-  const data = sections(buf).find((s) => s.id === 11) ?? fail('no data section');
-  for (let at = data.body; at + 4 <= data.end; at++) used.add(buf.readUInt32LE(at));
-  // Globals' initial values, should a pointer ever be kept in one.
-  for (const { body, end } of sections(buf).filter((s) => s.id === 6)) {
+  const section = (id) => sections(buf).find((s) => s.id === id);
+  // Code, and globals' initial values should a pointer ever be kept in one: every `i32.const`.
+  for (const { body, end } of [section(10) ?? fail('no code section'), section(6) ?? { body: 0, end: 0 }]) {
     for (let at = body; at < end; at++) if (buf[at] === 0x41) used.add(readU32(buf, at + 1)[0]);
   }
+  const data = section(11) ?? fail('no data section');
+  for (let at = data.body; at + 4 <= data.end; at++) used.add(buf.readUInt32LE(at));
   return retargetTable(buf, (index, slot) => !used.has(slot));
 }
 

@@ -163,14 +163,10 @@ impl MessageElement {
         while let Some(next) = self.time.next_sibling() {
             let _ = self.meta.remove_child(&next);
         }
-        let Some(doc) = self.root.owner_document() else {
-            return;
-        };
         let add = |tag: &str, class: &str, text: &str| -> Option<Element> {
-            let e = doc.create_element(tag).ok()?;
+            let e = super::dom::child(&self.meta, tag)?;
             e.set_class_name(class);
-            e.set_text_content(Some(text));
-            self.meta.append_child(&e).ok()?;
+            super::dom::text_in(&e, text);
             Some(e)
         };
         let s = labels.strings;

@@ -99,11 +99,13 @@ fn NoticeBar(
 /// Replaces the bar's content with `notice`, if any.
 fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
     bar.set_text_content(None);
+    let Some(notice) = notice else {
+        return;
+    };
     let (tag, class, role) = match notice {
-        None => return,
-        Some(Notice::Reconnecting) => ("p", "notice notice-info", "status"),
-        Some(Notice::Unavailable(_)) => ("div", "notice notice-error", "alert"),
-        Some(Notice::Rejected(_)) => ("p", "notice notice-error", "alert"),
+        Notice::Reconnecting => ("p", "notice notice-info", "status"),
+        Notice::Unavailable(_) => ("div", "notice notice-error", "alert"),
+        Notice::Rejected(_) => ("p", "notice notice-error", "alert"),
     };
     let Some(el) = child(bar, tag) else {
         return;
@@ -111,7 +113,7 @@ fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
     el.set_class_name(class);
     set(&el, "role", role);
     match notice {
-        Some(Notice::Unavailable(detail)) => {
+        Notice::Unavailable(detail) => {
             if let Some(p) = child(&el, "p") {
                 text_in(&p, t.unavailable);
             }
@@ -125,8 +127,7 @@ fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
                 text_in(&button, t.retry);
             }
         }
-        Some(Notice::Rejected(reason)) => text_in(&el, reason),
-        Some(Notice::Reconnecting) => text_in(&el, t.reconnecting),
-        None => {}
+        Notice::Rejected(reason) => text_in(&el, reason),
+        Notice::Reconnecting => text_in(&el, t.reconnecting),
     }
 }
