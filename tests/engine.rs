@@ -18,6 +18,8 @@ struct Harness {
     now: f64,
     queue: VecDeque<(u64, Job)>,
     events: Vec<WidgetEvent>,
+    /// Console warnings the engine asked for ([`Effect::Warn`]).
+    warnings: Vec<String>,
     persisted: Option<Snapshot>,
     persist_count: usize,
     cleared: bool,
@@ -41,6 +43,7 @@ impl Harness {
             now: 1_700_000_000_000.0,
             queue: VecDeque::new(),
             events: Vec::new(),
+            warnings: Vec::new(),
             persisted: None,
             persist_count: 0,
             cleared: false,
@@ -65,6 +68,7 @@ impl Harness {
                 }
                 Effect::Emit(e) => self.events.push(e),
                 Effect::WakeAt(t) => self.wake = Some(t),
+                Effect::Warn(w) => self.warnings.push(w),
             }
         }
     }

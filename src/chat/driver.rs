@@ -255,6 +255,7 @@ impl Chat {
                 driver.socket_sends.borrow_mut().clear();
             }
             Effect::Emit(event) => (driver.events)(&event),
+            Effect::Warn(text) => browser::warn(&format!("Helpwire: {text}")),
             Effect::WakeAt(at) => {
                 if let Some(t) = driver.timer.borrow_mut().take() {
                     t.clear();

@@ -190,6 +190,9 @@ pub enum Effect {
     Emit(WidgetEvent),
     /// Call back with [`Command::Tick`] at this time (ms); replaces any earlier wake-up.
     WakeAt(f64),
+    /// Tell the site's developers (the console), never the visitor: backend details, data that
+    /// was skipped or replaced by a fallback.
+    Warn(String),
 }
 
 /// A problem the visitor should see.
