@@ -32,7 +32,8 @@ rm -rf "$dist"
 mkdir -p "$dist"
 # One bundle per backend (helpwire_<backend>.js + _bg.wasm), each with only its backend's code;
 # the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
-backends=(local bancroft gleap gurusup bot eusate)
+# HELPWIRE_BACKENDS="local bancroft" builds only those (a quicker build while working on one).
+read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate}"
 if [ "$profile" = release ] && cargo tree -q -e features -i tachys --target wasm32-unknown-unknown | grep -q 'feature "delegation"'; then
   # slim-bundle.mjs makes tachys' delegated-event path trap; with delegation on it would run.
   echo "build.sh: tachys' delegation feature is on; scripts/slim-bundle.mjs drop-unused assumes it is off" >&2
