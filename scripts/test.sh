@@ -22,5 +22,6 @@ step "host tests: config, engine, providers, codecs" cargo test
 step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
 step "release build" scripts/build.sh
+step "size budgets: loader and every bundle" node scripts/check-sizes.mjs dist
 step "end-to-end: the real embed on host pages and every backend (Playwright)" node --test --test-concurrency=1 tests/e2e/
 printf '\n\033[1;32mall checks passed\033[0m\n'

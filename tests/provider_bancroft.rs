@@ -7,7 +7,7 @@ use helpwire::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::bancroft::{self, BancroftProvider, MAX_SUBJECT_CHARS, REQUESTER_EMAIL};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
-    ProviderError,
+    ProviderError, MAX_HISTORY_BYTES, MAX_RESPONSE_BYTES,
 };
 
 /// A JSON value written out as text.
@@ -310,6 +310,10 @@ fn fetching_gets_the_documented_messages_url() {
     );
     assert_eq!(req.header_value("X-API-Key"), Some(KEY));
     assert_eq!(req.body, None);
+    // The list is the whole conversation, so it may be longer than other answers.
+    assert_eq!(req.max_response_bytes, MAX_HISTORY_BYTES);
+    let (send, _) = request(provider().send_message(cx(&v, &s, &c), &first("hi")));
+    assert_eq!(send.max_response_bytes, MAX_RESPONSE_BYTES);
 }
 
 #[test]

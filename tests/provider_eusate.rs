@@ -179,6 +179,11 @@ fn messages_request_has_exact_path_with_trailing_slash() {
         "https://api.eusate.com/api/v1/helpdesk/customer/anon_abc/conversations/conv_123/messages/"
     );
     assert_eq!(request.header_value("Authorization"), Some("Bearer KEY"));
+    // The history is the whole conversation, so it may be longer than other answers.
+    assert_eq!(
+        request.max_response_bytes,
+        helpwire::provider::MAX_HISTORY_BYTES
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use helpwire::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire::provider::gurusup::{self, GurusupProvider, SUBJECT, USER_FID};
 use helpwire::provider::{
     Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Plan, Provider,
-    ProviderError, Sent,
+    ProviderError, Sent, MAX_HISTORY_BYTES,
 };
 
 /// A JSON value written out as text.
@@ -218,6 +218,8 @@ fn fetching_gets_the_thread_by_the_md5_of_its_id() {
         "https://www.example.com/gurusup-proxy/threads/9418b82d5e53d3a9f1c8856c8cb65542"
     );
     assert_eq!(req.body, None);
+    // A thread carries all its messages, so it may be longer than other answers.
+    assert_eq!(req.max_response_bytes, MAX_HISTORY_BYTES);
 }
 
 #[test]

@@ -272,7 +272,9 @@ impl Provider for BancroftProvider {
             wire::encode(&cx.conversation.id)
         ));
         let already = seen(cursor);
-        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+        // The documents show no paging: every read returns the whole conversation.
+        let request = self.authorize(HttpRequest::get(url).whole_history());
+        Plan::request(request, move |resp| {
             wire::parse(resp, |v| {
                 let f = Fields::of(v, "the message list")?;
                 if f.get("results").is_none() {

@@ -774,7 +774,9 @@ impl Provider for EusateProvider {
         }
         let seen = cursor.0.as_u64().unwrap_or(0) as usize;
         Plan::request(
-            self.get(self.messages_url(&cx.session.id, &cx.conversation.id)),
+            // The history endpoint returns the whole conversation.
+            self.get(self.messages_url(&cx.session.id, &cx.conversation.id))
+                .whole_history(),
             move |resp| parse_messages(resp, seen),
         )
     }

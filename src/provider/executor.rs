@@ -16,9 +16,6 @@ use std::rc::Rc;
 /// Default time a request may take before it is aborted.
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
-/// Largest response body read; a larger one is refused (a page of messages is a few KB).
-pub const MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
-
 /// Storage key of the local helpdesk's own data (its "server database").
 pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
 
@@ -167,30 +164,72 @@ impl Executor {
         .unchecked_into();
         let header = |name: &str| response.headers().get(name).ok().flatten();
         let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u32>().ok());
-        let too_large = |size: usize| ProviderError::Malformed {
-            reason: format!("response of {size} bytes is over the {MAX_RESPONSE_BYTES}-byte limit"),
-            body: String::new(),
-        };
+        let limit = request.max_response_bytes;
         // Refuse before reading when the server says how big it is.
-        if let Some(size) = header("content-length")
+        if header("content-length")
             .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&size| size > MAX_RESPONSE_BYTES)
+            .is_some_and(|size| size > limit)
         {
-            return Err(too_large(size));
+            return Err(too_large(limit));
         }
-        let text = response.text().map_err(network)?;
-        let body = wasm_bindgen_futures::JsFuture::from(text)
-            .await
-            .map_err(network)?
-            .as_string()
-            .unwrap_or_default();
-        if body.len() > MAX_RESPONSE_BYTES {
-            return Err(too_large(body.len()));
-        }
+        let body = match response.body() {
+            Some(stream) => read_limited(&stream, limit).await.map_err(|e| match e {
+                ReadError::TooLarge => too_large(limit),
+                ReadError::Failed(e) => network(e),
+            })?,
+            None => String::new(),
+        };
         Ok(HttpResponse {
             status: response.status(),
             retry_after,
             body,
         })
     }
+}
+
+#[cfg(network)]
+enum ReadError {
+    TooLarge,
+    Failed(wasm_bindgen::JsValue),
+}
+
+#[cfg(network)]
+fn too_large(limit: usize) -> ProviderError {
+    ProviderError::Malformed {
+        reason: format!("the response is over the {limit}-byte limit"),
+        body: String::new(),
+    }
+}
+
+/// Reads a body chunk by chunk and stops (cancelling the stream, which closes the connection)
+/// as soon as it passes `limit`: an answer without `Content-Length` is refused unread too.
+/// Decoded as UTF-8 the way `Response.text()` does (a leading BOM dropped, bad bytes as U+FFFD).
+#[cfg(network)]
+async fn read_limited(stream: &web_sys::ReadableStream, limit: usize) -> Result<String, ReadError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(ReadError::Failed)?
+            .unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
+            break;
+        }
+        let Ok(data) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
+            continue;
+        };
+        let start = bytes.len();
+        let end = start + data.length() as usize;
+        if end > limit {
+            let _ = reader.cancel();
+            return Err(ReadError::TooLarge);
+        }
+        bytes.resize(end, 0);
+        data.copy_to(&mut bytes[start..]);
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    Ok(String::from_utf8_lossy(text).into_owned())
 }

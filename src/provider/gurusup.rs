@@ -283,7 +283,9 @@ impl Provider for GurusupProvider {
         let already = seen(cursor);
         let unchanged = cursor.clone();
         let clock = self.clock;
-        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+        // A thread comes with all its messages: the answer grows with the conversation.
+        let request = self.authorize(HttpRequest::get(url).whole_history());
+        Plan::request(request, move |resp| {
             if resp.status == 404 {
                 // The thread exists once its first message is stored; until then it is empty.
                 return Ok(Page {

@@ -40,6 +40,14 @@ impl Method {
     }
 }
 
+/// The largest answer read for most requests; a larger one is refused unread.
+pub const MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The largest answer read for a request that returns a conversation's whole history (Bancroft's
+/// message list, Gurusup's thread, Eusate's history), which grows with the conversation: a long
+/// conversation must stay readable, while a hostile answer still cannot exhaust memory.
+pub const MAX_HISTORY_BYTES: usize = 32 * 1024 * 1024;
+
 /// A request a provider wants performed; `url` is absolute for network backends.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpRequest {
@@ -48,6 +56,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// JSON body, if any.
     pub body: Option<Json>,
+    /// The executor refuses, unread, an answer longer than this.
+    pub max_response_bytes: usize,
 }
 
 impl HttpRequest {
@@ -57,6 +67,7 @@ impl HttpRequest {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 
@@ -66,7 +77,15 @@ impl HttpRequest {
             url: url.into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: Some(body),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// Marks a read of a conversation's whole history: its answer may be up to
+    /// [`MAX_HISTORY_BYTES`].
+    pub fn whole_history(mut self) -> Self {
+        self.max_response_bytes = MAX_HISTORY_BYTES;
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {

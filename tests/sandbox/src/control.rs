@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
+        .route("/faults/streamed", get(streamed_bytes))
         .route("/conversations", get(all_conversations))
         .route("/{backend}/conversations", get(conversations))
         .route("/{backend}/reply", post(reply))
@@ -156,6 +157,11 @@ async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Json<Va
     spec.validate().map_err(ControlError::bad_request)?;
     state.0.faults.add(spec);
     Ok(Json(json!(state.0.faults.list())))
+}
+
+/// How many bytes `stream` faults handed to connections since the last clear.
+async fn streamed_bytes(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "bytes": state.0.faults.streamed() }))
 }
 
 async fn clear_faults(State(state): State<AppState>) -> Json<Value> {

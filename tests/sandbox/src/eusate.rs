@@ -548,7 +548,9 @@ async fn support(s: SocketRef, ack: AckSender, d: Value, st: AppState) {
                 let _ = s.emit(ev, "{\"malformed\": tru");
                 return;
             }
-            Mode::Huge => huge = Some(f.size_bytes.unwrap_or(faults::DEFAULT_HUGE_BYTES)),
+            Mode::Huge | Mode::Stream => {
+                huge = Some(f.size_bytes.unwrap_or(faults::DEFAULT_HUGE_BYTES))
+            }
         }
     }
     let outcome = store_support(&st, &d, huge);

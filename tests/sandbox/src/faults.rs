@@ -4,10 +4,12 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::{
+    body::{Body, Bytes},
     extract::{Request, State},
     http::{header, HeaderValue, StatusCode},
     middleware::Next,
@@ -105,6 +107,10 @@ pub enum Mode {
     Malformed,
     /// Answer 200 with a valid JSON body of `size_bytes` (default 5 MiB).
     Huge,
+    /// Like `huge`, but streamed in 64 KiB chunks with no `Content-Length`, slowly enough that a
+    /// client which stops reading is seen to stop: the bytes handed to the connection are
+    /// counted (`GET /_sandbox/faults/streamed`).
+    Stream,
 }
 
 /// The body of `POST /_sandbox/faults`.
@@ -171,7 +177,11 @@ impl FaultSpec {
 
 /// Queued faults, oldest first; each request uses up one count of the first match.
 #[derive(Default)]
-pub struct Faults(Mutex<Vec<FaultSpec>>);
+pub struct Faults {
+    queue: Mutex<Vec<FaultSpec>>,
+    /// Bytes of `stream` bodies handed to connections so far.
+    streamed: Arc<AtomicU64>,
+}
 
 impl Faults {
     pub fn add(&self, spec: FaultSpec) {
@@ -180,6 +190,12 @@ impl Faults {
 
     pub fn clear(&self) {
         self.lock().clear();
+        self.streamed.store(0, Ordering::SeqCst);
+    }
+
+    /// Bytes of `stream` bodies handed to connections since the last clear.
+    pub fn streamed(&self) -> u64 {
+        self.streamed.load(Ordering::SeqCst)
     }
 
     pub fn list(&self) -> Vec<FaultSpec> {
@@ -199,7 +215,7 @@ impl Faults {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultSpec>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -231,8 +247,40 @@ pub async fn layer(
                 "the drop fault needs helpwire_sandbox::serve",
             ),
         },
+        Mode::Stream => stream(
+            huge_body(fault.size_bytes.unwrap_or(DEFAULT_HUGE_BYTES)),
+            state.0.faults.streamed.clone(),
+        ),
         _ => respond(backend, &fault),
     }
+}
+
+/// `body` as a chunked 200 answer with no length, counting what the connection takes. A chunk
+/// is produced only when the connection asks for one, so once the client stops reading (and
+/// the socket buffers are full) the count stops too.
+fn stream(body: String, streamed: Arc<AtomicU64>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let body = Bytes::from(body);
+    let chunks = futures_util::stream::unfold(0usize, move |at| {
+        let body = body.clone();
+        let streamed = streamed.clone();
+        async move {
+            if at >= body.len() {
+                return None;
+            }
+            // A little slower than loopback, so the client's reading pace decides.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            let end = (at + CHUNK).min(body.len());
+            streamed.fetch_add((end - at) as u64, Ordering::SeqCst);
+            Some((Ok::<_, std::convert::Infallible>(body.slice(at..end)), end))
+        }
+    });
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(chunks),
+    )
+        .into_response()
 }
 
 /// The fault modes that are a complete HTTP answer by themselves.
@@ -258,7 +306,7 @@ pub fn respond(backend: Backend, fault: &FaultSpec) -> Response {
             "{\"malformed\": tru",
         )
             .into_response(),
-        Mode::Huge => (
+        Mode::Huge | Mode::Stream => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             huge_body(fault.size_bytes.unwrap_or(DEFAULT_HUGE_BYTES)),

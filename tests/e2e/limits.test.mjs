@@ -1,0 +1,114 @@
+// Size limits end to end: an answer over its limit is refused without being read to the end,
+// and a conversation never becomes unreadable because of its length.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, startServer, hostPage, waitForState } from './harness.mjs';
+import { startSandbox, copiesOf, conversationId } from './sandbox.mjs';
+
+let browser;
+let server;
+let base;
+let sandbox;
+
+const ATTRS = {
+  bancroft: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`,
+  gleap: (s) => `data-provider="gleap" data-api-base="${s}/gleap"`,
+  gurusup: (s) => `data-provider="gurusup" data-api-base="${s}/gurusup"`,
+};
+
+before(async () => {
+  sandbox = await startSandbox();
+  const pages = {};
+  for (const [name, attrs] of Object.entries(ATTRS)) pages[`/${name}.html`] = hostPage({ attrs: attrs(sandbox.url) });
+  browser = await launch();
+  ({ server, url: base } = await startServer({ pages }));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sandbox?.stop();
+});
+
+async function openWidget(name, context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/${name}.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await page.getByRole('dialog').waitFor();
+  return { page, errors };
+}
+
+function mine(page, text, status) {
+  return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });
+}
+
+function answer(page, text) {
+  return page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: text });
+}
+
+async function write(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+async function stored(name, text) {
+  const list = await sandbox.conversations(name);
+  return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
+}
+
+test('an answer with no Content-Length is refused once past the limit, not read to the end', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const { page, errors } = await openWidget('gleap', context);
+  await write(page, 'hello');
+  await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
+  const [conversation] = await sandbox.conversations('gleap');
+  await sandbox.clearFaults();
+  // 48 MiB, streamed without a length, where a page of messages may be 2 MiB.
+  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'stream', size_bytes: 48 * 1024 * 1024, count: 1 });
+  await sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after the endless read' });
+  await answer(page, 'Answer after the endless read').waitFor({ timeout: 40000 });
+  const { bytes } = await fetch(`${sandbox.url}/_sandbox/faults/streamed`).then((r) => r.json());
+  // The widget stops at 2 MiB; what the sockets' buffers took beyond that is far below 48 MiB.
+  assert.ok(bytes > 2 * 1024 * 1024, `the stream was read at all (${bytes} bytes)`);
+  assert.ok(bytes < 12 * 1024 * 1024, `reading stopped near the limit, not at the end: ${bytes} bytes went out`);
+  assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** Stores `count` agent messages in a conversation through the control API, 50 at a time. */
+async function seed(name, id, count) {
+  for (let i = 0; i < count; i += 50) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + 50); j++) {
+      batch.push(sandbox.reply(name, { conversation: id, text: `Earlier answer number ${j + 1} of a long conversation` }));
+    }
+    await Promise.all(batch);
+  }
+}
+
+for (const name of ['bancroft', 'gurusup']) {
+  test(`${name}: a conversation of 10,000 messages still shows a new reply and stores a send once`, async () => {
+    await sandbox.reset();
+    const context = await browser.newContext();
+    const { page, errors } = await openWidget(name, context);
+    await write(page, 'first of many');
+    await mine(page, 'first of many', 'sent').waitFor({ timeout: 20000 });
+    const [conversation] = await sandbox.conversations(name);
+    const id = conversationId(name, conversation);
+    await seed(name, id, 10000);
+    await sandbox.reply(name, { conversation: id, text: 'The newest answer' });
+    await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
+    await write(page, 'after ten thousand');
+    await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
+    assert.equal(await stored(name, 'after ten thousand'), 1);
+    assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
