@@ -14,6 +14,7 @@ const ATTRS = {
   bancroft: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`,
   gleap: (s) => `data-provider="gleap" data-api-base="${s}/gleap"`,
   gurusup: (s) => `data-provider="gurusup" data-api-base="${s}/gurusup"`,
+  eusate: (s) => `data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`,
 };
 
 before(async () => {
@@ -112,3 +113,25 @@ for (const name of ['bancroft', 'gurusup']) {
     await context.close();
   });
 }
+
+test('eusate: a history of 10,000 messages read on opening still shows the newest and stores a send once', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const first = await openWidget('eusate', context);
+  await write(first.page, 'first of many');
+  await mine(first.page, 'first of many', 'sent').waitFor({ timeout: 20000 });
+  assert.deepEqual(first.errors, []);
+  // Answers are pushed while the page is open; the history is read when it opens again.
+  await first.page.close();
+  const [conversation] = await sandbox.conversations('eusate');
+  const id = conversationId('eusate', conversation);
+  await seed('eusate', id, 10000);
+  await sandbox.reply('eusate', { conversation: id, text: 'The newest answer' });
+  const { page, errors } = await openWidget('eusate', context);
+  await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
+  await write(page, 'after ten thousand');
+  await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
+  assert.equal(await stored('eusate', 'after ten thousand'), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
