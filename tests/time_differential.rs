@@ -5,35 +5,14 @@
 //! `checked_ms`, and `format_rfc3339` against chrono's formatting.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use chrono::{DateTime, SecondsFormat};
+use common::Rng;
 use helpwire::json::Json;
 use helpwire::provider::time::{
     checked_ms, format_rfc3339, from_json, parse_rfc3339, MAX_MS, MIN_MS,
 };
-
-/// xorshift64*: reproducible pseudo-random numbers without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 /// What `parse_rfc3339` must read `text` as: chrono's reading of it after the documented
 /// leniencies, each undone by one rewrite into strict RFC 3339, and within the bounds.
