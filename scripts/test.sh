@@ -19,7 +19,7 @@ for backend in local bancroft gleap gurusup bot eusate; do
     --no-default-features --features "$backend" -- -D warnings
 done
 step "host tests: config, engine, providers, codecs" cargo test
-step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash
+step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
 step "release build" scripts/build.sh
 step "size budgets: loader and every bundle" node scripts/check-sizes.mjs dist

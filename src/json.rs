@@ -18,7 +18,13 @@
 //!   arithmetic only. Other tokens whose digits fit in 2^53 with a power of ten up to 10^±22
 //!   (every fraction a backend realistically sends) are converted exactly with one IEEE
 //!   operation. The rare rest (17-digit fractions, huge exponents) goes to the platform's
-//!   correctly rounded parser: JavaScript's `parseFloat` in the browser, `str::parse` on the host.
+//!   correctly rounded parser: JavaScript's `parseFloat` in the browser, `str::parse` on the host
+//!   (the host tests check it against serde_json). A written exponent beyond ±99,999 is refused
+//!   ("exponent out of range"), even for `0e100000` or `1e-100000`, which serde_json reads as 0:
+//!   below that bound every step is exact on both platforms.
+//! - Differences from serde_json, all deliberate: lone surrogates (above), `-0` reads as the
+//!   integer 0, nesting of [`MAX_DEPTH`] levels is read (serde_json stops one short), and the
+//!   exponent bound. `tests/json_differential.rs` compares the two on generated documents.
 //! - Writing prints every integral value in the `i64`/`u64` range with integer formatting. A
 //!   fraction is printed shortest-round-trip by JavaScript's `Number#toString` in the browser
 //!   (`Display` on the host). Both float paths cost a call into JavaScript where they run, and in
@@ -519,6 +525,12 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Largest written exponent [`Json::parse`] reads (`1e99999`, `1e-99999`). Beyond it a number is
+/// refused even where enough digits would bring its value back into range (`0.000…1e100001`):
+/// with the exponent bounded, the exponent arithmetic here is exact and so are the platform
+/// parsers that [`parse_float`] uses (Rust's stops reading exponent digits near 655,360).
+const MAX_EXPONENT: i64 = 99_999;
+
 /// Powers of ten that are exact in `f64` (for the exact float fast path).
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -749,7 +761,11 @@ impl Parser<'_> {
             let mut e: i64 = 0;
             let from = self.pos;
             while let Some(b @ b'0'..=b'9') = self.peek() {
-                e = (e * 10 + i64::from(b - b'0')).min(100_000);
+                e = e * 10 + i64::from(b - b'0');
+                if e > MAX_EXPONENT {
+                    self.pos = start;
+                    return Err(self.error("exponent out of range"));
+                }
                 self.pos += 1;
             }
             if self.pos == from {

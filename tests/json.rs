@@ -251,6 +251,48 @@ fn fractions_and_exponents_read_exactly() {
 }
 
 #[test]
+fn exponents_are_exact_up_to_the_bound_and_refused_beyond_it() {
+    // Fraction digits and a large exponent that cancel out: 10^(100001 - 99978) = 1e23. This
+    // once read as 1e22 (the exponent was capped before the digits were counted against it).
+    let zeros = |n| "0".repeat(n);
+    let cancelling = format!("0.{}1e100001", zeros(99_977));
+    assert_eq!(reason(&cancelling), "exponent out of range");
+    for beyond in [
+        "1e100000",
+        "1e-100000",
+        "0e100000",
+        "-0.0e-100000",
+        "1E+0000100000",
+    ] {
+        assert_eq!(reason(beyond), "exponent out of range", "{beyond}");
+    }
+    // Up to the bound, cancelling digits are counted exactly, on the fast path and off it.
+    let exact = [
+        (format!("0.{}1e99999", zeros(99_976)), 1e22),
+        (format!("0.{}1e99999", zeros(99_977)), 1e21),
+        (format!("-0.{}1e+99999", zeros(99_976)), -1e22),
+        (
+            format!("0.{}12345678901234567890e99999", zeros(99_975)),
+            1.234_567_890_123_456_9e23,
+        ),
+        (format!("1{}e-99999", zeros(99_999)), 1.0),
+        (
+            format!("123456789012345678{}e-99999", zeros(99_990)),
+            123_456_789.012_345_67,
+        ),
+        (
+            "1e00000000000000000000000000000000000000000005".to_string(),
+            1e5,
+        ),
+        ("1e-99999".to_string(), 0.0),
+    ];
+    for (text, x) in exact {
+        assert_eq!(parse(&text).as_f64(), Some(x), "{}…", &text[..20]);
+    }
+    assert_eq!(reason("1e99999"), "number out of range");
+}
+
+#[test]
 fn fractions_are_written_so_that_they_read_back_the_same() {
     for x in [
         0.5,

@@ -8,13 +8,34 @@ use crate::json::Json;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)` into ms since the epoch.
+/// The earliest time read from a backend or storage: 1970-01-01T00:00:00.000Z.
+pub const MIN_MS: f64 = 0.0;
+
+/// The latest time read: 9999-12-31T23:59:59.999Z. Far inside JavaScript's `Date` range
+/// (±8.64e15 ms), so every time that is read can be formatted and compared without surprises.
+pub const MAX_MS: f64 = 253_402_300_799_999.0;
+
+/// `Some(ms)` when `ms` lies in [`MIN_MS`]..=[`MAX_MS`]; `None` otherwise, NaN and infinities
+/// included. For checking a time that did not come through [`from_json`], e.g. a stored one.
+pub fn checked_ms(ms: f64) -> Option<f64> {
+    (MIN_MS..=MAX_MS).contains(&ms).then_some(ms)
+}
+
+/// Parses an RFC 3339 time, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, into ms since the
+/// epoch. `None` for anything else, and for a time outside [`MIN_MS`]..=[`MAX_MS`].
 ///
-/// Lenient where backends differ in practice: `t`/space for `T`, `z` for `Z`, any number of
-/// fraction digits (beyond milliseconds they are dropped), and no offset at all (read as UTC,
-/// which is what Django and Node servers mean when they leave it out). Anything else is `None`.
+/// Lenient, on purpose, where backends differ in practice (`tests/time_differential.rs` holds
+/// it to chrono's strict parser plus exactly these):
+/// - `t` or a space for `T`, `z` for `Z` (RFC 3339 allows both);
+/// - no offset at all, read as UTC (what Django and Node servers mean when they leave it out);
+/// - ISO 8601's other offsets, `±HHMM` and `±HH`;
+/// - ISO 8601's `,` as the decimal separator;
+/// - any number of fraction digits, cut (not rounded) to milliseconds;
+/// - ASCII whitespace around the time (other whitespace, such as U+00A0, is refused);
+/// - a leap second, `:60` in any minute, reads as the last millisecond of that minute (`:59.999`)
+///   whatever its fraction: after every other time in the minute, before the next minute.
 pub fn parse_rfc3339(s: &str) -> Option<f64> {
-    let b = s.trim().as_bytes();
+    let b = s.trim_ascii().as_bytes();
     if b.len() < 19 {
         return None;
     }
@@ -33,7 +54,6 @@ pub fn parse_rfc3339(s: &str) -> Option<f64> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    // 60 is a leap second: count it as the last instant of the minute.
     if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
@@ -80,14 +100,19 @@ pub fn parse_rfc3339(s: &str) -> Option<f64> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    let second = second.min(59);
+    // A leap second is the last millisecond of its minute (see above).
+    let (second, millis) = if second == 60 {
+        (59, 999)
+    } else {
+        (second, millis)
+    };
     let ms = days * MS_PER_DAY
         + i64::from(hour) * 3_600_000
         + i64::from(minute) * 60_000
         + i64::from(second) * 1_000
         + i64::from(millis)
         - offset_minutes * 60_000;
-    Some(ms as f64)
+    checked_ms(ms as f64)
 }
 
 /// Formats ms since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (what Gleap sends and expects).
@@ -105,26 +130,24 @@ pub fn format_rfc3339(ms: f64) -> String {
     )
 }
 
-/// A timestamp as backends put it in JSON: an RFC 3339 string, or a number (ms since the epoch,
-/// or seconds when it is too small to be ms: before 1973 in ms is after 5138 in seconds).
+/// A timestamp as backends put it in JSON: an RFC 3339 string (see [`parse_rfc3339`]), or a
+/// number (ms since the epoch, or seconds when it is too small to be ms: before 1973 in ms is
+/// after 5138 in seconds).
 ///
-/// `Ok(None)` for null; `Err` for any other type or an unreadable string.
+/// `Ok(None)` for null; `Err` for any other type, an unreadable string, and a time outside
+/// [`MIN_MS`]..=[`MAX_MS`] (such as `1e20`, which no `Date` can hold).
 pub fn from_json(v: &Json) -> Result<Option<f64>, String> {
-    match v {
-        Json::Null => Ok(None),
-        Json::String(s) => parse_rfc3339(s)
-            .map(Some)
-            .ok_or_else(|| format!("\"{s}\" is not an RFC 3339 time")),
+    let ms = match v {
+        Json::Null => return Ok(None),
+        Json::String(s) => parse_rfc3339(s),
         Json::Number(n) => match n.as_f64() {
-            x if x >= 0.0 => Ok(Some(if x < 100_000_000_000.0 {
-                x * 1_000.0
-            } else {
-                x
-            })),
-            _ => Err(format!("{v} is not a time")),
+            x if (0.0..100_000_000_000.0).contains(&x) => checked_ms(x * 1_000.0),
+            x => checked_ms(x),
         },
-        other => Err(format!("{other} is not a time")),
-    }
+        _ => None,
+    };
+    ms.map(Some)
+        .ok_or_else(|| format!("{v} is not a time from 1970 to 9999"))
 }
 
 /// The current time in ms since the epoch (the browser's clock on wasm).
