@@ -34,10 +34,17 @@ mkdir -p "$dist"
 # the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
 # HELPWIRE_BACKENDS="local bancroft" builds only those (a quicker build while working on one).
 read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate}"
-if [ "$profile" = release ] && cargo tree -q -e features -i tachys --target wasm32-unknown-unknown | grep -q 'feature "delegation"'; then
+if [ "$profile" = release ]; then
   # slim-bundle.mjs makes tachys' delegated-event path trap; with delegation on it would run.
-  echo "build.sh: tachys' delegation feature is on; scripts/slim-bundle.mjs drop-unused assumes it is off" >&2
-  exit 1
+  # Stable `cargo tree`, without the nightly flags above; a check that cannot run stops the build.
+  features=$(RUSTFLAGS= cargo tree -q -e features -i tachys --target wasm32-unknown-unknown) || {
+    echo "build.sh: cannot check tachys' features (cargo tree failed)" >&2
+    exit 1
+  }
+  if grep -q 'feature "delegation"' <<< "$features"; then
+    echo "build.sh: tachys' delegation feature is on; scripts/slim-bundle.mjs drop-unused assumes it is off" >&2
+    exit 1
+  fi
 fi
 for backend in "${backends[@]}"; do
   "${cargo[@]}" build "${cargo_flags[@]}" --no-default-features --features "$backend"
