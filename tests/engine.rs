@@ -707,6 +707,54 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
 }
 
 #[test]
+fn a_lost_push_socket_shows_reconnecting_until_it_is_back() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    assert_eq!(h.engine.notice(), None);
+    h.cmd(Command::PushConnected(false));
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(30_000.0);
+    assert!(
+        h.requests.iter().any(|r| r.starts_with("GET")),
+        "reads over HTTP went on"
+    );
+    assert_eq!(
+        h.engine.notice(),
+        Some(&Notice::Reconnecting),
+        "a read that works over HTTP does not mean the socket is back"
+    );
+    h.cmd(Command::PushConnected(true));
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn a_push_socket_coming_back_does_not_lift_a_halt() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: "invalid key".into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    let unavailable = |h: &Harness| matches!(h.engine.notice(), Some(Notice::Unavailable(_)));
+    assert!(unavailable(&h));
+    h.cmd(Command::PushConnected(false));
+    assert!(unavailable(&h), "the refusal is what the visitor must see");
+    h.cmd(Command::PushConnected(true));
+    h.settle();
+    h.advance(120_000.0);
+    assert!(unavailable(&h), "still unavailable, with its Retry");
+    assert_eq!(h.requests.len(), 1, "still halted: nothing was sent");
+    assert_eq!(h.status_of("hello"), Some("pending"));
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    assert_eq!(h.engine.notice(), None);
+    assert_eq!(h.status_of("hello"), Some("sent"));
+}
+
+#[test]
 fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
     use helpwire::model::{Body, Conversation, Message, Session};
     use helpwire::provider::Sent;
