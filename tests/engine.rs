@@ -2,7 +2,7 @@
 //! with a simulated clock: the same path the browser takes, minus the browser.
 
 use helpwire::chat::engine::Planned;
-use helpwire::chat::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS};
+use helpwire::chat::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS};
 use helpwire::chat::storage::Snapshot;
 use helpwire::chat::{Command, Effect, Engine, Job, Notice, Outcome, WidgetEvent};
 use helpwire::model::{Author, Delivery, Visitor};
@@ -371,6 +371,34 @@ fn retry_after_is_honoured() {
 }
 
 #[test]
+fn a_huge_retry_after_is_capped() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status {
+        status: 429,
+        detail: "slow down".into(),
+        retry_after: Some(u32::MAX),
+    });
+    h.send("again", "m2");
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(MAX_RETRY_AFTER_MS - 1_000.0);
+    assert_eq!(
+        h.status_of("again"),
+        Some("pending"),
+        "the capped wait is honoured"
+    );
+    h.advance(1_100.0);
+    assert_eq!(
+        h.status_of("again"),
+        Some("sent"),
+        "retried once the cap has passed, while online and without the visitor doing anything"
+    );
+    assert_eq!(h.helpdesk_visitor_copies("again"), 1);
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
 fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
@@ -595,6 +623,7 @@ fn backoff_grows_is_capped_jittered_and_floored_by_retry_after() {
     assert!(backoff_ms(30, None, 0.999) <= MAX_BACKOFF_MS);
     assert!(backoff_ms(30, None, 0.0) >= MAX_BACKOFF_MS / 2.0);
     assert_eq!(backoff_ms(1, Some(30), 0.5), 30_000.0);
+    assert_eq!(backoff_ms(1, Some(u32::MAX), 0.5), MAX_RETRY_AFTER_MS);
     let j1 = jitter("visitor-a", 1);
     let j2 = jitter("visitor-b", 1);
     assert!((0.0..1.0).contains(&j1) && (0.0..1.0).contains(&j2));
@@ -675,6 +704,54 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
     );
     engine.handle(Command::ConversationClosed("t-1".into()), now);
     assert!(engine.conversation().is_none());
+}
+
+#[test]
+fn a_lost_push_socket_shows_reconnecting_until_it_is_back() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    assert_eq!(h.engine.notice(), None);
+    h.cmd(Command::PushConnected(false));
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(30_000.0);
+    assert!(
+        h.requests.iter().any(|r| r.starts_with("GET")),
+        "reads over HTTP went on"
+    );
+    assert_eq!(
+        h.engine.notice(),
+        Some(&Notice::Reconnecting),
+        "a read that works over HTTP does not mean the socket is back"
+    );
+    h.cmd(Command::PushConnected(true));
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn a_push_socket_coming_back_does_not_lift_a_halt() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: "invalid key".into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    let unavailable = |h: &Harness| matches!(h.engine.notice(), Some(Notice::Unavailable(_)));
+    assert!(unavailable(&h));
+    h.cmd(Command::PushConnected(false));
+    assert!(unavailable(&h), "the refusal is what the visitor must see");
+    h.cmd(Command::PushConnected(true));
+    h.settle();
+    h.advance(120_000.0);
+    assert!(unavailable(&h), "still unavailable, with its Retry");
+    assert_eq!(h.requests.len(), 1, "still halted: nothing was sent");
+    assert_eq!(h.status_of("hello"), Some("pending"));
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    assert_eq!(h.engine.notice(), None);
+    assert_eq!(h.status_of("hello"), Some("sent"));
 }
 
 #[test]

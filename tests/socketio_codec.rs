@@ -337,21 +337,46 @@ fn socket_malformed_packets_give_typed_errors() {
 }
 
 #[test]
-fn decoders_never_panic_on_arbitrary_prefixes_of_valid_frames() {
+fn a_frame_cut_short_is_refused_and_a_cut_socket_io_packet_keeps_the_connection() {
     let frames = [
         OPEN,
         r#"42/helpdesk,7["support",{"status_code":200,"data":{"message":"héllo"}}]"#,
         r#"44/helpdesk,{"message":"Not authorized"}"#,
         "43/helpdesk,12[]",
     ];
+    let mut cut_messages = 0;
     for frame in frames {
+        assert!(decode_engine(frame).is_ok(), "{frame}");
         for (i, _) in frame.char_indices() {
-            let _ = decode_engine(&frame[..i]);
-            if let Some(rest) = frame[..i].strip_prefix('4') {
-                let _ = decode_socket(rest);
+            let prefix = &frame[..i];
+            if prefix.starts_with('4') {
+                // Valid Engine.IO framing around a Socket.IO packet that is cut short.
+                assert!(
+                    matches!(decode_engine(prefix), Ok(EnginePacket::Message(_))),
+                    "{prefix}"
+                );
+                let mut c = connected_client(0.0);
+                assert!(
+                    matches!(
+                        c.on_text(prefix, 1.0).as_slice(),
+                        [Action::Error(ClientError::Codec(_))]
+                    ),
+                    "{prefix}"
+                );
+                assert!(c.is_connected(), "{prefix}");
+                cut_messages += 1;
+            } else {
+                assert!(
+                    matches!(
+                        decode_engine(prefix),
+                        Err(CodecError::Empty | CodecError::Handshake(_))
+                    ),
+                    "a cut handshake is never accepted: {prefix}"
+                );
             }
         }
     }
+    assert_eq!(cut_messages, 124, "every cut message was tried");
 }
 
 // ------------------------------------------------------------------ Socket.IO encode
@@ -867,15 +892,106 @@ fn client_engine_close_reconnects() {
 }
 
 #[test]
-fn client_malformed_frame_drops_connection_with_typed_reason() {
+fn client_broken_engine_io_framing_drops_the_connection() {
+    // Only the transport's own framing is a reason to reconnect: an empty frame, an unknown
+    // Engine.IO type, a handshake that cannot be read.
+    for frame in ["", "9", "x42/helpdesk,[\"support\"]", "0{\"sid\":"] {
+        let mut c = connected_client(0.0);
+        let actions = c.on_text(frame, 1.0);
+        assert_eq!(actions[0], Action::Close, "{frame:?}");
+        assert!(
+            matches!(
+                &actions[1],
+                Action::Disconnected(DisconnectReason::Protocol(_))
+            ),
+            "{frame:?}: {actions:?}"
+        );
+        assert!(
+            matches!(actions[2], Action::ReconnectAt { .. }),
+            "{frame:?}"
+        );
+    }
+}
+
+/// Engine.IO messages that carry a Socket.IO packet this client cannot represent or did not
+/// expect. Each is valid Engine.IO framing, so the connection is fine.
+const UNREADABLE_PACKETS: [&str; 16] = [
+    // A number as the event name: valid in the official socket.io-parser's tests.
+    r#"42/helpdesk,[1,"a"]"#,
+    r#"42/helpdesk,["connect"]"#,
+    r#"42/helpdesk,[broken"#,
+    r#"42/helpdesk,{}"#,
+    r#"42/helpdesk,[]"#,
+    "42/helpdesk,",
+    "4",
+    "49",
+    r#"43/helpdesk,[]"#,
+    r#"43/helpdesk,99999999999999999999999[]"#,
+    r#"41/helpdesk,{}"#,
+    r#"40/helpdesk,[1]"#,
+    r#"44/helpdesk,{"nope":1}"#,
+    r#"42/ns["a,b"]"#,
+    r#"451-/helpdesk,["file",{"_placeholder":true,"num":0}]"#,
+    r#"42/helpdesk,["support",{"x":1}]garbage"#,
+];
+
+#[test]
+fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
     let mut c = connected_client(0.0);
-    let actions = c.on_text("42/helpdesk,[broken", 1.0);
-    assert_eq!(actions[0], Action::Close);
+    let deadline = c.next_deadline();
+    for (i, frame) in UNREADABLE_PACKETS.iter().enumerate() {
+        let actions = c.on_text(frame, 1.0 + i as f64);
+        assert!(
+            matches!(actions.as_slice(), [Action::Error(ClientError::Codec(_))]),
+            "{frame}: one report to warn about, nothing else: {actions:?}"
+        );
+        assert!(c.is_connected(), "{frame}");
+    }
+    assert_eq!(c.attempts(), 0);
+    assert_eq!(c.next_deadline(), deadline, "the heartbeat is untouched");
+    assert_eq!(
+        c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 20.0),
+        vec![Action::Event(IncomingEvent {
+            name: "support".into(),
+            args: vec![j(r#"{"status_code": 200}"#)],
+            ack_id: None
+        })],
+        "events after them still arrive"
+    );
+}
+
+#[test]
+fn client_drops_unreadable_packets_while_joining_and_still_joins() {
+    let mut c = client();
+    c.connect(0.0);
+    c.on_text(OPEN, 0.0);
     assert!(matches!(
-        &actions[1],
-        Action::Disconnected(DisconnectReason::Protocol(CodecError::Json(_)))
+        c.on_text(r#"42/helpdesk,[1,"a"]"#, 1.0).as_slice(),
+        [Action::Error(ClientError::Codec(_))]
     ));
-    assert!(matches!(actions[2], Action::ReconnectAt { .. }));
+    assert_eq!(c.state(), ConnectionState::Joining);
+    assert_eq!(
+        c.on_text("40/helpdesk,", 2.0),
+        vec![Action::Connected { sid: None }]
+    );
+}
+
+#[test]
+fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
+    use helpwire::provider::eusate::{ChannelConfig, ChannelOutput, EusateChannel};
+    let config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/helpdesk");
+    let mut ch = EusateChannel::new(config, "s1", None, ChannelConfig::default(), 7);
+    ch.connect(0.0);
+    ch.on_text(OPEN, 0.0);
+    ch.on_text("40/helpdesk,", 0.0);
+    for frame in UNREADABLE_PACKETS {
+        let out = ch.on_text(frame, 1.0);
+        assert!(
+            matches!(out.as_slice(), [ChannelOutput::Error(_)]),
+            "{frame}: one console warning, no close, no reconnect: {out:?}"
+        );
+    }
+    assert_eq!(ch.state(), ConnectionState::Connected);
 }
 
 #[test]

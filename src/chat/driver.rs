@@ -394,7 +394,8 @@ impl Chat {
                 }
                 ChannelOutput::Delivered { local_id, sent } => finished(local_id, Ok(sent)),
                 ChannelOutput::SendFailed { local_id, error } => finished(local_id, Err(error)),
-                ChannelOutput::Connected => self.dispatch(Command::Online(true)),
+                ChannelOutput::Connected => self.dispatch(Command::PushConnected(true)),
+                ChannelOutput::ReconnectAt { .. } => self.dispatch(Command::PushConnected(false)),
                 ChannelOutput::Error(e) => browser::warn(&format!("Helpwire: {e}")),
                 // Transport work is done by the socket driver itself.
                 _ => {}

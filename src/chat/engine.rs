@@ -38,6 +38,8 @@ pub enum Command {
     Visible(bool),
     /// The browser went online (true) or offline.
     Online(bool),
+    /// A push backend's socket joined (true), or was lost and is reconnecting (false).
+    PushConnected(bool),
     /// A timer the driver armed for [`Effect::WakeAt`] fired.
     Tick,
     /// Messages pushed by the backend (a socket), outside any job.
@@ -230,6 +232,8 @@ pub struct Engine {
     session_retry_at: f64,
     /// The backend refused permanently; nothing is attempted until the visitor retries.
     halted: bool,
+    /// A push backend's socket is lost: "Reconnecting" stays until it is back.
+    push_lost: bool,
     job: Option<u64>,
     generation: u64,
     fetch_at: Option<f64>,
@@ -256,6 +260,7 @@ impl Engine {
             session_failures: 0,
             session_retry_at: 0.0,
             halted: false,
+            push_lost: false,
             job: None,
             generation: 0,
             fetch_at: None,
@@ -409,6 +414,7 @@ impl Engine {
                 self.activated = false;
                 self.session_confirmed = false;
                 self.halted = false;
+                self.push_lost = false;
                 self.notice = None;
                 self.job = None;
                 self.generation += 1;
@@ -431,6 +437,19 @@ impl Engine {
                 self.online = online;
                 if online {
                     self.resume(now);
+                }
+            }
+            Command::PushConnected(up) => {
+                self.push_lost = !up;
+                if up {
+                    // Back: what waited goes now, and one read catches up on what was missed.
+                    // A halt stays: only the visitor's Retry lifts it.
+                    if matches!(self.notice, Some(Notice::Reconnecting)) {
+                        self.notice = None;
+                    }
+                    self.retry_now(now);
+                } else if !self.halted {
+                    self.notice = Some(Notice::Reconnecting);
                 }
             }
             Command::Tick => {}
@@ -619,12 +638,18 @@ impl Engine {
         true
     }
 
-    /// Makes everything that waits on backoff due now (online again, visitor pressed retry).
+    /// Lifts a halt and makes everything that waits on backoff due now (online again, visitor
+    /// pressed retry).
     fn resume(&mut self, now: f64) {
         self.halted = false;
         if matches!(self.notice, Some(Notice::Unavailable(_))) {
             self.notice = None;
         }
+        self.retry_now(now);
+    }
+
+    /// Makes everything that waits on backoff due now.
+    fn retry_now(&mut self, now: f64) {
         self.session_retry_at = now;
         self.session_failures = 0;
         for m in &mut self.data.messages {
@@ -832,7 +857,8 @@ impl Engine {
             self.notice,
             Some(Notice::Reconnecting | Notice::Unavailable(_))
         ) {
-            self.notice = None;
+            // A read over HTTP says nothing about a lost socket.
+            self.notice = self.push_lost.then_some(Notice::Reconnecting);
         }
     }
 

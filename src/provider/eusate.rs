@@ -15,7 +15,7 @@
 
 use super::socketio::{
     engine_io_url, percent_encode, Action, ClientConfig, ClientError, ConnectionState,
-    IncomingEvent, SocketIoClient, DEFAULT_PATH,
+    DisconnectReason, IncomingEvent, SocketIoClient, DEFAULT_PATH,
 };
 use super::{
     Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Provider,
@@ -830,7 +830,7 @@ pub enum ChannelOutput {
     /// In the helpdesk namespace; sends flow.
     Connected,
     /// The connection was lost (or stopped, for a server DISCONNECT).
-    Disconnected { reason: String },
+    Disconnected { reason: DisconnectReason },
     /// The next connection attempt is due at `at` (ms).
     ReconnectAt { at: f64, attempt: u32 },
     /// Messages pushed by the server (answers, agent replies, closing notices), oldest first.
@@ -1148,8 +1148,8 @@ impl EusateChannel {
                     self.flush(now, &mut out);
                 }
                 Action::Disconnected(reason) => {
-                    let reason = reason.to_string();
-                    let error = ProviderError::Network(format!("Eusate connection lost: {reason}"));
+                    // Transient: retried, never shown, so the reason is not formatted into it.
+                    let error = ProviderError::Network("Eusate connection lost".into());
                     self.fail_pending(&error, &mut out);
                     out.push(ChannelOutput::Disconnected { reason });
                 }

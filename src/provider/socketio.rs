@@ -624,7 +624,7 @@ pub enum DisconnectReason {
     ServerClose,
     /// The server removed us from the namespace (no automatic reconnect, as in the JS client).
     ServerDisconnect,
-    /// A frame could not be decoded; the connection is dropped and reopened, as the JS client does.
+    /// A frame's Engine.IO framing could not be decoded; the connection is dropped and reopened.
     Protocol(CodecError),
     /// [`SocketIoClient::close`] was called.
     ClientClose,
@@ -651,7 +651,7 @@ impl fmt::Display for DisconnectReason {
 /// Problems the client reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientError {
-    /// A frame could not be decoded but the connection goes on (binary packets).
+    /// A Socket.IO packet could not be decoded; it is dropped and the connection goes on.
     Codec(CodecError),
     /// The server refused to let us join the namespace (CONNECT_ERROR); no automatic reconnect.
     ConnectRefused { message: String, data: Option<Json> },
@@ -666,7 +666,7 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Codec(e) => write!(f, "{e}"),
+            ClientError::Codec(e) => write!(f, "Socket.IO packet ignored: {e}"),
             ClientError::ConnectRefused { message, .. } => {
                 write!(f, "connection refused: {message}")
             }
@@ -869,19 +869,16 @@ impl SocketIoClient {
             }
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
             EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
-            EnginePacket::Message(text) => self.on_socket_packet(&text, now),
+            EnginePacket::Message(text) => self.on_socket_packet(&text),
         }
     }
 
-    fn on_socket_packet(&mut self, text: &str, now: f64) -> Vec<Action> {
+    fn on_socket_packet(&mut self, text: &str) -> Vec<Action> {
+        // The Engine.IO framing was fine, so the connection is: a Socket.IO packet this client
+        // cannot represent (a binary event, a number as the event name…) is only reported.
         let packet = match decode_socket(text) {
             Ok(p) => p,
-            Err(CodecError::BinaryNotSupported) => {
-                return vec![Action::Error(ClientError::Codec(
-                    CodecError::BinaryNotSupported,
-                ))]
-            }
-            Err(e) => return self.fail(DisconnectReason::Protocol(e), now),
+            Err(e) => return vec![Action::Error(ClientError::Codec(e))],
         };
         if packet.namespace() != self.config.namespace {
             return Vec::new();

@@ -1,12 +1,22 @@
 // Soak: 2,000 messages exchanged with Bancroft (1,000 from the visitor, 1,000 agent answers) while
 // the sandbox fails, drops and rate-limits some requests. At the end every message is stored
-// exactly once, every one is shown once, and the widget's memory is reported.
+// exactly once, every one is shown once, and the widget's memory (JS heap and wasm linear memory,
+// after a forced GC) has grown by less than a stated bound since the warm-up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, hostPage, waitForState } from './harness.mjs';
 import { startSandbox } from './sandbox.mjs';
 
 const ROUNDS = Number(process.env.SOAK_ROUNDS || 1000);
+// Memory is measured after this many rounds (everything delivered and answered) and at the end.
+const WARMUP = Math.max(1, Math.min(100, Math.floor(ROUNDS / 10)));
+// Growth allowed from the warm-up to the end, for the 2 × (ROUNDS - WARMUP) messages added in
+// between (each kept in the engine and as about ten DOM nodes): 1 KB of JS heap and 4 KB of wasm
+// memory per message (wasm memory grows in large steps and never shrinks). Measured on 1,000
+// rounds: +0.4 KB and +1.1 KB per message. Anything kept per request, per poll or per render
+// beyond that (thousands of each) goes past them.
+const HEAP_BOUND = 1024 * 2 * (ROUNDS - WARMUP);
+const WASM_BOUND = 4 * 1024 * 2 * (ROUNDS - WARMUP);
 let browser;
 let server;
 let base;
@@ -37,6 +47,24 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
   await page.getByRole('button', { name: /^Support chat/ }).click();
   const box = page.getByRole('textbox', { name: 'Message to support' });
   const sent = page.locator('helpwire-chat [data-author="visitor"][data-status="sent"]');
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  // After a full GC: the JS heap in use, the wasm linear memory, the DOM nodes.
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize: heap } = await cdp.send('Runtime.getHeapUsage');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const nodes = metrics.find((m) => m.name === 'Nodes')?.value ?? 0;
+    // The module is cached: initialising it again returns the running instance's exports.
+    const wasm = await page.evaluate(async () => (await (await import('/helpwire_bancroft.js')).default()).memory.buffer.byteLength);
+    return { heap, wasm, nodes };
+  };
+  const settled = (n) => page.waitForFunction((count) => {
+    const root = document.querySelector('helpwire-chat').shadowRoot;
+    return root.querySelectorAll('[data-author="visitor"][data-status="sent"]').length === count
+      && root.querySelectorAll('[data-author="agent"]').length === count;
+  }, n, { timeout: 10 * 60 * 1000, polling: 1000 });
 
   await box.fill('visitor 0');
   await box.press('Enter');
@@ -50,7 +78,13 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
     { mode: 'malformed', method: 'GET' },
   ];
   let injected = 0;
+  let warm;
   for (let i = 1; i < ROUNDS; i++) {
+    if (i === WARMUP) {
+      await sandbox.reply('bancroft', { conversation: conversation.id, text: `agent ${i - 1}` });
+      await settled(WARMUP);
+      warm = await measure();
+    }
     if (i % 40 === 0) {
       const f = faults[(i / 40) % faults.length];
       await sandbox.fault({ backend: 'bancroft', count: 1, path: '/messages/', method: f.method || 'POST', ...f });
@@ -58,16 +92,12 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
     }
     await box.fill(`visitor ${i}`);
     await box.press('Enter');
-    await sandbox.reply('bancroft', { conversation: conversation.id, text: `agent ${i - 1}` });
+    if (i !== WARMUP) await sandbox.reply('bancroft', { conversation: conversation.id, text: `agent ${i - 1}` });
   }
   await sandbox.reply('bancroft', { conversation: conversation.id, text: `agent ${ROUNDS - 1}` });
 
   // Everything delivered and every answer shown.
-  await page.waitForFunction((n) => {
-    const root = document.querySelector('helpwire-chat').shadowRoot;
-    return root.querySelectorAll('[data-author="visitor"][data-status="sent"]').length === n
-      && root.querySelectorAll('[data-author="agent"]').length === n;
-  }, ROUNDS, { timeout: 10 * 60 * 1000, polling: 1000 });
+  await settled(ROUNDS);
 
   const [stored] = await sandbox.conversations('bancroft');
   const bodies = stored.messages.map((m) => m.body);
@@ -80,17 +110,14 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
   assert.equal(new Set(shown).size, ROUNDS * 2, 'no duplicates on screen');
   assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0);
 
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('Performance.enable');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const nodes = metrics.find((m) => m.name === 'Nodes')?.value ?? 0;
-  const heap = await cdp.send('Runtime.getHeapUsage');
-  // The module is cached: initialising it again returns the running instance's exports.
-  const wasm = await page.evaluate(async () => (await (await import('/helpwire_bancroft.js')).default()).memory.buffer.byteLength);
-  const mb = (n) => ((n ?? 0) / 1048576).toFixed(1);
-  console.log(`soak: ${ROUNDS * 2} messages, ${injected} faults injected; JS heap ${mb(heap.usedSize)} MB, ` +
-    `wasm memory ${mb(wasm)} MB, ${nodes} DOM nodes`);
+  const end = await measure();
+  const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+  console.log(`soak: ${ROUNDS * 2} messages, ${injected} faults injected; after ${WARMUP * 2} messages: JS heap ` +
+    `${kb(warm.heap)}, wasm memory ${kb(warm.wasm)}, ${warm.nodes} DOM nodes; at the end: JS heap ${kb(end.heap)} ` +
+    `(+${kb(end.heap - warm.heap)}, bound ${kb(HEAP_BOUND)}), wasm memory ${kb(end.wasm)} ` +
+    `(+${kb(end.wasm - warm.wasm)}, bound ${kb(WASM_BOUND)}), ${end.nodes} DOM nodes`);
+  assert.ok(end.heap - warm.heap < HEAP_BOUND, `JS heap grew by ${kb(end.heap - warm.heap)}, more than ${kb(HEAP_BOUND)}`);
+  assert.ok(end.wasm - warm.wasm < WASM_BOUND, `wasm memory grew by ${kb(end.wasm - warm.wasm)}, more than ${kb(WASM_BOUND)}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

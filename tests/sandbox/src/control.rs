@@ -65,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/{backend}/conversations", get(conversations))
         .route("/{backend}/reply", post(reply))
         .route("/{backend}/close", post(close))
+        .route("/eusate/socket", post(eusate_socket))
         .fallback(|| async {
             ControlError {
                 status: StatusCode::NOT_FOUND,
@@ -273,6 +274,16 @@ async fn reply(
 #[derive(Deserialize)]
 struct CloseRequest {
     conversation: Value,
+}
+
+#[derive(Deserialize)]
+struct SocketRequest {
+    down: bool,
+}
+
+async fn eusate_socket(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>> {
+    let r: SocketRequest = parse(&body)?;
+    Ok(Json(eusate::set_socket_down(&state, r.down)))
 }
 
 async fn close(

@@ -26,7 +26,9 @@ use socketioxide::{
 use crate::{
     control::ControlError,
     faults::{self, Backend, Mode},
-    keys, util, AppState,
+    keys,
+    server::CutConnection,
+    util, AppState,
 };
 
 /// `/helpdesk` is the documented namespace. A socket.io client given the base
@@ -40,6 +42,10 @@ pub struct Db {
     next_ticket: u64,
     /// Socket id → the customer session it entered with `enter_customer_support`.
     socket_customer: HashMap<String, String>,
+    /// Socket id → what cuts its connection (`POST /_sandbox/eusate/socket {"down": true}`).
+    socket_cuts: HashMap<String, CutConnection>,
+    /// The socket server is down: live sockets were cut and new ones are refused.
+    socket_down: bool,
 }
 
 struct Conv {
@@ -306,11 +312,17 @@ fn bind_events(s: &SocketRef, st: &AppState) {
     bind(s, st, "mark_conversation_read", mark_conversation_read);
     bind(s, st, "close_support", close_support);
     bind(s, st, "review_support", review_support);
+    if let Some(cut) = s.req_parts().extensions.get::<CutConnection>() {
+        let mut db = st.store();
+        db.eusate.socket_cuts.insert(s.id.to_string(), cut.clone());
+    }
     let st = st.clone();
     s.on_disconnect(move |s: SocketRef| {
         let st = st.clone();
         async move {
-            st.store().eusate.socket_customer.remove(&s.id.to_string());
+            let mut db = st.store();
+            db.eusate.socket_customer.remove(&s.id.to_string());
+            db.eusate.socket_cuts.remove(&s.id.to_string());
         }
     });
 }
@@ -329,6 +341,37 @@ where
             async move { f(s, ack, data.unwrap_or(Value::Null), st).await }
         },
     );
+}
+
+/// Takes the socket server down (every live socket's connection is cut, as by a network
+/// drop, and new Engine.IO connections get 503) or brings it back up.
+pub fn set_socket_down(state: &AppState, down: bool) -> Value {
+    let mut db = state.store();
+    db.eusate.socket_down = down;
+    let cut = if down {
+        let cuts: Vec<CutConnection> = db.eusate.socket_cuts.drain().map(|(_, c)| c).collect();
+        cuts.iter().for_each(CutConnection::fire);
+        cuts.len()
+    } else {
+        0
+    };
+    json!({ "down": down, "cut": cut })
+}
+
+/// Refuses Engine.IO connections while the socket server is down.
+pub async fn socket_gate(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let down = req.uri().path().starts_with("/socket.io") && state.store().eusate.socket_down;
+    if down {
+        return detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "socket server down (sandbox)",
+        );
+    }
+    next.run(req).await
 }
 
 pub fn envelope(sid: &str, status_code: u16, message: &str, data: Value) -> Value {

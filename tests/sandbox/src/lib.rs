@@ -150,8 +150,12 @@ pub fn app(state: AppState) -> Router {
             get(|| async { Redirect::permanent("/_sandbox/") }),
         )
         .route("/", get(|| async { Redirect::temporary("/_sandbox/") }))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(sio_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            eusate::socket_gate,
+        ))
         // Outside the Socket.IO layer so both engine paths reach the same server.
         .layer(axum::middleware::map_request(rewrite_eusate_engine_path))
         .layer(cors())

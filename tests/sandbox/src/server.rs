@@ -1,14 +1,19 @@
 //! Our own accept loop instead of `axum::serve`: it lets the `drop` fault close a
-//! request's TCP connection without answering, which axum's server cannot do.
+//! request's TCP connection without answering, which axum's server cannot do, and the
+//! control API cut a connection that was upgraded to a WebSocket.
 
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::{extract::Request, Router};
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::rt::TokioIo;
-use tokio::{net::TcpListener, sync::watch, sync::Notify, task::JoinSet};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::{net::TcpListener, net::TcpStream, sync::watch, sync::Notify, task::JoinSet};
 use tower::ServiceExt;
 
 /// Request extension: firing it closes the connection the request came on.
@@ -18,6 +23,87 @@ pub struct DropConnection(Arc<Notify>);
 impl DropConnection {
     pub fn fire(&self) {
         self.0.notify_one();
+    }
+}
+
+/// Request extension: cuts the connection the request came on, also after it was upgraded
+/// to a WebSocket (hyper then no longer owns it): reads fail, writes fail, the socket closes
+/// without a WebSocket close frame, as when the network drops.
+#[derive(Clone)]
+pub struct CutConnection(Arc<watch::Sender<bool>>);
+
+impl CutConnection {
+    pub fn fire(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// A connection's TCP stream that fails once its [`CutConnection`] fires.
+struct Cuttable {
+    stream: TcpStream,
+    cut: Pin<Box<dyn Future<Output = ()> + Send>>,
+    is_cut: bool,
+}
+
+impl Cuttable {
+    fn new(stream: TcpStream) -> (Self, CutConnection) {
+        let (tx, mut rx) = watch::channel(false);
+        let cut = Box::pin(async move {
+            // Every handle dropped: nobody can cut it any more.
+            if rx.wait_for(|cut| *cut).await.is_err() {
+                std::future::pending::<()>().await
+            }
+        });
+        let io = Cuttable {
+            stream,
+            cut,
+            is_cut: false,
+        };
+        (io, CutConnection(Arc::new(tx)))
+    }
+
+    /// Also registers the task to be woken when the cut comes.
+    fn poll_cut(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.is_cut && self.cut.as_mut().poll(cx).is_ready() {
+            self.is_cut = true;
+        }
+        self.is_cut
+    }
+}
+
+impl AsyncRead for Cuttable {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.poll_cut(cx) {
+            return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
+        }
+        Pin::new(&mut this.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Cuttable {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.poll_cut(cx) {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 
@@ -58,15 +144,13 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
-    app: Router,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn serve_connection(stream: TcpStream, app: Router, mut stop: watch::Receiver<bool>) {
     let drop_signal = DropConnection::default();
     let signal = drop_signal.clone();
+    let (stream, cut) = Cuttable::new(stream);
     let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(signal.clone());
+        req.extensions_mut().insert(cut.clone());
         app.clone().oneshot(req)
     });
     let conn = http1::Builder::new()

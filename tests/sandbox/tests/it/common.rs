@@ -133,6 +133,21 @@ impl RawSocketIo {
         }
     }
 
+    /// Waits for the connection to end; `true` if it ended without a WebSocket close frame
+    /// (cut, as by a network drop), `false` if the server closed it properly.
+    pub async fn ended_without_close_frame(&mut self) -> bool {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("timed out waiting for the connection to end");
+            match next {
+                None | Some(Err(_)) => return true,
+                Some(Ok(Message::Close(_))) => return false,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Nothing arrives within `wait` (pings aside).
     pub async fn expect_silence(&mut self, wait: Duration) {
         let got = tokio::time::timeout(wait, self.ws.next()).await;

@@ -199,3 +199,25 @@ async fn rest_auth_and_trailing_slash() {
     .await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn socket_down_cuts_live_sockets_and_refuses_new_ones_until_up() {
+    let sb = start().await;
+    let mut io = connected(&sb, "v-down").await;
+    let down = sb
+        .control("/_sandbox/eusate/socket", json!({ "down": true }))
+        .await;
+    assert_eq!(down, json!({ "down": true, "cut": 1 }));
+    assert!(io.ended_without_close_frame().await, "cut, not closed");
+    let refused = sb
+        .get("/socket.io/?EIO=4&transport=polling&token_source=api&token=eusate_test")
+        .send()
+        .await
+        .expect("engine request");
+    assert_eq!(refused.status().as_u16(), 503);
+    let up = sb
+        .control("/_sandbox/eusate/socket", json!({ "down": false }))
+        .await;
+    assert_eq!(up, json!({ "down": false, "cut": 0 }));
+    connected(&sb, "v-down").await;
+}
