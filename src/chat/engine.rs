@@ -532,6 +532,8 @@ impl Engine {
                 retry_at: now,
             }),
             origin: (!self.tab.is_empty()).then(|| self.tab.clone()),
+            attempted_at: None,
+            unconfirmed: false,
         });
         true
     }
@@ -767,6 +769,8 @@ impl Engine {
                             m.created_at = t;
                         }
                         m.delivery = Some(Delivery::Sent);
+                        m.attempted_at = None;
+                        m.unconfirmed = false;
                         event = Some(WidgetEvent::Sent {
                             id: m.id.clone(),
                             text: m.body.plain_text(),
@@ -782,6 +786,11 @@ impl Engine {
                     true
                 }
                 Err(e) => {
+                    // Without the backend's answer, the message may be stored all the same.
+                    let unknown = e.may_have_arrived();
+                    if let Some(m) = self.find_local_mut(&local_id) {
+                        m.unconfirmed = unknown;
+                    }
                     if is_conversation_gone(&e) {
                         self.forget_conversation();
                     } else {
@@ -793,8 +802,13 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                let changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
+                let mut changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
+                if !page.more {
+                    // The whole conversation since the failure was read and an unconfirmed
+                    // message was not in it: it was not stored, so it is sent again.
+                    changed |= self.confirm_absent();
+                }
                 self.fetch_at = if page.more {
                     Some(now)
                 } else if self.caps.polling {
@@ -811,6 +825,7 @@ impl Engine {
                     self.forget_conversation();
                     return true;
                 }
+                let checked = self.check_failed(&e, now, fx);
                 self.poll_failures += 1;
                 let delay = backoff_ms(
                     self.poll_failures,
@@ -822,7 +837,7 @@ impl Engine {
                 if e.is_transient() && self.poll_failures >= 2 {
                     self.notice = Some(Notice::Reconnecting);
                 }
-                false
+                checked
             }
         }
     }
@@ -860,6 +875,77 @@ impl Engine {
         self.data.conversation = None;
         self.data.cursor = Default::default();
         self.fetch_at = None;
+        // A copy stored there went with it: the next conversation gets the message.
+        for m in &mut self.data.messages {
+            m.unconfirmed = false;
+        }
+    }
+
+    /// The head message, if it waits for a read of the conversation before it is sent again:
+    /// its last attempt may have been stored, and the backend's history would show it.
+    fn awaiting_check(&self) -> Option<usize> {
+        let readable = self.caps.shows_own_messages
+            && self
+                .data
+                .conversation
+                .as_ref()
+                .is_some_and(|c| !c.id.is_empty());
+        if !readable {
+            return None;
+        }
+        let index = self.data.messages.iter().position(|m| {
+            matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m)
+        })?;
+        self.data.messages[index].unconfirmed.then_some(index)
+    }
+
+    /// After a complete read of the conversation: this tab's unconfirmed messages that it did
+    /// not show were not stored. Returns whether any was.
+    fn confirm_absent(&mut self) -> bool {
+        let mut changed = false;
+        let tab = self.tab.clone();
+        let send_all = self.send_all;
+        for m in &mut self.data.messages {
+            let mine = send_all || m.origin.as_ref().is_none_or(|o| *o == tab);
+            if m.unconfirmed && mine && matches!(m.delivery, Some(Delivery::Pending { .. })) {
+                m.unconfirmed = false;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// A read that was to tell whether the head message was stored failed. Transient: the
+    /// message waits (backing off) for the next read. Otherwise the history cannot tell, and
+    /// the message is sent again as before. Returns whether anything changed.
+    fn check_failed(&mut self, e: &ProviderError, now: f64, fx: &mut Vec<Effect>) -> bool {
+        let Some(index) = self.awaiting_check() else {
+            return false;
+        };
+        let seed = self.data.visitor.anon_id.clone();
+        let m = &mut self.data.messages[index];
+        let Some(Delivery::Pending { attempts, retry_at }) = m.delivery else {
+            return false;
+        };
+        if retry_at > now {
+            // It was not due: this was an ordinary poll, not its check.
+            return false;
+        }
+        if e.is_transient() {
+            let attempts = attempts + 1;
+            m.delivery = Some(Delivery::Pending {
+                attempts,
+                retry_at: now + backoff_ms(attempts, e.retry_after(), jitter(&seed, attempts)),
+            });
+            self.notice = Some(Notice::Reconnecting);
+        } else {
+            m.unconfirmed = false;
+            fx.push(Effect::Warn(format!(
+                "could not read the conversation to see whether a message was stored ({e}); \
+                 sending it again"
+            )));
+        }
+        true
     }
 
     fn poll_interval(&self) -> f64 {
@@ -888,16 +974,39 @@ impl Engine {
                 }
             }
             if m.author == Author::Visitor {
-                // A backend that never told us the stored id of a message sent from here
-                // (its id is still the local one): pair it, in order, by text.
+                // A copy of a message sent from here whose stored id we never learned: the
+                // backend does not return it (the id is still the local one), or the answer was
+                // lost (unconfirmed; the copy is then no older than the first attempt). Paired
+                // in order, by exact text; a copy paired once is known by its id from then on.
                 let text = m.body.plain_text();
+                let at = m.created_at;
                 if let Some(index) = self.data.messages.iter().position(|k| {
+                    let without_id = k.local_id.as_deref() == Some(k.id.as_str())
+                        && k.delivery == Some(Delivery::Sent);
+                    let lost_answer = k.unconfirmed
+                        && matches!(k.delivery, Some(Delivery::Pending { .. }))
+                        && k.attempted_at.is_some_and(|first| {
+                            // No time (0) cannot rule it out.
+                            at <= 0.0 || at >= first - CLOCK_SKEW_MS
+                        });
                     k.author == Author::Visitor
-                        && k.local_id.as_deref() == Some(k.id.as_str())
-                        && k.delivery == Some(Delivery::Sent)
+                        && (without_id || lost_answer)
                         && k.body.plain_text() == text
                 }) {
-                    self.message_mut(index).id = m.id;
+                    let k = self.message_mut(index);
+                    k.id = m.id;
+                    if k.delivery != Some(Delivery::Sent) {
+                        k.delivery = Some(Delivery::Sent);
+                        k.attempted_at = None;
+                        k.unconfirmed = false;
+                        if at > 0.0 {
+                            k.created_at = at;
+                        }
+                        fx.push(Effect::Emit(WidgetEvent::Sent {
+                            id: k.id.clone(),
+                            text,
+                        }));
+                    }
                     changed = true;
                     continue;
                 }
@@ -955,6 +1064,25 @@ impl Engine {
         }
         match self.next_job(now) {
             Ok(job) => {
+                if let Job::Send { message, .. } = &job {
+                    // Recorded, and stored, before the request leaves: if the page goes away
+                    // before the answer, the next page load knows it may have arrived.
+                    let local_id = message.local_id.clone();
+                    if let Some(index) = self
+                        .data
+                        .messages
+                        .iter()
+                        .position(|m| m.local_id.as_deref() == Some(local_id.as_str()))
+                    {
+                        // Not shown: no edit to record.
+                        let m = &mut self.data.messages[index];
+                        m.attempted_at.get_or_insert(now);
+                        m.unconfirmed = true;
+                        if self.activated {
+                            fx.push(Effect::Persist);
+                        }
+                    }
+                }
                 self.generation += 1;
                 self.job = Some(self.generation);
                 fx.push(Effect::Run {
@@ -997,6 +1125,18 @@ impl Engine {
         };
         let mut wake: Option<f64> = None;
         if let Some((message, due)) = head {
+            if due <= now && self.awaiting_check().is_some() {
+                // Its last attempt may have been stored: read the conversation before sending
+                // it again (`awaiting_check` ensures there is one to read).
+                if let Some(conversation) = self.data.conversation.clone() {
+                    return Ok(Job::Fetch {
+                        visitor: visitor.clone(),
+                        session,
+                        conversation,
+                        cursor: self.data.cursor.clone(),
+                    });
+                }
+            }
             if due <= now {
                 return Ok(match self.data.conversation.clone() {
                     None => Job::OpenConversation {
@@ -1029,6 +1169,10 @@ impl Engine {
         Err(wake)
     }
 }
+
+/// How much older than the first attempt (by the browser's clock) a stored copy of an
+/// unconfirmed message may look, for the two clocks' disagreement.
+pub const CLOCK_SKEW_MS: f64 = 120_000.0;
 
 fn is_conversation_gone(e: &ProviderError) -> bool {
     matches!(e, ProviderError::Status { status: 404, .. })

@@ -97,8 +97,11 @@ pub enum Mode {
     Status,
     /// Wait `delay_ms` (default 2000), then answer normally.
     Delay,
-    /// Close the TCP connection without any response.
+    /// Close the TCP connection without any response (the request is not processed).
     Drop,
+    /// Process the request (a message is stored), then wait `delay_ms` (default 0) and close
+    /// the connection without its answer: the client cannot tell whether it arrived.
+    DropAfter,
     /// Answer `status` (default 429) with `Retry-After: retry_after_s` (default 2).
     RetryAfter,
     /// Answer 200 with a JSON content type and a body that is not JSON.
@@ -219,8 +222,13 @@ pub async fn layer(
             tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(2000))).await;
             next.run(req).await
         }
-        Mode::Drop => match req.extensions().get::<DropConnection>() {
+        Mode::Drop | Mode::DropAfter => match req.extensions().get::<DropConnection>().cloned() {
             Some(drop) => {
+                if fault.mode == Mode::DropAfter {
+                    // Runs to completion: whatever the handler stores stays stored.
+                    let _ = next.run(req).await;
+                    tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
+                }
                 drop.fire();
                 // The connection task drops this future together with the socket.
                 std::future::pending::<Response>().await
@@ -238,7 +246,7 @@ pub async fn layer(
 /// The fault modes that are a complete HTTP answer by themselves.
 pub fn respond(backend: Backend, fault: &FaultSpec) -> Response {
     match fault.mode {
-        Mode::Status | Mode::Delay | Mode::Drop => backend.error(
+        Mode::Status | Mode::Delay | Mode::Drop | Mode::DropAfter => backend.error(
             fault.status_code(StatusCode::INTERNAL_SERVER_ERROR),
             "fault injected by the sandbox",
         ),
