@@ -913,6 +913,17 @@ enum SendFault {
     DroppedBefore,
     /// The backend answers 503 without storing anything.
     Unavailable,
+    /// Stored, and answered with a 2xx the widget cannot read.
+    StoredThenGarbled,
+    /// Not stored, and answered with a 2xx the widget cannot read (a captive portal's page).
+    Garbled,
+}
+
+fn garbled() -> ProviderError {
+    ProviderError::Malformed {
+        reason: "expected JSON".into(),
+        body: "<html>".into(),
+    }
 }
 
 /// A remote helpdesk for the engine: stores the visitor's messages and lists them back.
@@ -1011,6 +1022,11 @@ impl Remote {
                     Some(SendFault::DroppedBefore) => {
                         Err(ProviderError::Network("connection reset".into()))
                     }
+                    Some(SendFault::StoredThenGarbled) => {
+                        self.store(&message.text);
+                        Err(garbled())
+                    }
+                    Some(SendFault::Garbled) => Err(garbled()),
                     Some(SendFault::Unavailable) => Err(ProviderError::Status {
                         status: 503,
                         detail: "unavailable".into(),
@@ -1365,7 +1381,41 @@ fn only_errors_without_the_backends_answer_leave_a_send_unconfirmed() {
     assert!(ProviderError::Network("reset".into()).may_have_arrived());
     assert!(ProviderError::Timeout.may_have_arrived());
     assert!(status(502).may_have_arrived() && status(504).may_have_arrived());
+    assert!(garbled().may_have_arrived(), "a 2xx: most likely stored");
+    assert!(!ProviderError::Config("no email".into()).may_have_arrived());
     for s in [400, 404, 429, 500, 503] {
         assert!(!status(s).may_have_arrived(), "{s}");
     }
+}
+
+#[test]
+fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::StoredThenGarbled);
+    r.send("are you there?", "m1");
+    assert_eq!(
+        r.status("m1"),
+        "failed",
+        "not retried behind the visitor's back"
+    );
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent", "the next read found it");
+    assert_eq!(r.shown("m1").id, "r2");
+    assert_eq!(r.copies("are you there?"), 1);
+
+    // Not stored: the visitor's Retry reads first, then sends.
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::Garbled);
+    r.send("are you there?", "m1");
+    r.cmd(Command::Close);
+    r.advance(1_000.0);
+    assert_eq!(r.status("m1"), "failed");
+    r.requests.clear();
+    r.cmd(Command::Retry {
+        local_id: "m1".into(),
+    });
+    r.settle();
+    assert_eq!(r.requests, ["fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
 }

@@ -983,8 +983,13 @@ impl Engine {
                 if let Some(index) = self.data.messages.iter().position(|k| {
                     let without_id = k.local_id.as_deref() == Some(k.id.as_str())
                         && k.delivery == Some(Delivery::Sent);
+                    // Failed too: an unreadable 2xx fails the message, which was most likely
+                    // stored.
                     let lost_answer = k.unconfirmed
-                        && matches!(k.delivery, Some(Delivery::Pending { .. }))
+                        && matches!(
+                            k.delivery,
+                            Some(Delivery::Pending { .. } | Delivery::Failed { .. })
+                        )
                         && k.attempted_at.is_some_and(|first| {
                             // No time (0) cannot rule it out.
                             at <= 0.0 || at >= first - CLOCK_SKEW_MS

@@ -174,13 +174,15 @@ impl ProviderError {
     }
 
     /// Whether the backend may have stored the message although this error came instead of its
-    /// answer: no answer at all (dropped connection, timeout), or a gateway's 502/504 (the site's
-    /// proxy lost the backend's answer). Other statuses are the backend's own refusal.
+    /// answer: no answer at all (dropped connection, timeout), a gateway's 502/504 (the site's
+    /// proxy lost the backend's answer), or a 2xx whose body could not be read. Other statuses
+    /// are the backend's own refusal.
     pub fn may_have_arrived(&self) -> bool {
         match self {
             ProviderError::Network(_) | ProviderError::Timeout => true,
             ProviderError::Status { status, .. } => *status == 502 || *status == 504,
-            ProviderError::Malformed { .. } | ProviderError::Config(_) => false,
+            ProviderError::Malformed { .. } => true,
+            ProviderError::Config(_) => false,
         }
     }
 

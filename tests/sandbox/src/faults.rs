@@ -99,8 +99,11 @@ pub enum Mode {
     Delay,
     /// Close the TCP connection without any response (the request is not processed).
     Drop,
-    /// Process the request (a message is stored), then wait `delay_ms` (default 0) and close
-    /// the connection without its answer: the client cannot tell whether it arrived.
+    /// Process the request (a message is stored), wait `delay_ms` (default 0), then send the
+    /// answer's head and half its body and close the connection: the client cannot tell whether
+    /// the request arrived. (Closing before the first byte would not do: Chromium sends a request
+    /// again by itself when a reused connection closes before the answer starts, so the backend
+    /// would store it twice before the page heard of any failure.)
     DropAfter,
     /// Answer `status` (default 429) with `Retry-After: retry_after_s` (default 2).
     RetryAfter,
@@ -222,13 +225,14 @@ pub async fn layer(
             tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(2000))).await;
             next.run(req).await
         }
-        Mode::Drop | Mode::DropAfter => match req.extensions().get::<DropConnection>().cloned() {
+        Mode::DropAfter => {
+            // Runs to completion: whatever the handler stores stays stored.
+            let answer = next.run(req).await;
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
+            cut(answer).await
+        }
+        Mode::Drop => match req.extensions().get::<DropConnection>() {
             Some(drop) => {
-                if fault.mode == Mode::DropAfter {
-                    // Runs to completion: whatever the handler stores stays stored.
-                    let _ = next.run(req).await;
-                    tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
-                }
                 drop.fire();
                 // The connection task drops this future together with the socket.
                 std::future::pending::<Response>().await
@@ -240,6 +244,50 @@ pub async fn layer(
             ),
         },
         _ => respond(backend, &fault),
+    }
+}
+
+/// `answer` with its full `Content-Length` but only half its body, then the connection closes
+/// (hyper ends a connection whose body fails).
+async fn cut(answer: Response) -> Response {
+    let (mut parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len() + 1));
+    let part = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(
+        parts,
+        axum::body::Body::new(CutBody {
+            part: Some(part),
+            wait: Box::pin(tokio::time::sleep(Duration::from_millis(100))),
+        }),
+    )
+}
+
+/// A body that sends `part`, waits (so that it reaches the client), then fails.
+struct CutBody {
+    part: Option<axum::body::Bytes>,
+    wait: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl axum::body::HttpBody for CutBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(part) = self.part.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(part))));
+        }
+        std::task::ready!(std::future::Future::poll(self.wait.as_mut(), cx));
+        std::task::Poll::Ready(Some(Err(std::io::Error::other(
+            "the drop_after fault cut the answer",
+        ))))
     }
 }
 
