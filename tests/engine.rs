@@ -1419,3 +1419,49 @@ fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
     assert_eq!(r.status("m1"), "sent");
     assert_eq!(r.copies("are you there?"), 1);
 }
+
+#[test]
+fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
+    // Tab A sends and closes before the answer; tab B is reading the conversation meanwhile.
+    let mut a = Remote::warmed_up();
+    a.engine = a.engine.clone().with_tab("tab-a");
+    a.cmd(Command::Send {
+        text: "from tab a".into(),
+        local_id: "m1".into(),
+    });
+    let shared = a.persisted.clone().expect("stored before the request left");
+    let mut b = Remote::resume(LocalProvider.capabilities(), Some(shared), a.stored.clone());
+    b.engine = b.engine.clone().with_tab("tab-b");
+    b.now = a.now;
+    b.cmd(Command::TabsAlive(Some(vec![
+        "tab-a".into(),
+        "tab-b".into(),
+    ])));
+    b.cmd(Command::Open);
+    let (generation, session) = b.queue.pop_front().expect("the session");
+    let outcome = b.execute(session);
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    let (generation, read) = b.queue.pop_front().expect("a read");
+    assert!(matches!(read, Job::Fetch { .. }));
+    // The read is answered before tab A's message is stored…
+    let outcome = b.execute(read);
+    b.store("from tab a");
+    // …tab A is gone, and tab B adopts the message before that answer arrives.
+    b.cmd(Command::TabsAlive(Some(vec!["tab-b".into()])));
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    b.settle();
+    b.advance(10_000.0);
+    assert_eq!(b.status("m1"), "sent");
+    assert_eq!(
+        b.copies("from tab a"),
+        1,
+        "not sent again: {:?}",
+        b.requests
+    );
+}

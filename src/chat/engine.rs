@@ -235,6 +235,9 @@ pub struct Engine {
     fetch_at: Option<f64>,
     poll_failures: u32,
     notice: Option<Notice>,
+    /// An unconfirmed message was adopted from a closed tab while a job was in flight: a read
+    /// under way may have started before its copy was stored, so it cannot tell it is absent.
+    adopted_mid_job: bool,
     /// Edits to `data.messages`, for views that update only what changed.
     edits: ListEdits,
 }
@@ -261,6 +264,7 @@ impl Engine {
             fetch_at: None,
             poll_failures: 0,
             notice: None,
+            adopted_mid_job: false,
             edits: ListEdits::default(),
         }
     }
@@ -445,6 +449,7 @@ impl Engine {
                     let orphan = matches!(&m.origin, Some(o) if *o != tab && !live.contains(o));
                     if orphan && matches!(m.delivery, Some(Delivery::Pending { .. })) {
                         m.origin = Some(tab.clone());
+                        self.adopted_mid_job |= m.unconfirmed && self.job.is_some();
                         dirty = true;
                     }
                 }
@@ -471,6 +476,7 @@ impl Engine {
                 }
                 self.job = None;
                 dirty |= self.finish(outcome, now, &mut fx);
+                self.adopted_mid_job = false;
             }
         }
         if dirty && self.activated {
@@ -789,7 +795,8 @@ impl Engine {
                     // Without the backend's answer, the message may be stored all the same.
                     let unknown = e.may_have_arrived();
                     if let Some(m) = self.find_local_mut(&local_id) {
-                        m.unconfirmed = unknown;
+                        // Unless another tab has meanwhile seen it delivered.
+                        m.unconfirmed = unknown && m.delivery != Some(Delivery::Sent);
                     }
                     if is_conversation_gone(&e) {
                         self.forget_conversation();
@@ -804,7 +811,7 @@ impl Engine {
                 self.clear_connection_notice();
                 let mut changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
-                if !page.more {
+                if !page.more && !self.adopted_mid_job {
                     // The whole conversation since the failure was read and an unconfirmed
                     // message was not in it: it was not stored, so it is sent again.
                     changed |= self.confirm_absent();
