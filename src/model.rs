@@ -158,6 +158,13 @@ pub struct Message {
     /// The browser tab that delivers this (visitor's, undelivered) message, so that two tabs of
     /// one site never both send it.
     pub origin: Option<String>,
+    /// When the visitor's message was first sent (ms since epoch); kept until it is delivered.
+    pub attempted_at: Option<f64>,
+    /// Whether the backend may hold this message without the widget knowing: set before each
+    /// request leaves, cleared by any answer; still set after a network error or a timeout, or
+    /// when the page went away while the request was in flight. Such a message is looked for in
+    /// the conversation before it is sent again.
+    pub unconfirmed: bool,
 }
 
 impl Message {
@@ -172,6 +179,8 @@ impl Message {
             created_at,
             delivery: None,
             origin: None,
+            attempted_at: None,
+            unconfirmed: false,
         }
     }
 }
@@ -362,7 +371,8 @@ impl Delivery {
 }
 
 impl Message {
-    /// `{id, local_id?, author, body, attachments?, created_at, delivery?, origin?}`.
+    /// `{id, local_id?, author, body, attachments?, created_at, delivery?, origin?,
+    /// attempted_at?, unconfirmed?}` (`unconfirmed` only when true).
     pub fn to_json(&self) -> Json {
         let mut o = Json::object([("id", Json::from(&self.id))]);
         put_some(&mut o, "local_id", &self.local_id);
@@ -377,6 +387,12 @@ impl Message {
             o.insert("delivery", d.to_json());
         }
         put_some(&mut o, "origin", &self.origin);
+        if let Some(at) = self.attempted_at {
+            o.insert("attempted_at", Json::from(at));
+        }
+        if self.unconfirmed {
+            o.insert("unconfirmed", Json::from(true));
+        }
         o
     }
 
@@ -396,6 +412,8 @@ impl Message {
             created_at: f.f64("created_at")?,
             delivery: f.get("delivery").map(Delivery::from_json).transpose()?,
             origin: f.opt_string("origin")?,
+            attempted_at: f.opt_f64("attempted_at")?,
+            unconfirmed: f.opt_bool("unconfirmed")?.unwrap_or(false),
         })
     }
 }

@@ -972,3 +972,573 @@ fn a_copy_fetched_before_the_other_tab_reported_delivery_is_not_shown_twice() {
     assert_eq!(ids, ["r1"], "one message");
     assert_eq!(b.messages()[0].delivery, Some(Delivery::Sent));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sends whose outcome is unknown (the answer was lost, or the page went away while it was in
+// flight), against a backend like Bancroft, Gleap, Gurusup or Eusate: its history shows the
+// visitor's messages with its own ids and times, never the widget's local id.
+// ---------------------------------------------------------------------------------------------
+
+/// What happens to the next send.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum SendFault {
+    /// Stored, then the connection drops before the answer.
+    StoredThenDropped,
+    /// Stored, and the widget gave up waiting (timeout).
+    StoredThenTimedOut,
+    /// The connection drops before the backend sees it: nothing stored.
+    DroppedBefore,
+    /// The backend answers 503 without storing anything.
+    Unavailable,
+    /// Stored, and answered with a 2xx the widget cannot read.
+    StoredThenGarbled,
+    /// Not stored, and answered with a 2xx the widget cannot read (a captive portal's page).
+    Garbled,
+}
+
+fn garbled() -> ProviderError {
+    ProviderError::Malformed {
+        reason: "expected JSON".into(),
+        body: "<html>".into(),
+    }
+}
+
+/// A remote helpdesk for the engine: stores the visitor's messages and lists them back.
+struct Remote {
+    engine: Engine,
+    now: f64,
+    /// The backend's clock minus the browser's.
+    clock_offset: f64,
+    /// `(id, text, created_at)`, oldest first.
+    stored: Vec<(String, String, f64)>,
+    send_faults: VecDeque<SendFault>,
+    fetch_faults: VecDeque<ProviderError>,
+    /// "send" or "fetch", in order.
+    requests: Vec<&'static str>,
+    /// Every read lists the whole history (as after an edit), whatever the cursor.
+    replay_all: bool,
+    queue: VecDeque<(u64, Job)>,
+    events: Vec<WidgetEvent>,
+    warnings: Vec<String>,
+    persisted: Option<Snapshot>,
+    wake: Option<f64>,
+}
+
+impl Remote {
+    fn new(caps: helpwire::provider::Capabilities) -> Self {
+        Self::resume(caps, None, Vec::new())
+    }
+
+    /// A page load with `snapshot` from storage, against a backend holding `stored`.
+    fn resume(
+        caps: helpwire::provider::Capabilities,
+        snapshot: Option<Snapshot>,
+        stored: Vec<(String, String, f64)>,
+    ) -> Self {
+        Remote {
+            engine: Engine::new(caps, snapshot, "v_remote".into()),
+            now: 1_700_000_000_000.0,
+            clock_offset: 0.0,
+            stored,
+            send_faults: VecDeque::new(),
+            fetch_faults: VecDeque::new(),
+            requests: Vec::new(),
+            replay_all: false,
+            queue: VecDeque::new(),
+            events: Vec::new(),
+            warnings: Vec::new(),
+            persisted: None,
+            wake: None,
+        }
+    }
+
+    fn cmd(&mut self, command: Command) {
+        for effect in self.engine.handle(command, self.now) {
+            match effect {
+                Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
+                Effect::Persist => self.persisted = Some(self.engine.snapshot().clone()),
+                Effect::ClearStorage => self.persisted = None,
+                Effect::Emit(e) => self.events.push(e),
+                Effect::WakeAt(t) => self.wake = Some(t),
+                Effect::Warn(w) => self.warnings.push(w),
+            }
+        }
+    }
+
+    /// Stores a visitor message as the backend would (its id, its clock).
+    fn store(&mut self, text: &str) -> String {
+        let id = format!("r{}", self.stored.len() + 1);
+        let at = self.now + self.clock_offset;
+        self.stored.push((id.clone(), text.to_string(), at));
+        id
+    }
+
+    fn execute(&mut self, job: Job) -> Outcome {
+        use helpwire::model::{Body, Conversation, Message, Session};
+        use helpwire::provider::{Cursor, Page, Sent};
+        match job {
+            Job::StartSession { .. } => Outcome::Session(Ok(Session {
+                id: "s".into(),
+                extra: helpwire::json::Json::Null,
+            })),
+            Job::OpenConversation { .. } => Outcome::Conversation(Ok(Conversation {
+                id: "c".into(),
+                extra: helpwire::json::Json::Null,
+            })),
+            Job::Send { message, .. } => {
+                self.requests.push("send");
+                let result = match self.send_faults.pop_front() {
+                    Some(SendFault::StoredThenDropped) => {
+                        self.store(&message.text);
+                        Err(ProviderError::Network("connection reset".into()))
+                    }
+                    Some(SendFault::StoredThenTimedOut) => {
+                        self.store(&message.text);
+                        Err(ProviderError::Timeout)
+                    }
+                    Some(SendFault::DroppedBefore) => {
+                        Err(ProviderError::Network("connection reset".into()))
+                    }
+                    Some(SendFault::StoredThenGarbled) => {
+                        self.store(&message.text);
+                        Err(garbled())
+                    }
+                    Some(SendFault::Garbled) => Err(garbled()),
+                    Some(SendFault::Unavailable) => Err(ProviderError::Status {
+                        status: 503,
+                        detail: "unavailable".into(),
+                        retry_after: None,
+                    }),
+                    None => {
+                        let remote_id = self.store(&message.text);
+                        Ok(Sent {
+                            remote_id,
+                            created_at: Some(self.now + self.clock_offset),
+                            replies: Vec::new(),
+                        })
+                    }
+                };
+                Outcome::Sent {
+                    local_id: message.local_id,
+                    result,
+                }
+            }
+            Job::Fetch { cursor, .. } => {
+                self.requests.push("fetch");
+                if let Some(e) = self.fetch_faults.pop_front() {
+                    return Outcome::Fetched(Err(e));
+                }
+                let seen = match self.replay_all {
+                    true => 0,
+                    false => cursor.0.as_u64().unwrap_or(0) as usize,
+                };
+                let messages = self.stored[seen.min(self.stored.len())..]
+                    .iter()
+                    .map(|(id, text, at)| {
+                        Message::received(id, Author::Visitor, Body::Text(text.clone()), *at)
+                    })
+                    .collect();
+                Outcome::Fetched(Ok(Page {
+                    messages,
+                    next: Cursor(helpwire::json::Json::from(self.stored.len() as u64)),
+                    more: false,
+                }))
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        while let Some((generation, job)) = self.queue.pop_front() {
+            let outcome = self.execute(job);
+            self.cmd(Command::Finished {
+                generation,
+                outcome,
+            });
+        }
+    }
+
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while self.now < end {
+            self.now = (self.now + 100.0).min(end);
+            if self.wake.is_some_and(|w| w <= self.now) {
+                self.wake = None;
+                self.cmd(Command::Tick);
+            }
+            self.settle();
+        }
+    }
+
+    fn send(&mut self, text: &str, id: &str) {
+        self.cmd(Command::Send {
+            text: text.into(),
+            local_id: id.into(),
+        });
+        self.settle();
+    }
+
+    /// The visitor's message `local_id` as shown.
+    fn shown(&self, local_id: &str) -> &helpwire::model::Message {
+        self.engine
+            .messages()
+            .iter()
+            .find(|m| m.local_id.as_deref() == Some(local_id))
+            .expect("the visitor's message is shown")
+    }
+
+    fn status(&self, local_id: &str) -> &'static str {
+        self.shown(local_id)
+            .delivery
+            .as_ref()
+            .map_or("", Delivery::tag)
+    }
+
+    fn copies(&self, text: &str) -> usize {
+        self.stored.iter().filter(|(_, t, _)| t == text).count()
+    }
+
+    fn sent_events(&self, text: &str) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, WidgetEvent::Sent { text: t, .. } if t == text))
+            .count()
+    }
+
+    /// A first message delivered, so that a conversation exists and has been read.
+    fn warmed_up() -> Self {
+        let mut r = Remote::new(LocalProvider.capabilities());
+        r.cmd(Command::Open);
+        r.send("hello", "m0");
+        r.advance(2_000.0);
+        assert_eq!(r.status("m0"), "sent");
+        r.requests.clear();
+        r
+    }
+}
+
+#[test]
+fn a_send_whose_answer_was_lost_is_found_in_the_conversation_and_not_sent_again() {
+    for fault in [SendFault::StoredThenDropped, SendFault::StoredThenTimedOut] {
+        let mut r = Remote::warmed_up();
+        r.send_faults.push_back(fault);
+        r.send("are you there?", "m1");
+        assert_eq!(
+            r.status("m1"),
+            "pending",
+            "{fault:?}: unknown, so not shown as sent"
+        );
+        assert!(r.shown("m1").unconfirmed);
+        r.advance(10_000.0);
+        assert_eq!(r.status("m1"), "sent", "{fault:?}");
+        assert_eq!(r.copies("are you there?"), 1, "{fault:?}: stored once");
+        assert_eq!(
+            r.shown("m1").id,
+            "r2",
+            "{fault:?}: known by the backend's id"
+        );
+        assert_eq!(
+            r.requests[..2],
+            ["send", "fetch"],
+            "{fault:?}: read, not resent"
+        );
+        assert!(
+            !r.requests[2..].contains(&"send"),
+            "{fault:?}: {:?}",
+            r.requests
+        );
+        assert_eq!(r.sent_events("are you there?"), 1, "{fault:?}");
+        let visitor = r
+            .engine
+            .messages()
+            .iter()
+            .filter(|m| m.author == Author::Visitor);
+        assert_eq!(visitor.count(), 2, "{fault:?}: shown once");
+        let stored = r.persisted.clone().unwrap();
+        let m1 = stored.messages.iter().find(|m| m.id == "r2").unwrap();
+        assert_eq!(
+            m1.delivery,
+            Some(Delivery::Sent),
+            "{fault:?}: stored as sent"
+        );
+        assert!(!m1.unconfirmed && m1.attempted_at.is_none());
+    }
+}
+
+#[test]
+fn a_send_lost_before_it_was_stored_is_sent_again_after_the_conversation_was_read() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("are you there?", "m1");
+    assert_eq!(r.status("m1"), "pending");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.sent_events("are you there?"), 1);
+}
+
+#[test]
+fn an_answered_failure_is_sent_again_without_reading_first() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::Unavailable);
+    r.send("are you there?", "m1");
+    assert!(!r.shown("m1").unconfirmed, "a 503 is the backend's answer");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.requests[..2], ["send", "send"]);
+    assert_eq!(r.copies("are you there?"), 1);
+}
+
+#[test]
+fn a_reload_while_the_answer_was_on_its_way_finds_the_stored_message() {
+    for stored_before_reload in [true, false] {
+        let mut r = Remote::warmed_up();
+        r.cmd(Command::Send {
+            text: "sent as the page closed".into(),
+            local_id: "m1".into(),
+        });
+        // The request leaves; the page goes away before its answer.
+        let (_, job) = r.queue.pop_front().expect("the send");
+        assert!(matches!(job, Job::Send { .. }));
+        let stored = r
+            .persisted
+            .clone()
+            .expect("written before the request left");
+        let m1 = stored.messages.iter().find(|m| m.id == "m1").unwrap();
+        assert!(m1.unconfirmed, "known to be in flight");
+        assert_eq!(m1.attempted_at, Some(r.now));
+        if stored_before_reload {
+            r.execute(job);
+        }
+
+        let snapshot = Snapshot::from_json(&stored.to_json()).unwrap();
+        let mut again = Remote::resume(
+            LocalProvider.capabilities(),
+            Some(snapshot),
+            r.stored.clone(),
+        );
+        again.now = r.now + 3_000.0;
+        again.cmd(Command::Open);
+        again.settle();
+        again.advance(5_000.0);
+        let label = format!("stored before the reload: {stored_before_reload}");
+        assert_eq!(again.status("m1"), "sent", "{label}");
+        assert_eq!(again.copies("sent as the page closed"), 1, "{label}");
+        assert_eq!(again.requests[0], "fetch", "{label}: reads first");
+        let sends = again.requests.iter().filter(|r| **r == "send").count();
+        assert_eq!(sends, usize::from(!stored_before_reload), "{label}");
+        assert_eq!(again.shown("m1").id, "r2", "{label}");
+    }
+}
+
+#[test]
+fn a_copy_older_than_the_first_attempt_is_not_taken_for_it() {
+    let skew = helpwire::chat::engine::CLOCK_SKEW_MS;
+    // The backend's clock a little behind the browser's: still the same message.
+    let mut r = Remote::warmed_up();
+    r.clock_offset = -(skew - 1_000.0);
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send("same words", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("same words"), 1);
+
+    // The same words stored well before the first attempt (written on another device, not read
+    // yet): not this message, which was lost and is sent again.
+    let mut r = Remote::warmed_up();
+    r.clock_offset = -(skew + 60_000.0);
+    r.store("same words");
+    r.clock_offset = 0.0;
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("same words", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.shown("m1").id, "r3", "its own copy");
+    assert_eq!(r.copies("same words"), 2);
+    let shown = r.engine.messages().iter();
+    let same = shown
+        .filter(|m| m.body.plain_text() == "same words")
+        .count();
+    assert_eq!(same, 2, "the other device's message and this one");
+}
+
+#[test]
+fn two_identical_messages_in_a_row_are_both_delivered() {
+    // Both answers lost after storing: each copy pairs with one message.
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.cmd(Command::Send {
+        text: "ok".into(),
+        local_id: "m1".into(),
+    });
+    r.cmd(Command::Send {
+        text: "ok".into(),
+        local_id: "m2".into(),
+    });
+    r.settle();
+    r.advance(20_000.0);
+    assert_eq!((r.status("m1"), r.status("m2")), ("sent", "sent"));
+    assert_eq!(r.copies("ok"), 2);
+    assert_ne!(r.shown("m1").id, r.shown("m2").id);
+    assert_eq!(r.sent_events("ok"), 2);
+
+    // The first delivered, the second lost before storing: the first's copy is not the second.
+    let mut r = Remote::warmed_up();
+    // Reads list the whole history: the first copy comes back too.
+    r.replay_all = true;
+    r.send("ok", "m1");
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("ok", "m2");
+    r.advance(20_000.0);
+    assert_eq!((r.status("m1"), r.status("m2")), ("sent", "sent"));
+    assert_eq!(r.copies("ok"), 2, "the second was sent again");
+    assert_ne!(r.shown("m1").id, r.shown("m2").id);
+}
+
+#[test]
+fn a_backend_without_history_sends_again_at_once() {
+    // The bot contract: nothing to read, so today's behaviour (the documented duplicate).
+    let caps = helpwire::provider::Capabilities {
+        shows_own_messages: false,
+        ..LocalProvider.capabilities()
+    };
+    let mut r = Remote::new(caps);
+    r.cmd(Command::Open);
+    r.send("hello", "m0");
+    r.requests.clear();
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send("again", "m1");
+    r.advance(3_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.requests[..2], ["send", "send"]);
+}
+
+#[test]
+fn a_failed_read_delays_the_resend_and_an_unreadable_history_gives_up_checking() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.fetch_faults
+        .push_back(ProviderError::Network("still down".into()));
+    r.send("are you there?", "m1");
+    r.advance(1_500.0);
+    assert_eq!(r.requests, ["send", "fetch"]);
+    assert_eq!(r.status("m1"), "pending", "not sent while unknown");
+    assert_eq!(r.engine.notice(), Some(&Notice::Reconnecting));
+    r.advance(10_000.0);
+    assert_eq!(r.requests[..4], ["send", "fetch", "fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.fetch_faults.push_back(ProviderError::Status {
+        status: 403,
+        detail: "forbidden".into(),
+        retry_after: None,
+    });
+    r.send("are you there?", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("sending it again")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn only_errors_without_the_backends_answer_leave_a_send_unconfirmed() {
+    let status = |status| ProviderError::Status {
+        status,
+        detail: String::new(),
+        retry_after: None,
+    };
+    assert!(ProviderError::Network("reset".into()).may_have_arrived());
+    assert!(ProviderError::Timeout.may_have_arrived());
+    assert!(status(502).may_have_arrived() && status(504).may_have_arrived());
+    assert!(garbled().may_have_arrived(), "a 2xx: most likely stored");
+    assert!(!ProviderError::Config("no email".into()).may_have_arrived());
+    for s in [400, 404, 429, 500, 503] {
+        assert!(!status(s).may_have_arrived(), "{s}");
+    }
+}
+
+#[test]
+fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::StoredThenGarbled);
+    r.send("are you there?", "m1");
+    assert_eq!(
+        r.status("m1"),
+        "failed",
+        "not retried behind the visitor's back"
+    );
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent", "the next read found it");
+    assert_eq!(r.shown("m1").id, "r2");
+    assert_eq!(r.copies("are you there?"), 1);
+
+    // Not stored: the visitor's Retry reads first, then sends.
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::Garbled);
+    r.send("are you there?", "m1");
+    r.cmd(Command::Close);
+    r.advance(1_000.0);
+    assert_eq!(r.status("m1"), "failed");
+    r.requests.clear();
+    r.cmd(Command::Retry {
+        local_id: "m1".into(),
+    });
+    r.settle();
+    assert_eq!(r.requests, ["fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+}
+
+#[test]
+fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
+    // Tab A sends and closes before the answer; tab B is reading the conversation meanwhile.
+    let mut a = Remote::warmed_up();
+    a.engine = a.engine.clone().with_tab("tab-a");
+    a.cmd(Command::Send {
+        text: "from tab a".into(),
+        local_id: "m1".into(),
+    });
+    let shared = a.persisted.clone().expect("stored before the request left");
+    let mut b = Remote::resume(LocalProvider.capabilities(), Some(shared), a.stored.clone());
+    b.engine = b.engine.clone().with_tab("tab-b");
+    b.now = a.now;
+    b.cmd(Command::TabsAlive(Some(vec![
+        "tab-a".into(),
+        "tab-b".into(),
+    ])));
+    b.cmd(Command::Open);
+    let (generation, session) = b.queue.pop_front().expect("the session");
+    let outcome = b.execute(session);
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    let (generation, read) = b.queue.pop_front().expect("a read");
+    assert!(matches!(read, Job::Fetch { .. }));
+    // The read is answered before tab A's message is stored…
+    let outcome = b.execute(read);
+    b.store("from tab a");
+    // …tab A is gone, and tab B adopts the message before that answer arrives.
+    b.cmd(Command::TabsAlive(Some(vec!["tab-b".into()])));
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    b.settle();
+    b.advance(10_000.0);
+    assert_eq!(b.status("m1"), "sent");
+    assert_eq!(
+        b.copies("from tab a"),
+        1,
+        "not sent again: {:?}",
+        b.requests
+    );
+}

@@ -75,6 +75,8 @@ fn visitor_said(id: &str, text: &str, at: f64) -> Message {
         created_at: at,
         delivery: Some(Delivery::Sent),
         origin: None,
+        attempted_at: None,
+        unconfirmed: false,
     }
 }
 

@@ -223,7 +223,7 @@ fn fetching_gets_the_thread_by_the_md5_of_its_id() {
 }
 
 #[test]
-fn the_documented_thread_shape_parses_and_the_visitors_own_messages_are_left_out() {
+fn the_documented_thread_shape_parses_with_the_visitors_own_messages() {
     let thread = r#"{
         "thread": "9418b82d5e53d3a9f1c8856c8cb65542",
         "thread_fid": "helpwire-v_anon-m_1",
@@ -235,14 +235,17 @@ fn the_documented_thread_shape_parses_and_the_visitors_own_messages_are_left_out
     }"#;
     let page = fetch(&Cursor::default(), &ok(200, thread)).unwrap();
     let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids, ["b", "c"]);
-    assert_eq!(page.messages[0].author, Author::Bot { name: None });
-    assert_eq!(page.messages[1].author, Author::Agent { name: None });
+    assert_eq!(ids, ["a", "b", "c"]);
+    // The visitor's own message, with its time: the engine pairs it with the one sent from here.
+    assert_eq!(page.messages[0].author, Author::Visitor);
+    assert_eq!(page.messages[0].created_at, 1_731_492_000_000.0);
+    assert_eq!(page.messages[1].author, Author::Bot { name: None });
+    assert_eq!(page.messages[2].author, Author::Agent { name: None });
     assert_eq!(
-        page.messages[1].body,
+        page.messages[2].body,
         Body::Text("Hi, Ana here from support.".into())
     );
-    assert_eq!(page.messages[1].created_at, 1_731_492_300_000.0);
+    assert_eq!(page.messages[2].created_at, 1_731_492_300_000.0);
     assert_eq!(page.next, Cursor(j(r#"{"seen": 3}"#)));
     assert!(!page.more);
 

@@ -239,6 +239,9 @@ pub struct Engine {
     fetch_at: Option<f64>,
     poll_failures: u32,
     notice: Option<Notice>,
+    /// An unconfirmed message was adopted from a closed tab while a job was in flight: a read
+    /// under way may have started before its copy was stored, so it cannot tell it is absent.
+    adopted_mid_job: bool,
     /// Edits to `data.messages`, for views that update only what changed.
     edits: ListEdits,
 }
@@ -266,6 +269,7 @@ impl Engine {
             fetch_at: None,
             poll_failures: 0,
             notice: None,
+            adopted_mid_job: false,
             edits: ListEdits::default(),
         }
     }
@@ -464,6 +468,7 @@ impl Engine {
                     let orphan = matches!(&m.origin, Some(o) if *o != tab && !live.contains(o));
                     if orphan && matches!(m.delivery, Some(Delivery::Pending { .. })) {
                         m.origin = Some(tab.clone());
+                        self.adopted_mid_job |= m.unconfirmed && self.job.is_some();
                         dirty = true;
                     }
                 }
@@ -490,6 +495,7 @@ impl Engine {
                 }
                 self.job = None;
                 dirty |= self.finish(outcome, now, &mut fx);
+                self.adopted_mid_job = false;
             }
         }
         if dirty && self.activated {
@@ -551,6 +557,8 @@ impl Engine {
                 retry_at: now,
             }),
             origin: (!self.tab.is_empty()).then(|| self.tab.clone()),
+            attempted_at: None,
+            unconfirmed: false,
         });
         true
     }
@@ -792,6 +800,8 @@ impl Engine {
                             m.created_at = t;
                         }
                         m.delivery = Some(Delivery::Sent);
+                        m.attempted_at = None;
+                        m.unconfirmed = false;
                         event = Some(WidgetEvent::Sent {
                             id: m.id.clone(),
                             text: m.body.plain_text(),
@@ -807,6 +817,12 @@ impl Engine {
                     true
                 }
                 Err(e) => {
+                    // Without the backend's answer, the message may be stored all the same.
+                    let unknown = e.may_have_arrived();
+                    if let Some(m) = self.find_local_mut(&local_id) {
+                        // Unless another tab has meanwhile seen it delivered.
+                        m.unconfirmed = unknown && m.delivery != Some(Delivery::Sent);
+                    }
                     if is_conversation_gone(&e) {
                         self.forget_conversation();
                     } else {
@@ -818,8 +834,13 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                let changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
+                let mut changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
+                if !page.more && !self.adopted_mid_job {
+                    // The whole conversation since the failure was read and an unconfirmed
+                    // message was not in it: it was not stored, so it is sent again.
+                    changed |= self.confirm_absent();
+                }
                 self.fetch_at = if page.more {
                     Some(now)
                 } else if self.caps.polling {
@@ -836,6 +857,7 @@ impl Engine {
                     self.forget_conversation();
                     return true;
                 }
+                let checked = self.check_failed(&e, now, fx);
                 self.poll_failures += 1;
                 let delay = backoff_ms(
                     self.poll_failures,
@@ -847,7 +869,7 @@ impl Engine {
                 if e.is_transient() && self.poll_failures >= 2 {
                     self.notice = Some(Notice::Reconnecting);
                 }
-                false
+                checked
             }
         }
     }
@@ -886,6 +908,77 @@ impl Engine {
         self.data.conversation = None;
         self.data.cursor = Default::default();
         self.fetch_at = None;
+        // A copy stored there went with it: the next conversation gets the message.
+        for m in &mut self.data.messages {
+            m.unconfirmed = false;
+        }
+    }
+
+    /// The head message, if it waits for a read of the conversation before it is sent again:
+    /// its last attempt may have been stored, and the backend's history would show it.
+    fn awaiting_check(&self) -> Option<usize> {
+        let readable = self.caps.shows_own_messages
+            && self
+                .data
+                .conversation
+                .as_ref()
+                .is_some_and(|c| !c.id.is_empty());
+        if !readable {
+            return None;
+        }
+        let index = self.data.messages.iter().position(|m| {
+            matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m)
+        })?;
+        self.data.messages[index].unconfirmed.then_some(index)
+    }
+
+    /// After a complete read of the conversation: this tab's unconfirmed messages that it did
+    /// not show were not stored. Returns whether any was.
+    fn confirm_absent(&mut self) -> bool {
+        let mut changed = false;
+        let tab = self.tab.clone();
+        let send_all = self.send_all;
+        for m in &mut self.data.messages {
+            let mine = send_all || m.origin.as_ref().is_none_or(|o| *o == tab);
+            if m.unconfirmed && mine && matches!(m.delivery, Some(Delivery::Pending { .. })) {
+                m.unconfirmed = false;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// A read that was to tell whether the head message was stored failed. Transient: the
+    /// message waits (backing off) for the next read. Otherwise the history cannot tell, and
+    /// the message is sent again as before. Returns whether anything changed.
+    fn check_failed(&mut self, e: &ProviderError, now: f64, fx: &mut Vec<Effect>) -> bool {
+        let Some(index) = self.awaiting_check() else {
+            return false;
+        };
+        let seed = self.data.visitor.anon_id.clone();
+        let m = &mut self.data.messages[index];
+        let Some(Delivery::Pending { attempts, retry_at }) = m.delivery else {
+            return false;
+        };
+        if retry_at > now {
+            // It was not due: this was an ordinary poll, not its check.
+            return false;
+        }
+        if e.is_transient() {
+            let attempts = attempts + 1;
+            m.delivery = Some(Delivery::Pending {
+                attempts,
+                retry_at: now + backoff_ms(attempts, e.retry_after(), jitter(&seed, attempts)),
+            });
+            self.notice = Some(Notice::Reconnecting);
+        } else {
+            m.unconfirmed = false;
+            fx.push(Effect::Warn(format!(
+                "could not read the conversation to see whether a message was stored ({e}); \
+                 sending it again"
+            )));
+        }
+        true
     }
 
     fn poll_interval(&self) -> f64 {
@@ -914,16 +1007,44 @@ impl Engine {
                 }
             }
             if m.author == Author::Visitor {
-                // A backend that never told us the stored id of a message sent from here
-                // (its id is still the local one): pair it, in order, by text.
+                // A copy of a message sent from here whose stored id we never learned: the
+                // backend does not return it (the id is still the local one), or the answer was
+                // lost (unconfirmed; the copy is then no older than the first attempt). Paired
+                // in order, by exact text; a copy paired once is known by its id from then on.
                 let text = m.body.plain_text();
+                let at = m.created_at;
                 if let Some(index) = self.data.messages.iter().position(|k| {
+                    let without_id = k.local_id.as_deref() == Some(k.id.as_str())
+                        && k.delivery == Some(Delivery::Sent);
+                    // Failed too: an unreadable 2xx fails the message, which was most likely
+                    // stored.
+                    let lost_answer = k.unconfirmed
+                        && matches!(
+                            k.delivery,
+                            Some(Delivery::Pending { .. } | Delivery::Failed { .. })
+                        )
+                        && k.attempted_at.is_some_and(|first| {
+                            // No time (0) cannot rule it out.
+                            at <= 0.0 || at >= first - CLOCK_SKEW_MS
+                        });
                     k.author == Author::Visitor
-                        && k.local_id.as_deref() == Some(k.id.as_str())
-                        && k.delivery == Some(Delivery::Sent)
+                        && (without_id || lost_answer)
                         && k.body.plain_text() == text
                 }) {
-                    self.message_mut(index).id = m.id;
+                    let k = self.message_mut(index);
+                    k.id = m.id;
+                    if k.delivery != Some(Delivery::Sent) {
+                        k.delivery = Some(Delivery::Sent);
+                        k.attempted_at = None;
+                        k.unconfirmed = false;
+                        if at > 0.0 {
+                            k.created_at = at;
+                        }
+                        fx.push(Effect::Emit(WidgetEvent::Sent {
+                            id: k.id.clone(),
+                            text,
+                        }));
+                    }
                     changed = true;
                     continue;
                 }
@@ -981,6 +1102,25 @@ impl Engine {
         }
         match self.next_job(now) {
             Ok(job) => {
+                if let Job::Send { message, .. } = &job {
+                    // Recorded, and stored, before the request leaves: if the page goes away
+                    // before the answer, the next page load knows it may have arrived.
+                    let local_id = message.local_id.clone();
+                    if let Some(index) = self
+                        .data
+                        .messages
+                        .iter()
+                        .position(|m| m.local_id.as_deref() == Some(local_id.as_str()))
+                    {
+                        // Not shown: no edit to record.
+                        let m = &mut self.data.messages[index];
+                        m.attempted_at.get_or_insert(now);
+                        m.unconfirmed = true;
+                        if self.activated {
+                            fx.push(Effect::Persist);
+                        }
+                    }
+                }
                 self.generation += 1;
                 self.job = Some(self.generation);
                 fx.push(Effect::Run {
@@ -1023,6 +1163,18 @@ impl Engine {
         };
         let mut wake: Option<f64> = None;
         if let Some((message, due)) = head {
+            if due <= now && self.awaiting_check().is_some() {
+                // Its last attempt may have been stored: read the conversation before sending
+                // it again (`awaiting_check` ensures there is one to read).
+                if let Some(conversation) = self.data.conversation.clone() {
+                    return Ok(Job::Fetch {
+                        visitor: visitor.clone(),
+                        session,
+                        conversation,
+                        cursor: self.data.cursor.clone(),
+                    });
+                }
+            }
             if due <= now {
                 return Ok(match self.data.conversation.clone() {
                     None => Job::OpenConversation {
@@ -1055,6 +1207,10 @@ impl Engine {
         Err(wake)
     }
 }
+
+/// How much older than the first attempt (by the browser's clock) a stored copy of an
+/// unconfirmed message may look, for the two clocks' disagreement.
+pub const CLOCK_SKEW_MS: f64 = 120_000.0;
 
 fn is_conversation_gone(e: &ProviderError) -> bool {
     matches!(e, ProviderError::Status { status: 404, .. })

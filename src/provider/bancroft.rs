@@ -178,6 +178,7 @@ impl Provider for BancroftProvider {
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            shows_own_messages: true,
         }
     }
 

@@ -121,6 +121,8 @@ impl Provider for BotProvider {
             rich_text: true,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            // The bot keeps no history: an unconfirmed message is simply sent again.
+            shows_own_messages: false,
             ..Capabilities::default()
         }
     }
@@ -155,6 +157,8 @@ impl Provider for BotProvider {
             created_at: now,
             delivery: None,
             origin: None,
+            attempted_at: None,
+            unconfirmed: false,
         };
         let earlier = cx.recent.len().saturating_sub(COMMENTS - 1);
         let comments: Vec<Json> = cx.recent[earlier..]

@@ -183,6 +183,7 @@ impl Provider for GleapProvider {
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
+            shows_own_messages: true,
         }
     }
 

@@ -188,6 +188,7 @@ impl Provider for GurusupProvider {
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            shows_own_messages: true,
         }
     }
 
@@ -302,9 +303,13 @@ impl Provider for GurusupProvider {
                 let mut messages = Vec::new();
                 for item in &items[skip..] {
                     let m = Wire::read(item)?;
-                    if !m.is_visitors(&user_fid) {
-                        messages.push(m.into_reply(now));
-                    }
+                    // The visitor's own too: the engine pairs them with the messages sent from
+                    // here, which tells it whether a send whose answer was lost was stored.
+                    messages.push(if m.is_visitors(&user_fid) {
+                        m.into_message(Author::Visitor, now)
+                    } else {
+                        m.into_reply(now)
+                    });
                 }
                 Ok(Page {
                     messages,

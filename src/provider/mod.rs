@@ -192,6 +192,19 @@ impl ProviderError {
         }
     }
 
+    /// Whether the backend may have stored the message although this error came instead of its
+    /// answer: no answer at all (dropped connection, timeout), a gateway's 502/504 (the site's
+    /// proxy lost the backend's answer), or a 2xx whose body could not be read. Other statuses
+    /// are the backend's own refusal.
+    pub fn may_have_arrived(&self) -> bool {
+        match self {
+            ProviderError::Network(_) | ProviderError::Timeout => true,
+            ProviderError::Status { status, .. } => *status == 502 || *status == 504,
+            ProviderError::Malformed { .. } => true,
+            ProviderError::Config(_) => false,
+        }
+    }
+
     /// Seconds the backend asked us to wait, if it did.
     pub fn retry_after(&self) -> Option<u32> {
         match self {
@@ -289,6 +302,10 @@ pub struct Capabilities {
     pub attachments: bool,
     /// Longest message the backend accepts, in characters.
     pub max_message_chars: usize,
+    /// The conversation as fetched shows the visitor's own messages (author, text, time), so a
+    /// send whose outcome is unknown is looked for there before it is sent again. Backends
+    /// without a history of their own (the bot contract) just send again.
+    pub shows_own_messages: bool,
 }
 
 impl Default for Capabilities {
@@ -301,6 +318,7 @@ impl Default for Capabilities {
             rich_text: false,
             attachments: false,
             max_message_chars: 5_000,
+            shows_own_messages: true,
         }
     }
 }

@@ -136,6 +136,69 @@ test('eusate: a lost socket event is sent again and stored once', async () => {
   await context.close();
 });
 
+// The backend stores the message but its answer never arrives: the connection drops after the
+// request was processed, or the page reloads while the answer is on its way. The widget reads the
+// conversation before sending again and finds the message there. (The local helpdesk needs no
+// such test: it runs in the page, and its sends are idempotent on the client id.)
+const UNANSWERED = {
+  bancroft: BACKENDS.bancroft.send,
+  gleap: BACKENDS.gleap.send,
+  gurusup: BACKENDS.gurusup.send,
+  eusate: { path: 'socket:support' },
+};
+
+/** Waits until the sandbox holds `count` copies of `text`. */
+async function waitStored(name, text, count) {
+  const until = Date.now() + 10000;
+  while ((await stored(name, text)) !== count) {
+    if (Date.now() > until) throw new Error(`${name}: "${text}" never stored ${count} times`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+for (const [name, send] of Object.entries(UNANSWERED)) {
+  test(`${name}: a message stored before the connection dropped is not sent again`, async () => {
+    await sandbox.reset();
+    const context = await browser.newContext();
+    const { page, errors } = await openWidget(name, context);
+    await write(page, `${name} warm-up`);
+    await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
+
+    const text = `${name}: stored, then the connection dropped`;
+    await sandbox.fault({ backend: name, ...send, mode: 'drop_after', count: 1 });
+    await write(page, text);
+    // Eusate waits 15 s for an ack that never comes.
+    await mine(page, text, 'sent').waitFor({ timeout: 40000 });
+    assert.equal(await stored(name, text), 1, 'stored exactly once');
+    assert.equal(await mine(page, text).count(), 1, 'shown once');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test(`${name}: a reload while a stored message's answer is on its way does not send it again`, async () => {
+    await sandbox.reset();
+    const context = await browser.newContext();
+    const { page, errors } = await openWidget(name, context);
+    await write(page, `${name} warm-up`);
+    await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
+
+    const text = `${name}: stored, then the page reloaded`;
+    // Processed at once; the answer is held back long past the reload (Eusate never sends it).
+    await sandbox.fault({ backend: name, ...send, mode: 'drop_after', delay_ms: 20000, count: 1 });
+    await write(page, text);
+    await waitStored(name, text, 1);
+    assert.equal(await mine(page, text, 'pending').count(), 1, 'no answer yet');
+    await page.reload();
+    await waitForState(page);
+    await page.getByRole('button', { name: /^Support chat/ }).click();
+    await mine(page, text, 'sent').waitFor({ timeout: 30000 });
+    assert.equal(await stored(name, text), 1, 'stored exactly once');
+    assert.equal(await mine(page, text).count(), 1, 'shown once');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
 test('two tabs: both show every message, each is sent once, and a closed tab\'s message is adopted', async () => {
   await sandbox.reset();
   const context = await browser.newContext();

@@ -560,6 +560,12 @@ async fn support(s: SocketRef, ack: AckSender, d: Value, st: AppState) {
         match f.mode {
             // The event is lost on the way: nothing stored, nothing answered.
             Mode::Drop => return,
+            // The event is processed (the message and SATE's answer are stored), then neither
+            // the ack nor the answer reaches the client: it cannot tell whether it arrived.
+            Mode::DropAfter => {
+                let _ = store_support(&st, &d, None);
+                return;
+            }
             Mode::Delay => {
                 tokio::time::sleep(Duration::from_millis(f.delay_ms.unwrap_or(2000))).await
             }

@@ -99,8 +99,14 @@ pub enum Mode {
     Status,
     /// Wait `delay_ms` (default 2000), then answer normally.
     Delay,
-    /// Close the TCP connection without any response.
+    /// Close the TCP connection without any response (the request is not processed).
     Drop,
+    /// Process the request (a message is stored), wait `delay_ms` (default 0), then send the
+    /// answer's head and half its body and close the connection: the client cannot tell whether
+    /// the request arrived. (Closing before the first byte would not do: Chromium sends a request
+    /// again by itself when a reused connection closes before the answer starts, so the backend
+    /// would store it twice before the page heard of any failure.)
+    DropAfter,
     /// Answer `status` (default 429) with `Retry-After: retry_after_s` (default 2).
     RetryAfter,
     /// Answer 200 with a JSON content type and a body that is not JSON.
@@ -235,6 +241,12 @@ pub async fn layer(
             tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(2000))).await;
             next.run(req).await
         }
+        Mode::DropAfter => {
+            // Runs to completion: whatever the handler stores stays stored.
+            let answer = next.run(req).await;
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
+            cut(answer).await
+        }
         Mode::Drop => match req.extensions().get::<DropConnection>() {
             Some(drop) => {
                 drop.fire();
@@ -283,10 +295,54 @@ fn stream(body: String, streamed: Arc<AtomicU64>) -> Response {
         .into_response()
 }
 
+/// `answer` with its full `Content-Length` but only half its body, then the connection closes
+/// (hyper ends a connection whose body fails).
+async fn cut(answer: Response) -> Response {
+    let (mut parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len() + 1));
+    let part = bytes.slice(..bytes.len() / 2);
+    Response::from_parts(
+        parts,
+        axum::body::Body::new(CutBody {
+            part: Some(part),
+            wait: Box::pin(tokio::time::sleep(Duration::from_millis(100))),
+        }),
+    )
+}
+
+/// A body that sends `part`, waits (so that it reaches the client), then fails.
+struct CutBody {
+    part: Option<axum::body::Bytes>,
+    wait: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl axum::body::HttpBody for CutBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(part) = self.part.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(part))));
+        }
+        std::task::ready!(std::future::Future::poll(self.wait.as_mut(), cx));
+        std::task::Poll::Ready(Some(Err(std::io::Error::other(
+            "the drop_after fault cut the answer",
+        ))))
+    }
+}
+
 /// The fault modes that are a complete HTTP answer by themselves.
 pub fn respond(backend: Backend, fault: &FaultSpec) -> Response {
     match fault.mode {
-        Mode::Status | Mode::Delay | Mode::Drop => backend.error(
+        Mode::Status | Mode::Delay | Mode::Drop | Mode::DropAfter => backend.error(
             fault.status_code(StatusCode::INTERNAL_SERVER_ERROR),
             "fault injected by the sandbox",
         ),

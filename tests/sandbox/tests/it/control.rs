@@ -317,3 +317,73 @@ async fn agent_page_has_no_inline_script() {
     let (s, v) = status_json(sb.get("/_sandbox/health").send().await.unwrap()).await;
     assert_eq!((s, v), (200, json!({ "ok": true })));
 }
+
+#[tokio::test]
+async fn drop_after_stores_the_message_then_drops_the_connection() {
+    let sb = start().await;
+    let (s, conv) = status_json(
+        sb.post(
+            "/bancroft/api/v1/conversations/create/",
+            &json!({ "subject": "hi" }),
+        )
+        .header("X-API-Key", "bnc_cl_test")
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201, "{conv}");
+    let id = conv["id"].as_str().unwrap().to_string();
+    let email = conv["requester"]["email"].as_str().unwrap().to_string();
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "backend": "bancroft", "mode": "drop_after", "path": "/messages/create/" }),
+    )
+    .await;
+    let res = sb
+        .post(
+            &format!("/bancroft/api/v1/conversations/{id}/messages/create/"),
+            &json!({ "body": "stored, unanswered", "user_email": email }),
+        )
+        .header("X-API-Key", "bnc_cl_test")
+        .send()
+        .await
+        .expect("the answer's head arrives");
+    assert_eq!(res.status().as_u16(), 201);
+    let err = res.text().await.expect_err("the body is cut");
+    assert!(
+        err.is_body() || err.is_decode() || err.is_request(),
+        "{err:?}"
+    );
+    let list = sb.conversations("bancroft").await;
+    let bodies: Vec<&str> = list[0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["stored, unanswered"], "processed before the drop");
+}
+
+#[tokio::test]
+async fn socket_support_drop_after_stores_but_answers_nothing() {
+    let sb = start().await;
+    let mut io = RawSocketIo::open(&sb, "/socket.io/", "token_source=api&token=eusate_test").await;
+    io.connect_ns("/helpdesk").await;
+    sb.control(
+        "/_sandbox/faults",
+        json!({ "backend": "eusate", "mode": "drop_after", "path": "socket:support" }),
+    )
+    .await;
+    let msg = json!({ "session_id": "s", "message": "stored, unanswered", "attachment": false, "ticket_chat_id": null });
+    io.emit("/helpdesk", "support", &msg).await;
+    io.expect_silence(Duration::from_millis(300)).await;
+    let list = sb.conversations("eusate").await;
+    let senders: Vec<&str> = list[0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["sender"].as_str())
+        .collect();
+    assert_eq!(senders, ["customer", "sate"], "processed, answer kept back");
+}
