@@ -5,7 +5,8 @@ use super::schedule::{backoff_ms, jitter};
 use super::storage::Snapshot;
 use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
 use crate::provider::{
-    Capabilities, Context, Outgoing, Page, Plan, Provider, ProviderError, Sent, RECENT_MESSAGES,
+    wire, Capabilities, Context, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+    RECENT_MESSAGES,
 };
 
 /// Something that happened: the visitor, the site (JS API), the page, a timer, or a finished job.
@@ -434,7 +435,7 @@ impl Engine {
                 }
             }
             Command::Tick => {}
-            Command::Received(messages) => dirty |= self.merge(messages, &mut fx),
+            Command::Received(messages) => dirty |= self.merge(messages, now, &mut fx),
             Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
             Command::TabsAlive(live) => {
                 // No Web Locks: fall back to sending everything from every tab.
@@ -760,10 +761,11 @@ impl Engine {
             Outcome::Sent { local_id, result } => match result {
                 Ok(sent) => {
                     self.clear_connection_notice();
+                    fx.extend(sent.warnings.into_iter().map(Effect::Warn));
                     let mut event = None;
                     if let Some(m) = self.find_local_mut(&local_id) {
                         m.id = sent.remote_id;
-                        if let Some(t) = sent.created_at {
+                        if let Some(t) = sent.created_at.filter(|t| wire::is_usable_time(*t)) {
                             m.created_at = t;
                         }
                         m.delivery = Some(Delivery::Sent);
@@ -773,7 +775,7 @@ impl Engine {
                         });
                     }
                     fx.extend(event.map(Effect::Emit));
-                    let _ = self.merge(sent.replies, fx);
+                    let _ = self.merge(sent.replies, now, fx);
                     // An answer usually follows a message: look sooner than the normal interval.
                     let soon = now + self.caps.poll_open_ms as f64;
                     if self.caps.polling && self.data.conversation.is_some() {
@@ -793,7 +795,8 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                let changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
+                fx.extend(page.warnings.into_iter().map(Effect::Warn));
+                let changed = self.merge(page.messages, now, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
                 self.fetch_at = if page.more {
                     Some(now)
@@ -871,8 +874,9 @@ impl Engine {
     }
 
     /// Adds new messages, skipping ones already shown (by backend id or by the visitor's local id).
+    /// A new message without a usable time takes the previous message's, or `now`.
     /// Returns whether anything changed.
-    fn merge(&mut self, incoming: Vec<Message>, fx: &mut Vec<Effect>) -> bool {
+    fn merge(&mut self, incoming: Vec<Message>, now: f64, fx: &mut Vec<Effect>) -> bool {
         let mut changed = false;
         let mut new_support = 0;
         for m in incoming {
@@ -903,6 +907,12 @@ impl Engine {
                 }
             }
             let mut m = m;
+            if !wire::is_usable_time(m.created_at) {
+                m.created_at = (self.data.messages.last())
+                    .map(|p| p.created_at)
+                    .filter(|t| wire::is_usable_time(*t))
+                    .unwrap_or(now);
+            }
             if m.author == Author::Visitor {
                 // Written by this visitor elsewhere (another tab or device): already delivered.
                 m.delivery = Some(Delivery::Sent);
