@@ -138,3 +138,45 @@ for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
     await context.close();
   });
 }
+
+// Stored state is as untrusted as the network: anything on the page can rewrite it.
+test('bancroft: restored messages with times the browser cannot represent still render', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await page.goto(`${base}/bancroft.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  const mine = (text) => page.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text });
+  await box.fill('Before the tampering');
+  await box.press('Enter');
+  await mine('Before the tampering').waitFor({ timeout: 20000 });
+  const absurd = [1e20, -1e20, 8.64e15 + 1, 1e308, -1];
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('helpwire:v1:bancroft:') && localStorage.getItem(k).includes('"sent"')));
+  await page.evaluate((times) => {
+    const key = Object.keys(localStorage).find((k) => k.startsWith('helpwire:v1:bancroft:'));
+    const snap = JSON.parse(localStorage.getItem(key));
+    for (const [i, t] of times.entries()) {
+      snap.messages.push({ id: `tampered-${i}`, author: { kind: 'agent' }, body: { kind: 'text', value: `Tampered ${i}` }, created_at: t });
+    }
+    localStorage.setItem(key, JSON.stringify(snap));
+  }, absurd);
+  await page.reload();
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  for (const i of absurd.keys()) {
+    const shown = agentMessages(page).filter({ hasText: `Tampered ${i}` });
+    await shown.waitFor({ timeout: 15000 });
+    assert.equal(await shown.locator('time').getAttribute('datetime'), null, `no datetime for ${absurd[i]}`);
+  }
+  await box.fill('After the tampering');
+  await box.press('Enter');
+  await mine('After the tampering').waitFor({ timeout: 20000 });
+  const list = await sandbox.conversations('bancroft');
+  assert.equal(copiesOf(list[0].messages, 'After the tampering'), 1);
+  assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
