@@ -761,7 +761,9 @@ impl Engine {
             Outcome::Sent { local_id, result } => match result {
                 Ok(sent) => {
                     self.clear_connection_notice();
-                    fx.extend(sent.warnings.into_iter().map(Effect::Warn));
+                    for w in sent.warnings {
+                        fx.push(Effect::Warn(w));
+                    }
                     let mut event = None;
                     if let Some(m) = self.find_local_mut(&local_id) {
                         m.id = sent.remote_id;
@@ -795,7 +797,9 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                fx.extend(page.warnings.into_iter().map(Effect::Warn));
+                for w in page.warnings {
+                    fx.push(Effect::Warn(w));
+                }
                 let changed = self.merge(page.messages, now, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
                 self.fetch_at = if page.more {

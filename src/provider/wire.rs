@@ -233,12 +233,12 @@ impl<'a> Fields<'a> {
     pub fn opt_time(&self, keys: &[&str]) -> Result<Option<f64>, String> {
         for key in keys {
             if let Some(v) = self.get(key) {
-                return match super::time::from_json(v) {
-                    Ok(Some(t)) if !is_usable_time(t) => {
-                        Err(format!("`{key}` of {} is out of range: {v}", self.what))
-                    }
-                    other => other.map_err(|e| format!("`{key}` of {}: {e}", self.what)),
-                };
+                return super::time::from_json(v)
+                    .and_then(|t| match t {
+                        Some(t) if !is_usable_time(t) => Err(format!("{v} is out of range")),
+                        t => Ok(t),
+                    })
+                    .map_err(|e| format!("`{key}` of {}: {e}", self.what));
             }
         }
         Ok(None)
@@ -303,21 +303,15 @@ pub fn read_messages<'a>(
         let mut notes = Vec::new();
         match read(item, &mut notes) {
             Ok(Some(m)) => {
-                if !notes.is_empty() {
-                    warnings.push(format!(
-                        "message {} from the backend is shown with a fallback: {}",
-                        m.id,
-                        notes.join("; ")
-                    ));
+                // Only the time has a fallback: at most one note, so one warning per item.
+                for note in notes {
+                    warnings.push(format!("message {} is shown with a fallback: {note}", m.id));
                 }
                 messages.push(m);
             }
             // Not for the visitor's eyes (a note, their own message): nothing to tell.
             Ok(None) => {}
-            Err(reason) => warnings.push(format!(
-                "skipped a message from the backend that the widget cannot read ({reason}): {}",
-                snippet(item)
-            )),
+            Err(reason) => warnings.push(format!("skipped a message it cannot read: {reason}")),
         }
     }
     (messages, warnings)

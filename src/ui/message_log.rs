@@ -13,7 +13,6 @@ use crate::chat::edits::Since;
 use crate::chat::{Command, Engine};
 use crate::i18n::Strings;
 use crate::model::{Delivery, Message};
-use crate::provider::time::format_rfc3339;
 use crate::provider::wire::is_usable_time;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -477,6 +476,17 @@ extern "C" {
         tag: &str,
         options: &js_sys::Object,
     ) -> Result<js_sys::Intl::DateTimeFormat, JsValue>;
+
+    /// A `Date`, for the one call js-sys does not offer catching.
+    #[wasm_bindgen(js_name = Date)]
+    type IsoDate;
+
+    #[wasm_bindgen(constructor, js_class = "Date")]
+    fn new(ms: f64) -> IsoDate;
+
+    /// `Date.prototype.toISOString`, which throws on an invalid or out-of-range date.
+    #[wasm_bindgen(catch, method, js_class = "Date", js_name = toISOString)]
+    fn to_iso_string(this: &IsoDate) -> Result<String, JsValue>;
 }
 
 thread_local! {
@@ -519,7 +529,10 @@ fn date_format(tag: &str, same_day: bool) -> Option<js_sys::Intl::DateTimeFormat
 }
 
 /// The machine-readable `datetime` of a `<time>`, e.g. `2026-11-23T12:38:00.000Z`, for a usable
-/// time. Formatted in Rust: `Date.toISOString` throws beyond ±8.64e15 ms.
+/// time only: `Date.toISOString` throws beyond ±8.64e15 ms (and is called catching anyway).
 fn iso_datetime(ms: f64) -> Option<String> {
-    is_usable_time(ms).then(|| format_rfc3339(ms))
+    if !is_usable_time(ms) {
+        return None;
+    }
+    IsoDate::new(ms).to_iso_string().ok()
 }
