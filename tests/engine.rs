@@ -251,6 +251,74 @@ fn the_agent_answer_arrives_by_polling_after_a_realistic_delay() {
     assert_eq!(h.engine.unread(), 0, "read while open");
 }
 
+/// Adds `message` (JSON text) to the helpdesk's one conversation, as a tampered store would.
+fn store_raw(h: &mut Harness, message: &str) {
+    let state = h.helpdesk.to_json().to_string();
+    // The conversation's `messages` is its last field, and it is the only conversation.
+    let state = state.replacen(
+        r#"]}],"scheduled""#,
+        &format!(r#",{message}]}}],"scheduled""#),
+        1,
+    );
+    h.helpdesk = LocalHelpdesk::from_json(&helpwire::json::Json::parse(&state).unwrap()).unwrap();
+}
+
+#[test]
+fn a_message_with_an_unusable_time_takes_the_previous_ones_and_never_blocks_the_next() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    assert_eq!(h.engine.messages().len(), 2, "the agent answered");
+    let previous = h.engine.messages()[1].created_at;
+    for (i, bad) in ["1e20", "-1", "1e308"].iter().enumerate() {
+        store_raw(
+            &mut h,
+            &format!(
+                r#"{{"id": "h{i}", "role": "agent", "name": null, "body": "Hostile {i}", "created_at": {bad}, "client_id": null}}"#
+            ),
+        );
+    }
+    h.advance(5_000.0);
+    let hostile: Vec<f64> = h.engine.messages()[2..]
+        .iter()
+        .map(|m| m.created_at)
+        .collect();
+    assert_eq!(
+        hostile, [previous; 3],
+        "each takes the time of the one before"
+    );
+    assert_eq!(h.warnings.len(), 3, "one warning each: {:?}", h.warnings);
+    // Later polls pass them by, and what comes after arrives.
+    h.send("still there?", "m2");
+    h.advance(5_000.0);
+    assert_eq!(h.status_of("still there?"), Some("sent"));
+    assert_eq!(h.helpdesk_visitor_copies("still there?"), 1);
+    assert_eq!(
+        h.engine.messages().len(),
+        7,
+        "the agent's answer came through"
+    );
+    assert!(h.engine.messages()[6].author.is_support());
+    assert_eq!(h.warnings.len(), 3, "warned once per message");
+}
+
+#[test]
+fn a_pushed_message_without_a_usable_time_and_nothing_before_it_is_dated_now() {
+    let mut h = Harness::new();
+    for t in [f64::NAN, 1e20, -1.0, f64::INFINITY] {
+        let m = helpwire::model::Message::received(
+            format!("p{t}"),
+            Author::Agent { name: None },
+            helpwire::model::Body::Text("pushed".into()),
+            t,
+        );
+        h.cmd(Command::Received(vec![m]));
+    }
+    let times: Vec<f64> = h.engine.messages().iter().map(|m| m.created_at).collect();
+    assert_eq!(times, [h.now; 4], "now, then the previous message's");
+}
+
 #[test]
 fn replies_count_as_unread_while_closed_and_clear_on_open() {
     let mut h = Harness::new();
@@ -803,6 +871,7 @@ fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
             remote_id: "l1".into(),
             created_at: None,
             replies: vec![],
+            warnings: vec![],
         }),
     });
     assert_eq!(engine.messages()[0].delivery, Some(Delivery::Sent));
@@ -1115,6 +1184,7 @@ impl Remote {
                             remote_id,
                             created_at: Some(self.now + self.clock_offset),
                             replies: Vec::new(),
+                            warnings: Vec::new(),
                         })
                     }
                 };
@@ -1142,6 +1212,7 @@ impl Remote {
                     messages,
                     next: Cursor(helpwire::json::Json::from(self.stored.len() as u64)),
                     more: false,
+                    warnings: Vec::new(),
                 }))
             }
         }

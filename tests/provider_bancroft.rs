@@ -10,6 +10,9 @@ use helpwire::provider::{
     ProviderError, MAX_HISTORY_BYTES, MAX_RESPONSE_BYTES,
 };
 
+#[path = "support/hostile.rs"]
+mod hostile;
+
 /// A JSON value written out as text.
 fn j(text: &str) -> Json {
     Json::parse(text).unwrap()
@@ -392,6 +395,114 @@ fn only_reply_messages_reach_the_visitor() {
     );
 }
 
+/// A list of `items` (JSON text) followed by a normal agent message `n`, parsed after `cursor`.
+fn fetch_after(items: &[String], cursor: &Cursor) -> helpwire::provider::Page {
+    let c = conversation();
+    let v = anonymous();
+    let s = session();
+    let mut all = items.to_vec();
+    all.push(r#"{"id": "n", "sender_email": "agent@yourcompany.com", "body": "Normal reply", "message_type": "reply", "created_at": "2026-02-26T10:00:00Z"}"#.into());
+    let body = format!(
+        r#"{{"count": {}, "results": [{}]}}"#,
+        all.len(),
+        all.join(",")
+    );
+    let (_, parse) = request(provider().fetch_messages(cx(&v, &s, &c), cursor));
+    parse(&ok(200, &body)).unwrap()
+}
+
+#[test]
+fn a_message_with_an_unusable_time_is_kept_for_the_engine_to_date_and_warned_about_once() {
+    for bad in hostile::BAD_TIMES {
+        let item = format!(
+            r#"{{"id": "h", "sender_email": "agent@yourcompany.com", "body": "Hostile", "message_type": "reply", "created_at": {bad}}}"#
+        );
+        let page = fetch_after(std::slice::from_ref(&item), &Cursor::default());
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["h", "n"], "{bad}");
+        let h = &page.messages[0];
+        assert_eq!(h.body, Body::Text("Hostile".into()));
+        assert_eq!(h.author, Author::Agent { name: None });
+        assert!(
+            h.created_at.is_nan(),
+            "{bad}: left for the engine, not {}",
+            h.created_at
+        );
+        assert_eq!(page.messages[1].created_at, T_10_00);
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert!(
+            page.warnings[0].contains("created_at"),
+            "{:?}",
+            page.warnings
+        );
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)));
+        // Bancroft lists everything every time: the next poll passes it by, without a warning.
+        let again = fetch_after(&[item], &page.next);
+        assert!(
+            again.messages.is_empty() && again.warnings.is_empty(),
+            "{bad}"
+        );
+    }
+    // Absent altogether: the same.
+    let page = fetch_after(
+        &[r#"{"id": "h", "sender_email": "a@b.c", "body": "x"}"#.into()],
+        &Cursor::default(),
+    );
+    assert!(page.messages[0].created_at.is_nan());
+    assert_eq!(page.warnings.len(), 1);
+}
+
+#[test]
+fn an_unreadable_message_is_skipped_with_one_warning_and_never_blocks_the_next() {
+    let mut unreadable: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    unreadable.extend([
+        r#"{"id": true, "body": "x", "created_at": "2026-02-26T10:00:00Z"}"#.into(),
+        r#"{"body": "no id", "created_at": "2026-02-26T10:00:00Z"}"#.into(),
+        r#"{"id": "m1", "body": 5, "created_at": "2026-02-26T10:00:00Z"}"#.into(),
+        r#"{"id": "m1", "body": "x", "sender_email": ["a"], "created_at": "2026-02-26T10:00:00Z"}"#
+            .into(),
+        r#"{"id": "m1", "body": "x", "message_type": {}, "created_at": "2026-02-26T10:00:00Z"}"#
+            .into(),
+    ]);
+    for bad in &unreadable {
+        let page = fetch_after(std::slice::from_ref(bad), &Cursor::default());
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n"], "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert!(
+            page.warnings[0].starts_with("skipped"),
+            "{:?}",
+            page.warnings
+        );
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)), "{bad}: past it");
+    }
+    // All of them at once: one warning each, the normal message still comes through.
+    let page = fetch_after(&unreadable, &Cursor::default());
+    assert_eq!(page.messages.len(), 1);
+    assert_eq!(page.warnings.len(), unreadable.len());
+}
+
+#[test]
+fn a_send_answer_with_an_unusable_time_is_still_a_delivery() {
+    let c = conversation();
+    let v = anonymous();
+    let s = session();
+    for bad in hostile::BAD_TIMES {
+        let (_, parse) = request(provider().send_message(cx(&v, &s, &c), &first("hi")));
+        let sent = parse(&ok(
+            201,
+            &format!(r#"{{"id": "m3", "body": "hi", "created_at": {bad}}}"#),
+        ))
+        .unwrap();
+        assert_eq!(sent.remote_id, "m3", "{bad}");
+        assert_eq!(
+            sent.created_at, None,
+            "{bad}: the widget keeps its own time"
+        );
+        assert_eq!(sent.warnings.len(), 1, "{bad}");
+    }
+}
+
 fn parse_all(resp: &HttpResponse) -> Vec<Result<(), ProviderError>> {
     let c = conversation();
     let v = anonymous();
@@ -465,12 +576,6 @@ fn wrongly_typed_fields_are_malformed_not_panics() {
         r#"{"count": 1, "results": {"id": "m1"}}"#,
         r#"{"count": 1}"#,
         r#"[]"#,
-        r#"{"results": [{"id": true, "body": "x", "created_at": "2026-02-26T10:00:00Z"}]}"#,
-        r#"{"results": [{"id": "m1", "body": 5, "created_at": "2026-02-26T10:00:00Z"}]}"#,
-        r#"{"results": [{"id": "m1", "body": "x", "created_at": "yesterday"}]}"#,
-        r#"{"results": [{"id": "m1", "body": "x"}]}"#,
-        r#"{"results": [{"id": "m1", "body": "x", "sender_email": ["a"], "created_at": "2026-02-26T10:00:00Z"}]}"#,
-        r#"{"results": ["m1"]}"#,
     ] {
         let (_, parse) = request(provider().fetch_messages(cx(&v, &s, &c), &Cursor::default()));
         let err = parse(&ok(200, body)).unwrap_err();

@@ -345,20 +345,31 @@ fn errors_are_typed() {
 }
 
 #[test]
-fn answers_of_the_wrong_shape_are_malformed() {
-    for body in [
-        r#"{}"#,
-        r#"{"text": "hi"}"#,
-        r#"{"message": 42}"#,
-        r#"{"message": ["hi"]}"#,
-        r#"{"message": {"type": "paragraph"}}"#,
-        r#""hi""#,
-    ] {
+fn answers_that_are_not_the_contract_are_malformed() {
+    for body in [r#"{}"#, r#"{"text": "hi"}"#, r#""hi""#, "[]"] {
         let err = send_with(&[], &ok(200, body)).unwrap_err();
         assert!(
             matches!(err, ProviderError::Malformed { .. }),
             "{body}: {err:?}"
         );
+    }
+}
+
+#[test]
+fn an_unreadable_reply_is_skipped_with_a_warning_and_the_message_stays_delivered() {
+    // The endpoint took the message: failing the send would show it undelivered and resend it.
+    for message in [
+        "42",
+        r#"["hi"]"#,
+        r#"{"type": "paragraph"}"#,
+        "true",
+        "{}",
+        "1e20",
+    ] {
+        let body = format!(r#"{{"message": {message}}}"#);
+        let sent = send_with(&[], &ok(200, &body)).unwrap();
+        assert!(sent.replies.is_empty(), "{body}");
+        assert_eq!(sent.warnings.len(), 1, "{body}");
     }
 }
 

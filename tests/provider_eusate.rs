@@ -10,6 +10,9 @@ use helpwire::provider::{
 };
 
 /// A JSON value written out as text.
+#[path = "support/hostile.rs"]
+mod hostile;
+
 fn j(text: &str) -> Json {
     Json::parse(text).unwrap()
 }
@@ -331,13 +334,7 @@ fn detail_error_bodies_map_to_status_errors() {
 
 #[test]
 fn unexpected_success_bodies_are_malformed_not_panics() {
-    for body in [
-        "not json",
-        "{}",
-        r#"{"messages":"x"}"#,
-        r#"{"messages":[{"message":"no id","sender":"sate"}]}"#,
-        r#"{"messages":[5]}"#,
-    ] {
+    for body in ["not json", "{}", r#"{"messages":"x"}"#] {
         let err = run(fetch_plan(&keyed(), "c", Cursor::default()), 200, body).unwrap_err();
         assert!(
             matches!(err, ProviderError::Malformed { .. }),
@@ -820,6 +817,89 @@ fn channel_agent_reply_is_pushed_as_agent_message() {
     };
     assert_eq!(messages[0].id, "55");
     assert_eq!(messages[0].author, Author::Agent { name: None });
+}
+
+/// A history of `items` (JSON text) followed by a normal agent message `n`.
+fn history_with_normal(items: &[String]) -> helpwire::provider::Page {
+    let mut all = items.to_vec();
+    all.push(r#"{"id": "n", "message": "Normal reply", "sender": "agent", "date_created": "2024-01-15T10:30:00Z"}"#.into());
+    let body = format!(r#"{{"messages": [{}]}}"#, all.join(","));
+    run(fetch_plan(&keyed(), "c", Cursor::default()), 200, &body).unwrap()
+}
+
+#[test]
+fn history_messages_with_unusable_dates_are_kept_for_the_engine_to_date() {
+    for bad in hostile::BAD_TIMES {
+        let page = history_with_normal(&[format!(
+            r#"{{"id": "h", "message": "Hostile", "sender": "agent", "date_created": {bad}}}"#
+        )]);
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["h", "n"], "{bad}");
+        assert!(page.messages[0].created_at.is_nan(), "{bad}");
+        assert_eq!(page.messages[1].created_at, JAN_15_1030);
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(Json::from(2)));
+    }
+}
+
+#[test]
+fn unreadable_history_messages_are_skipped_and_counted_as_seen() {
+    let mut unreadable: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    unreadable.push(r#"{"message": "no id", "sender": "sate"}"#.into());
+    unreadable.push(r#"{"id": "x", "sender": "sate"}"#.into());
+    for bad in &unreadable {
+        let page = history_with_normal(std::slice::from_ref(bad));
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n"], "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(Json::from(2)), "{bad}");
+    }
+    // The cursor counts items, skipped ones included: the next read hands over only what is new.
+    let page = run(
+        fetch_plan(&keyed(), "c", Cursor(Json::from(1))),
+        200,
+        r#"{"messages": [5, {"id": "n", "message": "Normal", "sender": "agent"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(page.messages.len(), 1);
+    assert!(page.warnings.is_empty());
+}
+
+#[test]
+fn a_pushed_list_keeps_its_readable_messages_and_reports_the_rest() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    for bad in hostile::BAD_TIMES {
+        let frame = server_event(
+            "customer_support",
+            j(&format!(
+                r#"{{"status_code": 200, "data": [
+                    {{"id": "h", "message": "Hostile", "sender": "agent", "ticket_chat": "tc_1", "date_created": {bad}}},
+                    42,
+                    {{"id": "n", "message": "Normal", "sender": "agent", "ticket_chat": "tc_1", "date_created": "2024-01-15T10:30:00Z"}}
+                ]}}"#
+            )),
+        );
+        let out = ch.on_text(&frame, 30.0);
+        let errors = out
+            .iter()
+            .filter(|o| matches!(o, ChannelOutput::Error(ProviderError::Malformed { .. })))
+            .count();
+        assert_eq!(
+            errors, 2,
+            "{bad}: one for the date, one for the item: {out:?}"
+        );
+        let Some(ChannelOutput::Messages { messages, .. }) = out
+            .iter()
+            .find(|o| matches!(o, ChannelOutput::Messages { .. }))
+        else {
+            panic!("{bad}: {out:?}");
+        };
+        let got: Vec<(&str, f64)> = messages
+            .iter()
+            .map(|m| (m.id.as_str(), m.created_at))
+            .collect();
+        assert_eq!(got, [("h", 30.0), ("n", JAN_15_1030)], "{bad}");
+    }
 }
 
 #[test]

@@ -10,6 +10,9 @@ use helpwire::provider::{
     ProviderError,
 };
 
+#[path = "support/hostile.rs"]
+mod hostile;
+
 /// A JSON value written out as text.
 fn j(text: &str) -> Json {
     Json::parse(text).unwrap()
@@ -497,20 +500,7 @@ fn malformed_json_keeps_the_raw_body() {
 
 #[test]
 fn wrongly_typed_answers_are_malformed() {
-    for body in [
-        r#"{"messages": []}"#,
-        r#"[{"_id": "m", "comment": 5, "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": {"type": "paragraph"}, "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "createdAt": false}]"#,
-        r#"[{"_id": "m", "comment": "x"}]"#,
-        r#"[{"comment": "x", "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "isNote": "yes", "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "bot": 1, "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "user": "Jane", "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "attachments": [{"name": "a.png"}], "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[{"_id": "m", "comment": "x", "attachments": {"url": "u"}, "createdAt": "2024-01-20T11:00:00.000Z"}]"#,
-        r#"[42]"#,
-    ] {
+    for body in [r#"{"messages": []}"#, r#"{"_id": "m"}"#, r#""ok""#] {
         let err = fetch(body, Cursor::default()).unwrap_err();
         assert!(
             matches!(err, ProviderError::Malformed { .. }),
@@ -522,6 +512,80 @@ fn wrongly_typed_answers_are_malformed() {
         parse(&ok(200, r#"{"_id": {"$oid": "x"}}"#)).unwrap_err(),
         ProviderError::Malformed { .. }
     ));
+}
+
+/// `items` (JSON text) followed by a normal agent comment `n`, as one page after `skip` 0.
+fn with_normal(items: &[String]) -> helpwire::provider::Page {
+    let mut all = items.to_vec();
+    all.push(r#"{"_id": "n", "comment": "Normal reply", "type": "TEXT", "user": {"firstName": "Jane"}, "createdAt": "2024-01-20T11:00:00.000Z"}"#.into());
+    fetch(&format!("[{}]", all.join(",")), Cursor::default()).unwrap()
+}
+
+#[test]
+fn a_comment_with_an_unusable_time_is_kept_for_the_engine_to_date_and_warned_about() {
+    for bad in hostile::BAD_TIMES {
+        let page = with_normal(&[format!(
+            r#"{{"_id": "h", "comment": "Hostile", "type": "TEXT", "createdAt": {bad}}}"#
+        )]);
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["h", "n"], "{bad}");
+        assert_eq!(page.messages[0].body, Body::Text("Hostile".into()));
+        assert!(page.messages[0].created_at.is_nan(), "{bad}");
+        assert_eq!(page.messages[1].created_at, T_11_00);
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)));
+    }
+    let page = with_normal(&[r#"{"_id": "h", "comment": "x"}"#.into()]);
+    assert!(page.messages[0].created_at.is_nan(), "no createdAt at all");
+    assert_eq!(page.warnings.len(), 1);
+}
+
+#[test]
+fn an_unreadable_comment_is_skipped_with_one_warning_and_counted_as_seen() {
+    let t = r#""createdAt": "2024-01-20T11:00:00.000Z""#;
+    let mut unreadable: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    unreadable.extend([
+        format!(r#"{{"_id": "m", "comment": 5, {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": {{"type": "paragraph"}}, {t}}}"#),
+        format!(r#"{{"comment": "x", {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": "x", "isNote": "yes", {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": "x", "bot": 1, {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": "x", "user": "Jane", {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": "x", "attachments": [{{"name": "a.png"}}], {t}}}"#),
+        format!(r#"{{"_id": "m", "comment": "x", "attachments": {{"url": "u"}}, {t}}}"#),
+    ]);
+    for bad in &unreadable {
+        let page = with_normal(std::slice::from_ref(bad));
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n"], "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)), "{bad}: past it");
+    }
+    let page = with_normal(&unreadable);
+    assert_eq!(page.messages.len(), 1);
+    assert_eq!(page.warnings.len(), unreadable.len());
+    assert_eq!(
+        page.next,
+        Cursor(Json::object([("skip", Json::from(unreadable.len() + 1))]))
+    );
+}
+
+#[test]
+fn a_send_answer_with_an_unusable_time_is_still_a_delivery() {
+    let v = john();
+    let s = session();
+    let c = ticket();
+    for bad in hostile::BAD_TIMES {
+        let (_, parse) = request(direct().send_message(cx(&v, &s, &c), &outgoing("hi")));
+        let sent = parse(&ok(
+            200,
+            &format!(r#"{{"_id": "m3", "comment": "hi", "createdAt": {bad}}}"#),
+        ))
+        .unwrap();
+        assert_eq!(sent.remote_id, "m3", "{bad}");
+        assert_eq!(sent.created_at, None, "{bad}");
+        assert_eq!(sent.warnings.len(), 1, "{bad}");
+    }
 }
 
 #[test]

@@ -10,6 +10,9 @@ use helpwire::provider::{
     ProviderError, Sent, MAX_HISTORY_BYTES,
 };
 
+#[path = "support/hostile.rs"]
+mod hostile;
+
 /// A JSON value written out as text.
 fn j(text: &str) -> Json {
     Json::parse(text).unwrap()
@@ -321,27 +324,85 @@ fn malformed_json_keeps_the_raw_body() {
 
 #[test]
 fn wrongly_typed_answers_are_malformed() {
-    for body in [
-        r#"{"messages": {"_id": "a"}}"#,
-        r#"{"messages": [{"_id": "a", "body": 5}]}"#,
-        r#"{"messages": [{"_id": "a", "body": "x", "is_customer_support_agent": "yes"}]}"#,
-        r#"{"messages": [{"body": "x"}]}"#,
-        r#"{"messages": [{"_id": "a", "body": "x", "created_at": "noon"}]}"#,
-        r#"{"messages": ["x"]}"#,
-        r#"[]"#,
-    ] {
+    for body in [r#"{"messages": {"_id": "a"}}"#, r#"[]"#] {
         let err = fetch(&Cursor::default(), &ok(200, body)).unwrap_err();
         assert!(
             matches!(err, ProviderError::Malformed { .. }),
             "{body}: {err:?}"
         );
     }
-    for body in [r#"[]"#, r#""ok""#, r#"{"_id": "r", "user_fid": 7}"#] {
+    for body in [r#"[]"#, r#""ok""#] {
         let err = send(&ok(201, body)).unwrap_err();
         assert!(
             matches!(err, ProviderError::Malformed { .. }),
             "{body}: {err:?}"
         );
+    }
+}
+
+/// A thread of `items` (JSON text) followed by a normal agent message `n`.
+fn thread_with_normal(items: &[String]) -> Page {
+    let mut all = items.to_vec();
+    all.push(r#"{"_id": "n", "body": "Normal reply", "user_fid": "agent_1", "is_customer_support_agent": true, "created_at": "2023-11-14T22:13:20Z"}"#.into());
+    let body = format!(r#"{{"messages": [{}]}}"#, all.join(","));
+    fetch(&Cursor::default(), &ok(200, &body)).unwrap()
+}
+
+#[test]
+fn a_message_with_an_unusable_time_gets_the_clocks_and_one_warning() {
+    for bad in hostile::BAD_TIMES {
+        let page = thread_with_normal(&[format!(
+            r#"{{"_id": "h", "body": "Hostile", "user_fid": "agent_1", "is_customer_support_agent": true, "created_at": {bad}}}"#
+        )]);
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["h", "n"], "{bad}");
+        assert_eq!(page.messages[0].body, Body::Text("Hostile".into()));
+        assert_eq!(page.messages[0].created_at, NOW, "{bad}");
+        assert_eq!(page.messages[1].created_at, NOW, "2023-11-14T22:13:20Z");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)));
+    }
+}
+
+#[test]
+fn an_unreadable_message_is_skipped_with_one_warning_and_counted_as_seen() {
+    let mut unreadable: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    unreadable.extend([
+        r#"{"_id": "a", "body": 5}"#.into(),
+        r#"{"_id": "a", "body": "x", "is_customer_support_agent": "yes"}"#.into(),
+        r#"{"body": "x"}"#.into(),
+    ]);
+    for bad in &unreadable {
+        let page = thread_with_normal(std::slice::from_ref(bad));
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n"], "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)), "{bad}");
+    }
+}
+
+#[test]
+fn an_unreadable_reply_to_a_send_is_skipped_but_the_send_delivered() {
+    // Stored all the same: failing would send the message a second time.
+    for body in [
+        r#"{"_id": "r", "user_fid": 7}"#,
+        r#"{"_id": "r", "body": 5}"#,
+        r#"{"body": "no id"}"#,
+    ] {
+        let sent = send(&ok(201, body)).unwrap();
+        assert_eq!(sent.remote_id, "m_1", "{body}");
+        assert!(sent.replies.is_empty(), "{body}");
+        assert_eq!(sent.warnings.len(), 1, "{body}");
+    }
+    for bad in hostile::BAD_TIMES {
+        let sent = send(&ok(
+            201,
+            &format!(r#"{{"_id": "r", "body": "Canned answer", "user_fid": "gurusup-ai", "is_customer_support_agent": true, "created_at": {bad}}}"#),
+        ))
+        .unwrap();
+        assert_eq!(sent.replies.len(), 1, "{bad}");
+        assert_eq!(sent.replies[0].created_at, NOW, "{bad}");
+        assert_eq!(sent.warnings.len(), 1, "{bad}");
     }
 }
 

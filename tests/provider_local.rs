@@ -246,3 +246,56 @@ fn helpdesk_data_stored_by_earlier_versions_loads_and_answers_alike() {
         );
     }
 }
+
+#[path = "support/hostile.rs"]
+mod hostile;
+
+/// Parses a message list answer of `items` (JSON text) followed by a normal agent message.
+fn list_with_normal(items: &[String]) -> helpwire::provider::Page {
+    let mut all = items.to_vec();
+    all.push(
+        r#"{"id": "n", "role": "agent", "name": null, "body": "Normal", "created_at": 1700000000000, "client_id": null}"#
+            .into(),
+    );
+    let body = format!(
+        r#"{{"messages": [{}], "next": {}}}"#,
+        all.join(","),
+        all.len()
+    );
+    let v = visitor();
+    let (s, c) = open(&mut LocalHelpdesk::default());
+    let cx = Context {
+        visitor: &v,
+        session: &s,
+        conversation: &c,
+        recent: &[],
+    };
+    let (_, parse) = request(LocalProvider.fetch_messages(cx, &Cursor::default()));
+    parse(&helpwire::provider::HttpResponse::new(200, body)).unwrap()
+}
+
+#[test]
+fn stored_messages_with_unusable_times_or_shapes_never_block_the_next() {
+    // The helpdesk's state lives in the page's storage, which anything on the page can change.
+    for bad in hostile::BAD_TIMES {
+        let page = list_with_normal(&[format!(
+            r#"{{"id": "h", "role": "agent", "body": "Hostile", "created_at": {bad}}}"#
+        )]);
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        let numeric = bad.parse::<f64>().is_ok();
+        if numeric {
+            assert_eq!(ids, ["h", "n"], "{bad}");
+            assert!(page.messages[0].created_at.is_nan(), "{bad}");
+        } else {
+            assert_eq!(ids, ["n"], "{bad}: not a number, not a stored message");
+        }
+        assert_eq!(page.messages.last().unwrap().created_at, T0);
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(Json::from(2)));
+    }
+    for bad in hostile::BAD_ITEMS {
+        let page = list_with_normal(&[bad.to_string()]);
+        assert_eq!(page.messages.len(), 1, "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}");
+    }
+}

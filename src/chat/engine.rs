@@ -5,7 +5,8 @@ use super::schedule::{backoff_ms, jitter};
 use super::storage::Snapshot;
 use crate::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
 use crate::provider::{
-    Capabilities, Context, Outgoing, Page, Plan, Provider, ProviderError, Sent, RECENT_MESSAGES,
+    wire, Capabilities, Context, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+    RECENT_MESSAGES,
 };
 
 /// Something that happened: the visitor, the site (JS API), the page, a timer, or a finished job.
@@ -457,7 +458,7 @@ impl Engine {
                 }
             }
             Command::Tick => {}
-            Command::Received(messages) => dirty |= self.merge(messages, &mut fx),
+            Command::Received(messages) => dirty |= self.merge(messages, now, &mut fx),
             Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
             Command::TabsAlive(live) => {
                 // No Web Locks: fall back to sending everything from every tab.
@@ -793,10 +794,13 @@ impl Engine {
             Outcome::Sent { local_id, result } => match result {
                 Ok(sent) => {
                     self.clear_connection_notice();
+                    for w in sent.warnings {
+                        fx.push(Effect::Warn(w));
+                    }
                     let mut event = None;
                     if let Some(m) = self.find_local_mut(&local_id) {
                         m.id = sent.remote_id;
-                        if let Some(t) = sent.created_at {
+                        if let Some(t) = sent.created_at.filter(|t| wire::is_usable_time(*t)) {
                             m.created_at = t;
                         }
                         m.delivery = Some(Delivery::Sent);
@@ -808,7 +812,7 @@ impl Engine {
                         });
                     }
                     fx.extend(event.map(Effect::Emit));
-                    let _ = self.merge(sent.replies, fx);
+                    let _ = self.merge(sent.replies, now, fx);
                     // An answer usually follows a message: look sooner than the normal interval.
                     let soon = now + self.caps.poll_open_ms as f64;
                     if self.caps.polling && self.data.conversation.is_some() {
@@ -834,7 +838,11 @@ impl Engine {
             Outcome::Fetched(Ok(page)) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                let mut changed = self.merge(page.messages, fx) || self.data.cursor != page.next;
+                for w in page.warnings {
+                    fx.push(Effect::Warn(w));
+                }
+                let mut changed =
+                    self.merge(page.messages, now, fx) || self.data.cursor != page.next;
                 self.data.cursor = page.next;
                 if !page.more && !self.adopted_mid_job {
                     // The whole conversation since the failure was read and an unconfirmed
@@ -990,8 +998,9 @@ impl Engine {
     }
 
     /// Adds new messages, skipping ones already shown (by backend id or by the visitor's local id).
+    /// A new message without a usable time takes the previous message's, or `now`.
     /// Returns whether anything changed.
-    fn merge(&mut self, incoming: Vec<Message>, fx: &mut Vec<Effect>) -> bool {
+    fn merge(&mut self, incoming: Vec<Message>, now: f64, fx: &mut Vec<Effect>) -> bool {
         let mut changed = false;
         let mut new_support = 0;
         for m in incoming {
@@ -1050,6 +1059,12 @@ impl Engine {
                 }
             }
             let mut m = m;
+            if !wire::is_usable_time(m.created_at) {
+                m.created_at = (self.data.messages.last())
+                    .map(|p| p.created_at)
+                    .filter(|t| wire::is_usable_time(*t))
+                    .unwrap_or(now);
+            }
             if m.author == Author::Visitor {
                 // Written by this visitor elsewhere (another tab or device): already delivered.
                 m.delivery = Some(Delivery::Sent);

@@ -136,8 +136,12 @@ fn requester_email<'a>(cx: &Context<'a>) -> Option<&'a str> {
         .filter(|e| !e.is_empty())
 }
 
-/// Reads one message of the list (or the send answer).
-fn read_message(v: &Json, requester: &str) -> Result<Option<Message>, String> {
+/// Reads one message of the list; an unusable time is left to the engine (noted in `notes`).
+fn read_message(
+    v: &Json,
+    requester: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<Message>, String> {
     let f = Fields::of(v, "a message")?;
     let id = f.id(&["id"])?;
     let kind = f.opt_str("message_type")?;
@@ -152,7 +156,7 @@ fn read_message(v: &Json, requester: &str) -> Result<Option<Message>, String> {
         _ => Author::Agent { name: None },
     };
     let body = f.opt_str("body")?.unwrap_or_default();
-    let created_at = f.time(&["created_at"])?;
+    let created_at = f.message_time(&["created_at"], notes);
     Ok(Some(Message::received(
         id,
         author,
@@ -253,10 +257,12 @@ impl Provider for BancroftProvider {
         Plan::request(request, |resp| {
             wire::parse(resp, |v| {
                 let f = Fields::of(v, "the created message")?;
+                let mut warnings = Vec::new();
                 Ok(Sent {
                     remote_id: f.id(&["id"])?,
-                    created_at: f.opt_time(&["created_at"])?,
+                    created_at: f.sent_time(&["created_at"], &mut warnings),
                     replies: Vec::new(),
+                    warnings,
                 })
             })
         })
@@ -285,14 +291,14 @@ impl Provider for BancroftProvider {
                 // The list is complete and oldest first; if it shrank, start over (the engine
                 // drops what it already has by id).
                 let skip = if already > results.len() { 0 } else { already };
-                let mut messages = Vec::new();
-                for item in &results[skip..] {
-                    messages.extend(read_message(item, &requester)?);
-                }
+                let (messages, warnings) = wire::read_messages(&results[skip..], |item, notes| {
+                    read_message(item, &requester, notes)
+                });
                 Ok(Page {
                     messages,
                     next: Cursor(Json::object([("seen", Json::from(results.len()))])),
                     more: false,
+                    warnings,
                 })
             })
         })

@@ -208,6 +208,7 @@ impl Provider for BotProvider {
                 let Some(raw) = f.raw("message") else {
                     return Err("the bot's answer has no `message`".into());
                 };
+                let mut warnings = Vec::new();
                 let body = match raw {
                     Json::Null => None,
                     Json::String(s) if s.trim().is_empty() => None,
@@ -215,10 +216,15 @@ impl Provider for BotProvider {
                     Json::Object(_) if raw.get("type").and_then(Json::as_str) == Some("doc") => {
                         Some(Body::Rich(raw.clone()))
                     }
+                    // The endpoint speaks the contract and took the message: only the reply is
+                    // unreadable. Failing the send would show it undelivered and send it again.
                     other => {
-                        return Err(format!(
-                            "`message` is neither a string nor a TipTap doc: {other}"
-                        ))
+                        warnings.push(format!(
+                            "skipped the bot's reply, which the widget cannot read (`message` is \
+                             neither a string nor a TipTap doc): {}",
+                            wire::snippet(other)
+                        ));
+                        None
                     }
                 };
                 let replies = body
@@ -236,6 +242,7 @@ impl Provider for BotProvider {
                     remote_id: local_id,
                     created_at: None,
                     replies,
+                    warnings,
                 })
             })
         })
@@ -247,6 +254,7 @@ impl Provider for BotProvider {
             messages: Vec::new(),
             next: cursor.clone(),
             more: false,
+            warnings: Vec::new(),
         }))
     }
 }

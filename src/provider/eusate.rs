@@ -341,11 +341,13 @@ fn attachment_of(v: &Json) -> Option<Attachment> {
 
 /// A message from an Eusate message object (REST) or event item. `fallback_author` applies when
 /// there is no `sender`; `require_id` makes a missing id an error (REST) rather than derived.
+/// A date that is there but unusable gives `now`, and says so in `notes`.
 fn message_from(
     item: &Json,
     fallback_author: &Author,
     require_id: bool,
     now: f64,
+    notes: &mut Vec<String>,
 ) -> Result<Option<Message>, EusateError> {
     let (text, attachment) = match item {
         Json::String(s) => (Some(s.as_str()), None),
@@ -376,7 +378,26 @@ fn message_from(
         },
     };
     let created_raw = first_str(item, &["date_created", "created_at"]);
-    let created_at = created_raw.and_then(parse_timestamp).unwrap_or(now);
+    let date = ["date_created", "created_at"]
+        .iter()
+        .find_map(|k| item.get(k).filter(|v| !v.is_null()));
+    let created_at = match date {
+        None => now,
+        Some(v) => match v
+            .as_str()
+            .and_then(parse_timestamp)
+            .filter(|t| super::wire::is_usable_time(*t))
+        {
+            Some(t) => t,
+            None => {
+                notes.push(format!(
+                    "`date_created` is not a usable time: {}",
+                    super::wire::snippet(v)
+                ));
+                now
+            }
+        },
+    };
     let id = match item.get("id").and_then(id_string) {
         Some(id) => id,
         None if require_id => return Err(malformed("message without id", item)),
@@ -437,6 +458,8 @@ pub struct ServerEvent {
     pub conversation_id: Option<String>,
     /// Oldest first. For [`ServerEventKind::Closed`], exactly one [`Author::System`] notice.
     pub messages: Vec<Message>,
+    /// For the console: items skipped as unreadable, or read with the time they arrived.
+    pub problems: Vec<EusateError>,
 }
 
 /// Decodes the payload of a `support`, `customer_support` or `customer_support_closed` event;
@@ -464,10 +487,20 @@ pub fn parse_server_event(
         conversation_of(data).or_else(|| items.iter().find_map(|i| conversation_of(i)));
     let author = kind.default_author();
     let mut messages = Vec::new();
+    let mut problems = Vec::new();
     for item in &items {
-        if let Some(m) = message_from(item, &author, false, now)? {
-            messages.push(m);
+        // One unreadable item must not take the others of the event with it.
+        let mut notes = Vec::new();
+        match message_from(item, &author, false, now, &mut notes) {
+            Ok(m) => messages.extend(m),
+            Err(e) => problems.push(e),
         }
+        problems.extend(notes.into_iter().map(|n| {
+            malformed(
+                format!("{n}; the message is shown with the time it arrived"),
+                item,
+            )
+        }));
     }
     if kind == ServerEventKind::Closed {
         let text = messages
@@ -493,6 +526,7 @@ pub fn parse_server_event(
         kind,
         conversation_id,
         messages,
+        problems,
     })
 }
 
@@ -675,7 +709,9 @@ pub fn parse_conversations(resp: &HttpResponse) -> Result<Vec<ConversationSummar
                 .and_then(id_string)
                 .ok_or_else(|| malformed("conversation without id", c))?;
             let latest = match c.get("latest_message") {
-                Some(m @ Json::Object(_)) => message_from(m, &Author::System, true, 0.0)?,
+                Some(m @ Json::Object(_)) => {
+                    message_from(m, &Author::System, true, 0.0, &mut Vec::new())?
+                }
                 _ => None,
             };
             let responder = c
@@ -708,19 +744,28 @@ pub fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, Provider
         Some(Json::Array(list)) => list,
         _ => return Err(malformed("no messages list", &body).into()),
     };
-    let mut messages = Vec::with_capacity(list.len());
-    for item in list {
-        if let Some(m) = message_from(item, &Author::System, true, 0.0)? {
-            messages.push(m);
-        }
-    }
     // Fewer than seen (history edited): hand back everything; the engine drops known ids.
-    let skip = if seen <= messages.len() { seen } else { 0 };
-    let total = messages.len();
+    let skip = if seen <= list.len() { seen } else { 0 };
+    // An item that cannot be read is skipped (and counted as seen); an unusable date is left
+    // to the engine to fill in.
+    let (messages, warnings) = super::wire::read_messages(&list[skip..], |item, notes| {
+        message_from(
+            item,
+            &Author::System,
+            true,
+            super::wire::UNKNOWN_TIME,
+            notes,
+        )
+        .map_err(|e| match e {
+            EusateError::Malformed { reason, .. } => reason,
+            other => other.to_string(),
+        })
+    });
     Ok(Page {
-        messages: messages.into_iter().skip(skip).collect(),
-        next: Cursor(Json::from(total)),
+        messages,
+        next: Cursor(Json::from(list.len())),
         more: false,
+        warnings,
     })
 }
 
@@ -770,6 +815,7 @@ impl Provider for EusateProvider {
                 messages: Vec::new(),
                 next: cursor.clone(),
                 more: false,
+                warnings: Vec::new(),
             }));
         }
         let seen = cursor.0.as_u64().unwrap_or(0) as usize;
@@ -1202,7 +1248,10 @@ impl EusateChannel {
             return;
         };
         let parsed = match parse_server_event(kind, &event.args, now) {
-            Ok(p) => p,
+            Ok(mut p) => {
+                out.extend(p.problems.drain(..).map(|e| ChannelOutput::Error(e.into())));
+                p
+            }
             Err(e) => {
                 let error = ProviderError::from(e);
                 let refuses_send = kind == ServerEventKind::Answer
@@ -1301,8 +1350,10 @@ fn acknowledged(local_id: String, args: &[Json]) -> ChannelOutput {
                     .as_ref()
                     .and_then(|d| d.get("date_created"))
                     .and_then(Json::as_str)
-                    .and_then(parse_timestamp),
+                    .and_then(parse_timestamp)
+                    .filter(|t| super::wire::is_usable_time(*t)),
                 replies: Vec::new(),
+                warnings: Vec::new(),
             },
             local_id,
         },
@@ -1317,6 +1368,7 @@ fn delivered(local_id: String) -> ChannelOutput {
             remote_id: local_id.clone(),
             created_at: None,
             replies: Vec::new(),
+            warnings: Vec::new(),
         },
         local_id,
     }

@@ -107,8 +107,9 @@ fn identity(visitor: &Visitor) -> Json {
     body
 }
 
-/// Reads one item of `GET /v3/messages`; `None` for internal notes.
-fn read_message(v: &Json) -> Result<Option<Message>, String> {
+/// Reads one item of `GET /v3/messages`; `None` for internal notes. An unusable time is left
+/// to the engine (noted in `notes`).
+fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
     let f = Fields::of(v, "a message")?;
     let is_note = f.opt_bool("isNote")?.unwrap_or(false);
     let kind = f.opt_str("type")?;
@@ -141,7 +142,8 @@ fn read_message(v: &Json) -> Result<Option<Message>, String> {
             name: agent_name(f.opt_object("user")?)?,
         }
     };
-    let mut message = Message::received(id, author, body, f.time(&["createdAt"])?);
+    let created_at = f.message_time(&["createdAt"], notes);
+    let mut message = Message::received(id, author, body, created_at);
     message.attachments = wire::attachments(f.array("attachments")?, "type")?;
     Ok(Some(message))
 }
@@ -246,10 +248,12 @@ impl Provider for GleapProvider {
             |resp| {
                 wire::parse(resp, |v| {
                     let f = Fields::of(v, "the created message")?;
+                    let mut warnings = Vec::new();
                     Ok(Sent {
                         remote_id: f.id(&["_id", "id"])?,
-                        created_at: f.opt_time(&["createdAt"])?,
+                        created_at: f.sent_time(&["createdAt"], &mut warnings),
                         replies: Vec::new(),
+                        warnings,
                     })
                 })
             },
@@ -268,10 +272,7 @@ impl Provider for GleapProvider {
                 let Json::Array(items) = v else {
                     return Err("the message list is not an array".into());
                 };
-                let mut messages = Vec::new();
-                for item in items {
-                    messages.extend(read_message(item)?);
-                }
+                let (messages, warnings) = wire::read_messages(items, read_message);
                 Ok(Page {
                     messages,
                     next: Cursor(Json::object([(
@@ -280,6 +281,7 @@ impl Provider for GleapProvider {
                     )])),
                     // No total is given: a full page means there may be more.
                     more: items.len() >= PAGE_SIZE,
+                    warnings,
                 })
             })
         })

@@ -136,14 +136,19 @@ struct Wire {
 }
 
 impl Wire {
-    fn read(v: &Json) -> Result<Wire, String> {
+    /// An unusable time reads as none (the clock's time is used), noted in `notes`.
+    fn read(v: &Json, notes: &mut Vec<String>) -> Result<Wire, String> {
         let f = Fields::of(v, "a message")?;
         Ok(Wire {
             id: f.id(&["_id", "id"])?,
             body: f.opt_str("body")?.unwrap_or_default().to_string(),
             user_fid: f.opt_str("user_fid")?.map(str::to_string),
             agent: f.opt_bool("is_customer_support_agent")?.unwrap_or(false),
-            created_at: f.opt_time(&["created_at", "createdAt"])?,
+            created_at: f
+                .opt_time(&["created_at", "createdAt"])
+                .map_err(|reason| notes.push(reason))
+                .ok()
+                .flatten(),
         })
     }
 
@@ -242,33 +247,54 @@ impl Provider for GurusupProvider {
         Plan::request(request, move |resp| {
             resp.check()?;
             // No reply configured: nothing (or null) comes back.
-            let nothing = Sent {
+            let nothing = |warnings| Sent {
                 remote_id: local_id.clone(),
                 created_at: None,
                 replies: Vec::new(),
+                warnings,
             };
             if resp.body.trim().is_empty() {
-                return Ok(nothing);
+                return Ok(nothing(Vec::new()));
             }
             wire::parse(resp, |v| {
                 if v.is_null() {
-                    return Ok(nothing);
+                    return Ok(nothing(Vec::new()));
                 }
-                let m = Wire::read(v)?;
+                // Not even an object: not Gurusup's answer (a misconfigured proxy?).
+                Fields::of(v, "the answer to a send")?;
+                let mut notes = Vec::new();
+                let m = match Wire::read(v, &mut notes) {
+                    Ok(m) => m,
+                    // Stored all the same (2xx): an unreadable reply must not fail the send,
+                    // which would then be sent again.
+                    Err(reason) => {
+                        return Ok(nothing(vec![format!(
+                            "skipped the reply to a message, which the widget cannot read \
+                             ({reason}): {}",
+                            wire::snippet(v)
+                        )]))
+                    }
+                };
+                let warnings = notes
+                    .into_iter()
+                    .map(|n| format!("the answer to a send is read with a fallback: {n}"))
+                    .collect();
                 if m.is_visitors(&user_fid) && m.body == text {
                     // The stored message itself came back (no automatic reply): use its id.
                     return Ok(Sent {
                         remote_id: m.id,
                         created_at: m.created_at,
                         replies: Vec::new(),
+                        warnings,
                     });
                 }
                 // The answer to a send is by definition the system's automatic reply (whatever
                 // its agent flag says): a human can only answer later, seen by polling.
                 Ok(Sent {
-                    remote_id: local_id,
+                    remote_id: local_id.clone(),
                     created_at: None,
                     replies: vec![m.into_message(Author::Bot { name: None }, clock())],
+                    warnings,
                 })
             })
         })
@@ -293,6 +319,7 @@ impl Provider for GurusupProvider {
                     messages: Vec::new(),
                     next: unchanged,
                     more: false,
+                    warnings: Vec::new(),
                 });
             }
             wire::parse(resp, |v| {
@@ -300,21 +327,21 @@ impl Provider for GurusupProvider {
                 let items = f.array("messages")?;
                 let skip = if already > items.len() { 0 } else { already };
                 let now = clock();
-                let mut messages = Vec::new();
-                for item in &items[skip..] {
-                    let m = Wire::read(item)?;
+                let (messages, warnings) = wire::read_messages(&items[skip..], |item, notes| {
+                    let m = Wire::read(item, notes)?;
                     // The visitor's own too: the engine pairs them with the messages sent from
                     // here, which tells it whether a send whose answer was lost was stored.
-                    messages.push(if m.is_visitors(&user_fid) {
+                    Ok(Some(if m.is_visitors(&user_fid) {
                         m.into_message(Author::Visitor, now)
                     } else {
                         m.into_reply(now)
-                    });
-                }
+                    }))
+                });
                 Ok(Page {
                     messages,
                     next: Cursor(Json::object([("seen", Json::from(items.len()))])),
                     more: false,
+                    warnings,
                 })
             })
         })

@@ -149,10 +149,12 @@ impl Provider for LocalProvider {
             |resp| {
                 wire::parse(resp, |v| {
                     let f = Fields::of(v, "the answer")?;
+                    let mut warnings = Vec::new();
                     Ok(Sent {
                         remote_id: f.string("id")?,
-                        created_at: Some(f.f64("created_at")?),
+                        created_at: f.sent_time(&["created_at"], &mut warnings),
                         replies: Vec::new(),
+                        warnings,
                     })
                 })
             },
@@ -169,15 +171,24 @@ impl Provider for LocalProvider {
             |resp| {
                 wire::parse(resp, |v| {
                     let f = Fields::of(v, "the message list")?;
-                    let messages = f
-                        .required_array("messages")?
-                        .iter()
-                        .map(|m| WireMessage::from_json(m).map(WireMessage::into_message))
-                        .collect::<Result<_, _>>()?;
+                    // The helpdesk's state lives in browser storage, which a page can change.
+                    let (messages, warnings) =
+                        wire::read_messages(f.required_array("messages")?, |m, notes| {
+                            let mut m = WireMessage::from_json(m)?.into_message();
+                            if !wire::is_usable_time(m.created_at) {
+                                notes.push(format!(
+                                    "`created_at` is out of range: {}",
+                                    m.created_at
+                                ));
+                                m.created_at = wire::UNKNOWN_TIME;
+                            }
+                            Ok(Some(m))
+                        });
                     Ok(Page {
                         messages,
                         next: Cursor(Json::from(f.u64("next")?)),
                         more: false,
+                        warnings,
                     })
                 })
             },

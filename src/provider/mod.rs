@@ -263,11 +263,16 @@ pub struct Cursor(pub Json);
 /// A page of messages and where to continue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page {
-    /// Oldest first.
+    /// Oldest first. A message whose time the backend gave unusably has
+    /// [`wire::UNKNOWN_TIME`]; the engine dates it.
     pub messages: Vec<Message>,
+    /// Past every item read, the ones skipped as unreadable included: one bad message must
+    /// never stop the conversation.
     pub next: Cursor,
     /// More is waiting right now (fetch again at once rather than at the next poll).
     pub more: bool,
+    /// For the console: items skipped or read with a fallback, one line each.
+    pub warnings: Vec<String>,
 }
 
 /// What a successful send tells us.
@@ -279,6 +284,8 @@ pub struct Sent {
     pub created_at: Option<f64>,
     /// Answers that came back with the send (Gurusup, bot contract).
     pub replies: Vec<Message>,
+    /// For the console: parts of the answer that were unusable (a time, a reply) and left out.
+    pub warnings: Vec<String>,
 }
 
 /// A message the visitor wrote, as handed to a provider.

@@ -6,7 +6,7 @@
 
 use super::{HttpResponse, ProviderError};
 use crate::json::Json;
-use crate::model::Attachment;
+use crate::model::{Attachment, Message};
 
 /// `raw` trimmed, without trailing slashes and without any of `suffixes` (a documented path
 /// prefix the site may or may not have included, e.g. `/api/v1`), so paths can be appended.
@@ -228,21 +228,102 @@ impl<'a> Fields<'a> {
         Err(format!("{} has no `{}`", self.what, keys.join("`/`")))
     }
 
-    /// A time: the first of `keys` present (RFC 3339 string or epoch number).
+    /// A time: the first of `keys` present (RFC 3339 string or epoch number). A time outside
+    /// [`is_usable_time`] is an error like an unreadable one.
     pub fn opt_time(&self, keys: &[&str]) -> Result<Option<f64>, String> {
         for key in keys {
             if let Some(v) = self.get(key) {
                 return super::time::from_json(v)
+                    .and_then(|t| match t {
+                        Some(t) if !is_usable_time(t) => Err(format!("{v} is out of range")),
+                        t => Ok(t),
+                    })
                     .map_err(|e| format!("`{key}` of {}: {e}", self.what));
             }
         }
         Ok(None)
     }
 
+    /// The time of a message worth showing without one: [`UNKNOWN_TIME`] when absent, unreadable
+    /// or out of range, with the reason in `notes` (the engine then dates the message).
+    pub fn message_time(&self, keys: &[&str], notes: &mut Vec<String>) -> f64 {
+        match self.opt_time(keys) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                notes.push(format!("{} has no `{}`", self.what, keys.join("`/`")));
+                UNKNOWN_TIME
+            }
+            Err(reason) => {
+                notes.push(reason);
+                UNKNOWN_TIME
+            }
+        }
+    }
+
+    /// The time of a stored message as a send answer gives it: `None` (the widget keeps its own)
+    /// when absent, or unreadable or out of range, which `notes` then tells.
+    pub fn sent_time(&self, keys: &[&str], notes: &mut Vec<String>) -> Option<f64> {
+        self.opt_time(keys)
+            .map_err(|reason| notes.push(format!("{reason}; the widget keeps its own time")))
+            .ok()
+            .flatten()
+    }
+
     /// A time that must be present.
     pub fn time(&self, keys: &[&str]) -> Result<f64, String> {
         self.opt_time(keys)?
             .ok_or_else(|| format!("{} has no `{}`", self.what, keys.join("`/`")))
+    }
+}
+
+/// The latest time the widget takes from a backend: the last millisecond of the year 9999.
+pub const LATEST_TIME_MS: f64 = 253_402_300_799_999.0;
+
+/// The time of a message whose backend gave none the widget can use; the engine replaces it
+/// (see [`is_usable_time`]) with the previous message's time, or the current time.
+pub const UNKNOWN_TIME: f64 = f64::NAN;
+
+/// Whether `ms` is a time the widget shows and compares: from 1970 to the year 9999. Anything
+/// else (NaN, infinities, 1e20 ms, negative) is replaced, never rendered: the browser's `Date`
+/// throws on times beyond ±8.64e15 ms.
+pub fn is_usable_time(ms: f64) -> bool {
+    (0.0..=LATEST_TIME_MS).contains(&ms)
+}
+
+/// Reads a backend's message list one item at a time: an item `read` fails on is skipped, and
+/// what was skipped or read with a fallback (the notes `read` leaves) becomes one console
+/// warning per item. One unreadable message thus never hides the ones after it.
+pub fn read_messages<'a>(
+    items: impl IntoIterator<Item = &'a Json>,
+    mut read: impl FnMut(&'a Json, &mut Vec<String>) -> Result<Option<Message>, String>,
+) -> (Vec<Message>, Vec<String>) {
+    let mut messages = Vec::new();
+    let mut warnings = Vec::new();
+    for item in items {
+        let mut notes = Vec::new();
+        match read(item, &mut notes) {
+            Ok(Some(m)) => {
+                // Only the time has a fallback: at most one note, so one warning per item.
+                for note in notes {
+                    warnings.push(format!("message {} is shown with a fallback: {note}", m.id));
+                }
+                messages.push(m);
+            }
+            // Not for the visitor's eyes (a note, their own message): nothing to tell.
+            Ok(None) => {}
+            Err(reason) => warnings.push(format!("skipped a message it cannot read: {reason}")),
+        }
+    }
+    (messages, warnings)
+}
+
+/// A JSON value for a console message, cut to a readable length.
+pub fn snippet(v: &Json) -> String {
+    const MAX: usize = 200;
+    let text = v.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::chat::edits::Since;
 use crate::chat::{Command, Engine};
 use crate::i18n::Strings;
 use crate::model::{Delivery, Message};
+use crate::provider::wire::is_usable_time;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -154,9 +155,15 @@ impl MessageElement {
                 let _ = self.root.remove_attribute("data-status");
             }
         }
-        let _ = self
-            .time
-            .set_attribute("datetime", &iso_datetime(created_at));
+        // A time the widget cannot use (a tampered snapshot) shows no time rather than a wrong one.
+        match iso_datetime(created_at) {
+            Some(iso) => {
+                let _ = self.time.set_attribute("datetime", &iso);
+            }
+            None => {
+                let _ = self.time.remove_attribute("datetime");
+            }
+        }
         self.time
             .set_text_content(Some(&format_when(created_at, &labels.intl_tag)));
         // The state line after the time: replaced whole, it is at most two small elements.
@@ -444,17 +451,19 @@ pub fn MessageLog(
 }
 
 /// A message's time in the visitor's locale through the browser's `Intl`: the time of day for
-/// today's messages, the date and time for older ones.
+/// today's messages, the date and time for older ones. Empty for a time the widget cannot use:
+/// `Intl` throws on an invalid date, and nothing on the render path may throw into Rust.
 fn format_when(ms: f64, tag: &str) -> String {
+    if !is_usable_time(ms) {
+        return String::new();
+    }
     let date = js_sys::Date::new(&JsValue::from_f64(ms));
     let today = js_sys::Date::new_0();
     let same_day = date.get_full_year() == today.get_full_year()
         && date.get_month() == today.get_month()
         && date.get_date() == today.get_date();
     date_format(tag, same_day)
-        .format()
-        .call1(&JsValue::NULL, &date)
-        .ok()
+        .and_then(|f| f.format().call1(&JsValue::NULL, &date).ok())
         .and_then(|s| s.as_string())
         .unwrap_or_default()
 }
@@ -467,18 +476,30 @@ extern "C" {
         tag: &str,
         options: &js_sys::Object,
     ) -> Result<js_sys::Intl::DateTimeFormat, JsValue>;
+
+    /// A `Date`, for the one call js-sys does not offer catching.
+    #[wasm_bindgen(js_name = Date)]
+    type IsoDate;
+
+    #[wasm_bindgen(constructor, js_class = "Date")]
+    fn new(ms: f64) -> IsoDate;
+
+    /// `Date.prototype.toISOString`, which throws on an invalid or out-of-range date.
+    #[wasm_bindgen(catch, method, js_class = "Date", js_name = toISOString)]
+    fn to_iso_string(this: &IsoDate) -> Result<String, JsValue>;
 }
 
 thread_local! {
     /// The formatters last built, per (tag, today): building one costs far more than using it,
     /// and a long conversation formats thousands of times.
-    static DATE_FORMATS: std::cell::RefCell<Vec<(String, bool, js_sys::Intl::DateTimeFormat)>> =
+    #[allow(clippy::type_complexity)]
+    static DATE_FORMATS: std::cell::RefCell<Vec<(String, bool, Option<js_sys::Intl::DateTimeFormat>)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The formatter for times of today (`same_day`) or of other days, in `tag`; the browser's own
-/// locale if `tag` is not one `Intl` accepts.
-fn date_format(tag: &str, same_day: bool) -> js_sys::Intl::DateTimeFormat {
+/// locale if `tag` is not one `Intl` accepts, and none if even that throws.
+fn date_format(tag: &str, same_day: bool) -> Option<js_sys::Intl::DateTimeFormat> {
     DATE_FORMATS.with_borrow_mut(|cache| {
         if let Some((_, _, f)) = cache.iter().find(|(t, d, _)| t == tag && *d == same_day) {
             return f.clone();
@@ -494,9 +515,10 @@ fn date_format(tag: &str, same_day: bool) -> js_sys::Intl::DateTimeFormat {
             set("dateStyle", "medium");
             set("timeStyle", "short");
         }
+        // Only the catching constructor: an exception must never unwind through Rust frames.
         let format = new_date_format(tag, &options)
             .or_else(|_| new_date_format("und", &options))
-            .unwrap_or_else(|_| js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options));
+            .ok();
         // A locale switch leaves at most a few stale entries; keep the cache small anyway.
         if cache.len() >= 8 {
             cache.clear();
@@ -506,9 +528,11 @@ fn date_format(tag: &str, same_day: bool) -> js_sys::Intl::DateTimeFormat {
     })
 }
 
-/// The machine-readable `datetime` of a `<time>`, e.g. `2026-11-23T12:38:00.000Z`.
-fn iso_datetime(ms: f64) -> String {
-    js_sys::Date::new(&JsValue::from_f64(ms))
-        .to_iso_string()
-        .into()
+/// The machine-readable `datetime` of a `<time>`, e.g. `2026-11-23T12:38:00.000Z`, for a usable
+/// time only: `Date.toISOString` throws beyond ±8.64e15 ms (and is called catching anyway).
+fn iso_datetime(ms: f64) -> Option<String> {
+    if !is_usable_time(ms) {
+        return None;
+    }
+    IsoDate::new(ms).to_iso_string().ok()
 }

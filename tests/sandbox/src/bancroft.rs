@@ -67,6 +67,20 @@ struct Message {
     body: String,
     message_type: String,
     created_at: String,
+    /// A test's override of what the API returns for it (control API `reply` with `raw`).
+    #[serde(skip)]
+    raw: Option<Value>,
+}
+
+impl Message {
+    /// The message as the API returns it.
+    fn wire(&self) -> Value {
+        util::with_raw(json!(self), self.raw.as_ref())
+    }
+}
+
+fn wire_list(messages: &[Message]) -> Vec<Value> {
+    messages.iter().map(Message::wire).collect()
 }
 
 fn detail(status: StatusCode, msg: &str) -> Response {
@@ -358,6 +372,7 @@ fn create_inner(state: &AppState, body: &[u8]) -> Result<Value, Response> {
             body: description,
             message_type: "reply".into(),
             created_at: now,
+            raw: None,
         });
     }
     let v = json!(conv);
@@ -400,7 +415,8 @@ async fn messages(
     let store = state.store();
     match store.bancroft.conversations.iter().find(|c| c.id == id) {
         Some(c) => {
-            Json(json!({ "count": c.messages.len(), "results": c.messages })).into_response()
+            Json(json!({ "count": c.messages.len(), "results": wire_list(&c.messages) }))
+                .into_response()
         }
         None => not_found(),
     }
@@ -455,6 +471,7 @@ fn push_message(conv: &mut Conversation, sender_email: String, body: String) -> 
         body,
         message_type: "reply".into(),
         created_at: now.clone(),
+        raw: None,
     };
     conv.updated_at = now;
     conv.messages.push(m.clone());
@@ -499,7 +516,7 @@ pub fn snapshot(state: &AppState) -> Value {
         .map(|c| {
             let mut v = json!(c);
             v["description"] = json!(c.description);
-            v["messages"] = json!(c.messages);
+            v["messages"] = json!(wire_list(&c.messages));
             v
         })
         .collect();
@@ -510,6 +527,7 @@ pub fn agent_reply(
     state: &AppState,
     conversation: &str,
     text: &str,
+    raw: Option<Value>,
 ) -> Result<Value, ControlError> {
     let mut store = state.store();
     let conv = store
@@ -518,8 +536,14 @@ pub fn agent_reply(
         .iter_mut()
         .find(|c| c.id == conversation)
         .ok_or_else(|| ControlError::not_found("bancroft", conversation))?;
-    let m = push_message(conv, AGENT_EMAIL.into(), text.into());
-    Ok(json!(m))
+    let mut m = push_message(conv, AGENT_EMAIL.into(), text.into());
+    if raw.is_some() {
+        m.raw = raw;
+        if let Some(stored) = conv.messages.last_mut() {
+            stored.raw = m.raw.clone();
+        }
+    }
+    Ok(m.wire())
 }
 
 pub fn close(state: &AppState, conversation: &str) -> Result<Value, ControlError> {

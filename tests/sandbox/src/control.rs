@@ -211,6 +211,10 @@ struct ReplyRequest {
     /// Gleap: mark the comment as written by a bot.
     #[serde(default)]
     bot: bool,
+    /// Bancroft and Gleap: what the API returns for this message instead (hostile data): an
+    /// object's fields replace the message's, anything else (`null` too) the whole list item.
+    #[serde(default, deserialize_with = "util::present")]
+    raw: Option<Value>,
 }
 
 fn id_string(v: &Value) -> Result<String> {
@@ -249,13 +253,18 @@ async fn reply(
             "note, note_style and bot exist only for gleap",
         ));
     }
+    if r.raw.is_some() && !matches!(b, Backend::Bancroft | Backend::Gleap) {
+        return Err(ControlError::bad_request(
+            "raw exists only for bancroft and gleap",
+        ));
+    }
     if r.rich && !matches!(b, Backend::Gleap | Backend::Bot) {
         return Err(ControlError::bad_request(
             "rich replies exist only for gleap and bot: the other APIs carry plain strings",
         ));
     }
     let v = match b {
-        Backend::Bancroft => bancroft::agent_reply(&state, &id, &r.text)?,
+        Backend::Bancroft => bancroft::agent_reply(&state, &id, &r.text, r.raw)?,
         Backend::Gurusup => gurusup::agent_reply(&state, &id, &r.text)?,
         Backend::Eusate => eusate::agent_reply(&state, &id, &r.text)?,
         Backend::Bot => bot::agent_reply(&state, &id, agent_message(&r.text, r.rich))?,
@@ -265,7 +274,14 @@ async fn reply(
                 (None, true) => Some(NoteStyle::Both),
                 (None, false) => None,
             };
-            gleap::agent_reply(&state, &id, agent_message(&r.text, r.rich), style, r.bot)?
+            gleap::agent_reply(
+                &state,
+                &id,
+                agent_message(&r.text, r.rich),
+                style,
+                r.bot,
+                r.raw,
+            )?
         }
     };
     Ok(Json(v))

@@ -333,7 +333,7 @@ async fn list_messages(
     if q.get("sort").is_some_and(|s| s.starts_with('-')) {
         items.reverse();
     }
-    let page: Vec<&Value> = items.into_iter().skip(skip).take(limit).collect();
+    let page: Vec<&Value> = items.into_iter().skip(skip).take(limit).map(wire).collect();
     Json(json!(page)).into_response()
 }
 
@@ -351,6 +351,7 @@ pub fn snapshot(state: &AppState) -> Value {
                 .messages
                 .iter()
                 .filter(|m| m["ticket"] == t["_id"])
+                .map(wire)
                 .collect();
             v["messages"] = json!(msgs);
             v
@@ -365,17 +366,32 @@ pub fn agent_reply(
     comment: Value,
     note: Option<NoteStyle>,
     bot: bool,
+    raw: Option<Value>,
 ) -> Result<Value, ControlError> {
     let mut store = state.store();
-    push_message(
-        &mut store.gleap,
-        ticket,
-        comment,
-        json!([]),
-        Author::Agent { bot },
-        note,
-    )
-    .ok_or_else(|| ControlError::not_found("gleap", ticket))
+    let db = &mut store.gleap;
+    let m = push_message(db, ticket, comment, json!([]), Author::Agent { bot }, note)
+        .ok_or_else(|| ControlError::not_found("gleap", ticket))?;
+    let Some(raw) = raw else {
+        return Ok(m);
+    };
+    let served = util::with_raw(m, Some(&raw));
+    if let Some(stored) = db.messages.last_mut() {
+        // Kept with its ticket even when the item is no object at all.
+        *stored = match &served {
+            Value::Object(_) => served.clone(),
+            _ => json!({ "ticket": ticket, RAW_ITEM: served.clone() }),
+        };
+    }
+    Ok(served)
+}
+
+/// Where a stored list item that is no message object (a test's `raw`) is kept.
+const RAW_ITEM: &str = "_sandbox_raw_item";
+
+/// A stored message as the API returns it.
+fn wire(m: &Value) -> &Value {
+    m.get(RAW_ITEM).unwrap_or(m)
 }
 
 pub fn close(state: &AppState, ticket: &str) -> Result<Value, ControlError> {

@@ -29,6 +29,27 @@ pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A stored message as the API returns it, with a test's raw override (see the control API's
+/// `reply`): an object's fields replace the message's (a `null` included), anything else
+/// replaces the whole list item, so tests can serve data no real backend should send.
+pub fn with_raw(message: Value, raw: Option<&Value>) -> Value {
+    match (message, raw) {
+        (m, None) => m,
+        (Value::Object(mut fields), Some(Value::Object(over))) => {
+            for (k, v) in over {
+                fields.insert(k.clone(), v.clone());
+            }
+            Value::Object(fields)
+        }
+        (_, Some(other)) => other.clone(),
+    }
+}
+
+/// For a field that may be sent as `null`: present (even as `null`) is `Some`, absent `None`.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 /// A short random lowercase hex string.
 pub fn short_hex(len: usize) -> String {
     let s = uuid::Uuid::new_v4().simple().to_string();
