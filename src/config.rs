@@ -119,7 +119,7 @@ impl Config {
 /// How bad a configuration problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
-    /// An attribute Helpwire does not know (perhaps another tool's); ignored.
+    /// A setting Helpwire does not know (perhaps another tool's attribute); ignored.
     Ignored,
     /// An invalid value replaced by its documented default; the widget works.
     Warning,
