@@ -39,7 +39,11 @@ export interface HelpwireEvents {
   error: (message: string) => void;
 }
 
-/** Settings a page may set before the loader runs; they override the script's data-* attributes. */
+/**
+ * Settings a page may set before the loader runs; they override the script's data-* attributes.
+ * Every value is a string: one of another type is refused with a console error naming the key,
+ * and the documented default is used.
+ */
 export interface HelpwireSettings {
   provider?: 'local' | 'bancroft' | 'gleap' | 'gurusup' | 'eusate' | 'bot';
   apiBase?: string;

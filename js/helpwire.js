@@ -10,12 +10,16 @@
   var script = d.currentScript;
   var src = (script && script.src) || '';
   var base = src.slice(0, src.lastIndexOf('/') + 1);
-  var settings = {};
+  // Attributes and HelpwireSettings are kept apart (its keys win), so that the widget's messages
+  // name what the site wrote; copied now, as the page had them when this script ran.
+  var attributes = {};
+  var settings = w.HelpwireSettings;
+  var given = settings;
   var key;
-  if (script) for (key in script.dataset) settings[key] = script.dataset[key];
-  var extra = w.HelpwireSettings;
-  if (extra && typeof extra === 'object') {
-    for (key in extra) if (Object.prototype.hasOwnProperty.call(extra, key)) settings[key] = extra[key];
+  if (script) for (key in script.dataset) attributes[key] = script.dataset[key];
+  if (given && typeof given === 'object' && !Array.isArray(given)) {
+    settings = {};
+    for (key in given) if (Object.prototype.hasOwnProperty.call(given, key)) settings[key] = given[key];
   }
 
   var listeners = {};
@@ -68,7 +72,8 @@
       ensureHost();
       // One bundle per backend: fetch only the configured one's code. An unknown name gets the
       // local bundle, whose configuration check then reports it.
-      var backend = String(settings.provider == null ? 'local' : settings.provider).trim();
+      var backend = settings != null && settings.provider !== undefined ? settings.provider : attributes.provider;
+      backend = String(backend == null ? 'local' : backend).trim();
       if (BACKENDS.indexOf(backend) < 0) backend = 'local';
       var bundle = base + 'helpwire_' + backend;
       watchForCrash(bundle);
@@ -77,7 +82,7 @@
           return m.default({ module_or_path: bundle + '_bg.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
-            return m.boot(settings, host, emit).then(function (handle) {
+            return m.boot([attributes, settings], host, emit).then(function (handle) {
               // Destroyed while it was starting: stop what it started.
               if (state !== 'loading') return handle.destroy();
               widget = handle;

@@ -1,11 +1,11 @@
-//! The wasm entry: `boot(settings, host, emit)` and the handle the loader's `window.Helpwire`
-//! forwards to. It wires modules together and translates JS values; nothing else.
+//! The wasm entry: `boot([attributes, settings], host, emit)` and the handle the loader's
+//! `window.Helpwire` forwards to. It wires modules together and translates JS values; nothing else.
 
 use crate::browser::{self, WebStore};
 use crate::chat::driver::{Chat, Driver, EventSink};
 use crate::chat::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
 use crate::chat::{Command, Engine, WidgetEvent};
-use crate::config::{Config, Severity, StorageKind};
+use crate::config::{Config, PageSettings, Severity, StorageKind, Value};
 use crate::json::Json;
 use crate::model::Visitor;
 use crate::provider::executor::Executor;
@@ -29,27 +29,36 @@ pub struct WidgetHandle {
 
 struct Live {
     chat: Chat,
+    /// This tab's Web Lock: while it is held, other tabs leave this tab's messages to it.
+    tab_lock: Option<browser::HeldLock>,
     locale: ui::Locale,
     mounted: ui::Mounted,
     emit: js_sys::Function,
 }
 
-/// Starts the widget in `host` with the merged settings (`data-*` plus `HelpwireSettings`).
-/// `emit(name, detail)` delivers events to the loader's listeners. On a configuration error
-/// the host gets `data-state="error"`, the console says why, and this returns the error.
+/// Starts the widget in `host` with what the page gave: `page` is `[attributes, settings]`, the
+/// script's `data-*` attributes (its `dataset`, copied) and `window.HelpwireSettings` (its own
+/// keys copied if it is an object, else as it is), kept apart so that every message names the
+/// setting as the site wrote it; settings keys override attributes. `emit(name, detail)`
+/// delivers events to the loader's listeners. On a configuration error the host gets
+/// `data-state="error"`, the console says why, and this returns the error.
 ///
 /// Asynchronous, in two tasks: reading the stored conversation, then mounting. Together they
 /// can pass 50 ms for a returning visitor, which would be a long task on the host page.
 #[wasm_bindgen]
 pub async fn boot(
-    settings: JsValue,
+    page: JsValue,
     host: web_sys::HtmlElement,
     emit: js_sys::Function,
 ) -> Result<WidgetHandle, JsValue> {
     install_crash_reporter(&host, &emit);
     let _ = host.set_attribute("data-state", "loading");
-    let pairs = settings_pairs(&settings);
-    let parsed = Config::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let page = js_sys::Array::from(&page);
+    let attributes = attribute_pairs(&page.get(0));
+    let parsed = Config::from_page(
+        attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        page_settings(&page.get(1)),
+    );
     for issue in &parsed.issues {
         match issue.severity {
             Severity::Ignored => browser::warn(&issue.to_string()),
@@ -85,7 +94,7 @@ pub async fn boot(
     browser::next_task().await;
     // Each tab delivers only what it wrote; the lock tells other tabs when it is gone.
     let tab = browser::random_id("t");
-    browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));
+    let tab_lock = browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));
     let engine =
         Engine::new(provider.capabilities(), restored, browser::random_id("v")).with_tab(tab);
     let events: EventSink = {
@@ -106,6 +115,7 @@ pub async fn boot(
     Ok(WidgetHandle {
         live: RefCell::new(Some(Live {
             chat,
+            tab_lock,
             locale,
             mounted,
             emit,
@@ -171,7 +181,12 @@ impl WidgetHandle {
     /// Removes the widget from the page and stops all its work.
     pub fn destroy(&self) {
         if let Some(live) = self.live.borrow_mut().take() {
+            // Stored first, then the lock goes: another open tab adopts this one's undelivered
+            // messages from what is stored.
             live.chat.stop();
+            if let Some(lock) = live.tab_lock {
+                lock.release();
+            }
             live.mounted.host.remove();
             drop(live.mounted);
         }
@@ -232,31 +247,68 @@ fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
     }
 }
 
-/// The settings object as (name, string value) pairs; non-string values are stringified.
-fn settings_pairs(settings: &JsValue) -> Vec<(String, String)> {
-    if !settings.is_object() {
+/// The script's `data-*` attributes (`dataset` keys) with their text.
+fn attribute_pairs(attributes: &JsValue) -> Vec<(String, String)> {
+    if !attributes.is_object() {
         return Vec::new();
     }
-    js_sys::Object::entries(settings.unchecked_ref())
+    js_sys::Object::entries(attributes.unchecked_ref())
         .iter()
         .filter_map(|entry| {
             let entry: js_sys::Array = entry.dyn_into().ok()?;
-            let key = entry.get(0).as_string()?;
-            let value = entry.get(1);
-            let value = value
-                .as_string()
-                .or_else(|| value.as_bool().map(|b| b.to_string()))
-                // A number as JavaScript writes it (`String(n)`), without Rust's float printing.
-                .or_else(|| {
-                    value.as_f64()?;
-                    js_sys::Number::from(value.clone())
-                        .to_string_with_radix(10)
-                        .ok()?
-                        .as_string()
-                })?;
-            Some((key, value))
+            Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
         })
         .collect()
+}
+
+/// `window.HelpwireSettings` with each value's type kept, so that a wrong one is refused by name.
+fn page_settings(settings: &JsValue) -> PageSettings {
+    if settings.is_undefined() || settings.is_null() {
+        return PageSettings::Absent;
+    }
+    if !settings.is_object() || js_sys::Array::is_array(settings) {
+        return PageSettings::Not(value_of(settings));
+    }
+    PageSettings::Object(
+        js_sys::Object::entries(settings.unchecked_ref())
+            .iter()
+            .filter_map(|entry| {
+                let entry: js_sys::Array = entry.dyn_into().ok()?;
+                let value = entry.get(1);
+                // A key set to `undefined` is a key not set.
+                if value.is_undefined() {
+                    return None;
+                }
+                Some((entry.get(0).as_string()?, value_of(&value)))
+            })
+            .collect(),
+    )
+}
+
+fn value_of(value: &JsValue) -> Value {
+    if let Some(text) = value.as_string() {
+        Value::Text(text)
+    } else if let Some(b) = value.as_bool() {
+        Value::Bool(b)
+    } else if value.as_f64().is_some() {
+        // As JavaScript writes it (`String(n)`), without Rust's float printing.
+        Value::Number(
+            js_sys::Number::from(value.clone())
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default(),
+        )
+    } else if value.is_null() {
+        Value::Null
+    } else if js_sys::Array::is_array(value) {
+        Value::Array
+    } else if value.is_function() {
+        Value::Other("function".into())
+    } else if value.is_object() {
+        Value::Object
+    } else {
+        Value::Other(value.js_typeof().as_string().unwrap_or_default())
+    }
 }
 
 fn parse_identity(value: &JsValue) -> Result<Visitor, String> {

@@ -11,24 +11,47 @@ pub fn now() -> f64 {
     js_sys::Date::now()
 }
 
-/// A unique-enough id for local objects (visitor, message): time plus randomness, base 36.
+/// A fresh id: `prefix`, `_` and a version 4 UUID, whose 122 random bits come from
+/// `crypto.getRandomValues`. The visitor id gates reading the conversation at some backends
+/// (Eusate's `session_id`, Gurusup's `user_fid`), so it must not be guessable; message and tab
+/// ids are made the same way.
 pub fn random_id(prefix: &str) -> String {
-    let mut out = String::from(prefix);
-    let t = now() as u64;
-    let r = (js_sys::Math::random() * 2f64.powi(52)) as u64;
-    for mut n in [t, r] {
-        out.push('_');
-        let mut digits = Vec::new();
-        loop {
-            digits.push(char::from_digit((n % 36) as u32, 36).unwrap_or('0'));
-            n /= 36;
-            if n == 0 {
-                break;
-            }
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    // RFC 9562: version 4, variant 10.
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(prefix.len() + 37);
+    out.push_str(prefix);
+    out.push('_');
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
         }
-        out.extend(digits.iter().rev());
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from_digit(nibble.into(), 16).unwrap_or('0'));
+        }
     }
     out
+}
+
+/// Fills `bytes` from the browser's cryptographic generator. Every browser that runs
+/// WebAssembly has one; should a page have broken `window.crypto`, ids fall back to
+/// `Math.random`, which is guessable, and the console says so once.
+fn fill_random(bytes: &mut [u8]) {
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(bytes).is_ok());
+    if filled {
+        return;
+    }
+    thread_local!(static WARNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !WARNED.with(|w| w.replace(true)) {
+        warn("Helpwire: crypto.getRandomValues is unavailable; ids are made with Math.random and can be guessed");
+    }
+    for b in bytes.iter_mut() {
+        *b = (js_sys::Math::random() * 256.0) as u8;
+    }
 }
 
 /// Resolves after `ms` milliseconds (a `setTimeout` promise).
@@ -125,23 +148,34 @@ fn web_locks() -> Option<JsValue> {
         .filter(|l| l.is_object())
 }
 
-/// Holds the Web Lock `name` for as long as this page lives (the browser releases it when the
-/// tab closes or reloads). Returns false where Web Locks are not available.
-pub fn hold_lock(name: &str) -> bool {
-    let Some(locks) = web_locks() else {
-        return false;
-    };
-    let Ok(request) = js_sys::Reflect::get(&locks, &"request".into()) else {
-        return false;
-    };
-    let Ok(request) = request.dyn_into::<js_sys::Function>() else {
-        return false;
-    };
-    // The callback's promise never settles, so the lock is held until the page goes away.
-    let hold = Closure::once_into_js(|| js_sys::Promise::new(&mut |_, _| {}));
+/// A Web Lock held until [`HeldLock::release`] or until the page goes away (the browser
+/// releases it when the tab closes or reloads).
+pub struct HeldLock {
+    /// Settles the promise the lock's callback returned, which lets the lock go.
+    release: js_sys::Function,
+}
+
+impl HeldLock {
+    pub fn release(self) {
+        let _ = self.release.call0(&JsValue::NULL);
+    }
+}
+
+/// Holds the Web Lock `name`. `None` where Web Locks are not available.
+pub fn hold_lock(name: &str) -> Option<HeldLock> {
+    let locks = web_locks()?;
+    let request = js_sys::Reflect::get(&locks, &"request".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    // The lock is held while the callback's promise is pending: it settles on release.
+    let mut release = None;
+    let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+    let hold = Closure::once_into_js(move || held);
     request
         .call2(&locks, &JsValue::from_str(name), &hold)
-        .is_ok()
+        .ok()?;
+    release.map(|release| HeldLock { release })
 }
 
 /// Names of the Web Locks held in this origin, or `None` where the browser cannot tell.

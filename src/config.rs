@@ -1,7 +1,8 @@
 //! Widget configuration from the loader's `data-*` attributes and `window.HelpwireSettings`.
 //!
-//! Parsing is pure and total: every problem becomes a [`ConfigIssue`] naming the attribute, with
-//! either a documented default (the widget still works) or a fatal verdict (it stays out of the page).
+//! Parsing is pure and total: every problem becomes a [`ConfigIssue`] naming the setting as the
+//! site wrote it (`data-theme`, or `HelpwireSettings.theme`), with either the documented default
+//! (the widget still works) or a fatal verdict (it stays out of the page).
 
 use std::fmt;
 
@@ -85,12 +86,40 @@ pub struct Config {
     pub title: Option<String>,
     /// `None`: the localized default greeting.
     pub greeting: Option<String>,
+    /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
+    /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
+    pub written: Vec<(String, String)>,
+}
+
+/// How messages name a `window.HelpwireSettings` key.
+const SETTINGS: &str = "HelpwireSettings.";
+
+impl Config {
+    /// The name the site wrote for `key` (kebab case: `api-key`). For a setting it did not give:
+    /// the attribute, or the `HelpwireSettings` key if that is how it chose the provider.
+    pub fn name_of(&self, key: &str) -> String {
+        let written = |key: &str| {
+            self.written
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, name)| name.as_str())
+        };
+        if let Some(name) = written(key) {
+            return name.to_string();
+        }
+        if written("provider").is_some_and(|n| n.starts_with(SETTINGS)) {
+            format!("{SETTINGS}{}", camel_case(key))
+        } else {
+            format!("data-{key}")
+        }
+    }
 }
 
 /// How bad a configuration problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
-    /// An attribute Helpwire does not know (perhaps another tool's); ignored.
+    /// A setting Helpwire does not know (perhaps another tool's attribute); ignored.
     Ignored,
     /// An invalid value replaced by its documented default; the widget works.
     Warning,
@@ -98,18 +127,69 @@ pub enum Severity {
     Fatal,
 }
 
-/// One problem, naming the attribute it came from.
+/// One problem, naming the setting as the site wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigIssue {
-    pub attribute: String,
+    /// `data-theme` for an attribute, `HelpwireSettings.theme` for a settings key.
+    pub name: String,
     pub message: String,
     pub severity: Severity,
 }
 
 impl fmt::Display for ConfigIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Helpwire: {}: {}", self.attribute, self.message)
+        write!(f, "Helpwire: {}: {}", self.name, self.message)
     }
+}
+
+/// Where a setting came from: a `data-*` attribute of the script tag, or a key of
+/// `window.HelpwireSettings`. Messages name the setting the way the site wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Attribute,
+    Settings,
+}
+
+/// A setting's value as the page gave it. Attributes are always text; `HelpwireSettings` can
+/// hold anything, and every known setting expects text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    /// A number, as JavaScript writes it (`String(n)`).
+    Number(String),
+    Bool(bool),
+    Null,
+    Array,
+    Object,
+    /// Anything else, by its `typeof` (`function`, `symbol`, `bigint`).
+    Other(String),
+}
+
+impl Value {
+    /// How a console message shows the value: `the number 42`, `an object`…
+    pub fn described(&self) -> String {
+        match self {
+            Value::Text(t) => format!("\"{t}\""),
+            Value::Number(n) => format!("the number {n}"),
+            Value::Bool(b) => format!("the boolean {b}"),
+            Value::Null => "null".into(),
+            Value::Array => "an array".into(),
+            Value::Object => "an object".into(),
+            Value::Other(kind) => format!("a {kind}"),
+        }
+    }
+}
+
+/// `window.HelpwireSettings` as the page left it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PageSettings {
+    /// Not set (`undefined` or `null`).
+    #[default]
+    Absent,
+    /// An object: its own keys, in order, with their values (`undefined` ones left out).
+    Object(Vec<(String, Value)>),
+    /// Something that is not an object; ignored.
+    Not(Value),
 }
 
 /// The outcome of parsing: a config (always) and what was wrong with the input.
@@ -129,6 +209,23 @@ impl Parsed {
 /// Longest accepted title / greeting; longer values are cut, with a warning.
 pub const MAX_TEXT_SETTING: usize = 200;
 
+/// `api-base` → `apiBase`, how `HelpwireSettings` spells a setting.
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '-' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `apiBase` → `api-base`, so settings objects and `dataset` keys share one vocabulary.
 pub fn kebab_case(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
@@ -143,87 +240,195 @@ pub fn kebab_case(key: &str) -> String {
     out
 }
 
+/// One setting as the page gave it.
+struct Given {
+    source: Source,
+    key: String,
+    value: Value,
+}
+
+/// Why an unknown provider or a provider of the wrong type is not replaced by the default.
+const PROVIDER_REFUSED: &str =
+    "the widget stays off rather than send visitors' messages somewhere the site did not choose";
+
+/// How a setting is checked, and what its documented default reads as in a message.
+struct Rule {
+    /// What is used instead of a refused value.
+    fallback: &'static str,
+    severity: Severity,
+    /// The values it accepts (empty: any text), as a message lists them, and which is the default.
+    choices: &'static [&'static str],
+    expected: &'static str,
+    default: usize,
+}
+
+/// The rule of each setting; `None` for a setting Helpwire does not know.
+fn rule(key: &str) -> Option<Rule> {
+    let text = |fallback| Rule {
+        fallback,
+        severity: Severity::Warning,
+        choices: &[],
+        expected: "",
+        default: 0,
+    };
+    let choice = |fallback, choices, expected, default| Rule {
+        fallback,
+        severity: Severity::Warning,
+        choices,
+        expected,
+        default,
+    };
+    Some(match key {
+        "provider" => Rule {
+            severity: Severity::Fatal,
+            ..choice(
+                PROVIDER_REFUSED,
+                &PROVIDER_NAMES,
+                "one of local, bancroft, gleap, gurusup, eusate or bot",
+                0,
+            )
+        },
+        "api-base" | "api-key" | "project" => text("ignored"),
+        "locale" => Rule {
+            expected: "a language tag (like \"en\" or \"pt-BR\")",
+            ..text("using the browser's language")
+        },
+        "theme" => choice(
+            "using auto",
+            &["light", "dark", "auto"],
+            "light, dark or auto",
+            2,
+        ),
+        "position" => choice("using right", &["right", "left"], "right or left", 0),
+        "storage" => choice(
+            "using local",
+            &["local", "session", "none"],
+            "local, session or none",
+            0,
+        ),
+        "title" => text("using the localized title"),
+        "greeting" => text("using the localized greeting"),
+        _ => return None,
+    })
+}
+
+/// The names of [`ProviderKind::ALL`], in its order.
+const PROVIDER_NAMES: [&str; 6] = ["local", "bancroft", "gleap", "gurusup", "eusate", "bot"];
+
 impl Config {
-    /// Parses settings given as (name, value) pairs; names are `data-*` names without the
-    /// prefix, in kebab or camel case. Later pairs override earlier ones (settings object after attributes).
+    /// Parses `data-*` attributes given as (name, value) pairs; names are without the `data-`
+    /// prefix, in kebab or camel case (`dataset` keys). Later pairs override earlier ones.
     pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Parsed {
-        let mut config = Config::default();
+        Self::from_page(pairs, PageSettings::Absent)
+    }
+
+    /// Parses what the page gave: the script's `data-*` attributes (as [`Config::parse`]), then
+    /// `window.HelpwireSettings`, whose keys override them. Every problem names the setting the
+    /// way the site wrote it.
+    pub fn from_page<'a>(
+        attributes: impl IntoIterator<Item = (&'a str, &'a str)>,
+        settings: PageSettings,
+    ) -> Parsed {
         let mut issues = Vec::new();
-        let mut issue = |attribute: &str, message: String, severity| {
-            issues.push(ConfigIssue {
-                attribute: format!("data-{attribute}"),
-                message,
-                severity,
+        let mut given: Vec<Given> = attributes
+            .into_iter()
+            .map(|(key, value)| Given {
+                source: Source::Attribute,
+                key: key.to_string(),
+                value: Value::Text(value.to_string()),
             })
-        };
-        for (raw_key, raw_value) in pairs {
-            let key = kebab_case(raw_key.trim());
-            let value = raw_value.trim();
-            let optional = || (!value.is_empty()).then(|| value.to_string());
-            match key.as_str() {
-                "provider" => match ProviderKind::ALL.iter().find(|(n, _)| *n == value) {
-                    Some((_, kind)) => config.provider = *kind,
-                    None => issue(
-                        &key,
-                        format!(
-                            "unknown provider \"{value}\"; expected one of local, bancroft, gleap, \
-                             gurusup, eusate, bot. The widget stays off rather than send visitors' \
-                             messages somewhere the site did not choose."
-                        ),
-                        Severity::Fatal,
-                    ),
-                },
-                "api-base" => config.api_base = optional(),
-                "api-key" => config.api_key = optional(),
-                "project" => config.project = optional(),
-                "locale" => {
-                    if value.is_empty() {
-                        config.locale = None;
-                    } else if is_language_tag(value) {
-                        config.locale = Some(value.to_string());
-                    } else {
-                        issue(
-                            &key,
-                            format!("\"{value}\" is not a language tag (like \"en\" or \"pt-BR\"); using the browser's language"),
-                            Severity::Warning,
-                        );
-                    }
+            .collect();
+        match settings {
+            PageSettings::Absent => {}
+            PageSettings::Object(entries) => {
+                given.extend(entries.into_iter().map(|(key, value)| Given {
+                    source: Source::Settings,
+                    key,
+                    value,
+                }))
+            }
+            PageSettings::Not(value) => issues.push(ConfigIssue {
+                name: "window.HelpwireSettings".into(),
+                message: format!("expected an object, got {}; ignored", value.described()),
+                severity: Severity::Warning,
+            }),
+        }
+        Self::parse_given(given, issues)
+    }
+
+    fn parse_given(given: Vec<Given>, mut issues: Vec<ConfigIssue>) -> Parsed {
+        let mut config = Config::default();
+        // Settings refused for their type: (key, where its issue is, the value described).
+        let mut wrong_type: Vec<(String, usize, String)> = Vec::new();
+        for Given { source, key, value } in given {
+            let written = key.trim();
+            let key = kebab_case(written);
+            let name = match source {
+                Source::Attribute => format!("data-{key}"),
+                Source::Settings => format!("{SETTINGS}{written}"),
+            };
+            let issue = |issues: &mut Vec<ConfigIssue>, message: String, severity| {
+                issues.push(ConfigIssue {
+                    name: name.clone(),
+                    message,
+                    severity,
+                })
+            };
+            let Some(rule) = rule(&key) else {
+                // The loader's own attributes are not settings.
+                if !matches!(key.as_str(), "src" | "wasm") {
+                    issue(
+                        &mut issues,
+                        "unknown setting; ignored".into(),
+                        Severity::Ignored,
+                    );
                 }
-                "theme" => match value {
-                    "light" => config.theme = Theme::Light,
-                    "dark" => config.theme = Theme::Dark,
-                    "auto" => config.theme = Theme::Auto,
-                    _ => issue(
-                        &key,
-                        format!("\"{value}\" is not light, dark or auto; using auto"),
-                        Severity::Warning,
-                    ),
-                },
-                "position" => match value {
-                    "right" => config.position = Position::Right,
-                    "left" => config.position = Position::Left,
-                    _ => issue(
-                        &key,
-                        format!("\"{value}\" is not right or left; using right"),
-                        Severity::Warning,
-                    ),
-                },
-                "storage" => match value {
-                    "local" => config.storage = StorageKind::Local,
-                    "session" => config.storage = StorageKind::Session,
-                    "none" => config.storage = StorageKind::None,
-                    _ => issue(
-                        &key,
-                        format!("\"{value}\" is not local, session or none; using local"),
-                        Severity::Warning,
-                    ),
-                },
-                "title" | "greeting" => {
-                    let mut text = optional();
+                continue;
+            };
+            config.written.push((key.clone(), name.clone()));
+            // A value of the wrong type is refused like an invalid one, with the default: ""
+            // stands for the default of every setting below.
+            let (value, wrong) = match &value {
+                Value::Text(text) => (text.trim(), None),
+                wrong => ("", Some(wrong.described())),
+            };
+            let (fallback, severity) = (rule.fallback, rule.severity);
+            let refused = wrong.is_some();
+            if let Some(described) = wrong {
+                let message = format!("expected a string, got {described}; {fallback}");
+                wrong_type.push((key.clone(), issues.len(), described));
+                issue(&mut issues, message, severity);
+            }
+            let choice = rule.choices.iter().position(|c| *c == value);
+            let valid = match key.as_str() {
+                "locale" => value.is_empty() || is_language_tag(value),
+                _ => rule.choices.is_empty() || choice.is_some(),
+            };
+            if !valid && !refused {
+                let message = format!("\"{value}\" is not {}; {fallback}", rule.expected);
+                issue(&mut issues, message, severity);
+            }
+            let choice = choice.unwrap_or(rule.default);
+            let text = (valid && !value.is_empty()).then(|| value.to_string());
+            match key.as_str() {
+                "provider" => config.provider = ProviderKind::ALL[choice].1,
+                "api-base" => config.api_base = text,
+                "api-key" => config.api_key = text,
+                "project" => config.project = text,
+                "locale" => config.locale = text,
+                "theme" => config.theme = [Theme::Light, Theme::Dark, Theme::Auto][choice],
+                "position" => config.position = [Position::Right, Position::Left][choice],
+                "storage" => {
+                    config.storage =
+                        [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
+                }
+                _ => {
+                    // "title" | "greeting"
+                    let mut text = text;
                     if let Some(t) = &text {
                         if t.chars().count() > MAX_TEXT_SETTING {
                             issue(
-                                &key,
+                                &mut issues,
                                 format!("longer than {MAX_TEXT_SETTING} characters; cut short"),
                                 Severity::Warning,
                             );
@@ -236,46 +441,72 @@ impl Config {
                         config.greeting = text;
                     }
                 }
-                // The loader's own attributes, not settings.
-                "src" | "wasm" => {}
-                _ => issue(
-                    &key,
-                    "unknown setting; ignored".to_string(),
-                    Severity::Ignored,
-                ),
             }
         }
-        validate_backend(&config, &mut issue);
+        validate_backend(&config, &mut issues, &wrong_type);
         Parsed { config, issues }
     }
 }
 
-fn validate_backend(config: &Config, issue: &mut impl FnMut(&str, String, Severity)) {
+/// Settings the backend cannot do without.
+fn validate_backend(
+    config: &Config,
+    issues: &mut Vec<ConfigIssue>,
+    wrong_type: &[(String, usize, String)],
+) {
+    let provider = config.provider.name();
     match &config.api_base {
-        None if config.provider.needs_api_base() => issue(
+        None if config.provider.needs_api_base() => required(
+            config,
+            issues,
+            wrong_type,
             "api-base",
             format!(
-                "required for data-provider=\"{}\" (the URL of the backend or of the site's proxy)",
-                config.provider.name()
+                "required for provider \"{provider}\" (the URL of the backend or of the site's proxy)"
             ),
-            Severity::Fatal,
         ),
-        Some(base) if config.provider != ProviderKind::Local && !is_http_url(base) => issue(
-            "api-base",
-            format!("\"{base}\" is not an http(s) URL"),
-            Severity::Fatal,
-        ),
+        Some(base) if config.provider != ProviderKind::Local && !is_http_url(base) => {
+            issues.push(ConfigIssue {
+                name: config.name_of("api-base"),
+                message: format!("\"{base}\" is not an http(s) URL"),
+                severity: Severity::Fatal,
+            })
+        }
         _ => {}
     }
     if config.provider == ProviderKind::Gleap
         && config.project.is_none()
         && config.api_key.is_some()
     {
-        issue(
-            "project",
-            "required with data-api-key for data-provider=\"gleap\" (the Gleap project id)".into(),
-            Severity::Fatal,
+        let why = format!(
+            "required with {} for provider \"gleap\" (the Gleap project id)",
+            config.name_of("api-key")
         );
+        required(config, issues, wrong_type, "project", why);
+    }
+}
+
+/// A fatal issue: `key` is missing. If the site gave it with the wrong type, that has an issue
+/// already, which becomes fatal, so the site reads one message about the setting.
+fn required(
+    config: &Config,
+    issues: &mut Vec<ConfigIssue>,
+    wrong_type: &[(String, usize, String)],
+    key: &str,
+    why: String,
+) {
+    match wrong_type.iter().rev().find(|(k, _, _)| k == key) {
+        Some((_, at, described)) => {
+            if let Some(issue) = issues.get_mut(*at) {
+                issue.message = format!("expected a string, got {described}; {why}");
+                issue.severity = Severity::Fatal;
+            }
+        }
+        None => issues.push(ConfigIssue {
+            name: config.name_of(key),
+            message: why,
+            severity: Severity::Fatal,
+        }),
     }
 }
 

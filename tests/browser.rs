@@ -571,3 +571,133 @@ async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
     );
     assert_eq!(store.writes.get(), 4, "the delivered reply is stored");
 }
+
+/// The 16 bytes of `prefix_<uuid>`, checking the UUID's layout.
+fn uuid_bytes(id: &str, prefix: &str) -> [u8; 16] {
+    let uuid = id
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{id} starts with {prefix}"));
+    assert_eq!(uuid.len(), 36, "{id}");
+    for (i, c) in uuid.char_indices() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            assert_eq!(c, '-', "{id}");
+        } else {
+            assert!(matches!(c, '0'..='9' | 'a'..='f'), "{id}: lowercase hex");
+        }
+    }
+    let hex: String = uuid.chars().filter(|c| *c != '-').collect();
+    let mut bytes = [0u8; 16];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+    }
+    bytes
+}
+
+#[wasm_bindgen_test]
+fn ids_are_version_4_uuids_with_122_random_bits() {
+    use helpwire::browser::random_id;
+    let ids: Vec<String> = (0..1000).map(|_| random_id("v")).collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "1,000 ids, all different");
+    let mut ones = [0u32; 128];
+    for id in &ids {
+        let bytes = uuid_bytes(id, "v_");
+        assert_eq!(bytes[6] >> 4, 4, "version 4: {id}");
+        assert_eq!(bytes[8] >> 6, 0b10, "variant 10: {id}");
+        for (bit, count) in ones.iter_mut().enumerate() {
+            *count += u32::from(bytes[bit / 8] >> (7 - bit % 8) & 1);
+        }
+    }
+    // Every bit but the 6 of version and variant is random: about half the ids have it set
+    // (binomial, n = 1,000: 350–650 is more than 9 standard deviations wide).
+    let fixed = [48, 49, 50, 51, 64, 65];
+    for (bit, count) in ones.iter().enumerate() {
+        if !fixed.contains(&bit) {
+            assert!(
+                (350..=650).contains(count),
+                "bit {bit} set in {count} of 1,000 ids"
+            );
+        }
+    }
+    assert_eq!(fixed.len(), 128 - 122);
+    // Messages and tabs get the same kind of id.
+    uuid_bytes(&random_id("m"), "m_");
+}
+
+#[wasm_bindgen_test]
+fn ids_come_from_crypto_get_random_values() {
+    // With the page's generator replaced by one that fills every byte with 0xab, the id is
+    // exactly those bytes (and the version and variant bits).
+    let crypto = js_sys::Reflect::get(&window(), &"crypto".into()).unwrap();
+    let stub = js_sys::Function::new_with_args("a", "a.fill(0xab); return a;");
+    js_sys::Reflect::set(&crypto, &"getRandomValues".into(), &stub).unwrap();
+    let id = helpwire::browser::random_id("v");
+    js_sys::Reflect::delete_property(
+        crypto.unchecked_ref::<js_sys::Object>(),
+        &"getRandomValues".into(),
+    )
+    .unwrap();
+    assert_eq!(id, "v_abababab-abab-4bab-abab-abababababab");
+    assert_ne!(
+        helpwire::browser::random_id("v"),
+        id,
+        "the real generator is back"
+    );
+}
+
+/// Names of this origin's Web Locks that start with `prefix`.
+async fn locks_named(prefix: &str) -> Vec<String> {
+    helpwire::browser::held_locks()
+        .await
+        .expect("Chromium has Web Locks")
+        .into_iter()
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn destroy_releases_the_tabs_web_lock() {
+    use helpwire::chat::driver::TAB_LOCK_PREFIX;
+    let before = locks_named(TAB_LOCK_PREFIX).await;
+    let host: web_sys::HtmlElement = document()
+        .create_element("helpwire-chat")
+        .unwrap()
+        .unchecked_into();
+    document().body().unwrap().append_child(&host).unwrap();
+    let attributes = js_sys::Object::new();
+    js_sys::Reflect::set(&attributes, &"storage".into(), &"none".into()).unwrap();
+    let page = js_sys::Array::of2(&attributes, &wasm_bindgen::JsValue::UNDEFINED);
+    let emit = js_sys::Function::new_no_args("");
+    // boot installs the widget's panic reporter; the test harness keeps its own (which cannot be
+    // changed once a test before this one has failed: wasm tests abort on a panic).
+    let harness_hook = (!std::thread::panicking()).then(std::panic::take_hook);
+    let widget = helpwire::boot(page.into(), host, emit).await;
+    if let Some(hook) = harness_hook {
+        std::panic::set_hook(hook);
+    }
+    let widget = widget.unwrap_or_else(|e| panic!("boot: {e:?}"));
+
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held = locks_named(TAB_LOCK_PREFIX).await;
+        if held.len() > before.len() {
+            break;
+        }
+        sleep(25).await;
+    }
+    let ours: Vec<String> = held.into_iter().filter(|n| !before.contains(n)).collect();
+    assert_eq!(ours.len(), 1, "the running widget holds one tab lock");
+
+    widget.destroy();
+    let mut released = false;
+    for _ in 0..40 {
+        if !locks_named(TAB_LOCK_PREFIX).await.contains(&ours[0]) {
+            released = true;
+            break;
+        }
+        sleep(25).await;
+    }
+    assert!(released, "destroy() lets other tabs see this one is gone");
+    // The tab id is random like the others.
+    uuid_bytes(&ours[0], &format!("{TAB_LOCK_PREFIX}t_"));
+}

@@ -63,7 +63,8 @@ impl NoPushSocket {
 /// The JS callback for `storage` events.
 type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
 
-/// Prefix of the Web Lock each tab holds while it is open.
+/// Prefix of the Web Lock each tab holds while its widget runs (until the tab closes or the site
+/// calls `destroy()`).
 pub const TAB_LOCK_PREFIX: &str = "helpwire-tab:";
 
 impl Driver {
@@ -316,6 +317,7 @@ impl Chat {
             _ => return false,
         };
         if driver.socket.borrow().is_none() {
+            // Seeds the reconnect jitter only, which need not be unpredictable.
             let seed = (js_sys::Math::random() * u32::MAX as f64) as u64;
             match driver
                 .provider

@@ -89,15 +89,17 @@ impl BancroftProvider {
     }
 }
 
-/// Warnings for the console about how the site configured Bancroft.
+/// Warnings for the console about how the site configured Bancroft (the caller adds the
+/// "Helpwire: " prefix).
 pub fn warnings(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(key) = config.api_key.as_deref() {
         if key.starts_with(SERVER_KEY_PREFIX) {
             out.push(format!(
-                "Helpwire: data-api-key is a Bancroft server key ({SERVER_KEY_PREFIX}…), which is \
-                 secret and now public in this page: revoke it and use a client key (bnc_cl_…) \
-                 restricted to this site's origins."
+                "{} is a Bancroft server key ({SERVER_KEY_PREFIX}…), which is secret and now \
+                 public in this page: revoke it and use a client key (bnc_cl_…) restricted to \
+                 this site's origins.",
+                config.name_of("api-key")
             ));
         }
     }

@@ -69,10 +69,10 @@ pub fn warnings(config: &Config) -> Vec<String> {
     };
     let local = wire::host(url).is_some_and(|h| h == "localhost" || h == "127.0.0.1");
     if url.trim().to_ascii_lowercase().starts_with("http://") && !local {
-        vec![
-            "Helpwire: data-api-key is sent to the bot endpoint over plain http; use https."
-                .to_string(),
-        ]
+        vec![format!(
+            "{} is sent to the bot endpoint over plain http; use https.",
+            config.name_of("api-key")
+        )]
     } else {
         Vec::new()
     }

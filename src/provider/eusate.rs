@@ -604,7 +604,7 @@ impl EusateProvider {
         let host = self.base.split_once("://").map_or("", |(_, r)| r);
         let host = host.split(['/', ':']).next().unwrap_or_default();
         (self.api_key.is_some() && host.eq_ignore_ascii_case("api.eusate.com")).then(|| {
-            "Helpwire: data-api-key is sent to api.eusate.com from every visitor's browser; \
+            "data-api-key is sent to api.eusate.com from every visitor's browser; \
              Eusate's API keys are meant to be secret. Prefer a proxy on your own site \
              (data-api-base) that adds the key."
                 .to_string()

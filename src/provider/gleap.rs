@@ -79,14 +79,17 @@ pub fn warnings(config: &Config) -> Vec<String> {
     if !wire::is_host_of(base, VENDOR_DOMAIN) {
         return Vec::new();
     }
+    let (key, base) = (config.name_of("api-key"), config.name_of("api-base"));
     vec![if config.api_key.is_some() {
-        "Helpwire: data-api-key is a Gleap v3 API key, which is secret and now public in this \
-         page: revoke it, and point data-api-base at a proxy on your server that adds the key."
-            .to_string()
+        format!(
+            "{key} is a Gleap v3 API key, which is secret and now public in this page: revoke \
+             it, and point {base} at a proxy on your server that adds the key."
+        )
     } else {
-        "Helpwire: data-api-base points at Gleap's API, which needs a secret key the browser must \
-         not have: point it at a proxy on your server that adds the key."
-            .to_string()
+        format!(
+            "{base} points at Gleap's API, which needs a secret key the browser must not have: \
+             point it at a proxy on your server that adds the key."
+        )
     }]
 }
 

@@ -412,7 +412,8 @@ pub fn for_config(config: &crate::config::Config) -> Result<std::rc::Rc<dyn Prov
     }
 }
 
-/// Console warnings about a configuration that works but is risky (a secret key in the page…).
+/// Console warnings about a configuration that works but is risky (a secret key in the page…),
+/// without the "Helpwire: " prefix, which the caller adds.
 pub fn warnings(config: &crate::config::Config) -> Vec<String> {
     #[allow(unused_imports)] // the `local`-only build has no arm that names a kind
     use crate::config::ProviderKind;
