@@ -509,8 +509,11 @@ async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
     use helpwire::json::Json;
     use helpwire::provider::local::BASE;
     use helpwire::provider::HttpRequest;
+    // The helpdesk's own clock, moved by hand: its reply delay passes without waiting.
+    thread_local!(static NOW: std::cell::Cell<f64> = const { std::cell::Cell::new(1.7e12) });
+    let advance = |ms: f64| NOW.with(|now| now.set(now.get() + ms));
     let store = Rc::new(CountingStore::default());
-    let executor = Executor::new(store.clone());
+    let executor = Executor::new(store.clone()).with_local_clock(|| NOW.with(|now| now.get()));
     let id_of = |body: &str| {
         Json::parse(body)
             .ok()
@@ -561,8 +564,12 @@ async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
     assert_eq!(sent.status, 201);
     assert_eq!(store.writes.get(), 3, "a message is stored");
 
-    // The reply is due 1.2–2.6 s later: the poll that delivers it stores it.
-    sleep(2_700).await;
+    // The reply is due 1.2–2.6 s later: not before, and the poll that delivers it stores it, once.
+    advance(1_100.0);
+    let page = executor.perform(&poll).await.unwrap();
+    assert!(!page.body.contains("\"agent\""), "too early: {}", page.body);
+    assert_eq!(store.writes.get(), 3, "nothing delivered, nothing stored");
+    advance(1_600.0);
     let page = executor.perform(&poll).await.unwrap();
     assert!(
         page.body.contains("\"agent\""),
@@ -570,6 +577,8 @@ async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
         page.body
     );
     assert_eq!(store.writes.get(), 4, "the delivered reply is stored");
+    executor.perform(&poll).await.unwrap();
+    assert_eq!(store.writes.get(), 4, "and stored only once");
 }
 
 /// The 16 bytes of `prefix_<uuid>`, checking the UUID's layout.

@@ -26,6 +26,9 @@ pub struct Executor {
     /// Where the local helpdesk keeps its data; only used for `local://` requests.
     #[cfg_attr(not(feature = "local"), allow(dead_code))]
     local_store: Rc<dyn Store>,
+    /// The local helpdesk's time: the page's clock, unless a test sets its own.
+    #[cfg(feature = "local")]
+    local_clock: fn() -> f64,
 }
 
 impl Executor {
@@ -33,6 +36,18 @@ impl Executor {
         Executor {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             local_store,
+            #[cfg(feature = "local")]
+            local_clock: browser::now,
+        }
+    }
+
+    /// The same executor with the local helpdesk reading the time from `clock`, so a test can
+    /// move past its reply delay without waiting for it.
+    #[cfg(feature = "local")]
+    pub fn with_local_clock(self, clock: fn() -> f64) -> Self {
+        Executor {
+            local_clock: clock,
+            ..self
         }
     }
 
@@ -76,7 +91,7 @@ impl Executor {
                 }),
             None => LocalHelpdesk::default(),
         };
-        let response = helpdesk.handle(request, browser::now());
+        let response = helpdesk.handle(request, (self.local_clock)());
         // Most requests are polls that change nothing, and a write stores the whole state again
         // (~15 ms of the page's main thread with a long conversation): write only what changed.
         let state = helpdesk.to_json().to_string();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { watchConsole, waitForState, ROOT, servePages } from './harness.mjs';
+import { watchConsole, waitForState, ROOT, servePages, settled, pauseClock } from './harness.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -31,10 +31,12 @@ const pages = {
 
 const env = servePages(pages);
 
-async function open(pathname, options = {}) {
+async function open(pathname, { clock = false, ...options } = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const p = await context.newPage();
   const console = watchConsole(p);
+  // A fake clock (it runs on until paused) for tests that drive the widget's timers themselves.
+  if (clock) await p.clock.install();
   await p.goto(`${env.base}${pathname}`);
   await waitForState(p);
   return { context, page: p, console };
@@ -84,7 +86,7 @@ async function openPanel(p) {
   const w = widget(p);
   await w.launcher.click();
   await w.dialog.waitFor();
-  await p.waitForTimeout(250); // the opening animation
+  await settled(p); // the opening animation
   return w;
 }
 
@@ -166,14 +168,18 @@ test('axe: the error state (support unavailable)', async () => {
 test('axe: closed with unread messages (badge), light and dark', async () => {
   for (const file of ['/bot.html', '/bot-dark.html']) {
     const { context, page: p } = await open(file);
+    let panelClosed;
+    const closed = new Promise((resolve) => { panelClosed = resolve; });
     await p.route(`${BOT}**`, async (route) => {
-      await new Promise((r) => setTimeout(r, 600)); // answered after the visitor closed the panel
+      await closed; // answered after the visitor closed the panel
       await route.fulfill({ status: 200, contentType: 'application/json', body: '{"message":"An answer"}' });
     });
     const w = await openPanel(p);
     await w.composer.fill('hello');
     await w.composer.press('Enter');
     await p.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    panelClosed();
     await p.locator('helpwire-chat .badge:not([hidden])').waitFor();
     await p.getByRole('button', { name: 'Support chat (1 unread message)' }).waitFor();
     await assertNoViolations(p, `unread badge ${file}`);
@@ -360,7 +366,7 @@ test('every focusable control shows a visible focus indicator', async () => {
 // — live region —
 
 test('support messages are announced once by the polite log; the visitor\'s own are not', async () => {
-  const { context, page: p } = await open('/local.html');
+  const { context, page: p } = await open('/local.html', { clock: true });
   const w = await openPanel(p);
   assert.equal(await w.log.getAttribute('aria-live'), 'polite');
   await p.evaluate(() => {
@@ -370,13 +376,17 @@ test('support messages are announced once by the polite log; the visitor\'s own 
       for (const r of records) for (const n of r.addedNodes) if (n.dataset?.author) window.__added.push(n.dataset.author);
     }).observe(log, { childList: true, subtree: true });
   });
-  await w.composer.fill('hello');
-  await w.composer.press('Enter');
-  await w.messages('agent').first().waitFor({ timeout: 15000 });
-  await w.composer.fill('and another question');
-  await w.composer.press('Enter');
-  await w.messages('agent').nth(1).waitFor({ timeout: 15000 });
-  await p.waitForTimeout(300);
+  // From here the page's time moves only when the test moves it: the helpdesk answers 1.2–2.6 s
+  // after each message, and the open widget polls every 1.5 s.
+  await pauseClock(p);
+  for (const [i, text] of ['hello', 'and another question'].entries()) {
+    await w.composer.fill(text);
+    await w.composer.press('Enter');
+    await p.clock.runFor(5_000); // sent, answered and fetched by the next poll
+    await w.messages('agent').nth(i).waitFor();
+  }
+  // Several more polls, which must not announce either answer again.
+  await p.clock.runFor(10_000);
 
   // Each support message entered the live region exactly once.
   const added = await p.evaluate(() => window.__added);
@@ -509,7 +519,7 @@ test('screenshots for the README: light, dark, right-to-left, mobile', async () 
     await composer.fill(name === 'rtl' ? 'مرحبًا! هل يمكنني تغيير خطتي في منتصف الشهر؟' : 'Hi! Can I switch from Starter to the Team plan mid-month?');
     await composer.press('Enter');
     await p.locator('helpwire-chat [data-author="agent"]').first().waitFor({ timeout: 15000 });
-    await p.waitForTimeout(300);
+    await settled(p);
     const file = path.join(ROOT, `docs/${name}.png`);
     await p.screenshot({ path: file });
     const fs = await import('node:fs');

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, startServer, hostPage, watchConsole, waitForState, ROOT } from './harness.mjs';
+import { launch, startServer, hostPage, watchConsole, waitForState, ROOT, settled } from './harness.mjs';
 
 const STRICT_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' data:";
 
@@ -161,9 +161,11 @@ test('full flow: open, write, get an answer, reload, the conversation is still t
 
 test('nothing is written to storage before the visitor opens the widget', async () => {
   const { context, page } = await newPage();
+  await page.clock.install();
   await page.goto(`${base}/plain.html`);
   await waitForState(page);
-  await page.waitForTimeout(500);
+  // A minute of the page's time, every timer of the widget's fired: still nothing stored.
+  await page.clock.runFor(60_000);
   assert.equal(await page.evaluate(() => localStorage.length), 0);
   await widget(page).launcher.click();
   await page.waitForFunction(() => localStorage.length > 0);
@@ -197,15 +199,17 @@ test('JS API: calls before load are queued, events fire, identify/setLocale/rese
   await w.dialog.waitFor();
   assert.ok((await names()).includes('close'));
 
-  // off() removes a listener.
+  // off() removes a listener: it misses the `close` that a listener added after it hears.
   await page.evaluate(() => {
     window.__offCount = 0;
+    window.__closes = 0;
     const fn = () => window.__offCount++;
     Helpwire.on('close', fn);
     Helpwire.off('close', fn);
+    Helpwire.on('close', () => window.__closes++);
     Helpwire.close();
   });
-  await page.waitForTimeout(100);
+  await page.waitForFunction(() => window.__closes === 1);
   assert.equal(await page.evaluate(() => window.__offCount), 0);
 
   await page.evaluate(() => Helpwire.setLocale('de'));
@@ -332,8 +336,10 @@ test('a crash inside the widget\'s wasm shows the error state and fires `error`;
   await page.goto(`${base}/crashing.html`);
   await page.evaluate(() => { window.__errors = []; Helpwire.on('error', (m) => window.__errors.push(m)); });
   await waitForState(page, 'ready');
+  // Heard after the loader's own listener (added at boot): once this one has it, the loader has too.
+  await page.evaluate(() => { window.__hostErrors = 0; window.addEventListener('error', () => window.__hostErrors++); });
   await page.click('#own'); // the host page's own wasm traps: not ours
-  await page.waitForTimeout(200);
+  await page.waitForFunction(() => window.__hostErrors === 1);
   assert.equal(await page.getAttribute('helpwire-chat', 'data-state'), 'ready');
   assert.equal(console.pageErrors.length, 1);
   await page.evaluate(() => Helpwire.open());
@@ -385,7 +391,7 @@ test('screenshot of the open widget for the README', async () => {
   await composer.fill('Hi! Can I switch from Starter to the Team plan mid-month?');
   await composer.press('Enter');
   await page.locator('helpwire-chat [data-author="agent"]').first().waitFor({ timeout: 15000 });
-  await page.waitForTimeout(300);
+  await settled(page);
   await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
   await context.close();
 });

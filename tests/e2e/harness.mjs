@@ -67,3 +67,27 @@ export function watchConsole(page) {
 export async function waitForState(page, state = 'ready') {
   await page.waitForSelector(`helpwire-chat[data-state="${state}"]`, { state: 'attached', timeout: 20000 });
 }
+
+/**
+ * Resolves once the widget's finite CSS animations and transitions (opening, a new message,
+ * hover) have finished: for measurements and pictures of the settled layout. Animations run on
+ * the document timeline, which a fake page clock does not hold back.
+ */
+export async function settled(page) {
+  await page.locator('helpwire-chat').evaluate(async (host) => {
+    const running = () => host.shadowRoot.getAnimations()
+      .filter((a) => a.playState === 'running' && Number.isFinite(a.effect?.getComputedTiming().endTime));
+    for (let list = running(); list.length; list = running()) {
+      await Promise.all(list.map((a) => a.finished.catch(() => {})));
+    }
+  });
+}
+
+/**
+ * Stops a fake page clock (`page.clock.install()`, which runs on until paused) just ahead of its
+ * current time; from then on the page's time moves only by `page.clock.runFor`.
+ */
+export async function pauseClock(page) {
+  // pauseAt needs a time still ahead of the page's clock, which runs on during the round trips.
+  await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1_000));
+}

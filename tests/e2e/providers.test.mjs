@@ -40,12 +40,17 @@ async function open(name) {
   const page = await context.newPage();
   const seen = watchConsole(page);
   const requests = [];
-  page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), at: Date.now() }));
+  let messagesRead;
+  const firstRead = new Promise((resolve) => { messagesRead = resolve; });
+  page.on('request', (r) => {
+    requests.push({ method: r.method(), url: r.url(), at: Date.now() });
+    if (r.method() === 'GET' && r.url().includes('/messages')) messagesRead();
+  });
   await page.goto(`${base}/${name}.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await page.getByRole('dialog').waitFor();
-  return { context, page, seen, requests };
+  return { context, page, seen, requests, firstRead };
 }
 
 async function send(page, text) {
@@ -64,13 +69,11 @@ async function theConversation(name) {
   return list[0];
 }
 
-/** Resolves once no request has started for 500 ms (at most 10 s). */
-async function quiet(requests) {
-  const deadline = Date.now() + 10000;
-  for (let count = -1; count !== requests.length && Date.now() < deadline; ) {
-    count = requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+/** `promise`, or an error naming `what` if it has not settled within `ms`. */
+function within(ms, promise, what) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Texts of all messages in the widget, in order, with their authors. */
@@ -82,7 +85,7 @@ async function transcript(page) {
 for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
   test(`${name}: write, an agent answers, reload resumes the same conversation`, async () => {
     await sandbox.reset();
-    const { context, page, seen, requests } = await open(name);
+    const { context, page, seen, requests, firstRead } = await open(name);
     const first = `Hello ${name}, where is my order #${Date.now()}?`;
     await send(page, first);
     const conversation = await theConversation(name);
@@ -95,15 +98,16 @@ for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
       }
     }
     const agentText = `Agent here: your ${name} order ships tomorrow.`;
-    // Eusate's catch-up read, once the socket is connected and the conversation assigned, can
-    // still be on its way after the send is confirmed: let the widget's requests settle first.
-    if (name === 'eusate') await quiet(requests);
+    // Eusate's one catch-up read, once the socket is connected and the conversation assigned,
+    // can come after the send is confirmed: the answer must come after it to be pushed.
+    if (name === 'eusate') await within(20000, firstRead, 'the catch-up read');
     const repliedAt = Date.now();
     await sandbox.reply(name, { conversation: conversationId(name, conversation), text: agentText });
     await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: agentText }).waitFor({ timeout: 20000 });
 
     if (name === 'gleap') {
-      await page.waitForTimeout(500);
+      // The notes were stored before the answer and messages are read in order: the read that
+      // brought the answer brought them too (or came after the one that did).
       assert.equal(await page.locator('helpwire-chat').getByText('INTERNAL NOTE').count(), 0, 'notes never shown');
     }
     if (name === 'eusate') {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, startServer, hostPage, waitForState, ROOT } from './harness.mjs';
+import { launch, startServer, hostPage, waitForState, ROOT, pauseClock } from './harness.mjs';
 
 const PAYLOADS = fs
   .readFileSync(path.join(ROOT, 'tests/e2e/data/xss-payloads.txt'), 'utf8')
@@ -119,6 +119,7 @@ test(`${PAYLOADS.length} XSS payloads as text, rich documents, names and attachm
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.clock.install(); // runs on until paused, below
   await page.goto(`${base}/xss.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
@@ -135,7 +136,10 @@ test(`${PAYLOADS.length} XSS payloads as text, rich documents, names and attachm
   const links = page.locator('helpwire-chat a');
   const count = await links.count();
   for (let i = 0; i < Math.min(count, 40); i++) await links.nth(i).hover({ timeout: 2000 }).catch(() => {});
-  await page.waitForTimeout(500);
+  // Anything a handler left for later (a timer, an animation frame) gets its turn: the page's
+  // clock moves 5 s ahead, firing every timer due by then (short of the widget's next poll).
+  await pauseClock(page);
+  await page.clock.runFor(5_000);
 
   const report = await page.evaluate(() => {
     const root = document.querySelector('helpwire-chat').shadowRoot;
