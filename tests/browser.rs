@@ -634,8 +634,8 @@ async fn near_the_limit_a_counter_shows_and_the_hint_is_announced_once() {
     let f = Fixture::local();
     assert_eq!(LocalProvider.capabilities().max_message_chars, LOCAL_LIMIT);
     f.chat.dispatch(Command::Open);
-    let count = f.one(".count");
     f.type_text(&"x".repeat(3_599)).await;
+    let count = f.one(".count");
     assert!(count.hidden(), "not yet: under 90 %");
     assert!(!f.textarea().has_attribute("aria-describedby"));
 

@@ -4,6 +4,7 @@
 //! limit a counter shows; over it Send is off (`aria-disabled`, described by the visible reason)
 //! and Enter does nothing, so nothing the visitor wrote is ever thrown away.
 
+use super::dom::{child, set};
 use super::Shared;
 use crate::chat::engine::message_chars;
 use crate::chat::Command;
@@ -11,6 +12,7 @@ use crate::i18n::fill;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 /// Writes and sends a message.
 #[component]
@@ -25,27 +27,42 @@ pub fn Composer(
         intl_tag,
         ..
     } = shared;
-    let limit = chat
-        .engine
-        .with_untracked(|e| e.capabilities().max_message_chars);
-    // Characters in the box, counted as the engine counts them; updated on every input.
-    let length = RwSignal::new(0usize);
-    // The counter shows from 90 % of the limit.
-    let near = Memo::new(move |_| length.get().saturating_mul(10) >= limit.saturating_mul(9));
-    let over = Memo::new(move |_| length.get() > limit);
-    let measure = move || {
-        if let Some(input) = focus.composer.get_untracked() {
-            length.set(message_chars(&input.value()));
-        }
+    let room = Room {
+        input: focus.composer,
+        limit: chat
+            .engine
+            .with_untracked(|e| e.capabilities().max_message_chars),
+        locale,
+        intl_tag,
     };
+    // Follows the text from its first render (an `input` listener: every typing, pasting or
+    // input-method change) and is reworded when the language changes.
+    super::watch(move |listening: Option<bool>| {
+        locale.track();
+        intl_tag.track();
+        let Some(input) = focus.composer.get() else {
+            return false;
+        };
+        if listening != Some(true) {
+            // A plain listener rather than `on:input`: Leptos compiles each event type's view
+            // code of its own, and this closure type is shared with the page-lifecycle listeners.
+            let on_input = Closure::<dyn FnMut()>::new(move || room.show(false));
+            let _ =
+                input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+            // Kept for the textarea's life; it holds only copyable handles.
+            on_input.forget();
+        }
+        room.show(true);
+        true
+    });
     let send = move || {
         let Some(input) = focus.composer.get_untracked() else {
             return;
         };
         let text = input.value();
         let chars = message_chars(&text);
-        length.set(chars);
-        if chars == 0 || chars > limit {
+        if chars == 0 || chars > room.limit {
+            room.show(false);
             return;
         }
         let local_id = crate::browser::random_id("m");
@@ -56,29 +73,9 @@ pub fn Composer(
         // Let go of the text only once it is safe in the outbox.
         if chat.engine.with_untracked(|e| e.accepted(&local_id)) {
             input.set_value("");
-            length.set(0);
+            room.show(false);
         }
         let _ = input.focus();
-    };
-    let max = move || number(limit, &intl_tag.get());
-    let count = move || {
-        fill(
-            locale.get().count,
-            &number(length.get(), &intl_tag.get()),
-            &max(),
-        )
-    };
-    // A polite status whose text changes only when the text crosses 90 % or the limit, not on
-    // every keystroke: near, a hidden hint; over, the visible reason Send is off.
-    let status = move || {
-        let t = locale.get();
-        if over.get() {
-            fill(t.too_long, "", &max())
-        } else if near.get() {
-            fill(t.near_limit, "", &max())
-        } else {
-            String::new()
-        }
     };
     view! {
         <form
@@ -96,10 +93,7 @@ pub fn Composer(
                 rows="1"
                 enterkeyhint="send"
                 placeholder=move || locale.get().composer_placeholder
-                aria-describedby=move || near.get().then_some("hw-count hw-limit")
-                aria-invalid=move || over.get().then_some("true")
                 node_ref=focus.composer
-                on:input=move |_| measure()
                 on:keydown=move |ev| {
                     // Not while an input method is composing (Japanese, Chinese…): Enter confirms there.
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -108,26 +102,100 @@ pub fn Composer(
                     }
                 }
             ></textarea>
-            // `aria-disabled`, not `disabled`: the button stays focusable, so its reason is heard.
-            <button
-                type="submit"
-                part="send"
-                class="send"
-                aria-disabled=move || over.get().then_some("true")
-                aria-describedby=move || over.get().then_some("hw-limit")
-            >
+            <button type="submit" part="send" class="send">
                 {move || locale.get().send}
             </button>
-            <p id="hw-count" class="count" hidden=move || !near.get()>{count}</p>
-            <p
-                id="hw-limit"
-                class=move || if over.get() { "limit" } else { "limit visually-hidden" }
-                role="status"
-            >
-                {status}
-            </p>
         </form>
     }
+}
+
+/// How much room the text has left: the counter, the status and the attributes that follow the
+/// length. Plain DOM (`super::dom`) updated from the input event, not reactive attributes and
+/// elements: each of those compiles its own view code, and the state is the DOM's anyway.
+#[derive(Clone, Copy)]
+struct Room {
+    input: NodeRef<leptos::html::Textarea>,
+    /// The backend's [`crate::provider::Capabilities::max_message_chars`].
+    limit: usize,
+    locale: super::Locale,
+    intl_tag: super::IntlTag,
+}
+
+impl Room {
+    /// Measures the text as the engine does and shows where it stands: from 90 % of the limit
+    /// the counter; over it Send off (`aria-disabled`, so it stays focusable and its reason is
+    /// heard) with the visible reason. The polite status changes only when the text crosses
+    /// 90 % or the limit (or `relabel`: the language changed), never on every keystroke.
+    fn show(self, relabel: bool) {
+        let Some(input) = self.input.get_untracked() else {
+            return;
+        };
+        let Some((send, count, status)) = parts(&input) else {
+            return;
+        };
+        let (t, tag) = (self.locale.get_untracked(), self.intl_tag.get_untracked());
+        let n = message_chars(&input.value());
+        let near = n.saturating_mul(10) >= self.limit.saturating_mul(9);
+        let over = n > self.limit;
+        let max = number(self.limit, &tag);
+        if near {
+            count.set_text_content(Some(&fill(t.count, &number(n, &tag), &max)));
+        }
+        let was = (
+            !count.has_attribute("hidden"),
+            send.has_attribute("aria-disabled"),
+        );
+        if was == (near, over) && !relabel {
+            return;
+        }
+        toggle(&count, "hidden", (!near).then_some(""));
+        toggle(
+            &input,
+            "aria-describedby",
+            near.then_some("hw-count hw-limit"),
+        );
+        toggle(&input, "aria-invalid", over.then_some("true"));
+        toggle(&send, "aria-disabled", over.then_some("true"));
+        toggle(&send, "aria-describedby", over.then_some("hw-limit"));
+        let (class, text) = match (near, over) {
+            (_, true) => ("limit", fill(t.too_long, "", &max)),
+            (true, false) => ("limit visually-hidden", fill(t.near_limit, "", &max)),
+            _ => ("limit visually-hidden", String::new()),
+        };
+        status.set_class_name(class);
+        status.set_text_content(Some(&text));
+    }
+}
+
+/// The send button, the counter and the status beside `input`. The counter and the status are
+/// made on the first input, with nothing in them, so the live region exists before it speaks.
+fn parts(input: &Element) -> Option<(Element, Element, Element)> {
+    let form = input.parent_element()?;
+    let send = form.query_selector(".send").ok()??;
+    let made = |id: &str, class: &str| -> Option<Element> {
+        if let Some(el) = form.query_selector(&format!("#{id}")).ok()? {
+            return Some(el);
+        }
+        let el = child(&form, "div")?;
+        set(&el, "id", id);
+        el.set_class_name(class);
+        Some(el)
+    };
+    let count = made("hw-count", "count")?;
+    let status = made("hw-limit", "limit visually-hidden")?;
+    if !status.has_attribute("role") {
+        set(&count, "hidden", "");
+        set(&status, "role", "status");
+    }
+    Some((send, count, status))
+}
+
+/// Sets attribute `name` to `value`, or removes it for `None`.
+fn toggle(el: &Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(value) => el.set_attribute(name, value),
+        None => el.remove_attribute(name),
+    };
 }
 
 /// `n` with the grouping of the visitor's locale (`5,000`, `5.000`, `٥٬٠٠٠`); plain digits if
