@@ -90,13 +90,21 @@ test('over the limit the text stays, Send is off with the visible reason, and ax
   await context.close();
 });
 
-test('the reason and the counter follow the visitor\'s language and number format', async () => {
+test('the reason and the counter follow the visitor\'s language and number format, also after setLocale()', async () => {
   const { context, page: p, box, send } = await open('/local-fr.html');
   await box.fill('z'.repeat(LIMIT + 20));
   const reason = await textOf(p, await send.getAttribute('aria-describedby'));
   // French groups thousands with a narrow no-break space.
   assert.equal(reason, 'Le message est trop long : 4\u202f000 caractères au maximum. Raccourcissez-le pour l\'envoyer.');
   assert.equal(await p.locator('helpwire-chat .count').innerText(), '4\u202f020 / 4\u202f000');
+  // A language switch rewords them at once, text untouched.
+  await p.evaluate(() => Helpwire.setLocale('de'));
+  await p.locator('helpwire-chat .count').filter({ hasText: '4.020 / 4.000' }).waitFor();
+  assert.equal(
+    await textOf(p, await send.getAttribute('aria-describedby')),
+    'Die Nachricht ist zu lang: höchstens 4.000 Zeichen. Kürzen Sie sie, um sie zu senden.',
+  );
+  assert.equal((await box.inputValue()).length, LIMIT + 20);
   await context.close();
 });
 
