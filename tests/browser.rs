@@ -30,6 +30,10 @@ struct Fixture {
 
 impl Fixture {
     fn new(provider: Rc<dyn Provider>) -> Self {
+        Self::in_language(provider, &helpwire::i18n::EN)
+    }
+
+    fn in_language(provider: Rc<dyn Provider>, strings: &'static helpwire::i18n::Strings) -> Self {
         let doc = document();
         let host: web_sys::HtmlElement = doc
             .create_element("helpwire-chat")
@@ -46,7 +50,7 @@ impl Fixture {
             Rc::new(|_| {}),
         );
         let chat = Chat::new(engine, driver);
-        let locale = RwSignal::new(&helpwire::i18n::EN);
+        let locale = RwSignal::new(strings);
         let mounted = ui::mount(host.clone(), &Config::default(), chat, locale).unwrap();
         Fixture {
             chat,
@@ -81,6 +85,35 @@ impl Fixture {
 
     fn dialog_visible(&self) -> bool {
         !self.one("[role=dialog]").has_attribute("hidden")
+    }
+
+    fn textarea(&self) -> web_sys::HtmlTextAreaElement {
+        self.one("textarea").unchecked_into()
+    }
+
+    /// Puts `text` in the composer the way typing or pasting does (an `input` event).
+    async fn type_text(&self, text: &str) {
+        self.textarea().set_value(text);
+        let ev = web_sys::Event::new("input").unwrap();
+        self.textarea().dispatch_event(&ev).unwrap();
+        leptos::task::tick().await;
+    }
+
+    /// Presses Enter in the composer.
+    async fn press_enter(&self) {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("Enter");
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        let ev =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        self.textarea().dispatch_event(&ev).unwrap();
+        leptos::task::tick().await;
+    }
+
+    /// The element an `aria-describedby` id names.
+    fn by_id(&self, id: &str) -> web_sys::HtmlElement {
+        self.one(&format!("#{id}"))
     }
 
     async fn type_and_send(&self, text: &str) {
@@ -302,7 +335,10 @@ async fn the_error_state_shows_and_the_message_is_kept() {
     let alert = f.one("[role=alert]");
     let text = alert.text_content().unwrap();
     assert!(text.contains("unavailable"), "{text}");
-    assert!(text.contains("Invalid API key"), "{text}");
+    assert!(
+        !text.contains("Invalid API key"),
+        "backend words go to the console, not to the visitor: {text}"
+    );
     assert_eq!(
         f.all("[data-author=visitor][data-status=pending]").len(),
         1,
@@ -709,4 +745,126 @@ async fn destroy_releases_the_tabs_web_lock() {
     assert!(released, "destroy() lets other tabs see this one is gone");
     // The tab id is random like the others.
     uuid_bytes(&ours[0], &format!("{TAB_LOCK_PREFIX}t_"));
+}
+
+#[wasm_bindgen_test]
+async fn the_unavailable_notice_is_in_the_visitors_language_without_backend_words() {
+    use helpwire::i18n::DE;
+    let f = Fixture::in_language(Rc::new(Refusing::default()), &DE);
+    f.chat.dispatch(Command::Open);
+    f.type_and_send("Ist jemand da?").await;
+    assert!(
+        f.wait_for(2_000, |f| !f.all("[role=alert]").is_empty())
+            .await
+    );
+    let alert = f.one("[role=alert]");
+    assert_eq!(
+        alert.text_content().as_deref(),
+        Some(format!("{}{}", DE.unavailable, DE.retry).as_str()),
+        "only the German notice and its Retry"
+    );
+}
+
+/// The local helpdesk's limit (`Capabilities::max_message_chars`).
+const LOCAL_LIMIT: usize = 4_000;
+
+#[wasm_bindgen_test]
+async fn near_the_limit_a_counter_shows_and_the_hint_is_announced_once() {
+    let f = Fixture::local();
+    assert_eq!(LocalProvider.capabilities().max_message_chars, LOCAL_LIMIT);
+    f.chat.dispatch(Command::Open);
+    f.type_text(&"x".repeat(3_599)).await;
+    let count = f.one(".count");
+    assert!(count.hidden(), "not yet: under 90 %");
+    assert!(!f.textarea().has_attribute("aria-describedby"));
+
+    f.type_text(&"x".repeat(3_600)).await;
+    assert!(!count.hidden(), "from 90 % of the limit");
+    assert_eq!(count.text_content().as_deref(), Some("3,600 / 4,000"));
+    let described = f.textarea().get_attribute("aria-describedby").unwrap();
+    assert!(
+        described.split(' ').any(|id| id == count.id()),
+        "{described}"
+    );
+    let status = f.one("[role=status]");
+    let hint = "You are close to the limit of 4,000 characters.";
+    assert_eq!(status.text_content().as_deref(), Some(hint));
+    assert!(
+        status.class_list().contains("visually-hidden"),
+        "the hint is for screen readers; the counter is what shows"
+    );
+
+    // Typing on changes the counter, not the announced text.
+    let hint_node = status.first_child().unwrap();
+    f.type_text(&"x".repeat(3_700)).await;
+    assert_eq!(count.text_content().as_deref(), Some("3,700 / 4,000"));
+    assert!(
+        status.first_child().is_some_and(
+            |n| n.is_same_node(Some(&hint_node)) && n.text_content().as_deref() == Some(hint)
+        ),
+        "no announcement per keystroke"
+    );
+    assert_eq!(f.one("[part=send]").get_attribute("aria-disabled"), None);
+}
+
+#[wasm_bindgen_test]
+async fn over_the_limit_send_is_off_with_the_reason_and_the_text_stays() {
+    let f = Fixture::local();
+    f.chat.dispatch(Command::Open);
+    let long = "y".repeat(LOCAL_LIMIT + 1);
+    f.type_text(&long).await;
+    let send = f.one("[part=send]");
+    assert_eq!(send.get_attribute("aria-disabled").as_deref(), Some("true"));
+    let reason = f.by_id(&send.get_attribute("aria-describedby").unwrap());
+    assert_eq!(
+        reason.text_content().as_deref(),
+        Some("This message is too long: the limit is 4,000 characters. Shorten it to send it.")
+    );
+    assert!(
+        !reason.class_list().contains("visually-hidden") && !reason.hidden(),
+        "the reason is visible"
+    );
+    assert_eq!(
+        f.one(".count").text_content().as_deref(),
+        Some("4,001 / 4,000")
+    );
+    assert_eq!(
+        f.textarea().get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+
+    f.press_enter().await;
+    send.click();
+    leptos::task::tick().await;
+    assert_eq!(
+        f.textarea().value(),
+        long,
+        "nothing the visitor wrote is lost"
+    );
+    assert!(
+        f.all("[data-author=visitor]").is_empty(),
+        "and nothing was sent"
+    );
+    assert!(f.all("[role=alert]").is_empty());
+
+    // Shortened to the limit: Send is back and sends.
+    f.type_text(&long[1..]).await;
+    assert_eq!(send.get_attribute("aria-disabled"), None);
+    assert_eq!(send.get_attribute("aria-describedby"), None);
+    f.press_enter().await;
+    assert_eq!(f.textarea().value(), "", "taken into the outbox: cleared");
+    assert_eq!(f.all("[data-author=visitor]").len(), 1);
+    assert!(f.one(".count").hidden());
+}
+
+#[wasm_bindgen_test]
+async fn a_send_the_engine_does_not_take_keeps_the_text() {
+    let f = Fixture::local();
+    f.chat.dispatch(Command::Open);
+    leptos::task::tick().await;
+    // A stopped widget takes no command: the send is refused.
+    f.chat.stop();
+    f.type_and_send("keep me").await;
+    assert_eq!(f.textarea().value(), "keep me");
+    assert!(f.all("[data-author=visitor]").is_empty());
 }

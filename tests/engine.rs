@@ -509,7 +509,8 @@ fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
         retry_after: None,
     });
     h.send("hello", "m1");
-    assert!(matches!(h.engine.notice(), Some(Notice::Unavailable(d)) if d.contains("invalid key")));
+    assert_eq!(h.engine.notice(), Some(&Notice::Unavailable));
+    assert!(h.warnings.iter().any(|w| w.contains("invalid key")));
     assert_eq!(h.statuses()[0].1, Some("pending"), "kept, not lost");
     h.advance(120_000.0);
     assert_eq!(
@@ -647,7 +648,7 @@ fn empty_and_oversized_messages_are_not_sent() {
     let huge = "x".repeat(h.engine.capabilities().max_message_chars + 1);
     h.send(&huge, "m2");
     assert!(h.engine.messages().is_empty());
-    assert!(matches!(h.engine.notice(), Some(Notice::Rejected(_))));
+    assert!(matches!(h.engine.notice(), Some(Notice::TooLong { .. })));
     h.send("ok now", "m3");
     assert_eq!(h.engine.notice(), None);
 }
@@ -806,7 +807,7 @@ fn a_push_socket_coming_back_does_not_lift_a_halt() {
         retry_after: None,
     });
     h.send("hello", "m1");
-    let unavailable = |h: &Harness| matches!(h.engine.notice(), Some(Notice::Unavailable(_)));
+    let unavailable = |h: &Harness| matches!(h.engine.notice(), Some(Notice::Unavailable));
     assert!(unavailable(&h));
     h.cmd(Command::PushConnected(false));
     assert!(unavailable(&h), "the refusal is what the visitor must see");
@@ -1612,4 +1613,67 @@ fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
         "not sent again: {:?}",
         b.requests
     );
+}
+
+#[test]
+fn backend_words_never_reach_a_notice_and_go_to_the_console() {
+    const BODY: &str = "{\"error\":\"SECRET-BACKEND-BODY: key bnc_x revoked\"}";
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: BODY.into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    let notice = format!("{:?}", h.engine.notice());
+    assert!(notice.contains("Unavailable"), "{notice}");
+    assert!(!notice.contains("SECRET"), "the notice is a kind: {notice}");
+    assert!(
+        h.warnings.iter().any(|w| w.contains(BODY)),
+        "the detail is for the console: {:?}",
+        h.warnings
+    );
+
+    // A message the backend refuses: its reason goes to the console too.
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    h.faults.push_back(ProviderError::Malformed {
+        reason: "not JSON".into(),
+        body: "<html>SECRET-PROXY-PAGE</html>".into(),
+    });
+    h.send("second", "m2");
+    assert_eq!(h.status_of("second"), Some("failed"));
+    assert!(
+        h.warnings.iter().any(|w| w.contains("SECRET-PROXY-PAGE")),
+        "{:?}",
+        h.warnings
+    );
+}
+
+#[test]
+fn only_a_message_taken_into_the_outbox_counts_as_accepted() {
+    use helpwire::chat::engine::message_chars;
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    let limit = h.engine.capabilities().max_message_chars;
+
+    h.send(&"x".repeat(limit + 1), "long");
+    assert!(!h.engine.accepted("long"), "refused: the composer keeps it");
+    assert_eq!(h.engine.notice(), Some(&Notice::TooLong { limit }));
+    assert!(h.engine.messages().is_empty());
+    h.send(" \n ", "blank");
+    assert!(!h.engine.accepted("blank"));
+
+    // Characters, not bytes, and trimmed the way it is sent: exactly the limit is taken.
+    let at_limit = format!("  {}\n", "é".repeat(limit));
+    assert_eq!(message_chars(&at_limit), limit);
+    h.send(&at_limit, "fits");
+    assert!(h.engine.accepted("fits"));
+    assert_eq!(
+        h.engine.notice(),
+        None,
+        "a message taken clears the refusal"
+    );
+    assert_eq!(h.status_of(&"é".repeat(limit)), Some("sent"));
 }

@@ -46,17 +46,6 @@ fn every_language_is_its_own_table_and_resolves_by_its_tag() {
             s.lang,
             "tags are case-insensitive"
         );
-        for text in [
-            s.title,
-            s.greeting,
-            s.launcher,
-            s.close_chat,
-            s.composer_label,
-            s.send,
-            s.retry,
-        ] {
-            assert!(!text.trim().is_empty(), "{}: empty string", s.lang);
-        }
         assert!(
             s.unread_label(3).contains('3') || s.lang == "ar",
             "{}",
@@ -129,4 +118,43 @@ fn plural_forms_for_every_category() {
         assert_eq!(AR.plural(n), category, "Arabic {n}");
         assert_eq!(AR.unread_label(n), text, "Arabic {n}");
     }
+}
+
+#[test]
+fn no_text_is_empty_in_any_language_and_placeholders_are_kept() {
+    use helpwire::i18n::{fill, ALL};
+    for s in ALL.iter() {
+        let texts = s.texts();
+        assert!(texts.len() >= 24, "{}: every field and plural form", s.lang);
+        for (name, text) in &texts {
+            assert!(!text.trim().is_empty(), "{}: {name} is empty", s.lang);
+        }
+        let text = |wanted: &str| {
+            texts
+                .iter()
+                .find(|(name, _)| *name == wanted)
+                .map(|(_, t)| *t)
+                .unwrap_or_else(|| panic!("{}: no {wanted}", s.lang))
+        };
+        for name in ["count", "near_limit", "too_long"] {
+            assert!(
+                text(name).contains("{max}"),
+                "{}: {name} names the limit",
+                s.lang
+            );
+        }
+        assert!(text("count").contains("{n}"), "{}", s.lang);
+        // The visitor's own language, not English, for what the engine reports.
+        if s.lang != "en" {
+            for name in ["unavailable", "reconnecting", "near_limit", "too_long"] {
+                let english = EN.texts().into_iter().find(|(n, _)| *n == name).unwrap().1;
+                assert_ne!(text(name), english, "{}: {name} is translated", s.lang);
+            }
+        }
+    }
+    assert_eq!(
+        fill(EN.too_long, "", "5,000"),
+        "This message is too long: the limit is 5,000 characters. Shorten it to send it."
+    );
+    assert_eq!(fill(EN.count, "4,950", "5,000"), "4,950 / 5,000");
 }

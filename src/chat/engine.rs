@@ -198,15 +198,23 @@ pub enum Effect {
     Warn(String),
 }
 
-/// A problem the visitor should see.
-#[derive(Clone, Debug, PartialEq)]
+/// A problem the visitor should see. It names the problem only: the view words it in the
+/// visitor's language (`crate::i18n`); backend details go to the console ([`Effect::Warn`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Notice {
     /// Can't reach the backend; trying again by itself.
     Reconnecting,
     /// The backend refused in a way retrying will not fix; the visitor may retry by hand.
-    Unavailable(String),
-    /// The visitor's message was not accepted (too long …).
-    Rejected(String),
+    Unavailable,
+    /// The visitor's message was not accepted: it is longer than the backend's `limit` characters.
+    TooLong { limit: usize },
+}
+
+/// The length of `text` as the engine measures it against
+/// [`Capabilities::max_message_chars`]: characters (Unicode scalar values) once trimmed, the
+/// way it is sent.
+pub fn message_chars(text: &str) -> usize {
+    text.trim().chars().count()
 }
 
 /// A message's id, local id and delivery state: what [`ListEdits`] must report changes of.
@@ -319,6 +327,14 @@ impl Engine {
     }
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
+    }
+    /// Whether the [`Command::Send`] with `local_id` was accepted into the outbox (a refused one,
+    /// empty or too long, left nothing): only then may the composer let go of the text.
+    pub fn accepted(&self, local_id: &str) -> bool {
+        self.data
+            .messages
+            .iter()
+            .any(|m| m.local_id.as_deref() == Some(local_id))
     }
     pub fn visitor(&self) -> &Visitor {
         &self.data.visitor
@@ -532,17 +548,16 @@ impl Engine {
         if text.is_empty() {
             return false;
         }
-        let length = text.chars().count();
-        if length > self.caps.max_message_chars {
-            let reason = format!(
-                "message is {length} characters; the limit is {}",
-                self.caps.max_message_chars
-            );
-            self.notice = Some(Notice::Rejected(reason.clone()));
-            fx.push(Effect::Emit(WidgetEvent::Error(reason)));
+        let length = message_chars(&text);
+        let limit = self.caps.max_message_chars;
+        if length > limit {
+            self.notice = Some(Notice::TooLong { limit });
+            fx.push(Effect::Emit(WidgetEvent::Error(format!(
+                "message is {length} characters; the limit is {limit}"
+            ))));
             return false;
         }
-        if matches!(self.notice, Some(Notice::Rejected(_))) {
+        if matches!(self.notice, Some(Notice::TooLong { .. })) {
             self.notice = None;
         }
         self.activated = true;
@@ -651,7 +666,7 @@ impl Engine {
     /// pressed retry).
     fn resume(&mut self, now: f64) {
         self.halted = false;
-        if matches!(self.notice, Some(Notice::Unavailable(_))) {
+        if self.notice == Some(Notice::Unavailable) {
             self.notice = None;
         }
         self.retry_now(now);
@@ -752,9 +767,9 @@ impl Engine {
             m.delivery = Some(Delivery::Failed {
                 reason: error.to_string(),
             });
-            fx.push(Effect::Emit(WidgetEvent::Error(format!(
-                "message not delivered: {error}"
-            ))));
+            let detail = format!("message not delivered: {error}");
+            fx.push(Effect::Warn(detail.clone()));
+            fx.push(Effect::Emit(WidgetEvent::Error(detail)));
         }
     }
 
@@ -885,7 +900,7 @@ impl Engine {
     fn clear_connection_notice(&mut self) {
         if matches!(
             self.notice,
-            Some(Notice::Reconnecting | Notice::Unavailable(_))
+            Some(Notice::Reconnecting | Notice::Unavailable)
         ) {
             // A read over HTTP says nothing about a lost socket.
             self.notice = self.push_lost.then_some(Notice::Reconnecting);
@@ -904,10 +919,10 @@ impl Engine {
             self.notice = Some(Notice::Reconnecting);
         } else {
             self.halted = true;
-            self.notice = Some(Notice::Unavailable(e.to_string()));
-            fx.push(Effect::Emit(WidgetEvent::Error(format!(
-                "cannot start a support session: {e}"
-            ))));
+            self.notice = Some(Notice::Unavailable);
+            let detail = format!("cannot start a support session: {e}");
+            fx.push(Effect::Warn(detail.clone()));
+            fx.push(Effect::Emit(WidgetEvent::Error(detail)));
         }
     }
 

@@ -21,6 +21,9 @@ pub static AR: Strings = Strings {
     earlier: "عرض الرسائل السابقة",
     reconnecting: "انقطع الاتصال. جارٍ إعادة المحاولة…",
     unavailable: "محادثة الدعم غير متاحة الآن.",
+    count: "{n} / {max}",
+    near_limit: "اقتربت من الحد الأقصى البالغ {max} حرف.",
+    too_long: "الرسالة طويلة جدًا: الحد الأقصى {max} حرف. اختصرها لإرسالها.",
     unread: |p| match p {
         Plural::Zero => "لا رسائل غير مقروءة",
         Plural::One => "رسالة واحدة غير مقروءة",

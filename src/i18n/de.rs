@@ -21,6 +21,9 @@ pub static DE: Strings = Strings {
     earlier: "Frühere Nachrichten anzeigen",
     reconnecting: "Verbindung unterbrochen. Neuer Versuch…",
     unavailable: "Der Support-Chat ist gerade nicht erreichbar.",
+    count: "{n} / {max}",
+    near_limit: "Sie nähern sich der Grenze von {max} Zeichen.",
+    too_long: "Die Nachricht ist zu lang: höchstens {max} Zeichen. Kürzen Sie sie, um sie zu senden.",
     unread: |p| match p {
         Plural::One => "{n} ungelesene Nachricht",
         _ => "{n} ungelesene Nachrichten",

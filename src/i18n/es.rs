@@ -21,6 +21,9 @@ pub static ES: Strings = Strings {
     earlier: "Mostrar mensajes anteriores",
     reconnecting: "Conexión perdida. Reintentando…",
     unavailable: "El chat de soporte no está disponible ahora.",
+    count: "{n} / {max}",
+    near_limit: "Te acercas al límite de {max} caracteres.",
+    too_long: "El mensaje es demasiado largo: el límite es de {max} caracteres. Acórtalo para enviarlo.",
     unread: |p| match p {
         Plural::One => "{n} mensaje sin leer",
         _ => "{n} mensajes sin leer",

@@ -21,6 +21,9 @@ pub static FR: Strings = Strings {
     earlier: "Afficher les messages précédents",
     reconnecting: "Connexion perdue. Nouvelle tentative…",
     unavailable: "Le chat d'assistance est indisponible pour le moment.",
+    count: "{n} / {max}",
+    near_limit: "Vous approchez de la limite de {max} caractères.",
+    too_long: "Le message est trop long : {max} caractères au maximum. Raccourcissez-le pour l'envoyer.",
     unread: |p| match p {
         Plural::One => "{n} message non lu",
         _ => "{n} messages non lus",

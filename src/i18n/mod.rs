@@ -54,7 +54,14 @@ pub struct Strings {
     /// The button at the top of a long conversation that shows the messages before those shown.
     pub earlier: &'static str,
     pub reconnecting: &'static str,
+    /// The backend refused the session; never with the backend's own words (those go to the console).
     pub unavailable: &'static str,
+    /// The composer's counter near the limit; `{n}` and `{max}` become the formatted numbers.
+    pub count: &'static str,
+    /// Announced once when the text comes near the limit of `{max}` characters.
+    pub near_limit: &'static str,
+    /// Why Send is off, and the notice for a refused message: over the limit of `{max}` characters.
+    pub too_long: &'static str,
     /// Unread count, by plural category; `{n}` is replaced by the number.
     pub unread: fn(Plural) -> &'static str,
     plural: fn(u32) -> Plural,
@@ -68,6 +75,64 @@ impl PartialEq for Strings {
 }
 
 impl Strings {
+    /// Every text of the table by field name, plural forms included; the i18n test checks that
+    /// none is empty. Destructured in full, so a new field cannot be left out.
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let Strings {
+            lang: _,
+            dir: _,
+            title,
+            greeting,
+            launcher,
+            close_chat,
+            composer_label,
+            composer_placeholder,
+            send,
+            you,
+            support,
+            pending,
+            failed,
+            retry,
+            earlier,
+            reconnecting,
+            unavailable,
+            count,
+            near_limit,
+            too_long,
+            unread,
+            plural: _,
+        } = self;
+        let mut texts = vec![
+            ("title", *title),
+            ("greeting", *greeting),
+            ("launcher", *launcher),
+            ("close_chat", *close_chat),
+            ("composer_label", *composer_label),
+            ("composer_placeholder", *composer_placeholder),
+            ("send", *send),
+            ("you", *you),
+            ("support", *support),
+            ("pending", *pending),
+            ("failed", *failed),
+            ("retry", *retry),
+            ("earlier", *earlier),
+            ("reconnecting", *reconnecting),
+            ("unavailable", *unavailable),
+            ("count", *count),
+            ("near_limit", *near_limit),
+            ("too_long", *too_long),
+        ];
+        let categories = [
+            Plural::Zero,
+            Plural::One,
+            Plural::Two,
+            Plural::Few,
+            Plural::Many,
+            Plural::Other,
+        ];
+        texts.extend(categories.map(|p| ("unread", unread(p))));
+        texts
+    }
     /// "3 unread messages", in this language's plural form.
     pub fn unread_label(&self, n: u32) -> String {
         (self.unread)((self.plural)(n)).replace("{n}", &n.to_string())
@@ -75,6 +140,11 @@ impl Strings {
     pub fn plural(&self, n: u32) -> Plural {
         (self.plural)(n)
     }
+}
+
+/// `template` with `{n}` and `{max}` replaced by numbers already formatted for the locale.
+pub fn fill(template: &str, n: &str, max: &str) -> String {
+    template.replace("{n}", n).replace("{max}", max)
 }
 
 /// English, German, Spanish…: 1 is singular, everything else plural.

@@ -21,6 +21,9 @@ pub static PT: Strings = Strings {
     earlier: "Mostrar mensagens anteriores",
     reconnecting: "Conexão perdida. Tentando de novo…",
     unavailable: "O chat de suporte está indisponível agora.",
+    count: "{n} / {max}",
+    near_limit: "Você está perto do limite de {max} caracteres.",
+    too_long: "A mensagem é longa demais: o limite é de {max} caracteres. Encurte-a para enviar.",
     unread: |p| match p {
         Plural::One => "{n} mensagem não lida",
         _ => "{n} mensagens não lidas",

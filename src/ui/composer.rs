@@ -1,8 +1,18 @@
 //! The composer: a labelled text box and a send button. Enter sends, Shift+Enter adds a line.
+//!
+//! The text stays in the box until the engine has taken it into the outbox. Near the backend's
+//! limit a counter shows; over it Send is off (`aria-disabled`, described by the visible reason)
+//! and Enter does nothing, so nothing the visitor wrote is ever thrown away.
 
+use super::dom::{child, set};
 use super::Shared;
+use crate::chat::engine::message_chars;
 use crate::chat::Command;
+use crate::i18n::fill;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 /// Writes and sends a message.
 #[component]
@@ -14,21 +24,57 @@ pub fn Composer(
         chat,
         locale,
         focus,
+        intl_tag,
         ..
     } = shared;
+    let room = Room {
+        input: focus.composer,
+        limit: chat
+            .engine
+            .with_untracked(|e| e.capabilities().max_message_chars),
+        locale,
+        intl_tag,
+    };
+    // Follows the text from its first render (an `input` listener: every typing, pasting or
+    // input-method change) and is reworded when the language changes.
+    super::watch(move |listening: Option<bool>| {
+        locale.track();
+        intl_tag.track();
+        let Some(input) = focus.composer.get() else {
+            return false;
+        };
+        if listening != Some(true) {
+            // A plain listener rather than `on:input`: Leptos compiles each event type's view
+            // code of its own, and this closure type is shared with the page-lifecycle listeners.
+            let on_input = Closure::<dyn FnMut()>::new(move || room.show(false));
+            let _ =
+                input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+            // Kept for the textarea's life; it holds only copyable handles.
+            on_input.forget();
+        }
+        room.show(true);
+        true
+    });
     let send = move || {
         let Some(input) = focus.composer.get_untracked() else {
             return;
         };
         let text = input.value();
-        if text.trim().is_empty() {
+        let chars = message_chars(&text);
+        if chars == 0 || chars > room.limit {
+            room.show(false);
             return;
         }
-        input.set_value("");
+        let local_id = crate::browser::random_id("m");
         chat.dispatch(Command::Send {
             text,
-            local_id: crate::browser::random_id("m"),
+            local_id: local_id.clone(),
         });
+        // Let go of the text only once it is safe in the outbox.
+        if chat.engine.with_untracked(|e| e.accepted(&local_id)) {
+            input.set_value("");
+            room.show(false);
+        }
         let _ = input.focus();
     };
     view! {
@@ -61,4 +107,113 @@ pub fn Composer(
             </button>
         </form>
     }
+}
+
+/// How much room the text has left: the counter, the status and the attributes that follow the
+/// length. Plain DOM (`super::dom`) updated from the input event, not reactive attributes and
+/// elements: each of those compiles its own view code, and the state is the DOM's anyway.
+#[derive(Clone, Copy)]
+struct Room {
+    input: NodeRef<leptos::html::Textarea>,
+    /// The backend's [`crate::provider::Capabilities::max_message_chars`].
+    limit: usize,
+    locale: super::Locale,
+    intl_tag: super::IntlTag,
+}
+
+impl Room {
+    /// Measures the text as the engine does and shows where it stands: from 90 % of the limit
+    /// the counter; over it Send off (`aria-disabled`, so it stays focusable and its reason is
+    /// heard) with the visible reason. The polite status changes only when the text crosses
+    /// 90 % or the limit (or `relabel`: the language changed), never on every keystroke.
+    fn show(self, relabel: bool) {
+        let Some(input) = self.input.get_untracked() else {
+            return;
+        };
+        let Some((send, count, status)) = parts(&input) else {
+            return;
+        };
+        let (t, tag) = (self.locale.get_untracked(), self.intl_tag.get_untracked());
+        let n = message_chars(&input.value());
+        let near = n.saturating_mul(10) >= self.limit.saturating_mul(9);
+        let over = n > self.limit;
+        let max = number(self.limit, &tag);
+        if near {
+            count.set_text_content(Some(&fill(t.count, &number(n, &tag), &max)));
+        }
+        let was = (
+            !count.has_attribute("hidden"),
+            send.has_attribute("aria-disabled"),
+        );
+        if was == (near, over) && !relabel {
+            return;
+        }
+        toggle(&count, "hidden", (!near).then_some(""));
+        toggle(
+            &input,
+            "aria-describedby",
+            near.then_some("hw-count hw-limit"),
+        );
+        toggle(&input, "aria-invalid", over.then_some("true"));
+        toggle(&send, "aria-disabled", over.then_some("true"));
+        toggle(&send, "aria-describedby", over.then_some("hw-limit"));
+        let (class, text) = match (near, over) {
+            (_, true) => ("limit", fill(t.too_long, "", &max)),
+            (true, false) => ("limit visually-hidden", fill(t.near_limit, "", &max)),
+            _ => ("limit visually-hidden", String::new()),
+        };
+        status.set_class_name(class);
+        status.set_text_content(Some(&text));
+    }
+}
+
+/// The send button, the counter and the status beside `input`. The counter and the status are
+/// made on the first input, with nothing in them, so the live region exists before it speaks.
+fn parts(input: &Element) -> Option<(Element, Element, Element)> {
+    let form = input.parent_element()?;
+    let send = form.query_selector(".send").ok()??;
+    let made = |id: &str, class: &str| -> Option<Element> {
+        if let Some(el) = form.query_selector(&format!("#{id}")).ok()? {
+            return Some(el);
+        }
+        let el = child(&form, "div")?;
+        set(&el, "id", id);
+        el.set_class_name(class);
+        Some(el)
+    };
+    let count = made("hw-count", "count")?;
+    let status = made("hw-limit", "limit visually-hidden")?;
+    if !status.has_attribute("role") {
+        set(&count, "hidden", "");
+        set(&status, "role", "status");
+    }
+    Some((send, count, status))
+}
+
+/// Sets attribute `name` to `value`, or removes it for `None`.
+fn toggle(el: &Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(value) => el.set_attribute(name, value),
+        None => el.remove_attribute(name),
+    };
+}
+
+/// `n` with the grouping of the visitor's locale (`5,000`, `5.000`, `٥٬٠٠٠`); plain digits if
+/// the browser refuses the tag.
+pub(super) fn number(n: usize, tag: &str) -> String {
+    JsValue::from_f64(n as f64)
+        .unchecked_into::<JsNumber>()
+        .to_locale_string(tag)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A JavaScript number.
+    type JsNumber;
+    /// `Number.prototype.toLocaleString(tag)`, which throws on a malformed tag.
+    #[wasm_bindgen(catch, method, js_name = toLocaleString)]
+    fn to_locale_string(this: &JsNumber, tag: &str) -> Result<JsValue, JsValue>;
 }

@@ -181,10 +181,9 @@ impl MessageElement {
             Some(Delivery::Pending { .. }) => {
                 add("span", "state", s.pending);
             }
-            Some(Delivery::Failed { reason }) => {
-                if let Some(state) = add("span", "state state-failed", s.failed) {
-                    let _ = state.set_attribute("title", reason);
-                }
+            // The backend's reason is the console's (the engine warns), not the visitor's.
+            Some(Delivery::Failed { .. }) => {
+                add("span", "state state-failed", s.failed);
                 if let Some(retry) = add("button", "retry", s.retry) {
                     let _ = retry.set_attribute("type", "button");
                 }

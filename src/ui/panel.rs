@@ -1,11 +1,11 @@
 //! The chat panel: a dialog with a header, the conversation and the composer.
 
-use super::composer::Composer;
+use super::composer::{number, Composer};
 use super::dom::{child, clicked, set, text_in};
 use super::message_log::MessageLog;
 use super::{Overrides, Shared};
 use crate::chat::{Command, Notice};
-use crate::i18n::Strings;
+use crate::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
@@ -73,19 +73,25 @@ pub fn Panel(
 
 /// Connection problems and refused messages, announced to assistive technology: a notice is a
 /// new element with `role="status"` or `role="alert"`. Plain DOM (`super::dom`) rather than three
-/// alternative views, whose compiled build, rebuild and mount code cost ≈ 1.8 KB gzip.
+/// alternative views, whose compiled build, rebuild and mount code cost ≈ 1.8 KB gzip. Every text
+/// comes from the interface language; the engine's notice carries no backend words.
 #[component]
 fn NoticeBar(
     /// The engine's notice, in the interface language; Retry goes to the engine.
     shared: Shared,
 ) -> impl IntoView {
-    let Shared { chat, locale, .. } = shared;
-    let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().cloned()));
+    let Shared {
+        chat,
+        locale,
+        intl_tag,
+        ..
+    } = shared;
+    let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().copied()));
     let bar = NodeRef::<leptos::html::Div>::new();
     super::watch(move |_| {
-        let (notice, strings) = (notice.get(), locale.get());
+        let (notice, strings, tag) = (notice.get(), locale.get(), intl_tag.get());
         if let Some(bar) = bar.get() {
-            show_notice(&bar, notice.as_ref(), strings);
+            show_notice(&bar, notice, strings, &tag);
         }
     });
     let retry_clicked = move |ev: leptos::ev::MouseEvent| {
@@ -96,30 +102,26 @@ fn NoticeBar(
     view! { <div class="notices" node_ref=bar on:click=retry_clicked></div> }
 }
 
-/// Replaces the bar's content with `notice`, if any.
-fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
+/// Replaces the bar's content with `notice`, if any, worded in `t` (numbers formatted for `tag`).
+fn show_notice(bar: &Element, notice: Option<Notice>, t: &Strings, tag: &str) {
     bar.set_text_content(None);
     let Some(notice) = notice else {
         return;
     };
-    let (tag, class, role) = match notice {
+    let (tag_name, class, role) = match notice {
         Notice::Reconnecting => ("p", "notice notice-info", "status"),
-        Notice::Unavailable(_) => ("div", "notice notice-error", "alert"),
-        Notice::Rejected(_) => ("p", "notice notice-error", "alert"),
+        Notice::Unavailable => ("div", "notice notice-error", "alert"),
+        Notice::TooLong { .. } => ("p", "notice notice-error", "alert"),
     };
-    let Some(el) = child(bar, tag) else {
+    let Some(el) = child(bar, tag_name) else {
         return;
     };
     el.set_class_name(class);
     set(&el, "role", role);
     match notice {
-        Notice::Unavailable(detail) => {
+        Notice::Unavailable => {
             if let Some(p) = child(&el, "p") {
                 text_in(&p, t.unavailable);
-            }
-            if let Some(p) = child(&el, "p") {
-                p.set_class_name("detail");
-                text_in(&p, detail);
             }
             if let Some(button) = child(&el, "button") {
                 button.set_class_name("retry");
@@ -127,7 +129,7 @@ fn show_notice(bar: &Element, notice: Option<&Notice>, t: &Strings) {
                 text_in(&button, t.retry);
             }
         }
-        Notice::Rejected(reason) => text_in(&el, reason),
+        Notice::TooLong { limit } => text_in(&el, &fill(t.too_long, "", &number(limit, tag))),
         Notice::Reconnecting => text_in(&el, t.reconnecting),
     }
 }
