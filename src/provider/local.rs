@@ -176,9 +176,10 @@ impl Provider for LocalProvider {
                         wire::read_messages(f.required_array("messages")?, |m, notes| {
                             let mut m = WireMessage::from_json(m)?.into_message();
                             if !wire::is_usable_time(m.created_at) {
+                                // Through `Json`, whose numbers never link Rust's float printing.
                                 notes.push(format!(
                                     "`created_at` is out of range: {}",
-                                    m.created_at
+                                    Json::from(m.created_at)
                                 ));
                                 m.created_at = wire::UNKNOWN_TIME;
                             }
