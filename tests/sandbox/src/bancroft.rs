@@ -414,10 +414,8 @@ async fn messages(
     }
     let store = state.store();
     match store.bancroft.conversations.iter().find(|c| c.id == id) {
-        Some(c) => {
-            Json(json!({ "count": c.messages.len(), "results": wire_list(&c.messages) }))
-                .into_response()
-        }
+        Some(c) => Json(json!({ "count": c.messages.len(), "results": wire_list(&c.messages) }))
+            .into_response(),
         None => not_found(),
     }
 }
