@@ -229,15 +229,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A time: the first of `keys` present (RFC 3339 string or epoch number). A time outside
-    /// [`is_usable_time`] is an error like an unreadable one.
+    /// [`is_usable_time`] is an error like an unreadable one ([`super::time::from_json`]
+    /// refuses it).
     pub fn opt_time(&self, keys: &[&str]) -> Result<Option<f64>, String> {
         for key in keys {
             if let Some(v) = self.get(key) {
                 return super::time::from_json(v)
-                    .and_then(|t| match t {
-                        Some(t) if !is_usable_time(t) => Err(format!("{v} is out of range")),
-                        t => Ok(t),
-                    })
                     .map_err(|e| format!("`{key}` of {}: {e}", self.what));
             }
         }
@@ -276,18 +273,15 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The latest time the widget takes from a backend: the last millisecond of the year 9999.
-pub const LATEST_TIME_MS: f64 = 253_402_300_799_999.0;
-
 /// The time of a message whose backend gave none the widget can use; the engine replaces it
 /// (see [`is_usable_time`]) with the previous message's time, or the current time.
 pub const UNKNOWN_TIME: f64 = f64::NAN;
 
-/// Whether `ms` is a time the widget shows and compares: from 1970 to the year 9999. Anything
-/// else (NaN, infinities, 1e20 ms, negative) is replaced, never rendered: the browser's `Date`
-/// throws on times beyond ±8.64e15 ms.
+/// Whether `ms` is a time the widget shows and compares: the range times are parsed in
+/// ([`super::time::checked_ms`], 1970 to the year 9999). Anything else (NaN, infinities, 1e20 ms,
+/// negative) is replaced, never rendered: the browser's `Date` throws beyond ±8.64e15 ms.
 pub fn is_usable_time(ms: f64) -> bool {
-    (0.0..=LATEST_TIME_MS).contains(&ms)
+    super::time::checked_ms(ms).is_some()
 }
 
 /// Reads a backend's message list one item at a time: an item `read` fails on is skipped, and
