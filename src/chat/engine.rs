@@ -722,12 +722,30 @@ impl Engine {
         jitter(&self.data.visitor.anon_id, attempt)
     }
 
-    /// The next visitor message to deliver, oldest first. Failed ones do not hold the others up.
+    /// Where the next visitor message to deliver is, oldest first. Failed ones do not hold the
+    /// others up.
+    fn head_index(&self) -> Option<usize> {
+        self.data
+            .messages
+            .iter()
+            .position(|m| matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m))
+    }
+
+    /// The next visitor message to deliver and when it is due.
     fn head_pending(&self) -> Option<(&Message, f64)> {
-        self.data.messages.iter().find_map(|m| match m.delivery {
-            Some(Delivery::Pending { retry_at, .. }) if self.may_send(m) => Some((m, retry_at)),
+        let m = &self.data.messages[self.head_index()?];
+        match m.delivery {
+            Some(Delivery::Pending { retry_at, .. }) => Some((m, retry_at)),
             _ => None,
-        })
+        }
+    }
+
+    /// Attempt number `attempts` of a message after `error`: when it is due, backing off.
+    fn retry_later(&self, attempts: u32, error: &ProviderError, now: f64) -> Delivery {
+        Delivery::Pending {
+            attempts,
+            retry_at: now + backoff_ms(attempts, error.retry_after(), self.jitter(attempts)),
+        }
     }
 
     fn outgoing(m: &Message) -> Outgoing {
@@ -739,32 +757,19 @@ impl Engine {
 
     /// Records a failed attempt on the head message: back off, or give up if it cannot succeed.
     fn head_failed(&mut self, error: &ProviderError, now: f64, fx: &mut Vec<Effect>) {
-        let jitter_seed = self.data.visitor.anon_id.clone();
-        let Some(index) =
-            self.data.messages.iter().position(|m| {
-                matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m)
-            })
-        else {
+        let Some(index) = self.head_index() else {
             return;
         };
-        let m = self.message_mut(index);
         if error.is_transient() {
-            let attempts = match m.delivery {
+            let attempts = match self.data.messages[index].delivery {
                 Some(Delivery::Pending { attempts, .. }) => attempts + 1,
                 _ => 1,
             };
-            m.delivery = Some(Delivery::Pending {
-                attempts,
-                retry_at: now
-                    + backoff_ms(
-                        attempts,
-                        error.retry_after(),
-                        jitter(&jitter_seed, attempts),
-                    ),
-            });
+            let retry = self.retry_later(attempts, error, now);
+            self.message_mut(index).delivery = Some(retry);
             self.notice = Some(Notice::Reconnecting);
         } else {
-            m.delivery = Some(Delivery::Failed {
+            self.message_mut(index).delivery = Some(Delivery::Failed {
                 reason: error.to_string(),
             });
             let detail = format!("message not delivered: {error}");
@@ -949,26 +954,26 @@ impl Engine {
         if !readable {
             return None;
         }
-        let index = self.data.messages.iter().position(|m| {
-            matches!(m.delivery, Some(Delivery::Pending { .. })) && self.may_send(m)
-        })?;
+        let index = self.head_index()?;
         self.data.messages[index].unconfirmed.then_some(index)
     }
 
     /// After a complete read of the conversation: this tab's unconfirmed messages that it did
     /// not show were not stored. Returns whether any was.
     fn confirm_absent(&mut self) -> bool {
-        let mut changed = false;
-        let tab = self.tab.clone();
-        let send_all = self.send_all;
-        for m in &mut self.data.messages {
-            let mine = send_all || m.origin.as_ref().is_none_or(|o| *o == tab);
-            if m.unconfirmed && mine && matches!(m.delivery, Some(Delivery::Pending { .. })) {
-                m.unconfirmed = false;
-                changed = true;
-            }
+        let absent: Vec<usize> = (self.data.messages.iter().enumerate())
+            .filter(|(_, m)| {
+                m.unconfirmed
+                    && matches!(m.delivery, Some(Delivery::Pending { .. }))
+                    && self.may_send(m)
+            })
+            .map(|(index, _)| index)
+            .collect();
+        // Not shown: no edit to record.
+        for &index in &absent {
+            self.data.messages[index].unconfirmed = false;
         }
-        changed
+        !absent.is_empty()
     }
 
     /// A read that was to tell whether the head message was stored failed. Transient: the
@@ -978,24 +983,21 @@ impl Engine {
         let Some(index) = self.awaiting_check() else {
             return false;
         };
-        let seed = self.data.visitor.anon_id.clone();
-        let m = &mut self.data.messages[index];
-        let Some(Delivery::Pending { attempts, retry_at }) = m.delivery else {
+        let Some(Delivery::Pending { attempts, retry_at }) = self.data.messages[index].delivery
+        else {
             return false;
         };
         if retry_at > now {
             // It was not due: this was an ordinary poll, not its check.
             return false;
         }
+        // Not shown: no edit to record.
         if e.is_transient() {
-            let attempts = attempts + 1;
-            m.delivery = Some(Delivery::Pending {
-                attempts,
-                retry_at: now + backoff_ms(attempts, e.retry_after(), jitter(&seed, attempts)),
-            });
+            let retry = self.retry_later(attempts + 1, e, now);
+            self.data.messages[index].delivery = Some(retry);
             self.notice = Some(Notice::Reconnecting);
         } else {
-            m.unconfirmed = false;
+            self.data.messages[index].unconfirmed = false;
             fx.push(Effect::Warn(format!(
                 "could not read the conversation to see whether a message was stored ({e}); \
                  sending it again"
