@@ -3,8 +3,8 @@
 // with a retry the visitor can use.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState } from './harness.mjs';
-import { startSandbox, copiesOf } from './sandbox.mjs';
+import { launch, startServer, hostPage, waitForState, openWidget, mine, write } from './harness.mjs';
+import { startSandbox } from './sandbox.mjs';
 
 let browser;
 let server;
@@ -34,34 +34,6 @@ after(async () => {
   sandbox?.stop();
 });
 
-async function openWidget(name, context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
-  await page.goto(`${base}/${name}.html`);
-  await waitForState(page);
-  await page.getByRole('button', { name: /^Support chat/ }).click();
-  await page.getByRole('dialog').waitFor();
-  return { page, errors };
-}
-
-function mine(page, text, status) {
-  return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });
-}
-
-async function write(page, text) {
-  const box = page.getByRole('textbox', { name: 'Message to support' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-/** Stored copies of `text` across all of a backend's conversations. */
-async function stored(name, text) {
-  const list = await sandbox.conversations(name);
-  return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
-}
-
 const MODES = [
   { label: 'two 503s', fault: { mode: 'status', status: 503, count: 2 } },
   { label: 'a dropped connection', fault: { mode: 'drop', count: 1 } },
@@ -73,7 +45,7 @@ for (const name of Object.keys(BACKENDS)) {
   test(`${name}: sends survive injected faults and are stored exactly once`, async () => {
     await sandbox.reset();
     const context = await browser.newContext();
-    const { page, errors } = await openWidget(name, context);
+    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
@@ -85,7 +57,7 @@ for (const name of Object.keys(BACKENDS)) {
       await mine(page, text).waitFor();
       await mine(page, text, 'sent').waitFor({ timeout: 30000 });
       if (minDelayMs) assert.ok(Date.now() - started >= minDelayMs, `${label}: Retry-After honoured`);
-      if (name !== 'bot') assert.equal(await stored(name, text), 1, `${label}: stored exactly once`);
+      if (name !== 'bot') assert.equal(await sandbox.stored(name, text), 1, `${label}: stored exactly once`);
       assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
     }
 
@@ -96,7 +68,7 @@ for (const name of Object.keys(BACKENDS)) {
     await mine(page, text, 'failed').waitFor({ timeout: 20000 });
     await mine(page, text, 'failed').getByRole('button', { name: 'Retry' }).click();
     await mine(page, text, 'sent').waitFor({ timeout: 20000 });
-    if (name !== 'bot') assert.equal(await stored(name, text), 1);
+    if (name !== 'bot') assert.equal(await sandbox.stored(name, text), 1);
     assert.deepEqual(errors, []);
     await sandbox.clearFaults();
     await context.close();
@@ -106,7 +78,7 @@ for (const name of Object.keys(BACKENDS)) {
 test('eusate: sends over the socket survive injected faults and are stored exactly once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page } = await openWidget('eusate', context);
+  const { page } = await openWidget(context, `${base}/eusate.html`);
   await write(page, 'eusate matrix warm-up');
   await mine(page, 'eusate matrix warm-up', 'sent').waitFor({ timeout: 20000 });
   for (const { label, fault } of [...MODES, { label: 'a malformed answer', fault: { mode: 'malformed', count: 1 } }]) {
@@ -114,7 +86,7 @@ test('eusate: sends over the socket survive injected faults and are stored exact
     await sandbox.fault({ backend: 'eusate', path: 'socket:support', ...fault });
     await write(page, text);
     await mine(page, text, 'sent').waitFor({ timeout: 45000 });
-    assert.equal(await stored('eusate', text), 1, `${label}: stored exactly once`);
+    assert.equal(await sandbox.stored('eusate', text), 1, `${label}: stored exactly once`);
     assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
   }
   await sandbox.clearFaults();
@@ -124,7 +96,7 @@ test('eusate: sends over the socket survive injected faults and are stored exact
 test('eusate: a lost socket event is sent again and stored once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page } = await openWidget('eusate', context);
+  const { page } = await openWidget(context, `${base}/eusate.html`);
   await write(page, 'eusate warm-up');
   await mine(page, 'eusate warm-up', 'sent').waitFor({ timeout: 20000 });
   await sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
@@ -132,7 +104,7 @@ test('eusate: a lost socket event is sent again and stored once', async () => {
   await page.waitForTimeout(2000);
   assert.equal(await mine(page, 'eusate after a lost event', 'pending').count(), 1, 'not shown as sent without confirmation');
   await mine(page, 'eusate after a lost event', 'sent').waitFor({ timeout: 40000 });
-  assert.equal(await stored('eusate', 'eusate after a lost event'), 1);
+  assert.equal(await sandbox.stored('eusate', 'eusate after a lost event'), 1);
   await context.close();
 });
 
@@ -150,7 +122,7 @@ const UNANSWERED = {
 /** Waits until the sandbox holds `count` copies of `text`. */
 async function waitStored(name, text, count) {
   const until = Date.now() + 10000;
-  while ((await stored(name, text)) !== count) {
+  while ((await sandbox.stored(name, text)) !== count) {
     if (Date.now() > until) throw new Error(`${name}: "${text}" never stored ${count} times`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -160,7 +132,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
   test(`${name}: a message stored before the connection dropped is not sent again`, async () => {
     await sandbox.reset();
     const context = await browser.newContext();
-    const { page, errors } = await openWidget(name, context);
+    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
@@ -169,7 +141,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
     await write(page, text);
     // Eusate waits 15 s for an ack that never comes.
     await mine(page, text, 'sent').waitFor({ timeout: 40000 });
-    assert.equal(await stored(name, text), 1, 'stored exactly once');
+    assert.equal(await sandbox.stored(name, text), 1, 'stored exactly once');
     assert.equal(await mine(page, text).count(), 1, 'shown once');
     assert.deepEqual(errors, []);
     await context.close();
@@ -178,7 +150,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
   test(`${name}: a reload while a stored message's answer is on its way does not send it again`, async () => {
     await sandbox.reset();
     const context = await browser.newContext();
-    const { page, errors } = await openWidget(name, context);
+    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
@@ -192,7 +164,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
     await waitForState(page);
     await page.getByRole('button', { name: /^Support chat/ }).click();
     await mine(page, text, 'sent').waitFor({ timeout: 30000 });
-    assert.equal(await stored(name, text), 1, 'stored exactly once');
+    assert.equal(await sandbox.stored(name, text), 1, 'stored exactly once');
     assert.equal(await mine(page, text).count(), 1, 'shown once');
     assert.deepEqual(errors, []);
     await context.close();
@@ -202,8 +174,8 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
 test('two tabs: both show every message, each is sent once, and a closed tab\'s message is adopted', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const a = await openWidget('bancroft', context);
-  const b = await openWidget('bancroft', context);
+  const a = await openWidget(context, `${base}/bancroft.html`);
+  const b = await openWidget(context, `${base}/bancroft.html`);
   await write(a.page, 'hello from tab A');
   await mine(a.page, 'hello from tab A', 'sent').waitFor({ timeout: 20000 });
   await mine(b.page, 'hello from tab A', 'sent').waitFor({ timeout: 10000 });
@@ -220,7 +192,7 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
   await mine(b.page, 'written in A, which then closed', 'sent').waitFor({ timeout: 30000 });
   await b.page.waitForTimeout(3000);
   for (const text of ['hello from tab A', 'hello from tab B', 'written in A, which then closed']) {
-    assert.equal(await stored('bancroft', text), 1, `"${text}" stored exactly once`);
+    assert.equal(await sandbox.stored('bancroft', text), 1, `"${text}" stored exactly once`);
     assert.equal(await mine(b.page, text).count(), 1, `"${text}" shown once`);
   }
   await context.close();
@@ -229,7 +201,7 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
 test('offline, then online again: the message waits, then goes exactly once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page } = await openWidget('bancroft', context);
+  const { page } = await openWidget(context, `${base}/bancroft.html`);
   await write(page, 'first, online');
   await mine(page, 'first, online', 'sent').waitFor({ timeout: 20000 });
   await context.setOffline(true);
@@ -238,14 +210,14 @@ test('offline, then online again: the message waits, then goes exactly once', as
   assert.equal(await mine(page, 'written while offline', 'pending').count(), 1, 'pending while offline');
   await context.setOffline(false);
   await mine(page, 'written while offline', 'sent').waitFor({ timeout: 20000 });
-  assert.equal(await stored('bancroft', 'written while offline'), 1);
+  assert.equal(await sandbox.stored('bancroft', 'written while offline'), 1);
   await context.close();
 });
 
 test('a reload with a pending message delivers it after the reload, once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page } = await openWidget('gleap', context);
+  const { page } = await openWidget(context, `${base}/gleap.html`);
   await write(page, 'before the outage');
   await mine(page, 'before the outage', 'sent').waitFor({ timeout: 20000 });
   await sandbox.fault({ backend: 'gleap', method: 'POST', path: '/messages', mode: 'status', status: 500, count: 1000 });
@@ -257,14 +229,14 @@ test('a reload with a pending message delivers it after the reload, once', async
   await sandbox.clearFaults();
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await mine(page, 'sent during the outage', 'sent').waitFor({ timeout: 30000 });
-  assert.equal(await stored('gleap', 'sent during the outage'), 1);
+  assert.equal(await sandbox.stored('gleap', 'sent during the outage'), 1);
   await context.close();
 });
 
 test('malformed and huge reads break nothing; the next good read shows the answer', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page, errors } = await openWidget('gleap', context);
+  const { page, errors } = await openWidget(context, `${base}/gleap.html`);
   await write(page, 'hello');
   await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
   const [conversation] = await sandbox.conversations('gleap');

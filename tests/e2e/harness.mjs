@@ -91,3 +91,31 @@ export async function pauseClock(page) {
   // pauseAt needs a time still ahead of the page's clock, which runs on during the round trips.
   await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1_000));
 }
+
+/**
+ * Opens `url` in a new page of `context`, waits for the widget and opens its panel. `errors`
+ * collects the page's uncaught errors and any dialog (which no test expects).
+ */
+export async function openWidget(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto(url);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await page.getByRole('dialog').waitFor();
+  return { page, errors };
+}
+
+/** The visitor's own messages with `text` (and `status`, if given: pending, sent, failed). */
+export function mine(page, text, status) {
+  return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });
+}
+
+/** Types `text` into the composer and presses Enter. */
+export async function write(page, text) {
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  await box.fill(text);
+  await box.press('Enter');
+}

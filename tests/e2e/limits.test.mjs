@@ -2,8 +2,8 @@
 // and a conversation never becomes unreadable because of its length.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState } from './harness.mjs';
-import { startSandbox, copiesOf, conversationId } from './sandbox.mjs';
+import { launch, startServer, hostPage, openWidget, mine, write } from './harness.mjs';
+import { startSandbox, conversationId } from './sandbox.mjs';
 
 let browser;
 let server;
@@ -31,40 +31,14 @@ after(async () => {
   sandbox?.stop();
 });
 
-async function openWidget(name, context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/${name}.html`);
-  await waitForState(page);
-  await page.getByRole('button', { name: /^Support chat/ }).click();
-  await page.getByRole('dialog').waitFor();
-  return { page, errors };
-}
-
-function mine(page, text, status) {
-  return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });
-}
-
 function answer(page, text) {
   return page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: text });
-}
-
-async function write(page, text) {
-  const box = page.getByRole('textbox', { name: 'Message to support' });
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-async function stored(name, text) {
-  const list = await sandbox.conversations(name);
-  return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
 }
 
 test('an answer with no Content-Length is refused once past the limit, not read to the end', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const { page, errors } = await openWidget('gleap', context);
+  const { page, errors } = await openWidget(context, `${base}/gleap.html`);
   await write(page, 'hello');
   await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
   const [conversation] = await sandbox.conversations('gleap');
@@ -97,7 +71,7 @@ for (const name of ['bancroft', 'gurusup']) {
   test(`${name}: a conversation of 10,000 messages still shows a new reply and stores a send once`, async () => {
     await sandbox.reset();
     const context = await browser.newContext();
-    const { page, errors } = await openWidget(name, context);
+    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
     await write(page, 'first of many');
     await mine(page, 'first of many', 'sent').waitFor({ timeout: 20000 });
     const [conversation] = await sandbox.conversations(name);
@@ -107,7 +81,7 @@ for (const name of ['bancroft', 'gurusup']) {
     await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
     await write(page, 'after ten thousand');
     await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
-    assert.equal(await stored(name, 'after ten thousand'), 1);
+    assert.equal(await sandbox.stored(name, 'after ten thousand'), 1);
     assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
     assert.deepEqual(errors, []);
     await context.close();
@@ -117,7 +91,7 @@ for (const name of ['bancroft', 'gurusup']) {
 test('eusate: a history of 10,000 messages read on opening still shows the newest and stores a send once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
-  const first = await openWidget('eusate', context);
+  const first = await openWidget(context, `${base}/eusate.html`);
   await write(first.page, 'first of many');
   await mine(first.page, 'first of many', 'sent').waitFor({ timeout: 20000 });
   assert.deepEqual(first.errors, []);
@@ -127,11 +101,11 @@ test('eusate: a history of 10,000 messages read on opening still shows the newes
   const id = conversationId('eusate', conversation);
   await seed('eusate', id, 10000);
   await sandbox.reply('eusate', { conversation: id, text: 'The newest answer' });
-  const { page, errors } = await openWidget('eusate', context);
+  const { page, errors } = await openWidget(context, `${base}/eusate.html`);
   await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
   await write(page, 'after ten thousand');
   await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
-  assert.equal(await stored('eusate', 'after ten thousand'), 1);
+  assert.equal(await sandbox.stored('eusate', 'after ten thousand'), 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

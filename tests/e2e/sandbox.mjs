@@ -43,6 +43,11 @@ export async function startSandbox() {
     reply: (backend, body) => call('POST', `/_sandbox/${backend}/reply`, body),
     fault: (body) => call('POST', '/_sandbox/faults', body),
     clearFaults: () => call('DELETE', '/_sandbox/faults'),
+    /** Stored copies of `text` across all of a backend's conversations. */
+    stored: async (backend, text) => {
+      const list = await call('GET', `/_sandbox/${backend}/conversations`);
+      return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
+    },
   };
 }
 
