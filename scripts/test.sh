@@ -11,14 +11,14 @@ scripts/setup.sh
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 
 step "rustfmt" cargo fmt --all -- --check
-step "clippy (host)" cargo clippy --all-targets -- -D warnings
-step "clippy (wasm)" cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.
 for backend in local bancroft gleap gurusup bot eusate; do
   step "clippy (wasm, $backend only)" cargo clippy --lib --target wasm32-unknown-unknown \
     --no-default-features --features "$backend" -- -D warnings
 done
-step "host tests: config, engine, providers, codecs" cargo test
+step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace
 step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
 step "release build" scripts/build.sh

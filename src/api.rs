@@ -1,15 +1,16 @@
 //! The wasm entry: `boot([attributes, settings], host, emit)` and the handle the loader's
 //! `window.Helpwire` forwards to. It wires modules together and translates JS values; nothing else.
 
-use crate::browser::{self, WebStore};
-use crate::chat::driver::{Chat, Driver, EventSink};
-use crate::chat::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
-use crate::chat::{Command, Engine, WidgetEvent};
-use crate::config::{Config, PageSettings, Severity, StorageKind, Value};
-use crate::json::Json;
-use crate::model::Visitor;
-use crate::provider::executor::Executor;
-use crate::{i18n, provider, ui};
+use crate::ui;
+use crate::web::browser::{self, WebStore};
+use crate::web::driver::{Chat, Driver, EventSink};
+use crate::web::executor::Executor;
+use helpwire_core::config::{Config, PageSettings, Severity, StorageKind, Value};
+use helpwire_core::engine::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
+use helpwire_core::engine::{Command, Engine, WidgetEvent};
+use helpwire_core::json::Json;
+use helpwire_core::model::Visitor;
+use helpwire_core::{i18n, protocol as provider};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,6 +53,7 @@ pub async fn boot(
     emit: js_sys::Function,
 ) -> Result<WidgetHandle, JsValue> {
     install_crash_reporter(&host, &emit);
+    browser::install_float_text();
     let _ = host.set_attribute("data-state", "loading");
     let page = js_sys::Array::from(&page);
     let attributes = attribute_pairs(&page.get(0));
@@ -79,7 +81,12 @@ pub async fn boot(
     for warning in provider::warnings(&config) {
         browser::warn(&format!("Helpwire: {warning}"));
     }
-    let provider = match provider::for_config(&config) {
+    let languages = browser::browser_languages();
+    let platform = provider::Platform {
+        clock: browser::now,
+        languages: &languages,
+    };
+    let provider = match provider::for_config(&config, &platform) {
         Ok(p) => p,
         Err(e) => {
             let message = format!("Helpwire: {e}");
@@ -94,7 +101,7 @@ pub async fn boot(
     browser::next_task().await;
     // Each tab delivers only what it wrote; the lock tells other tabs when it is gone.
     let tab = browser::random_id("t");
-    let tab_lock = browser::hold_lock(&format!("{}{tab}", crate::chat::driver::TAB_LOCK_PREFIX));
+    let tab_lock = browser::hold_lock(&format!("{}{tab}", crate::web::driver::TAB_LOCK_PREFIX));
     let engine =
         Engine::new(provider.capabilities(), restored, browser::random_id("v")).with_tab(tab);
     let events: EventSink = {
@@ -171,7 +178,9 @@ impl WidgetHandle {
     #[wasm_bindgen(js_name = setLocale)]
     pub fn set_locale(&self, tag: JsValue) {
         self.with_live(|l| match tag.as_string() {
-            Some(t) if crate::config::is_language_tag(&t) => l.locale.set(resolve_locale(Some(&t))),
+            Some(t) if helpwire_core::config::is_language_tag(&t) => {
+                l.locale.set(resolve_locale(Some(&t)))
+            }
             _ => browser::error(
                 "Helpwire.setLocale: expected a language tag such as \"en\" or \"pt-BR\"",
             ),

@@ -1,18 +1,12 @@
 //! Helpwire: an embeddable customer-support chat widget.
 //!
-//! On wasm this file exports `boot` and the handle behind `window.Helpwire`; everything else lives
-//! in its module and, except the browser glue and the components, is plain host-tested Rust.
-
-pub mod chat;
-pub mod config;
-pub mod i18n;
-pub mod json;
-pub mod model;
-pub mod provider;
-pub mod richtext;
+//! The pure layers (JSON, model, protocols, engine) are the `helpwire-core` crate. This crate adds
+//! the two browser layers: [`web`], every browser API in one place, and [`ui`], the Leptos view.
+//! On wasm it exports `boot` and the handle behind `window.Helpwire` (`api.rs` wires it all).
 
 #[cfg(target_arch = "wasm32")]
-pub mod browser;
+pub mod web;
+
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 

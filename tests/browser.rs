@@ -2,18 +2,18 @@
 //! fresh host element, drives it like a visitor and checks what the visitor sees.
 #![cfg(target_arch = "wasm32")]
 
-use helpwire::browser::sleep;
-use helpwire::chat::driver::{Chat, Driver};
-use helpwire::chat::storage::{MemoryStore, Store};
-use helpwire::chat::{Command, Engine};
-use helpwire::config::Config;
-use helpwire::model::{Author, Body, Conversation, Message, Session, Visitor};
-use helpwire::provider::executor::Executor;
-use helpwire::provider::local::LocalProvider;
-use helpwire::provider::{
+use helpwire::ui;
+use helpwire::web::browser::sleep;
+use helpwire::web::driver::{Chat, Driver};
+use helpwire::web::executor::Executor;
+use helpwire_core::config::Config;
+use helpwire_core::engine::storage::{MemoryStore, Store};
+use helpwire_core::engine::{Command, Engine};
+use helpwire_core::model::{Author, Body, Conversation, Message, Session, Visitor};
+use helpwire_core::protocol::local::LocalProvider;
+use helpwire_core::protocol::{
     Capabilities, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent,
 };
-use helpwire::ui;
 use leptos::prelude::*;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -30,10 +30,13 @@ struct Fixture {
 
 impl Fixture {
     fn new(provider: Rc<dyn Provider>) -> Self {
-        Self::in_language(provider, &helpwire::i18n::EN)
+        Self::in_language(provider, &helpwire_core::i18n::EN)
     }
 
-    fn in_language(provider: Rc<dyn Provider>, strings: &'static helpwire::i18n::Strings) -> Self {
+    fn in_language(
+        provider: Rc<dyn Provider>,
+        strings: &'static helpwire_core::i18n::Strings,
+    ) -> Self {
         let doc = document();
         let host: web_sys::HtmlElement = doc
             .create_element("helpwire-chat")
@@ -426,7 +429,7 @@ async fn escape_closes_and_returns_focus_to_the_launcher() {
 /// fractions written with `Number#toString` (see `json.rs`): check that path here, where it runs.
 #[wasm_bindgen_test]
 fn json_fractions_use_the_browsers_exact_float_conversions() {
-    use helpwire::json::Json;
+    use helpwire_core::json::Json;
     for (text, x) in [
         ("17000000001234567.5", 17_000_000_001_234_567.5),
         ("3.141592653589793238462643", std::f64::consts::PI),
@@ -542,9 +545,9 @@ impl Store for CountingStore {
 
 #[wasm_bindgen_test]
 async fn the_local_helpdesk_stores_its_state_only_when_a_request_changes_it() {
-    use helpwire::json::Json;
-    use helpwire::provider::local::BASE;
-    use helpwire::provider::HttpRequest;
+    use helpwire_core::json::Json;
+    use helpwire_core::protocol::local::BASE;
+    use helpwire_core::protocol::HttpRequest;
     // The helpdesk's own clock, moved by hand: its reply delay passes without waiting.
     thread_local!(static NOW: std::cell::Cell<f64> = const { std::cell::Cell::new(1.7e12) });
     let advance = |ms: f64| NOW.with(|now| now.set(now.get() + ms));
@@ -640,7 +643,7 @@ fn uuid_bytes(id: &str, prefix: &str) -> [u8; 16] {
 
 #[wasm_bindgen_test]
 fn ids_are_version_4_uuids_with_122_random_bits() {
-    use helpwire::browser::random_id;
+    use helpwire::web::browser::random_id;
     let ids: Vec<String> = (0..1000).map(|_| random_id("v")).collect();
     let unique: std::collections::HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "1,000 ids, all different");
@@ -676,7 +679,7 @@ fn ids_come_from_crypto_get_random_values() {
     let crypto = js_sys::Reflect::get(&window(), &"crypto".into()).unwrap();
     let stub = js_sys::Function::new_with_args("a", "a.fill(0xab); return a;");
     js_sys::Reflect::set(&crypto, &"getRandomValues".into(), &stub).unwrap();
-    let id = helpwire::browser::random_id("v");
+    let id = helpwire::web::browser::random_id("v");
     js_sys::Reflect::delete_property(
         crypto.unchecked_ref::<js_sys::Object>(),
         &"getRandomValues".into(),
@@ -684,7 +687,7 @@ fn ids_come_from_crypto_get_random_values() {
     .unwrap();
     assert_eq!(id, "v_abababab-abab-4bab-abab-abababababab");
     assert_ne!(
-        helpwire::browser::random_id("v"),
+        helpwire::web::browser::random_id("v"),
         id,
         "the real generator is back"
     );
@@ -692,7 +695,7 @@ fn ids_come_from_crypto_get_random_values() {
 
 /// Names of this origin's Web Locks that start with `prefix`.
 async fn locks_named(prefix: &str) -> Vec<String> {
-    helpwire::browser::held_locks()
+    helpwire::web::browser::held_locks()
         .await
         .expect("Chromium has Web Locks")
         .into_iter()
@@ -702,7 +705,7 @@ async fn locks_named(prefix: &str) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn destroy_releases_the_tabs_web_lock() {
-    use helpwire::chat::driver::TAB_LOCK_PREFIX;
+    use helpwire::web::driver::TAB_LOCK_PREFIX;
     let before = locks_named(TAB_LOCK_PREFIX).await;
     let host: web_sys::HtmlElement = document()
         .create_element("helpwire-chat")
@@ -749,7 +752,7 @@ async fn destroy_releases_the_tabs_web_lock() {
 
 #[wasm_bindgen_test]
 async fn the_unavailable_notice_is_in_the_visitors_language_without_backend_words() {
-    use helpwire::i18n::DE;
+    use helpwire_core::i18n::DE;
     let f = Fixture::in_language(Rc::new(Refusing::default()), &DE);
     f.chat.dispatch(Command::Open);
     f.type_and_send("Ist jemand da?").await;

@@ -2,7 +2,7 @@
 //! called. Its own test binary, because a panic on wasm aborts the instance it happens in.
 #![cfg(target_arch = "wasm32")]
 
-use helpwire::browser::sleep;
+use helpwire::web::browser::sleep;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 

@@ -1,5 +1,6 @@
 //! JSON numbers in the browser. There, the numbers `Json::parse` cannot convert exactly by itself
-//! go to JavaScript's `parseFloat`, and fractions are written by `Number#toString`; the host tests
+//! go to JavaScript's `parseFloat`, and fractions are written by `Number#toString` (the float text
+//! the widget installs); the host tests
 //! run the same code with Rust's `str::parse` and `Display` in their place (and hold `str::parse`
 //! to serde_json). This checks the browser's side on the hardest conversions: it must read them
 //! as Rust's parser does, and what it writes must read back the same.
@@ -7,10 +8,11 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --test json_browser`
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../core/tests/common/mod.rs"]
 mod common;
 
 use common::{halfway, Rng};
-use helpwire::json::Json;
+use helpwire_core::json::Json;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -18,6 +20,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// `Json::parse` (through `parseFloat` where it needs it) reads `text` as Rust's parser does,
 /// and writes (through `Number#toString`) a text that reads back to the same value.
 fn check(text: &str) {
+    helpwire::web::browser::install_float_text();
     let expected: f64 = text.parse().unwrap_or(f64::NAN);
     let read = Json::parse(text).ok().and_then(|v| v.as_f64());
     assert_eq!(

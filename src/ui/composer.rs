@@ -6,9 +6,9 @@
 
 use super::dom::{child, set};
 use super::Shared;
-use crate::chat::engine::message_chars;
-use crate::chat::Command;
-use crate::i18n::fill;
+use helpwire_core::engine::message_chars;
+use helpwire_core::engine::Command;
+use helpwire_core::i18n::fill;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -65,7 +65,7 @@ pub fn Composer(
             room.show(false);
             return;
         }
-        let local_id = crate::browser::random_id("m");
+        let local_id = crate::web::browser::random_id("m");
         chat.dispatch(Command::Send {
             text,
             local_id: local_id.clone(),
@@ -115,7 +115,7 @@ pub fn Composer(
 #[derive(Clone, Copy)]
 struct Room {
     input: NodeRef<leptos::html::Textarea>,
-    /// The backend's [`crate::provider::Capabilities::max_message_chars`].
+    /// The backend's [`helpwire_core::protocol::Capabilities::max_message_chars`].
     limit: usize,
     locale: super::Locale,
     intl_tag: super::IntlTag,

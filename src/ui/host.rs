@@ -2,8 +2,8 @@
 //! (adopted, so a strict CSP without `'unsafe-inline'` styles it) and the Leptos mount.
 
 use super::{Locale, Overrides, Widget};
-use crate::chat::driver::Chat;
-use crate::config::{Config, Position, Theme};
+use crate::web::driver::Chat;
+use helpwire_core::config::{Config, Position, Theme};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;

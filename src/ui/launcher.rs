@@ -1,7 +1,7 @@
 //! The launcher button in the page corner, with the unread badge.
 
 use super::Shared;
-use crate::chat::Command;
+use helpwire_core::engine::Command;
 use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread.

@@ -3,17 +3,17 @@
 //!
 //! The log element, its greeting and its "Show earlier messages" button are Leptos views; the
 //! messages are plain DOM kept by [`Rows`], which diffs the engine's list from its first changed
-//! message ([`crate::chat::edits`]). Why: every Leptos view type compiles to build, rebuild and
+//! message ([`helpwire_core::engine::edits`]). Why: every Leptos view type compiles to build, rebuild and
 //! mount code of its own, and messages rendered as nested keyed lists of reactive views made the
 //! log a fifth of the bundle. Text still only ever becomes text nodes.
 
 use super::rich_text::fill_bubble;
 use super::Shared;
-use crate::chat::edits::Since;
-use crate::chat::{Command, Engine};
-use crate::i18n::Strings;
-use crate::model::{Delivery, Message};
-use crate::provider::wire::is_usable_time;
+use helpwire_core::engine::edits::Since;
+use helpwire_core::engine::{Command, Engine};
+use helpwire_core::i18n::Strings;
+use helpwire_core::model::{Delivery, Message};
+use helpwire_core::protocol::wire::is_usable_time;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -106,7 +106,7 @@ impl MessageElement {
             let _ = root.set_attribute("aria-live", "off");
         }
         let author = el("span", "author")?;
-        let name = m.author.name().map(crate::richtext::strip_controls);
+        let name = m.author.name().map(helpwire_core::richtext::strip_controls);
         let default_author = name.is_none();
         if let Some(name) = name {
             author.set_text_content(Some(&name));

@@ -11,8 +11,8 @@ mod rich_text;
 
 pub use host::{mount, Mounted};
 
-use crate::chat::driver::Chat;
-use crate::i18n::Strings;
+use crate::web::driver::Chat;
+use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
 
 /// The current interface language; changed by `setLocale`.
@@ -86,11 +86,11 @@ pub fn Widget(
     });
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
-    let browser_langs = crate::browser::browser_languages();
+    let browser_langs = crate::web::browser::browser_languages();
     let configured = overrides.locale_tag.clone();
     let intl_tag: IntlTag = Memo::new(move |_| {
         let lang = locale.get().lang;
-        crate::i18n::regional_tag(
+        helpwire_core::i18n::regional_tag(
             lang,
             configured
                 .as_deref()
@@ -170,16 +170,17 @@ pub(crate) fn focus_launcher_soon(focus: Focus) {
 /// Tells the engine when the tab is hidden or visible and when the browser goes on- or offline,
 /// so that it stops polling in the background and catches up at once on return.
 fn follow_page_lifecycle(chat: Chat) {
-    let visibility =
-        document_event(move |doc| chat.dispatch(crate::chat::Command::Visible(!doc.hidden())));
+    let visibility = document_event(move |doc| {
+        chat.dispatch(helpwire_core::engine::Command::Visible(!doc.hidden()))
+    });
     let online = window_event_listener_untyped("online", move |_| {
-        chat.dispatch(crate::chat::Command::Online(true))
+        chat.dispatch(helpwire_core::engine::Command::Online(true))
     });
     let offline = window_event_listener_untyped("offline", move |_| {
-        chat.dispatch(crate::chat::Command::Online(false))
+        chat.dispatch(helpwire_core::engine::Command::Online(false))
     });
     let focus = window_event_listener_untyped("focus", move |_| {
-        chat.dispatch(crate::chat::Command::Visible(true))
+        chat.dispatch(helpwire_core::engine::Command::Visible(true))
     });
     on_cleanup(move || {
         visibility();

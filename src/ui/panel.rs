@@ -4,8 +4,8 @@ use super::composer::{number, Composer};
 use super::dom::{child, clicked, set, text_in};
 use super::message_log::MessageLog;
 use super::{Overrides, Shared};
-use crate::chat::{Command, Notice};
-use crate::i18n::{fill, Strings};
+use helpwire_core::engine::{Command, Notice};
+use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 

@@ -1,4 +1,4 @@
-//! Renders a message's content — plain text, rich documents from [`crate::richtext`]'s safe tree,
+//! Renders a message's content — plain text, rich documents from [`helpwire_core::richtext`]'s safe tree,
 //! attachments — into its bubble. Text only ever becomes text nodes; never `inner_html`.
 //!
 //! A message's content never changes once shown, so it is built once with plain DOM calls (a
@@ -6,11 +6,11 @@
 //! the bundle its own compiled build/rebuild/mount code, and rich text has a dozen of them.
 
 use super::dom::{child, set, text_in};
-use crate::json::Json;
-use crate::model::{Attachment, Body};
-use crate::richtext;
+use helpwire_core::json::Json;
+use helpwire_core::model::{Attachment, Body};
+use helpwire_core::richtext;
 #[cfg(rich_text)]
-use crate::richtext::{Block, Inline};
+use helpwire_core::richtext::{Block, Inline};
 use web_sys::Element;
 
 /// What a bubble shows: the message's body and its attachments.

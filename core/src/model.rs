@@ -1,0 +1,419 @@
+//! The data the widget talks about, independent of any backend or view.
+//!
+//! Everything here is plain data so the engine can persist it and host tests can build it. The
+//! stored form (see `chat::storage`) is written and read by hand with [`Json`]; the layout is the
+//! one the widget has always stored, so snapshots written by earlier versions still load.
+
+use crate::json::Json;
+use crate::protocol::wire::Fields;
+
+/// Who the visitor is. `anon_id` is always set (a random id chosen on first activation) so that
+/// backends whose ids are client-chosen (Gurusup, Eusate) have a stable key even before `identify`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Visitor {
+    /// Random, stable per browser storage; never shown.
+    pub anon_id: String,
+    /// The site's own user id, from `identify`.
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// HMAC of `user_id` computed by the site's server (identity verification).
+    pub user_hash: Option<String>,
+    pub custom_data: Option<Json>,
+}
+
+/// A backend session. `extra` holds what a backend needs later (e.g. Bancroft's requester email)
+/// so the engine never has to know backend specifics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub extra: Json,
+}
+
+/// One conversation (ticket, thread) with support.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conversation {
+    pub id: String,
+    pub extra: Json,
+}
+
+/// Who wrote a message; decides its side, its `data-author` and whether it counts as unread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Author {
+    Visitor,
+    Agent { name: Option<String> },
+    Bot { name: Option<String> },
+    System,
+}
+
+impl Author {
+    /// The value of the `data-author` attribute (DOM contract).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Author::Visitor => "visitor",
+            Author::Agent { .. } => "agent",
+            Author::Bot { .. } => "bot",
+            Author::System => "system",
+        }
+    }
+
+    /// Display name, if the backend gave one.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Author::Agent { name } | Author::Bot { name } => name.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Messages from the support side raise the unread count and are announced.
+    pub fn is_support(&self) -> bool {
+        matches!(self, Author::Agent { .. } | Author::Bot { .. })
+    }
+}
+
+/// Message content: plain text, or a rich document (TipTap/ProseMirror JSON) rendered safely.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Text(String),
+    Rich(Json),
+}
+
+impl Body {
+    /// The plain text of the body, for previews, events and notifications.
+    pub fn plain_text(&self) -> String {
+        match self {
+            Body::Text(t) => t.clone(),
+            Body::Rich(doc) => {
+                let mut out = String::new();
+                collect_text(doc, &mut out);
+                out.trim().to_string()
+            }
+        }
+    }
+}
+
+fn collect_text(node: &Json, out: &mut String) {
+    if let Some(t) = node.get("text").and_then(|t| t.as_str()) {
+        out.push_str(t);
+    }
+    if let Some(children) = node.get("content").and_then(|c| c.as_array()) {
+        for child in children {
+            collect_text(child, out);
+        }
+        if node.get("type").and_then(|t| t.as_str()) == Some("paragraph") {
+            out.push('\n');
+        }
+    }
+}
+
+/// A file attached to a message by the backend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attachment {
+    pub name: String,
+    pub url: String,
+    pub mime: Option<String>,
+}
+
+/// Delivery of the visitor's own message (`data-status` in the DOM contract).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Delivery {
+    /// Persisted locally, not yet confirmed by the backend.
+    Pending {
+        attempts: u32,
+        /// Earliest time (ms since epoch) of the next attempt.
+        retry_at: f64,
+    },
+    Sent,
+    /// Given up: the backend refused it in a way a retry will not change, until the visitor asks.
+    Failed {
+        reason: String,
+    },
+}
+
+impl Delivery {
+    /// The value of the `data-status` attribute.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Delivery::Pending { .. } => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// One message in the conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The backend's id once known; for the visitor's own messages, the local id until then.
+    pub id: String,
+    /// Set on messages the visitor wrote here: the id they were created with, kept for dedupe.
+    pub local_id: Option<String>,
+    pub author: Author,
+    pub body: Body,
+    pub attachments: Vec<Attachment>,
+    /// Milliseconds since the epoch.
+    pub created_at: f64,
+    /// Only for the visitor's own messages.
+    pub delivery: Option<Delivery>,
+    /// The browser tab that delivers this (visitor's, undelivered) message, so that two tabs of
+    /// one site never both send it.
+    pub origin: Option<String>,
+    /// When the visitor's message was first sent (ms since epoch); kept until it is delivered.
+    pub attempted_at: Option<f64>,
+    /// Whether the backend may hold this message without the widget knowing: set before each
+    /// request leaves, cleared by any answer; still set after a network error or a timeout, or
+    /// when the page went away while the request was in flight. Such a message is looked for in
+    /// the conversation before it is sent again.
+    pub unconfirmed: bool,
+}
+
+impl Message {
+    /// A support-side or system message received from a backend.
+    pub fn received(id: impl Into<String>, author: Author, body: Body, created_at: f64) -> Self {
+        Message {
+            id: id.into(),
+            local_id: None,
+            author,
+            body,
+            attachments: Vec::new(),
+            created_at,
+            delivery: None,
+            origin: None,
+            attempted_at: None,
+            unconfirmed: false,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stored form. Field names, tags and which fields are left out when empty are the layout
+// the serde derives wrote before, so older snapshots read the same. Unknown fields are ignored;
+// a field that is `null` counts as absent.
+// ---------------------------------------------------------------------------------------------
+
+/// Appends `key: value` only when there is a value (`skip_serializing_if = "Option::is_none"`).
+fn put_some(object: &mut Json, key: &str, value: &Option<String>) {
+    if let Some(v) = value {
+        object.insert(key, Json::from(v));
+    }
+}
+
+impl Visitor {
+    /// `{anon_id, user_id?, email?, name?, user_hash?, custom_data?}`.
+    pub fn to_json(&self) -> Json {
+        let mut o = Json::object([("anon_id", Json::from(&self.anon_id))]);
+        put_some(&mut o, "user_id", &self.user_id);
+        put_some(&mut o, "email", &self.email);
+        put_some(&mut o, "name", &self.name);
+        put_some(&mut o, "user_hash", &self.user_hash);
+        if let Some(custom) = &self.custom_data {
+            o.insert("custom_data", custom.clone());
+        }
+        o
+    }
+
+    /// Reads [`Visitor::to_json`]'s layout; only `anon_id` is required.
+    pub fn from_json(v: &Json) -> Result<Visitor, String> {
+        let f = Fields::of(v, "the visitor")?;
+        Ok(Visitor {
+            anon_id: f.string("anon_id")?,
+            user_id: f.opt_string("user_id")?,
+            email: f.opt_string("email")?,
+            name: f.opt_string("name")?,
+            user_hash: f.opt_string("user_hash")?,
+            custom_data: f.get("custom_data").cloned(),
+        })
+    }
+}
+
+/// `{id, extra}`, the shape of both [`Session`] and [`Conversation`].
+fn id_and_extra(id: &str, extra: &Json) -> Json {
+    Json::object([("id", Json::from(id)), ("extra", extra.clone())])
+}
+
+fn read_id_and_extra(v: &Json, what: &'static str) -> Result<(String, Json), String> {
+    let f = Fields::of(v, what)?;
+    Ok((f.string("id")?, f.raw("extra").cloned().unwrap_or_default()))
+}
+
+impl Session {
+    /// `{id, extra}`.
+    pub fn to_json(&self) -> Json {
+        id_and_extra(&self.id, &self.extra)
+    }
+
+    /// Reads `{id, extra}`; a missing `extra` is null.
+    pub fn from_json(v: &Json) -> Result<Session, String> {
+        let (id, extra) = read_id_and_extra(v, "the session")?;
+        Ok(Session { id, extra })
+    }
+}
+
+impl Conversation {
+    /// `{id, extra}`.
+    pub fn to_json(&self) -> Json {
+        id_and_extra(&self.id, &self.extra)
+    }
+
+    /// Reads `{id, extra}`; a missing `extra` is null.
+    pub fn from_json(v: &Json) -> Result<Conversation, String> {
+        let (id, extra) = read_id_and_extra(v, "the conversation")?;
+        Ok(Conversation { id, extra })
+    }
+}
+
+impl Author {
+    /// `{"kind": "visitor" | "agent" | "bot" | "system"}`, with `name` (maybe null) for agents
+    /// and bots.
+    pub fn to_json(&self) -> Json {
+        let mut o = Json::object([("kind", Json::from(self.tag()))]);
+        if let Author::Agent { name } | Author::Bot { name } = self {
+            o.insert("name", Json::from(name.as_deref()));
+        }
+        o
+    }
+
+    /// Reads [`Author::to_json`]'s layout; an unknown `kind` is an error.
+    pub fn from_json(v: &Json) -> Result<Author, String> {
+        let f = Fields::of(v, "an author")?;
+        Ok(match f.str("kind")? {
+            "visitor" => Author::Visitor,
+            "agent" => Author::Agent {
+                name: f.opt_string("name")?,
+            },
+            "bot" => Author::Bot {
+                name: f.opt_string("name")?,
+            },
+            "system" => Author::System,
+            other => return Err(format!("unknown author kind \"{other}\"")),
+        })
+    }
+}
+
+impl Body {
+    /// `{"kind": "text" | "rich", "value": …}`.
+    pub fn to_json(&self) -> Json {
+        let (kind, value) = match self {
+            Body::Text(t) => ("text", Json::from(t)),
+            Body::Rich(doc) => ("rich", doc.clone()),
+        };
+        Json::object([("kind", Json::from(kind)), ("value", value)])
+    }
+
+    /// Reads [`Body::to_json`]'s layout; an unknown `kind` is an error.
+    pub fn from_json(v: &Json) -> Result<Body, String> {
+        let f = Fields::of(v, "a message body")?;
+        match f.str("kind")? {
+            "text" => Ok(Body::Text(f.string("value")?)),
+            "rich" => f
+                .raw("value")
+                .map(|doc| Body::Rich(doc.clone()))
+                .ok_or_else(|| "a message body has no `value`".into()),
+            other => Err(format!("unknown body kind \"{other}\"")),
+        }
+    }
+}
+
+impl Attachment {
+    /// `{name, url, mime}` (`mime` is written as null when unknown).
+    pub fn to_json(&self) -> Json {
+        Json::object([
+            ("name", Json::from(&self.name)),
+            ("url", Json::from(&self.url)),
+            ("mime", Json::from(self.mime.as_deref())),
+        ])
+    }
+
+    /// Reads `{name, url, mime?}`.
+    pub fn from_json(v: &Json) -> Result<Attachment, String> {
+        let f = Fields::of(v, "an attachment")?;
+        Ok(Attachment {
+            name: f.string("name")?,
+            url: f.string("url")?,
+            mime: f.opt_string("mime")?,
+        })
+    }
+}
+
+impl Delivery {
+    /// `{"state": "pending", attempts, retry_at}`, `{"state": "sent"}` or
+    /// `{"state": "failed", reason}`.
+    pub fn to_json(&self) -> Json {
+        let mut o = Json::object([("state", Json::from(self.tag()))]);
+        match self {
+            Delivery::Pending { attempts, retry_at } => {
+                o.insert("attempts", Json::from(*attempts));
+                o.insert("retry_at", Json::from(*retry_at));
+            }
+            Delivery::Sent => {}
+            Delivery::Failed { reason } => o.insert("reason", Json::from(reason)),
+        }
+        o
+    }
+
+    /// Reads [`Delivery::to_json`]'s layout; a missing `retry_at` is 0 (due at once).
+    pub fn from_json(v: &Json) -> Result<Delivery, String> {
+        let f = Fields::of(v, "a delivery")?;
+        match f.str("state")? {
+            "pending" => Ok(Delivery::Pending {
+                attempts: f
+                    .opt_u32("attempts")?
+                    .ok_or("a delivery has no `attempts`")?,
+                retry_at: f.opt_f64("retry_at")?.unwrap_or(0.0),
+            }),
+            "sent" => Ok(Delivery::Sent),
+            "failed" => Ok(Delivery::Failed {
+                reason: f.string("reason")?,
+            }),
+            other => Err(format!("unknown delivery state \"{other}\"")),
+        }
+    }
+}
+
+impl Message {
+    /// `{id, local_id?, author, body, attachments?, created_at, delivery?, origin?,
+    /// attempted_at?, unconfirmed?}` (`unconfirmed` only when true).
+    pub fn to_json(&self) -> Json {
+        let mut o = Json::object([("id", Json::from(&self.id))]);
+        put_some(&mut o, "local_id", &self.local_id);
+        o.insert("author", self.author.to_json());
+        o.insert("body", self.body.to_json());
+        if !self.attachments.is_empty() {
+            let items = self.attachments.iter().map(Attachment::to_json).collect();
+            o.insert("attachments", Json::Array(items));
+        }
+        o.insert("created_at", Json::from(self.created_at));
+        if let Some(d) = &self.delivery {
+            o.insert("delivery", d.to_json());
+        }
+        put_some(&mut o, "origin", &self.origin);
+        if let Some(at) = self.attempted_at {
+            o.insert("attempted_at", Json::from(at));
+        }
+        if self.unconfirmed {
+            o.insert("unconfirmed", Json::from(true));
+        }
+        o
+    }
+
+    /// Reads [`Message::to_json`]'s layout; unknown fields are ignored.
+    pub fn from_json(v: &Json) -> Result<Message, String> {
+        let f = Fields::of(v, "a message")?;
+        Ok(Message {
+            id: f.string("id")?,
+            local_id: f.opt_string("local_id")?,
+            author: Author::from_json(f.value("author")?)?,
+            body: Body::from_json(f.value("body")?)?,
+            attachments: f
+                .array("attachments")?
+                .iter()
+                .map(Attachment::from_json)
+                .collect::<Result<_, _>>()?,
+            created_at: f.f64("created_at")?,
+            delivery: f.get("delivery").map(Delivery::from_json).transpose()?,
+            origin: f.opt_string("origin")?,
+            attempted_at: f.opt_f64("attempted_at")?,
+            unconfirmed: f.opt_bool("unconfirmed")?.unwrap_or(false),
+        })
+    }
+}

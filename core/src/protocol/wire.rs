@@ -1,0 +1,438 @@
+//! Small helpers the network providers share: base URLs, percent-encoding, reading JSON fields
+//! with typed errors, and the warnings about secret keys.
+//!
+//! Every reader returns `Err(reason)` for a wrongly typed field instead of guessing or panicking;
+//! the provider turns the reason into [`ProviderError::Malformed`] with the raw body attached.
+
+use super::{HttpResponse, ProviderError};
+use crate::json::Json;
+use crate::model::{Attachment, Message};
+
+/// `raw` trimmed, without trailing slashes and without any of `suffixes` (a documented path
+/// prefix the site may or may not have included, e.g. `/api/v1`), so paths can be appended.
+pub fn base_url(raw: &str, suffixes: &[&str]) -> String {
+    let mut base = raw.trim().trim_end_matches('/').to_string();
+    for suffix in suffixes {
+        if base.len() > suffix.len() && base.to_ascii_lowercase().ends_with(suffix) {
+            base.truncate(base.len() - suffix.len());
+            base = base.trim_end_matches('/').to_string();
+        }
+    }
+    base
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (for path segments and query values).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The lowercase host of an http(s) URL, without userinfo or port.
+pub fn host(url: &str) -> Option<String> {
+    let rest = url.trim().split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Whether `url`'s host is `domain` or one of its subdomains.
+pub fn is_host_of(url: &str, domain: &str) -> bool {
+    host(url).is_some_and(|h| h == domain || h.ends_with(&format!(".{domain}")))
+}
+
+/// A 2xx answer that is not what the backend documents; keeps the raw body.
+pub fn malformed(resp: &HttpResponse, reason: impl Into<String>) -> ProviderError {
+    const MAX: usize = 300;
+    let body = match resp.body.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &resp.body[..i]),
+        None => resp.body.clone(),
+    };
+    ProviderError::Malformed {
+        reason: reason.into(),
+        body,
+    }
+}
+
+/// Parses a response as JSON (mapping error statuses), then reads it with `read`.
+pub fn parse<T>(
+    resp: &HttpResponse,
+    read: impl FnOnce(&Json) -> Result<T, String>,
+) -> Result<T, ProviderError> {
+    let value = resp.json()?;
+    read(&value).map_err(|reason| malformed(resp, reason))
+}
+
+/// Typed access to the fields of one JSON object; `what` names it in error reasons.
+///
+/// A field that is `null` reads as absent everywhere: optional readers give `None` (or the
+/// empty list), required ones say the field is missing.
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
+    object: &'a Json,
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// `v` must be an object.
+    pub fn of(v: &'a Json, what: &'static str) -> Result<Self, String> {
+        match v {
+            Json::Object(_) => Ok(Fields { object: v, what }),
+            other => Err(format!("{what} is not an object: {}", other.kind())),
+        }
+    }
+
+    /// The value as sent, null included; `None` only when absent.
+    pub fn raw(&self, key: &str) -> Option<&'a Json> {
+        self.object.get(key)
+    }
+
+    /// The value; `None` when absent or null.
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        self.object.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A field that must be present and not null, of any type.
+    pub fn value(&self, key: &str) -> Result<&'a Json, String> {
+        self.get(key).ok_or_else(|| self.missing(key))
+    }
+
+    fn wrong(&self, key: &str, expected: &str, v: &Json) -> String {
+        format!("`{key}` of {} is {}, not {expected}", self.what, v.kind())
+    }
+
+    fn missing(&self, key: &str) -> String {
+        format!("{} has no `{key}`", self.what)
+    }
+
+    /// A string field; `None` when absent or null.
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.wrong(key, "a string", v)),
+        }
+    }
+
+    /// A string field that must be present.
+    pub fn str(&self, key: &str) -> Result<&'a str, String> {
+        self.opt_str(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// An optional string field, owned (the model's `Option<String>` fields).
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>, String> {
+        Ok(self.opt_str(key)?.map(str::to_string))
+    }
+
+    /// A required string field, owned.
+    pub fn string(&self, key: &str) -> Result<String, String> {
+        self.str(key).map(str::to_string)
+    }
+
+    /// A boolean field; `None` when absent or null.
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(self.wrong(key, "a boolean", v)),
+        }
+    }
+
+    /// A number field; `None` when absent or null.
+    pub fn opt_f64(&self, key: &str) -> Result<Option<f64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "a number", v)),
+        }
+    }
+
+    /// A number field that must be present.
+    pub fn f64(&self, key: &str) -> Result<f64, String> {
+        self.opt_f64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A non-negative integer field; `None` when absent or null.
+    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "a non-negative integer", v)),
+        }
+    }
+
+    /// A non-negative integer field that must be present.
+    pub fn u64(&self, key: &str) -> Result<u64, String> {
+        self.opt_u64(key)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A non-negative integer field that must fit in `u32`; `None` when absent or null.
+    pub fn opt_u32(&self, key: &str) -> Result<Option<u32>, String> {
+        match self.opt_u64(key)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(Some)
+                .map_err(|_| format!("`{key}` of {} is out of range", self.what)),
+        }
+    }
+
+    /// A nested object; `None` when absent or null.
+    pub fn opt_object(&self, key: &str) -> Result<Option<Fields<'a>>, String> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v @ Json::Object(_)) => Fields::of(v, self.what).map(Some),
+            Some(v) => Err(self.wrong(key, "an object", v)),
+        }
+    }
+
+    /// An array field; absent or null is empty.
+    pub fn array(&self, key: &str) -> Result<&'a [Json], String> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Json::Array(items)) => Ok(items),
+            Some(v) => Err(self.wrong(key, "an array", v)),
+        }
+    }
+
+    /// An array field that must be present (it may be empty).
+    pub fn required_array(&self, key: &str) -> Result<&'a [Json], String> {
+        match self.get(key) {
+            None => Err(self.missing(key)),
+            Some(_) => self.array(key),
+        }
+    }
+
+    /// An id: the first of `keys` present, as a non-empty string or an integer.
+    pub fn id(&self, keys: &[&str]) -> Result<String, String> {
+        for key in keys {
+            match self.get(key) {
+                None => continue,
+                Some(Json::String(s)) if !s.is_empty() => return Ok(s.clone()),
+                Some(v @ Json::Number(n)) if n.as_i64().is_some() || n.as_u64().is_some() => {
+                    return Ok(v.to_string())
+                }
+                Some(v) => return Err(self.wrong(key, "an id", v)),
+            }
+        }
+        Err(format!("{} has no `{}`", self.what, keys.join("`/`")))
+    }
+
+    /// A time: the first of `keys` present (RFC 3339 string or epoch number). A time outside
+    /// [`is_usable_time`] is an error like an unreadable one ([`crate::time::from_json`]
+    /// refuses it).
+    pub fn opt_time(&self, keys: &[&str]) -> Result<Option<f64>, String> {
+        for key in keys {
+            if let Some(v) = self.get(key) {
+                return crate::time::from_json(v)
+                    .map_err(|e| format!("`{key}` of {}: {e}", self.what));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The time of a message worth showing without one: [`UNKNOWN_TIME`] when absent, unreadable
+    /// or out of range, with the reason in `notes` (the engine then dates the message).
+    pub fn message_time(&self, keys: &[&str], notes: &mut Vec<String>) -> f64 {
+        match self.opt_time(keys) {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                notes.push(format!("{} has no `{}`", self.what, keys.join("`/`")));
+                UNKNOWN_TIME
+            }
+            Err(reason) => {
+                notes.push(reason);
+                UNKNOWN_TIME
+            }
+        }
+    }
+
+    /// The time of a stored message as a send answer gives it: `None` (the widget keeps its own)
+    /// when absent, or unreadable or out of range, which `notes` then tells.
+    pub fn sent_time(&self, keys: &[&str], notes: &mut Vec<String>) -> Option<f64> {
+        self.opt_time(keys)
+            .map_err(|reason| notes.push(format!("{reason}; the widget keeps its own time")))
+            .ok()
+            .flatten()
+    }
+
+    /// A time that must be present.
+    pub fn time(&self, keys: &[&str]) -> Result<f64, String> {
+        self.opt_time(keys)?
+            .ok_or_else(|| format!("{} has no `{}`", self.what, keys.join("`/`")))
+    }
+}
+
+/// The time of a message whose backend gave none the widget can use; the engine replaces it
+/// (see [`is_usable_time`]) with the previous message's time, or the current time.
+pub const UNKNOWN_TIME: f64 = f64::NAN;
+
+/// Whether `ms` is a time the widget shows and compares: the range times are parsed in
+/// ([`crate::time::checked_ms`], 1970 to the year 9999). Anything else (NaN, infinities, 1e20 ms,
+/// negative) is replaced, never rendered: the browser's `Date` throws beyond ±8.64e15 ms.
+pub fn is_usable_time(ms: f64) -> bool {
+    crate::time::checked_ms(ms).is_some()
+}
+
+/// Reads a backend's message list one item at a time: an item `read` fails on is skipped, and
+/// what was skipped or read with a fallback (the notes `read` leaves) becomes one console
+/// warning per item. One unreadable message thus never hides the ones after it.
+pub fn read_messages<'a>(
+    items: impl IntoIterator<Item = &'a Json>,
+    mut read: impl FnMut(&'a Json, &mut Vec<String>) -> Result<Option<Message>, String>,
+) -> (Vec<Message>, Vec<String>) {
+    let mut messages = Vec::new();
+    let mut warnings = Vec::new();
+    for item in items {
+        let mut notes = Vec::new();
+        match read(item, &mut notes) {
+            Ok(Some(m)) => {
+                // Only the time has a fallback: at most one note, so one warning per item.
+                for note in notes {
+                    warnings.push(format!("message {} is shown with a fallback: {note}", m.id));
+                }
+                messages.push(m);
+            }
+            // Not for the visitor's eyes (a note, their own message): nothing to tell.
+            Ok(None) => {}
+            Err(reason) => warnings.push(format!("skipped a message it cannot read: {reason}")),
+        }
+    }
+    (messages, warnings)
+}
+
+/// A JSON value for a console message, cut to a readable length.
+pub fn snippet(v: &Json) -> String {
+    const MAX: usize = 200;
+    let text = v.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
+/// Reads `[{name, url, <mime_key>}]`; a missing name falls back to the last path segment of the URL.
+pub fn attachments(items: &[Json], mime_key: &str) -> Result<Vec<Attachment>, String> {
+    items
+        .iter()
+        .map(|item| {
+            let f = Fields::of(item, "an attachment")?;
+            let url = f.str("url")?;
+            let name = match f.opt_str("name")? {
+                Some(n) if !n.is_empty() => n.to_string(),
+                _ => url
+                    .split(['?', '#'])
+                    .next()
+                    .and_then(|p| p.rsplit('/').next())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("attachment")
+                    .to_string(),
+            };
+            Ok(Attachment {
+                name,
+                url: url.to_string(),
+                mime: f.opt_str(mime_key)?.map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// `text` on one line and at most `max` characters, ending in `…` when it was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut out: String = flat.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_lose_trailing_slashes_and_documented_prefixes() {
+        assert_eq!(base_url(" https://a.example/ ", &[]), "https://a.example");
+        assert_eq!(
+            base_url("https://a.example/api/v1/", &["/api/v1"]),
+            "https://a.example"
+        );
+        assert_eq!(
+            base_url("https://a.example/proxy/API/V1", &["/api/v1"]),
+            "https://a.example/proxy"
+        );
+        assert_eq!(
+            base_url("https://api.gleap.io/v3", &["/v3"]),
+            "https://api.gleap.io"
+        );
+        assert_eq!(
+            base_url("https://a.example/v30", &["/v3"]),
+            "https://a.example/v30"
+        );
+    }
+
+    #[test]
+    fn encodes_reserved_characters() {
+        assert_eq!(encode("a-b_c.d~1"), "a-b_c.d~1");
+        assert_eq!(encode("a b/c?d&e=f"), "a%20b%2Fc%3Fd%26e%3Df");
+        assert_eq!(encode("jo+x@ex.com"), "jo%2Bx%40ex.com");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            host("https://API.Gleap.io/v3").as_deref(),
+            Some("api.gleap.io")
+        );
+        assert_eq!(
+            host("http://u:p@h.example:8080/x").as_deref(),
+            Some("h.example")
+        );
+        assert_eq!(host("nonsense"), None);
+        assert!(is_host_of("https://api.gurusup.com", "gurusup.com"));
+        assert!(is_host_of("https://gurusup.com/", "gurusup.com"));
+        assert!(!is_host_of("https://notgurusup.com", "gurusup.com"));
+    }
+
+    #[test]
+    fn fields_report_wrong_types() {
+        let v = Json::parse(r#"{"s": "x", "n": 5, "b": true, "nul": null, "o": {}, "a": [1]}"#)
+            .unwrap();
+        let f = Fields::of(&v, "a thing").unwrap();
+        assert_eq!(f.opt_str("s"), Ok(Some("x")));
+        assert_eq!(f.opt_str("nul"), Ok(None));
+        assert!(f
+            .opt_str("n")
+            .unwrap_err()
+            .contains("`n` of a thing is a number"));
+        assert_eq!(f.id(&["missing", "n"]), Ok("5".into()));
+        assert!(f.id(&["b"]).is_err());
+        assert!(f.id(&["zzz"]).unwrap_err().contains("has no `zzz`"));
+        assert_eq!(f.array("nul").unwrap().len(), 0);
+        assert!(f.array("o").is_err());
+        assert!(Fields::of(&Json::Array(Vec::new()), "x").is_err());
+    }
+
+    #[test]
+    fn cut_keeps_short_text_and_marks_cuts() {
+        assert_eq!(cut("hello\n  world", 50), "hello world");
+        let long = "x".repeat(600);
+        let c = cut(&long, 500);
+        assert_eq!(c.chars().count(), 500);
+        assert!(c.ends_with('…'));
+    }
+}

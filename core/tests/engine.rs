@@ -1,0 +1,1680 @@
+//! The engine's state transitions, driven through the real local provider and local helpdesk
+//! with a simulated clock: the same path the browser takes, minus the browser.
+
+use helpwire_core::engine::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS, MAX_RETRY_AFTER_MS};
+use helpwire_core::engine::storage::Snapshot;
+use helpwire_core::engine::Planned;
+use helpwire_core::engine::{Command, Effect, Engine, Job, Notice, Outcome, WidgetEvent};
+use helpwire_core::model::{Author, Delivery, Visitor};
+use helpwire_core::protocol::local::{LocalHelpdesk, LocalProvider, AGENT_NAME};
+use helpwire_core::protocol::{Plan, Provider, ProviderError};
+use std::collections::VecDeque;
+
+/// Runs an engine the way the wasm driver does, against an in-memory local helpdesk.
+struct Harness {
+    engine: Engine,
+    provider: LocalProvider,
+    helpdesk: LocalHelpdesk,
+    now: f64,
+    queue: VecDeque<(u64, Job)>,
+    events: Vec<WidgetEvent>,
+    /// Console warnings the engine asked for ([`Effect::Warn`]).
+    warnings: Vec<String>,
+    persisted: Option<Snapshot>,
+    persist_count: usize,
+    cleared: bool,
+    wake: Option<f64>,
+    /// Errors to return instead of performing the next requests.
+    faults: VecDeque<ProviderError>,
+    requests: Vec<String>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with_snapshot(None, LocalHelpdesk::default())
+    }
+
+    fn with_snapshot(snapshot: Option<Snapshot>, helpdesk: LocalHelpdesk) -> Self {
+        let provider = LocalProvider;
+        Harness {
+            engine: Engine::new(provider.capabilities(), snapshot, "v_test".into()),
+            provider,
+            helpdesk,
+            now: 1_700_000_000_000.0,
+            queue: VecDeque::new(),
+            events: Vec::new(),
+            warnings: Vec::new(),
+            persisted: None,
+            persist_count: 0,
+            cleared: false,
+            wake: None,
+            faults: VecDeque::new(),
+            requests: Vec::new(),
+        }
+    }
+
+    fn cmd(&mut self, command: Command) {
+        let effects = self.engine.handle(command, self.now);
+        for effect in effects {
+            match effect {
+                Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
+                Effect::Persist => {
+                    self.persisted = Some(self.engine.snapshot().clone());
+                    self.persist_count += 1;
+                }
+                Effect::ClearStorage => {
+                    self.cleared = true;
+                    self.persisted = None;
+                }
+                Effect::Emit(e) => self.events.push(e),
+                Effect::WakeAt(t) => self.wake = Some(t),
+                Effect::Warn(w) => self.warnings.push(w),
+            }
+        }
+    }
+
+    fn perform<T: 'static>(&mut self, plan: Plan<T>) -> Result<T, ProviderError> {
+        match plan {
+            Plan::Ready(r) => r,
+            Plan::Request { request, parse } => {
+                self.requests
+                    .push(format!("{} {}", request.method.as_str(), request.url));
+                if let Some(fault) = self.faults.pop_front() {
+                    return Err(fault);
+                }
+                let response = self.helpdesk.handle(&request, self.now);
+                parse(&response)
+            }
+        }
+    }
+
+    fn execute(&mut self, job: Job) -> Outcome {
+        match job.plan(&self.provider.clone()) {
+            Planned::Session(plan) => Outcome::Session(self.perform(plan)),
+            Planned::Conversation(plan) => Outcome::Conversation(self.perform(plan)),
+            Planned::Send { local_id, plan } => Outcome::Sent {
+                local_id,
+                result: self.perform(plan),
+            },
+            Planned::Fetch(plan) => Outcome::Fetched(self.perform(plan)),
+        }
+    }
+
+    /// Performs queued jobs (and the jobs they lead to) at the current time.
+    fn settle(&mut self) {
+        while let Some((generation, job)) = self.queue.pop_front() {
+            let outcome = self.execute(job);
+            self.cmd(Command::Finished {
+                generation,
+                outcome,
+            });
+        }
+    }
+
+    /// Moves the clock forward in small steps, firing wake-ups as the driver's timer would.
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while self.now < end {
+            self.now = (self.now + 100.0).min(end);
+            if self.wake.is_some_and(|w| w <= self.now) {
+                self.wake = None;
+                self.cmd(Command::Tick);
+            }
+            self.settle();
+        }
+    }
+
+    fn send(&mut self, text: &str, id: &str) {
+        self.cmd(Command::Send {
+            text: text.into(),
+            local_id: id.into(),
+        });
+        self.settle();
+    }
+
+    fn statuses(&self) -> Vec<(&'static str, Option<&'static str>)> {
+        self.engine
+            .messages()
+            .iter()
+            .map(|m| (m.author.tag(), m.delivery.as_ref().map(Delivery::tag)))
+            .collect()
+    }
+
+    fn status_of(&self, text: &str) -> Option<&'static str> {
+        self.engine
+            .messages()
+            .iter()
+            .find(|m| m.author == Author::Visitor && m.body.plain_text() == text)
+            .and_then(|m| m.delivery.as_ref().map(Delivery::tag))
+    }
+
+    fn helpdesk_visitor_copies(&self, text: &str) -> usize {
+        let json = self.helpdesk.to_json();
+        json["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["messages"].as_array().unwrap().iter())
+            .filter(|m| m["role"] == "visitor" && m["body"] == text)
+            .count()
+    }
+}
+
+#[test]
+fn nothing_is_stored_or_requested_before_the_visitor_opens_the_widget() {
+    let mut h = Harness::new();
+    h.cmd(Command::Visible(true));
+    h.cmd(Command::Tick);
+    h.cmd(Command::Online(true));
+    h.advance(120_000.0);
+    assert_eq!(h.persist_count, 0);
+    assert!(h.requests.is_empty());
+}
+
+#[test]
+fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    assert!(h.engine.is_open());
+    assert!(h.events.contains(&WidgetEvent::Open));
+    assert!(
+        h.persisted.is_some(),
+        "opening is consent to keep the conversation"
+    );
+    assert!(
+        h.requests.is_empty(),
+        "no conversation yet: nothing to fetch"
+    );
+
+    h.cmd(Command::Send {
+        text: "  Hello there  ".into(),
+        local_id: "m1".into(),
+    });
+    // Persisted as pending before the first attempt.
+    let stored = h.persisted.clone().unwrap();
+    assert_eq!(stored.messages.len(), 1);
+    assert_eq!(
+        stored.messages[0].delivery.as_ref().map(Delivery::tag),
+        Some("pending")
+    );
+    assert_eq!(h.statuses(), [("visitor", Some("pending"))]);
+
+    h.settle();
+    assert_eq!(
+        h.requests,
+        [
+            "POST local://helpdesk/sessions",
+            "POST local://helpdesk/conversations",
+            "POST local://helpdesk/conversations/conv_2/messages"
+        ]
+    );
+    assert_eq!(h.statuses(), [("visitor", Some("sent"))]);
+    assert_eq!(
+        h.engine.messages()[0].body.plain_text(),
+        "Hello there",
+        "text is trimmed"
+    );
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Sent { text, .. } if text == "Hello there")));
+    assert_eq!(
+        h.persisted.unwrap().messages[0].delivery,
+        Some(Delivery::Sent)
+    );
+}
+
+#[test]
+fn the_agent_answer_arrives_by_polling_after_a_realistic_delay() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("How much is the Team plan?", "m1");
+    h.advance(500.0);
+    assert_eq!(h.engine.messages().len(), 1, "no instant canned answer");
+    h.advance(5_000.0);
+    let messages = h.engine.messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1].author,
+        Author::Agent {
+            name: Some(AGENT_NAME.into())
+        }
+    );
+    assert!(
+        messages[1].body.plain_text().contains("billing"),
+        "topic-aware reply"
+    );
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Message { author, .. } if author == AGENT_NAME)));
+    assert_eq!(h.engine.unread(), 0, "read while open");
+}
+
+/// Adds `message` (JSON text) to the helpdesk's one conversation, as a tampered store would.
+fn store_raw(h: &mut Harness, message: &str) {
+    let state = h.helpdesk.to_json().to_string();
+    // The conversation's `messages` is its last field, and it is the only conversation.
+    let state = state.replacen(
+        r#"]}],"scheduled""#,
+        &format!(r#",{message}]}}],"scheduled""#),
+        1,
+    );
+    h.helpdesk =
+        LocalHelpdesk::from_json(&helpwire_core::json::Json::parse(&state).unwrap()).unwrap();
+}
+
+#[test]
+fn a_message_with_an_unusable_time_takes_the_previous_ones_and_never_blocks_the_next() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    assert_eq!(h.engine.messages().len(), 2, "the agent answered");
+    let previous = h.engine.messages()[1].created_at;
+    for (i, bad) in ["1e20", "-1", "1e308"].iter().enumerate() {
+        store_raw(
+            &mut h,
+            &format!(
+                r#"{{"id": "h{i}", "role": "agent", "name": null, "body": "Hostile {i}", "created_at": {bad}, "client_id": null}}"#
+            ),
+        );
+    }
+    h.advance(5_000.0);
+    let hostile: Vec<f64> = h.engine.messages()[2..]
+        .iter()
+        .map(|m| m.created_at)
+        .collect();
+    assert_eq!(
+        hostile, [previous; 3],
+        "each takes the time of the one before"
+    );
+    assert_eq!(h.warnings.len(), 3, "one warning each: {:?}", h.warnings);
+    // Later polls pass them by, and what comes after arrives.
+    h.send("still there?", "m2");
+    h.advance(5_000.0);
+    assert_eq!(h.status_of("still there?"), Some("sent"));
+    assert_eq!(h.helpdesk_visitor_copies("still there?"), 1);
+    assert_eq!(
+        h.engine.messages().len(),
+        7,
+        "the agent's answer came through"
+    );
+    assert!(h.engine.messages()[6].author.is_support());
+    assert_eq!(h.warnings.len(), 3, "warned once per message");
+}
+
+#[test]
+fn a_pushed_message_without_a_usable_time_and_nothing_before_it_is_dated_now() {
+    let mut h = Harness::new();
+    for t in [f64::NAN, 1e20, -1.0, f64::INFINITY] {
+        let m = helpwire_core::model::Message::received(
+            format!("p{t}"),
+            Author::Agent { name: None },
+            helpwire_core::model::Body::Text("pushed".into()),
+            t,
+        );
+        h.cmd(Command::Received(vec![m]));
+    }
+    let times: Vec<f64> = h.engine.messages().iter().map(|m| m.created_at).collect();
+    assert_eq!(times, [h.now; 4], "now, then the previous message's");
+}
+
+#[test]
+fn replies_count_as_unread_while_closed_and_clear_on_open() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("refund please", "m1");
+    h.cmd(Command::Close);
+    h.advance(40_000.0);
+    assert_eq!(h.engine.unread(), 1);
+    assert!(h.events.contains(&WidgetEvent::Unread(1)));
+    h.cmd(Command::Open);
+    assert_eq!(h.engine.unread(), 0);
+    assert_eq!(h.events.last(), Some(&WidgetEvent::Open));
+    assert!(h.events.contains(&WidgetEvent::Unread(0)));
+}
+
+#[test]
+fn polling_is_slower_while_closed_and_stops_while_hidden() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hi", "m1");
+    h.advance(3_000.0);
+    let fetches = |h: &Harness| h.requests.iter().filter(|r| r.starts_with("GET")).count();
+
+    let before = fetches(&h);
+    h.advance(15_000.0);
+    let open_rate = fetches(&h) - before;
+    assert!(open_rate >= 8, "open: every 1.5 s, got {open_rate} in 15 s");
+
+    h.cmd(Command::Close);
+    let before = fetches(&h);
+    h.advance(60_000.0);
+    let closed_rate = fetches(&h) - before;
+    assert!(
+        (3..=5).contains(&closed_rate),
+        "closed: every 15 s, got {closed_rate} in 60 s"
+    );
+
+    h.cmd(Command::Visible(false));
+    let before = fetches(&h);
+    h.advance(120_000.0);
+    assert_eq!(fetches(&h), before, "no requests while the tab is hidden");
+
+    h.cmd(Command::Visible(true));
+    h.settle();
+    assert_eq!(
+        fetches(&h),
+        before + 1,
+        "catches up at once when visible again"
+    );
+}
+
+#[test]
+fn a_network_error_keeps_the_message_pending_and_it_is_delivered_exactly_once() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("first", "m1");
+    h.faults
+        .push_back(ProviderError::Network("connection reset".into()));
+    h.faults.push_back(ProviderError::Timeout);
+    h.send("second", "m2");
+    assert_eq!(h.statuses()[1], ("visitor", Some("pending")));
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(10_000.0);
+    assert_eq!(h.statuses()[1], ("visitor", Some("sent")));
+    assert_eq!(h.helpdesk_visitor_copies("second"), 1);
+    assert_eq!(h.engine.notice(), None, "notice clears once delivered");
+}
+
+#[test]
+fn messages_are_delivered_in_the_order_they_were_written() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Network("offline".into()));
+    h.cmd(Command::Send {
+        text: "one".into(),
+        local_id: "m1".into(),
+    });
+    h.cmd(Command::Send {
+        text: "two".into(),
+        local_id: "m2".into(),
+    });
+    h.cmd(Command::Send {
+        text: "three".into(),
+        local_id: "m3".into(),
+    });
+    h.settle();
+    h.advance(20_000.0);
+    let json = h.helpdesk.to_json();
+    let bodies: Vec<&str> = json["conversations"][0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "visitor")
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["one", "two", "three"]);
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status {
+        status: 429,
+        detail: "slow down".into(),
+        retry_after: Some(20),
+    });
+    h.send("again", "m2");
+    h.advance(19_000.0);
+    assert_eq!(
+        h.statuses()[1].1,
+        Some("pending"),
+        "must wait the full Retry-After"
+    );
+    h.advance(3_000.0);
+    assert_eq!(h.statuses()[1].1, Some("sent"));
+}
+
+#[test]
+fn a_huge_retry_after_is_capped() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status {
+        status: 429,
+        detail: "slow down".into(),
+        retry_after: Some(u32::MAX),
+    });
+    h.send("again", "m2");
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(MAX_RETRY_AFTER_MS - 1_000.0);
+    assert_eq!(
+        h.status_of("again"),
+        Some("pending"),
+        "the capped wait is honoured"
+    );
+    h.advance(1_100.0);
+    assert_eq!(
+        h.status_of("again"),
+        Some("sent"),
+        "retried once the cap has passed, while online and without the visitor doing anything"
+    );
+    assert_eq!(h.helpdesk_visitor_copies("again"), 1);
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.faults.push_back(ProviderError::Status {
+        status: 422,
+        detail: "bad".into(),
+        retry_after: None,
+    });
+    h.send("rejected", "m2");
+    assert_eq!(h.status_of("rejected"), Some("failed"));
+    assert!(h.events.iter().any(|e| matches!(e, WidgetEvent::Error(_))));
+    h.advance(60_000.0);
+    assert_eq!(
+        h.status_of("rejected"),
+        Some("failed"),
+        "no automatic retry of a permanent error"
+    );
+    h.send("later", "m3");
+    assert_eq!(
+        h.status_of("later"),
+        Some("sent"),
+        "a failed message does not block the next one"
+    );
+    h.cmd(Command::Retry {
+        local_id: "m2".into(),
+    });
+    h.settle();
+    assert_eq!(h.status_of("rejected"), Some("sent"));
+    assert_eq!(h.helpdesk_visitor_copies("rejected"), 1);
+}
+
+#[test]
+fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: "invalid key".into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    assert_eq!(h.engine.notice(), Some(&Notice::Unavailable));
+    assert!(h.warnings.iter().any(|w| w.contains("invalid key")));
+    assert_eq!(h.statuses()[0].1, Some("pending"), "kept, not lost");
+    h.advance(120_000.0);
+    assert_eq!(
+        h.requests.len(),
+        1,
+        "halted: no hammering a backend that refused us"
+    );
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    assert_eq!(h.engine.notice(), None);
+    assert_eq!(h.statuses()[0].1, Some("sent"));
+}
+
+#[test]
+fn a_reload_resumes_the_same_conversation() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    let snapshot = Snapshot::from_json(&h.persisted.clone().unwrap().to_json()).unwrap();
+    assert_eq!(snapshot.messages.len(), 2);
+
+    // "Reload": a new engine from storage, the same helpdesk.
+    let mut again = Harness::with_snapshot(Some(snapshot), h.helpdesk.clone());
+    again.now = h.now + 1_000.0;
+    assert_eq!(
+        again.engine.messages().len(),
+        2,
+        "history shows at once, before any request"
+    );
+    again.cmd(Command::Open);
+    again.settle();
+    assert_eq!(
+        again.requests[0], "POST local://helpdesk/sessions",
+        "resumes the session"
+    );
+    again.send("still there?", "m2");
+    again.advance(5_000.0);
+    assert_eq!(again.engine.messages().len(), 4);
+    assert_eq!(
+        again.engine.conversation().map(|c| c.id.clone()),
+        h.engine.conversation().map(|c| c.id.clone()),
+        "same conversation"
+    );
+}
+
+#[test]
+fn reset_forgets_the_visitor_and_ignores_answers_to_old_requests() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.cmd(Command::Send {
+        text: "secret".into(),
+        local_id: "m1".into(),
+    });
+    // A job is in flight; reset before it answers.
+    let (generation, job) = h.queue.pop_front().unwrap();
+    h.cmd(Command::Reset {
+        anon_id: "v_new".into(),
+    });
+    assert!(h.cleared);
+    assert!(h.engine.messages().is_empty());
+    assert_eq!(h.engine.visitor().anon_id, "v_new");
+    let outcome = h.execute(job);
+    h.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    assert!(h.engine.messages().is_empty());
+    assert!(h.engine.conversation().is_none());
+    assert!(
+        h.persisted.is_none(),
+        "nothing written again until the visitor opens"
+    );
+}
+
+#[test]
+fn identify_as_another_user_starts_a_fresh_conversation() {
+    let mut h = Harness::new();
+    let alice = Visitor {
+        user_id: Some("alice".into()),
+        email: Some("a@example.com".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: alice,
+        fresh_anon_id: "v2".into(),
+    });
+    assert!(h.persisted.is_some(), "identify allows storage");
+    h.cmd(Command::Open);
+    h.send("hi from alice", "m1");
+    assert_eq!(h.engine.visitor().email.as_deref(), Some("a@example.com"));
+
+    let same = Visitor {
+        user_id: Some("alice".into()),
+        name: Some("Alice".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: same,
+        fresh_anon_id: "v3".into(),
+    });
+    assert_eq!(
+        h.engine.messages().len(),
+        1,
+        "same person: keep the conversation"
+    );
+    assert_eq!(h.engine.visitor().name.as_deref(), Some("Alice"));
+    assert_eq!(
+        h.engine.visitor().email.as_deref(),
+        Some("a@example.com"),
+        "fields merge"
+    );
+
+    let bob = Visitor {
+        user_id: Some("bob".into()),
+        ..Visitor::default()
+    };
+    h.cmd(Command::Identify {
+        identity: bob,
+        fresh_anon_id: "v4".into(),
+    });
+    assert!(
+        h.engine.messages().is_empty(),
+        "bob must never see alice's chat"
+    );
+    assert_eq!(h.engine.visitor().anon_id, "v4");
+}
+
+#[test]
+fn empty_and_oversized_messages_are_not_sent() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("   \n ", "m1");
+    assert!(h.engine.messages().is_empty());
+    let huge = "x".repeat(h.engine.capabilities().max_message_chars + 1);
+    h.send(&huge, "m2");
+    assert!(h.engine.messages().is_empty());
+    assert!(matches!(h.engine.notice(), Some(Notice::TooLong { .. })));
+    h.send("ok now", "m3");
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn pushed_messages_are_deduplicated_and_counted() {
+    let mut h = Harness::new();
+    let m = helpwire_core::model::Message::received(
+        "a1",
+        Author::Agent { name: None },
+        helpwire_core::model::Body::Text("pushed".into()),
+        1.0,
+    );
+    h.cmd(Command::Received(vec![m.clone()]));
+    h.cmd(Command::Received(vec![m]));
+    assert_eq!(h.engine.messages().len(), 1);
+    assert_eq!(h.engine.unread(), 1);
+}
+
+#[test]
+fn the_visitors_own_messages_from_a_fetch_are_not_shown_twice() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("only once", "m1");
+    // Forget the cursor to make the next fetch return everything again.
+    h.advance(5_000.0);
+    let visitor_messages = h
+        .engine
+        .messages()
+        .iter()
+        .filter(|m| m.author == Author::Visitor)
+        .count();
+    assert_eq!(visitor_messages, 1);
+}
+
+#[test]
+fn backoff_grows_is_capped_jittered_and_floored_by_retry_after() {
+    let a1 = backoff_ms(1, None, 0.0);
+    let a3 = backoff_ms(3, None, 0.0);
+    assert!(a3 > a1);
+    assert!(backoff_ms(30, None, 0.999) <= MAX_BACKOFF_MS);
+    assert!(backoff_ms(30, None, 0.0) >= MAX_BACKOFF_MS / 2.0);
+    assert_eq!(backoff_ms(1, Some(30), 0.5), 30_000.0);
+    assert_eq!(backoff_ms(1, Some(u32::MAX), 0.5), MAX_RETRY_AFTER_MS);
+    let j1 = jitter("visitor-a", 1);
+    let j2 = jitter("visitor-b", 1);
+    assert!((0.0..1.0).contains(&j1) && (0.0..1.0).contains(&j2));
+    assert_ne!(j1, j2, "different visitors retry at different times");
+    assert_eq!(j1, jitter("visitor-a", 1), "deterministic");
+}
+
+#[test]
+fn polls_that_bring_nothing_new_write_nothing() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    h.advance(5_000.0);
+    let writes = h.persist_count;
+    h.advance(30_000.0);
+    assert!(h.requests.iter().filter(|r| r.starts_with("GET")).count() > 10);
+    assert_eq!(h.persist_count, writes, "no storage writes for empty polls");
+}
+
+#[test]
+fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
+    use helpwire_core::model::Conversation;
+    let caps = helpwire_core::protocol::Capabilities {
+        polling: false,
+        ..Default::default()
+    };
+    let mut engine = Engine::new(caps, None, "v".into());
+    let now = 1_000.0;
+    engine.handle(Command::Open, now);
+    let fx = engine.handle(
+        Command::Send {
+            text: "hi".into(),
+            local_id: "m1".into(),
+        },
+        now,
+    );
+    let Some(Effect::Run { generation, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::Run { .. })).cloned()
+    else {
+        panic!("expected a session job: {fx:?}")
+    };
+    let session = helpwire_core::model::Session {
+        id: "s".into(),
+        extra: helpwire_core::json::Json::Null,
+    };
+    let fx = engine.handle(
+        Command::Finished {
+            generation,
+            outcome: Outcome::Session(Ok(session)),
+        },
+        now,
+    );
+    let Some(Effect::Run { generation, .. }) =
+        fx.into_iter().find(|e| matches!(e, Effect::Run { .. }))
+    else {
+        panic!("expected the open-conversation job")
+    };
+    let pending = Conversation {
+        id: String::new(),
+        extra: helpwire_core::json::Json::Null,
+    };
+    let fx = engine.handle(
+        Command::Finished {
+            generation,
+            outcome: Outcome::Conversation(Ok(pending)),
+        },
+        now,
+    );
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Run { job, .. } if matches!(**job, Job::Send { .. }))));
+    engine.handle(Command::ConversationAssigned("t-1".into()), now);
+    assert_eq!(engine.conversation().map(|c| c.id.as_str()), Some("t-1"));
+    engine.handle(Command::ConversationClosed("other".into()), now);
+    assert!(
+        engine.conversation().is_some(),
+        "only the matching conversation closes"
+    );
+    engine.handle(Command::ConversationClosed("t-1".into()), now);
+    assert!(engine.conversation().is_none());
+}
+
+#[test]
+fn a_lost_push_socket_shows_reconnecting_until_it_is_back() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    assert_eq!(h.engine.notice(), None);
+    h.cmd(Command::PushConnected(false));
+    assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
+    h.advance(30_000.0);
+    assert!(
+        h.requests.iter().any(|r| r.starts_with("GET")),
+        "reads over HTTP went on"
+    );
+    assert_eq!(
+        h.engine.notice(),
+        Some(&Notice::Reconnecting),
+        "a read that works over HTTP does not mean the socket is back"
+    );
+    h.cmd(Command::PushConnected(true));
+    assert_eq!(h.engine.notice(), None);
+}
+
+#[test]
+fn a_push_socket_coming_back_does_not_lift_a_halt() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: "invalid key".into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    let unavailable = |h: &Harness| matches!(h.engine.notice(), Some(Notice::Unavailable));
+    assert!(unavailable(&h));
+    h.cmd(Command::PushConnected(false));
+    assert!(unavailable(&h), "the refusal is what the visitor must see");
+    h.cmd(Command::PushConnected(true));
+    h.settle();
+    h.advance(120_000.0);
+    assert!(unavailable(&h), "still unavailable, with its Retry");
+    assert_eq!(h.requests.len(), 1, "still halted: nothing was sent");
+    assert_eq!(h.status_of("hello"), Some("pending"));
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    assert_eq!(h.engine.notice(), None);
+    assert_eq!(h.status_of("hello"), Some("sent"));
+}
+
+#[test]
+fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
+    use helpwire_core::model::{Body, Conversation, Message, Session};
+    use helpwire_core::protocol::Sent;
+    // A backend that confirms a send without the stored id (Eusate without an ack body): a later
+    // read must not show the visitor's message twice.
+    let mut engine = Engine::new(LocalProvider.capabilities(), None, "v".into());
+    let run = |engine: &mut Engine, fx: Vec<Effect>, outcome: &dyn Fn(&Job) -> Outcome| {
+        let (generation, job) = fx
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::Run { generation, job } => Some((generation, *job)),
+                _ => None,
+            })
+            .expect("a job");
+        engine.handle(
+            Command::Finished {
+                generation,
+                outcome: outcome(&job),
+            },
+            2.0,
+        )
+    };
+    engine.handle(Command::Open, 1.0);
+    let fx = engine.handle(
+        Command::Send {
+            text: "ok".into(),
+            local_id: "l1".into(),
+        },
+        1.0,
+    );
+    let fx = run(&mut engine, fx, &|_| {
+        Outcome::Session(Ok(Session {
+            id: "s".into(),
+            extra: helpwire_core::json::Json::Null,
+        }))
+    });
+    let fx = run(&mut engine, fx, &|_| {
+        Outcome::Conversation(Ok(Conversation {
+            id: "c".into(),
+            extra: helpwire_core::json::Json::Null,
+        }))
+    });
+    run(&mut engine, fx, &|_| Outcome::Sent {
+        local_id: "l1".into(),
+        result: Ok(Sent {
+            remote_id: "l1".into(),
+            created_at: None,
+            replies: vec![],
+            warnings: vec![],
+        }),
+    });
+    assert_eq!(engine.messages()[0].delivery, Some(Delivery::Sent));
+
+    let stored = |id: &str| Message::received(id, Author::Visitor, Body::Text("ok".into()), 1.0);
+    engine.handle(Command::Received(vec![stored("r1")]), 3.0);
+    assert_eq!(engine.messages().len(), 1, "paired, not duplicated");
+    assert_eq!(engine.messages()[0].id, "r1");
+    engine.handle(Command::Received(vec![stored("r1")]), 4.0);
+    assert_eq!(engine.messages().len(), 1);
+    // The same words written on another device are a new message.
+    engine.handle(Command::Received(vec![stored("r2")]), 5.0);
+    assert_eq!(engine.messages().len(), 2);
+}
+
+/// The first job an effect list starts, if any.
+fn job_of(fx: &[Effect]) -> Option<&Job> {
+    fx.iter().find_map(|e| match e {
+        Effect::Run { job, .. } => Some(&**job),
+        _ => None,
+    })
+}
+
+#[test]
+fn two_tabs_share_messages_but_only_the_writer_sends_until_it_is_gone() {
+    use helpwire_core::model::{Conversation, Session};
+    let caps = LocalProvider.capabilities();
+    let session = Session {
+        id: "s".into(),
+        extra: helpwire_core::json::Json::Null,
+    };
+    let conversation = Conversation {
+        id: "c".into(),
+        extra: helpwire_core::json::Json::Null,
+    };
+    let mut shared = Snapshot::new("v".into());
+    shared.session = Some(session);
+    shared.conversation = Some(conversation);
+
+    let mut a = Engine::new(caps, Some(shared.clone()), "v".into()).with_tab("tab-a");
+    let mut b = Engine::new(caps, Some(shared), "v".into()).with_tab("tab-b");
+    let both = Some(vec!["tab-a".to_string(), "tab-b".to_string()]);
+    a.handle(Command::TabsAlive(both.clone()), 1.0);
+    b.handle(Command::TabsAlive(both), 1.0);
+
+    // Tab A writes; tab B learns of it through storage but does not send it.
+    a.handle(
+        Command::Send {
+            text: "from tab a".into(),
+            local_id: "m1".into(),
+        },
+        2.0,
+    );
+    let fx = b.handle(Command::Synced(Box::new(a.snapshot().clone())), 2.0);
+    assert_eq!(b.messages().len(), 1, "tab B shows tab A's message");
+    assert!(
+        !matches!(
+            job_of(&fx),
+            Some(Job::Send { .. } | Job::OpenConversation { .. })
+        ),
+        "tab B must not send tab A's message: {fx:?}"
+    );
+    assert!(b.has_foreign_pending());
+
+    // Tab A is closed before delivering: tab B adopts the message and sends it.
+    let fx = b.handle(Command::TabsAlive(Some(vec!["tab-b".into()])), 3.0);
+    assert!(!b.has_foreign_pending());
+    let fx = if job_of(&fx).is_some() {
+        fx
+    } else {
+        b.handle(Command::Tick, 3.0)
+    };
+    // This tab first confirms the session (it has not talked to the backend yet).
+    let started = fx.iter().find_map(|e| match e {
+        Effect::Run { generation, job } if matches!(**job, Job::StartSession { .. }) => {
+            Some(*generation)
+        }
+        _ => None,
+    });
+    let fx = match started {
+        Some(generation) => {
+            let session = helpwire_core::model::Session {
+                id: "s".into(),
+                extra: helpwire_core::json::Json::Null,
+            };
+            let outcome = Outcome::Session(Ok(session));
+            b.handle(
+                Command::Finished {
+                    generation,
+                    outcome,
+                },
+                3.0,
+            )
+        }
+        None => fx,
+    };
+    assert!(
+        matches!(job_of(&fx), Some(Job::Send { message, .. }) if message.local_id == "m1"),
+        "tab B sends the orphan: {fx:?}"
+    );
+}
+
+#[test]
+fn a_delivery_in_one_tab_shows_as_sent_in_the_other() {
+    let mut a = Harness::new();
+    a.engine = a.engine.clone().with_tab("tab-a");
+    a.cmd(Command::Open);
+    a.send("hello", "m1");
+    assert_eq!(a.status_of("hello"), Some("sent"));
+
+    let mut b = Engine::new(LocalProvider.capabilities(), None, "v_test".into()).with_tab("tab-b");
+    let mut pending = a.engine.snapshot().clone();
+    pending.messages[0].delivery = Some(Delivery::Pending {
+        attempts: 0,
+        retry_at: 0.0,
+    });
+    b.handle(Command::Synced(Box::new(pending)), 1.0);
+    assert_eq!(
+        b.messages()[0].delivery.as_ref().map(Delivery::tag),
+        Some("pending")
+    );
+    b.handle(Command::Synced(Box::new(a.engine.snapshot().clone())), 2.0);
+    assert_eq!(b.messages().len(), 1, "merged, not duplicated");
+    assert_eq!(b.messages()[0].delivery, Some(Delivery::Sent));
+}
+
+#[test]
+fn a_reset_in_another_tab_is_followed() {
+    let mut a = Engine::new(LocalProvider.capabilities(), None, "v1".into()).with_tab("a");
+    a.handle(Command::Open, 1.0);
+    a.handle(
+        Command::Send {
+            text: "secret".into(),
+            local_id: "m1".into(),
+        },
+        1.0,
+    );
+    let fresh = Snapshot::new("v2".into());
+    a.handle(Command::Synced(Box::new(fresh)), 2.0);
+    assert!(a.messages().is_empty());
+    assert_eq!(a.visitor().anon_id, "v2");
+}
+
+#[test]
+fn a_copy_fetched_before_the_other_tab_reported_delivery_is_not_shown_twice() {
+    use helpwire_core::model::{Body, Message};
+    let mut b = Engine::new(LocalProvider.capabilities(), None, "v".into()).with_tab("tab-b");
+    // Tab A's message arrives pending through storage…
+    let mut from_a = Message::received("m1", Author::Visitor, Body::Text("hi".into()), 1.0);
+    from_a.local_id = Some("m1".into());
+    from_a.origin = Some("tab-a".into());
+    from_a.delivery = Some(Delivery::Pending {
+        attempts: 0,
+        retry_at: 0.0,
+    });
+    let mut snapshot = Snapshot::new("v".into());
+    snapshot.messages.push(from_a.clone());
+    b.handle(Command::Synced(Box::new(snapshot.clone())), 1.0);
+    // …tab B's own poll brings the stored copy…
+    let stored = Message::received("r1", Author::Visitor, Body::Text("hi".into()), 2.0);
+    b.handle(Command::Received(vec![stored]), 2.0);
+    // …then tab A reports it delivered as r1.
+    snapshot.messages[0].id = "r1".into();
+    snapshot.messages[0].delivery = Some(Delivery::Sent);
+    b.handle(Command::Synced(Box::new(snapshot)), 3.0);
+    let ids: Vec<&str> = b.messages().iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["r1"], "one message");
+    assert_eq!(b.messages()[0].delivery, Some(Delivery::Sent));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sends whose outcome is unknown (the answer was lost, or the page went away while it was in
+// flight), against a backend like Bancroft, Gleap, Gurusup or Eusate: its history shows the
+// visitor's messages with its own ids and times, never the widget's local id.
+// ---------------------------------------------------------------------------------------------
+
+/// What happens to the next send.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum SendFault {
+    /// Stored, then the connection drops before the answer.
+    StoredThenDropped,
+    /// Stored, and the widget gave up waiting (timeout).
+    StoredThenTimedOut,
+    /// The connection drops before the backend sees it: nothing stored.
+    DroppedBefore,
+    /// The backend answers 503 without storing anything.
+    Unavailable,
+    /// Stored, and answered with a 2xx the widget cannot read.
+    StoredThenGarbled,
+    /// Not stored, and answered with a 2xx the widget cannot read (a captive portal's page).
+    Garbled,
+}
+
+fn garbled() -> ProviderError {
+    ProviderError::Malformed {
+        reason: "expected JSON".into(),
+        body: "<html>".into(),
+    }
+}
+
+/// A remote helpdesk for the engine: stores the visitor's messages and lists them back.
+struct Remote {
+    engine: Engine,
+    now: f64,
+    /// The backend's clock minus the browser's.
+    clock_offset: f64,
+    /// `(id, text, created_at)`, oldest first.
+    stored: Vec<(String, String, f64)>,
+    send_faults: VecDeque<SendFault>,
+    fetch_faults: VecDeque<ProviderError>,
+    /// "send" or "fetch", in order.
+    requests: Vec<&'static str>,
+    /// Every read lists the whole history (as after an edit), whatever the cursor.
+    replay_all: bool,
+    queue: VecDeque<(u64, Job)>,
+    events: Vec<WidgetEvent>,
+    warnings: Vec<String>,
+    persisted: Option<Snapshot>,
+    wake: Option<f64>,
+}
+
+impl Remote {
+    fn new(caps: helpwire_core::protocol::Capabilities) -> Self {
+        Self::resume(caps, None, Vec::new())
+    }
+
+    /// A page load with `snapshot` from storage, against a backend holding `stored`.
+    fn resume(
+        caps: helpwire_core::protocol::Capabilities,
+        snapshot: Option<Snapshot>,
+        stored: Vec<(String, String, f64)>,
+    ) -> Self {
+        Remote {
+            engine: Engine::new(caps, snapshot, "v_remote".into()),
+            now: 1_700_000_000_000.0,
+            clock_offset: 0.0,
+            stored,
+            send_faults: VecDeque::new(),
+            fetch_faults: VecDeque::new(),
+            requests: Vec::new(),
+            replay_all: false,
+            queue: VecDeque::new(),
+            events: Vec::new(),
+            warnings: Vec::new(),
+            persisted: None,
+            wake: None,
+        }
+    }
+
+    fn cmd(&mut self, command: Command) {
+        for effect in self.engine.handle(command, self.now) {
+            match effect {
+                Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
+                Effect::Persist => self.persisted = Some(self.engine.snapshot().clone()),
+                Effect::ClearStorage => self.persisted = None,
+                Effect::Emit(e) => self.events.push(e),
+                Effect::WakeAt(t) => self.wake = Some(t),
+                Effect::Warn(w) => self.warnings.push(w),
+            }
+        }
+    }
+
+    /// Stores a visitor message as the backend would (its id, its clock).
+    fn store(&mut self, text: &str) -> String {
+        let id = format!("r{}", self.stored.len() + 1);
+        let at = self.now + self.clock_offset;
+        self.stored.push((id.clone(), text.to_string(), at));
+        id
+    }
+
+    fn execute(&mut self, job: Job) -> Outcome {
+        use helpwire_core::model::{Body, Conversation, Message, Session};
+        use helpwire_core::protocol::{Cursor, Page, Sent};
+        match job {
+            Job::StartSession { .. } => Outcome::Session(Ok(Session {
+                id: "s".into(),
+                extra: helpwire_core::json::Json::Null,
+            })),
+            Job::OpenConversation { .. } => Outcome::Conversation(Ok(Conversation {
+                id: "c".into(),
+                extra: helpwire_core::json::Json::Null,
+            })),
+            Job::Send { message, .. } => {
+                self.requests.push("send");
+                let result = match self.send_faults.pop_front() {
+                    Some(SendFault::StoredThenDropped) => {
+                        self.store(&message.text);
+                        Err(ProviderError::Network("connection reset".into()))
+                    }
+                    Some(SendFault::StoredThenTimedOut) => {
+                        self.store(&message.text);
+                        Err(ProviderError::Timeout)
+                    }
+                    Some(SendFault::DroppedBefore) => {
+                        Err(ProviderError::Network("connection reset".into()))
+                    }
+                    Some(SendFault::StoredThenGarbled) => {
+                        self.store(&message.text);
+                        Err(garbled())
+                    }
+                    Some(SendFault::Garbled) => Err(garbled()),
+                    Some(SendFault::Unavailable) => Err(ProviderError::Status {
+                        status: 503,
+                        detail: "unavailable".into(),
+                        retry_after: None,
+                    }),
+                    None => {
+                        let remote_id = self.store(&message.text);
+                        Ok(Sent {
+                            remote_id,
+                            created_at: Some(self.now + self.clock_offset),
+                            replies: Vec::new(),
+                            warnings: Vec::new(),
+                        })
+                    }
+                };
+                Outcome::Sent {
+                    local_id: message.local_id,
+                    result,
+                }
+            }
+            Job::Fetch { cursor, .. } => {
+                self.requests.push("fetch");
+                if let Some(e) = self.fetch_faults.pop_front() {
+                    return Outcome::Fetched(Err(e));
+                }
+                let seen = match self.replay_all {
+                    true => 0,
+                    false => cursor.0.as_u64().unwrap_or(0) as usize,
+                };
+                let messages = self.stored[seen.min(self.stored.len())..]
+                    .iter()
+                    .map(|(id, text, at)| {
+                        Message::received(id, Author::Visitor, Body::Text(text.clone()), *at)
+                    })
+                    .collect();
+                Outcome::Fetched(Ok(Page {
+                    messages,
+                    next: Cursor(helpwire_core::json::Json::from(self.stored.len() as u64)),
+                    more: false,
+                    warnings: Vec::new(),
+                }))
+            }
+        }
+    }
+
+    fn settle(&mut self) {
+        while let Some((generation, job)) = self.queue.pop_front() {
+            let outcome = self.execute(job);
+            self.cmd(Command::Finished {
+                generation,
+                outcome,
+            });
+        }
+    }
+
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while self.now < end {
+            self.now = (self.now + 100.0).min(end);
+            if self.wake.is_some_and(|w| w <= self.now) {
+                self.wake = None;
+                self.cmd(Command::Tick);
+            }
+            self.settle();
+        }
+    }
+
+    fn send(&mut self, text: &str, id: &str) {
+        self.cmd(Command::Send {
+            text: text.into(),
+            local_id: id.into(),
+        });
+        self.settle();
+    }
+
+    /// The visitor's message `local_id` as shown.
+    fn shown(&self, local_id: &str) -> &helpwire_core::model::Message {
+        self.engine
+            .messages()
+            .iter()
+            .find(|m| m.local_id.as_deref() == Some(local_id))
+            .expect("the visitor's message is shown")
+    }
+
+    fn status(&self, local_id: &str) -> &'static str {
+        self.shown(local_id)
+            .delivery
+            .as_ref()
+            .map_or("", Delivery::tag)
+    }
+
+    fn copies(&self, text: &str) -> usize {
+        self.stored.iter().filter(|(_, t, _)| t == text).count()
+    }
+
+    fn sent_events(&self, text: &str) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, WidgetEvent::Sent { text: t, .. } if t == text))
+            .count()
+    }
+
+    /// A first message delivered, so that a conversation exists and has been read.
+    fn warmed_up() -> Self {
+        let mut r = Remote::new(LocalProvider.capabilities());
+        r.cmd(Command::Open);
+        r.send("hello", "m0");
+        r.advance(2_000.0);
+        assert_eq!(r.status("m0"), "sent");
+        r.requests.clear();
+        r
+    }
+}
+
+#[test]
+fn a_send_whose_answer_was_lost_is_found_in_the_conversation_and_not_sent_again() {
+    for fault in [SendFault::StoredThenDropped, SendFault::StoredThenTimedOut] {
+        let mut r = Remote::warmed_up();
+        r.send_faults.push_back(fault);
+        r.send("are you there?", "m1");
+        assert_eq!(
+            r.status("m1"),
+            "pending",
+            "{fault:?}: unknown, so not shown as sent"
+        );
+        assert!(r.shown("m1").unconfirmed);
+        r.advance(10_000.0);
+        assert_eq!(r.status("m1"), "sent", "{fault:?}");
+        assert_eq!(r.copies("are you there?"), 1, "{fault:?}: stored once");
+        assert_eq!(
+            r.shown("m1").id,
+            "r2",
+            "{fault:?}: known by the backend's id"
+        );
+        assert_eq!(
+            r.requests[..2],
+            ["send", "fetch"],
+            "{fault:?}: read, not resent"
+        );
+        assert!(
+            !r.requests[2..].contains(&"send"),
+            "{fault:?}: {:?}",
+            r.requests
+        );
+        assert_eq!(r.sent_events("are you there?"), 1, "{fault:?}");
+        let visitor = r
+            .engine
+            .messages()
+            .iter()
+            .filter(|m| m.author == Author::Visitor);
+        assert_eq!(visitor.count(), 2, "{fault:?}: shown once");
+        let stored = r.persisted.clone().unwrap();
+        let m1 = stored.messages.iter().find(|m| m.id == "r2").unwrap();
+        assert_eq!(
+            m1.delivery,
+            Some(Delivery::Sent),
+            "{fault:?}: stored as sent"
+        );
+        assert!(!m1.unconfirmed && m1.attempted_at.is_none());
+    }
+}
+
+#[test]
+fn a_send_lost_before_it_was_stored_is_sent_again_after_the_conversation_was_read() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("are you there?", "m1");
+    assert_eq!(r.status("m1"), "pending");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.sent_events("are you there?"), 1);
+}
+
+#[test]
+fn an_answered_failure_is_sent_again_without_reading_first() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::Unavailable);
+    r.send("are you there?", "m1");
+    assert!(!r.shown("m1").unconfirmed, "a 503 is the backend's answer");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.requests[..2], ["send", "send"]);
+    assert_eq!(r.copies("are you there?"), 1);
+}
+
+#[test]
+fn a_reload_while_the_answer_was_on_its_way_finds_the_stored_message() {
+    for stored_before_reload in [true, false] {
+        let mut r = Remote::warmed_up();
+        r.cmd(Command::Send {
+            text: "sent as the page closed".into(),
+            local_id: "m1".into(),
+        });
+        // The request leaves; the page goes away before its answer.
+        let (_, job) = r.queue.pop_front().expect("the send");
+        assert!(matches!(job, Job::Send { .. }));
+        let stored = r
+            .persisted
+            .clone()
+            .expect("written before the request left");
+        let m1 = stored.messages.iter().find(|m| m.id == "m1").unwrap();
+        assert!(m1.unconfirmed, "known to be in flight");
+        assert_eq!(m1.attempted_at, Some(r.now));
+        if stored_before_reload {
+            r.execute(job);
+        }
+
+        let snapshot = Snapshot::from_json(&stored.to_json()).unwrap();
+        let mut again = Remote::resume(
+            LocalProvider.capabilities(),
+            Some(snapshot),
+            r.stored.clone(),
+        );
+        again.now = r.now + 3_000.0;
+        again.cmd(Command::Open);
+        again.settle();
+        again.advance(5_000.0);
+        let label = format!("stored before the reload: {stored_before_reload}");
+        assert_eq!(again.status("m1"), "sent", "{label}");
+        assert_eq!(again.copies("sent as the page closed"), 1, "{label}");
+        assert_eq!(again.requests[0], "fetch", "{label}: reads first");
+        let sends = again.requests.iter().filter(|r| **r == "send").count();
+        assert_eq!(sends, usize::from(!stored_before_reload), "{label}");
+        assert_eq!(again.shown("m1").id, "r2", "{label}");
+    }
+}
+
+#[test]
+fn a_copy_older_than_the_first_attempt_is_not_taken_for_it() {
+    let skew = helpwire_core::engine::CLOCK_SKEW_MS;
+    // The backend's clock a little behind the browser's: still the same message.
+    let mut r = Remote::warmed_up();
+    r.clock_offset = -(skew - 1_000.0);
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send("same words", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("same words"), 1);
+
+    // The same words stored well before the first attempt (written on another device, not read
+    // yet): not this message, which was lost and is sent again.
+    let mut r = Remote::warmed_up();
+    r.clock_offset = -(skew + 60_000.0);
+    r.store("same words");
+    r.clock_offset = 0.0;
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("same words", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.shown("m1").id, "r3", "its own copy");
+    assert_eq!(r.copies("same words"), 2);
+    let shown = r.engine.messages().iter();
+    let same = shown
+        .filter(|m| m.body.plain_text() == "same words")
+        .count();
+    assert_eq!(same, 2, "the other device's message and this one");
+}
+
+#[test]
+fn two_identical_messages_in_a_row_are_both_delivered() {
+    // Both answers lost after storing: each copy pairs with one message.
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.cmd(Command::Send {
+        text: "ok".into(),
+        local_id: "m1".into(),
+    });
+    r.cmd(Command::Send {
+        text: "ok".into(),
+        local_id: "m2".into(),
+    });
+    r.settle();
+    r.advance(20_000.0);
+    assert_eq!((r.status("m1"), r.status("m2")), ("sent", "sent"));
+    assert_eq!(r.copies("ok"), 2);
+    assert_ne!(r.shown("m1").id, r.shown("m2").id);
+    assert_eq!(r.sent_events("ok"), 2);
+
+    // The first delivered, the second lost before storing: the first's copy is not the second.
+    let mut r = Remote::warmed_up();
+    // Reads list the whole history: the first copy comes back too.
+    r.replay_all = true;
+    r.send("ok", "m1");
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.send("ok", "m2");
+    r.advance(20_000.0);
+    assert_eq!((r.status("m1"), r.status("m2")), ("sent", "sent"));
+    assert_eq!(r.copies("ok"), 2, "the second was sent again");
+    assert_ne!(r.shown("m1").id, r.shown("m2").id);
+}
+
+#[test]
+fn a_backend_without_history_sends_again_at_once() {
+    // The bot contract: nothing to read, so today's behaviour (the documented duplicate).
+    let caps = helpwire_core::protocol::Capabilities {
+        shows_own_messages: false,
+        ..LocalProvider.capabilities()
+    };
+    let mut r = Remote::new(caps);
+    r.cmd(Command::Open);
+    r.send("hello", "m0");
+    r.requests.clear();
+    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.send("again", "m1");
+    r.advance(3_000.0);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.requests[..2], ["send", "send"]);
+}
+
+#[test]
+fn a_failed_read_delays_the_resend_and_an_unreadable_history_gives_up_checking() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.fetch_faults
+        .push_back(ProviderError::Network("still down".into()));
+    r.send("are you there?", "m1");
+    r.advance(1_500.0);
+    assert_eq!(r.requests, ["send", "fetch"]);
+    assert_eq!(r.status("m1"), "pending", "not sent while unknown");
+    assert_eq!(r.engine.notice(), Some(&Notice::Reconnecting));
+    r.advance(10_000.0);
+    assert_eq!(r.requests[..4], ["send", "fetch", "fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.fetch_faults.push_back(ProviderError::Status {
+        status: 403,
+        detail: "forbidden".into(),
+        retry_after: None,
+    });
+    r.send("are you there?", "m1");
+    r.advance(10_000.0);
+    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert!(
+        r.warnings.iter().any(|w| w.contains("sending it again")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn only_errors_without_the_backends_answer_leave_a_send_unconfirmed() {
+    let status = |status| ProviderError::Status {
+        status,
+        detail: String::new(),
+        retry_after: None,
+    };
+    assert!(ProviderError::Network("reset".into()).may_have_arrived());
+    assert!(ProviderError::Timeout.may_have_arrived());
+    assert!(status(502).may_have_arrived() && status(504).may_have_arrived());
+    assert!(garbled().may_have_arrived(), "a 2xx: most likely stored");
+    assert!(!ProviderError::Config("no email".into()).may_have_arrived());
+    for s in [400, 404, 429, 500, 503] {
+        assert!(!status(s).may_have_arrived(), "{s}");
+    }
+}
+
+#[test]
+fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::StoredThenGarbled);
+    r.send("are you there?", "m1");
+    assert_eq!(
+        r.status("m1"),
+        "failed",
+        "not retried behind the visitor's back"
+    );
+    r.advance(10_000.0);
+    assert_eq!(r.status("m1"), "sent", "the next read found it");
+    assert_eq!(r.shown("m1").id, "r2");
+    assert_eq!(r.copies("are you there?"), 1);
+
+    // Not stored: the visitor's Retry reads first, then sends.
+    let mut r = Remote::warmed_up();
+    r.send_faults.push_back(SendFault::Garbled);
+    r.send("are you there?", "m1");
+    r.cmd(Command::Close);
+    r.advance(1_000.0);
+    assert_eq!(r.status("m1"), "failed");
+    r.requests.clear();
+    r.cmd(Command::Retry {
+        local_id: "m1".into(),
+    });
+    r.settle();
+    assert_eq!(r.requests, ["fetch", "send"]);
+    assert_eq!(r.status("m1"), "sent");
+    assert_eq!(r.copies("are you there?"), 1);
+}
+
+#[test]
+fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
+    // Tab A sends and closes before the answer; tab B is reading the conversation meanwhile.
+    let mut a = Remote::warmed_up();
+    a.engine = a.engine.clone().with_tab("tab-a");
+    a.cmd(Command::Send {
+        text: "from tab a".into(),
+        local_id: "m1".into(),
+    });
+    let shared = a.persisted.clone().expect("stored before the request left");
+    let mut b = Remote::resume(LocalProvider.capabilities(), Some(shared), a.stored.clone());
+    b.engine = b.engine.clone().with_tab("tab-b");
+    b.now = a.now;
+    b.cmd(Command::TabsAlive(Some(vec![
+        "tab-a".into(),
+        "tab-b".into(),
+    ])));
+    b.cmd(Command::Open);
+    let (generation, session) = b.queue.pop_front().expect("the session");
+    let outcome = b.execute(session);
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    let (generation, read) = b.queue.pop_front().expect("a read");
+    assert!(matches!(read, Job::Fetch { .. }));
+    // The read is answered before tab A's message is stored…
+    let outcome = b.execute(read);
+    b.store("from tab a");
+    // …tab A is gone, and tab B adopts the message before that answer arrives.
+    b.cmd(Command::TabsAlive(Some(vec!["tab-b".into()])));
+    b.cmd(Command::Finished {
+        generation,
+        outcome,
+    });
+    b.settle();
+    b.advance(10_000.0);
+    assert_eq!(b.status("m1"), "sent");
+    assert_eq!(
+        b.copies("from tab a"),
+        1,
+        "not sent again: {:?}",
+        b.requests
+    );
+}
+
+#[test]
+fn backend_words_never_reach_a_notice_and_go_to_the_console() {
+    const BODY: &str = "{\"error\":\"SECRET-BACKEND-BODY: key bnc_x revoked\"}";
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.faults.push_back(ProviderError::Status {
+        status: 401,
+        detail: BODY.into(),
+        retry_after: None,
+    });
+    h.send("hello", "m1");
+    let notice = format!("{:?}", h.engine.notice());
+    assert!(notice.contains("Unavailable"), "{notice}");
+    assert!(!notice.contains("SECRET"), "the notice is a kind: {notice}");
+    assert!(
+        h.warnings.iter().any(|w| w.contains(BODY)),
+        "the detail is for the console: {:?}",
+        h.warnings
+    );
+
+    // A message the backend refuses: its reason goes to the console too.
+    h.cmd(Command::RetryConnection);
+    h.settle();
+    h.faults.push_back(ProviderError::Malformed {
+        reason: "not JSON".into(),
+        body: "<html>SECRET-PROXY-PAGE</html>".into(),
+    });
+    h.send("second", "m2");
+    assert_eq!(h.status_of("second"), Some("failed"));
+    assert!(
+        h.warnings.iter().any(|w| w.contains("SECRET-PROXY-PAGE")),
+        "{:?}",
+        h.warnings
+    );
+}
+
+#[test]
+fn only_a_message_taken_into_the_outbox_counts_as_accepted() {
+    use helpwire_core::engine::message_chars;
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    let limit = h.engine.capabilities().max_message_chars;
+
+    h.send(&"x".repeat(limit + 1), "long");
+    assert!(!h.engine.accepted("long"), "refused: the composer keeps it");
+    assert_eq!(h.engine.notice(), Some(&Notice::TooLong { limit }));
+    assert!(h.engine.messages().is_empty());
+    h.send(" \n ", "blank");
+    assert!(!h.engine.accepted("blank"));
+
+    // Characters, not bytes, and trimmed the way it is sent: exactly the limit is taken.
+    let at_limit = format!("  {}\n", "é".repeat(limit));
+    assert_eq!(message_chars(&at_limit), limit);
+    h.send(&at_limit, "fits");
+    assert!(h.engine.accepted("fits"));
+    assert_eq!(
+        h.engine.notice(),
+        None,
+        "a message taken clears the refusal"
+    );
+    assert_eq!(h.status_of(&"é".repeat(limit)), Some("sent"));
+}

@@ -1,0 +1,160 @@
+//! Locale resolution, plural rules and text direction.
+
+use helpwire_core::i18n::{for_locale, resolve, Direction, Plural, AR, DE, EN, FR, JA};
+
+#[test]
+fn locale_falls_back_from_region_to_language_to_english() {
+    assert_eq!(for_locale("de-AT").lang, "de");
+    assert_eq!(for_locale("pt_BR").lang, "pt");
+    assert_eq!(for_locale("xx").lang, "en");
+    assert_eq!(resolve(["xx-YY", "fr-CA", "de"]).lang, "fr");
+    assert_eq!(resolve(Vec::<&str>::new()).lang, "en");
+}
+
+#[test]
+fn arabic_is_right_to_left_and_the_others_are_not() {
+    assert_eq!(AR.dir, Direction::Rtl);
+    assert_eq!(EN.dir, Direction::Ltr);
+    assert_eq!(JA.dir, Direction::Ltr);
+}
+
+#[test]
+fn plural_rules_follow_cldr() {
+    assert_eq!(EN.unread_label(1), "1 unread message");
+    assert_eq!(EN.unread_label(2), "2 unread messages");
+    assert_eq!(EN.unread_label(0), "0 unread messages");
+    assert_eq!(FR.plural(0), Plural::One, "French treats 0 as singular");
+    assert_eq!(DE.unread_label(1), "1 ungelesene Nachricht");
+    assert_eq!(AR.plural(0), Plural::Zero);
+    assert_eq!(AR.plural(2), Plural::Two);
+    assert_eq!(AR.plural(5), Plural::Few);
+    assert_eq!(AR.plural(11), Plural::Many);
+    assert_eq!(AR.plural(100), Plural::Other);
+    assert_eq!(AR.unread_label(5), "5 رسائل غير مقروءة");
+    assert_eq!(JA.plural(1), Plural::Other);
+}
+
+#[test]
+fn every_language_is_its_own_table_and_resolves_by_its_tag() {
+    use helpwire_core::i18n::{ALL, ES, PT};
+    let langs: Vec<&str> = ALL.iter().map(|s| s.lang).collect();
+    assert_eq!(langs, ["en", "de", "fr", "es", "pt", "ja", "ar"]);
+    for s in ALL.iter() {
+        assert_eq!(for_locale(s.lang).lang, s.lang);
+        assert_eq!(
+            for_locale(&s.lang.to_uppercase()).lang,
+            s.lang,
+            "tags are case-insensitive"
+        );
+        assert!(
+            s.unread_label(3).contains('3') || s.lang == "ar",
+            "{}",
+            s.lang
+        );
+    }
+    assert_eq!(for_locale("es-419").lang, ES.lang);
+    assert_eq!(for_locale("pt-PT").lang, PT.lang);
+}
+
+#[test]
+fn fallback_takes_the_first_shipped_language_in_order() {
+    // data-locale first, then setLocale, then the browser languages: the first shipped one wins.
+    assert_eq!(resolve(["de", "ja"]).lang, "de");
+    assert_eq!(resolve(["ko", "zh-Hant", "ja-JP"]).lang, "ja");
+    assert_eq!(resolve(["", "ar-EG"]).lang, "ar");
+    assert_eq!(
+        resolve(["ko", "zh"]).lang,
+        "en",
+        "English when nothing matches"
+    );
+}
+
+#[test]
+fn dates_use_the_visitors_regional_tag() {
+    use helpwire_core::i18n::regional_tag;
+    assert_eq!(regional_tag("en", ["en-GB", "de"]), "en-GB");
+    assert_eq!(regional_tag("pt", ["de-DE", "pt_BR"]), "pt-BR");
+    assert_eq!(
+        regional_tag("de", ["fr-FR"]),
+        "de",
+        "the language alone when no tag matches"
+    );
+}
+
+#[test]
+fn plural_forms_for_every_category() {
+    use helpwire_core::i18n::{ES, PT};
+    for (n, want) in [
+        (0, "0 message non lu"),
+        (1, "1 message non lu"),
+        (2, "2 messages non lus"),
+    ] {
+        assert_eq!(FR.unread_label(n), want);
+    }
+    assert_eq!(ES.unread_label(1), "1 mensaje sin leer");
+    assert_eq!(ES.unread_label(0), "0 mensajes sin leer");
+    assert_eq!(
+        PT.unread_label(0),
+        "0 mensagem não lida",
+        "Portuguese treats 0 as singular"
+    );
+    assert_eq!(DE.unread_label(0), "0 ungelesene Nachrichten");
+    assert_eq!(JA.unread_label(1), "未読メッセージ 1 件");
+    assert_eq!(JA.unread_label(7), "未読メッセージ 7 件");
+    let arabic = [
+        (0, Plural::Zero, "لا رسائل غير مقروءة"),
+        (1, Plural::One, "رسالة واحدة غير مقروءة"),
+        (2, Plural::Two, "رسالتان غير مقروءتين"),
+        (3, Plural::Few, "3 رسائل غير مقروءة"),
+        (10, Plural::Few, "10 رسائل غير مقروءة"),
+        (11, Plural::Many, "11 رسالة غير مقروءة"),
+        (99, Plural::Many, "99 رسالة غير مقروءة"),
+        (100, Plural::Other, "100 رسالة غير مقروءة"),
+        (102, Plural::Other, "102 رسالة غير مقروءة"),
+        (103, Plural::Few, "103 رسائل غير مقروءة"),
+        (111, Plural::Many, "111 رسالة غير مقروءة"),
+    ];
+    for (n, category, text) in arabic {
+        assert_eq!(AR.plural(n), category, "Arabic {n}");
+        assert_eq!(AR.unread_label(n), text, "Arabic {n}");
+    }
+}
+
+#[test]
+fn no_text_is_empty_in_any_language_and_placeholders_are_kept() {
+    use helpwire_core::i18n::{fill, ALL};
+    for s in ALL.iter() {
+        let texts = s.texts();
+        assert!(texts.len() >= 24, "{}: every field and plural form", s.lang);
+        for (name, text) in &texts {
+            assert!(!text.trim().is_empty(), "{}: {name} is empty", s.lang);
+        }
+        let text = |wanted: &str| {
+            texts
+                .iter()
+                .find(|(name, _)| *name == wanted)
+                .map(|(_, t)| *t)
+                .unwrap_or_else(|| panic!("{}: no {wanted}", s.lang))
+        };
+        for name in ["count", "near_limit", "too_long"] {
+            assert!(
+                text(name).contains("{max}"),
+                "{}: {name} names the limit",
+                s.lang
+            );
+        }
+        assert!(text("count").contains("{n}"), "{}", s.lang);
+        // The visitor's own language, not English, for what the engine reports.
+        if s.lang != "en" {
+            for name in ["unavailable", "reconnecting", "near_limit", "too_long"] {
+                let english = EN.texts().into_iter().find(|(n, _)| *n == name).unwrap().1;
+                assert_ne!(text(name), english, "{}: {name} is translated", s.lang);
+            }
+        }
+    }
+    assert_eq!(
+        fill(EN.too_long, "", "5,000"),
+        "This message is too long: the limit is 5,000 characters. Shorten it to send it."
+    );
+    assert_eq!(fill(EN.count, "4,950", "5,000"), "4,950 / 5,000");
+}

@@ -1,0 +1,1176 @@
+//! Eusate: REST reads against the documented examples (seed 003) and the Socket.IO channel
+//! against hand-written server frames.
+
+use helpwire_core::json::Json;
+use helpwire_core::model::{Author, Body, Conversation, Session, Visitor};
+use helpwire_core::protocol::eusate::*;
+use helpwire_core::protocol::socketio::{decode_engine, decode_socket, EnginePacket, SocketPacket};
+use helpwire_core::protocol::{
+    Context, Cursor, HttpResponse, Method, Outgoing, Plan, Provider, ProviderError,
+};
+
+/// A JSON value written out as text.
+#[path = "support/hostile.rs"]
+mod hostile;
+
+fn j(text: &str) -> Json {
+    Json::parse(text).unwrap()
+}
+
+/// 2024-01-15T10:30:00Z in ms since the epoch.
+const JAN_15_1030: f64 = 1_705_314_600_000.0;
+
+const CONVERSATIONS_EXAMPLE: &str = r#"[
+  {
+    "id": "conv_123",
+    "date_created": "2024-01-15T10:30:00Z",
+    "date_updated": "2024-01-15T11:45:00Z",
+    "closed": false,
+    "close_support": false,
+    "read_by_customer": true,
+    "read_by_agent": false,
+    "responder": "sate",
+    "ticket": "ticket_456",
+    "ticket_slug": "customer-inquiry-456",
+    "latest_message": {
+      "id": "msg_789",
+      "date_created": "2024-01-15T11:45:00Z",
+      "date_updated": "2024-01-15T11:45:00Z",
+      "message": "I can help you with that issue.",
+      "sender": "sate",
+      "is_attachment": false,
+      "attachment_metadata": null,
+      "ticket_chat": "conv_123"
+    }
+  }
+]"#;
+
+const MESSAGES_EXAMPLE: &str = r#"{
+  "id": "conv_123",
+  "date_created": "2024-01-15T10:30:00Z",
+  "date_updated": "2024-01-15T11:45:00Z",
+  "closed": false,
+  "close_support": false,
+  "read_by_customer": true,
+  "read_by_agent": false,
+  "responder": "sate",
+  "ticket": "ticket_456",
+  "messages": [
+    {
+      "id": "msg_001",
+      "date_created": "2024-01-15T10:30:00Z",
+      "date_updated": "2024-01-15T10:30:00Z",
+      "message": "Hello, I need help with my order",
+      "sender": "customer",
+      "is_attachment": false,
+      "attachment_metadata": null,
+      "ticket_chat": "conv_123"
+    },
+    {
+      "id": "msg_002",
+      "date_created": "2024-01-15T10:31:00Z",
+      "date_updated": "2024-01-15T10:31:00Z",
+      "message": "I'd be happy to help you with your order. Could you provide your order number?",
+      "sender": "sate",
+      "is_attachment": false,
+      "attachment_metadata": null,
+      "ticket_chat": "conv_123"
+    }
+  ]
+}"#;
+
+fn visitor() -> Visitor {
+    Visitor {
+        anon_id: "anon_abc".into(),
+        ..Visitor::default()
+    }
+}
+
+fn keyed() -> EusateProvider {
+    EusateProvider::new(None, Some("KEY"))
+}
+
+fn ready<T>(plan: Plan<T>) -> Result<T, ProviderError> {
+    match plan {
+        Plan::Ready(r) => r,
+        Plan::Request { request, .. } => panic!("expected no request, got {request:?}"),
+    }
+}
+
+fn run<T>(plan: Plan<T>, status: u16, body: &str) -> Result<T, ProviderError> {
+    match plan {
+        Plan::Request { parse, .. } => parse(&HttpResponse::new(status, body)),
+        Plan::Ready(_) => panic!("expected a request"),
+    }
+}
+
+fn fetch_plan(
+    provider: &EusateProvider,
+    conversation: &str,
+    cursor: Cursor,
+) -> Plan<helpwire_core::protocol::Page> {
+    let v = visitor();
+    let session = Session {
+        id: "anon_abc".into(),
+        extra: Json::Null,
+    };
+    let conversation = Conversation {
+        id: conversation.into(),
+        extra: Json::Null,
+    };
+    let cx = Context {
+        visitor: &v,
+        session: &session,
+        conversation: &conversation,
+        recent: &[],
+    };
+    provider.fetch_messages(cx, &cursor)
+}
+
+// ------------------------------------------------------------------ REST
+
+#[test]
+fn capabilities_are_push_with_several_conversations() {
+    let caps = keyed().capabilities();
+    assert!(!caps.polling);
+    assert!(caps.several_conversations);
+    assert!(!caps.attachments);
+    assert_eq!(MAX_OPEN_CONVERSATIONS, 3);
+}
+
+#[test]
+fn session_id_is_user_id_when_identified_else_anon_id() {
+    let mut v = visitor();
+    assert_eq!(
+        ready(keyed().start_session(&v, None)).unwrap().id,
+        "anon_abc"
+    );
+    v.user_id = Some("user-42".into());
+    assert_eq!(
+        ready(keyed().start_session(&v, None)).unwrap().id,
+        "user-42"
+    );
+    v.user_id = Some("  ".into());
+    assert_eq!(EusateProvider::session_id_for(&v), "anon_abc");
+}
+
+#[test]
+fn conversation_list_request_has_exact_path_query_and_bearer() {
+    let Plan::Request { request, .. } = keyed().list_conversations("anon_abc", false) else {
+        panic!("expected a request");
+    };
+    assert_eq!(request.method, Method::Get);
+    assert_eq!(
+        request.url,
+        "https://api.eusate.com/api/v1/helpdesk/customer/anon_abc/conversations/?closed=false"
+    );
+    assert_eq!(request.header_value("authorization"), Some("Bearer KEY"));
+    assert_eq!(request.body, None);
+    assert_eq!(
+        keyed().conversations_url("anon_abc", true),
+        "https://api.eusate.com/api/v1/helpdesk/customer/anon_abc/conversations/?closed=true"
+    );
+}
+
+#[test]
+fn messages_request_has_exact_path_with_trailing_slash() {
+    let Plan::Request { request, .. } = fetch_plan(&keyed(), "conv_123", Cursor::default()) else {
+        panic!("expected a request");
+    };
+    assert_eq!(
+        request.url,
+        "https://api.eusate.com/api/v1/helpdesk/customer/anon_abc/conversations/conv_123/messages/"
+    );
+    assert_eq!(request.header_value("Authorization"), Some("Bearer KEY"));
+    // The history is the whole conversation, so it may be longer than other answers.
+    assert_eq!(
+        request.max_response_bytes,
+        helpwire_core::protocol::MAX_HISTORY_BYTES
+    );
+}
+
+#[test]
+fn proxy_base_without_key_sends_no_authorization_and_trims_slash() {
+    let p = EusateProvider::new(Some("https://example.com/eusate/"), None);
+    let Plan::Request { request, .. } = p.list_conversations("s", false) else {
+        panic!("expected a request");
+    };
+    assert_eq!(
+        request.url,
+        "https://example.com/eusate/api/v1/helpdesk/customer/s/conversations/?closed=false"
+    );
+    assert_eq!(request.header_value("Authorization"), None);
+}
+
+#[test]
+fn session_id_is_percent_encoded_in_the_path() {
+    assert_eq!(
+        keyed().messages_url("ana@example.com/x", "c 1"),
+        "https://api.eusate.com/api/v1/helpdesk/customer/ana%40example.com%2Fx/conversations/c%201/messages/"
+    );
+}
+
+#[test]
+fn documented_conversation_list_parses() {
+    let list = run(
+        keyed().list_conversations("anon_abc", false),
+        200,
+        CONVERSATIONS_EXAMPLE,
+    )
+    .unwrap();
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    assert_eq!(c.conversation.id, "conv_123");
+    assert!(!c.closed);
+    assert_eq!(c.responder.as_deref(), Some("sate"));
+    assert_eq!(c.updated_at, Some(JAN_15_1030 + 75.0 * 60_000.0));
+    let latest = c.latest.as_ref().unwrap();
+    assert_eq!(latest.id, "msg_789");
+    assert_eq!(latest.author, Author::Bot { name: None });
+    assert_eq!(
+        latest.body,
+        Body::Text("I can help you with that issue.".into())
+    );
+}
+
+#[test]
+fn conversation_list_wrapped_in_object_parses() {
+    let body = format!(r#"{{"conversations": {CONVERSATIONS_EXAMPLE}}}"#);
+    let list = run(keyed().list_conversations("s", false), 200, &body).unwrap();
+    assert_eq!(list[0].conversation.id, "conv_123");
+}
+
+#[test]
+fn documented_messages_parse_with_authors_and_dates() {
+    let page = run(
+        fetch_plan(&keyed(), "conv_123", Cursor::default()),
+        200,
+        MESSAGES_EXAMPLE,
+    )
+    .unwrap();
+    assert_eq!(page.messages.len(), 2);
+    let (a, b) = (&page.messages[0], &page.messages[1]);
+    assert_eq!(a.id, "msg_001");
+    assert_eq!(a.author, Author::Visitor);
+    assert_eq!(
+        a.body,
+        Body::Text("Hello, I need help with my order".into())
+    );
+    assert_eq!(a.created_at, JAN_15_1030);
+    assert_eq!(b.id, "msg_002");
+    assert_eq!(b.author, Author::Bot { name: None });
+    assert_eq!(b.created_at, JAN_15_1030 + 60_000.0);
+    assert_eq!(page.next, Cursor(Json::from(2)));
+    assert!(!page.more);
+}
+
+#[test]
+fn messages_after_cursor_are_only_the_new_ones() {
+    let page = run(
+        fetch_plan(&keyed(), "conv_123", Cursor(Json::from(1))),
+        200,
+        MESSAGES_EXAMPLE,
+    )
+    .unwrap();
+    assert_eq!(page.messages.len(), 1);
+    assert_eq!(page.messages[0].id, "msg_002");
+    let page = run(
+        fetch_plan(&keyed(), "conv_123", Cursor(Json::from(2))),
+        200,
+        MESSAGES_EXAMPLE,
+    )
+    .unwrap();
+    assert!(page.messages.is_empty());
+    assert_eq!(page.next, Cursor(Json::from(2)));
+}
+
+#[test]
+fn agent_sender_maps_to_agent_and_attachment_is_kept() {
+    let body = r#"{"messages":[{"id":7,"message":"","sender":"agent","agent_name":"Ana",
+        "is_attachment":true,"attachment_metadata":{"url":"https://f/x.pdf","name":"x.pdf","type":"application/pdf"},
+        "date_created":"2024-01-15T10:30:00.500+01:00"}]}"#;
+    let page = run(fetch_plan(&keyed(), "c", Cursor::default()), 200, body).unwrap();
+    let m = &page.messages[0];
+    assert_eq!(m.id, "7");
+    assert_eq!(
+        m.author,
+        Author::Agent {
+            name: Some("Ana".into())
+        }
+    );
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].url, "https://f/x.pdf");
+    assert_eq!(m.attachments[0].mime.as_deref(), Some("application/pdf"));
+    assert_eq!(m.created_at, JAN_15_1030 - 3_600_000.0 + 500.0);
+}
+
+#[test]
+fn detail_error_bodies_map_to_status_errors() {
+    for (status, detail) in [
+        (400, "Invalid parameters"),
+        (401, "Invalid API key"),
+        (403, "Access denied"),
+    ] {
+        let body = Json::object([("detail", Json::from(detail))]).to_string();
+        let err = run(fetch_plan(&keyed(), "c", Cursor::default()), status, &body).unwrap_err();
+        assert_eq!(
+            err,
+            ProviderError::Status {
+                status,
+                detail: detail.into(),
+                retry_after: None
+            }
+        );
+        assert!(!err.is_transient());
+    }
+    let err = run(
+        keyed().list_conversations("s", false),
+        401,
+        r#"{"detail":"nope"}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ProviderError::Status { status: 401, .. }));
+}
+
+#[test]
+fn unexpected_success_bodies_are_malformed_not_panics() {
+    for body in ["not json", "{}", r#"{"messages":"x"}"#] {
+        let err = run(fetch_plan(&keyed(), "c", Cursor::default()), 200, body).unwrap_err();
+        assert!(
+            matches!(err, ProviderError::Malformed { .. }),
+            "{body}: {err:?}"
+        );
+    }
+    let err = run(
+        keyed().list_conversations("s", false),
+        200,
+        r#"[{"closed":false}]"#,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ProviderError::Malformed { .. }));
+}
+
+#[test]
+fn pending_conversation_fetch_needs_no_request() {
+    let page = ready(fetch_plan(&keyed(), "", Cursor(Json::from(0)))).unwrap();
+    assert!(page.messages.is_empty());
+}
+
+#[test]
+fn open_conversation_is_pending_and_send_is_not_http() {
+    let v = visitor();
+    let session = Session {
+        id: "anon_abc".into(),
+        extra: Json::Null,
+    };
+    let first = Outgoing {
+        local_id: "l1".into(),
+        text: "hi".into(),
+    };
+    let conversation = ready(keyed().open_conversation(&v, &session, &first)).unwrap();
+    assert_eq!(conversation.id, "");
+    let cx = Context {
+        visitor: &v,
+        session: &session,
+        conversation: &conversation,
+        recent: &[],
+    };
+    let err = ready(keyed().send_message(cx, &first)).unwrap_err();
+    assert!(matches!(err, ProviderError::Config(ref m) if m.contains("Socket.IO")));
+}
+
+#[test]
+fn key_on_public_host_gets_a_warning_but_proxy_does_not() {
+    assert!(keyed().key_warning().unwrap().contains("api.eusate.com"));
+    assert_eq!(EusateProvider::new(None, None).key_warning(), None);
+    assert_eq!(
+        EusateProvider::new(Some("https://example.com/eusate"), Some("k")).key_warning(),
+        None
+    );
+}
+
+#[test]
+fn socket_url_carries_token_query_on_engine_io_path() {
+    assert_eq!(
+        keyed().socket_url().unwrap(),
+        "wss://api.eusate.com/socket.io/?token_source=api&token=KEY&EIO=4&transport=websocket"
+    );
+    assert_eq!(
+        EusateProvider::new(Some("http://localhost:9000"), None)
+            .socket_url()
+            .unwrap(),
+        "ws://localhost:9000/socket.io/?EIO=4&transport=websocket"
+    );
+    assert!(matches!(
+        EusateProvider::new(Some("localhost:9000"), None).socket_url(),
+        Err(ProviderError::Config(_))
+    ));
+}
+
+#[test]
+fn timestamps_parse_in_documented_and_common_forms() {
+    assert_eq!(parse_timestamp("2024-01-15T10:30:00Z"), Some(JAN_15_1030));
+    assert_eq!(
+        parse_timestamp("2024-01-15T10:30:00.250Z"),
+        Some(JAN_15_1030 + 250.0)
+    );
+    assert_eq!(
+        parse_timestamp("2024-01-15T10:30:00.123456Z"),
+        Some(JAN_15_1030 + 123.456)
+    );
+    assert_eq!(
+        parse_timestamp("2024-01-15T12:30:00+02:00"),
+        Some(JAN_15_1030)
+    );
+    assert_eq!(parse_timestamp("2024-01-15 10:30:00"), Some(JAN_15_1030));
+    assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0.0));
+    assert_eq!(
+        parse_timestamp("2024-02-29T00:00:00Z"),
+        Some(1_709_164_800_000.0)
+    );
+    for bad in [
+        "",
+        "2024",
+        "2024-13-01T00:00:00Z",
+        "2024-01-15T25:00:00Z",
+        "2024-01-15T10:30:00X",
+        "2024-01-15Té0:30",
+    ] {
+        assert_eq!(parse_timestamp(bad), None, "{bad}");
+    }
+}
+
+// ------------------------------------------------------------------ envelope and events
+
+#[test]
+fn envelope_non_2xx_status_is_a_typed_error() {
+    let env = parse_envelope(&[j(
+        r#"{"status_code": 403, "sid": "s", "message": "Forbidden", "data": null}"#,
+    )])
+    .unwrap();
+    assert_eq!(env.sid.as_deref(), Some("s"));
+    assert_eq!(
+        env.check(),
+        Err(EusateError::Status {
+            status: 403,
+            message: "Forbidden".into()
+        })
+    );
+    let env = parse_envelope(&[j(
+        r#"{"status_code": "201", "message": "Created", "data": {}}"#,
+    )])
+    .unwrap();
+    assert_eq!(env.status_code, 201);
+    assert_eq!(env.check(), Ok(()));
+}
+
+#[test]
+fn envelope_that_is_not_an_object_is_malformed() {
+    assert!(matches!(
+        parse_envelope(&[]),
+        Err(EusateError::Malformed { .. })
+    ));
+    assert!(matches!(
+        parse_envelope(&[Json::from("hi")]),
+        Err(EusateError::Malformed { .. })
+    ));
+    assert!(matches!(
+        parse_envelope(&[j(r#"{"status_code": "abc"}"#)]),
+        Err(EusateError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn support_event_is_a_bot_answer_with_conversation_id() {
+    let args = [j(
+        r#"{"status_code": 200, "sid": "x", "message": "Success", "data": {
+            "id": "m1", "message": "Hi! How can I help?", "sender": "sate",
+            "ticket_chat": "tc_1", "date_created": "2024-01-15T10:30:00Z"
+        }}"#,
+    )];
+    let ev = parse_server_event(ServerEventKind::Answer, &args, 5.0).unwrap();
+    assert_eq!(ev.conversation_id.as_deref(), Some("tc_1"));
+    assert_eq!(ev.messages.len(), 1);
+    assert_eq!(ev.messages[0].id, "m1");
+    assert_eq!(ev.messages[0].author, Author::Bot { name: None });
+    assert_eq!(ev.messages[0].created_at, JAN_15_1030);
+}
+
+#[test]
+fn support_event_with_nested_message_and_ticket_chat_id_parses() {
+    let args = [j(r#"{"status_code": 200, "data": {
+        "ticket_chat_id": "tc_9",
+        "message": {"id": "m9", "message": "Nested answer"}
+    }}"#)];
+    let ev = parse_server_event(ServerEventKind::Answer, &args, 5.0).unwrap();
+    assert_eq!(ev.conversation_id.as_deref(), Some("tc_9"));
+    assert_eq!(ev.messages[0].body, Body::Text("Nested answer".into()));
+    assert_eq!(ev.messages[0].author, Author::Bot { name: None });
+    assert_eq!(ev.messages[0].created_at, 5.0);
+}
+
+#[test]
+fn customer_support_event_is_an_agent_message() {
+    let args = [j(
+        r#"{"status_code": 200, "data": {"message": "Ana here", "agent_name": "Ana", "ticket_chat": "tc_1"}}"#,
+    )];
+    let ev = parse_server_event(ServerEventKind::AgentReply, &args, 5.0).unwrap();
+    assert_eq!(
+        ev.messages[0].author,
+        Author::Agent {
+            name: Some("Ana".into())
+        }
+    );
+    assert!(!ev.messages[0].id.is_empty());
+    let again = parse_server_event(ServerEventKind::AgentReply, &args, 5.0).unwrap();
+    assert_eq!(
+        ev.messages[0].id, again.messages[0].id,
+        "derived ids are stable"
+    );
+}
+
+#[test]
+fn closed_event_is_one_system_notice() {
+    let args = [j(
+        r#"{"status_code": 200, "message": "Conversation closed", "data": {"ticket_chat_id": "tc_1"}}"#,
+    )];
+    let ev = parse_server_event(ServerEventKind::Closed, &args, 5.0).unwrap();
+    assert_eq!(ev.conversation_id.as_deref(), Some("tc_1"));
+    assert_eq!(ev.messages.len(), 1);
+    assert_eq!(ev.messages[0].author, Author::System);
+    assert_eq!(
+        ev.messages[0].body,
+        Body::Text("Conversation closed".into())
+    );
+    let bare = parse_server_event(
+        ServerEventKind::Closed,
+        &[j(r#"{"status_code": 200, "data": null}"#)],
+        5.0,
+    )
+    .unwrap();
+    assert_eq!(bare.messages[0].body, Body::Text(CLOSED_NOTICE.into()));
+}
+
+#[test]
+fn event_error_status_is_typed() {
+    let args = [j(
+        r#"{"status_code": 400, "message": "Maximum of 3 open conversations", "data": null}"#,
+    )];
+    assert_eq!(
+        parse_server_event(ServerEventKind::Answer, &args, 0.0),
+        Err(EusateError::Status {
+            status: 400,
+            message: "Maximum of 3 open conversations".into()
+        })
+    );
+}
+
+#[test]
+fn emit_payloads_have_documented_fields() {
+    assert_eq!(enter_customer_support("s1"), j(r#"{"session_id": "s1"}"#));
+    assert_eq!(enter_support("tc_1"), j(r#"{"ticket_chat_id": "tc_1"}"#));
+    assert_eq!(
+        support_message("s1", "Hello", None),
+        j(
+            r#"{"session_id": "s1", "message": "Hello", "attachment": false, "ticket_chat_id": null}"#
+        )
+    );
+    assert_eq!(
+        support_message("s1", "Again", Some("tc_1"))["ticket_chat_id"],
+        "tc_1"
+    );
+}
+
+// ------------------------------------------------------------------ channel
+
+const OPEN: &str =
+    r#"0{"sid":"eio","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
+
+/// The (event name, payload, ack id) of an emitted frame.
+fn emitted(out: &ChannelOutput) -> Option<(String, Json, Option<u64>)> {
+    let ChannelOutput::Send(frame) = out else {
+        return None;
+    };
+    let EnginePacket::Message(text) = decode_engine(frame).ok()? else {
+        return None;
+    };
+    match decode_socket(&text).ok()? {
+        SocketPacket::Event {
+            namespace,
+            id,
+            name,
+            args,
+        } => {
+            assert_eq!(namespace, "/helpdesk");
+            Some((name, args.first().cloned().unwrap_or(Json::Null), id))
+        }
+        _ => None,
+    }
+}
+
+fn emits(out: &[ChannelOutput]) -> Vec<(String, Json, Option<u64>)> {
+    out.iter().filter_map(emitted).collect()
+}
+
+fn outgoing(local_id: &str, text: &str) -> Outgoing {
+    Outgoing {
+        local_id: local_id.into(),
+        text: text.into(),
+    }
+}
+
+fn server_event(name: &str, payload: Json) -> String {
+    format!(
+        "42/helpdesk,{}",
+        Json::Array(vec![Json::from(name), payload])
+    )
+}
+
+fn connected(conversation: Option<&str>) -> (EusateChannel, Vec<ChannelOutput>) {
+    let mut ch = keyed().channel("sess-1", conversation, 7).unwrap();
+    let out = ch.connect(0.0);
+    assert_eq!(
+        out,
+        vec![ChannelOutput::Open {
+            url: "wss://api.eusate.com/socket.io/?token_source=api&token=KEY&EIO=4&transport=websocket".into()
+        }]
+    );
+    assert_eq!(ch.on_open(1.0), vec![]);
+    assert_eq!(
+        ch.on_text(OPEN, 2.0),
+        vec![ChannelOutput::Send("40/helpdesk,".into())]
+    );
+    let out = ch.on_text(r#"40/helpdesk,{"sid":"ns"}"#, 3.0);
+    assert_eq!(out[0], ChannelOutput::Connected);
+    (ch, out)
+}
+
+#[test]
+fn channel_enters_customer_support_after_namespace_connect() {
+    let (_, out) = connected(None);
+    assert_eq!(
+        emits(&out),
+        vec![(
+            "enter_customer_support".into(),
+            j(r#"{"session_id": "sess-1"}"#),
+            None
+        )]
+    );
+}
+
+#[test]
+fn channel_with_known_conversation_also_enters_its_room() {
+    let (_, out) = connected(Some("tc_1"));
+    assert_eq!(
+        emits(&out),
+        vec![
+            (
+                "enter_customer_support".into(),
+                j(r#"{"session_id": "sess-1"}"#),
+                None
+            ),
+            (
+                "enter_support".into(),
+                j(r#"{"ticket_chat_id": "tc_1"}"#),
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn channel_first_message_opens_conversation_with_null_ticket() {
+    let (mut ch, _) = connected(None);
+    let out = ch.send(&outgoing("l1", "Hello"), Some(""), 10.0);
+    assert_eq!(
+        emits(&out),
+        vec![(
+            "support".into(),
+            j(
+                r#"{"session_id": "sess-1", "message": "Hello", "attachment": false, "ticket_chat_id": null}"#
+            ),
+            Some(0)
+        )]
+    );
+}
+
+#[test]
+fn channel_answer_delivers_assigns_conversation_and_enters_room() {
+    let (mut ch, _) = connected(None);
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    let answer = server_event(
+        "support",
+        j(r#"{"status_code": 200, "sid": "ns", "message": "ok",
+               "data": {"id": "m1", "message": "Hi! How can I help?", "sender": "sate", "ticket_chat": "tc_1"}}"#),
+    );
+    let out = ch.on_text(&answer, 20.0);
+    assert!(matches!(&out[0], ChannelOutput::Delivered { local_id, .. } if local_id == "l1"));
+    assert!(out.contains(&ChannelOutput::ConversationAssigned("tc_1".into())));
+    assert_eq!(
+        emits(&out),
+        vec![(
+            "enter_support".into(),
+            j(r#"{"ticket_chat_id": "tc_1"}"#),
+            None
+        )]
+    );
+    let messages = out
+        .iter()
+        .find_map(|o| match o {
+            ChannelOutput::Messages {
+                conversation_id,
+                messages,
+            } => {
+                assert_eq!(conversation_id.as_deref(), Some("tc_1"));
+                Some(messages.clone())
+            }
+            _ => None,
+        })
+        .expect("messages");
+    assert_eq!(messages[0].id, "m1");
+    assert_eq!(messages[0].author, Author::Bot { name: None });
+    assert_eq!(ch.conversation(), Some("tc_1"));
+}
+
+#[test]
+fn channel_holds_second_message_until_conversation_id_is_known() {
+    let (mut ch, _) = connected(None);
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    let out = ch.on_text(r#"43/helpdesk,0[]"#, 11.0);
+    assert!(matches!(&out[..], [ChannelOutput::Delivered { local_id, .. }] if local_id == "l1"));
+    let out = ch.send(&outgoing("l2", "Are you there?"), Some(""), 12.0);
+    assert!(
+        emits(&out).is_empty(),
+        "must not open a second conversation: {out:?}"
+    );
+    let answer = server_event(
+        "support",
+        j(r#"{"status_code": 200, "data": {"ticket_chat_id": "tc_1", "message": "Yes"}}"#),
+    );
+    let out = ch.on_text(&answer, 20.0);
+    let sent = emits(&out);
+    assert_eq!(
+        sent[0],
+        (
+            "enter_support".into(),
+            j(r#"{"ticket_chat_id": "tc_1"}"#),
+            None
+        )
+    );
+    assert_eq!(sent[1].0, "support");
+    assert_eq!(sent[1].1["ticket_chat_id"], "tc_1");
+    assert_eq!(sent[1].1["message"], "Are you there?");
+}
+
+#[test]
+fn channel_ack_reports_delivery_with_local_id() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    let out = ch.send(&outgoing("l1", "Hello"), Some("tc_1"), 10.0);
+    let (_, payload, ack) = emits(&out).remove(0);
+    assert_eq!(payload["ticket_chat_id"], "tc_1");
+    let out = ch.on_text(&format!("43/helpdesk,{}[]", ack.unwrap()), 11.0);
+    let [ChannelOutput::Delivered { local_id, sent }] = &out[..] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(local_id, "l1");
+    assert_eq!(sent.remote_id, "l1");
+    assert!(sent.replies.is_empty());
+    assert_eq!(
+        ch.on_text(&format!("43/helpdesk,{}[]", ack.unwrap()), 12.0),
+        vec![],
+        "acked once"
+    );
+}
+
+#[test]
+fn channel_without_ack_or_answer_reports_a_transient_failure_after_the_confirm_timeout() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    assert_eq!(
+        ch.next_deadline(),
+        Some(10.0 + ChannelConfig::default().confirm_timeout_ms)
+    );
+    assert!(ch
+        .tick(5_000.0)
+        .iter()
+        .all(|o| !matches!(o, ChannelOutput::Delivered { .. })));
+    let out = ch.tick(15_010.0);
+    // Never "sent" without confirmation: the engine retries a transient failure.
+    assert!(matches!(
+        &out[..],
+        [ChannelOutput::SendFailed { local_id, error }] if local_id == "l1" && error.is_transient()
+    ));
+}
+
+#[test]
+fn channel_agent_reply_is_pushed_as_agent_message() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    let frame = server_event(
+        "customer_support",
+        j(
+            r#"{"status_code": 200, "data": {"id": 55, "message": "Ana from support", "sender": "agent", "ticket_chat": "tc_1"}}"#,
+        ),
+    );
+    let out = ch.on_text(&frame, 30.0);
+    let [ChannelOutput::Messages { messages, .. }] = &out[..] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(messages[0].id, "55");
+    assert_eq!(messages[0].author, Author::Agent { name: None });
+}
+
+/// A history of `items` (JSON text) followed by a normal agent message `n`.
+fn history_with_normal(items: &[String]) -> helpwire_core::protocol::Page {
+    let mut all = items.to_vec();
+    all.push(r#"{"id": "n", "message": "Normal reply", "sender": "agent", "date_created": "2024-01-15T10:30:00Z"}"#.into());
+    let body = format!(r#"{{"messages": [{}]}}"#, all.join(","));
+    run(fetch_plan(&keyed(), "c", Cursor::default()), 200, &body).unwrap()
+}
+
+#[test]
+fn history_messages_with_unusable_dates_are_kept_for_the_engine_to_date() {
+    for bad in hostile::BAD_TIMES {
+        let page = history_with_normal(&[format!(
+            r#"{{"id": "h", "message": "Hostile", "sender": "agent", "date_created": {bad}}}"#
+        )]);
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["h", "n"], "{bad}");
+        assert!(page.messages[0].created_at.is_nan(), "{bad}");
+        assert_eq!(page.messages[1].created_at, JAN_15_1030);
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(Json::from(2)));
+    }
+}
+
+#[test]
+fn unreadable_history_messages_are_skipped_and_counted_as_seen() {
+    let mut unreadable: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    unreadable.push(r#"{"message": "no id", "sender": "sate"}"#.into());
+    unreadable.push(r#"{"id": "x", "sender": "sate"}"#.into());
+    for bad in &unreadable {
+        let page = history_with_normal(std::slice::from_ref(bad));
+        let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n"], "{bad}");
+        assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
+        assert_eq!(page.next, Cursor(Json::from(2)), "{bad}");
+    }
+    // The cursor counts items, skipped ones included: the next read hands over only what is new.
+    let page = run(
+        fetch_plan(&keyed(), "c", Cursor(Json::from(1))),
+        200,
+        r#"{"messages": [5, {"id": "n", "message": "Normal", "sender": "agent"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(page.messages.len(), 1);
+    assert!(page.warnings.is_empty());
+}
+
+#[test]
+fn a_pushed_list_keeps_its_readable_messages_and_reports_the_rest() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    for bad in hostile::BAD_TIMES {
+        let frame = server_event(
+            "customer_support",
+            j(&format!(
+                r#"{{"status_code": 200, "data": [
+                    {{"id": "h", "message": "Hostile", "sender": "agent", "ticket_chat": "tc_1", "date_created": {bad}}},
+                    42,
+                    {{"id": "n", "message": "Normal", "sender": "agent", "ticket_chat": "tc_1", "date_created": "2024-01-15T10:30:00Z"}}
+                ]}}"#
+            )),
+        );
+        let out = ch.on_text(&frame, 30.0);
+        let errors = out
+            .iter()
+            .filter(|o| matches!(o, ChannelOutput::Error(ProviderError::Malformed { .. })))
+            .count();
+        assert_eq!(
+            errors, 2,
+            "{bad}: one for the date, one for the item: {out:?}"
+        );
+        let Some(ChannelOutput::Messages { messages, .. }) = out
+            .iter()
+            .find(|o| matches!(o, ChannelOutput::Messages { .. }))
+        else {
+            panic!("{bad}: {out:?}");
+        };
+        let got: Vec<(&str, f64)> = messages
+            .iter()
+            .map(|m| (m.id.as_str(), m.created_at))
+            .collect();
+        assert_eq!(got, [("h", 30.0), ("n", JAN_15_1030)], "{bad}");
+    }
+}
+
+#[test]
+fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    let frame = server_event(
+        "customer_support_closed",
+        j(
+            r#"{"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_1"}}"#,
+        ),
+    );
+    let out = ch.on_text(&frame, 30.0);
+    assert!(
+        matches!(&out[0], ChannelOutput::Messages { messages, .. } if messages[0].author == Author::System)
+    );
+    assert_eq!(out[1], ChannelOutput::ConversationClosed("tc_1".into()));
+    assert_eq!(ch.conversation(), None);
+    // The engine may still hand the old id: it must not be reused.
+    let out = ch.send(&outgoing("l2", "New question"), Some("tc_1"), 31.0);
+    assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::Null);
+}
+
+#[test]
+fn channel_error_envelope_on_support_fails_the_message() {
+    let (mut ch, _) = connected(None);
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    let frame = server_event(
+        "support",
+        j(
+            r#"{"status_code": 400, "sid": "ns", "message": "Maximum of 3 open conversations", "data": null}"#,
+        ),
+    );
+    let out = ch.on_text(&frame, 11.0);
+    assert_eq!(
+        out,
+        vec![ChannelOutput::SendFailed {
+            local_id: "l1".into(),
+            error: ProviderError::Status {
+                status: 400,
+                detail: "Maximum of 3 open conversations".into(),
+                retry_after: None
+            }
+        }]
+    );
+    // Not opening any more: the next message is sent at once.
+    assert_eq!(emits(&ch.send(&outgoing("l2", "x"), None, 12.0)).len(), 1);
+}
+
+#[test]
+fn channel_disconnect_fails_unconfirmed_sends_as_transient_and_reconnects() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    let out = ch.on_close("network down", 11.0);
+    let failed = out
+        .iter()
+        .find_map(|o| match o {
+            ChannelOutput::SendFailed { local_id, error } => {
+                Some((local_id.clone(), error.clone()))
+            }
+            _ => None,
+        })
+        .expect("send failed");
+    assert_eq!(failed.0, "l1");
+    assert!(failed.1.is_transient());
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, ChannelOutput::Disconnected { .. })));
+    let Some(ChannelOutput::ReconnectAt { at, attempt: 1 }) = out.last().cloned() else {
+        panic!("{out:?}");
+    };
+    // While waiting, a send fails at once (transient) rather than hanging the engine.
+    let out = ch.send(&outgoing("l2", "again"), None, 12.0);
+    assert!(matches!(&out[..], [ChannelOutput::SendFailed { error, .. }] if error.is_transient()));
+    // Reconnecting joins both rooms again.
+    assert!(matches!(&ch.tick(at)[..], [ChannelOutput::Open { .. }]));
+    ch.on_text(OPEN, at + 1.0);
+    let out = ch.on_text("40/helpdesk,", at + 2.0);
+    let names: Vec<String> = emits(&out).into_iter().map(|e| e.0).collect();
+    assert_eq!(names, vec!["enter_customer_support", "enter_support"]);
+}
+
+#[test]
+fn channel_send_before_connect_connects_and_sends_after_entering() {
+    let mut ch = keyed().channel("sess-1", None, 1).unwrap();
+    let out = ch.send(&outgoing("l1", "Early"), None, 0.0);
+    assert!(matches!(&out[..], [ChannelOutput::Open { .. }]));
+    ch.on_text(OPEN, 1.0);
+    let out = ch.on_text("40/helpdesk,", 2.0);
+    let sent = emits(&out);
+    assert_eq!(sent[0].0, "enter_customer_support");
+    assert_eq!(sent[1].0, "support");
+    assert_eq!(sent[1].1["message"], "Early");
+}
+
+#[test]
+fn channel_connect_error_fails_queued_message_permanently() {
+    let mut ch = keyed().channel("sess-1", None, 1).unwrap();
+    ch.send(&outgoing("l1", "Early"), None, 0.0);
+    ch.on_text(OPEN, 1.0);
+    let out = ch.on_text(r#"44/helpdesk,{"message":"Invalid token"}"#, 2.0);
+    assert!(out.contains(&ChannelOutput::Close));
+    let failed = out
+        .iter()
+        .find_map(|o| match o {
+            ChannelOutput::SendFailed { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .expect("send failed");
+    assert!(matches!(&failed, ProviderError::Config(m) if m.contains("Invalid token")));
+    assert!(!failed.is_transient());
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, ChannelOutput::Error(ProviderError::Config(_)))));
+    assert_eq!(
+        ch.next_deadline(),
+        None,
+        "no automatic reconnect after a refusal"
+    );
+}
+
+#[test]
+fn channel_echo_of_visitor_message_carries_local_id() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    ch.send(&outgoing("l1", "Hello there"), None, 10.0);
+    let frame = server_event(
+        "support",
+        j(r#"{"status_code": 200, "data": {"messages": [
+            {"id": "c1", "message": "Hello there", "sender": "customer", "ticket_chat": "tc_1"},
+            {"id": "a1", "message": "Hi!", "sender": "sate", "ticket_chat": "tc_1"}
+        ]}}"#),
+    );
+    let out = ch.on_text(&frame, 11.0);
+    let messages = out
+        .iter()
+        .find_map(|o| match o {
+            ChannelOutput::Messages { messages, .. } => Some(messages.clone()),
+            _ => None,
+        })
+        .expect("messages");
+    assert_eq!(messages[0].author, Author::Visitor);
+    assert_eq!(messages[0].local_id.as_deref(), Some("l1"));
+    assert_eq!(messages[1].local_id, None);
+}
+
+#[test]
+fn channel_event_for_another_conversation_neither_delivers_nor_reassigns() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    let frame = server_event(
+        "support",
+        j(r#"{"status_code": 200, "data": {"message": "Other", "ticket_chat": "tc_2"}}"#),
+    );
+    let out = ch.on_text(&frame, 11.0);
+    assert!(!out.iter().any(|o| matches!(
+        o,
+        ChannelOutput::Delivered { .. } | ChannelOutput::ConversationAssigned(_)
+    )));
+    assert!(
+        matches!(&out[..], [ChannelOutput::Messages { conversation_id: Some(c), .. }] if c == "tc_2")
+    );
+    assert_eq!(ch.conversation(), Some("tc_1"));
+}
+
+#[test]
+fn channel_malformed_event_payloads_are_errors_not_panics() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    for payload in [
+        Json::from("text"),
+        Json::from(42),
+        j(r#"{"status_code": "x"}"#),
+        j(r#"{"status_code": 200, "data": 5}"#),
+    ] {
+        let out = ch.on_text(&server_event("customer_support", payload.clone()), 11.0);
+        assert!(
+            matches!(
+                &out[..],
+                [ChannelOutput::Error(ProviderError::Malformed { .. })]
+            ),
+            "{payload}: {out:?}"
+        );
+    }
+    let out = ch.on_text(r#"42/helpdesk,["support"]"#, 12.0);
+    assert!(
+        matches!(
+            &out[..],
+            [ChannelOutput::Error(ProviderError::Malformed { .. })]
+        ),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn channel_unknown_event_reports_only_error_envelopes() {
+    let (mut ch, _) = connected(None);
+    let ok = server_event(
+        "enter_customer_support",
+        j(r#"{"status_code": 200, "data": {}}"#),
+    );
+    assert_eq!(ch.on_text(&ok, 5.0), vec![]);
+    let bad = server_event(
+        "enter_customer_support",
+        j(r#"{"status_code": 401, "message": "Invalid token"}"#),
+    );
+    assert_eq!(
+        ch.on_text(&bad, 6.0),
+        vec![ChannelOutput::Error(ProviderError::Status {
+            status: 401,
+            detail: "Invalid token".into(),
+            retry_after: None
+        })]
+    );
+}
+
+#[test]
+fn channel_acknowledges_server_events_that_ask_for_it() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    let out = ch.on_text(
+        r#"42/helpdesk,9["customer_support",{"status_code":200,"data":{"message":"ping","sender":"agent"}}]"#,
+        5.0,
+    );
+    assert_eq!(out[0], ChannelOutput::Send("43/helpdesk,9[]".into()));
+    assert!(matches!(out[1], ChannelOutput::Messages { .. }));
+}
+
+#[test]
+fn channel_answers_pings() {
+    let (mut ch, _) = connected(None);
+    assert_eq!(
+        ch.on_text("2", 25_000.0),
+        vec![ChannelOutput::Send("3".into())]
+    );
+}
+
+#[test]
+fn channel_set_conversation_enters_room_and_releases_waiting_messages() {
+    let (mut ch, _) = connected(None);
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    ch.send(&outgoing("l2", "Queued"), None, 11.0);
+    let out = ch.set_conversation(Some("tc_7"), 12.0);
+    let sent = emits(&out);
+    assert_eq!(
+        sent[0],
+        (
+            "enter_support".into(),
+            j(r#"{"ticket_chat_id": "tc_7"}"#),
+            None
+        )
+    );
+    assert_eq!(sent[1].1["ticket_chat_id"], "tc_7");
+    assert_eq!(sent[1].1["message"], "Queued");
+}
+
+#[test]
+fn channel_open_timeout_releases_waiting_messages() {
+    let (mut ch, _) = connected(None);
+    ch.send(&outgoing("l1", "Hello"), None, 10.0);
+    ch.on_text("43/helpdesk,0[]", 11.0);
+    assert!(emits(&ch.send(&outgoing("l2", "Queued"), None, 12.0)).is_empty());
+    let deadline = 10.0 + ChannelConfig::default().open_timeout_ms;
+    ch.on_text("2", 40_000.0); // the server's heartbeat keeps the connection up meanwhile
+    assert!(emits(&ch.tick(deadline - 1.0)).is_empty());
+    let sent = emits(&ch.tick(deadline));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1["message"], "Queued");
+}
+
+#[test]
+fn channel_close_leaves_namespace() {
+    let (mut ch, _) = connected(None);
+    let out = ch.close();
+    assert_eq!(out[0], ChannelOutput::Send("41/helpdesk,".into()));
+    assert_eq!(out[1], ChannelOutput::Close);
+    assert_eq!(ch.next_deadline(), None);
+}

@@ -1,0 +1,420 @@
+//! Runs the engine in the browser: performs its effects (jobs through the executor, storage,
+//! events, one wake-up timer) and feeds the outcomes back. No view code, no protocol code.
+
+use crate::web::browser;
+use crate::web::executor::Executor;
+#[cfg(feature = "eusate")]
+use crate::web::socket_driver::SocketDriver;
+use helpwire_core::engine::storage::{Snapshot, Store};
+use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
+#[cfg(feature = "eusate")]
+use helpwire_core::protocol::eusate::ChannelOutput;
+use helpwire_core::protocol::Provider;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Receives widget events for the site's listeners: (event name, detail).
+pub type EventSink = Rc<dyn Fn(&WidgetEvent)>;
+
+/// What the driver needs to do its work.
+pub struct Driver {
+    provider: Rc<dyn Provider>,
+    executor: Executor,
+    store: Rc<dyn Store>,
+    storage_key: String,
+    events: EventSink,
+    timer: RefCell<Option<TimeoutHandle>>,
+    stopped: Cell<bool>,
+    /// Push backends: the live socket, and which job each message sent over it belongs to.
+    socket: RefCell<Option<PushSocket>>,
+    /// A list, not a hash map: a handful are in flight at most, and a map links SipHash and its
+    /// random keys into every bundle (-0.2 KB gzip).
+    socket_sends: RefCell<Vec<(String, u64)>>,
+    /// A check of which tabs are still open is under way.
+    checking_tabs: Cell<bool>,
+    /// The `storage` listener that follows other tabs, removed on stop.
+    storage_listener: RefCell<Option<StorageListener>>,
+    /// The `pagehide` listener that writes what is not yet stored, removed on stop.
+    pagehide_listener: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// The engine changed since storage was last written.
+    unsaved: Cell<bool>,
+}
+
+/// The push socket. Only the Eusate build links the socket client; in the others the type has
+/// no values, so no socket code is compiled in.
+#[cfg(feature = "eusate")]
+type PushSocket = SocketDriver;
+#[cfg(not(feature = "eusate"))]
+type PushSocket = NoPushSocket;
+
+#[cfg(not(feature = "eusate"))]
+pub enum NoPushSocket {}
+
+#[cfg(not(feature = "eusate"))]
+impl NoPushSocket {
+    fn stop(self) {
+        match self {}
+    }
+}
+
+/// The JS callback for `storage` events.
+type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
+
+/// Prefix of the Web Lock each tab holds while its widget runs (until the tab closes or the site
+/// calls `destroy()`).
+pub const TAB_LOCK_PREFIX: &str = "helpwire-tab:";
+
+impl Driver {
+    pub fn new(
+        provider: Rc<dyn Provider>,
+        executor: Executor,
+        store: Rc<dyn Store>,
+        storage_key: String,
+        events: EventSink,
+    ) -> Self {
+        Driver {
+            provider,
+            executor,
+            store,
+            storage_key,
+            events,
+            timer: RefCell::new(None),
+            stopped: Cell::new(false),
+            socket: RefCell::new(None),
+            socket_sends: RefCell::new(Vec::new()),
+            checking_tabs: Cell::new(false),
+            storage_listener: RefCell::new(None),
+            pagehide_listener: RefCell::new(None),
+            unsaved: Cell::new(false),
+        }
+    }
+
+    /// Stops all further work (destroy): no timer, no new jobs, results ignored.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        if let Some(t) = self.timer.borrow_mut().take() {
+            t.clear();
+        }
+        if let Some(socket) = self.socket.borrow_mut().take() {
+            socket.stop();
+        }
+        if let (Some(listener), Some(window)) =
+            (self.storage_listener.borrow_mut().take(), web_sys::window())
+        {
+            let _ = window
+                .remove_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        }
+        if let (Some(listener), Some(window)) = (
+            self.pagehide_listener.borrow_mut().take(),
+            web_sys::window(),
+        ) {
+            let _ = window
+                .remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// The handle components and the JS API use: a `Copy` pair of the engine's state and the driver.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    /// Read by components; changed only through [`Chat::dispatch`].
+    pub engine: RwSignal<Engine>,
+    driver: StoredValue<Rc<Driver>, LocalStorage>,
+}
+
+impl Chat {
+    pub fn new(engine: Engine, driver: Driver) -> Self {
+        Chat {
+            engine: RwSignal::new(engine),
+            driver: StoredValue::new_local(Rc::new(driver)),
+        }
+    }
+
+    /// Applies a command and performs what the engine asks for.
+    pub fn dispatch(self, command: Command) {
+        let Some(driver) = self.driver.try_get_value() else {
+            return;
+        };
+        if driver.stopped.get() {
+            return;
+        }
+        let now = browser::now();
+        let mut effects = Vec::new();
+        if self
+            .engine
+            .try_update(|e| effects = e.handle(command, now))
+            .is_none()
+        {
+            return;
+        }
+        for effect in effects {
+            self.perform(&driver, effect, now);
+        }
+        let foreign = self.engine.try_with_untracked(Engine::has_foreign_pending) == Some(true);
+        if foreign && !driver.checking_tabs.get() {
+            self.check_tabs(&driver, 2_000);
+        }
+    }
+
+    /// Tells the engine, after `delay_ms`, which tabs are still open (from the Web Locks they
+    /// hold), so that messages of a closed tab are adopted and sent.
+    pub fn check_tabs(self, driver: &Rc<Driver>, delay_ms: u32) {
+        driver.checking_tabs.set(true);
+        let driver = driver.clone();
+        leptos::task::spawn_local(async move {
+            browser::sleep(delay_ms).await;
+            let live = browser::held_locks().await.map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.strip_prefix(TAB_LOCK_PREFIX).map(str::to_string))
+                    .collect()
+            });
+            driver.checking_tabs.set(false);
+            self.dispatch(Command::TabsAlive(live));
+        });
+    }
+
+    /// Follows what other tabs of this site store: their messages, deliveries and resets.
+    pub fn follow_other_tabs(self) {
+        let Some(driver) = self.driver.try_get_value() else {
+            return;
+        };
+        let key = driver.storage_key.clone();
+        let listener =
+            Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
+                if e.key().as_deref() != Some(key.as_str()) {
+                    return;
+                }
+                let snapshot = match e.new_value() {
+                    Some(text) => match Snapshot::from_json(&text) {
+                        Ok(s) => s,
+                        Err(_) => return,
+                    },
+                    // Another tab forgot the visitor.
+                    None => Snapshot::new(browser::random_id("v")),
+                };
+                self.dispatch(Command::Synced(Box::new(snapshot)));
+            });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+        }
+        *driver.storage_listener.borrow_mut() = Some(listener);
+        // Leaving the page: store what is still unsaved.
+        let flush = Closure::<dyn FnMut()>::new(move || {
+            if let Some(driver) = self.driver.try_get_value() {
+                self.save(&driver);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ =
+                window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+        }
+        *driver.pagehide_listener.borrow_mut() = Some(flush);
+        self.check_tabs(&driver, 0);
+    }
+
+    /// Stops the driver (timer and jobs).
+    pub fn stop(self) {
+        if let Some(d) = self.driver.try_get_value() {
+            self.save(&d);
+            d.stop();
+        }
+    }
+
+    fn perform(self, driver: &Rc<Driver>, effect: Effect, now: f64) {
+        match effect {
+            Effect::Run { generation, job } => {
+                if self.route_to_socket(driver, generation, &job) {
+                    return;
+                }
+                let driver = driver.clone();
+                leptos::task::spawn_local(async move {
+                    // On the next task: the view shows the visitor's message first.
+                    browser::next_task().await;
+                    // Nothing leaves before it is stored (the outbox survives a closed tab).
+                    self.save(&driver);
+                    let outcome = run_job(&*driver.provider, &driver.executor, *job).await;
+                    self.dispatch(Command::Finished {
+                        generation,
+                        outcome,
+                    });
+                });
+            }
+            Effect::Persist => self.save_soon(driver),
+            Effect::ClearStorage => {
+                // Forgotten: a write still due must not bring the visitor back.
+                driver.unsaved.set(false);
+                let _ = driver.store.remove(&driver.storage_key);
+                // The visitor was forgotten: their socket session goes too.
+                if let Some(socket) = driver.socket.borrow_mut().take() {
+                    socket.stop();
+                }
+                driver.socket_sends.borrow_mut().clear();
+            }
+            Effect::Emit(event) => (driver.events)(&event),
+            Effect::Warn(text) => browser::warn(&format!("Helpwire: {text}")),
+            Effect::WakeAt(at) => {
+                if let Some(t) = driver.timer.borrow_mut().take() {
+                    t.clear();
+                }
+                let delay = (at - now).max(0.0);
+                let handle = set_timeout_with_handle(
+                    move || self.dispatch(Command::Tick),
+                    std::time::Duration::from_millis(delay as u64),
+                )
+                .ok();
+                *driver.timer.borrow_mut() = handle;
+            }
+        }
+    }
+}
+
+impl Chat {
+    /// Writes the snapshot once the current work is done (on the next task, after the view has
+    /// updated), however many changes that work made: typing a message writes storage once and
+    /// does not hold up showing it. Sends, `pagehide` and `destroy` write at once.
+    fn save_soon(self, driver: &Rc<Driver>) {
+        if driver.unsaved.replace(true) {
+            return;
+        }
+        let driver = driver.clone();
+        leptos::task::spawn_local(async move {
+            browser::next_task().await;
+            self.save(&driver)
+        });
+    }
+
+    /// Writes the snapshot now if anything is unsaved.
+    fn save(self, driver: &Driver) {
+        if !driver.unsaved.replace(false) {
+            return;
+        }
+        if let Some(json) = self.engine.try_with_untracked(|e| e.snapshot().to_json()) {
+            let _ = driver.store.set(&driver.storage_key, &json);
+        }
+    }
+
+    /// Push backends send over their socket (opened on first need) instead of HTTP; returns
+    /// whether the job was taken. Reads still go over HTTP, and also open the socket so that
+    /// answers are pushed from then on.
+    #[cfg(feature = "eusate")]
+    fn route_to_socket(self, driver: &Rc<Driver>, generation: u64, job: &Job) -> bool {
+        let (session, conversation) = match job {
+            Job::Send {
+                session,
+                conversation,
+                ..
+            }
+            | Job::Fetch {
+                session,
+                conversation,
+                ..
+            } => (session, conversation),
+            _ => return false,
+        };
+        if driver.socket.borrow().is_none() {
+            // Seeds the reconnect jitter only, which need not be unpredictable.
+            let seed = (js_sys::Math::random() * u32::MAX as f64) as u64;
+            match driver
+                .provider
+                .push_channel(session, Some(conversation), seed)
+            {
+                None => return false,
+                Some(Err(e)) => {
+                    browser::warn(&format!("Helpwire: cannot open the push channel: {e}"));
+                    return false;
+                }
+                Some(Ok(channel)) => {
+                    let sink = Rc::new(move |output| self.on_channel(output));
+                    *driver.socket.borrow_mut() = Some(SocketDriver::start(channel, sink));
+                }
+            }
+        }
+        let Job::Send {
+            message,
+            conversation,
+            ..
+        } = job
+        else {
+            return false;
+        };
+        {
+            // A send again (a retry) belongs to its new job only.
+            let mut sends = driver.socket_sends.borrow_mut();
+            sends.retain(|(id, _)| *id != message.local_id);
+            sends.push((message.local_id.clone(), generation));
+        }
+        let conversation_id = Some(conversation.id.as_str()).filter(|id| !id.is_empty());
+        // Nothing leaves before it is stored (the outbox survives a closed tab).
+        self.save(driver);
+        if let Some(socket) = driver.socket.borrow().as_ref() {
+            socket.send(message, conversation_id);
+        }
+        true
+    }
+
+    /// Without a socket client, every job goes over HTTP.
+    #[cfg(not(feature = "eusate"))]
+    fn route_to_socket(self, _: &Rc<Driver>, _: u64, _: &Job) -> bool {
+        false
+    }
+
+    /// A report from the push channel. Dispatched on a fresh task: the channel may be in the
+    /// middle of a call into the driver when it reports.
+    #[cfg(feature = "eusate")]
+    fn on_channel(self, output: ChannelOutput) {
+        leptos::task::spawn_local(async move {
+            let Some(driver) = self.driver.try_get_value() else {
+                return;
+            };
+            let finished = |local_id: String, result| {
+                let generation = {
+                    let mut sends = driver.socket_sends.borrow_mut();
+                    let at = sends.iter().position(|(id, _)| *id == local_id);
+                    at.map(|at| sends.swap_remove(at).1)
+                };
+                if let Some(generation) = generation {
+                    self.dispatch(Command::Finished {
+                        generation,
+                        outcome: Outcome::Sent { local_id, result },
+                    });
+                }
+            };
+            match output {
+                ChannelOutput::Messages { messages, .. } => {
+                    self.dispatch(Command::Received(messages))
+                }
+                ChannelOutput::ConversationAssigned(id) => {
+                    self.dispatch(Command::ConversationAssigned(id))
+                }
+                ChannelOutput::ConversationClosed(id) => {
+                    self.dispatch(Command::ConversationClosed(id))
+                }
+                ChannelOutput::Delivered { local_id, sent } => finished(local_id, Ok(sent)),
+                ChannelOutput::SendFailed { local_id, error } => finished(local_id, Err(error)),
+                ChannelOutput::Connected => self.dispatch(Command::PushConnected(true)),
+                ChannelOutput::ReconnectAt { .. } => self.dispatch(Command::PushConnected(false)),
+                ChannelOutput::Error(e) => browser::warn(&format!("Helpwire: {e}")),
+                // Transport work is done by the socket driver itself.
+                _ => {}
+            }
+        });
+    }
+}
+
+/// Carries out one job: the provider plans it, the executor performs it.
+async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outcome {
+    match job.plan(provider) {
+        Planned::Session(plan) => Outcome::Session(executor.run(plan).await),
+        Planned::Conversation(plan) => Outcome::Conversation(executor.run(plan).await),
+        Planned::Send { local_id, plan } => Outcome::Sent {
+            local_id,
+            result: executor.run(plan).await,
+        },
+        Planned::Fetch(plan) => Outcome::Fetched(executor.run(plan).await),
+    }
+}

@@ -1,0 +1,250 @@
+//! The one executor: performs a provider's [`Plan`] over `fetch`, or against the in-browser
+//! `LocalHelpdesk` for `local://` URLs. Every request has a timeout and is aborted when it passes.
+//!
+//! Each bundle links only the half it can use: the `local` build has no `fetch` (its one provider
+//! only addresses `local://`), the network builds no local helpdesk.
+
+use crate::web::browser;
+use helpwire_core::engine::storage::Store;
+#[cfg(feature = "local")]
+use helpwire_core::json::Json;
+#[cfg(feature = "local")]
+use helpwire_core::protocol::local::{LocalHelpdesk, BASE as LOCAL_BASE};
+use helpwire_core::protocol::{HttpRequest, HttpResponse, Plan, ProviderError};
+use std::rc::Rc;
+
+/// Default time a request may take before it is aborted.
+pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
+
+/// Storage key of the local helpdesk's own data (its "server database").
+pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
+
+/// Performs requests for providers.
+#[derive(Clone)]
+pub struct Executor {
+    pub timeout_ms: u32,
+    /// Where the local helpdesk keeps its data; only used for `local://` requests.
+    #[cfg_attr(not(feature = "local"), allow(dead_code))]
+    local_store: Rc<dyn Store>,
+    /// The local helpdesk's time: the page's clock, unless a test sets its own.
+    #[cfg(feature = "local")]
+    local_clock: fn() -> f64,
+}
+
+impl Executor {
+    pub fn new(local_store: Rc<dyn Store>) -> Self {
+        Executor {
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            local_store,
+            #[cfg(feature = "local")]
+            local_clock: browser::now,
+        }
+    }
+
+    /// The same executor with the local helpdesk reading the time from `clock`, so a test can
+    /// move past its reply delay without waiting for it.
+    #[cfg(feature = "local")]
+    pub fn with_local_clock(self, clock: fn() -> f64) -> Self {
+        Executor {
+            local_clock: clock,
+            ..self
+        }
+    }
+
+    /// Carries out a plan: returns ready values at once, otherwise requests and parses.
+    pub async fn run<T>(&self, plan: Plan<T>) -> Result<T, ProviderError> {
+        match plan {
+            Plan::Ready(result) => result,
+            Plan::Request { request, parse } => {
+                let response = self.perform(&request).await?;
+                parse(&response)
+            }
+        }
+    }
+
+    /// Performs one request.
+    pub async fn perform(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        // Only the `local` build links the in-browser helpdesk. `#[cfg]`, not `cfg!`: a branch
+        // of an async fn stays in its state machine, with all it calls, even when never taken
+        // (the other bundles carried the whole local helpdesk).
+        #[cfg(feature = "local")]
+        if request.url.starts_with(LOCAL_BASE) {
+            return self.perform_local(request).await;
+        }
+        self.perform_http(request).await
+    }
+
+    #[cfg(feature = "local")]
+    async fn perform_local(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        // A short, realistic round trip, so pending states are real and not a flash.
+        browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
+        let stored = self.local_store.get(LOCAL_HELPDESK_KEY).ok().flatten();
+        let mut helpdesk = match stored.as_deref() {
+            Some(text) => Json::parse(text)
+                .map_err(|e| e.to_string())
+                .and_then(|json| LocalHelpdesk::from_json(&json))
+                .unwrap_or_else(|e| {
+                    browser::warn(&format!(
+                        "Helpwire: local helpdesk data was unreadable ({e}); starting afresh"
+                    ));
+                    LocalHelpdesk::default()
+                }),
+            None => LocalHelpdesk::default(),
+        };
+        let response = helpdesk.handle(request, (self.local_clock)());
+        // Most requests are polls that change nothing, and a write stores the whole state again
+        // (~15 ms of the page's main thread with a long conversation): write only what changed.
+        let state = helpdesk.to_json().to_string();
+        if stored.as_deref() != Some(state.as_str()) {
+            let _ = self.local_store.set(LOCAL_HELPDESK_KEY, &state);
+        }
+        Ok(response)
+    }
+
+    /// Without a network backend nothing addresses the network; refused rather than linked.
+    #[cfg(not(network))]
+    async fn perform_http(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        Err(ProviderError::Network(format!(
+            "{} is not a local:// address, and this build has only the local helpdesk",
+            request.url
+        )))
+    }
+
+    #[cfg(network)]
+    async fn perform_http(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
+        use std::cell::Cell;
+        let controller = web_sys::AbortController::new()
+            .map_err(|e| ProviderError::Network(browser::describe(&e)))?;
+        let signal = controller.signal();
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let timed_out = timed_out.clone();
+            leptos::prelude::set_timeout_with_handle(
+                move || {
+                    timed_out.set(true);
+                    controller.abort();
+                },
+                std::time::Duration::from_millis(self.timeout_ms as u64),
+            )
+            .ok()
+        };
+        let result = self.fetch(request, &signal).await;
+        if let Some(timer) = timer {
+            timer.clear();
+        }
+        match result {
+            Err(_) if timed_out.get() => Err(ProviderError::Timeout),
+            other => other,
+        }
+    }
+
+    #[cfg(network)]
+    async fn fetch(
+        &self,
+        request: &HttpRequest,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<HttpResponse, ProviderError> {
+        // `fetch` through web-sys directly: gloo-net's request builder linked the `http` crate's
+        // types and a streams library this widget never uses.
+        use helpwire_core::protocol::Method;
+        use wasm_bindgen::JsCast;
+        let network = |e: wasm_bindgen::JsValue| {
+            ProviderError::Network(
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .or_else(|| e.as_string())
+                    .unwrap_or_else(|| "the request failed".into()),
+            )
+        };
+        let init = web_sys::RequestInit::new();
+        init.set_method(match request.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        });
+        let headers = web_sys::Headers::new().map_err(network)?;
+        for (name, value) in &request.headers {
+            headers.append(name, value).map_err(network)?;
+        }
+        init.set_headers(&headers);
+        if let Some(body) = &request.body {
+            init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+        }
+        init.set_signal(Some(signal));
+        let window = web_sys::window().ok_or_else(|| ProviderError::Network("no window".into()))?;
+        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
+            window.fetch_with_str_and_init(&request.url, &init),
+        )
+        .await
+        .map_err(network)?
+        .unchecked_into();
+        let header = |name: &str| response.headers().get(name).ok().flatten();
+        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u32>().ok());
+        let limit = request.max_response_bytes;
+        // Refuse before reading when the server says how big it is.
+        if header("content-length")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .is_some_and(|size| size > limit)
+        {
+            return Err(too_large(limit));
+        }
+        let body = match response.body() {
+            Some(stream) => read_limited(&stream, limit).await.map_err(|e| match e {
+                ReadError::TooLarge => too_large(limit),
+                ReadError::Failed(e) => network(e),
+            })?,
+            None => String::new(),
+        };
+        Ok(HttpResponse {
+            status: response.status(),
+            retry_after,
+            body,
+        })
+    }
+}
+
+#[cfg(network)]
+enum ReadError {
+    TooLarge,
+    Failed(wasm_bindgen::JsValue),
+}
+
+#[cfg(network)]
+fn too_large(limit: usize) -> ProviderError {
+    ProviderError::Malformed {
+        reason: format!("the response is over the {limit}-byte limit"),
+        body: String::new(),
+    }
+}
+
+/// Reads a body chunk by chunk and stops (cancelling the stream, which closes the connection)
+/// as soon as it passes `limit`: an answer without `Content-Length` is refused unread too.
+/// Decoded as UTF-8 the way `Response.text()` does (a leading BOM dropped, bad bytes as U+FFFD).
+#[cfg(network)]
+async fn read_limited(stream: &web_sys::ReadableStream, limit: usize) -> Result<String, ReadError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(ReadError::Failed)?
+            .unchecked_into();
+        if chunk.get_done().unwrap_or(true) {
+            break;
+        }
+        let Ok(data) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
+            continue;
+        };
+        let start = bytes.len();
+        let end = start + data.length() as usize;
+        if end > limit {
+            let _ = reader.cancel();
+            return Err(ReadError::TooLarge);
+        }
+        bytes.resize(end, 0);
+        data.copy_to(&mut bytes[start..]);
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    Ok(String::from_utf8_lossy(text).into_owned())
+}

@@ -1,0 +1,7 @@
+//! Every browser API the widget uses, in one place: fetch, WebSocket, storage, Web Locks, page
+//! listeners, the clock and randomness, wired to the engine of `helpwire-core`.
+
+pub mod browser;
+pub mod driver;
+pub mod executor;
+pub mod socket_driver;
