@@ -11,6 +11,7 @@ scripts/setup.sh
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 
 step "rustfmt" cargo fmt --all -- --check
+step "layers: each imports only those below it (docs/architecture.md)" bash -c 'scripts/check-layers.sh && scripts/check-layers.sh --self-test'
 step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.

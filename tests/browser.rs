@@ -426,10 +426,12 @@ async fn escape_closes_and_returns_focus_to_the_launcher() {
 }
 
 /// In the browser, numbers the exact fast path does not cover are read with `parseFloat` and
-/// fractions written with `Number#toString` (see `json.rs`): check that path here, where it runs.
+/// fractions written with `Number#toString` (the float text `web::browser` installs into
+/// `helpwire-core`'s JSON): check that path here, where it runs.
 #[wasm_bindgen_test]
 fn json_fractions_use_the_browsers_exact_float_conversions() {
     use helpwire_core::json::Json;
+    helpwire::web::browser::install_float_text();
     for (text, x) in [
         ("17000000001234567.5", 17_000_000_001_234_567.5),
         ("3.141592653589793238462643", std::f64::consts::PI),

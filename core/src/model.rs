@@ -4,8 +4,8 @@
 //! stored form (see `chat::storage`) is written and read by hand with [`Json`]; the layout is the
 //! one the widget has always stored, so snapshots written by earlier versions still load.
 
+use crate::fields::Fields;
 use crate::json::Json;
-use crate::protocol::wire::Fields;
 
 /// Who the visitor is. `anon_id` is always set (a random id chosen on first activation) so that
 /// backends whose ids are client-chosen (Gurusup, Eusate) have a stable key even before `identify`.
