@@ -26,8 +26,8 @@ const SETTLE_MS = 6000; // every page is observed from navigation until `load` +
 const PEERS_DIR = path.join(ROOT, 'bench/out/peers/node_modules');
 const WITH_PEERS = !args.includes('--no-peers') && fs.existsSync(PEERS_DIR);
 const OUT = path.resolve(ROOT, opt('--out', `bench/out/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
-const LOCAL_HELPDESK_KEY = 'helpwire:v1:local-helpdesk'; // src/provider/executor.rs
-const SNAPSHOT_KEY = 'helpwire:v1:local:'; // src/chat/storage.rs storage_key("local", None)
+const LOCAL_HELPDESK_KEY = 'helpwire:v1:local-helpdesk'; // src/web/executor.rs
+const SNAPSHOT_KEY = 'helpwire:v1:local:'; // core/src/engine/storage.rs storage_key("local", None)
 
 const BUDGET = { loaderGzip: 2048, restGzip: 100 * 1024, longTasksBeforeInteraction: 0, appendMs: 2, hiddenRequests: 0 };
 

@@ -10,7 +10,7 @@ import { watchConsole, waitForState, ROOT, servePages } from './harness.mjs';
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const PROXY = 'https://proxy.example.test/gleap';
-/** The local helpdesk's limit (src/provider/local.rs). */
+/** The local helpdesk's limit (core/src/protocol/local.rs). */
 const LIMIT = 4000;
 
 /** A host page that is itself axe-clean (a main landmark), so every violation is the widget's. */

@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(ROOT, 'dist');
 
-/** The flags a headless Chromium needs on this closed network (see toolchain.md). */
+/**
+ * The flags a headless Chromium needs on a closed network: without the background-networking
+ * ones it keeps retrying Google services and floods the network; QUIC and the GPU are off too.
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -54,7 +54,7 @@ test('a rich document in a bundle without the rich-text renderer shows as its te
   await page.goto(`${env.base}/plain.html`);
   await waitForState(page);
   await chatWorks(page);
-  const key = 'helpwire:v1:local:'; // src/chat/storage.rs storage_key("local", None)
+  const key = 'helpwire:v1:local:'; // core/src/engine/storage.rs storage_key("local", None)
   await page.waitForFunction((k) => (localStorage.getItem(k) || '').includes('"agent"'), key);
   await page.evaluate((k) => {
     const snap = JSON.parse(localStorage.getItem(k));
