@@ -18,19 +18,19 @@
 //!   arithmetic only. Other tokens whose digits fit in 2^53 with a power of ten up to 10^±22
 //!   (every fraction a backend realistically sends) are converted exactly with one IEEE
 //!   operation. The rare rest (17-digit fractions, huge exponents) goes to the platform's
-//!   correctly rounded parser: JavaScript's `parseFloat` in the browser, `str::parse` on the host
-//!   (the host tests check it against serde_json). A written exponent beyond ±99,999 is refused
+//!   correctly rounded parser ([`FloatText`]: JavaScript's `parseFloat` in the widget,
+//!   `str::parse` natively, which the host tests check against serde_json). A written exponent beyond ±99,999 is refused
 //!   ("exponent out of range"), even for `0e100000` or `1e-100000`, which serde_json reads as 0:
 //!   below that bound every step is exact on both platforms.
 //! - Differences from serde_json, all deliberate: lone surrogates (above), `-0` reads as the
 //!   integer 0, nesting of [`MAX_DEPTH`] levels is read (serde_json stops one short), and the
-//!   exponent bound. `tests/json_differential.rs` compares the two on generated documents.
+//!   exponent bound. `core/tests/json_differential.rs` compares the two on generated documents.
 //! - Writing prints every integral value in the `i64`/`u64` range with integer formatting. A
-//!   fraction is printed shortest-round-trip by JavaScript's `Number#toString` in the browser
-//!   (`Display` on the host). Both float paths cost a call into JavaScript where they run, and in
-//!   exchange Rust's float parser and printer are not linked at all (measured: 40 KB of the
-//!   release wasm, 24 KB gzip). Non-finite numbers cannot be represented: [`Json::from`] an
-//!   infinite or NaN `f64` gives `null`.
+//!   fraction is printed shortest-round-trip by the platform ([`FloatText`]: JavaScript's
+//!   `Number#toString` in the widget, `Display` natively). In the widget both float paths cost a
+//!   call into JavaScript, and in exchange Rust's float parser and printer are not linked at all
+//!   (the README's performance section has the figure). Non-finite numbers cannot be
+//!   represented: [`Json::from`] an infinite or NaN `f64` gives `null`.
 
 use std::fmt::{self, Write as _};
 
