@@ -33,6 +33,7 @@
 //!   represented: [`Json::from`] an infinite or NaN `f64` gives `null`.
 
 use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Deepest nesting of arrays and objects [`Json::parse`] accepts; deeper documents are refused,
 /// so a hostile one cannot exhaust the stack.
@@ -139,22 +140,30 @@ pub struct FloatText {
     pub parse: fn(&str) -> f64,
 }
 
-static FLOAT_TEXT: std::sync::OnceLock<FloatText> = std::sync::OnceLock::new();
+// A pointer rather than a `OnceLock`: installing is one store, reading one load, and no
+// synchronisation code is linked into the wasm.
+static FLOAT_TEXT: AtomicPtr<FloatText> = AtomicPtr::new(std::ptr::null_mut());
 
-/// Installs the platform's float text (see [`FloatText`]); only the first call counts.
-pub fn install_float_text(float_text: FloatText) {
-    let _ = FLOAT_TEXT.set(float_text);
+/// Installs the platform's float text (see [`FloatText`]), replacing any installed before.
+pub fn install_float_text(float_text: &'static FloatText) {
+    FLOAT_TEXT.store(std::ptr::from_ref(float_text).cast_mut(), Ordering::Release);
+}
+
+fn installed_float_text() -> Option<&'static FloatText> {
+    // SAFETY: the pointer is null or was made from a `&'static FloatText`, which it never outlives
+    // and through which nothing is ever written.
+    unsafe { FLOAT_TEXT.load(Ordering::Acquire).as_ref() }
 }
 
 fn write_float(x: f64, out: &mut String) {
-    match FLOAT_TEXT.get() {
+    match installed_float_text() {
         Some(float_text) => (float_text.write)(x, out),
         None => write_float_natively(x, out),
     }
 }
 
 fn parse_float(text: &str) -> f64 {
-    match FLOAT_TEXT.get() {
+    match installed_float_text() {
         Some(float_text) => (float_text.parse)(text),
         None => parse_float_natively(text),
     }

@@ -14,13 +14,14 @@ pub fn now() -> f64 {
 /// Gives `helpwire-core`'s JSON the browser's float text (`Number#toString`, `parseFloat`), exact
 /// and already in every browser; called before any JSON is read or written.
 pub fn install_float_text() {
-    helpwire_core::json::install_float_text(helpwire_core::json::FloatText {
+    static BROWSER_FLOAT_TEXT: helpwire_core::json::FloatText = helpwire_core::json::FloatText {
         write: |x, out| match js_sys::Number::from(x).to_string_with_radix(10) {
             Ok(text) => out.push_str(&String::from(text)),
             Err(_) => out.push_str("null"),
         },
-        parse: |text| js_sys::parse_float(text),
-    });
+        parse: js_sys::parse_float,
+    };
+    helpwire_core::json::install_float_text(&BROWSER_FLOAT_TEXT);
 }
 
 /// A fresh id: `prefix`, `_` and a version 4 UUID, whose 122 random bits come from
