@@ -126,7 +126,8 @@ impl Fixture {
         leptos::task::tick().await;
     }
 
-    /// Waits (up to `ms`) until `check` holds, ticking the reactive system.
+    /// Waits (up to `ms`) until `check` holds, ticking the reactive system. Only for what must
+    /// come to hold: that something does not happen is shown with a [`PageClock`] instead.
     async fn wait_for(&self, ms: u32, check: impl Fn(&Self) -> bool) -> bool {
         let mut waited = 0;
         while waited < ms {
@@ -298,6 +299,49 @@ async fn text_from_support_is_never_html() {
     );
 }
 
+/// The page's clock as the widget reads it (`Date.now`, through `browser::now`), moved by hand
+/// while this lives, so time the widget would wait for passes at once. Timers are not faked: a
+/// test delivers what the driver's timer would have ([`Command::Tick`]).
+struct PageClock {
+    /// `{ advance(ms), restore() }`.
+    control: wasm_bindgen::JsValue,
+}
+
+impl PageClock {
+    fn install() -> Self {
+        let control = js_sys::Function::new_no_args(
+            "const real = Date.now; let offset = 0; Date.now = () => real() + offset; \
+             return { advance: (ms) => { offset += ms; }, restore: () => { Date.now = real; } };",
+        )
+        .call0(&wasm_bindgen::JsValue::NULL)
+        .unwrap();
+        PageClock { control }
+    }
+
+    fn call(&self, name: &str, arg: f64) {
+        let f: js_sys::Function = js_sys::Reflect::get(&self.control, &name.into())
+            .unwrap()
+            .unchecked_into();
+        f.call1(&self.control, &arg.into()).unwrap();
+    }
+
+    /// Moves the page's time `ms` on.
+    fn advance(&self, ms: f64) {
+        let before = helpwire::browser::now();
+        self.call("advance", ms);
+        assert!(
+            helpwire::browser::now() - before >= ms,
+            "the widget reads the moved clock"
+        );
+    }
+}
+
+impl Drop for PageClock {
+    fn drop(&mut self) {
+        self.call("restore", 0.0);
+    }
+}
+
 /// A backend that refuses every session, as with a wrong key; counts how often it was asked.
 #[derive(Default)]
 struct Refusing {
@@ -369,7 +413,16 @@ async fn retry_in_the_error_notice_asks_the_backend_again() {
             .await
     );
     let asked = backend.sessions_asked.get();
-    sleep(300).await;
+    // Ten minutes later (past any backoff, at most 60 s, and any Retry-After, at most 300 s), with
+    // the wake-up a timer would bring: nothing is asked on its own.
+    let clock = PageClock::install();
+    clock.advance(600_000.0);
+    f.chat.dispatch(Command::Tick);
+    assert!(
+        f.wait_for(2_000, |f| !f.chat.engine.with_untracked(Engine::is_busy))
+            .await,
+        "any attempt the wake-up started has finished"
+    );
     assert_eq!(backend.sessions_asked.get(), asked, "halted until Retry");
     f.one("[role=alert] button.retry").click();
     assert!(

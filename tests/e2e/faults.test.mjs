@@ -1,9 +1,10 @@
 // Fault injection end to end: the sandbox fails, delays, drops or garbles requests, and each
 // message must still be delivered exactly once — or, when a retry cannot help, be marked failed
-// with a retry the visitor can use.
+// with a retry the visitor can use. Where a test shows that something does not happen, it runs the
+// page's clock (Playwright's fake clock) forward past the time it would have, never a sleep.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState, openWidget, mine, write } from './harness.mjs';
+import { launch, startServer, hostPage, waitForState, openWidget, mine, write, pauseClock } from './harness.mjs';
 import { startSandbox } from './sandbox.mjs';
 
 let browser;
@@ -93,6 +94,17 @@ test('eusate: sends over the socket survive injected faults and are stored exact
   await context.close();
 });
 
+/**
+ * Runs a paused page clock forward in `stepMs` steps while `waiting()` holds (at most `steps`
+ * steps), with a moment after each for the network, which answers in real time.
+ */
+async function runWhile(page, waiting, { stepMs = 500, steps = 40 } = {}) {
+  for (let i = 0; i < steps && (await waiting()); i++) {
+    await page.clock.runFor(stepMs);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('eusate: a lost socket event is sent again and stored once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
@@ -100,11 +112,24 @@ test('eusate: a lost socket event is sent again and stored once', async () => {
   await write(page, 'eusate warm-up');
   await mine(page, 'eusate warm-up', 'sent').waitFor({ timeout: 20000 });
   await sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
-  await write(page, 'eusate after a lost event');
-  await page.waitForTimeout(2000);
-  assert.equal(await mine(page, 'eusate after a lost event', 'pending').count(), 1, 'not shown as sent without confirmation');
-  await mine(page, 'eusate after a lost event', 'sent').waitFor({ timeout: 40000 });
-  assert.equal(await sandbox.stored('eusate', 'eusate after a lost event'), 1);
+  // From here on the page's time moves only when the test says.
+  await context.clock.install();
+  await pauseClock(page);
+  const text = 'eusate after a lost event';
+  await write(page, text);
+  // The event reached the sandbox, which dropped it: no ack, no answer, nothing stored.
+  await runWhile(page, async () => (await sandbox.faults()).length > 0, { stepMs: 10 });
+  assert.deepEqual(await sandbox.faults(), [], 'the event arrived');
+  // Up to just short of the 15 s the widget waits for a confirmation: still pending.
+  await page.clock.runFor(13_000);
+  assert.equal(await mine(page, text, 'pending').count(), 1, 'not shown as sent without confirmation');
+  assert.equal(await sandbox.stored('eusate', text), 0, 'the event was lost');
+  // Past it: the widget gives up waiting and sends the message again.
+  await page.clock.runFor(3_000);
+  await page.clock.resume();
+  await mine(page, text, 'sent').waitFor({ timeout: 20000 });
+  assert.equal(await sandbox.stored('eusate', text), 1);
+  assert.equal(await mine(page, text).count(), 1);
   await context.close();
 });
 
@@ -174,6 +199,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
 test('two tabs: both show every message, each is sent once, and a closed tab\'s message is adopted', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
+  await context.clock.install(); // runs on until paused, below
   const a = await openWidget(context, `${base}/bancroft.html`);
   const b = await openWidget(context, `${base}/bancroft.html`);
   await write(a.page, 'hello from tab A');
@@ -190,7 +216,14 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
   await a.page.close();
   await sandbox.clearFaults();
   await mine(b.page, 'written in A, which then closed', 'sent').waitFor({ timeout: 30000 });
-  await b.page.waitForTimeout(3000);
+  // A minute of page time (past the tab check, any backoff, a dozen polls): nothing goes again.
+  // Jobs run one at a time, so each poll answered means every send before it has finished.
+  await pauseClock(b.page);
+  for (let i = 0; i < 12; i++) {
+    const polled = b.page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/messages'), { timeout: 10000 });
+    await b.page.clock.runFor(5_000);
+    await polled;
+  }
   for (const text of ['hello from tab A', 'hello from tab B', 'written in A, which then closed']) {
     assert.equal(await sandbox.stored('bancroft', text), 1, `"${text}" stored exactly once`);
     assert.equal(await mine(b.page, text).count(), 1, `"${text}" shown once`);
@@ -201,14 +234,24 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
 test('offline, then online again: the message waits, then goes exactly once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
+  await context.clock.install(); // runs on until paused, below
   const { page } = await openWidget(context, `${base}/bancroft.html`);
   await write(page, 'first, online');
   await mine(page, 'first, online', 'sent').waitFor({ timeout: 20000 });
+  await pauseClock(page);
+  const tried = [];
+  const onRequest = (r) => { if (r.url().startsWith(sandbox.url)) tried.push(`${r.method()} ${r.url()}`); };
+  page.on('request', onRequest);
   await context.setOffline(true);
   await write(page, 'written while offline');
-  await page.waitForTimeout(3000);
+  // Two minutes of page time (any backoff is at most 60 s, the poll 4 s): the message waits, and
+  // nothing is tried on the dead network.
+  for (let i = 0; i < 24; i++) await page.clock.runFor(5_000);
   assert.equal(await mine(page, 'written while offline', 'pending').count(), 1, 'pending while offline');
+  assert.deepEqual(tried, [], 'no request while offline');
+  page.off('request', onRequest);
   await context.setOffline(false);
+  await page.clock.resume();
   await mine(page, 'written while offline', 'sent').waitFor({ timeout: 20000 });
   assert.equal(await sandbox.stored('bancroft', 'written while offline'), 1);
   await context.close();
@@ -217,16 +260,27 @@ test('offline, then online again: the message waits, then goes exactly once', as
 test('a reload with a pending message delivers it after the reload, once', async () => {
   await sandbox.reset();
   const context = await browser.newContext();
+  await context.clock.install(); // runs on until paused, below
   const { page } = await openWidget(context, `${base}/gleap.html`);
   await write(page, 'before the outage');
   await mine(page, 'before the outage', 'sent').waitFor({ timeout: 20000 });
   await sandbox.fault({ backend: 'gleap', method: 'POST', path: '/messages', mode: 'status', status: 500, count: 1000 });
+  await pauseClock(page);
+  // Refused three times, each retried after its backoff: still pending, neither failed nor sent.
+  const refusals = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST' && r.url().includes('/gleap/') && !r.ok()) refusals.push(r.status());
+  });
   await write(page, 'sent during the outage');
-  await page.waitForTimeout(1500);
-  assert.equal(await mine(page, 'sent during the outage', 'pending').count(), 1);
+  await runWhile(page, async () => refusals.length < 3);
+  assert.equal(await mine(page, 'sent during the outage', 'pending').count(), 1, 'pending through the outage');
+  assert.ok(refusals.length >= 3 && refusals.every((s) => s === 500), `retried after each refusal: ${refusals}`);
+  await page.clock.resume();
   await page.reload();
   await waitForState(page);
   await sandbox.clearFaults();
+  // Past the backoff the last refusal set (at most 4 s after the third attempt).
+  await page.clock.fastForward(5_000);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await mine(page, 'sent during the outage', 'sent').waitFor({ timeout: 30000 });
   assert.equal(await sandbox.stored('gleap', 'sent during the outage'), 1);

@@ -42,6 +42,8 @@ export async function startSandbox() {
     conversations: (backend) => call('GET', `/_sandbox/${backend}/conversations`),
     reply: (backend, body) => call('POST', `/_sandbox/${backend}/reply`, body),
     fault: (body) => call('POST', '/_sandbox/faults', body),
+    /** The faults still queued (each with the `count` it has left). */
+    faults: () => call('GET', '/_sandbox/faults'),
     clearFaults: () => call('DELETE', '/_sandbox/faults'),
     /** Stored copies of `text` across all of a backend's conversations. */
     stored: async (backend, text) => {
