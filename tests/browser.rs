@@ -327,10 +327,10 @@ impl PageClock {
 
     /// Moves the page's time `ms` on.
     fn advance(&self, ms: f64) {
-        let before = helpwire::browser::now();
+        let before = helpwire::web::browser::now();
         self.call("advance", ms);
         assert!(
-            helpwire::browser::now() - before >= ms,
+            helpwire::web::browser::now() - before >= ms,
             "the widget reads the moved clock"
         );
     }
