@@ -13,6 +13,11 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'process.stdo
 cargo=(cargo)
 cargo_flags=(--lib --target wasm32-unknown-unknown)
 if [ "$profile" = release ]; then
+  # tools/slim-wasm edits each bundle (see below); built once, with stable cargo and none of the
+  # nightly flags below, in a target folder of its own.
+  env -u RUSTFLAGS CARGO_TARGET_DIR="$target_dir/slim-wasm" \
+    cargo build --quiet --release --manifest-path tools/slim-wasm/Cargo.toml
+  slim_wasm="$target_dir/slim-wasm/release/slim-wasm"
   # The pinned nightly, with the standard library rebuilt for size (scripts/toolchain.env), in a
   # target folder of its own so it never invalidates the stable builds tests use.
   source scripts/toolchain.env
@@ -35,14 +40,20 @@ mkdir -p "$dist"
 # HELPWIRE_BACKENDS="local bancroft" builds only those (a quicker build while working on one).
 read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate}"
 if [ "$profile" = release ]; then
-  # slim-bundle.mjs makes tachys' delegated-event path trap; with delegation on it would run.
+  # slim-wasm drop-unused points wasm-streams' table slots, chosen by function name, at a trap:
+  # with LLVM's function merging on, such a name could stand for other code's body too.
+  if ! grep -q -- '-Zmerge-functions=disabled' <<< "$RUSTFLAGS"; then
+    echo "build.sh: RELEASE_RUSTFLAGS lacks -Zmerge-functions=disabled; slim-wasm drop-unused assumes it" >&2
+    exit 1
+  fi
+  # slim-wasm drop-unused makes tachys' delegated-event path trap; with delegation on it would run.
   # Stable `cargo tree`, without the nightly flags above; a check that cannot run stops the build.
   features=$(RUSTFLAGS= cargo tree -q -e features -i tachys --target wasm32-unknown-unknown) || {
     echo "build.sh: cannot check tachys' features (cargo tree failed)" >&2
     exit 1
   }
   if grep -q 'feature "delegation"' <<< "$features"; then
-    echo "build.sh: tachys' delegation feature is on; scripts/slim-bundle.mjs drop-unused assumes it is off" >&2
+    echo "build.sh: tachys' delegation feature is on; slim-wasm drop-unused assumes it is off" >&2
     exit 1
   fi
 fi
@@ -52,8 +63,8 @@ for backend in "${backends[@]}"; do
     "$wasm_dir/helpwire.wasm"
   if [ "$profile" = release ]; then
     # Code that is linked but can never run out, before wasm-opt: wasm-streams (linked by
-    # Leptos), table entries nothing refers to, tachys' delegated events (see the script).
-    node scripts/slim-bundle.mjs drop-unused "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
+    # Leptos), table entries nothing refers to, tachys' delegated events (tools/slim-wasm).
+    "$slim_wasm" drop-unused "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.
@@ -64,8 +75,8 @@ for backend in "${backends[@]}"; do
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"
-    # Short import names in the wasm and its glue (-5.5 KB gzip; see the script).
-    node scripts/slim-bundle.mjs shorten-names "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
+    # Short import and export names in the wasm and its glue (-6.5 KB gzip; tools/slim-wasm).
+    "$slim_wasm" shorten-names "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # The glue is an ES module; minified like the loader (-2.3 KB gzip).
     node_modules/.bin/terser "$dist/helpwire_$backend.js" --module --compress --mangle \
       -o "$dist/helpwire_$backend.js"

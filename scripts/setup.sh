@@ -55,4 +55,5 @@ fi
 
 # 5. Crates, so later builds need no network.
 cargo fetch --quiet
+cargo fetch --quiet --manifest-path tools/slim-wasm/Cargo.toml
 say "ready"

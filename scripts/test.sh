@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy (host and wasm), host tests, browser component
-# tests in headless Chromium, the release build, and the end-to-end suite on it.
+# Runs every check and test: formatting, clippy (host and wasm), host tests, the release build's
+# wasm tool (tools/slim-wasm), browser component tests in headless Chromium, the release build,
+# and the end-to-end suite on it.
 # Installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,11 @@ export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 
 step "rustfmt" cargo fmt --all -- --check
 step "layers: each imports only those below it (docs/architecture.md)" bash -c 'scripts/check-layers.sh && scripts/check-layers.sh --self-test'
+# tools/slim-wasm (the release build's wasm edits) is a crate of its own, built with stable cargo.
+slim=(--manifest-path tools/slim-wasm/Cargo.toml)
+step "rustfmt (slim-wasm)" cargo fmt "${slim[@]}" -- --check
+step "clippy (slim-wasm)" cargo clippy "${slim[@]}" --all-targets -- -D warnings
+step "slim-wasm tests: each pass on fixtures, and each assumption broken" cargo test "${slim[@]}"
 step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.
