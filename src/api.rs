@@ -11,7 +11,7 @@ use helpwire_core::engine::storage::{storage_key, MemoryStore, ResilientStore, S
 use helpwire_core::engine::{Command, Engine, WidgetEvent};
 use helpwire_core::json::Json;
 use helpwire_core::model::Visitor;
-use helpwire_core::{i18n, protocol as provider};
+use helpwire_core::{i18n, protocol};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -81,15 +81,15 @@ pub async fn boot(
         ));
     }
     let config = parsed.config;
-    for warning in provider::warnings(&config) {
+    for warning in protocol::warnings(&config) {
         browser::warn(&format!("Helpwire: {warning}"));
     }
     let languages = browser::browser_languages();
-    let platform = provider::Platform {
+    let platform = protocol::Platform {
         clock: browser::now,
         languages: &languages,
     };
-    let provider = match provider::for_config(&config, &platform) {
+    let provider = match protocol::for_config(&config, &platform) {
         Ok(p) => p,
         Err(e) => {
             let message = format!("Helpwire: {e}");
