@@ -5,12 +5,13 @@ use crate::ui;
 use crate::web::browser::{self, WebStore};
 use crate::web::driver::{Chat, Driver, EventSink};
 use crate::web::executor::Executor;
+use crate::web::listeners::PageListeners;
 use helpwire_core::config::{Config, PageSettings, Severity, StorageKind, Value};
 use helpwire_core::engine::storage::{storage_key, MemoryStore, ResilientStore, Snapshot, Store};
 use helpwire_core::engine::{Command, Engine, WidgetEvent};
 use helpwire_core::json::Json;
 use helpwire_core::model::Visitor;
-use helpwire_core::{i18n, protocol as provider};
+use helpwire_core::{i18n, protocol};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,6 +31,8 @@ pub struct WidgetHandle {
 
 struct Live {
     chat: Chat,
+    /// The page's events the engine follows (visibility, network, other tabs, leaving).
+    listeners: PageListeners,
     /// This tab's Web Lock: while it is held, other tabs leave this tab's messages to it.
     tab_lock: Option<browser::HeldLock>,
     locale: ui::Locale,
@@ -78,15 +81,15 @@ pub async fn boot(
         ));
     }
     let config = parsed.config;
-    for warning in provider::warnings(&config) {
+    for warning in protocol::warnings(&config) {
         browser::warn(&format!("Helpwire: {warning}"));
     }
     let languages = browser::browser_languages();
-    let platform = provider::Platform {
+    let platform = protocol::Platform {
         clock: browser::now,
         languages: &languages,
     };
-    let provider = match provider::for_config(&config, &platform) {
+    let provider = match protocol::for_config(&config, &platform) {
         Ok(p) => p,
         Err(e) => {
             let message = format!("Helpwire: {e}");
@@ -111,17 +114,24 @@ pub async fn boot(
             emit_event(&emit, name, &detail);
         })
     };
-    let driver = Driver::new(provider, Executor::new(store.clone()), store, key, events);
+    let driver = Driver::new(
+        provider,
+        Executor::new(store.clone()),
+        store,
+        key.clone(),
+        events,
+    );
     let chat = Chat::new(engine, driver);
     let locale: ui::Locale = RwSignal::new(resolve_locale(config.locale.as_deref()));
     let mounted = ui::mount(host.clone(), &config, chat, locale)?;
     let _ = host.set_attribute("data-state", "ready");
-    chat.dispatch(Command::Visible(!document().hidden()));
-    chat.follow_other_tabs();
+    let listeners = PageListeners::install(chat, key);
+    chat.check_open_tabs();
     emit_event(&emit, "ready", &JsValue::UNDEFINED);
     Ok(WidgetHandle {
         live: RefCell::new(Some(Live {
             chat,
+            listeners,
             tab_lock,
             locale,
             mounted,
@@ -193,6 +203,7 @@ impl WidgetHandle {
             // Stored first, then the lock goes: another open tab adopts this one's undelivered
             // messages from what is stored.
             live.chat.stop();
+            live.listeners.remove();
             if let Some(lock) = live.tab_lock {
                 lock.release();
             }
@@ -206,7 +217,7 @@ impl WidgetHandle {
 /// `data-state="error"`, the console says why, and the site's `error` listeners are called.
 ///
 /// Release bundles abort at once on a panic, so no hook could run there: the loader reports the
-/// trap instead, and this is compiled out (with the panic message formatting it links, -0.4 KB gzip).
+/// trap instead, and this is compiled out (with the panic message formatting it links).
 pub fn install_crash_reporter(host: &web_sys::HtmlElement, emit: &js_sys::Function) {
     #[cfg(panic = "immediate-abort")]
     let _ = (host, emit);

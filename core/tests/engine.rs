@@ -10,11 +10,11 @@ use helpwire_core::protocol::local::{LocalHelpdesk, LocalProvider, AGENT_NAME};
 use helpwire_core::protocol::{Plan, Provider, ProviderError};
 use std::collections::VecDeque;
 
-/// Runs an engine the way the wasm driver does, against an in-memory local helpdesk.
-struct Harness {
+/// Runs an engine the way the wasm driver does: performs its effects, carries out its jobs
+/// against a [`Backend`], and fires its wake-ups on a simulated clock.
+struct Sim<B> {
     engine: Engine,
-    provider: LocalProvider,
-    helpdesk: LocalHelpdesk,
+    backend: B,
     now: f64,
     queue: VecDeque<(u64, Job)>,
     events: Vec<WidgetEvent>,
@@ -24,22 +24,19 @@ struct Harness {
     persist_count: usize,
     cleared: bool,
     wake: Option<f64>,
-    /// Errors to return instead of performing the next requests.
-    faults: VecDeque<ProviderError>,
-    requests: Vec<String>,
 }
 
-impl Harness {
-    fn new() -> Self {
-        Self::with_snapshot(None, LocalHelpdesk::default())
-    }
+/// What answers the engine's jobs in a [`Sim`].
+trait Backend {
+    /// Carries out `job` at the simulated time `now`.
+    fn execute(&mut self, job: Job, now: f64) -> Outcome;
+}
 
-    fn with_snapshot(snapshot: Option<Snapshot>, helpdesk: LocalHelpdesk) -> Self {
-        let provider = LocalProvider;
-        Harness {
-            engine: Engine::new(provider.capabilities(), snapshot, "v_test".into()),
-            provider,
-            helpdesk,
+impl<B: Backend> Sim<B> {
+    fn start(engine: Engine, backend: B) -> Self {
+        Sim {
+            engine,
+            backend,
             now: 1_700_000_000_000.0,
             queue: VecDeque::new(),
             events: Vec::new(),
@@ -48,8 +45,6 @@ impl Harness {
             persist_count: 0,
             cleared: false,
             wake: None,
-            faults: VecDeque::new(),
-            requests: Vec::new(),
         }
     }
 
@@ -73,31 +68,9 @@ impl Harness {
         }
     }
 
-    fn perform<T: 'static>(&mut self, plan: Plan<T>) -> Result<T, ProviderError> {
-        match plan {
-            Plan::Ready(r) => r,
-            Plan::Request { request, parse } => {
-                self.requests
-                    .push(format!("{} {}", request.method.as_str(), request.url));
-                if let Some(fault) = self.faults.pop_front() {
-                    return Err(fault);
-                }
-                let response = self.helpdesk.handle(&request, self.now);
-                parse(&response)
-            }
-        }
-    }
-
+    /// Carries out one job now, without handing its outcome to the engine.
     fn execute(&mut self, job: Job) -> Outcome {
-        match job.plan(&self.provider.clone()) {
-            Planned::Session(plan) => Outcome::Session(self.perform(plan)),
-            Planned::Conversation(plan) => Outcome::Conversation(self.perform(plan)),
-            Planned::Send { local_id, plan } => Outcome::Sent {
-                local_id,
-                result: self.perform(plan),
-            },
-            Planned::Fetch(plan) => Outcome::Fetched(self.perform(plan)),
-        }
+        self.backend.execute(job, self.now)
     }
 
     /// Performs queued jobs (and the jobs they lead to) at the current time.
@@ -131,6 +104,68 @@ impl Harness {
         });
         self.settle();
     }
+}
+
+/// The in-memory local helpdesk, through the real local provider.
+struct Local {
+    provider: LocalProvider,
+    helpdesk: LocalHelpdesk,
+    /// Errors to return instead of performing the next requests.
+    faults: VecDeque<ProviderError>,
+    requests: Vec<String>,
+}
+
+impl Local {
+    fn perform<T: 'static>(&mut self, plan: Plan<T>, now: f64) -> Result<T, ProviderError> {
+        match plan {
+            Plan::Ready(r) => r,
+            Plan::Request { request, parse } => {
+                self.requests
+                    .push(format!("{} {}", request.method.as_str(), request.url));
+                if let Some(fault) = self.faults.pop_front() {
+                    return Err(fault);
+                }
+                let response = self.helpdesk.handle(&request, now);
+                parse(&response)
+            }
+        }
+    }
+}
+
+impl Backend for Local {
+    fn execute(&mut self, job: Job, now: f64) -> Outcome {
+        match job.plan(&self.provider.clone()) {
+            Planned::Session(plan) => Outcome::Session(self.perform(plan, now)),
+            Planned::Conversation(plan) => Outcome::Conversation(self.perform(plan, now)),
+            Planned::Send { local_id, plan } => Outcome::Sent {
+                local_id,
+                result: self.perform(plan, now),
+            },
+            Planned::Fetch(plan) => Outcome::Fetched(self.perform(plan, now)),
+        }
+    }
+}
+
+/// An engine on the local helpdesk.
+type Harness = Sim<Local>;
+
+impl Harness {
+    fn new() -> Self {
+        Self::with_snapshot(None, LocalHelpdesk::default())
+    }
+
+    fn with_snapshot(snapshot: Option<Snapshot>, helpdesk: LocalHelpdesk) -> Self {
+        let provider = LocalProvider;
+        Sim::start(
+            Engine::new(provider.capabilities(), snapshot, "v_test".into()),
+            Local {
+                provider,
+                helpdesk,
+                faults: VecDeque::new(),
+                requests: Vec::new(),
+            },
+        )
+    }
 
     fn statuses(&self) -> Vec<(&'static str, Option<&'static str>)> {
         self.engine
@@ -149,7 +184,7 @@ impl Harness {
     }
 
     fn helpdesk_visitor_copies(&self, text: &str) -> usize {
-        let json = self.helpdesk.to_json();
+        let json = self.backend.helpdesk.to_json();
         json["conversations"]
             .as_array()
             .unwrap()
@@ -168,7 +203,7 @@ fn nothing_is_stored_or_requested_before_the_visitor_opens_the_widget() {
     h.cmd(Command::Online(true));
     h.advance(120_000.0);
     assert_eq!(h.persist_count, 0);
-    assert!(h.requests.is_empty());
+    assert!(h.backend.requests.is_empty());
 }
 
 #[test]
@@ -182,7 +217,7 @@ fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered(
         "opening is consent to keep the conversation"
     );
     assert!(
-        h.requests.is_empty(),
+        h.backend.requests.is_empty(),
         "no conversation yet: nothing to fetch"
     );
 
@@ -201,7 +236,7 @@ fn opening_persists_and_the_first_message_opens_a_conversation_and_is_delivered(
 
     h.settle();
     assert_eq!(
-        h.requests,
+        h.backend.requests,
         [
             "POST local://helpdesk/sessions",
             "POST local://helpdesk/conversations",
@@ -253,14 +288,14 @@ fn the_agent_answer_arrives_by_polling_after_a_realistic_delay() {
 
 /// Adds `message` (JSON text) to the helpdesk's one conversation, as a tampered store would.
 fn store_raw(h: &mut Harness, message: &str) {
-    let state = h.helpdesk.to_json().to_string();
+    let state = h.backend.helpdesk.to_json().to_string();
     // The conversation's `messages` is its last field, and it is the only conversation.
     let state = state.replacen(
         r#"]}],"scheduled""#,
         &format!(r#",{message}]}}],"scheduled""#),
         1,
     );
-    h.helpdesk =
+    h.backend.helpdesk =
         LocalHelpdesk::from_json(&helpwire_core::json::Json::parse(&state).unwrap()).unwrap();
 }
 
@@ -341,7 +376,13 @@ fn polling_is_slower_while_closed_and_stops_while_hidden() {
     h.cmd(Command::Open);
     h.send("hi", "m1");
     h.advance(3_000.0);
-    let fetches = |h: &Harness| h.requests.iter().filter(|r| r.starts_with("GET")).count();
+    let fetches = |h: &Harness| {
+        h.backend
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("GET"))
+            .count()
+    };
 
     let before = fetches(&h);
     h.advance(15_000.0);
@@ -376,9 +417,10 @@ fn a_network_error_keeps_the_message_pending_and_it_is_delivered_exactly_once() 
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("first", "m1");
-    h.faults
+    h.backend
+        .faults
         .push_back(ProviderError::Network("connection reset".into()));
-    h.faults.push_back(ProviderError::Timeout);
+    h.backend.faults.push_back(ProviderError::Timeout);
     h.send("second", "m2");
     assert_eq!(h.statuses()[1], ("visitor", Some("pending")));
     assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
@@ -392,7 +434,9 @@ fn a_network_error_keeps_the_message_pending_and_it_is_delivered_exactly_once() 
 fn messages_are_delivered_in_the_order_they_were_written() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.faults.push_back(ProviderError::Network("offline".into()));
+    h.backend
+        .faults
+        .push_back(ProviderError::Network("offline".into()));
     h.cmd(Command::Send {
         text: "one".into(),
         local_id: "m1".into(),
@@ -407,7 +451,7 @@ fn messages_are_delivered_in_the_order_they_were_written() {
     });
     h.settle();
     h.advance(20_000.0);
-    let json = h.helpdesk.to_json();
+    let json = h.backend.helpdesk.to_json();
     let bodies: Vec<&str> = json["conversations"][0]["messages"]
         .as_array()
         .unwrap()
@@ -423,7 +467,7 @@ fn retry_after_is_honoured() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 429,
         detail: "slow down".into(),
         retry_after: Some(20),
@@ -444,7 +488,7 @@ fn a_huge_retry_after_is_capped() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 429,
         detail: "slow down".into(),
         retry_after: Some(u32::MAX),
@@ -472,7 +516,7 @@ fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 422,
         detail: "bad".into(),
         retry_after: None,
@@ -504,7 +548,7 @@ fn a_permanent_refusal_marks_the_message_failed_until_the_visitor_retries() {
 fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 401,
         detail: "invalid key".into(),
         retry_after: None,
@@ -515,7 +559,7 @@ fn a_session_that_cannot_start_shows_an_error_the_visitor_can_retry() {
     assert_eq!(h.statuses()[0].1, Some("pending"), "kept, not lost");
     h.advance(120_000.0);
     assert_eq!(
-        h.requests.len(),
+        h.backend.requests.len(),
         1,
         "halted: no hammering a backend that refused us"
     );
@@ -535,7 +579,7 @@ fn a_reload_resumes_the_same_conversation() {
     assert_eq!(snapshot.messages.len(), 2);
 
     // "Reload": a new engine from storage, the same helpdesk.
-    let mut again = Harness::with_snapshot(Some(snapshot), h.helpdesk.clone());
+    let mut again = Harness::with_snapshot(Some(snapshot), h.backend.helpdesk.clone());
     again.now = h.now + 1_000.0;
     assert_eq!(
         again.engine.messages().len(),
@@ -545,7 +589,7 @@ fn a_reload_resumes_the_same_conversation() {
     again.cmd(Command::Open);
     again.settle();
     assert_eq!(
-        again.requests[0], "POST local://helpdesk/sessions",
+        again.backend.requests[0], "POST local://helpdesk/sessions",
         "resumes the session"
     );
     again.send("still there?", "m2");
@@ -709,7 +753,14 @@ fn polls_that_bring_nothing_new_write_nothing() {
     h.advance(5_000.0);
     let writes = h.persist_count;
     h.advance(30_000.0);
-    assert!(h.requests.iter().filter(|r| r.starts_with("GET")).count() > 10);
+    assert!(
+        h.backend
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("GET"))
+            .count()
+            > 10
+    );
     assert_eq!(h.persist_count, writes, "no storage writes for empty polls");
 }
 
@@ -786,7 +837,7 @@ fn a_lost_push_socket_shows_reconnecting_until_it_is_back() {
     assert_eq!(h.engine.notice(), Some(&Notice::Reconnecting));
     h.advance(30_000.0);
     assert!(
-        h.requests.iter().any(|r| r.starts_with("GET")),
+        h.backend.requests.iter().any(|r| r.starts_with("GET")),
         "reads over HTTP went on"
     );
     assert_eq!(
@@ -802,7 +853,7 @@ fn a_lost_push_socket_shows_reconnecting_until_it_is_back() {
 fn a_push_socket_coming_back_does_not_lift_a_halt() {
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 401,
         detail: "invalid key".into(),
         retry_after: None,
@@ -816,7 +867,11 @@ fn a_push_socket_coming_back_does_not_lift_a_halt() {
     h.settle();
     h.advance(120_000.0);
     assert!(unavailable(&h), "still unavailable, with its Retry");
-    assert_eq!(h.requests.len(), 1, "still halted: nothing was sent");
+    assert_eq!(
+        h.backend.requests.len(),
+        1,
+        "still halted: nothing was sent"
+    );
     assert_eq!(h.status_of("hello"), Some("pending"));
     h.cmd(Command::RetryConnection);
     h.settle();
@@ -1074,10 +1129,9 @@ fn garbled() -> ProviderError {
     }
 }
 
-/// A remote helpdesk for the engine: stores the visitor's messages and lists them back.
-struct Remote {
-    engine: Engine,
-    now: f64,
+/// A remote helpdesk for the engine: stores the visitor's messages and lists them back, and
+/// fails as scripted.
+struct Scripted {
     /// The backend's clock minus the browser's.
     clock_offset: f64,
     /// `(id, text, created_at)`, oldest first.
@@ -1088,63 +1142,20 @@ struct Remote {
     requests: Vec<&'static str>,
     /// Every read lists the whole history (as after an edit), whatever the cursor.
     replay_all: bool,
-    queue: VecDeque<(u64, Job)>,
-    events: Vec<WidgetEvent>,
-    warnings: Vec<String>,
-    persisted: Option<Snapshot>,
-    wake: Option<f64>,
 }
 
-impl Remote {
-    fn new(caps: helpwire_core::protocol::Capabilities) -> Self {
-        Self::resume(caps, None, Vec::new())
-    }
-
-    /// A page load with `snapshot` from storage, against a backend holding `stored`.
-    fn resume(
-        caps: helpwire_core::protocol::Capabilities,
-        snapshot: Option<Snapshot>,
-        stored: Vec<(String, String, f64)>,
-    ) -> Self {
-        Remote {
-            engine: Engine::new(caps, snapshot, "v_remote".into()),
-            now: 1_700_000_000_000.0,
-            clock_offset: 0.0,
-            stored,
-            send_faults: VecDeque::new(),
-            fetch_faults: VecDeque::new(),
-            requests: Vec::new(),
-            replay_all: false,
-            queue: VecDeque::new(),
-            events: Vec::new(),
-            warnings: Vec::new(),
-            persisted: None,
-            wake: None,
-        }
-    }
-
-    fn cmd(&mut self, command: Command) {
-        for effect in self.engine.handle(command, self.now) {
-            match effect {
-                Effect::Run { generation, job } => self.queue.push_back((generation, *job)),
-                Effect::Persist => self.persisted = Some(self.engine.snapshot().clone()),
-                Effect::ClearStorage => self.persisted = None,
-                Effect::Emit(e) => self.events.push(e),
-                Effect::WakeAt(t) => self.wake = Some(t),
-                Effect::Warn(w) => self.warnings.push(w),
-            }
-        }
-    }
-
+impl Scripted {
     /// Stores a visitor message as the backend would (its id, its clock).
-    fn store(&mut self, text: &str) -> String {
+    fn store(&mut self, text: &str, now: f64) -> String {
         let id = format!("r{}", self.stored.len() + 1);
-        let at = self.now + self.clock_offset;
+        let at = now + self.clock_offset;
         self.stored.push((id.clone(), text.to_string(), at));
         id
     }
+}
 
-    fn execute(&mut self, job: Job) -> Outcome {
+impl Backend for Scripted {
+    fn execute(&mut self, job: Job, now: f64) -> Outcome {
         use helpwire_core::model::{Body, Conversation, Message, Session};
         use helpwire_core::protocol::{Cursor, Page, Sent};
         match job {
@@ -1160,18 +1171,18 @@ impl Remote {
                 self.requests.push("send");
                 let result = match self.send_faults.pop_front() {
                     Some(SendFault::StoredThenDropped) => {
-                        self.store(&message.text);
+                        self.store(&message.text, now);
                         Err(ProviderError::Network("connection reset".into()))
                     }
                     Some(SendFault::StoredThenTimedOut) => {
-                        self.store(&message.text);
+                        self.store(&message.text, now);
                         Err(ProviderError::Timeout)
                     }
                     Some(SendFault::DroppedBefore) => {
                         Err(ProviderError::Network("connection reset".into()))
                     }
                     Some(SendFault::StoredThenGarbled) => {
-                        self.store(&message.text);
+                        self.store(&message.text, now);
                         Err(garbled())
                     }
                     Some(SendFault::Garbled) => Err(garbled()),
@@ -1181,10 +1192,10 @@ impl Remote {
                         retry_after: None,
                     }),
                     None => {
-                        let remote_id = self.store(&message.text);
+                        let remote_id = self.store(&message.text, now);
                         Ok(Sent {
                             remote_id,
-                            created_at: Some(self.now + self.clock_offset),
+                            created_at: Some(now + self.clock_offset),
                             replies: Vec::new(),
                             warnings: Vec::new(),
                         })
@@ -1219,35 +1230,38 @@ impl Remote {
             }
         }
     }
+}
 
-    fn settle(&mut self) {
-        while let Some((generation, job)) = self.queue.pop_front() {
-            let outcome = self.execute(job);
-            self.cmd(Command::Finished {
-                generation,
-                outcome,
-            });
-        }
+/// An engine on the scripted helpdesk.
+type Remote = Sim<Scripted>;
+
+impl Remote {
+    fn new(caps: helpwire_core::protocol::Capabilities) -> Self {
+        Self::resume(caps, None, Vec::new())
     }
 
-    fn advance(&mut self, ms: f64) {
-        let end = self.now + ms;
-        while self.now < end {
-            self.now = (self.now + 100.0).min(end);
-            if self.wake.is_some_and(|w| w <= self.now) {
-                self.wake = None;
-                self.cmd(Command::Tick);
-            }
-            self.settle();
-        }
+    /// A page load with `snapshot` from storage, against a backend holding `stored`.
+    fn resume(
+        caps: helpwire_core::protocol::Capabilities,
+        snapshot: Option<Snapshot>,
+        stored: Vec<(String, String, f64)>,
+    ) -> Self {
+        Sim::start(
+            Engine::new(caps, snapshot, "v_remote".into()),
+            Scripted {
+                clock_offset: 0.0,
+                stored,
+                send_faults: VecDeque::new(),
+                fetch_faults: VecDeque::new(),
+                requests: Vec::new(),
+                replay_all: false,
+            },
+        )
     }
 
-    fn send(&mut self, text: &str, id: &str) {
-        self.cmd(Command::Send {
-            text: text.into(),
-            local_id: id.into(),
-        });
-        self.settle();
+    /// Stores a visitor message now, as the backend would.
+    fn store(&mut self, text: &str) -> String {
+        self.backend.store(text, self.now)
     }
 
     /// The visitor's message `local_id` as shown.
@@ -1267,7 +1281,11 @@ impl Remote {
     }
 
     fn copies(&self, text: &str) -> usize {
-        self.stored.iter().filter(|(_, t, _)| t == text).count()
+        self.backend
+            .stored
+            .iter()
+            .filter(|(_, t, _)| t == text)
+            .count()
     }
 
     fn sent_events(&self, text: &str) -> usize {
@@ -1284,7 +1302,7 @@ impl Remote {
         r.send("hello", "m0");
         r.advance(2_000.0);
         assert_eq!(r.status("m0"), "sent");
-        r.requests.clear();
+        r.backend.requests.clear();
         r
     }
 }
@@ -1293,7 +1311,7 @@ impl Remote {
 fn a_send_whose_answer_was_lost_is_found_in_the_conversation_and_not_sent_again() {
     for fault in [SendFault::StoredThenDropped, SendFault::StoredThenTimedOut] {
         let mut r = Remote::warmed_up();
-        r.send_faults.push_back(fault);
+        r.backend.send_faults.push_back(fault);
         r.send("are you there?", "m1");
         assert_eq!(
             r.status("m1"),
@@ -1310,14 +1328,14 @@ fn a_send_whose_answer_was_lost_is_found_in_the_conversation_and_not_sent_again(
             "{fault:?}: known by the backend's id"
         );
         assert_eq!(
-            r.requests[..2],
+            r.backend.requests[..2],
             ["send", "fetch"],
             "{fault:?}: read, not resent"
         );
         assert!(
-            !r.requests[2..].contains(&"send"),
+            !r.backend.requests[2..].contains(&"send"),
             "{fault:?}: {:?}",
-            r.requests
+            r.backend.requests
         );
         assert_eq!(r.sent_events("are you there?"), 1, "{fault:?}");
         let visitor = r
@@ -1340,25 +1358,25 @@ fn a_send_whose_answer_was_lost_is_found_in_the_conversation_and_not_sent_again(
 #[test]
 fn a_send_lost_before_it_was_stored_is_sent_again_after_the_conversation_was_read() {
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.backend.send_faults.push_back(SendFault::DroppedBefore);
     r.send("are you there?", "m1");
     assert_eq!(r.status("m1"), "pending");
     r.advance(10_000.0);
     assert_eq!(r.status("m1"), "sent");
     assert_eq!(r.copies("are you there?"), 1);
-    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.backend.requests[..3], ["send", "fetch", "send"]);
     assert_eq!(r.sent_events("are you there?"), 1);
 }
 
 #[test]
 fn an_answered_failure_is_sent_again_without_reading_first() {
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::Unavailable);
+    r.backend.send_faults.push_back(SendFault::Unavailable);
     r.send("are you there?", "m1");
     assert!(!r.shown("m1").unconfirmed, "a 503 is the backend's answer");
     r.advance(10_000.0);
     assert_eq!(r.status("m1"), "sent");
-    assert_eq!(r.requests[..2], ["send", "send"]);
+    assert_eq!(r.backend.requests[..2], ["send", "send"]);
     assert_eq!(r.copies("are you there?"), 1);
 }
 
@@ -1388,7 +1406,7 @@ fn a_reload_while_the_answer_was_on_its_way_finds_the_stored_message() {
         let mut again = Remote::resume(
             LocalProvider.capabilities(),
             Some(snapshot),
-            r.stored.clone(),
+            r.backend.stored.clone(),
         );
         again.now = r.now + 3_000.0;
         again.cmd(Command::Open);
@@ -1397,8 +1415,13 @@ fn a_reload_while_the_answer_was_on_its_way_finds_the_stored_message() {
         let label = format!("stored before the reload: {stored_before_reload}");
         assert_eq!(again.status("m1"), "sent", "{label}");
         assert_eq!(again.copies("sent as the page closed"), 1, "{label}");
-        assert_eq!(again.requests[0], "fetch", "{label}: reads first");
-        let sends = again.requests.iter().filter(|r| **r == "send").count();
+        assert_eq!(again.backend.requests[0], "fetch", "{label}: reads first");
+        let sends = again
+            .backend
+            .requests
+            .iter()
+            .filter(|r| **r == "send")
+            .count();
         assert_eq!(sends, usize::from(!stored_before_reload), "{label}");
         assert_eq!(again.shown("m1").id, "r2", "{label}");
     }
@@ -1409,8 +1432,10 @@ fn a_copy_older_than_the_first_attempt_is_not_taken_for_it() {
     let skew = helpwire_core::engine::CLOCK_SKEW_MS;
     // The backend's clock a little behind the browser's: still the same message.
     let mut r = Remote::warmed_up();
-    r.clock_offset = -(skew - 1_000.0);
-    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.backend.clock_offset = -(skew - 1_000.0);
+    r.backend
+        .send_faults
+        .push_back(SendFault::StoredThenDropped);
     r.send("same words", "m1");
     r.advance(10_000.0);
     assert_eq!(r.status("m1"), "sent");
@@ -1419,10 +1444,10 @@ fn a_copy_older_than_the_first_attempt_is_not_taken_for_it() {
     // The same words stored well before the first attempt (written on another device, not read
     // yet): not this message, which was lost and is sent again.
     let mut r = Remote::warmed_up();
-    r.clock_offset = -(skew + 60_000.0);
+    r.backend.clock_offset = -(skew + 60_000.0);
     r.store("same words");
-    r.clock_offset = 0.0;
-    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.backend.clock_offset = 0.0;
+    r.backend.send_faults.push_back(SendFault::DroppedBefore);
     r.send("same words", "m1");
     r.advance(10_000.0);
     assert_eq!(r.status("m1"), "sent");
@@ -1439,8 +1464,12 @@ fn a_copy_older_than_the_first_attempt_is_not_taken_for_it() {
 fn two_identical_messages_in_a_row_are_both_delivered() {
     // Both answers lost after storing: each copy pairs with one message.
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::StoredThenDropped);
-    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.backend
+        .send_faults
+        .push_back(SendFault::StoredThenDropped);
+    r.backend
+        .send_faults
+        .push_back(SendFault::StoredThenDropped);
     r.cmd(Command::Send {
         text: "ok".into(),
         local_id: "m1".into(),
@@ -1459,9 +1488,9 @@ fn two_identical_messages_in_a_row_are_both_delivered() {
     // The first delivered, the second lost before storing: the first's copy is not the second.
     let mut r = Remote::warmed_up();
     // Reads list the whole history: the first copy comes back too.
-    r.replay_all = true;
+    r.backend.replay_all = true;
     r.send("ok", "m1");
-    r.send_faults.push_back(SendFault::DroppedBefore);
+    r.backend.send_faults.push_back(SendFault::DroppedBefore);
     r.send("ok", "m2");
     r.advance(20_000.0);
     assert_eq!((r.status("m1"), r.status("m2")), ("sent", "sent"));
@@ -1479,40 +1508,43 @@ fn a_backend_without_history_sends_again_at_once() {
     let mut r = Remote::new(caps);
     r.cmd(Command::Open);
     r.send("hello", "m0");
-    r.requests.clear();
-    r.send_faults.push_back(SendFault::StoredThenDropped);
+    r.backend.requests.clear();
+    r.backend
+        .send_faults
+        .push_back(SendFault::StoredThenDropped);
     r.send("again", "m1");
     r.advance(3_000.0);
     assert_eq!(r.status("m1"), "sent");
-    assert_eq!(r.requests[..2], ["send", "send"]);
+    assert_eq!(r.backend.requests[..2], ["send", "send"]);
 }
 
 #[test]
 fn a_failed_read_delays_the_resend_and_an_unreadable_history_gives_up_checking() {
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::DroppedBefore);
-    r.fetch_faults
+    r.backend.send_faults.push_back(SendFault::DroppedBefore);
+    r.backend
+        .fetch_faults
         .push_back(ProviderError::Network("still down".into()));
     r.send("are you there?", "m1");
     r.advance(1_500.0);
-    assert_eq!(r.requests, ["send", "fetch"]);
+    assert_eq!(r.backend.requests, ["send", "fetch"]);
     assert_eq!(r.status("m1"), "pending", "not sent while unknown");
     assert_eq!(r.engine.notice(), Some(&Notice::Reconnecting));
     r.advance(10_000.0);
-    assert_eq!(r.requests[..4], ["send", "fetch", "fetch", "send"]);
+    assert_eq!(r.backend.requests[..4], ["send", "fetch", "fetch", "send"]);
     assert_eq!(r.status("m1"), "sent");
     assert_eq!(r.copies("are you there?"), 1);
 
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::DroppedBefore);
-    r.fetch_faults.push_back(ProviderError::Status {
+    r.backend.send_faults.push_back(SendFault::DroppedBefore);
+    r.backend.fetch_faults.push_back(ProviderError::Status {
         status: 403,
         detail: "forbidden".into(),
         retry_after: None,
     });
     r.send("are you there?", "m1");
     r.advance(10_000.0);
-    assert_eq!(r.requests[..3], ["send", "fetch", "send"]);
+    assert_eq!(r.backend.requests[..3], ["send", "fetch", "send"]);
     assert_eq!(r.status("m1"), "sent");
     assert!(
         r.warnings.iter().any(|w| w.contains("sending it again")),
@@ -1541,7 +1573,9 @@ fn only_errors_without_the_backends_answer_leave_a_send_unconfirmed() {
 #[test]
 fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::StoredThenGarbled);
+    r.backend
+        .send_faults
+        .push_back(SendFault::StoredThenGarbled);
     r.send("are you there?", "m1");
     assert_eq!(
         r.status("m1"),
@@ -1555,17 +1589,17 @@ fn an_unreadable_answer_fails_the_message_until_a_read_shows_it_was_stored() {
 
     // Not stored: the visitor's Retry reads first, then sends.
     let mut r = Remote::warmed_up();
-    r.send_faults.push_back(SendFault::Garbled);
+    r.backend.send_faults.push_back(SendFault::Garbled);
     r.send("are you there?", "m1");
     r.cmd(Command::Close);
     r.advance(1_000.0);
     assert_eq!(r.status("m1"), "failed");
-    r.requests.clear();
+    r.backend.requests.clear();
     r.cmd(Command::Retry {
         local_id: "m1".into(),
     });
     r.settle();
-    assert_eq!(r.requests, ["fetch", "send"]);
+    assert_eq!(r.backend.requests, ["fetch", "send"]);
     assert_eq!(r.status("m1"), "sent");
     assert_eq!(r.copies("are you there?"), 1);
 }
@@ -1580,7 +1614,11 @@ fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
         local_id: "m1".into(),
     });
     let shared = a.persisted.clone().expect("stored before the request left");
-    let mut b = Remote::resume(LocalProvider.capabilities(), Some(shared), a.stored.clone());
+    let mut b = Remote::resume(
+        LocalProvider.capabilities(),
+        Some(shared),
+        a.backend.stored.clone(),
+    );
     b.engine = b.engine.clone().with_tab("tab-b");
     b.now = a.now;
     b.cmd(Command::TabsAlive(Some(vec![
@@ -1612,7 +1650,7 @@ fn a_message_adopted_while_a_read_was_under_way_waits_for_the_next_read() {
         b.copies("from tab a"),
         1,
         "not sent again: {:?}",
-        b.requests
+        b.backend.requests
     );
 }
 
@@ -1621,7 +1659,7 @@ fn backend_words_never_reach_a_notice_and_go_to_the_console() {
     const BODY: &str = "{\"error\":\"SECRET-BACKEND-BODY: key bnc_x revoked\"}";
     let mut h = Harness::new();
     h.cmd(Command::Open);
-    h.faults.push_back(ProviderError::Status {
+    h.backend.faults.push_back(ProviderError::Status {
         status: 401,
         detail: BODY.into(),
         retry_after: None,
@@ -1639,7 +1677,7 @@ fn backend_words_never_reach_a_notice_and_go_to_the_console() {
     // A message the backend refuses: its reason goes to the console too.
     h.cmd(Command::RetryConnection);
     h.settle();
-    h.faults.push_back(ProviderError::Malformed {
+    h.backend.faults.push_back(ProviderError::Malformed {
         reason: "not JSON".into(),
         body: "<html>SECRET-PROXY-PAGE</html>".into(),
     });

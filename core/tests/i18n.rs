@@ -1,12 +1,12 @@
 //! Locale resolution, plural rules and text direction.
 
-use helpwire_core::i18n::{for_locale, resolve, Direction, Plural, AR, DE, EN, FR, JA};
+use helpwire_core::i18n::{resolve, Direction, Plural, AR, DE, EN, FR, JA};
 
 #[test]
 fn locale_falls_back_from_region_to_language_to_english() {
-    assert_eq!(for_locale("de-AT").lang, "de");
-    assert_eq!(for_locale("pt_BR").lang, "pt");
-    assert_eq!(for_locale("xx").lang, "en");
+    assert_eq!(resolve(["de-AT"]).lang, "de");
+    assert_eq!(resolve(["pt_BR"]).lang, "pt");
+    assert_eq!(resolve(["xx"]).lang, "en");
     assert_eq!(resolve(["xx-YY", "fr-CA", "de"]).lang, "fr");
     assert_eq!(resolve(Vec::<&str>::new()).lang, "en");
 }
@@ -40,9 +40,9 @@ fn every_language_is_its_own_table_and_resolves_by_its_tag() {
     let langs: Vec<&str> = ALL.iter().map(|s| s.lang).collect();
     assert_eq!(langs, ["en", "de", "fr", "es", "pt", "ja", "ar"]);
     for s in ALL.iter() {
-        assert_eq!(for_locale(s.lang).lang, s.lang);
+        assert_eq!(resolve([s.lang]).lang, s.lang);
         assert_eq!(
-            for_locale(&s.lang.to_uppercase()).lang,
+            resolve([s.lang.to_uppercase().as_str()]).lang,
             s.lang,
             "tags are case-insensitive"
         );
@@ -52,8 +52,8 @@ fn every_language_is_its_own_table_and_resolves_by_its_tag() {
             s.lang
         );
     }
-    assert_eq!(for_locale("es-419").lang, ES.lang);
-    assert_eq!(for_locale("pt-PT").lang, PT.lang);
+    assert_eq!(resolve(["es-419"]).lang, ES.lang);
+    assert_eq!(resolve(["pt-PT"]).lang, PT.lang);
 }
 
 #[test]

@@ -7,7 +7,6 @@
 use super::dom::{child, set};
 use super::Shared;
 use helpwire_core::engine::message_chars;
-use helpwire_core::engine::Command;
 use helpwire_core::i18n::fill;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -16,7 +15,9 @@ use web_sys::Element;
 
 /// Writes and sends a message.
 #[component]
-pub fn Composer(
+// The props builder `#[component]` derives is `pub` whatever the function's visibility.
+#[allow(unreachable_pub)]
+pub(super) fn Composer(
     /// Sends through the engine; labels in the interface language; the composer's focus target.
     shared: Shared,
 ) -> impl IntoView {
@@ -45,8 +46,8 @@ pub fn Composer(
         };
         if listening != Some(true) {
             // A plain listener rather than `on:input`: Leptos compiles each event type's view
-            // code of its own, and this closure type is shared with the page-lifecycle listeners.
-            let on_input = Closure::<dyn FnMut()>::new(move || room.show(false));
+            // code of its own, and this closure type is shared with the page listeners.
+            let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| room.show(false));
             let _ =
                 input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
             // Kept for the textarea's life; it holds only copyable handles.
@@ -65,13 +66,8 @@ pub fn Composer(
             room.show(false);
             return;
         }
-        let local_id = crate::web::browser::random_id("m");
-        chat.dispatch(Command::Send {
-            text,
-            local_id: local_id.clone(),
-        });
         // Let go of the text only once it is safe in the outbox.
-        if chat.engine.with_untracked(|e| e.accepted(&local_id)) {
+        if chat.send(text) {
             input.set_value("");
             room.show(false);
         }

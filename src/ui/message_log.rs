@@ -5,7 +5,7 @@
 //! messages are plain DOM kept by [`Rows`], which diffs the engine's list from its first changed
 //! message ([`helpwire_core::engine::edits`]). Why: every Leptos view type compiles to build, rebuild and
 //! mount code of its own, and messages rendered as nested keyed lists of reactive views made the
-//! log a fifth of the bundle. Text still only ever becomes text nodes.
+//! log a large share of the bundle. Text still only ever becomes text nodes.
 
 use super::rich_text::fill_bubble;
 use super::Shared;
@@ -334,7 +334,9 @@ fn new_page(container: &Element) -> Option<Element> {
 
 /// The greeting followed by every message, oldest first; keeps the newest in view.
 #[component]
-pub fn MessageLog(
+// The props builder `#[component]` derives is `pub` whatever the function's visibility.
+#[allow(unreachable_pub)]
+pub(super) fn MessageLog(
     /// The engine's messages, labels and dates in the interface language, the open state.
     shared: Shared,
     /// Site-provided greeting; the localized default otherwise.

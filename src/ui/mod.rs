@@ -35,7 +35,7 @@ pub(crate) struct Focus {
 }
 
 /// What the components share, handed down as a prop. Not Leptos contexts: those link a map keyed
-/// by type and a lookup per component (≈ 1.9 KB gzip) for a few handles every component gets.
+/// by type and a lookup per component for a few handles every component gets.
 #[derive(Clone, Copy)]
 pub(crate) struct Shared {
     /// Engine state and commands.
@@ -64,7 +64,6 @@ pub fn Widget(
         launcher: NodeRef::new(),
         composer: NodeRef::new(),
     };
-    follow_page_lifecycle(chat);
 
     let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
     // Opening moves focus to the composer, so a visitor can type at once.
@@ -134,9 +133,8 @@ pub fn Widget(
 /// Runs `f` now, and again after anything it read changes, for as long as the view lives.
 ///
 /// A render effect, not `Effect::new`: every `Effect` compiles an async task of its own, while
-/// render effects share one (-0.35 KB gzip for these four). Its first run is at once rather than
-/// on the next tick; the effects here read node refs, which are empty until mount, and run again
-/// when set.
+/// render effects share one. Its first run is at once rather than on the next tick; the effects
+/// here read node refs, which are empty until mount, and run again when set.
 pub(crate) fn watch<T: Send + Sync + 'static>(f: impl FnMut(Option<T>) -> T + 'static) {
     let effect = RenderEffect::new(f);
     on_cleanup(move || drop(effect));
@@ -165,47 +163,4 @@ pub(crate) fn focus_launcher_soon(focus: Focus) {
         },
         std::time::Duration::ZERO,
     );
-}
-
-/// Tells the engine when the tab is hidden or visible and when the browser goes on- or offline,
-/// so that it stops polling in the background and catches up at once on return.
-fn follow_page_lifecycle(chat: Chat) {
-    let visibility = document_event(move |doc| {
-        chat.dispatch(helpwire_core::engine::Command::Visible(!doc.hidden()))
-    });
-    let online = window_event_listener_untyped("online", move |_| {
-        chat.dispatch(helpwire_core::engine::Command::Online(true))
-    });
-    let offline = window_event_listener_untyped("offline", move |_| {
-        chat.dispatch(helpwire_core::engine::Command::Online(false))
-    });
-    let focus = window_event_listener_untyped("focus", move |_| {
-        chat.dispatch(helpwire_core::engine::Command::Visible(true))
-    });
-    on_cleanup(move || {
-        visibility();
-        online.remove();
-        offline.remove();
-        focus.remove();
-    });
-}
-
-/// Listens to `visibilitychange` on the document; returns a function that removes the listener.
-fn document_event(mut f: impl FnMut(&web_sys::Document) + 'static) -> impl FnOnce() + Send + Sync {
-    use wasm_bindgen::prelude::*;
-    let doc = document();
-    let callback = Closure::<dyn FnMut()>::new({
-        let doc = doc.clone();
-        move || f(&doc)
-    });
-    let _ =
-        doc.add_event_listener_with_callback("visibilitychange", callback.as_ref().unchecked_ref());
-    let remover = send_wrapper::SendWrapper::new((doc, callback));
-    move || {
-        let (doc, callback) = remover.take();
-        let _ = doc.remove_event_listener_with_callback(
-            "visibilitychange",
-            callback.as_ref().unchecked_ref(),
-        );
-    }
 }

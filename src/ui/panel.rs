@@ -11,7 +11,9 @@ use web_sys::Element;
 
 /// The dialog. Escape or the close button closes it and returns focus to the launcher.
 #[component]
-pub fn Panel(
+// The props builder `#[component]` derives is `pub` whatever the function's visibility.
+#[allow(unreachable_pub)]
+pub(super) fn Panel(
     /// Closes through the engine and returns focus to the launcher; `hidden` follows the open state.
     shared: Shared,
     /// Site-provided title and greeting.
@@ -73,7 +75,7 @@ pub fn Panel(
 
 /// Connection problems and refused messages, announced to assistive technology: a notice is a
 /// new element with `role="status"` or `role="alert"`. Plain DOM (`super::dom`) rather than three
-/// alternative views, whose compiled build, rebuild and mount code cost ≈ 1.8 KB gzip. Every text
+/// alternative views, each with compiled build, rebuild and mount code of its own. Every text
 /// comes from the interface language; the engine's notice carries no backend words.
 #[component]
 fn NoticeBar(

@@ -14,12 +14,12 @@ use helpwire_core::richtext::{Block, Inline};
 use web_sys::Element;
 
 /// What a bubble shows: the message's body and its attachments.
-pub type Content = (Body, Vec<Attachment>);
+pub(crate) type Content = (Body, Vec<Attachment>);
 
 /// The directive (`use:fill_bubble=content`): replaces the bubble's children with `content`.
 /// `dir="auto"` on the body: a message takes the direction of its own text, so English in an
 /// Arabic interface (or the reverse) reads correctly.
-pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
+pub(crate) fn fill_bubble(bubble: Element, (body, attachments): Content) {
     bubble.set_text_content(None);
     match body {
         Body::Text(text) => {
@@ -41,8 +41,8 @@ pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
 }
 
 /// A rich document's safe tree as elements. Only the bundles whose backend sends rich documents
-/// (Gleap, bot endpoints) link this renderer: `cfg(rich_text)`, set by `build.rs` (-2.4 KB gzip
-/// for the others, which never receive one).
+/// (Gleap, bot endpoints) link this renderer: `cfg(rich_text)`, set by `build.rs`; the others
+/// never receive one.
 #[cfg(rich_text)]
 fn rich_document(div: &Element, doc: &Json) {
     for b in richtext::parse(doc) {

@@ -5,7 +5,7 @@ use crate::web::browser;
 use crate::web::executor::Executor;
 #[cfg(feature = "eusate")]
 use crate::web::socket_driver::SocketDriver;
-use helpwire_core::engine::storage::{Snapshot, Store};
+use helpwire_core::engine::storage::Store;
 use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
 #[cfg(feature = "eusate")]
 use helpwire_core::protocol::eusate::ChannelOutput;
@@ -13,8 +13,6 @@ use helpwire_core::protocol::Provider;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Receives widget events for the site's listeners: (event name, detail).
 pub type EventSink = Rc<dyn Fn(&WidgetEvent)>;
@@ -31,14 +29,10 @@ pub struct Driver {
     /// Push backends: the live socket, and which job each message sent over it belongs to.
     socket: RefCell<Option<PushSocket>>,
     /// A list, not a hash map: a handful are in flight at most, and a map links SipHash and its
-    /// random keys into every bundle (-0.2 KB gzip).
+    /// random keys into every bundle.
     socket_sends: RefCell<Vec<(String, u64)>>,
     /// A check of which tabs are still open is under way.
     checking_tabs: Cell<bool>,
-    /// The `storage` listener that follows other tabs, removed on stop.
-    storage_listener: RefCell<Option<StorageListener>>,
-    /// The `pagehide` listener that writes what is not yet stored, removed on stop.
-    pagehide_listener: RefCell<Option<Closure<dyn FnMut()>>>,
     /// The engine changed since storage was last written.
     unsaved: Cell<bool>,
 }
@@ -59,9 +53,6 @@ impl NoPushSocket {
         match self {}
     }
 }
-
-/// The JS callback for `storage` events.
-type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
 
 /// Prefix of the Web Lock each tab holds while its widget runs (until the tab closes or the site
 /// calls `destroy()`).
@@ -86,8 +77,6 @@ impl Driver {
             socket: RefCell::new(None),
             socket_sends: RefCell::new(Vec::new()),
             checking_tabs: Cell::new(false),
-            storage_listener: RefCell::new(None),
-            pagehide_listener: RefCell::new(None),
             unsaved: Cell::new(false),
         }
     }
@@ -100,19 +89,6 @@ impl Driver {
         }
         if let Some(socket) = self.socket.borrow_mut().take() {
             socket.stop();
-        }
-        if let (Some(listener), Some(window)) =
-            (self.storage_listener.borrow_mut().take(), web_sys::window())
-        {
-            let _ = window
-                .remove_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
-        }
-        if let (Some(listener), Some(window)) = (
-            self.pagehide_listener.borrow_mut().take(),
-            web_sys::window(),
-        ) {
-            let _ = window
-                .remove_event_listener_with_callback("pagehide", listener.as_ref().unchecked_ref());
         }
     }
 }
@@ -161,7 +137,7 @@ impl Chat {
 
     /// Tells the engine, after `delay_ms`, which tabs are still open (from the Web Locks they
     /// hold), so that messages of a closed tab are adopted and sent.
-    pub fn check_tabs(self, driver: &Rc<Driver>, delay_ms: u32) {
+    fn check_tabs(self, driver: &Rc<Driver>, delay_ms: u32) {
         driver.checking_tabs.set(true);
         let driver = driver.clone();
         leptos::task::spawn_local(async move {
@@ -177,44 +153,30 @@ impl Chat {
         });
     }
 
-    /// Follows what other tabs of this site store: their messages, deliveries and resets.
-    pub fn follow_other_tabs(self) {
-        let Some(driver) = self.driver.try_get_value() else {
-            return;
-        };
-        let key = driver.storage_key.clone();
-        let listener =
-            Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
-                if e.key().as_deref() != Some(key.as_str()) {
-                    return;
-                }
-                let snapshot = match e.new_value() {
-                    Some(text) => match Snapshot::from_json(&text) {
-                        Ok(s) => s,
-                        Err(_) => return,
-                    },
-                    // Another tab forgot the visitor.
-                    None => Snapshot::new(browser::random_id("v")),
-                };
-                self.dispatch(Command::Synced(Box::new(snapshot)));
-            });
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+    /// Asks at once which tabs are still open: at start, this tab adopts what closed tabs left
+    /// undelivered.
+    pub(crate) fn check_open_tabs(self) {
+        if let Some(driver) = self.driver.try_get_value() {
+            self.check_tabs(&driver, 0);
         }
-        *driver.storage_listener.borrow_mut() = Some(listener);
-        // Leaving the page: store what is still unsaved.
-        let flush = Closure::<dyn FnMut()>::new(move || {
-            if let Some(driver) = self.driver.try_get_value() {
-                self.save(&driver);
-            }
+    }
+
+    /// Sends the visitor's `text` under a fresh id. Returns whether the outbox took it: an empty
+    /// or too long text (or a stopped widget) is refused, and the composer then keeps it.
+    pub(crate) fn send(self, text: String) -> bool {
+        let local_id = browser::random_id("m");
+        self.dispatch(Command::Send {
+            text,
+            local_id: local_id.clone(),
         });
-        if let Some(window) = web_sys::window() {
-            let _ =
-                window.add_event_listener_with_callback("pagehide", flush.as_ref().unchecked_ref());
+        self.engine.try_with_untracked(|e| e.accepted(&local_id)) == Some(true)
+    }
+
+    /// Writes now what is not yet stored (the page is going away).
+    pub(crate) fn flush(self) {
+        if let Some(driver) = self.driver.try_get_value() {
+            self.save(&driver);
         }
-        *driver.pagehide_listener.borrow_mut() = Some(flush);
-        self.check_tabs(&driver, 0);
     }
 
     /// Stops the driver (timer and jobs).

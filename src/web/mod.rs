@@ -4,4 +4,5 @@
 pub mod browser;
 pub mod driver;
 pub mod executor;
+pub(crate) mod listeners;
 pub mod socket_driver;

@@ -3,10 +3,31 @@
 //! [`Engine::handle`] takes a [`Command`] and the current time and returns [`Effect`]s (run a job,
 //! persist, emit an event, wake me at…). The web layer performs the effects and feeds job
 //! outcomes back as commands, so every state transition is a natively testable function call.
+//!
+//! One concern per module; `impl Engine` blocks live in several of them:
+//! - [`command`](Command): what goes in and out of the engine;
+//! - `machine`: the engine's state, its read side and the command dispatch;
+//! - `job`: the provider operations it asks for, and which one is due next;
+//! - `outbox`: the visitor's messages on their way, with retries and backoff;
+//! - `unconfirmed`: sends whose answer was lost, checked against the conversation before a resend;
+//! - `reading`: polling and merging what the backend lists or pushes;
+//! - `session`: the visitor's session, identity and the connection's state;
+//! - `tabs`: several tabs sharing one stored conversation.
 
+mod command;
 pub mod edits;
+mod job;
 mod machine;
+mod outbox;
+mod reading;
 pub mod schedule;
+mod session;
 pub mod storage;
+mod tabs;
+mod unconfirmed;
 
-pub use machine::*;
+pub use command::{Command, Effect, Notice, WidgetEvent};
+pub use job::{Job, Outcome, Planned};
+pub use machine::Engine;
+pub use outbox::message_chars;
+pub use reading::CLOCK_SKEW_MS;

@@ -172,11 +172,6 @@ impl<S: Store> ResilientStore<S> {
             ));
         }
     }
-
-    /// Whether the fallback is in use.
-    pub fn is_degraded(&self) -> bool {
-        *self.failed.borrow()
-    }
 }
 
 impl<S: Store> Store for ResilientStore<S> {

@@ -190,16 +190,6 @@ languages! {
     ar => AR,
 }
 
-/// The table for a BCP 47 tag: exact language match on the primary subtag, else English.
-pub fn for_locale(tag: &str) -> &'static Strings {
-    let lang = tag
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    ALL.iter().copied().find(|s| s.lang == lang).unwrap_or(&EN)
-}
-
 /// The first of `preferred` (config, `setLocale`, browser languages…) that we ship, else English.
 pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Strings {
     preferred
