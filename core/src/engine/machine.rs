@@ -109,6 +109,10 @@ impl Engine {
     pub fn capabilities(&self) -> Capabilities {
         self.caps
     }
+    /// Whether a job is in flight: a check that nothing more happens waits for this first.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
 
     /// Applies one command at time `now` (ms since epoch) and returns what to do.
     pub fn handle(&mut self, command: Command, now: f64) -> Vec<Effect> {
