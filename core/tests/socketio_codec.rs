@@ -526,37 +526,6 @@ fn engine_url_rejects_bases_it_cannot_use() {
     assert!(engine_io_url("https://h.example?x=1", DEFAULT_PATH, &[]).is_err());
 }
 
-// ------------------------------------------------------------------ Backoff
-
-#[test]
-fn backoff_grows_exponentially_and_is_capped() {
-    let b = Backoff {
-        min_ms: 1_000.0,
-        max_ms: 30_000.0,
-        factor: 2.0,
-        jitter: 0.0,
-    };
-    let schedule: Vec<f64> = (1..=7).map(|a| b.delay_ms(a, 0.7)).collect();
-    assert_eq!(
-        schedule,
-        vec![1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0]
-    );
-    assert_eq!(b.delay_ms(10_000, 0.7), 30_000.0);
-}
-
-#[test]
-fn backoff_jitter_stays_within_the_equal_jitter_band() {
-    let b = Backoff::default();
-    for attempt in 1..=12 {
-        let step = (1_000.0 * 2f64.powi(attempt as i32 - 1)).min(30_000.0);
-        let low = b.delay_ms(attempt, 0.0);
-        let high = b.delay_ms(attempt, 0.999_999);
-        assert_eq!(low, step * 0.5);
-        assert!(high <= step && high > step * 0.99, "{attempt}: {high}");
-    }
-    assert_eq!(b.delay_ms(1, f64::NAN), 500.0);
-}
-
 // ------------------------------------------------------------------ Client
 
 fn client() -> SocketIoClient {
@@ -978,7 +947,8 @@ fn client_drops_unreadable_packets_while_joining_and_still_joins() {
 
 #[test]
 fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
-    use helpwire_core::protocol::eusate::{ChannelConfig, ChannelOutput, EusateChannel};
+    use helpwire_core::protocol::eusate::{ChannelConfig, EusateChannel};
+    use helpwire_core::protocol::push::{PushChannel, PushOutput};
     let config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/helpdesk");
     let mut ch = EusateChannel::new(config, "s1", None, ChannelConfig::default(), 7);
     ch.connect(0.0);
@@ -987,11 +957,21 @@ fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
     for frame in UNREADABLE_PACKETS {
         let out = ch.on_text(frame, 1.0);
         assert!(
-            matches!(out.as_slice(), [ChannelOutput::Error(_)]),
+            matches!(out.as_slice(), [PushOutput::Error(_)]),
             "{frame}: one console warning, no close, no reconnect: {out:?}"
         );
     }
-    assert_eq!(ch.state(), ConnectionState::Connected);
+    // Still connected: a message goes out at once.
+    let message = helpwire_core::protocol::Outgoing {
+        local_id: "l1".into(),
+        text: "Hi".into(),
+    };
+    let out = ch.send(&message, None, 2.0);
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, PushOutput::Send(f) if f.contains("Hi"))),
+        "{out:?}"
+    );
 }
 
 #[test]

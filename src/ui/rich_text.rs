@@ -36,6 +36,8 @@ pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
                 rich_document(&div, &doc);
             }
         }
+        // Worded by the message log, which knows the interface language.
+        Body::Notice(_) => {}
     }
     attachment_list(&bubble, attachments);
 }
