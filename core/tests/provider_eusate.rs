@@ -126,7 +126,10 @@ fn session_id_is_user_id_when_identified_else_anon_id() {
         "user-42"
     );
     v.user_id = Some("  ".into());
-    assert_eq!(EusateProvider::session_id_for(&v), "anon_abc");
+    assert_eq!(
+        ready(keyed().start_session(&v, None)).unwrap().id,
+        "anon_abc"
+    );
 }
 
 #[test]
@@ -163,8 +166,26 @@ fn proxy_base_without_key_sends_no_authorization_and_trims_slash() {
 
 #[test]
 fn session_id_is_percent_encoded_in_the_path() {
+    let v = visitor();
+    let session = Session {
+        id: "ana@example.com/x".into(),
+        extra: Json::Null,
+    };
+    let conversation = Conversation {
+        id: "c 1".into(),
+        extra: Json::Null,
+    };
+    let cx = Context {
+        visitor: &v,
+        session: &session,
+        conversation: &conversation,
+        recent: &[],
+    };
+    let Plan::Request { request, .. } = keyed().fetch_messages(cx, &Cursor::default()) else {
+        panic!("expected a request");
+    };
     assert_eq!(
-        keyed().messages_url("ana@example.com/x", "c 1"),
+        request.url,
         "https://api.eusate.com/api/v1/helpdesk/customer/ana%40example.com%2Fx/conversations/c%201/messages/"
     );
 }
@@ -304,20 +325,27 @@ fn key_on_public_host_gets_a_warning_but_proxy_does_not() {
     );
 }
 
+/// The WebSocket URL the provider's push channel opens.
+fn socket_url(p: &EusateProvider) -> Result<String, ProviderError> {
+    let mut channel = p.channel("s", None, 1)?;
+    match channel.connect(0.0).as_slice() {
+        [PushOutput::Open { url }] => Ok(url.clone()),
+        other => panic!("expected an open: {other:?}"),
+    }
+}
+
 #[test]
 fn socket_url_carries_token_query_on_engine_io_path() {
     assert_eq!(
-        keyed().socket_url().unwrap(),
+        socket_url(&keyed()).unwrap(),
         "wss://api.eusate.com/socket.io/?token_source=api&token=KEY&EIO=4&transport=websocket"
     );
     assert_eq!(
-        EusateProvider::new(Some("http://localhost:9000"), None)
-            .socket_url()
-            .unwrap(),
+        socket_url(&EusateProvider::new(Some("http://localhost:9000"), None)).unwrap(),
         "ws://localhost:9000/socket.io/?EIO=4&transport=websocket"
     );
     assert!(matches!(
-        EusateProvider::new(Some("localhost:9000"), None).socket_url(),
+        socket_url(&EusateProvider::new(Some("localhost:9000"), None)),
         Err(ProviderError::Config(_))
     ));
 }
@@ -1110,4 +1138,42 @@ fn channel_close_leaves_namespace() {
     assert_eq!(out[0], PushOutput::Send("41/helpdesk,".into()));
     assert_eq!(out[1], PushOutput::Close);
     assert_eq!(ch.next_deadline(), None);
+}
+
+#[test]
+fn closed_notice_is_stored_as_data_and_worded_in_every_language() {
+    let bare = parse_server_event(
+        ServerEventKind::Closed,
+        &[j(
+            r#"{"status_code": 200, "data": {"ticket_chat_id": "tc_1"}}"#,
+        )],
+        5.0,
+    )
+    .unwrap();
+    let notice = bare.messages[0].clone();
+    // Kept in storage as what happened, not as words.
+    let stored = notice.to_json();
+    assert_eq!(
+        stored["body"],
+        j(r#"{"kind": "notice", "value": "conversation_closed"}"#)
+    );
+    assert_eq!(
+        helpwire_core::model::Message::from_json(&stored),
+        Ok(notice.clone())
+    );
+    assert!(helpwire_core::model::Body::from_json(&j(
+        r#"{"kind": "notice", "value": "unheard_of"}"#
+    ))
+    .is_err());
+    // No text of its own for events or echo matching; the view words it.
+    assert_eq!(notice.body.plain_text(), "");
+    for strings in helpwire_core::i18n::ALL {
+        let words = strings.notice(SystemNotice::ConversationClosed);
+        assert!(!words.trim().is_empty(), "{}", strings.lang);
+        assert_eq!(words, strings.conversation_closed);
+    }
+    assert_eq!(
+        helpwire_core::i18n::EN.notice(SystemNotice::ConversationClosed),
+        "This conversation was closed by support."
+    );
 }

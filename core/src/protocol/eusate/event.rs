@@ -22,7 +22,7 @@ pub enum ServerEventKind {
 
 impl ServerEventKind {
     /// The kind for an event name, if it is one the widget handles.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(super) fn from_name(name: &str) -> Option<Self> {
         match name {
             events::SUPPORT => Some(ServerEventKind::Answer),
             events::CUSTOMER_SUPPORT => Some(ServerEventKind::AgentReply),

@@ -60,7 +60,7 @@ impl EusateProvider {
     }
 
     /// The session id for a visitor: the site's user id once identified, else the anonymous id.
-    pub fn session_id_for(visitor: &Visitor) -> String {
+    fn session_id_for(visitor: &Visitor) -> String {
         visitor
             .user_id
             .as_deref()
@@ -78,7 +78,7 @@ impl EusateProvider {
     }
 
     /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`
-    pub fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
+    fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
         format!(
             "{}{}/messages/",
             self.customer_url(session_id),
@@ -96,7 +96,7 @@ impl EusateProvider {
 
     /// The Engine.IO WebSocket URL of the helpdesk socket: `{base}/socket.io/` with
     /// `token_source=api&token=KEY` when a key is configured.
-    pub fn socket_url(&self) -> Result<String, ProviderError> {
+    fn socket_url(&self) -> Result<String, ProviderError> {
         let query: Vec<(&str, &str)> = match &self.api_key {
             Some(key) => vec![("token_source", "api"), ("token", key)],
             None => Vec::new(),

@@ -223,28 +223,6 @@ impl SocketIoClient {
         self.state == ConnectionState::Connected
     }
 
-    /// Whether an attempt is under way (opening or joining).
-    pub fn is_connecting(&self) -> bool {
-        matches!(
-            self.state,
-            ConnectionState::Opening | ConnectionState::Joining
-        )
-    }
-
-    /// The server's handshake of the current connection.
-    pub fn handshake(&self) -> Option<&Handshake> {
-        self.handshake.as_ref()
-    }
-
-    pub fn config(&self) -> &ClientConfig {
-        &self.config
-    }
-
-    /// Failed attempts in a row.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
     /// When [`tick`](Self::tick) must be called next, if anything is waiting on time.
     pub fn next_deadline(&self) -> Option<f64> {
         let waiting = match self.state {

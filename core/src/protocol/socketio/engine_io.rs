@@ -6,7 +6,7 @@ use crate::json::Json;
 use crate::protocol::wire::Fields;
 
 /// The Engine.IO protocol revision this module speaks (`EIO=4`).
-pub const ENGINE_IO_VERSION: u32 = 4;
+pub(super) const ENGINE_IO_VERSION: u32 = 4;
 
 /// The JSON of an Engine.IO `open` packet: the server's session and heartbeat settings,
 /// `{sid, upgrades, pingInterval, pingTimeout, maxPayload}`.
@@ -26,7 +26,7 @@ pub struct Handshake {
 
 impl Handshake {
     /// The open packet's JSON, fields in the order Engine.IO servers send them.
-    pub fn to_json(&self) -> Json {
+    fn to_json(&self) -> Json {
         Json::object([
             ("sid", Json::from(&self.sid)),
             (
@@ -40,7 +40,7 @@ impl Handshake {
     }
 
     /// `sid`, `pingInterval` and `pingTimeout` are required; unknown fields are ignored.
-    pub fn from_json(v: &Json) -> Result<Handshake, String> {
+    fn from_json(v: &Json) -> Result<Handshake, String> {
         let f = Fields::of(v, "the handshake")?;
         Ok(Handshake {
             sid: f.string("sid")?,

@@ -24,9 +24,7 @@ pub use client::{
     Action, ClientConfig, ClientError, ConnectionState, DisconnectReason, Emitted, IncomingEvent,
     SocketIoClient,
 };
-pub use engine_io::{decode_engine, encode_engine, EnginePacket, Handshake, ENGINE_IO_VERSION};
+pub use engine_io::{decode_engine, encode_engine, EnginePacket, Handshake};
 pub use error::CodecError;
-pub use packet::{
-    decode_socket, encode_frame, encode_socket, SocketPacket, MAIN_NAMESPACE, RESERVED_EVENTS,
-};
+pub use packet::{decode_socket, encode_frame, encode_socket, SocketPacket};
 pub use url::{engine_io_url, UrlError, DEFAULT_PATH};

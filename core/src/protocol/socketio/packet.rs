@@ -5,10 +5,10 @@ use super::error::CodecError;
 use crate::json::Json;
 
 /// The main namespace; packets for it carry no namespace prefix.
-pub const MAIN_NAMESPACE: &str = "/";
+const MAIN_NAMESPACE: &str = "/";
 
 /// Event names the Socket.IO protocol reserves; a server never emits them as events.
-pub const RESERVED_EVENTS: [&str; 6] = [
+const RESERVED_EVENTS: [&str; 6] = [
     "connect",
     "connect_error",
     "disconnect",
