@@ -75,7 +75,7 @@ struct MessageElement {
     /// Whether the author line is the localized "You" / "Support" (relabelled on a language
     /// change) rather than a name from the backend.
     default_author: bool,
-    /// A notice and its bubble: worded in the interface language, reworded on a change.
+    /// A notice and its paragraph: worded in the interface language, reworded on a change.
     notice: Option<(SystemNotice, Element)>,
     time: Element,
     meta: Element,
@@ -116,7 +116,7 @@ impl MessageElement {
         let bubble = el("div", "bubble")?;
         fill_bubble(bubble.clone(), (m.body.clone(), m.attachments.clone()));
         let notice = match m.body {
-            Body::Notice(n) => Some((n, bubble.clone())),
+            Body::Notice(n) => bubble.first_element_child().map(|p| (n, p)),
             _ => None,
         };
         let meta = el("span", "meta")?;
@@ -141,8 +141,8 @@ impl MessageElement {
     /// The localized author line, for messages without a name from the backend, and a notice's
     /// words.
     fn label(&self, author_tag: &str, labels: &Labels) {
-        if let Some((notice, bubble)) = &self.notice {
-            bubble.set_text_content(Some(labels.strings.notice(*notice)));
+        if let Some((notice, text)) = &self.notice {
+            text.set_text_content(Some(labels.strings.notice(*notice)));
         }
         if self.default_author {
             let s = labels.strings;

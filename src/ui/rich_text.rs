@@ -37,7 +37,11 @@ pub fn fill_bubble(bubble: Element, (body, attachments): Content) {
             }
         }
         // Worded by the message log, which knows the interface language.
-        Body::Notice(_) => {}
+        Body::Notice(_) => {
+            if let Some(p) = child(&bubble, "p") {
+                p.set_class_name("text");
+            }
+        }
     }
     attachment_list(&bubble, attachments);
 }

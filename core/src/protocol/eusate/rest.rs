@@ -25,7 +25,7 @@ pub struct EusateProvider {
 }
 
 impl EusateProvider {
-    /// A provider for `api_base` (default [`DEFAULT_BASE`]) and an optional key.
+    /// A provider for `api_base` (default: Eusate's public API host) and an optional key.
     pub fn new(api_base: Option<&str>, api_key: Option<&str>) -> Self {
         let base = api_base
             .map(str::trim)

@@ -11,7 +11,7 @@ use std::fmt;
 /// What the client connects to and how it behaves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientConfig {
-    /// The Engine.IO WebSocket URL (see [`engine_io_url`]).
+    /// The Engine.IO WebSocket URL (see [`engine_io_url`](super::engine_io_url)).
     pub url: String,
     /// The namespace to join, e.g. `/helpdesk`.
     pub namespace: String,

@@ -71,7 +71,7 @@ pub enum EnginePacket {
     Ping(String),
     /// `3`: the answer to a ping.
     Pong(String),
-    /// `4…`: a message; for Socket.IO, one encoded [`SocketPacket`].
+    /// `4…`: a message; for Socket.IO, one encoded [`SocketPacket`](super::SocketPacket).
     Message(String),
     /// `5`: transport upgrade (never used on a direct WebSocket).
     Upgrade,
