@@ -430,6 +430,8 @@ async fn escape_closes_and_returns_focus_to_the_launcher() {
 #[wasm_bindgen_test]
 fn json_fractions_use_the_browsers_exact_float_conversions() {
     use helpwire_core::json::Json;
+    // What the widget's boot does first; tests mount without booting.
+    helpwire::web::browser::install_float_text();
     for (text, x) in [
         ("17000000001234567.5", 17_000_000_001_234_567.5),
         ("3.141592653589793238462643", std::f64::consts::PI),
