@@ -4,6 +4,9 @@
 //! performs I/O. The platform runs the request: in the widget, the web layer's executor (fetch,
 //! or the in-browser `local` helpdesk); in a server, its HTTP client. That keeps [`Provider`] dyn-safe without async traits, and lets host tests check every
 //! request and every documented response without a network.
+//!
+//! A backend that pushes over a socket (Eusate) also gives a [`push::PushChannel`]: the same
+//! sans-IO idea for a long-lived connection, frames and the time in, outputs out.
 
 pub mod bancroft;
 pub mod bot;
