@@ -927,3 +927,24 @@ async fn a_send_the_engine_does_not_take_keeps_the_text() {
     assert_eq!(f.textarea().value(), "keep me");
     assert!(f.all("[data-author=visitor]").is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_closed_notice_is_worded_in_the_visitors_language() {
+    use helpwire_core::i18n::DE;
+    use helpwire_core::model::SystemNotice;
+    let f = Fixture::in_language(Rc::new(LocalProvider), &DE);
+    f.chat.dispatch(Command::Received(vec![Message::received(
+        "closed-1",
+        Author::System,
+        Body::Notice(SystemNotice::ConversationClosed),
+        1.0,
+    )]));
+    f.chat.dispatch(Command::Open);
+    leptos::task::tick().await;
+    assert_eq!(
+        f.one("[data-author=system] .text")
+            .text_content()
+            .as_deref(),
+        Some(DE.conversation_closed)
+    );
+}

@@ -200,12 +200,6 @@ impl<'a> Fields<'a> {
             .ok()
             .flatten()
     }
-
-    /// A time that must be present.
-    pub fn time(&self, keys: &[&str]) -> Result<f64, String> {
-        self.opt_time(keys)?
-            .ok_or_else(|| format!("{} has no `{}`", self.what, keys.join("`/`")))
-    }
 }
 
 /// The time of a message whose backend gave none the widget can use. The engine replaces it, as

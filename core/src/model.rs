@@ -76,32 +76,44 @@ impl Author {
 pub enum Body {
     Text(String),
     Rich(Json),
+    /// Something the backend reported without words of its own, which the widget words in the
+    /// visitor's language (`i18n`): no layer below the view invents text for the visitor.
+    Notice(SystemNotice),
+}
+
+/// The events a [`Body::Notice`] tells of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemNotice {
+    /// Support closed the conversation; the visitor's next message opens a new one.
+    ConversationClosed,
+}
+
+impl SystemNotice {
+    /// The stored name.
+    pub fn tag(self) -> &'static str {
+        match self {
+            SystemNotice::ConversationClosed => "conversation_closed",
+        }
+    }
+
+    /// The notice for a stored name, if it is one.
+    pub fn from_tag(tag: &str) -> Option<SystemNotice> {
+        match tag {
+            "conversation_closed" => Some(SystemNotice::ConversationClosed),
+            _ => None,
+        }
+    }
 }
 
 impl Body {
-    /// The plain text of the body, for previews, events and notifications.
+    /// The plain text of the body, for events and for matching a message's echo. A rich
+    /// document's text is [`crate::richtext::text_of`]'s, trimmed; a notice has no text of its
+    /// own (the view words it).
     pub fn plain_text(&self) -> String {
         match self {
             Body::Text(t) => t.clone(),
-            Body::Rich(doc) => {
-                let mut out = String::new();
-                collect_text(doc, &mut out);
-                out.trim().to_string()
-            }
-        }
-    }
-}
-
-fn collect_text(node: &Json, out: &mut String) {
-    if let Some(t) = node.get("text").and_then(|t| t.as_str()) {
-        out.push_str(t);
-    }
-    if let Some(children) = node.get("content").and_then(|c| c.as_array()) {
-        for child in children {
-            collect_text(child, out);
-        }
-        if node.get("type").and_then(|t| t.as_str()) == Some("paragraph") {
-            out.push('\n');
+            Body::Rich(doc) => crate::richtext::text_of(doc).trim().to_string(),
+            Body::Notice(_) => String::new(),
         }
     }
 }
@@ -291,11 +303,12 @@ impl Author {
 }
 
 impl Body {
-    /// `{"kind": "text" | "rich", "value": …}`.
+    /// `{"kind": "text" | "rich" | "notice", "value": …}`.
     pub fn to_json(&self) -> Json {
         let (kind, value) = match self {
             Body::Text(t) => ("text", Json::from(t)),
             Body::Rich(doc) => ("rich", doc.clone()),
+            Body::Notice(n) => ("notice", Json::from(n.tag())),
         };
         Json::object([("kind", Json::from(kind)), ("value", value)])
     }
@@ -309,6 +322,12 @@ impl Body {
                 .raw("value")
                 .map(|doc| Body::Rich(doc.clone()))
                 .ok_or_else(|| "a message body has no `value`".into()),
+            "notice" => {
+                let tag = f.str("value")?;
+                SystemNotice::from_tag(tag)
+                    .map(Body::Notice)
+                    .ok_or_else(|| format!("unknown notice \"{tag}\""))
+            }
             other => Err(format!("unknown body kind \"{other}\"")),
         }
     }

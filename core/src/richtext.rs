@@ -225,7 +225,10 @@ fn plain(node: &Json) -> Vec<Inline> {
     }
 }
 
-/// All text below a node, in order, with control characters removed.
+/// All text below a node, in order, with control characters removed: the text of a whole
+/// document (events, echo matching, a bundle without the rich renderer) and of a node rendered
+/// as plain text. Each block (paragraph, heading, list item, code block…) starts a new line and
+/// a hard break is a line break, so words of two paragraphs never run together.
 pub fn text_of(node: &Json) -> String {
     // Iterative, so a hostile nesting depth cannot overflow the stack.
     let mut out = String::new();
@@ -236,12 +239,37 @@ pub fn text_of(node: &Json) -> String {
         if visited > MAX_NODES || out.len() > 100_000 {
             break;
         }
+        match node_type(n) {
+            "hardBreak" | "hard_break" => out.push('\n'),
+            kind if is_block(kind) && !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
+            _ => {}
+        }
         if let Some(t) = n.get("text").and_then(Json::as_str) {
             out.push_str(t);
         }
         stack.extend(children(n).iter().rev());
     }
     strip_controls(&out)
+}
+
+/// Node types that stand on lines of their own.
+fn is_block(kind: &str) -> bool {
+    matches!(
+        kind,
+        "paragraph"
+            | "heading"
+            | "blockquote"
+            | "codeBlock"
+            | "code_block"
+            | "bulletList"
+            | "bullet_list"
+            | "orderedList"
+            | "ordered_list"
+            | "listItem"
+            | "list_item"
+            | "horizontalRule"
+            | "horizontal_rule"
+    )
 }
 
 /// Removes control characters except newline and tab (bidi overrides included: they can make

@@ -526,37 +526,6 @@ fn engine_url_rejects_bases_it_cannot_use() {
     assert!(engine_io_url("https://h.example?x=1", DEFAULT_PATH, &[]).is_err());
 }
 
-// ------------------------------------------------------------------ Backoff
-
-#[test]
-fn backoff_grows_exponentially_and_is_capped() {
-    let b = Backoff {
-        min_ms: 1_000.0,
-        max_ms: 30_000.0,
-        factor: 2.0,
-        jitter: 0.0,
-    };
-    let schedule: Vec<f64> = (1..=7).map(|a| b.delay_ms(a, 0.7)).collect();
-    assert_eq!(
-        schedule,
-        vec![1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0]
-    );
-    assert_eq!(b.delay_ms(10_000, 0.7), 30_000.0);
-}
-
-#[test]
-fn backoff_jitter_stays_within_the_equal_jitter_band() {
-    let b = Backoff::default();
-    for attempt in 1..=12 {
-        let step = (1_000.0 * 2f64.powi(attempt as i32 - 1)).min(30_000.0);
-        let low = b.delay_ms(attempt, 0.0);
-        let high = b.delay_ms(attempt, 0.999_999);
-        assert_eq!(low, step * 0.5);
-        assert!(high <= step && high > step * 0.99, "{attempt}: {high}");
-    }
-    assert_eq!(b.delay_ms(1, f64::NAN), 500.0);
-}
-
 // ------------------------------------------------------------------ Client
 
 fn client() -> SocketIoClient {
@@ -613,10 +582,6 @@ fn client_sends_namespace_connect_after_open_packet() {
         vec![Action::Send("40/helpdesk,".into())]
     );
     assert_eq!(c.state(), ConnectionState::Joining);
-    assert_eq!(
-        c.handshake().map(|h| h.sid.as_str()),
-        Some("lv_VI97HAXpY6yYWAAAC")
-    );
 }
 
 #[test]
@@ -635,7 +600,6 @@ fn client_sends_auth_payload_in_connect_when_configured() {
 fn client_reports_connected_with_namespace_sid() {
     let c = connected_client(0.0);
     assert!(c.is_connected());
-    assert_eq!(c.attempts(), 0);
 }
 
 #[test]
@@ -699,10 +663,9 @@ fn client_reconnect_schedule_grows_and_resets_after_success() {
         let step = (1_000.0 * 2f64.powi(i as i32)).min(30_000.0);
         assert!(*d >= step / 2.0 && *d <= step, "attempt {}: {d}", i + 1);
     }
-    assert_eq!(c.attempts(), 7);
     c.on_text(OPEN, now);
     c.on_text("40/helpdesk,", now);
-    assert_eq!(c.attempts(), 0);
+    // Joined: the count of failures in a row starts again.
     let actions = c.on_transport_close("", now);
     assert!(matches!(
         actions.last(),
@@ -947,7 +910,6 @@ fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
         );
         assert!(c.is_connected(), "{frame}");
     }
-    assert_eq!(c.attempts(), 0);
     assert_eq!(c.next_deadline(), deadline, "the heartbeat is untouched");
     assert_eq!(
         c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 20.0),
@@ -978,7 +940,8 @@ fn client_drops_unreadable_packets_while_joining_and_still_joins() {
 
 #[test]
 fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
-    use helpwire_core::protocol::eusate::{ChannelConfig, ChannelOutput, EusateChannel};
+    use helpwire_core::protocol::eusate::{ChannelConfig, EusateChannel};
+    use helpwire_core::protocol::push::{PushChannel, PushOutput};
     let config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/helpdesk");
     let mut ch = EusateChannel::new(config, "s1", None, ChannelConfig::default(), 7);
     ch.connect(0.0);
@@ -987,11 +950,21 @@ fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
     for frame in UNREADABLE_PACKETS {
         let out = ch.on_text(frame, 1.0);
         assert!(
-            matches!(out.as_slice(), [ChannelOutput::Error(_)]),
+            matches!(out.as_slice(), [PushOutput::Error(_)]),
             "{frame}: one console warning, no close, no reconnect: {out:?}"
         );
     }
-    assert_eq!(ch.state(), ConnectionState::Connected);
+    // Still connected: a message goes out at once.
+    let message = helpwire_core::protocol::Outgoing {
+        local_id: "l1".into(),
+        text: "Hi".into(),
+    };
+    let out = ch.send(&message, None, 2.0);
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, PushOutput::Send(f) if f.contains("Hi"))),
+        "{out:?}"
+    );
 }
 
 #[test]

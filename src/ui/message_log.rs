@@ -12,7 +12,7 @@ use super::Shared;
 use helpwire_core::engine::edits::Since;
 use helpwire_core::engine::{Command, Engine};
 use helpwire_core::i18n::Strings;
-use helpwire_core::model::{Delivery, Message};
+use helpwire_core::model::{Body, Delivery, Message, SystemNotice};
 use helpwire_core::protocol::wire::is_usable_time;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -75,6 +75,8 @@ struct MessageElement {
     /// Whether the author line is the localized "You" / "Support" (relabelled on a language
     /// change) rather than a name from the backend.
     default_author: bool,
+    /// A notice and its paragraph: worded in the interface language, reworded on a change.
+    notice: Option<(SystemNotice, Element)>,
     time: Element,
     meta: Element,
 }
@@ -113,6 +115,10 @@ impl MessageElement {
         }
         let bubble = el("div", "bubble")?;
         fill_bubble(bubble.clone(), (m.body.clone(), m.attachments.clone()));
+        let notice = match m.body {
+            Body::Notice(n) => bubble.first_element_child().map(|p| (n, p)),
+            _ => None,
+        };
         let meta = el("span", "meta")?;
         let time = el("time", "time")?;
         let _ = meta.append_child(&time);
@@ -123,6 +129,7 @@ impl MessageElement {
             root,
             author,
             default_author,
+            notice,
             time,
             meta,
         };
@@ -131,8 +138,12 @@ impl MessageElement {
         Some(this)
     }
 
-    /// The localized author line, for messages without a name from the backend.
+    /// The localized author line, for messages without a name from the backend, and a notice's
+    /// words.
     fn label(&self, author_tag: &str, labels: &Labels) {
+        if let Some((notice, text)) = &self.notice {
+            text.set_text_content(Some(labels.strings.notice(*notice)));
+        }
         if self.default_author {
             let s = labels.strings;
             let who = if author_tag == "visitor" {

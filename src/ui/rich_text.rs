@@ -36,6 +36,12 @@ pub(crate) fn fill_bubble(bubble: Element, (body, attachments): Content) {
                 rich_document(&div, &doc);
             }
         }
+        // Worded by the message log, which knows the interface language.
+        Body::Notice(_) => {
+            if let Some(p) = child(&bubble, "p") {
+                p.set_class_name("text");
+            }
+        }
     }
     attachment_list(&bubble, attachments);
 }

@@ -3,12 +3,12 @@
 
 use crate::web::browser;
 use crate::web::executor::Executor;
-#[cfg(feature = "eusate")]
+#[cfg(push)]
 use crate::web::socket_driver::SocketDriver;
 use helpwire_core::engine::storage::Store;
 use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
-#[cfg(feature = "eusate")]
-use helpwire_core::protocol::eusate::ChannelOutput;
+#[cfg(push)]
+use helpwire_core::protocol::push::PushOutput;
 use helpwire_core::protocol::Provider;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -37,17 +37,17 @@ pub struct Driver {
     unsaved: Cell<bool>,
 }
 
-/// The push socket. Only the Eusate build links the socket client; in the others the type has
-/// no values, so no socket code is compiled in.
-#[cfg(feature = "eusate")]
+/// The push socket. Only a build with a push backend (`cfg(push)`, see build.rs) links the
+/// socket driver; in the others the type has no values, so no socket code is compiled in.
+#[cfg(push)]
 type PushSocket = SocketDriver;
-#[cfg(not(feature = "eusate"))]
+#[cfg(not(push))]
 type PushSocket = NoPushSocket;
 
-#[cfg(not(feature = "eusate"))]
+#[cfg(not(push))]
 pub enum NoPushSocket {}
 
-#[cfg(not(feature = "eusate"))]
+#[cfg(not(push))]
 impl NoPushSocket {
     fn stop(self) {
         match self {}
@@ -263,7 +263,7 @@ impl Chat {
     /// Push backends send over their socket (opened on first need) instead of HTTP; returns
     /// whether the job was taken. Reads still go over HTTP, and also open the socket so that
     /// answers are pushed from then on.
-    #[cfg(feature = "eusate")]
+    #[cfg(push)]
     fn route_to_socket(self, driver: &Rc<Driver>, generation: u64, job: &Job) -> bool {
         let (session, conversation) = match job {
             Job::Send {
@@ -320,15 +320,15 @@ impl Chat {
     }
 
     /// Without a socket client, every job goes over HTTP.
-    #[cfg(not(feature = "eusate"))]
+    #[cfg(not(push))]
     fn route_to_socket(self, _: &Rc<Driver>, _: u64, _: &Job) -> bool {
         false
     }
 
     /// A report from the push channel. Dispatched on a fresh task: the channel may be in the
     /// middle of a call into the driver when it reports.
-    #[cfg(feature = "eusate")]
-    fn on_channel(self, output: ChannelOutput) {
+    #[cfg(push)]
+    fn on_channel(self, output: PushOutput) {
         leptos::task::spawn_local(async move {
             let Some(driver) = self.driver.try_get_value() else {
                 return;
@@ -347,20 +347,18 @@ impl Chat {
                 }
             };
             match output {
-                ChannelOutput::Messages { messages, .. } => {
-                    self.dispatch(Command::Received(messages))
-                }
-                ChannelOutput::ConversationAssigned(id) => {
+                PushOutput::Messages { messages, .. } => self.dispatch(Command::Received(messages)),
+                PushOutput::ConversationAssigned(id) => {
                     self.dispatch(Command::ConversationAssigned(id))
                 }
-                ChannelOutput::ConversationClosed(id) => {
+                PushOutput::ConversationClosed(id) => {
                     self.dispatch(Command::ConversationClosed(id))
                 }
-                ChannelOutput::Delivered { local_id, sent } => finished(local_id, Ok(sent)),
-                ChannelOutput::SendFailed { local_id, error } => finished(local_id, Err(error)),
-                ChannelOutput::Connected => self.dispatch(Command::PushConnected(true)),
-                ChannelOutput::ReconnectAt { .. } => self.dispatch(Command::PushConnected(false)),
-                ChannelOutput::Error(e) => browser::warn(&format!("Helpwire: {e}")),
+                PushOutput::Delivered { local_id, sent } => finished(local_id, Ok(sent)),
+                PushOutput::SendFailed { local_id, error } => finished(local_id, Err(error)),
+                PushOutput::Connected => self.dispatch(Command::PushConnected(true)),
+                PushOutput::ReconnectAt { .. } => self.dispatch(Command::PushConnected(false)),
+                PushOutput::Error(e) => browser::warn(&format!("Helpwire: {e}")),
                 // Transport work is done by the socket driver itself.
                 _ => {}
             }

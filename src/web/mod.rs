@@ -5,4 +5,6 @@ pub mod browser;
 pub mod driver;
 pub mod executor;
 pub(crate) mod listeners;
+/// Only bundles whose backend pushes (`cfg(push)`, see build.rs) link the socket code.
+#[cfg(push)]
 pub mod socket_driver;

@@ -1,13 +1,13 @@
-//! Runs an [`EusateChannel`] over a browser `WebSocket`.
+//! Runs a push backend's [`PushChannel`] over a browser `WebSocket`.
 //!
-//! All protocol decisions (handshake, pings, timeouts, reconnect backoff, what to emit) live in
+//! All protocol decisions (handshake, pings, timeouts, reconnect backoff, what to send) live in
 //! the pure channel; this driver only opens and closes sockets, moves frames, keeps one timer for
-//! [`EusateChannel::next_deadline`], and hands everything that is not transport work to a sink.
-//! Dropping the [`SocketDriver`] (or calling [`SocketDriver::stop`]) leaves the namespace, closes
-//! the socket, cancels the timer and detaches every handler, so nothing fires afterwards.
+//! [`PushChannel::next_deadline`], and hands everything that is not transport work to a sink.
+//! Dropping the [`SocketDriver`] (or calling [`SocketDriver::stop`]) closes the channel and the
+//! socket, cancels the timer and detaches every handler, so nothing fires afterwards.
 
 use crate::web::browser;
-use helpwire_core::protocol::eusate::{ChannelOutput, EusateChannel};
+use helpwire_core::protocol::push::{PushChannel, PushOutput};
 use helpwire_core::protocol::Outgoing;
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
@@ -18,15 +18,15 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 /// Receives what the channel reports: connection state, pushed messages, conversation ids,
 /// deliveries and errors (never the transport outputs, which the driver performs itself).
-pub type ChannelSink = Rc<dyn Fn(ChannelOutput)>;
+pub(crate) type ChannelSink = Rc<dyn Fn(PushOutput)>;
 
-/// A live Eusate connection. Keep it for as long as the widget lives; drop it to stop.
-pub struct SocketDriver {
+/// A live push connection. Keep it for as long as the widget lives; drop it to stop.
+pub(crate) struct SocketDriver {
     inner: Rc<Inner>,
 }
 
 struct Inner {
-    channel: RefCell<EusateChannel>,
+    channel: RefCell<Box<dyn PushChannel>>,
     sink: ChannelSink,
     socket: RefCell<Option<LiveSocket>>,
     /// Identifies the current socket; events of older ones are ignored.
@@ -57,7 +57,7 @@ impl LiveSocket {
 
 impl SocketDriver {
     /// Starts connecting `channel` at once; `sink` receives its reports.
-    pub fn start(channel: EusateChannel, sink: ChannelSink) -> SocketDriver {
+    pub(crate) fn start(channel: Box<dyn PushChannel>, sink: ChannelSink) -> SocketDriver {
         let inner = Rc::new(Inner {
             channel: RefCell::new(channel),
             sink,
@@ -71,35 +71,14 @@ impl SocketDriver {
     }
 
     /// Sends a visitor message; the outcome comes back to the sink as
-    /// [`ChannelOutput::Delivered`] or [`ChannelOutput::SendFailed`].
-    pub fn send(&self, message: &Outgoing, conversation_id: Option<&str>) {
+    /// [`PushOutput::Delivered`] or [`PushOutput::SendFailed`].
+    pub(crate) fn send(&self, message: &Outgoing, conversation_id: Option<&str>) {
         self.inner
             .step(|ch, now| ch.send(message, conversation_id, now));
     }
 
-    /// Sets (or with `None` forgets) the current conversation, e.g. from the REST list on resume.
-    pub fn set_conversation(&self, conversation_id: Option<&str>) {
-        self.inner
-            .step(|ch, now| ch.set_conversation(conversation_id, now));
-    }
-
-    /// Connects now instead of waiting for the backoff (the browser came back online, the
-    /// visitor pressed retry).
-    pub fn reconnect_now(&self) {
-        self.inner.step(|ch, now| ch.connect(now));
-    }
-
-    /// The conversation id the channel currently knows.
-    pub fn conversation(&self) -> Option<String> {
-        self.inner
-            .channel
-            .borrow()
-            .conversation()
-            .map(str::to_string)
-    }
-
-    /// Leaves the namespace, closes the socket and cancels the timer. Idempotent.
-    pub fn stop(&self) {
+    /// Closes the channel and the socket and cancels the timer. Idempotent.
+    pub(crate) fn stop(&self) {
         self.inner.stop();
     }
 }
@@ -112,28 +91,28 @@ impl Drop for SocketDriver {
 
 impl Inner {
     /// Applies one input to the channel and performs its outputs, then re-arms the timer.
-    fn step(self: &Rc<Self>, f: impl FnOnce(&mut EusateChannel, f64) -> Vec<ChannelOutput>) {
+    fn step(self: &Rc<Self>, f: impl FnOnce(&mut dyn PushChannel, f64) -> Vec<PushOutput>) {
         if self.stopped.get() {
             return;
         }
         let now = browser::now();
         // The borrow ends before any output is performed: the sink may call back into us.
-        let outputs = f(&mut self.channel.borrow_mut(), now);
+        let outputs = f(&mut **self.channel.borrow_mut(), now);
         self.perform(outputs);
         self.arm_timer();
     }
 
-    fn perform(self: &Rc<Self>, outputs: Vec<ChannelOutput>) {
+    fn perform(self: &Rc<Self>, outputs: Vec<PushOutput>) {
         for output in outputs {
             match output {
-                ChannelOutput::Open { url } => self.open(&url),
-                ChannelOutput::Send(frame) => {
+                PushOutput::Open { url } => self.open(&url),
+                PushOutput::Send(frame) => {
                     if let Some(socket) = self.socket.borrow().as_ref() {
                         // A failed send means the socket is closing; its close event follows.
                         let _ = socket.ws.send_with_str(&frame);
                     }
                 }
-                ChannelOutput::Close => self.close_socket(),
+                PushOutput::Close => self.close_socket(),
                 other => {
                     if !self.stopped.get() {
                         (self.sink)(other);
@@ -249,7 +228,7 @@ impl Inner {
         let outputs = self.channel.borrow_mut().close();
         // Only transport work now: the sink is not told about our own shutdown.
         for output in outputs {
-            if let ChannelOutput::Send(frame) = output {
+            if let PushOutput::Send(frame) = output {
                 if let Some(socket) = self.socket.borrow().as_ref() {
                     let _ = socket.ws.send_with_str(&frame);
                 }

@@ -21,6 +21,7 @@ pub static AR: Strings = Strings {
     earlier: "عرض الرسائل السابقة",
     reconnecting: "انقطع الاتصال. جارٍ إعادة المحاولة…",
     unavailable: "محادثة الدعم غير متاحة الآن.",
+    conversation_closed: "أغلق فريق الدعم هذه المحادثة.",
     count: "{n} / {max}",
     near_limit: "اقتربت من الحد الأقصى البالغ {max} حرف.",
     too_long: "الرسالة طويلة جدًا: الحد الأقصى {max} حرف. اختصرها لإرسالها.",

@@ -21,6 +21,7 @@ pub static DE: Strings = Strings {
     earlier: "Frühere Nachrichten anzeigen",
     reconnecting: "Verbindung unterbrochen. Neuer Versuch…",
     unavailable: "Der Support-Chat ist gerade nicht erreichbar.",
+    conversation_closed: "Der Support hat dieses Gespräch beendet.",
     count: "{n} / {max}",
     near_limit: "Sie nähern sich der Grenze von {max} Zeichen.",
     too_long: "Die Nachricht ist zu lang: höchstens {max} Zeichen. Kürzen Sie sie, um sie zu senden.",

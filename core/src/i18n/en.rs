@@ -21,6 +21,7 @@ pub static EN: Strings = Strings {
     earlier: "Show earlier messages",
     reconnecting: "Connection lost. Retrying…",
     unavailable: "Support chat is unavailable right now.",
+    conversation_closed: "This conversation was closed by support.",
     count: "{n} / {max}",
     near_limit: "You are close to the limit of {max} characters.",
     too_long: "This message is too long: the limit is {max} characters. Shorten it to send it.",

@@ -21,6 +21,7 @@ pub static ES: Strings = Strings {
     earlier: "Mostrar mensajes anteriores",
     reconnecting: "Conexión perdida. Reintentando…",
     unavailable: "El chat de soporte no está disponible ahora.",
+    conversation_closed: "El equipo de soporte cerró esta conversación.",
     count: "{n} / {max}",
     near_limit: "Te acercas al límite de {max} caracteres.",
     too_long: "El mensaje es demasiado largo: el límite es de {max} caracteres. Acórtalo para enviarlo.",

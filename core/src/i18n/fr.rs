@@ -21,6 +21,7 @@ pub static FR: Strings = Strings {
     earlier: "Afficher les messages précédents",
     reconnecting: "Connexion perdue. Nouvelle tentative…",
     unavailable: "Le chat d'assistance est indisponible pour le moment.",
+    conversation_closed: "Le support a clôturé cette conversation.",
     count: "{n} / {max}",
     near_limit: "Vous approchez de la limite de {max} caractères.",
     too_long: "Le message est trop long : {max} caractères au maximum. Raccourcissez-le pour l'envoyer.",

@@ -21,6 +21,7 @@ pub static JA: Strings = Strings {
     earlier: "以前のメッセージを表示",
     reconnecting: "接続が切れました。再試行しています…",
     unavailable: "現在サポートチャットをご利用いただけません。",
+    conversation_closed: "この会話はサポートによって終了されました。",
     count: "{n} / {max}",
     near_limit: "文字数の上限（{max} 文字）に近づいています。",
     too_long: "メッセージが長すぎます。{max} 文字以内に短くしてから送信してください。",

@@ -56,6 +56,8 @@ pub struct Strings {
     pub reconnecting: &'static str,
     /// The backend refused the session; never with the backend's own words (those go to the console).
     pub unavailable: &'static str,
+    /// A system message: support closed the conversation (the backend said no more).
+    pub conversation_closed: &'static str,
     /// The composer's counter near the limit; `{n}` and `{max}` become the formatted numbers.
     pub count: &'static str,
     /// Announced once when the text comes near the limit of `{max}` characters.
@@ -75,6 +77,13 @@ impl PartialEq for Strings {
 }
 
 impl Strings {
+    /// The words for a system notice the backend reported without any.
+    pub fn notice(&self, notice: crate::model::SystemNotice) -> &'static str {
+        match notice {
+            crate::model::SystemNotice::ConversationClosed => self.conversation_closed,
+        }
+    }
+
     /// Every text of the table by field name, plural forms included; the i18n test checks that
     /// none is empty. Destructured in full, so a new field cannot be left out.
     pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
@@ -96,6 +105,7 @@ impl Strings {
             earlier,
             reconnecting,
             unavailable,
+            conversation_closed,
             count,
             near_limit,
             too_long,
@@ -118,6 +128,7 @@ impl Strings {
             ("earlier", *earlier),
             ("reconnecting", *reconnecting),
             ("unavailable", *unavailable),
+            ("conversation_closed", *conversation_closed),
             ("count", *count),
             ("near_limit", *near_limit),
             ("too_long", *too_long),
@@ -194,15 +205,12 @@ languages! {
 pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Strings {
     preferred
         .into_iter()
-        .map(|tag| {
-            let lang = tag
-                .split(['-', '_'])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            ALL.iter().copied().find(|s| s.lang == lang)
+        .find_map(|tag| {
+            let lang = crate::lang::primary_subtag(tag);
+            ALL.iter()
+                .copied()
+                .find(|s| s.lang.eq_ignore_ascii_case(lang))
         })
-        .find_map(|s| s)
         .unwrap_or(&EN)
 }
 
@@ -212,11 +220,7 @@ pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Str
 pub fn regional_tag<'a>(lang: &str, preferred: impl IntoIterator<Item = &'a str>) -> String {
     preferred
         .into_iter()
-        .find(|tag| {
-            tag.split(['-', '_'])
-                .next()
-                .is_some_and(|l| l.eq_ignore_ascii_case(lang))
-        })
-        .map(|tag| tag.replace('_', "-"))
+        .find(|tag| crate::lang::primary_subtag(tag).eq_ignore_ascii_case(lang))
+        .map(|tag| tag.trim().replace('_', "-"))
         .unwrap_or_else(|| lang.to_string())
 }

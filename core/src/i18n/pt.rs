@@ -21,6 +21,7 @@ pub static PT: Strings = Strings {
     earlier: "Mostrar mensagens anteriores",
     reconnecting: "Conexão perdida. Tentando de novo…",
     unavailable: "O chat de suporte está indisponível agora.",
+    conversation_closed: "O suporte encerrou esta conversa.",
     count: "{n} / {max}",
     near_limit: "Você está perto do limite de {max} caracteres.",
     too_long: "A mensagem é longa demais: o limite é de {max} caracteres. Encurte-a para enviar.",

@@ -92,6 +92,8 @@ fn comment(m: &Message, session: &Session) -> Json {
             match &m.body {
                 Body::Text(t) => Json::from(t),
                 Body::Rich(doc) => doc.clone(),
+                // Words only the view has: the endpoint gets no text for it.
+                Body::Notice(_) => Json::from(""),
             },
         ),
         ("bot", Json::from(matches!(m.author, Author::Bot { .. }))),

@@ -50,7 +50,7 @@ impl GurusupProvider {
         GurusupProvider {
             base: wire::base_url(api_base, &[]),
             api_key: api_key.map(str::to_string).filter(|k| !k.is_empty()),
-            lang: primary_language(lang).unwrap_or_else(|| "en".into()),
+            lang: crate::lang::primary_language(lang).unwrap_or_else(|| "en".into()),
             clock,
         }
     }
@@ -103,13 +103,6 @@ pub fn warnings(config: &Config) -> Vec<String> {
              have: point it at a proxy on your server that adds the key."
         )
     }]
-}
-
-/// `pt-BR` → `pt`.
-fn primary_language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next()?;
-    (!primary.is_empty() && primary.chars().all(|c| c.is_ascii_alphabetic()))
-        .then(|| primary.to_ascii_lowercase())
 }
 
 /// The `user_fid` of this visitor's session.

@@ -11,6 +11,7 @@ use super::{
     Capabilities, Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Plan,
     Provider, Sent,
 };
+use crate::hash::fnv1a;
 use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
 
@@ -415,7 +416,7 @@ impl LocalHelpdesk {
             created_at: now,
             client_id,
         });
-        let seed = hash(text) ^ self.counter;
+        let seed = fnv1a(text) ^ self.counter;
         self.scheduled.push(ScheduledReply {
             conversation: conversation.to_string(),
             due_at: now + 1_200.0 + (seed % 1_400) as f64,
@@ -497,13 +498,6 @@ fn error(status: u16, detail: &str) -> HttpResponse {
         status,
         Json::object([("detail", Json::from(detail))]).to_string(),
     )
-}
-
-/// FNV-1a: a stable, dependency-free hash to vary replies and delays.
-fn hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A canned but varied answer: topic-aware for common questions, otherwise one of several.

@@ -4,6 +4,9 @@
 //! performs I/O. The platform runs the request: in the widget, the web layer's executor (fetch,
 //! or the in-browser `local` helpdesk); in a server, its HTTP client. That keeps [`Provider`] dyn-safe without async traits, and lets host tests check every
 //! request and every documented response without a network.
+//!
+//! A backend that pushes over a socket (Eusate) also gives a [`push::PushChannel`]: the same
+//! sans-IO idea for a long-lived connection, frames and the time in, outputs out.
 
 pub mod bancroft;
 pub mod bot;
@@ -12,11 +15,13 @@ pub mod gleap;
 pub mod gurusup;
 pub mod local;
 pub mod md5;
+pub mod push;
 pub mod socketio;
 pub mod wire;
 
 use crate::json::Json;
 use crate::model::{Conversation, Message, Session, Visitor};
+use crate::text::quote;
 use std::fmt;
 
 /// HTTP method of a request.
@@ -120,7 +125,7 @@ impl HttpResponse {
         self.check()?;
         Json::parse(&self.body).map_err(|e| ProviderError::Malformed {
             reason: e.to_string(),
-            body: truncate(&self.body),
+            body: quote(&self.body),
         })
     }
 
@@ -137,20 +142,12 @@ impl HttpResponse {
                     .or_else(|| v.get("message"))
                     .and_then(|d| d.as_str().map(str::to_string))
             })
-            .unwrap_or_else(|| truncate(&self.body));
+            .unwrap_or_else(|| quote(&self.body));
         Err(ProviderError::Status {
             status: self.status,
             detail,
             retry_after: self.retry_after,
         })
-    }
-}
-
-fn truncate(s: &str) -> String {
-    const MAX: usize = 300;
-    match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
     }
 }
 
@@ -360,14 +357,15 @@ pub trait Provider {
     /// Fetches messages newer than `cursor` (the default cursor means from the start).
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page>;
 
-    /// Push backends (Eusate): the channel that carries the visitor's sends and the pushed
-    /// answers. Polling backends have none.
+    /// Push backends: the channel that carries the visitor's sends and the pushed answers, for
+    /// `session`, resuming `conversation` when known; `seed` varies its reconnect jitter.
+    /// Polling backends have none.
     fn push_channel(
         &self,
         _session: &Session,
         _conversation: Option<&Conversation>,
         _seed: u64,
-    ) -> Option<Result<eusate::EusateChannel, ProviderError>> {
+    ) -> Option<Result<Box<dyn push::PushChannel>, ProviderError>> {
         None
     }
 }

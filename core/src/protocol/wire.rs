@@ -7,6 +7,7 @@
 use super::{HttpResponse, ProviderError};
 use crate::json::Json;
 use crate::model::{Attachment, Message};
+use crate::text::quote;
 
 pub use crate::fields::{Fields, UNKNOWN_TIME};
 
@@ -52,14 +53,9 @@ pub fn is_host_of(url: &str, domain: &str) -> bool {
 
 /// A 2xx answer that is not what the backend documents; keeps the raw body.
 pub fn malformed(resp: &HttpResponse, reason: impl Into<String>) -> ProviderError {
-    const MAX: usize = 300;
-    let body = match resp.body.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &resp.body[..i]),
-        None => resp.body.clone(),
-    };
     ProviderError::Malformed {
         reason: reason.into(),
-        body,
+        body: quote(&resp.body),
     }
 }
 
@@ -106,14 +102,9 @@ pub fn read_messages<'a>(
     (messages, warnings)
 }
 
-/// A JSON value for a console message, cut to a readable length.
+/// A JSON value for a console message, cut like every quoted body ([`quote`]).
 pub fn snippet(v: &Json) -> String {
-    const MAX: usize = 200;
-    let text = v.to_string();
-    match text.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text,
-    }
+    quote(&v.to_string())
 }
 
 /// Reads `[{name, url, <mime_key>}]`; a missing name falls back to the last path segment of the URL.

@@ -1,0 +1,477 @@
+//! The push channel: Eusate's helpdesk conversation over Socket.IO, as a [`PushChannel`].
+
+use super::envelope::parse_envelope;
+use super::error::EusateError;
+use super::event::{
+    enter_customer_support, enter_support, parse_server_event, support_message, ServerEventKind,
+};
+use super::events;
+use super::message::id_string;
+use crate::json::Json;
+use crate::model::Author;
+use crate::protocol::push::{PushChannel, PushOutput};
+use crate::protocol::socketio::{
+    Action, ClientConfig, ClientError, ConnectionState, IncomingEvent, SocketIoClient,
+};
+use crate::protocol::{Outgoing, ProviderError, Sent};
+use crate::time::parse_rfc3339;
+use std::collections::VecDeque;
+
+/// Timing of the channel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChannelConfig {
+    /// A sent message without an acknowledgement or answer after this long, on a connection that
+    /// stayed up, is reported as a transient failure ([`ProviderError::Timeout`]): the engine
+    /// sends it again, as the event may have been lost.
+    pub confirm_timeout_ms: f64,
+    /// How long later messages wait for the answer that gives a new conversation its id before
+    /// they are sent anyway (the first of them then opens a conversation of its own).
+    pub open_timeout_ms: f64,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        ChannelConfig {
+            confirm_timeout_ms: 15_000.0,
+            open_timeout_ms: 60_000.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    local_id: String,
+    ack_id: Option<u64>,
+    confirm_at: f64,
+}
+
+/// Eusate's helpdesk conversation over Socket.IO, as a pure state machine.
+///
+/// Driven through [`PushChannel`]: the WebSocket's life, the visitor's messages and the time
+/// in; transport outputs for the web layer and the others for the engine out.
+#[derive(Clone, Debug)]
+pub struct EusateChannel {
+    client: SocketIoClient,
+    config: ChannelConfig,
+    session_id: String,
+    conversation: Option<String>,
+    /// Closed by support: never adopted again from a stale engine.
+    closed: Vec<String>,
+    /// A conversation is being opened; later messages wait until this time for its id.
+    opening_until: Option<f64>,
+    /// Messages waiting for the connection or the new conversation's id.
+    queue: VecDeque<Outgoing>,
+    in_flight: Vec<InFlight>,
+    /// Recently sent (local id, text), to recognise the server's echo of them.
+    recent: VecDeque<(String, String)>,
+}
+
+impl EusateChannel {
+    pub fn new(
+        client: ClientConfig,
+        session_id: &str,
+        conversation: Option<&str>,
+        config: ChannelConfig,
+        seed: u64,
+    ) -> Self {
+        EusateChannel {
+            client: SocketIoClient::new(client, seed),
+            config,
+            session_id: session_id.to_string(),
+            conversation: conversation.filter(|c| !c.is_empty()).map(str::to_string),
+            closed: Vec::new(),
+            opening_until: None,
+            queue: VecDeque::new(),
+            in_flight: Vec::new(),
+            recent: VecDeque::new(),
+        }
+    }
+
+    fn adopt(&mut self, id: String, out: &mut Vec<PushOutput>) {
+        if self.conversation.as_deref() == Some(id.as_str()) {
+            return;
+        }
+        self.conversation = Some(id.clone());
+        if self.client.is_connected() {
+            self.emit(events::ENTER_SUPPORT, enter_support(&id), out);
+        }
+    }
+
+    /// Sends queued messages while connected and no conversation is being opened.
+    fn flush(&mut self, now: f64, out: &mut Vec<PushOutput>) {
+        while self.client.is_connected() && self.opening_until.is_none() {
+            let Some(message) = self.queue.pop_front() else {
+                break;
+            };
+            self.emit_support(message, now, out);
+        }
+    }
+
+    fn emit_support(&mut self, message: Outgoing, now: f64, out: &mut Vec<PushOutput>) {
+        let payload = support_message(
+            &self.session_id,
+            &message.text,
+            self.conversation.as_deref(),
+        );
+        match self.client.emit(events::SUPPORT, vec![payload], true) {
+            Ok(emitted) => {
+                out.push(PushOutput::Send(emitted.frame));
+                if self.conversation.is_none() {
+                    self.opening_until = Some(now + self.config.open_timeout_ms);
+                }
+                self.in_flight.push(InFlight {
+                    local_id: message.local_id.clone(),
+                    ack_id: emitted.ack_id,
+                    confirm_at: now + self.config.confirm_timeout_ms,
+                });
+                self.recent
+                    .push_back((message.local_id, message.text.trim().to_string()));
+                while self.recent.len() > 8 {
+                    self.recent.pop_front();
+                }
+            }
+            Err(ClientError::TooLarge { size, max }) => out.push(PushOutput::SendFailed {
+                local_id: message.local_id,
+                error: ProviderError::Status {
+                    status: 413,
+                    detail: format!("message of {size} bytes exceeds Eusate's limit of {max}"),
+                    retry_after: None,
+                },
+            }),
+            Err(e) => out.push(PushOutput::SendFailed {
+                local_id: message.local_id,
+                error: ProviderError::Network(e.to_string()),
+            }),
+        }
+    }
+
+    /// An emit without acknowledgement (room joins); failures only while disconnected, when
+    /// the next `Connected` repeats it anyway.
+    fn emit(&mut self, name: &str, payload: Json, out: &mut Vec<PushOutput>) {
+        if let Ok(emitted) = self.client.emit(name, vec![payload], false) {
+            out.push(PushOutput::Send(emitted.frame));
+        }
+    }
+
+    /// Fails everything waiting or unconfirmed with `error`.
+    fn fail_pending(&mut self, error: &ProviderError, out: &mut Vec<PushOutput>) {
+        self.opening_until = None;
+        let waiting = self.in_flight.drain(..).map(|f| f.local_id);
+        let queued = self.queue.drain(..).map(|m| m.local_id);
+        for local_id in waiting.chain(queued).collect::<Vec<_>>() {
+            out.push(PushOutput::SendFailed {
+                local_id,
+                error: error.clone(),
+            });
+        }
+    }
+
+    fn absorb(&mut self, actions: Vec<Action>, now: f64) -> Vec<PushOutput> {
+        let mut out = Vec::new();
+        for action in actions {
+            match action {
+                Action::Open { url } => out.push(PushOutput::Open { url }),
+                Action::Send(frame) => out.push(PushOutput::Send(frame)),
+                Action::Close => out.push(PushOutput::Close),
+                Action::Connected { .. } => {
+                    out.push(PushOutput::Connected);
+                    // Rooms do not survive a reconnect: join them again, then send what waited.
+                    self.emit(
+                        events::ENTER_CUSTOMER_SUPPORT,
+                        enter_customer_support(&self.session_id),
+                        &mut out,
+                    );
+                    if let Some(id) = self.conversation.clone() {
+                        self.emit(events::ENTER_SUPPORT, enter_support(&id), &mut out);
+                    }
+                    self.flush(now, &mut out);
+                }
+                Action::Disconnected(reason) => {
+                    // Transient: retried, never shown, so the reason is not formatted into it.
+                    let error = ProviderError::Network("Eusate connection lost".into());
+                    self.fail_pending(&error, &mut out);
+                    out.push(PushOutput::Disconnected {
+                        reason: reason.to_string(),
+                    });
+                }
+                Action::ReconnectAt { at, attempt } => {
+                    out.push(PushOutput::ReconnectAt { at, attempt })
+                }
+                Action::Ack { id, args } => {
+                    if let Some(i) = self.in_flight.iter().position(|f| f.ack_id == Some(id)) {
+                        let f = self.in_flight.remove(i);
+                        out.push(acknowledged(f.local_id, &args));
+                    }
+                }
+                Action::Event(event) => self.on_event(event, now, &mut out),
+                Action::Error(error) => {
+                    let error = match error {
+                        ClientError::ConnectRefused { message, .. } => ProviderError::Config(
+                            format!("Eusate refused the connection: {message}"),
+                        ),
+                        ClientError::GaveUp { attempts } => ProviderError::Network(format!(
+                            "could not reach Eusate after {attempts} attempts"
+                        )),
+                        other => ProviderError::Malformed {
+                            reason: other.to_string(),
+                            body: String::new(),
+                        },
+                    };
+                    if self.client.state() == ConnectionState::Idle {
+                        self.fail_pending(&error, &mut out);
+                    }
+                    out.push(PushOutput::Error(error));
+                }
+            }
+        }
+        out
+    }
+
+    fn on_event(&mut self, event: IncomingEvent, now: f64, out: &mut Vec<PushOutput>) {
+        if let Some(id) = event.ack_id {
+            if let Ok(frame) = self.client.ack(id, Vec::new()) {
+                out.push(PushOutput::Send(frame));
+            }
+        }
+        let Some(kind) = ServerEventKind::from_name(&event.name) else {
+            // Not a message event (e.g. an answer to a room join): only errors matter.
+            if let Err(e) = parse_envelope(&event.args).and_then(|env| env.check()) {
+                if matches!(e, EusateError::Status { .. }) {
+                    out.push(PushOutput::Error(e.into()));
+                }
+            }
+            return;
+        };
+        let parsed = match parse_server_event(kind, &event.args, now) {
+            Ok(mut p) => {
+                out.extend(p.problems.drain(..).map(|e| PushOutput::Error(e.into())));
+                p
+            }
+            Err(e) => {
+                let error = ProviderError::from(e);
+                let refuses_send = kind == ServerEventKind::Answer
+                    && matches!(error, ProviderError::Status { .. })
+                    && !self.in_flight.is_empty();
+                if refuses_send {
+                    // The server refused the oldest message (e.g. too many open conversations).
+                    let f = self.in_flight.remove(0);
+                    self.opening_until = None;
+                    out.push(PushOutput::SendFailed {
+                        local_id: f.local_id,
+                        error,
+                    });
+                    self.flush(now, out);
+                } else {
+                    out.push(PushOutput::Error(error));
+                }
+                return;
+            }
+        };
+        match kind {
+            ServerEventKind::Answer | ServerEventKind::AgentReply => {
+                let ours = match (&parsed.conversation_id, &self.conversation) {
+                    (Some(theirs), Some(mine)) => theirs == mine,
+                    _ => true,
+                };
+                if kind == ServerEventKind::Answer && ours && !self.in_flight.is_empty() {
+                    // An answer means the question arrived.
+                    let f = self.in_flight.remove(0);
+                    out.push(delivered(f.local_id));
+                }
+                if let (Some(id), None) = (&parsed.conversation_id, &self.conversation) {
+                    if !self.closed.contains(id) {
+                        let id = id.clone();
+                        self.opening_until = None;
+                        out.push(PushOutput::ConversationAssigned(id.clone()));
+                        self.adopt(id, out);
+                    }
+                }
+                let mut messages = parsed.messages;
+                for m in &mut messages {
+                    if m.author == Author::Visitor {
+                        let text = m.body.plain_text();
+                        if let Some(i) = self.recent.iter().position(|(_, t)| *t == text.trim()) {
+                            m.local_id = self.recent.remove(i).map(|(local, _)| local);
+                        }
+                    }
+                }
+                if !messages.is_empty() {
+                    out.push(PushOutput::Messages {
+                        conversation_id: parsed.conversation_id.clone(),
+                        messages,
+                    });
+                }
+                self.flush(now, out);
+            }
+            ServerEventKind::Closed => {
+                out.push(PushOutput::Messages {
+                    conversation_id: parsed.conversation_id.clone(),
+                    messages: parsed.messages,
+                });
+                let closed = match (&parsed.conversation_id, &self.conversation) {
+                    (Some(theirs), Some(mine)) if theirs != mine => None,
+                    (Some(theirs), _) => Some(theirs.clone()),
+                    (None, mine) => mine.clone(),
+                };
+                if let Some(id) = closed {
+                    if self.conversation.as_deref() == Some(id.as_str()) {
+                        self.conversation = None;
+                    }
+                    self.closed.push(id.clone());
+                    out.push(PushOutput::ConversationClosed(id));
+                }
+            }
+        }
+    }
+}
+
+impl PushChannel for EusateChannel {
+    fn next_deadline(&self) -> Option<f64> {
+        let confirm = self.in_flight.iter().map(|f| f.confirm_at).reduce(f64::min);
+        [self.client.next_deadline(), confirm, self.opening_until]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
+    fn connect(&mut self, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.connect(now);
+        self.absorb(actions, now)
+    }
+
+    fn on_open(&mut self, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.on_transport_open(now);
+        self.absorb(actions, now)
+    }
+
+    fn on_text(&mut self, frame: &str, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.on_text(frame, now);
+        self.absorb(actions, now)
+    }
+
+    fn on_binary(&mut self, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.on_binary(now);
+        self.absorb(actions, now)
+    }
+
+    fn on_close(&mut self, reason: &str, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.on_transport_close(reason, now);
+        self.absorb(actions, now)
+    }
+
+    fn on_error(&mut self, message: &str, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.on_transport_error(message, now);
+        self.absorb(actions, now)
+    }
+
+    /// Socket timers, unconfirmed sends, and a conversation id that never came.
+    fn tick(&mut self, now: f64) -> Vec<PushOutput> {
+        let actions = self.client.tick(now);
+        let mut out = self.absorb(actions, now);
+        if self.client.is_connected() {
+            let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
+                .into_iter()
+                .partition(|f| f.confirm_at <= now);
+            self.in_flight = waiting;
+            // Neither an ack nor an answer: the event may have been lost. Report it as a
+            // transient failure so the engine sends again — a rare duplicate (if the server got
+            // it and only the ack was lost) is better than a message shown as sent and lost.
+            out.extend(due.into_iter().map(|f| PushOutput::SendFailed {
+                local_id: f.local_id,
+                error: ProviderError::Timeout,
+            }));
+        }
+        if self.opening_until.is_some_and(|t| t <= now) {
+            self.opening_until = None;
+            self.flush(now, &mut out);
+        }
+        out
+    }
+
+    /// Leaves the namespace, then closes the socket.
+    fn close(&mut self) -> Vec<PushOutput> {
+        let actions = self.client.close();
+        self.absorb(actions, 0.0)
+    }
+
+    /// The channel's own conversation id, learned from the server, wins over the engine's.
+    fn send(
+        &mut self,
+        message: &Outgoing,
+        conversation_id: Option<&str>,
+        now: f64,
+    ) -> Vec<PushOutput> {
+        let mut out = Vec::new();
+        if let Some(id) = conversation_id.filter(|c| !c.is_empty()) {
+            if self.conversation.is_none() && !self.closed.iter().any(|c| c == id) {
+                self.adopt(id.to_string(), &mut out);
+            }
+        }
+        match self.client.state() {
+            ConnectionState::Waiting { .. } => {
+                out.push(PushOutput::SendFailed {
+                    local_id: message.local_id.clone(),
+                    error: ProviderError::Network("not connected to Eusate; reconnecting".into()),
+                });
+                return out;
+            }
+            ConnectionState::Idle => {
+                self.queue.push_back(message.clone());
+                let actions = self.client.connect(now);
+                out.extend(self.absorb(actions, now));
+                return out;
+            }
+            ConnectionState::Opening | ConnectionState::Joining => {
+                self.queue.push_back(message.clone());
+                return out;
+            }
+            ConnectionState::Connected => {}
+        }
+        self.queue.push_back(message.clone());
+        self.flush(now, &mut out);
+        out
+    }
+}
+
+/// Delivered, with the stored message's id and time when the ack carries them (an envelope
+/// whose `data` is the customer's stored message), so a later REST read dedupes by id.
+fn acknowledged(local_id: String, args: &[Json]) -> PushOutput {
+    let stored = parse_envelope(args)
+        .ok()
+        .filter(|e| (200..300).contains(&e.status_code))
+        .map(|e| e.data)
+        .filter(|d| d.get("sender").and_then(Json::as_str) == Some("customer"));
+    let id = stored
+        .as_ref()
+        .and_then(|d| d.get("id"))
+        .and_then(id_string);
+    match id {
+        Some(remote_id) => PushOutput::Delivered {
+            sent: Sent {
+                remote_id,
+                created_at: stored
+                    .as_ref()
+                    .and_then(|d| d.get("date_created"))
+                    .and_then(Json::as_str)
+                    .and_then(parse_rfc3339),
+                replies: Vec::new(),
+                warnings: Vec::new(),
+            },
+            local_id,
+        },
+        None => delivered(local_id),
+    }
+}
+
+fn delivered(local_id: String) -> PushOutput {
+    PushOutput::Delivered {
+        sent: Sent {
+            // Eusate does not return the stored message's id to the sender.
+            remote_id: local_id.clone(),
+            created_at: None,
+            replies: Vec::new(),
+            warnings: Vec::new(),
+        },
+        local_id,
+    }
+}

@@ -1,0 +1,79 @@
+//! The `{status_code, sid, message, data}` wrapper around every server event payload.
+
+use super::error::{malformed, EusateError};
+use crate::json::Json;
+
+/// The wrapper around every server event payload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Envelope {
+    pub status_code: u16,
+    /// The socket id the server answered on (unused by the widget).
+    pub sid: Option<String>,
+    /// A human-readable status, or the error's explanation.
+    pub message: Option<String>,
+    pub data: Json,
+}
+
+impl Envelope {
+    /// Ok for a 2xx `status_code`, else the typed error.
+    pub fn check(&self) -> Result<(), EusateError> {
+        if (200..300).contains(&self.status_code) {
+            return Ok(());
+        }
+        let message = self
+            .message
+            .clone()
+            .filter(|m| !m.is_empty())
+            .or_else(|| {
+                self.data
+                    .get("detail")
+                    .and_then(Json::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| format!("status {}", self.status_code));
+        Err(EusateError::Status {
+            status: self.status_code,
+            message,
+        })
+    }
+}
+
+/// Reads the `{status_code, sid, message, data}` wrapper of an event's first argument. A payload
+/// without `status_code` is taken as unwrapped data with status 200, so a server that sends the
+/// bare object still works.
+pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
+    let Some(payload) = args.first() else {
+        return Err(malformed("event without payload", &Json::Null));
+    };
+    if !matches!(payload, Json::Object(_)) {
+        return Err(malformed("payload is not an object", payload));
+    }
+    let Some(code) = payload.get("status_code") else {
+        return Ok(Envelope {
+            status_code: 200,
+            sid: None,
+            message: None,
+            data: payload.clone(),
+        });
+    };
+    let status_code = match code {
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    }
+    .filter(|c| (100..1000).contains(c))
+    .ok_or_else(|| malformed("status_code is not an HTTP status", payload))?
+        as u16;
+    Ok(Envelope {
+        status_code,
+        sid: payload
+            .get("sid")
+            .and_then(Json::as_str)
+            .map(str::to_string),
+        message: payload
+            .get("message")
+            .and_then(Json::as_str)
+            .map(str::to_string),
+        data: payload.get("data").cloned().unwrap_or_default(),
+    })
+}

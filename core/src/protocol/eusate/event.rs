@@ -1,0 +1,144 @@
+//! The helpdesk's Socket.IO events: the ones it pushes to a customer, decoded into messages, and
+//! the payloads the widget emits.
+
+use super::envelope::parse_envelope;
+use super::error::{malformed, EusateError};
+use super::events;
+use super::message::{conversation_of, message_from};
+use crate::hash::fnv1a_parts;
+use crate::json::Json;
+use crate::model::{Author, Body, Message, SystemNotice};
+
+/// The events the helpdesk pushes to a customer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerEventKind {
+    /// `support`: the AI answer; it carries the `ticket_chat_id` of a newly opened conversation.
+    Answer,
+    /// `customer_support`: a human agent wrote.
+    AgentReply,
+    /// `customer_support_closed`: the conversation was closed.
+    Closed,
+}
+
+impl ServerEventKind {
+    /// The kind for an event name, if it is one the widget handles.
+    pub(super) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            events::SUPPORT => Some(ServerEventKind::Answer),
+            events::CUSTOMER_SUPPORT => Some(ServerEventKind::AgentReply),
+            events::CUSTOMER_SUPPORT_CLOSED => Some(ServerEventKind::Closed),
+            _ => None,
+        }
+    }
+
+    fn default_author(self) -> Author {
+        match self {
+            ServerEventKind::Answer => Author::Bot { name: None },
+            ServerEventKind::AgentReply => Author::Agent { name: None },
+            ServerEventKind::Closed => Author::System,
+        }
+    }
+}
+
+/// A decoded server event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerEvent {
+    pub kind: ServerEventKind,
+    /// The conversation it concerns, if the payload says.
+    pub conversation_id: Option<String>,
+    /// Oldest first. For [`ServerEventKind::Closed`], exactly one [`Author::System`] message: the
+    /// helpdesk's words, or [`SystemNotice::ConversationClosed`] when it gave none.
+    pub messages: Vec<Message>,
+    /// For the console: items skipped as unreadable, or read with the time they arrived.
+    pub problems: Vec<EusateError>,
+}
+
+/// Decodes the payload of a `support`, `customer_support` or `customer_support_closed` event;
+/// a non-2xx envelope is [`EusateError::Status`]. `now` dates messages that carry no date.
+pub fn parse_server_event(
+    kind: ServerEventKind,
+    args: &[Json],
+    now: f64,
+) -> Result<ServerEvent, EusateError> {
+    let envelope = parse_envelope(args)?;
+    envelope.check()?;
+    let data = &envelope.data;
+    let items: Vec<&Json> = match data {
+        Json::Null => Vec::new(),
+        Json::Array(list) => list.iter().collect(),
+        Json::String(_) => vec![data],
+        Json::Object(_) => match (data.get("messages"), data.get("message")) {
+            (Some(Json::Array(list)), _) => list.iter().collect(),
+            (_, Some(inner @ Json::Object(_))) => vec![inner],
+            _ => vec![data],
+        },
+        _ => return Err(malformed("data is not an object", data)),
+    };
+    let conversation_id =
+        conversation_of(data).or_else(|| items.iter().find_map(|i| conversation_of(i)));
+    let author = kind.default_author();
+    let mut messages = Vec::new();
+    let mut problems = Vec::new();
+    for item in &items {
+        // One unreadable item must not take the others of the event with it.
+        let mut notes = Vec::new();
+        match message_from(item, &author, false, now, &mut notes) {
+            Ok(m) => messages.extend(m),
+            Err(e) => problems.push(e),
+        }
+        problems.extend(notes.into_iter().map(|n| {
+            malformed(
+                format!("{n}; the message is shown with the time it arrived"),
+                item,
+            )
+        }));
+    }
+    if kind == ServerEventKind::Closed {
+        // The helpdesk's own words when it gave any; else the widget words it in the visitor's
+        // language (a notice, not a text: no visitor-facing text is invented here).
+        let text = messages
+            .first()
+            .map(|m| m.body.plain_text())
+            .or_else(|| envelope.message.clone().filter(|m| !m.trim().is_empty()));
+        let created_at = messages.first().map_or(now, |m| m.created_at);
+        let conversation = conversation_id.clone().unwrap_or_default();
+        let notice = SystemNotice::ConversationClosed;
+        let id = format!(
+            "eusate-closed-{:016x}",
+            fnv1a_parts(&[
+                &conversation,
+                text.as_deref().unwrap_or(notice.tag()),
+                &(created_at as i64).to_string()
+            ])
+        );
+        let body = text.map_or(Body::Notice(notice), Body::Text);
+        messages = vec![Message::received(id, Author::System, body, created_at)];
+    }
+    messages.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
+    Ok(ServerEvent {
+        kind,
+        conversation_id,
+        messages,
+        problems,
+    })
+}
+
+/// The payload of `enter_customer_support`.
+pub fn enter_customer_support(session_id: &str) -> Json {
+    Json::object([("session_id", Json::from(session_id))])
+}
+
+/// The payload of `enter_support`.
+pub fn enter_support(ticket_chat_id: &str) -> Json {
+    Json::object([("ticket_chat_id", Json::from(ticket_chat_id))])
+}
+
+/// The payload of a customer `support` message; `ticket_chat_id: None` opens a new conversation.
+pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> Json {
+    Json::object([
+        ("session_id", Json::from(session_id)),
+        ("message", Json::from(message)),
+        ("attachment", Json::from(false)),
+        ("ticket_chat_id", Json::from(ticket_chat_id)),
+    ])
+}

@@ -1,0 +1,136 @@
+//! One Eusate message object, as the REST history and the pushed events carry it.
+
+use super::error::{malformed, EusateError};
+use crate::hash::fnv1a_parts;
+use crate::json::Json;
+use crate::model::{Attachment, Author, Body, Message};
+use crate::protocol::wire;
+use crate::time::parse_rfc3339;
+
+/// The author for an Eusate `sender`: `sate` is the AI, `agent` a human, `customer` the visitor.
+fn author_for_sender(sender: &str, agent_name: Option<String>) -> Author {
+    match sender {
+        "sate" => Author::Bot { name: None },
+        "agent" => Author::Agent { name: agent_name },
+        "customer" => Author::Visitor,
+        _ => Author::System,
+    }
+}
+
+/// An id as the helpdesk writes it: a non-empty string or a number.
+pub(super) fn id_string(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The first of `keys` that is a non-empty string.
+fn first_str<'a>(v: &'a Json, keys: &[&str]) -> Option<&'a str> {
+    keys.iter()
+        .find_map(|k| v.get(k).and_then(Json::as_str))
+        .filter(|s| !s.is_empty())
+}
+
+/// The conversation (`ticket_chat`) a payload or message belongs to, if it says.
+pub(super) fn conversation_of(v: &Json) -> Option<String> {
+    if let Some(id) = v.get("ticket_chat_id").and_then(id_string) {
+        return Some(id);
+    }
+    match v.get("ticket_chat") {
+        Some(Json::Object(_)) => v
+            .get("ticket_chat")
+            .and_then(|t| t.get("id"))
+            .and_then(id_string),
+        Some(other) => id_string(other),
+        None => None,
+    }
+}
+
+fn attachment_of(v: &Json) -> Option<Attachment> {
+    if v.get("is_attachment").and_then(Json::as_bool) != Some(true) {
+        return None;
+    }
+    let meta = v.get("attachment_metadata")?;
+    let url = first_str(meta, &["url", "file_url", "file", "link"])?;
+    Some(Attachment {
+        name: first_str(meta, &["name", "file_name", "filename", "title"])
+            .unwrap_or("attachment")
+            .to_string(),
+        url: url.to_string(),
+        mime: first_str(meta, &["type", "content_type", "mime_type", "mime"]).map(str::to_string),
+    })
+}
+
+/// A message from an Eusate message object (REST) or event item. `fallback_author` applies when
+/// there is no `sender`; `require_id` makes a missing id an error (REST) rather than derived.
+/// A date that is there but unusable gives `now`, and says so in `notes`.
+pub(super) fn message_from(
+    item: &Json,
+    fallback_author: &Author,
+    require_id: bool,
+    now: f64,
+    notes: &mut Vec<String>,
+) -> Result<Option<Message>, EusateError> {
+    let (text, attachment) = match item {
+        Json::String(s) => (Some(s.as_str()), None),
+        Json::Object(_) => (
+            first_str(item, &["message", "text", "response", "answer"]),
+            attachment_of(item),
+        ),
+        _ => return Err(malformed("message is not an object", item)),
+    };
+    if text.is_none() && attachment.is_none() {
+        if require_id {
+            return Err(malformed("message has neither text nor attachment", item));
+        }
+        return Ok(None);
+    }
+    let text = text.unwrap_or_default().to_string();
+    let agent_name = first_str(item, &["agent_name", "sender_name"])
+        .or_else(|| {
+            item.get("agent")
+                .and_then(|a| first_str(a, &["name", "full_name"]))
+        })
+        .map(str::to_string);
+    let author = match item.get("sender").and_then(Json::as_str) {
+        Some(sender) => author_for_sender(sender, agent_name),
+        None => match fallback_author {
+            Author::Agent { name: None } => Author::Agent { name: agent_name },
+            other => other.clone(),
+        },
+    };
+    let created_raw = first_str(item, &["date_created", "created_at"]);
+    let date = ["date_created", "created_at"]
+        .iter()
+        .find_map(|k| item.get(k).filter(|v| !v.is_null()));
+    let created_at = match date {
+        None => now,
+        Some(v) => match v.as_str().and_then(parse_rfc3339) {
+            Some(t) => t,
+            None => {
+                notes.push(format!(
+                    "`date_created` is not a usable time: {}",
+                    wire::snippet(v)
+                ));
+                now
+            }
+        },
+    };
+    let id = match item.get("id").and_then(id_string) {
+        Some(id) => id,
+        None if require_id => return Err(malformed("message without id", item)),
+        None => {
+            let conversation = conversation_of(item).unwrap_or_default();
+            let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
+            format!(
+                "eusate-{:016x}",
+                fnv1a_parts(&[&conversation, author.tag(), &text, &stamp])
+            )
+        }
+    };
+    let mut message = Message::received(id, author, Body::Text(text), created_at);
+    message.attachments.extend(attachment);
+    Ok(Some(message))
+}

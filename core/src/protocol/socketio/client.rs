@@ -1,0 +1,514 @@
+//! The Socket.IO client for one namespace, as a pure state machine: connect, join, heartbeat,
+//! time out and reconnect, with every decision returned as an [`Action`] for the web layer.
+
+use super::engine_io::{decode_engine, encode_engine, EnginePacket, Handshake};
+use super::error::CodecError;
+use super::packet::{decode_socket, encode_frame, SocketPacket};
+use crate::backoff::Backoff;
+use crate::json::Json;
+use std::fmt;
+
+/// What the client connects to and how it behaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientConfig {
+    /// The Engine.IO WebSocket URL (see [`engine_io_url`](super::engine_io_url)).
+    pub url: String,
+    /// The namespace to join, e.g. `/helpdesk`.
+    pub namespace: String,
+    /// The `auth` payload of the CONNECT packet, if the server wants one.
+    pub auth: Option<Json>,
+    pub backoff: Backoff,
+    /// How long opening the socket and joining the namespace may take, in ms.
+    pub connect_timeout_ms: f64,
+    /// Give up after this many failed attempts in a row (`None`: never).
+    pub max_attempts: Option<u32>,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults of the JavaScript client (20 s connect timeout,
+    /// reconnecting forever) and [`Backoff::default`].
+    pub fn new(url: impl Into<String>, namespace: impl Into<String>) -> Self {
+        ClientConfig {
+            url: url.into(),
+            namespace: namespace.into(),
+            auth: None,
+            backoff: Backoff::default(),
+            connect_timeout_ms: 20_000.0,
+            max_attempts: None,
+        }
+    }
+}
+
+/// Where the connection stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ConnectionState {
+    /// Not started, or stopped by [`SocketIoClient::close`], a server DISCONNECT, a refusal or
+    /// giving up. Only [`SocketIoClient::connect`] starts it again.
+    Idle,
+    /// The transport is opening; waiting for the Engine.IO handshake.
+    Opening,
+    /// Handshake done, CONNECT sent; waiting for the namespace to accept it.
+    Joining,
+    /// In the namespace: events flow.
+    Connected,
+    /// Lost; the next attempt is due at `at` (ms).
+    Waiting { at: f64 },
+}
+
+/// An event the server emitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncomingEvent {
+    pub name: String,
+    pub args: Vec<Json>,
+    /// Set when the server waits for an acknowledgement (answer with [`SocketIoClient::ack`]).
+    pub ack_id: Option<u64>,
+}
+
+/// Why the connection ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DisconnectReason {
+    /// The WebSocket closed (the browser's close reason, maybe empty).
+    TransportClosed(String),
+    /// The WebSocket reported an error.
+    TransportError(String),
+    /// No ping within `pingInterval + pingTimeout`.
+    PingTimeout,
+    /// The handshake or the namespace join took longer than the connect timeout.
+    ConnectTimeout,
+    /// The server sent an Engine.IO `close`.
+    ServerClose,
+    /// The server removed us from the namespace (no automatic reconnect, as in the JS client).
+    ServerDisconnect,
+    /// A frame's Engine.IO framing could not be decoded; the connection is dropped and reopened.
+    Protocol(CodecError),
+    /// [`SocketIoClient::close`] was called.
+    ClientClose,
+}
+
+impl fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DisconnectReason::TransportClosed(r) if r.is_empty() => write!(f, "connection closed"),
+            DisconnectReason::TransportClosed(r) => write!(f, "connection closed: {r}"),
+            DisconnectReason::TransportError(e) => write!(f, "connection error: {e}"),
+            DisconnectReason::PingTimeout => {
+                write!(f, "the server stopped answering (ping timeout)")
+            }
+            DisconnectReason::ConnectTimeout => write!(f, "connecting timed out"),
+            DisconnectReason::ServerClose => write!(f, "the server closed the connection"),
+            DisconnectReason::ServerDisconnect => write!(f, "the server ended the session"),
+            DisconnectReason::Protocol(e) => write!(f, "protocol error: {e}"),
+            DisconnectReason::ClientClose => write!(f, "closed by the client"),
+        }
+    }
+}
+
+/// Problems the client reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientError {
+    /// A Socket.IO packet could not be decoded; it is dropped and the connection goes on.
+    Codec(CodecError),
+    /// The server refused to let us join the namespace (CONNECT_ERROR); no automatic reconnect.
+    ConnectRefused { message: String, data: Option<Json> },
+    /// An emit while not in the namespace.
+    NotConnected,
+    /// The frame is larger than the server's `maxPayload`.
+    TooLarge { size: usize, max: u64 },
+    /// `max_attempts` failed attempts in a row: no more automatic reconnects.
+    GaveUp { attempts: u32 },
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Codec(e) => write!(f, "Socket.IO packet ignored: {e}"),
+            ClientError::ConnectRefused { message, .. } => {
+                write!(f, "connection refused: {message}")
+            }
+            ClientError::NotConnected => write!(f, "not connected"),
+            ClientError::TooLarge { size, max } => {
+                write!(
+                    f,
+                    "packet of {size} bytes exceeds the server's limit of {max}"
+                )
+            }
+            ClientError::GaveUp { attempts } => write!(f, "gave up after {attempts} attempts"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// What the driver must do, or what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Open a WebSocket to `url` (closing any previous one first).
+    Open {
+        url: String,
+    },
+    /// Send this text frame on the open WebSocket.
+    Send(String),
+    /// Close the WebSocket; the client already considers it gone.
+    Close,
+    /// Joined the namespace; `sid` is the namespace session id the server gave.
+    Connected {
+        sid: Option<String>,
+    },
+    Event(IncomingEvent),
+    /// The server acknowledged our event `id`.
+    Ack {
+        id: u64,
+        args: Vec<Json>,
+    },
+    Disconnected(DisconnectReason),
+    /// The next attempt is scheduled at `at` (ms); `attempt` counts failures in a row.
+    ReconnectAt {
+        at: f64,
+        attempt: u32,
+    },
+    Error(ClientError),
+}
+
+/// A frame to send for an emit, and the id its acknowledgement will carry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Emitted {
+    pub frame: String,
+    pub ack_id: Option<u64>,
+}
+
+/// A Socket.IO client for one namespace, as a pure state machine.
+///
+/// The driver calls [`connect`](Self::connect), then reports the WebSocket's life with
+/// [`on_transport_open`](Self::on_transport_open), [`on_text`](Self::on_text),
+/// [`on_transport_close`](Self::on_transport_close) and
+/// [`on_transport_error`](Self::on_transport_error), calls [`tick`](Self::tick) when
+/// [`next_deadline`](Self::next_deadline) comes, and performs the returned [`Action`]s in order.
+#[derive(Clone, Debug)]
+pub struct SocketIoClient {
+    config: ClientConfig,
+    state: ConnectionState,
+    handshake: Option<Handshake>,
+    /// When opening/joining times out.
+    connect_deadline: Option<f64>,
+    /// When the missing ping means a dead connection.
+    ping_deadline: Option<f64>,
+    /// Failed attempts in a row; reset when the namespace is joined.
+    attempts: u32,
+    next_ack_id: u64,
+    rng: u64,
+}
+
+impl SocketIoClient {
+    /// A client that has not connected yet. `seed` drives the backoff jitter (the wasm driver
+    /// passes something random; tests pass a constant to get a reproducible schedule).
+    pub fn new(config: ClientConfig, seed: u64) -> Self {
+        let rng = seed ^ 0x9E37_79B9_7F4A_7C15;
+        SocketIoClient {
+            config,
+            state: ConnectionState::Idle,
+            handshake: None,
+            connect_deadline: None,
+            ping_deadline: None,
+            attempts: 0,
+            next_ack_id: 0,
+            rng: if rng == 0 { 1 } else { rng },
+        }
+    }
+
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.state == ConnectionState::Connected
+    }
+
+    /// When [`tick`](Self::tick) must be called next, if anything is waiting on time.
+    pub fn next_deadline(&self) -> Option<f64> {
+        let waiting = match self.state {
+            ConnectionState::Waiting { at } => Some(at),
+            _ => None,
+        };
+        [waiting, self.connect_deadline, self.ping_deadline]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
+    /// Starts connecting now (also cuts a reconnect wait short, or restarts after a refusal).
+    /// Does nothing while already connecting or connected.
+    pub fn connect(&mut self, now: f64) -> Vec<Action> {
+        match self.state {
+            ConnectionState::Opening | ConnectionState::Joining | ConnectionState::Connected => {
+                Vec::new()
+            }
+            ConnectionState::Idle => {
+                self.attempts = 0;
+                self.open(now)
+            }
+            ConnectionState::Waiting { .. } => self.open(now),
+        }
+    }
+
+    fn open(&mut self, now: f64) -> Vec<Action> {
+        self.state = ConnectionState::Opening;
+        self.handshake = None;
+        self.ping_deadline = None;
+        self.connect_deadline = Some(now + self.config.connect_timeout_ms);
+        vec![Action::Open {
+            url: self.config.url.clone(),
+        }]
+    }
+
+    /// The WebSocket opened; the server speaks first (its handshake), so nothing to send yet.
+    pub fn on_transport_open(&mut self, _now: f64) -> Vec<Action> {
+        Vec::new()
+    }
+
+    /// A text frame arrived.
+    pub fn on_text(&mut self, frame: &str, now: f64) -> Vec<Action> {
+        if !self.is_active() {
+            // A frame from a socket we already gave up on.
+            return Vec::new();
+        }
+        let packet = match decode_engine(frame) {
+            Ok(p) => p,
+            Err(e) => return self.fail(DisconnectReason::Protocol(e), now),
+        };
+        match packet {
+            EnginePacket::Open(handshake) => {
+                if self.state != ConnectionState::Opening {
+                    return Vec::new();
+                }
+                self.ping_deadline = Some(
+                    now + handshake
+                        .ping_interval
+                        .saturating_add(handshake.ping_timeout) as f64,
+                );
+                self.handshake = Some(handshake);
+                self.state = ConnectionState::Joining;
+                let connect = SocketPacket::Connect {
+                    namespace: self.config.namespace.clone(),
+                    payload: self.config.auth.clone(),
+                };
+                vec![Action::Send(encode_frame(&connect))]
+            }
+            EnginePacket::Ping(data) => {
+                if let Some(h) = &self.handshake {
+                    self.ping_deadline =
+                        Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
+                }
+                vec![Action::Send(encode_engine(&EnginePacket::Pong(data)))]
+            }
+            EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
+            EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
+            EnginePacket::Message(text) => self.on_socket_packet(&text),
+        }
+    }
+
+    fn on_socket_packet(&mut self, text: &str) -> Vec<Action> {
+        // The Engine.IO framing was fine, so the connection is: a Socket.IO packet this client
+        // cannot represent (a binary event, a number as the event name…) is only reported.
+        let packet = match decode_socket(text) {
+            Ok(p) => p,
+            Err(e) => return vec![Action::Error(ClientError::Codec(e))],
+        };
+        if packet.namespace() != self.config.namespace {
+            return Vec::new();
+        }
+        match packet {
+            SocketPacket::Connect { payload, .. } => {
+                if self.state != ConnectionState::Joining {
+                    return Vec::new();
+                }
+                self.state = ConnectionState::Connected;
+                self.connect_deadline = None;
+                self.attempts = 0;
+                let sid = payload
+                    .as_ref()
+                    .and_then(|p| p.get("sid"))
+                    .and_then(Json::as_str)
+                    .map(str::to_string);
+                vec![Action::Connected { sid }]
+            }
+            SocketPacket::ConnectError { message, data, .. } => {
+                self.stop();
+                vec![
+                    Action::Close,
+                    Action::Error(ClientError::ConnectRefused { message, data }),
+                ]
+            }
+            SocketPacket::Disconnect { .. } => {
+                self.stop();
+                vec![
+                    Action::Close,
+                    Action::Disconnected(DisconnectReason::ServerDisconnect),
+                ]
+            }
+            SocketPacket::Event { id, name, args, .. } => vec![Action::Event(IncomingEvent {
+                name,
+                args,
+                ack_id: id,
+            })],
+            SocketPacket::Ack { id, args, .. } => vec![Action::Ack { id, args }],
+        }
+    }
+
+    /// A binary frame arrived: attachments of a binary packet this client does not support.
+    /// They are ignored (the packet that announced them was already reported).
+    pub fn on_binary(&mut self, _now: f64) -> Vec<Action> {
+        Vec::new()
+    }
+
+    /// The WebSocket closed.
+    pub fn on_transport_close(&mut self, reason: &str, now: f64) -> Vec<Action> {
+        if !self.is_active() {
+            return Vec::new();
+        }
+        self.fail(DisconnectReason::TransportClosed(reason.to_string()), now)
+    }
+
+    /// The WebSocket reported an error (browsers follow it with a close, which is then ignored).
+    pub fn on_transport_error(&mut self, message: &str, now: f64) -> Vec<Action> {
+        if !self.is_active() {
+            return Vec::new();
+        }
+        self.fail(DisconnectReason::TransportError(message.to_string()), now)
+    }
+
+    /// Time passed: handles the connect timeout, the heartbeat and a due reconnect.
+    pub fn tick(&mut self, now: f64) -> Vec<Action> {
+        match self.state {
+            ConnectionState::Waiting { at } if at <= now => self.open(now),
+            ConnectionState::Opening | ConnectionState::Joining
+                if self.connect_deadline.is_some_and(|d| d <= now) =>
+            {
+                self.fail(DisconnectReason::ConnectTimeout, now)
+            }
+            ConnectionState::Joining | ConnectionState::Connected
+                if self.ping_deadline.is_some_and(|d| d <= now) =>
+            {
+                self.fail(DisconnectReason::PingTimeout, now)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The frame for emitting `name` with `args`; with `want_ack`, a fresh ack id the server's
+    /// [`Action::Ack`] will carry.
+    pub fn emit(
+        &mut self,
+        name: &str,
+        args: Vec<Json>,
+        want_ack: bool,
+    ) -> Result<Emitted, ClientError> {
+        if !self.is_connected() {
+            return Err(ClientError::NotConnected);
+        }
+        let id = want_ack.then(|| {
+            let id = self.next_ack_id;
+            self.next_ack_id = self.next_ack_id.wrapping_add(1);
+            id
+        });
+        let frame = encode_frame(&SocketPacket::Event {
+            namespace: self.config.namespace.clone(),
+            id,
+            name: name.to_string(),
+            args,
+        });
+        self.check_size(&frame)?;
+        Ok(Emitted { frame, ack_id: id })
+    }
+
+    /// The frame acknowledging the server's event `id`.
+    pub fn ack(&self, id: u64, args: Vec<Json>) -> Result<String, ClientError> {
+        if !self.is_connected() {
+            return Err(ClientError::NotConnected);
+        }
+        let frame = encode_frame(&SocketPacket::Ack {
+            namespace: self.config.namespace.clone(),
+            id,
+            args,
+        });
+        self.check_size(&frame)?;
+        Ok(frame)
+    }
+
+    /// Leaves the namespace and closes the transport; no reconnect until [`connect`](Self::connect).
+    pub fn close(&mut self) -> Vec<Action> {
+        let mut actions = Vec::new();
+        match self.state {
+            ConnectionState::Connected => {
+                actions.push(Action::Send(encode_frame(&SocketPacket::Disconnect {
+                    namespace: self.config.namespace.clone(),
+                })));
+                actions.push(Action::Close);
+                actions.push(Action::Disconnected(DisconnectReason::ClientClose));
+            }
+            ConnectionState::Opening | ConnectionState::Joining => actions.push(Action::Close),
+            ConnectionState::Idle | ConnectionState::Waiting { .. } => {}
+        }
+        self.stop();
+        actions
+    }
+
+    fn check_size(&self, frame: &str) -> Result<(), ClientError> {
+        match &self.handshake {
+            Some(h) if frame.len() as u64 > h.max_payload => Err(ClientError::TooLarge {
+                size: frame.len(),
+                max: h.max_payload,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn is_active(&self) -> bool {
+        matches!(
+            self.state,
+            ConnectionState::Opening | ConnectionState::Joining | ConnectionState::Connected
+        )
+    }
+
+    fn stop(&mut self) {
+        self.state = ConnectionState::Idle;
+        self.connect_deadline = None;
+        self.ping_deadline = None;
+    }
+
+    /// Drops the connection and schedules the next attempt (or gives up).
+    fn fail(&mut self, reason: DisconnectReason, now: f64) -> Vec<Action> {
+        self.connect_deadline = None;
+        self.ping_deadline = None;
+        self.attempts = self.attempts.saturating_add(1);
+        let mut actions = vec![Action::Close, Action::Disconnected(reason)];
+        if self
+            .config
+            .max_attempts
+            .is_some_and(|max| self.attempts >= max)
+        {
+            self.state = ConnectionState::Idle;
+            actions.push(Action::Error(ClientError::GaveUp {
+                attempts: self.attempts,
+            }));
+            return actions;
+        }
+        let random = self.next_random();
+        let at = now + self.config.backoff.delay_ms(self.attempts, random);
+        self.state = ConnectionState::Waiting { at };
+        actions.push(Action::ReconnectAt {
+            at,
+            attempt: self.attempts,
+        });
+        actions
+    }
+
+    /// xorshift64*: a tiny deterministic generator, in `[0, 1)`.
+    fn next_random(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
