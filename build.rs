@@ -12,9 +12,9 @@ fn main() {
     // `cfg(push)` when a backend that pushes over a socket is, so the socket driver is.
     backend_cfg(
         "network",
-        &["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE"],
+        &["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE", "RELAY"],
     );
-    backend_cfg("rich_text", &["GLEAP", "BOT"]);
+    backend_cfg("rich_text", &["GLEAP", "BOT", "RELAY"]);
     backend_cfg("push", &["EUSATE"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");

@@ -45,7 +45,7 @@ export interface HelpwireEvents {
  * and the documented default is used.
  */
 export interface HelpwireSettings {
-  provider?: 'local' | 'bancroft' | 'gleap' | 'gurusup' | 'eusate' | 'bot';
+  provider?: 'local' | 'bancroft' | 'gleap' | 'gurusup' | 'eusate' | 'bot' | 'relay';
   apiBase?: string;
   apiKey?: string;
   project?: string;

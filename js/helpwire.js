@@ -6,7 +6,7 @@
   if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first
 
   var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error'];
-  var BACKENDS = ['local', 'bancroft', 'gleap', 'gurusup', 'bot', 'eusate'];
+  var BACKENDS = ['local', 'bancroft', 'gleap', 'gurusup', 'bot', 'eusate', 'relay'];
   var script = d.currentScript;
   var src = (script && script.src) || '';
   var base = src.slice(0, src.lastIndexOf('/') + 1);

@@ -38,7 +38,7 @@ mkdir -p "$dist"
 # One bundle per backend (helpwire_<backend>.js + _bg.wasm), each with only its backend's code;
 # the loader fetches the one its page configured. Backends: the cargo features of Cargo.toml.
 # HELPWIRE_BACKENDS="local bancroft" builds only those (a quicker build while working on one).
-read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate}"
+read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate relay}"
 if [ "$profile" = release ]; then
   # slim-wasm drop-unused points wasm-streams' table slots, chosen by function name, at a trap:
   # with LLVM's function merging on, such a name could stand for other code's body too.

@@ -20,6 +20,7 @@ const HELD = {
   gleap: 110_700,
   gurusup: 108_600,
   local: 107_700,
+  relay: 113_700,
 };
 
 const dist = process.argv[2] || 'dist';

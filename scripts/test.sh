@@ -21,7 +21,7 @@ step "slim-wasm tests: each pass on fixtures, and each assumption broken" cargo 
 step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
 step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.
-for backend in local bancroft gleap gurusup bot eusate; do
+for backend in local bancroft gleap gurusup bot eusate relay; do
   step "clippy (wasm, $backend only)" cargo clippy --lib --target wasm32-unknown-unknown \
     --no-default-features --features "$backend" -- -D warnings
 done

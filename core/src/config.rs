@@ -16,16 +16,19 @@ pub enum ProviderKind {
     Gurusup,
     Eusate,
     Bot,
+    /// Helpwire's own relay (`relay/`), which holds a secret-key helpdesk's keys.
+    Relay,
 }
 
 impl ProviderKind {
-    pub const ALL: [(&'static str, ProviderKind); 6] = [
+    pub const ALL: [(&'static str, ProviderKind); 7] = [
         ("local", ProviderKind::Local),
         ("bancroft", ProviderKind::Bancroft),
         ("gleap", ProviderKind::Gleap),
         ("gurusup", ProviderKind::Gurusup),
         ("eusate", ProviderKind::Eusate),
         ("bot", ProviderKind::Bot),
+        ("relay", ProviderKind::Relay),
     ];
 
     pub fn name(self) -> &'static str {
@@ -284,7 +287,7 @@ fn rule(key: &str) -> Option<Rule> {
             ..choice(
                 PROVIDER_REFUSED,
                 &PROVIDER_NAMES,
-                "one of local, bancroft, gleap, gurusup, eusate or bot",
+                "one of local, bancroft, gleap, gurusup, eusate, bot or relay",
                 0,
             )
         },
@@ -313,7 +316,9 @@ fn rule(key: &str) -> Option<Rule> {
 }
 
 /// The names of [`ProviderKind::ALL`], in its order.
-const PROVIDER_NAMES: [&str; 6] = ["local", "bancroft", "gleap", "gurusup", "eusate", "bot"];
+const PROVIDER_NAMES: [&str; 7] = [
+    "local", "bancroft", "gleap", "gurusup", "eusate", "bot", "relay",
+];
 
 impl Config {
     /// Parses `data-*` attributes given as (name, value) pairs; names are without the `data-`

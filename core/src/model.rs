@@ -262,6 +262,32 @@ impl Session {
 }
 
 impl Conversation {
+    /// Key of [`Conversation::extra`] under which a backend hands over the session a new
+    /// conversation belongs to, when opening it changed the session (the relay answers with a
+    /// new token, which from then on owns the conversation). The engine moves it into the
+    /// visitor's session ([`Conversation::take_new_session`]).
+    pub const NEW_SESSION: &'static str = "new_session";
+
+    /// Hands `session` over to the engine with this conversation (see [`Self::NEW_SESSION`]).
+    pub fn set_new_session(&mut self, session: &Session) {
+        self.extra.insert(Self::NEW_SESSION, session.to_json());
+    }
+
+    /// Takes out the session a backend handed over with this conversation, if it gave a
+    /// readable one.
+    pub fn take_new_session(&mut self) -> Option<Session> {
+        let Json::Object(members) = &mut self.extra else {
+            return None;
+        };
+        let at = members.iter().rposition(|(k, _)| k == Self::NEW_SESSION)?;
+        let (_, value) = members.remove(at);
+        members.retain(|(k, _)| k != Self::NEW_SESSION);
+        if members.is_empty() {
+            self.extra = Json::Null;
+        }
+        Session::from_json(&value).ok()
+    }
+
     /// `{id, extra}`.
     pub fn to_json(&self) -> Json {
         id_and_extra(&self.id, &self.extra)

@@ -100,7 +100,7 @@ fn unknown_provider_keeps_the_widget_out_of_the_page() {
 
 #[test]
 fn network_providers_need_an_http_api_base() {
-    for provider in ["bancroft", "gleap", "gurusup", "bot"] {
+    for provider in ["bancroft", "gleap", "gurusup", "bot", "relay"] {
         let parsed = parse(&[("provider", provider)]);
         assert!(
             parsed.is_fatal(),

@@ -16,6 +16,7 @@ pub mod gurusup;
 pub mod local;
 pub mod md5;
 pub mod push;
+pub mod relay;
 pub mod socketio;
 pub mod wire;
 
@@ -170,6 +171,10 @@ pub enum ProviderError {
     },
     /// The widget is configured in a way this backend cannot work with.
     Config(String),
+    /// The backend no longer accepts the session (the relay's 401 `invalid_token`: an expired
+    /// or revoked token). The engine drops the session, and its conversation, and starts a new
+    /// one; a new session refused the same way at once is a refusal like any other.
+    SessionExpired(String),
 }
 
 impl ProviderError {
@@ -180,7 +185,9 @@ impl ProviderError {
             ProviderError::Status { status, .. } => {
                 *status == 408 || *status == 425 || *status == 429 || *status >= 500
             }
-            ProviderError::Malformed { .. } | ProviderError::Config(_) => false,
+            ProviderError::Malformed { .. }
+            | ProviderError::Config(_)
+            | ProviderError::SessionExpired(_) => false,
         }
     }
 
@@ -193,7 +200,7 @@ impl ProviderError {
             ProviderError::Network(_) | ProviderError::Timeout => true,
             ProviderError::Status { status, .. } => *status == 502 || *status == 504,
             ProviderError::Malformed { .. } => true,
-            ProviderError::Config(_) => false,
+            ProviderError::Config(_) | ProviderError::SessionExpired(_) => false,
         }
     }
 
@@ -216,6 +223,7 @@ impl fmt::Display for ProviderError {
                 write!(f, "unexpected response ({reason}): {body}")
             }
             ProviderError::Config(e) => write!(f, "configuration: {e}"),
+            ProviderError::SessionExpired(e) => write!(f, "session expired: {e}"),
         }
     }
 }
@@ -414,6 +422,8 @@ pub fn for_config(
         ProviderKind::Eusate => Ok(std::rc::Rc::new(eusate::EusateProvider::from_config(
             config,
         ))),
+        #[cfg(feature = "relay")]
+        ProviderKind::Relay => Ok(std::rc::Rc::new(relay::RelayProvider::from_config(config)?)),
         #[allow(unreachable_patterns)]
         other => Err(format!(
             "this build of the widget has no \"{0}\" backend: load helpwire.js from a full build \
@@ -442,6 +452,8 @@ pub fn warnings(config: &crate::config::Config) -> Vec<String> {
             .key_warning()
             .into_iter()
             .collect(),
+        #[cfg(feature = "relay")]
+        ProviderKind::Relay => relay::warnings(config),
         _ => Vec::new(),
     }
 }

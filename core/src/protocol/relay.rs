@@ -1,0 +1,459 @@
+//! Helpwire's own relay (`relay/`, issue #17): a server that holds the helpdesk's secret keys and
+//! speaks one small HTTP API to the widget, so a secret-key helpdesk can be used in production
+//! without a key in the page.
+//!
+//! The visitor gets a token from `POST /v1/visitors` (sent again as `Authorization: Bearer` to
+//! resume); it travels in that header only, never in a URL. The token lives in
+//! [`Session::extra`]. `POST /v1/conversations` stores the first message and answers with a new
+//! token, which from then on owns the conversation: the provider hands it to the engine as the
+//! conversation's session ([`Conversation::NEW_SESSION`]), which replaces the old one.
+//!
+//! The relay dedupes on `client_id`, which is the widget's local message id: a send retried after
+//! a lost answer is stored once. The first message, stored by `POST /v1/conversations`, is
+//! remembered in [`Conversation::extra`] ([`FIRST`]), so the engine's send of it that follows the
+//! opening needs no request (without it, the relay would answer that send from its copy). Errors are
+//! `{"error": {"code", "message"}}`; a 401 (`invalid_token`) becomes
+//! [`ProviderError::SessionExpired`], on which the engine starts a new session.
+
+use super::wire::{self, Fields};
+use super::{
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Provider,
+    ProviderError, Sent,
+};
+use crate::config::Config;
+use crate::json::Json;
+use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
+use crate::text::quote;
+
+/// Longest message the widget sends: the limit the relay documents (`413 too_large` beyond it).
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// Key of the visitor's token in [`Session::extra`].
+pub const TOKEN: &str = "token";
+
+/// Key of the token's expiry (ms since the epoch) in [`Session::extra`], when the relay gave a
+/// readable one. Kept for the console and for debugging; the relay decides whether a token still
+/// works (a refused one is a 401, and the engine starts a new session).
+pub const EXPIRES_AT: &str = "expires_at";
+
+/// Key in [`Conversation::extra`] of the first message as `POST /v1/conversations` stored it
+/// (`{client_id, id, created_at?}`): the engine's send of that message, which follows the
+/// opening, then needs no request.
+pub const FIRST: &str = "first";
+
+/// Request builders and parsers for the relay's `/v1` API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelayProvider {
+    /// The relay's base URL without `/v1` and without a trailing slash.
+    base: String,
+}
+
+impl RelayProvider {
+    /// `api_base` may be given with or without `/v1` and trailing slashes.
+    pub fn new(api_base: &str) -> Self {
+        RelayProvider {
+            base: wire::base_url(api_base, &["/v1"]),
+        }
+    }
+
+    /// The provider for a validated configuration (`data-api-base` is required).
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let base = config
+            .api_base
+            .as_deref()
+            .ok_or("data-provider=\"relay\" needs data-api-base (the relay's URL)")?;
+        Ok(Self::new(base))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1/{path}", self.base)
+    }
+
+    /// The visitor's conversations (`GET /v1/conversations`): a bare list or
+    /// `{"conversations": [...]}` of objects with an `id`. Not part of [`Provider`] yet: for a
+    /// conversation list in the UI.
+    pub fn list_conversations(&self, session: &Session) -> Plan<Vec<Conversation>> {
+        let request = match authorized(HttpRequest::get(self.url("conversations")), session) {
+            Ok(request) => request,
+            Err(e) => return Plan::Ready(Err(e)),
+        };
+        Plan::request(request, |resp| {
+            parse(resp, |v| {
+                let items = match v {
+                    Json::Array(items) => items.as_slice(),
+                    other => Fields::of(other, "the conversation list")?
+                        .required_array("conversations")?,
+                };
+                items.iter().map(read_conversation).collect()
+            })
+        })
+    }
+}
+
+/// Warnings for the console about how the site configured the relay (the caller adds the
+/// "Helpwire: " prefix).
+pub fn warnings(config: &Config) -> Vec<String> {
+    match config.api_key {
+        Some(_) => vec![format!(
+            "{} is not used with the relay, which keeps the helpdesk's keys on the server: \
+             remove it from the page (and revoke it if it is a secret key).",
+            config.name_of("api-key")
+        )],
+        None => Vec::new(),
+    }
+}
+
+/// The body of `POST /v1/visitors`: who the visitor is, as far as the site said.
+fn identity(visitor: &Visitor) -> Json {
+    let mut body = Json::object([]);
+    for (key, value) in [
+        ("user_id", &visitor.user_id),
+        ("user_hash", &visitor.user_hash),
+        ("email", &visitor.email),
+        ("name", &visitor.name),
+    ] {
+        if let Some(value) = value {
+            body.insert(key, Json::from(value));
+        }
+    }
+    if let Some(custom) = &visitor.custom_data {
+        body.insert("custom_data", custom.clone());
+    }
+    body
+}
+
+/// The session's token, if it has a usable one.
+fn token(session: &Session) -> Option<&str> {
+    session
+        .extra
+        .get(TOKEN)
+        .and_then(Json::as_str)
+        .filter(|t| is_header_safe(t))
+}
+
+/// Whether `token` can go in a header as it is: non-empty, visible ASCII only (a line break or
+/// a control character would make the browser refuse the request, or split the header).
+fn is_header_safe(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// `request` with the session's bearer token, or the error that starts a new session (a session
+/// without a usable token, such as one stored by hand, cannot talk to the relay).
+fn authorized(request: HttpRequest, session: &Session) -> Result<HttpRequest, ProviderError> {
+    match token(session) {
+        Some(token) => Ok(request.header("Authorization", format!("Bearer {token}"))),
+        None => Err(ProviderError::SessionExpired(
+            "the stored session has no token".into(),
+        )),
+    }
+}
+
+/// Reads a token the relay handed out; it must be fit for a header.
+fn read_token(f: &Fields<'_>) -> Result<String, String> {
+    let token = f.str(TOKEN)?;
+    if !is_header_safe(token) {
+        return Err("the token is empty or has characters a header cannot carry".into());
+    }
+    Ok(token.to_string())
+}
+
+/// The typed error for a relay answer that is not 2xx: `{"error": {"code", "message"}}` gives the
+/// detail (for the console); a 401 (`invalid_token`) means the session is gone, every other
+/// status keeps its meaning for the engine (404 conversation gone, 429/502/504 retried later,
+/// 400/403/413 refused).
+fn error(resp: &HttpResponse) -> Option<ProviderError> {
+    if (200..300).contains(&resp.status) {
+        return None;
+    }
+    let parsed = Json::parse(&resp.body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let code = error.and_then(|e| e.get("code")).and_then(Json::as_str);
+    let message = error.and_then(|e| e.get("message")).and_then(Json::as_str);
+    let detail = match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(text), None) | (None, Some(text)) => text.to_string(),
+        (None, None) => quote(&resp.body),
+    };
+    if resp.status == 401 || code == Some("invalid_token") {
+        return Some(ProviderError::SessionExpired(detail));
+    }
+    Some(ProviderError::Status {
+        status: resp.status,
+        detail,
+        retry_after: resp.retry_after,
+    })
+}
+
+/// Maps an error answer, then reads a 2xx JSON body with `read`.
+fn parse<T>(
+    resp: &HttpResponse,
+    read: impl FnOnce(&Json) -> Result<T, String>,
+) -> Result<T, ProviderError> {
+    match error(resp) {
+        Some(e) => Err(e),
+        None => wire::parse(resp, read),
+    }
+}
+
+/// A conversation: an object with an `id`, or the id itself.
+fn read_conversation(v: &Json) -> Result<Conversation, String> {
+    let id = match v {
+        Json::String(_) | Json::Number(_) => {
+            Fields::of(&Json::object([("id", v.clone())]), "the conversation")?.id(&["id"])?
+        }
+        other => Fields::of(other, "the conversation")?.id(&["id"])?,
+    };
+    Ok(Conversation {
+        id,
+        extra: Json::Null,
+    })
+}
+
+/// Reads one message: `{id, client_id?, author, text | doc, attachments?, created_at}`. An
+/// unusable time is left to the engine (noted in `notes`).
+fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
+    let f = Fields::of(v, "a message")?;
+    let id = f.id(&["id"])?;
+    let author = match f.str("author")? {
+        "visitor" => Author::Visitor,
+        "agent" => Author::Agent { name: None },
+        "bot" => Author::Bot { name: None },
+        "system" => Author::System,
+        other => return Err(format!("unknown author \"{}\"", wire::cut(other, 40))),
+    };
+    let body = match f.get("doc") {
+        // Rendered through the widget's allow-list (`richtext`), like every rich document.
+        Some(doc) if crate::richtext::is_doc(doc) => Body::Rich(doc.clone()),
+        Some(other) => {
+            return Err(format!(
+                "`doc` of a message is not a rich-text document: {}",
+                wire::snippet(other)
+            ))
+        }
+        None => Body::Text(f.opt_str("text")?.unwrap_or_default().to_string()),
+    };
+    let created_at = f.message_time(&["created_at"], notes);
+    let mut message = Message::received(id, author, body, created_at);
+    message.attachments = wire::attachments(f.array("attachments")?, "mime")?;
+    // Only the visitor's own messages are matched to the widget's by `client_id`: an agent's
+    // message naming one must not pass for the visitor's delivery.
+    if message.author == Author::Visitor {
+        message.local_id = f.opt_string("client_id")?.filter(|c| !c.is_empty());
+    }
+    Ok(Some(message))
+}
+
+/// What [`FIRST`] keeps of the first message a conversation was opened with, if the answer gave
+/// it readably and it is that message (its `client_id` absent or the one sent).
+fn first_stored(message: Option<&Json>, client_id: &str) -> Option<Json> {
+    let f = Fields::of(message?, "the first message").ok()?;
+    if f.opt_str("client_id").ok()?.is_some_and(|c| c != client_id) {
+        return None;
+    }
+    let mut stored = Json::object([
+        ("client_id", Json::from(client_id)),
+        ("id", Json::from(f.id(&["id"]).ok()?)),
+    ]);
+    if let Ok(Some(at)) = f.opt_time(&["created_at"]) {
+        stored.insert("created_at", Json::from(at));
+    }
+    Some(stored)
+}
+
+/// The delivery of `message` if it is the first message the conversation was opened with.
+fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sent> {
+    let first = conversation.extra.get(FIRST)?;
+    if first.get("client_id").and_then(Json::as_str) != Some(message.local_id.as_str()) {
+        return None;
+    }
+    Some(Sent {
+        remote_id: first.get("id").and_then(Json::as_str)?.to_string(),
+        created_at: first.get("created_at").and_then(Json::as_f64),
+        replies: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+/// The body of a send: the widget's local id as `client_id` (the relay dedupes on it).
+fn outgoing(message: &Outgoing) -> Json {
+    Json::object([
+        ("client_id", Json::from(&message.local_id)),
+        ("text", Json::from(&message.text)),
+    ])
+}
+
+impl Provider for RelayProvider {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            polling: true,
+            // Every poll costs the relay a helpdesk call: as often as Bancroft's.
+            poll_open_ms: 4_000,
+            poll_closed_ms: 30_000,
+            // `GET /v1/conversations` lists them (see `list_conversations`).
+            several_conversations: true,
+            rich_text: true,
+            attachments: true,
+            max_message_chars: MAX_MESSAGE_CHARS,
+            shows_own_messages: true,
+        }
+    }
+
+    fn start_session(&self, visitor: &Visitor, previous: Option<&Session>) -> Plan<Session> {
+        let mut request = HttpRequest::post(self.url("visitors"), identity(visitor));
+        // Resume: the relay answers with a fresh token for the same visitor (or refuses the old
+        // one with a 401, and the engine starts afresh without it).
+        if let Some(token) = previous.and_then(token) {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        Plan::request(request, |resp| {
+            parse(resp, |v| {
+                let f = Fields::of(v, "the visitor session")?;
+                let mut extra = Json::object([(TOKEN, Json::from(read_token(&f)?))]);
+                // Informational only: an unreadable expiry does not make the token unusable.
+                if let Ok(Some(at)) = f.opt_time(&["expires_at"]) {
+                    extra.insert(EXPIRES_AT, Json::from(at));
+                }
+                Ok(Session {
+                    id: f.id(&["visitor_id"])?,
+                    extra,
+                })
+            })
+        })
+    }
+
+    fn open_conversation(
+        &self,
+        _visitor: &Visitor,
+        session: &Session,
+        first: &Outgoing,
+    ) -> Plan<Conversation> {
+        let request = HttpRequest::post(self.url("conversations"), outgoing(first));
+        let request = match authorized(request, session) {
+            Ok(request) => request,
+            Err(e) => return Plan::Ready(Err(e)),
+        };
+        let session = session.clone();
+        let client_id = first.local_id.clone();
+        Plan::request(request, move |resp| {
+            parse(resp, |v| {
+                let f = Fields::of(v, "the created conversation")?;
+                let mut conversation = read_conversation(f.value("conversation")?)?;
+                // The first message is stored with the conversation: remembered, so that the
+                // engine's send of it, which comes next, is answered without a request. Without
+                // a readable `message` that send goes out, and the relay answers it from its copy
+                // (deduped on `client_id`). The `replies` come with the next poll.
+                if let Some(stored) = first_stored(f.get("message"), &client_id) {
+                    conversation.extra.insert(FIRST, stored);
+                }
+                if f.get(TOKEN).is_some() {
+                    // The new token owns the conversation: it replaces the session's.
+                    let mut extra = session.extra.clone();
+                    extra.insert(TOKEN, Json::from(read_token(&f)?));
+                    let owner = Session {
+                        id: session.id.clone(),
+                        extra,
+                    };
+                    conversation.set_new_session(&owner);
+                }
+                Ok(conversation)
+            })
+        })
+    }
+
+    fn send_message(&self, cx: Context<'_>, message: &Outgoing) -> Plan<Sent> {
+        if let Some(sent) = already_stored(cx.conversation, message) {
+            return Plan::Ready(Ok(sent));
+        }
+        let url = self.url(&format!(
+            "conversations/{}/messages",
+            wire::encode(&cx.conversation.id)
+        ));
+        let request = match authorized(HttpRequest::post(url, outgoing(message)), cx.session) {
+            Ok(request) => request,
+            Err(e) => return Plan::Ready(Err(e)),
+        };
+        let local_id = message.local_id.clone();
+        Plan::request(request, move |resp| {
+            parse(resp, |v| {
+                let f = Fields::of(v, "the send answer")?;
+                let stored = Fields::of(f.value("message")?, "the stored message")?;
+                // The relay dedupes on `client_id`: an answer about another message is not this
+                // message's delivery.
+                if let Some(client_id) = stored.opt_str("client_id")? {
+                    if client_id != local_id {
+                        return Err(format!(
+                            "the stored message is for client_id \"{}\", not \"{local_id}\"",
+                            wire::cut(client_id, 80)
+                        ));
+                    }
+                }
+                let mut warnings = Vec::new();
+                let remote_id = stored.id(&["id"])?;
+                let created_at = stored.sent_time(&["created_at"], &mut warnings);
+                // The send counts as delivered whatever the replies hold: one unreadable reply
+                // is skipped with a warning, like an item of a list.
+                let replies = match f.array("replies") {
+                    Ok(items) => {
+                        let (replies, notes) = wire::read_messages(items, read_message);
+                        warnings.extend(notes);
+                        replies
+                    }
+                    Err(reason) => {
+                        warnings.push(format!(
+                            "skipped the replies, which it cannot read: {reason}"
+                        ));
+                        Vec::new()
+                    }
+                };
+                Ok(Sent {
+                    remote_id,
+                    created_at,
+                    replies,
+                    warnings,
+                })
+            })
+        })
+    }
+
+    fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
+        let mut url = self.url(&format!(
+            "conversations/{}/messages",
+            wire::encode(&cx.conversation.id)
+        ));
+        let previous = cursor
+            .0
+            .as_str()
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if let Some(c) = &previous {
+            url.push_str(&format!("?cursor={}", wire::encode(c)));
+        }
+        let request = match authorized(HttpRequest::get(url), cx.session) {
+            Ok(request) => request,
+            Err(e) => return Plan::Ready(Err(e)),
+        };
+        let kept = cursor.clone();
+        Plan::request(request, move |resp| {
+            parse(resp, |v| {
+                let f = Fields::of(v, "the message page")?;
+                let items = f.required_array("messages")?;
+                let next = f.opt_str("cursor")?.filter(|c| !c.is_empty());
+                let (messages, warnings) = wire::read_messages(items, read_message);
+                // `more` without a new cursor would read the same page again at once, forever.
+                let advanced = next.is_some() && next != previous.as_deref();
+                let more = f.opt_bool("more")?.unwrap_or(false) && advanced;
+                Ok(Page {
+                    messages,
+                    next: match next {
+                        Some(c) => Cursor(Json::from(c)),
+                        // No cursor: the next read starts where this one did (the engine
+                        // drops what it already has by id).
+                        None => kept,
+                    },
+                    more,
+                    warnings,
+                })
+            })
+        })
+    }
+}
