@@ -221,6 +221,10 @@ impl Engine {
     /// Hands a finished job's outcome to the part of the engine it concerns. Returns whether
     /// anything changed.
     pub(super) fn finish(&mut self, outcome: Outcome, now: f64, fx: &mut Vec<Effect>) -> bool {
+        #[cfg(feature = "relay")]
+        if let Some(changed) = self.session_renewal(&outcome, now, fx) {
+            return changed;
+        }
         match outcome {
             Outcome::Session(result) => self.session_started(result, now, fx),
             Outcome::Conversation(result) => self.conversation_opened(result, now, fx),

@@ -32,6 +32,14 @@ pub struct Engine {
     pub(super) session_confirmed: bool,
     pub(super) session_failures: u32,
     pub(super) session_retry_at: f64,
+    /// Sessions the backend dropped ([`ProviderError::SessionExpired`]) since an operation last
+    /// worked: the second in a row is a refusal, so a backend that refuses every new session is
+    /// not asked again and again. Only the relay's sessions end or change, so only its build
+    /// carries this handling (each bundle has one backend; see README, Performance).
+    ///
+    /// [`ProviderError::SessionExpired`]: crate::protocol::ProviderError::SessionExpired
+    #[cfg(feature = "relay")]
+    pub(super) session_renewals: u32,
     /// The backend refused permanently; nothing is attempted until the visitor retries.
     pub(super) halted: bool,
     /// A push backend's socket is lost: "Reconnecting" stays until it is back.
@@ -64,6 +72,8 @@ impl Engine {
             session_confirmed: false,
             session_failures: 0,
             session_retry_at: 0.0,
+            #[cfg(feature = "relay")]
+            session_renewals: 0,
             halted: false,
             push_lost: false,
             job: None,

@@ -170,7 +170,10 @@ impl Engine {
         fx: &mut Vec<Effect>,
     ) -> bool {
         match result {
-            Ok(conversation) => {
+            #[cfg_attr(not(feature = "relay"), allow(unused_mut))]
+            Ok(mut conversation) => {
+                #[cfg(feature = "relay")]
+                self.take_handed_session(&mut conversation);
                 self.data.conversation = Some(conversation);
                 self.data.cursor = Default::default();
                 self.clear_connection_notice();

@@ -1,11 +1,17 @@
 //! The visitor's session and the connection: starting (or resuming) the session, who the visitor
 //! is (`identify`, `reset`), and what happens when the backend cannot be reached or refuses: the
-//! connection notice, backoff, a halt until the visitor retries.
+//! connection notice, backoff, a halt until the visitor retries. In builds with the relay (the
+//! one backend whose sessions end or change), also a session the backend drops and the session a
+//! new conversation hands over.
 
 use super::command::{Effect, Notice, WidgetEvent};
+#[cfg(feature = "relay")]
+use super::job::Outcome;
 use super::machine::Engine;
 use super::schedule::backoff_ms;
 use super::storage::Snapshot;
+#[cfg(feature = "relay")]
+use crate::model::{Conversation, Message};
 use crate::model::{Delivery, Session, Visitor};
 use crate::protocol::ProviderError;
 
@@ -136,6 +142,10 @@ impl Engine {
     /// pressed retry).
     pub(super) fn resume(&mut self, now: f64) {
         self.halted = false;
+        #[cfg(feature = "relay")]
+        {
+            self.session_renewals = 0;
+        }
         if self.notice == Some(Notice::Unavailable) {
             self.notice = None;
         }
@@ -153,4 +163,83 @@ impl Engine {
         }
         self.fetch_soon(now);
     }
+
+    /// Before a finished job's outcome goes where it concerns: a session the backend dropped is
+    /// handled here ([`Self::session_lost`], returning `Some(whether anything changed)`), and an
+    /// operation that worked ends a run of lost sessions.
+    #[cfg(feature = "relay")]
+    pub(super) fn session_renewal(
+        &mut self,
+        outcome: &Outcome,
+        now: f64,
+        fx: &mut Vec<Effect>,
+    ) -> Option<bool> {
+        if let Some(e) = session_expired(outcome) {
+            return Some(self.session_lost(outcome, &e, now, fx));
+        }
+        if matches!(
+            outcome,
+            Outcome::Conversation(Ok(_))
+                | Outcome::Sent { result: Ok(_), .. }
+                | Outcome::Fetched(Ok(_))
+        ) {
+            self.session_renewals = 0;
+        }
+        None
+    }
+
+    /// The backend no longer accepts the session (`outcome` failed with `e`, a
+    /// [`ProviderError::SessionExpired`]): it is dropped with its conversation, and the next job
+    /// starts a new session without it; a message that was being sent waits for it, not counted
+    /// as an attempt (refused, so not stored). A new session refused at once, or a second loss in
+    /// a row, is a refusal: halted until the visitor retries. Returns whether anything changed.
+    #[cfg(feature = "relay")]
+    fn session_lost(
+        &mut self,
+        outcome: &Outcome,
+        e: &ProviderError,
+        now: f64,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        if let Outcome::Sent { local_id, .. } = outcome {
+            let sent = |m: &Message| m.local_id.as_deref() == Some(local_id.as_str());
+            if let Some(index) = self.data.messages.iter().position(sent) {
+                // Not shown: no edit to record.
+                self.data.messages[index].unconfirmed = false;
+            }
+        }
+        let refused_new = matches!(outcome, Outcome::Session(_)) && self.data.session.is_none();
+        self.session_renewals += 1;
+        self.data.session = None;
+        self.session_confirmed = false;
+        self.forget_conversation();
+        if refused_new || self.session_renewals >= 2 {
+            self.connection_failed(e, now, fx);
+        } else {
+            fx.push(Effect::Warn(format!(
+                "the support session ended ({e}); starting a new one"
+            )));
+        }
+        true
+    }
+
+    /// Opening `conversation` gave the visitor a new session (the relay's new token owns it):
+    /// it replaces the visitor's ([`Conversation::NEW_SESSION`]).
+    #[cfg(feature = "relay")]
+    pub(super) fn take_handed_session(&mut self, conversation: &mut Conversation) {
+        if let Some(session) = conversation.take_new_session() {
+            self.data.session = Some(session);
+        }
+    }
+}
+
+/// The error of a failed outcome, if the backend said the session is gone.
+#[cfg(feature = "relay")]
+fn session_expired(outcome: &Outcome) -> Option<ProviderError> {
+    let e = match outcome {
+        Outcome::Session(Err(e)) | Outcome::Conversation(Err(e)) | Outcome::Fetched(Err(e)) => e,
+        Outcome::Sent { result: Err(e), .. } => e,
+        _ => return None,
+    };
+    matches!(e, ProviderError::SessionExpired(_)).then(|| e.clone())
 }

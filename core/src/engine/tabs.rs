@@ -67,6 +67,14 @@ impl Engine {
             changed = true;
         }
         if self.data.conversation.is_none() && other.conversation.is_some() {
+            // The conversation may belong to a newer session of this visitor (the relay's
+            // token that opened it): take that too.
+            #[cfg(feature = "relay")]
+            if let (Some(mine), Some(theirs)) = (&self.data.session, &other.session) {
+                if mine.id == theirs.id && mine != theirs {
+                    self.data.session = other.session.clone();
+                }
+            }
             self.data.conversation = other.conversation.clone();
             self.data.cursor = other.cursor.clone();
             self.fetch_soon(f64::MIN);
