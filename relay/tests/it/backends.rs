@@ -1,0 +1,232 @@
+//! Each polling backend end to end through the relay, and the relay's delivery memory.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+fn copies(conversations: &Value, text: &str) -> usize {
+    conversations
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["messages"].as_array().cloned().unwrap_or_default())
+        .filter(|m| {
+            [&m["body"], &m["comment"], &m["message"], &m["text"]]
+                .iter()
+                .any(|b| b.as_str() == Some(text))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn gleap_conversation_replies_rich_text_and_paging() {
+    let (sandbox, relay) = relay_for("gleap").await;
+    let (t, _) = relay
+        .visitor(json!({"name": "Ada", "email": "ada@example.com"}))
+        .await;
+    let (conv, t, created) = relay.open(&t, "c-1", "Where is my order?").await;
+    assert_eq!(created.body["message"]["client_id"], "c-1");
+    assert_eq!(created.body["message"]["author"], "visitor");
+    assert_eq!(created.body["replies"], json!([]));
+    let list = relay.get("/v1/conversations", Some(&t)).await;
+    assert_eq!(list.body, json!({"conversations": [{"id": conv}]}));
+
+    sandbox
+        .reply(
+            "gleap",
+            json!({"conversation": conv, "text": "Looking", "rich": true}),
+        )
+        .await;
+    // Hostile rich text: a javascript: link and an unknown node.
+    sandbox
+        .reply(
+            "gleap",
+            json!({"conversation": conv, "text": "x", "raw": {"comment": {"type": "doc", "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": "click",
+                    "marks": [{"type": "link", "attrs": {"href": "javascript:alert(1)"}}]}]},
+                {"type": "iframe", "attrs": {"src": "https://evil.example/"}, "content": [{"type": "text", "text": "inner"}]}
+            ]}}}),
+        )
+        .await;
+    let messages = relay.messages(&t, &conv).await;
+    assert_eq!(messages[0]["author"], "visitor");
+    assert_eq!(messages[0]["text"], "Where is my order?");
+    let rich: Vec<&Value> = messages.iter().filter(|m| m["doc"].is_object()).collect();
+    assert_eq!(rich.len(), 2, "{messages:?}");
+    assert_eq!(rich[0]["author"], "agent");
+    assert_eq!(rich[0]["doc"]["type"], "doc");
+    assert!(rich[0]["author_name"].is_string());
+    let hostile = rich[1]["doc"].to_string();
+    assert!(!hostile.contains("javascript"), "{hostile}");
+    assert!(
+        !hostile.contains("iframe") && !hostile.contains("evil"),
+        "{hostile}"
+    );
+    assert!(
+        hostile.contains("click") && hostile.contains("inner"),
+        "{hostile}"
+    );
+
+    // Paging: 55 more agent messages; a cursor continues where the last page ended.
+    for i in 0..55 {
+        sandbox
+            .reply(
+                "gleap",
+                json!({"conversation": conv, "text": format!("m{i}")}),
+            )
+            .await;
+    }
+    let path = format!("/v1/conversations/{conv}/messages");
+    let first = relay.get(&path, Some(&t)).await;
+    assert_eq!(first.body["messages"].as_array().unwrap().len(), 50);
+    assert_eq!(first.body["more"], true);
+    let cursor = first.body["cursor"].as_str().unwrap();
+    let second = relay
+        .get(&format!("{path}?cursor={cursor}"), Some(&t))
+        .await;
+    let rest = second.body["messages"].as_array().unwrap();
+    assert_eq!(rest.len(), 58 - 50, "{}", second.text);
+    assert_eq!(rest.last().unwrap()["text"], "m54");
+    assert_eq!(second.body["more"], false);
+}
+
+#[tokio::test]
+async fn gurusup_reply_with_the_send_and_agent_reply_by_polling() {
+    let (sandbox, relay) = relay_for("gurusup").await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t, created) = relay.open(&t, "c-1", "How do refunds work?").await;
+    let replies = created.body["replies"].as_array().unwrap();
+    assert_eq!(replies.len(), 1, "{}", created.text);
+    assert_eq!(replies[0]["author"], "bot");
+    let second = relay
+        .post(
+            &format!("/v1/conversations/{conv}/messages"),
+            Some(&t),
+            json!({"client_id": "c-2", "text": "And exchanges?"}),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.text);
+    assert_eq!(second.body["message"]["client_id"], "c-2");
+    sandbox
+        .reply(
+            "gurusup",
+            json!({"conversation": conv, "text": "A human here"}),
+        )
+        .await;
+    let messages = relay.messages(&t, &conv).await;
+    assert!(messages
+        .iter()
+        .any(|m| m["author"] == "agent" && m["text"] == "A human here"));
+    assert!(messages
+        .iter()
+        .any(|m| m["author"] == "visitor" && m["text"] == "And exchanges?"));
+    // The cursor skips what was read.
+    let a = relay
+        .get(&format!("/v1/conversations/{conv}/messages"), Some(&t))
+        .await;
+    let cursor = a.body["cursor"].as_str().unwrap();
+    let again = relay
+        .get(
+            &format!("/v1/conversations/{conv}/messages?cursor={cursor}"),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(again.body["messages"], json!([]));
+}
+
+#[tokio::test]
+async fn bancroft_derived_requester_and_agent_reply() {
+    let (sandbox, relay) = relay_for("bancroft").await;
+    let (t, _) = relay
+        .visitor(json!({"email": "victim@example.com", "name": "Ada Lovelace"}))
+        .await;
+    let (conv, t, _) = relay.open(&t, "c-1", "My invoice is wrong").await;
+    let stored = sandbox.conversations("bancroft").await;
+    let c = &stored.as_array().unwrap()[0];
+    let email = c["requester"]["email"].as_str().unwrap();
+    assert!(email.ends_with("@visitors.helpwire.invalid"), "{email}");
+    assert!(!stored.to_string().contains("victim@example.com") || !email.contains("victim"));
+    sandbox
+        .reply(
+            "bancroft",
+            json!({"conversation": conv, "text": "Fixed it"}),
+        )
+        .await;
+    let messages = relay.messages(&t, &conv).await;
+    assert_eq!(messages[0]["author"], "visitor");
+    assert_eq!(messages[0]["text"], "My invoice is wrong");
+    assert!(messages
+        .iter()
+        .any(|m| m["author"] == "agent" && m["text"] == "Fixed it"));
+}
+
+#[tokio::test]
+async fn bot_replies_plain_and_rich() {
+    let (_sandbox, relay) = relay_for("bot").await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t, created) = relay.open(&t, "c-1", "hello bot").await;
+    assert_eq!(created.body["replies"][0]["author"], "bot");
+    assert!(
+        created.body["replies"][0]["text"].is_string(),
+        "{}",
+        created.text
+    );
+    let second = relay
+        .post(
+            &format!("/v1/conversations/{conv}/messages"),
+            Some(&t),
+            json!({"client_id": "c-2", "text": "again"}),
+        )
+        .await;
+    assert_eq!(second.status, 201);
+    assert_eq!(
+        second.body["replies"][0]["doc"]["type"], "doc",
+        "{}",
+        second.text
+    );
+    assert_eq!(relay.messages(&t, &conv).await, Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn a_retried_client_id_is_delivered_once_with_the_first_answer() {
+    let (sandbox, relay) = relay_for("gleap").await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t1, first) = relay.open(&t, "c-1", "only once please").await;
+    // The same open again (a retry with the pre-open token): the first answer, no second ticket.
+    let (conv2, _, again) = relay.open(&t, "c-1", "only once please").await;
+    assert_eq!(conv, conv2);
+    assert_eq!(first.body, again.body);
+    let path = format!("/v1/conversations/{conv}/messages");
+    let body = json!({"client_id": "c-2", "text": "twice sent, once stored"});
+    // Concurrent duplicates and a later retry.
+    let (x, y) = tokio::join!(
+        relay.post(&path, Some(&t1), body.clone()),
+        relay.post(&path, Some(&t1), body.clone())
+    );
+    let z = relay.post(&path, Some(&t1), body).await;
+    assert_eq!((x.status, y.status, z.status), (201, 201, 201));
+    assert_eq!(x.body, y.body);
+    assert_eq!(x.body, z.body);
+    let stored = sandbox.conversations("gleap").await;
+    assert_eq!(stored.as_array().unwrap().len(), 1, "one ticket");
+    assert_eq!(copies(&stored, "twice sent, once stored"), 1);
+    assert_eq!(copies(&stored, "only once please"), 1);
+    // Another visitor's same client_id is another message.
+    let (u, _) = relay.visitor(json!({})).await;
+    let (other, _, _) = relay.open(&u, "c-1", "only once please").await;
+    assert_ne!(other, conv);
+}
+
+#[tokio::test]
+async fn resume_keeps_the_visitor_and_its_conversations() {
+    let (_sandbox, relay) = relay_for("gleap").await;
+    let (t, v) = relay.visitor(json!({})).await;
+    let (conv, t, _) = relay.open(&t, "c-1", "hi").await;
+    let resumed = relay
+        .post("/v1/visitors", Some(&t), json!({"name": "Ada"}))
+        .await;
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    assert_eq!(resumed.body["visitor_id"], v.as_str());
+    assert!(resumed.body["expires_at"].as_str().unwrap().ends_with('Z'));
+    let fresh = resumed.body["token"].as_str().unwrap();
+    assert_eq!(relay.messages(fresh, &conv).await.len(), 1);
+}
