@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy (host and wasm), host tests, browser component
-# tests in headless Chromium, the release build, and the end-to-end suite on it.
+# tests in headless Chromium, the sandbox helpdesk, the relay against it, the release build, and
+# the end-to-end suite on it.
 # Installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,15 +14,18 @@ export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 step "rustfmt" cargo fmt --all -- --check
 step "layers: each imports only those below it (docs/architecture.md)" bash -c 'scripts/check-layers.sh && scripts/check-layers.sh --self-test'
 step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The relay (relay/) is a native server: it is never built for wasm.
+step "clippy (wasm)" cargo clippy --workspace --exclude helpwire-relay --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.
 for backend in local bancroft gleap gurusup bot eusate; do
   step "clippy (wasm, $backend only)" cargo clippy --lib --target wasm32-unknown-unknown \
     --no-default-features --features "$backend" -- -D warnings
 done
-step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace
+# The relay's tests need the sandbox helpdesk's binary: they run after it is built, below.
+step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace --exclude helpwire-relay
 step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
+step "relay: its API over real HTTP, the sandbox helpdesk as upstream (relay/)" cargo test -p helpwire-relay
 step "release build" scripts/build.sh
 step "size budgets: loader and every bundle" node scripts/check-sizes.mjs dist
 step "end-to-end: the real embed on host pages and every backend (Playwright)" node --test --test-concurrency=1 tests/e2e/

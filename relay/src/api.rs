@@ -207,7 +207,11 @@ async fn not_found() -> ApiError {
 async fn log_request(request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    // Tokens and conversations are never cached by the browser or a proxy.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     tracing::info!(
         %method,
         path = %path.chars().take(200).collect::<String>(),
@@ -632,9 +636,13 @@ async fn create_visitor(
             u: verified.clone(),
             s: None,
             c: Vec::new(),
+            p: Value::Null,
         },
     };
     let has_profile = profile != Profile::default();
+    if has_profile && state.backend.keeps_profile() {
+        claims.p = serde_json::to_value(&profile).unwrap_or(Value::Null);
+    }
     if claims.s.is_none() || has_profile {
         let visitor = state
             .backend
@@ -698,6 +706,14 @@ fn outgoing(state: &AppState, req: SendBody) -> Result<Outgoing, ApiError> {
     })
 }
 
+/// The visitor as the provider sees it, with the profile the token kept.
+fn visitor_of(state: &AppState, claims: &Claims) -> helpwire_core::model::Visitor {
+    let profile: Profile = serde_json::from_value(claims.p.clone()).unwrap_or_default();
+    state
+        .backend
+        .visitor(claims, &profile, &state.config.backend.email_domain)
+}
+
 fn session_ref(claims: &Claims) -> Result<&Ref, ApiError> {
     claims
         .s
@@ -713,13 +729,34 @@ async fn create_conversation(
     let claims = authorize(&state, &headers)?;
     let first = outgoing(&state, body(raw)?)?;
     let key = format!("{}\0new\0{}", claims.v, first.local_id);
-    let stored = state
+    let (status, remembered) = state
         .delivered
         .once(&key, || open_and_send(&state, &claims, &first))
         .await?;
-    Ok(stored_response(stored))
+    // The token is made from the request's own claims plus the conversation, so a retry with a
+    // newer token keeps what that token owns.
+    let kept: Ref = serde_json::from_value(remembered["kept"].clone())
+        .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
+    let mut claims = claims;
+    claims.c.retain(|c| c.id != kept.id);
+    claims.c.push(kept.clone());
+    let max = state.config.limits.max_conversations;
+    if claims.c.len() > max {
+        let drop = claims.c.len() - max;
+        claims.c.drain(..drop);
+    }
+    Ok(json_response(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
+        &json!({
+            "conversation": {"id": kept.id},
+            "message": remembered["message"],
+            "replies": remembered["replies"],
+            "token": state.keys.sign(&claims),
+        }),
+    ))
 }
 
+/// Opens the conversation and sends the first message; remembered per `client_id`.
 async fn open_and_send(
     state: &AppState,
     claims: &Claims,
@@ -727,10 +764,7 @@ async fn open_and_send(
 ) -> Result<Stored, ApiError> {
     let provider = state.backend.provider();
     let session = session_of(session_ref(claims)?);
-    let profile = Profile::default();
-    let visitor = state
-        .backend
-        .visitor(claims, &profile, &state.config.backend.email_domain);
+    let visitor = visitor_of(state, claims);
     // The opened conversation is remembered apart, so a retry after a failed first send reuses
     // it instead of opening another.
     let open_key = format!("{}\0open\0{}", claims.v, first.local_id);
@@ -749,11 +783,8 @@ async fn open_and_send(
             ))
         })
         .await?;
-    let kept: Ref = serde_json::from_value((*opened).clone()).map_err(|_| {
-        ApiError::upstream(&ProviderError::Config(
-            "unreadable remembered conversation".into(),
-        ))
-    })?;
+    let kept: Ref = serde_json::from_value((*opened).clone())
+        .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
     let conversation = conversation_of(&kept);
     let cx = Context {
         visitor: &visitor,
@@ -766,23 +797,13 @@ async fn open_and_send(
         .run(provider.send_message(cx, first))
         .await
         .map_err(|e| ApiError::upstream(&e))?;
-    let mut claims = claims.clone();
-    claims.c.retain(|c| c.id != kept.id);
-    claims.c.push(kept.clone());
-    let max = state.config.limits.max_conversations;
-    if claims.c.len() > max {
-        let drop = claims.c.len() - max;
-        claims.c.drain(..drop);
-    }
-    let token = state.keys.sign(&claims);
     tracing::info!("conversation opened");
     Ok((
         201,
         Arc::new(json!({
-            "conversation": {"id": kept.id},
+            "kept": kept,
             "message": own_message(&first.local_id, &first.text, &sent),
             "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
-            "token": token,
         })),
     ))
 }

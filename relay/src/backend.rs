@@ -83,6 +83,11 @@ impl Backend {
         }
     }
 
+    /// Whether later calls send the visitor's profile (so the token keeps it).
+    pub fn keeps_profile(&self) -> bool {
+        matches!(self.kind(), BackendKind::Bancroft | BackendKind::Bot)
+    }
+
     pub fn capabilities(&self) -> Capabilities {
         self.provider().capabilities()
     }
@@ -94,19 +99,18 @@ impl Backend {
     /// identity.
     pub fn visitor(&self, claims: &Claims, profile: &Profile, email_domain: &str) -> Visitor {
         let mut custom = profile.custom_data.clone();
+        let email_is_identity = self.kind() == BackendKind::Gleap && claims.u.is_some();
         let email = match self.kind() {
             BackendKind::Bancroft => Some(format!("{}@{email_domain}", claims.b)),
-            BackendKind::Gleap if claims.u.is_some() => profile.email.clone(),
-            _ => {
-                if let Some(e) = &profile.email {
-                    if !custom.is_object() {
-                        custom = serde_json::json!({});
-                    }
-                    custom["claimed_email"] = serde_json::Value::from(e.as_str());
-                }
-                None
-            }
+            _ if email_is_identity => profile.email.clone(),
+            _ => None,
         };
+        if let (false, Some(e)) = (email_is_identity, &profile.email) {
+            if !custom.is_object() {
+                custom = serde_json::json!({});
+            }
+            custom["claimed_email"] = serde_json::Value::from(e.as_str());
+        }
         Visitor {
             anon_id: claims.b.clone(),
             user_id: None,

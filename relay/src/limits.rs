@@ -60,6 +60,9 @@ struct Entry {
     cell: Arc<tokio::sync::OnceCell<Stored>>,
 }
 
+/// The entries, and their keys oldest first (for expiry and the capacity bound).
+type Memory = (HashMap<String, Entry>, VecDeque<(Instant, String)>);
+
 /// The first successful answer for each key (visitor, conversation, `client_id`), for a bounded
 /// time and number of keys. A retry gets that answer instead of a second delivery; a retry that
 /// arrives while the first is still in flight waits for it. Failures are not remembered: the
@@ -67,7 +70,7 @@ struct Entry {
 pub struct Delivered {
     ttl: Duration,
     capacity: usize,
-    inner: Mutex<(HashMap<String, Entry>, VecDeque<(Instant, String)>)>,
+    inner: Mutex<Memory>,
 }
 
 impl Delivered {

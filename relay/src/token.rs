@@ -42,7 +42,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 128 {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
         return None;
     }
     (0..s.len())
@@ -77,6 +77,10 @@ pub struct Claims {
     /// The conversations this visitor owns, oldest first.
     #[serde(default)]
     pub c: Vec<Ref>,
+    /// What the page said about the visitor (name, email, custom data), for the backends that
+    /// send it with later calls (Bancroft's conversation, the bot's every message).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub p: serde_json::Value,
 }
 
 impl Claims {
@@ -172,6 +176,7 @@ mod tests {
                 id: "t1".into(),
                 x: serde_json::Value::Null,
             }],
+            p: serde_json::Value::Null,
         }
     }
 
