@@ -147,7 +147,10 @@ async fn bancroft_derived_requester_and_agent_reply() {
     assert!(!email.contains("victim"));
     // The name the page gave is the requester's name; the email the page gave is metadata only.
     assert_eq!(c["requester"]["first_name"], "Ada", "{c}");
-    assert!(c.to_string().contains("victim@example.com"), "kept as claimed_email: {c}");
+    assert!(
+        c.to_string().contains("victim@example.com"),
+        "kept as claimed_email: {c}"
+    );
     sandbox
         .reply(
             "bancroft",
@@ -217,7 +220,10 @@ async fn a_retried_client_id_is_delivered_once_with_the_first_answer() {
     let (second_conv, t2, _) = relay.open(&t1, "c-3", "a second conversation").await;
     let (_, t3, _) = relay.open(&t2, "c-1", "only once please").await;
     let owned = relay.get("/v1/conversations", Some(&t3)).await;
-    assert_eq!(owned.body, json!({"conversations": [{"id": second_conv}, {"id": conv}]}));
+    assert_eq!(
+        owned.body,
+        json!({"conversations": [{"id": second_conv}, {"id": conv}]})
+    );
     // Another visitor's same client_id is another message.
     let (u, _) = relay.visitor(json!({})).await;
     let (other, _, _) = relay.open(&u, "c-1", "only once please").await;
