@@ -3,7 +3,7 @@
 use crate::backend::{self, conversation_of, session_of, Backend, Profile};
 use crate::config::Config;
 use crate::limits::{Delivered, RateLimiter, Stored};
-use crate::token::{verify_hex, Claims, Keys, Ref, TokenError};
+use crate::token::{verify_hex, Claims, Keys, Ref, TokenError, MAX_TOKEN_BYTES};
 use crate::upstream::Upstream;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Message};
-use helpwire_core::protocol::{wire, Context, Cursor, Outgoing, Page, ProviderError, Sent};
+use helpwire_core::protocol::{wire, Context, Cursor, Outgoing, Page, Plan, ProviderError, Sent};
 use helpwire_core::richtext::{self, Block, Inline};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -643,19 +643,33 @@ async fn create_visitor(
     if has_profile && state.backend.keeps_profile() {
         claims.p = serde_json::to_value(&profile).unwrap_or(Value::Null);
     }
-    if claims.s.is_none() || has_profile {
-        let visitor = state
-            .backend
-            .visitor(&claims, &profile, &state.config.backend.email_domain);
-        let session = state
-            .upstream
-            .run(state.backend.provider().start_session(&visitor, None))
-            .await
-            .map_err(|e| ApiError::upstream(&e))?;
-        claims.s = Some(state.backend.keep_session(&session));
+    // The backend session: ready at once for most backends. Gleap's costs a call (and its
+    // project-wide quota), so it is started with the first conversation, unless a resumed
+    // visitor's session exists and the page gave new details (an update).
+    let visitor = state
+        .backend
+        .visitor(&claims, &profile, &state.config.backend.email_domain);
+    match state.backend.provider().start_session(&visitor, None) {
+        Plan::Ready(session) => {
+            let session = session.map_err(|e| ApiError::upstream(&e))?;
+            claims.s = Some(state.backend.keep_session(&session));
+        }
+        plan if claims.s.is_some() && has_profile => {
+            let session = state
+                .upstream
+                .run(plan)
+                .await
+                .map_err(|e| ApiError::upstream(&e))?;
+            claims.s = Some(state.backend.keep_session(&session));
+        }
+        _ if claims.s.is_none() && has_profile => {
+            // Kept until the session is started with the first conversation.
+            claims.p = serde_json::to_value(&profile).unwrap_or(Value::Null);
+        }
+        _ => {}
     }
     claims.exp = now + state.config.token_ttl.as_secs();
-    let token = state.keys.sign(&claims);
+    let token = sign_fitting(&state, claims.clone());
     tracing::info!(
         resumed = previous.is_some(),
         verified = verified.is_some(),
@@ -706,6 +720,18 @@ fn outgoing(state: &AppState, req: SendBody) -> Result<Outgoing, ApiError> {
     })
 }
 
+/// Signs `claims`, dropping the oldest conversations while the token would be longer than
+/// [`MAX_TOKEN_BYTES`] (long ids and subjects): a token always verifies.
+fn sign_fitting(state: &AppState, mut claims: Claims) -> String {
+    loop {
+        let token = state.keys.sign(&claims);
+        if token.len() <= MAX_TOKEN_BYTES || claims.c.is_empty() {
+            return token;
+        }
+        claims.c.remove(0);
+    }
+}
+
 /// The visitor as the provider sees it, with the profile the token kept.
 fn visitor_of(state: &AppState, claims: &Claims) -> helpwire_core::model::Visitor {
     let profile: Profile = serde_json::from_value(claims.p.clone()).unwrap_or_default();
@@ -738,6 +764,13 @@ async fn create_conversation(
     let kept: Ref = serde_json::from_value(remembered["kept"].clone())
         .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
     let mut claims = claims;
+    if claims.s.is_none() {
+        claims.s = serde_json::from_value(remembered["session"].clone()).ok();
+        if !state.backend.keeps_profile() {
+            // Only needed to start the session.
+            claims.p = Value::Null;
+        }
+    }
     claims.c.retain(|c| c.id != kept.id);
     claims.c.push(kept.clone());
     let max = state.config.limits.max_conversations;
@@ -751,7 +784,7 @@ async fn create_conversation(
             "conversation": {"id": kept.id},
             "message": remembered["message"],
             "replies": remembered["replies"],
-            "token": state.keys.sign(&claims),
+            "token": sign_fitting(&state, claims),
         }),
     ))
 }
@@ -763,8 +796,19 @@ async fn open_and_send(
     first: &Outgoing,
 ) -> Result<Stored, ApiError> {
     let provider = state.backend.provider();
-    let session = session_of(session_ref(claims)?);
     let visitor = visitor_of(state, claims);
+    let kept_session = match &claims.s {
+        Some(s) => s.clone(),
+        None => {
+            let session = state
+                .upstream
+                .run(provider.start_session(&visitor, None))
+                .await
+                .map_err(|e| ApiError::upstream(&e))?;
+            state.backend.keep_session(&session)
+        }
+    };
+    let session = session_of(&kept_session);
     // The opened conversation is remembered apart, so a retry after a failed first send reuses
     // it instead of opening another.
     let open_key = format!("{}\0open\0{}", claims.v, first.local_id);
@@ -802,6 +846,7 @@ async fn open_and_send(
         201,
         Arc::new(json!({
             "kept": kept,
+            "session": kept_session,
             "message": own_message(&first.local_id, &first.text, &sent),
             "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
         })),

@@ -244,3 +244,64 @@ async fn resume_keeps_the_visitor_and_its_conversations() {
     let fresh = resumed.body["token"].as_str().unwrap();
     assert_eq!(relay.messages(fresh, &conv).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_new_gleap_visitor_costs_no_helpdesk_call_until_it_writes() {
+    let (sandbox, relay) = relay_for("gleap").await;
+    // Any Gleap call would meet this fault and fail.
+    sandbox
+        .fault(json!({"backend": "gleap", "mode": "status", "status": 500}))
+        .await;
+    let (t, _) = relay.visitor(json!({"name": "Ada"})).await;
+    let resumed = relay.post("/v1/visitors", Some(&t), json!({})).await;
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    let t = resumed.body["token"].as_str().unwrap().to_string();
+    sandbox
+        .control(reqwest::Method::DELETE, "/_sandbox/faults", None)
+        .await;
+    let (conv, _, _) = relay.open(&t, "c-1", "now I write").await;
+    let stored = sandbox.conversations("gleap").await;
+    assert_eq!(stored[0]["_id"], conv.as_str());
+    // The session was started with the page's details.
+    assert_eq!(stored[0]["session"]["name"], "Ada", "{stored}");
+}
+
+#[tokio::test]
+async fn a_token_always_fits_dropping_the_oldest_conversations() {
+    let sandbox = Sandbox::start();
+    let relay = start_relay(parse_config(
+        &config_text(&sandbox, "gurusup", "", "max_conversations = 100"),
+        "gurusup",
+    ))
+    .await;
+    let (mut t, _) = relay.visitor(json!({})).await;
+    let mut ids = Vec::new();
+    let subject = "é".repeat(120);
+    for i in 0..24 {
+        let client_id = format!("{i:03}-{}", "k".repeat(120));
+        let (id, next, _) = relay.open(&t, &client_id, &subject).await;
+        assert!(next.len() <= helpwire_relay::token::MAX_TOKEN_BYTES);
+        ids.push(id);
+        t = next;
+    }
+    let owned = relay.get("/v1/conversations", Some(&t)).await;
+    let owned: Vec<&str> = owned.body["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(owned.len() < ids.len(), "some were dropped");
+    assert_eq!(
+        owned.last(),
+        ids.last().map(String::as_str).as_ref(),
+        "the newest is kept"
+    );
+    assert_eq!(
+        owned,
+        ids[ids.len() - owned.len()..]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+}
