@@ -104,7 +104,7 @@ impl Default for Limits {
             trust_forwarded_for: false,
             upstream_timeout: Duration::from_secs(15),
             dedupe_ttl: Duration::from_secs(24 * 3600),
-            dedupe_entries: 100_000,
+            dedupe_entries: 20_000,
             max_conversations: 20,
         }
     }

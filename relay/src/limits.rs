@@ -11,11 +11,16 @@ use std::time::{Duration, Instant};
 /// Keys kept before idle buckets are swept.
 const SWEEP_AT: usize = 50_000;
 
+/// Each key's tokens and when they were counted.
+type Buckets = HashMap<String, (f64, Instant)>;
+
 /// A token bucket per key: `burst` requests at once, refilled at `per_minute`.
 pub struct RateLimiter {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    /// The buckets, and the size at which idle ones are swept next (doubling, so sweeps stay
+    /// amortised O(1) even when most buckets are busy).
+    buckets: Mutex<(Buckets, usize)>,
 }
 
 impl RateLimiter {
@@ -23,20 +28,22 @@ impl RateLimiter {
         RateLimiter {
             per_sec: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new((HashMap::new(), SWEEP_AT)),
         }
     }
 
     /// Takes one token for `key`; `Err(seconds)` to wait when there is none.
     pub fn check(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= SWEEP_AT && !buckets.contains_key(key) {
+        let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (buckets, next_sweep) = &mut *guard;
+        if buckets.len() >= *next_sweep && !buckets.contains_key(key) {
             // Drop the buckets that have refilled: they hold no information.
             let (per_sec, burst) = (self.per_sec, self.burst);
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.duration_since(*at).as_secs_f64() * per_sec < burst
             });
+            *next_sweep = (buckets.len() * 2).max(SWEEP_AT);
         }
         let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
         let refilled =
@@ -143,6 +150,19 @@ mod tests {
         assert!(l.check("a").is_ok());
         assert_eq!(l.check("a"), Err(1));
         assert!(l.check("b").is_ok());
+    }
+
+    #[test]
+    fn idle_buckets_are_swept() {
+        // Refills in a microsecond: every bucket is idle by the time the sweep runs.
+        let l = RateLimiter::new(60_000_000, 1);
+        for i in 0..=SWEEP_AT {
+            l.check(&i.to_string()).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(2));
+        l.check("new").unwrap();
+        let guard = l.buckets.lock().unwrap();
+        assert!(guard.0.len() < 10, "{}", guard.0.len());
     }
 
     #[tokio::test]
