@@ -572,3 +572,104 @@ async fn no_secret_or_token_in_any_response_or_info_log() {
     }
     assert!(!logs.contains(&hash));
 }
+
+#[tokio::test]
+async fn isolation_holds_on_every_polling_backend() {
+    for kind in ["gurusup", "bancroft", "bot"] {
+        let (_sandbox, relay) = relay_for(kind).await;
+        let (a, _) = relay.visitor(json!({})).await;
+        let (conv, _, _) = relay.open(&a, "c-1", "mine").await;
+        let (b, _) = relay.visitor(json!({})).await;
+        let path = format!("/v1/conversations/{conv}/messages");
+        relay
+            .get(&path, Some(&b))
+            .await
+            .assert_error(404, "not_found");
+        relay
+            .post(
+                &path,
+                Some(&b),
+                json!({"client_id": "c-9", "text": "intrude"}),
+            )
+            .await
+            .assert_error(404, "not_found");
+        let list = relay.get("/v1/conversations", Some(&b)).await;
+        assert_eq!(list.body, json!({"conversations": []}), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn answers_are_never_cached_and_a_verified_user_keeps_one_identity() {
+    let sandbox = Sandbox::start();
+    let top = format!("identity_secret = \"{IDENTITY_SECRET}\"");
+    let relay = start_relay(parse_config(
+        &config_text(&sandbox, "gurusup", &top, ""),
+        "gurusup",
+    ))
+    .await;
+    let hash = user_hash(IDENTITY_SECRET, "u-7");
+    let a = relay
+        .post(
+            "/v1/visitors",
+            None,
+            json!({"user_id": "u-7", "user_hash": hash}),
+        )
+        .await;
+    assert_eq!(a.headers["cache-control"], "no-store");
+    let phone = a.body["token"].as_str().unwrap().to_string();
+    let (laptop, _) = relay
+        .visitor(json!({"user_id": "u-7", "user_hash": hash}))
+        .await;
+    relay.open(&phone, "c-1", "from the phone").await;
+    relay.open(&laptop, "c-2", "from the laptop").await;
+    // The helpdesk sees one customer on both devices, under the relay's identifier.
+    let threads = sandbox.conversations("gurusup").await;
+    let fids: Vec<&str> = threads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user_fid"].as_str().unwrap())
+        .collect();
+    assert_eq!(fids.len(), 2);
+    assert_eq!(fids[0], fids[1]);
+    assert!(!fids[0].contains("u-7"));
+}
+
+#[tokio::test]
+async fn a_slow_helpdesk_on_open_gives_504_and_the_retry_opens_once() {
+    let sandbox = Sandbox::start();
+    let relay = start_relay(parse_config(
+        &config_text(&sandbox, "bancroft", "", "upstream_timeout_ms = 300"),
+        "bancroft",
+    ))
+    .await;
+    let (t, _) = relay.visitor(json!({})).await;
+    sandbox
+        .fault(json!({"backend": "bancroft", "mode": "status", "status": 500, "path": "/messages/create/"}))
+        .await;
+    // The conversation is created, its first message fails: 502, and the retry reuses the
+    // conversation rather than opening a second one.
+    relay
+        .post(
+            "/v1/conversations",
+            Some(&t),
+            json!({"client_id": "c-1", "text": "first"}),
+        )
+        .await
+        .assert_error(502, "upstream_error");
+    let (conv, _, _) = relay.open(&t, "c-1", "first").await;
+    let stored = sandbox.conversations("bancroft").await;
+    assert_eq!(stored.as_array().unwrap().len(), 1, "{stored}");
+    assert_eq!(stored[0]["id"], conv.as_str());
+    sandbox
+        .fault(json!({"backend": "bancroft", "mode": "delay", "delay_ms": 1500}))
+        .await;
+    relay
+        .post(
+            "/v1/conversations",
+            Some(&t),
+            json!({"client_id": "c-2", "text": "second"}),
+        )
+        .await
+        .assert_error(504, "upstream_timeout");
+}
