@@ -56,7 +56,7 @@ async fn visitor_b_cannot_read_post_to_or_list_visitor_a_conversation() {
 async fn forged_tampered_expired_and_other_key_tokens_are_refused() {
     let sandbox = Sandbox::start();
     let config = parse_config(
-        &config_text(&sandbox, "gleap", "token_ttl = 2", ""),
+        &config_text(&sandbox, "gleap", "token_ttl = 3", ""),
         "gleap",
     );
     let relay = start_relay(config).await;
@@ -109,9 +109,9 @@ async fn forged_tampered_expired_and_other_key_tokens_are_refused() {
         .await
         .assert_error(401, "invalid_token");
 
-    // A's token works, then expires (token_ttl = 2 s).
+    // A's token works, then expires (token_ttl = 3 s).
     assert_eq!(relay.get(&path, Some(&a)).await.status, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let expired = relay.get(&path, Some(&a)).await;
     expired.assert_error(401, "invalid_token");
     assert!(expired.text.contains("expired"));
@@ -451,7 +451,7 @@ async fn internal_notes_never_reach_the_visitor() {
 async fn upstream_500_timeout_and_garbage_give_502_504_without_upstream_text() {
     let sandbox = Sandbox::start();
     let relay = start_relay(parse_config(
-        &config_text(&sandbox, "gleap", "", "upstream_timeout_ms = 500"),
+        &config_text(&sandbox, "gleap", "", "upstream_timeout_ms = 1000"),
         "gleap",
     ))
     .await;
@@ -470,7 +470,7 @@ async fn upstream_500_timeout_and_garbage_give_502_504_without_upstream_text() {
             "upstream_error",
         ),
         (
-            json!({"backend": "gleap", "mode": "delay", "delay_ms": 2000}),
+            json!({"backend": "gleap", "mode": "delay", "delay_ms": 3000}),
             504,
             "upstream_timeout",
         ),
@@ -639,7 +639,7 @@ async fn answers_are_never_cached_and_a_verified_user_keeps_one_identity() {
 async fn a_slow_helpdesk_on_open_gives_504_and_the_retry_opens_once() {
     let sandbox = Sandbox::start();
     let relay = start_relay(parse_config(
-        &config_text(&sandbox, "bancroft", "", "upstream_timeout_ms = 300"),
+        &config_text(&sandbox, "bancroft", "", "upstream_timeout_ms = 1000"),
         "bancroft",
     ))
     .await;
@@ -662,7 +662,7 @@ async fn a_slow_helpdesk_on_open_gives_504_and_the_retry_opens_once() {
     assert_eq!(stored.as_array().unwrap().len(), 1, "{stored}");
     assert_eq!(stored[0]["id"], conv.as_str());
     sandbox
-        .fault(json!({"backend": "bancroft", "mode": "delay", "delay_ms": 1500}))
+        .fault(json!({"backend": "bancroft", "mode": "delay", "delay_ms": 3000}))
         .await;
     relay
         .post(
@@ -672,4 +672,36 @@ async fn a_slow_helpdesk_on_open_gives_504_and_the_retry_opens_once() {
         )
         .await
         .assert_error(504, "upstream_timeout");
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_x_forwarded_for_only_when_trusted() {
+    let sandbox = Sandbox::start();
+    for trusted in [true, false] {
+        let limits = format!("ip_per_minute = 1\nip_burst = 2\ntrust_forwarded_for = {trusted}");
+        let relay = start_relay(parse_config(
+            &config_text(&sandbox, "bot", "", &limits),
+            "bot",
+        ))
+        .await;
+        let from = |ip: &str| {
+            relay
+                .req(Method::POST, "/v1/visitors", None)
+                .header("X-Forwarded-For", format!("203.0.113.9, {ip}"))
+                .json(&json!({}))
+        };
+        assert_eq!(relay.send(from("198.51.100.1")).await.status, 200);
+        assert_eq!(relay.send(from("198.51.100.1")).await.status, 200);
+        relay
+            .send(from("198.51.100.1"))
+            .await
+            .assert_error(429, "rate_limited");
+        // Another address: its own bucket when the header is trusted; the same peer otherwise.
+        let other = relay.send(from("198.51.100.2")).await;
+        assert_eq!(
+            other.status,
+            if trusted { 200 } else { 429 },
+            "trusted = {trusted}"
+        );
+    }
 }
