@@ -96,6 +96,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(list_messages).post(post_message),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), limit_by_ip))
         .layer(cors)
@@ -195,6 +196,14 @@ impl IntoResponse for ApiError {
 }
 
 type ApiResult = Result<Response, ApiError>;
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "this endpoint does not take that method",
+    )
+}
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
@@ -312,14 +321,25 @@ fn token_error(e: TokenError) -> ApiError {
     })
 }
 
+/// A token's claims if it is well signed, not expired (past `grace` seconds) and made for this
+/// relay's backend kind (a token of a relay for another helpdesk, with the same secret, is
+/// refused like a forged one).
+fn verify(state: &AppState, token: &str, grace: u64) -> Result<Claims, ApiError> {
+    let claims = state
+        .keys
+        .verify(token, unix_now(), grace)
+        .map_err(token_error)?;
+    if claims.k != state.backend.kind().name() {
+        return Err(token_error(TokenError::Malformed));
+    }
+    Ok(claims)
+}
+
 /// The verified claims of the request's token, charged to the visitor's rate limit.
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Claims, ApiError> {
     let token =
         bearer(headers)?.ok_or_else(|| ApiError::token("no token: POST /v1/visitors first"))?;
-    let claims = state
-        .keys
-        .verify(token, unix_now(), 0)
-        .map_err(token_error)?;
+    let claims = verify(state, token, 0)?;
     state
         .by_visitor
         .check(&claims.v)
@@ -525,12 +545,7 @@ async fn create_visitor(
     // An expired token still resumes within one more TTL, so a visitor who comes back after a
     // while keeps the conversation; a forged or tampered one never does.
     let previous = match bearer(&headers)? {
-        Some(token) => Some(
-            state
-                .keys
-                .verify(token, now, state.config.token_ttl.as_secs())
-                .map_err(token_error)?,
-        ),
+        Some(token) => Some(verify(&state, token, state.config.token_ttl.as_secs())?),
         None => None,
     };
     let user_id = req
@@ -630,6 +645,7 @@ async fn create_visitor(
             prev
         }
         None => Claims {
+            k: kind.name().to_string(),
             b: backend::backend_id(&state.derive_key, kind, &visitor_id),
             v: visitor_id.clone(),
             exp: 0,

@@ -64,6 +64,8 @@ pub struct Ref {
 pub struct Claims {
     /// The visitor id.
     pub v: String,
+    /// The backend kind the token was made for (`gleap`, …).
+    pub k: String,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// The site's user id, only when verified with `user_hash`.
@@ -168,6 +170,7 @@ mod tests {
     fn claims() -> Claims {
         Claims {
             v: "v_abc".into(),
+            k: "gleap".into(),
             exp: 1000,
             u: None,
             b: "hw_x".into(),

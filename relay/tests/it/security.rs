@@ -145,6 +145,19 @@ async fn rotation_old_tokens_verify_new_sign() {
         .assert_error(401, "invalid_token");
     let resumed = new.post("/v1/visitors", Some(&token), json!({})).await;
     assert_eq!(resumed.body["visitor_id"], visitor.as_str());
+    // A relay for another helpdesk with the same secret refuses the token.
+    let gurusup = start_relay(parse_config(
+        &config_text(&sandbox, "gurusup", "", ""),
+        "gurusup",
+    ))
+    .await;
+    gurusup
+        .get("/v1/conversations", Some(&token))
+        .await
+        .assert_error(401, "invalid_token");
+    // A method an endpoint does not take: the same error shape.
+    let put = old.req(Method::PUT, "/v1/visitors", None);
+    old.send(put).await.assert_error(405, "invalid_request");
 }
 
 #[tokio::test]
