@@ -909,11 +909,7 @@ async fn list_messages(
     let owned = claims.owns(&id).ok_or_else(ApiError::not_found)?;
     let session = session_of(session_ref(&claims)?);
     let conversation = conversation_of(owned);
-    let visitor = state.backend.visitor(
-        &claims,
-        &Profile::default(),
-        &state.config.backend.email_domain,
-    );
+    let visitor = visitor_of(&state, &claims);
     let cx = Context {
         visitor: &visitor,
         session: &session,
@@ -957,11 +953,7 @@ async fn post_message(
         .once(&key, || async {
             let session = session_of(session_ref(&claims)?);
             let conversation = conversation_of(&owned);
-            let visitor = state.backend.visitor(
-                &claims,
-                &Profile::default(),
-                &state.config.backend.email_domain,
-            );
+            let visitor = visitor_of(&state, &claims);
             let cx = Context {
                 visitor: &visitor,
                 session: &session,

@@ -167,8 +167,10 @@ async fn bancroft_derived_requester_and_agent_reply() {
 
 #[tokio::test]
 async fn bot_replies_plain_and_rich() {
-    let (_sandbox, relay) = relay_for("bot").await;
-    let (t, _) = relay.visitor(json!({})).await;
+    let (sandbox, relay) = relay_for("bot").await;
+    let (t, _) = relay
+        .visitor(json!({"name": "Ada", "user_id": "claimed"}))
+        .await;
     let (conv, t, created) = relay.open(&t, "c-1", "hello bot").await;
     assert_eq!(created.body["replies"][0]["author"], "bot");
     assert!(
@@ -190,6 +192,20 @@ async fn bot_replies_plain_and_rich() {
         second.text
     );
     assert_eq!(relay.messages(&t, &conv).await, Vec::<Value>::new());
+    // Every call carries the visitor as the relay knows it: the page's name, the derived id,
+    // and the claimed user id only as custom data.
+    let stored = sandbox.conversations("bot").await;
+    let session = &stored[0]["session"];
+    assert_eq!(session["name"], "Ada", "{session}");
+    assert!(
+        session["id"].as_str().unwrap().starts_with("hw"),
+        "{session}"
+    );
+    assert!(session["userId"].is_null(), "{session}");
+    assert_eq!(
+        session["customData"]["claimed_user_id"], "claimed",
+        "{session}"
+    );
 }
 
 #[tokio::test]
