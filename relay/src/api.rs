@@ -3,6 +3,7 @@
 use crate::backend::{self, conversation_of, session_of, Backend, Profile};
 use crate::config::Config;
 use crate::limits::{Delivered, RateLimiter, Stored};
+use crate::redis::{Missed, RedisMemory};
 use crate::token::{verify_hex, Claims, Keys, Ref, TokenError, MAX_TOKEN_BYTES};
 use crate::upstream::Upstream;
 use axum::body::Bytes;
@@ -48,6 +49,8 @@ pub struct AppState {
     by_ip: RateLimiter,
     by_visitor: RateLimiter,
     delivered: Delivered,
+    /// The delivery memory shared with other instances, when `redis_url` is set.
+    shared: Option<RedisMemory>,
 }
 
 impl AppState {
@@ -65,6 +68,10 @@ impl AppState {
             by_ip: RateLimiter::new(l.ip_per_minute, l.ip_burst),
             by_visitor: RateLimiter::new(l.visitor_per_minute, l.visitor_burst),
             delivered: Delivered::new(l.dedupe_ttl, l.dedupe_entries),
+            shared: config
+                .redis
+                .clone()
+                .map(|url| RedisMemory::new(url, l.dedupe_ttl, l.upstream_timeout)),
             config,
         }
     }
@@ -736,6 +743,27 @@ fn outgoing(state: &AppState, req: SendBody) -> Result<Outgoing, ApiError> {
     })
 }
 
+/// The remembered answer for `key` (shared over Redis when configured, else in-process), or
+/// the one `run` gives.
+async fn remember<F, Fut>(state: &AppState, key: &str, run: F) -> Result<Stored, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Stored, ApiError>>,
+{
+    let run = match &state.shared {
+        None => run,
+        Some(shared) => match shared.once(key, run).await {
+            Ok(stored) => return Ok(stored),
+            Err(Missed::Failed(e)) => return Err(e),
+            Err(Missed::Unavailable(run)) => {
+                tracing::warn!("redis is unavailable: this delivery is remembered in-process only");
+                run
+            }
+        },
+    };
+    state.delivered.once(key, run).await
+}
+
 /// Signs `claims`, dropping the oldest conversations while the token would be longer than
 /// [`MAX_TOKEN_BYTES`] (long ids and subjects): a token always verifies.
 fn sign_fitting(state: &AppState, mut claims: Claims) -> String {
@@ -771,10 +799,8 @@ async fn create_conversation(
     let claims = authorize(&state, &headers)?;
     let first = outgoing(&state, body(raw)?)?;
     let key = format!("{}\0new\0{}", claims.v, first.local_id);
-    let (status, remembered) = state
-        .delivered
-        .once(&key, || open_and_send(&state, &claims, &first))
-        .await?;
+    let (status, remembered) =
+        remember(&state, &key, || open_and_send(&state, &claims, &first)).await?;
     // The token is made from the request's own claims plus the conversation, so a retry with a
     // newer token keeps what that token owns.
     let kept: Ref = serde_json::from_value(remembered["kept"].clone())
@@ -828,21 +854,19 @@ async fn open_and_send(
     // The opened conversation is remembered apart, so a retry after a failed first send reuses
     // it instead of opening another.
     let open_key = format!("{}\0open\0{}", claims.v, first.local_id);
-    let (_, opened) = state
-        .delivered
-        .once(&open_key, || async {
-            let conversation = state
-                .upstream
-                .run(provider.open_conversation(&visitor, &session, first))
-                .await
-                .map_err(|e| ApiError::upstream(&e))?;
-            let kept = state.backend.keep_conversation(&conversation);
-            Ok::<Stored, ApiError>((
-                200,
-                Arc::new(serde_json::to_value(kept).expect("serializes")),
-            ))
-        })
-        .await?;
+    let (_, opened) = remember(state, &open_key, || async {
+        let conversation = state
+            .upstream
+            .run(provider.open_conversation(&visitor, &session, first))
+            .await
+            .map_err(|e| ApiError::upstream(&e))?;
+        let kept = state.backend.keep_conversation(&conversation);
+        Ok::<Stored, ApiError>((
+            200,
+            Arc::new(serde_json::to_value(kept).expect("serializes")),
+        ))
+    })
+    .await?;
     let kept: Ref = serde_json::from_value((*opened).clone())
         .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
     let conversation = conversation_of(&kept);
@@ -948,31 +972,29 @@ async fn post_message(
     let message = outgoing(&state, body(raw)?)?;
     let owned = claims.owns(&id).ok_or_else(ApiError::not_found)?.clone();
     let key = format!("{}\0{}\0{}", claims.v, id, message.local_id);
-    let stored = state
-        .delivered
-        .once(&key, || async {
-            let session = session_of(session_ref(&claims)?);
-            let conversation = conversation_of(&owned);
-            let visitor = visitor_of(&state, &claims);
-            let cx = Context {
-                visitor: &visitor,
-                session: &session,
-                conversation: &conversation,
-                recent: &[],
-            };
-            let sent = state
-                .upstream
-                .run(state.backend.provider().send_message(cx, &message))
-                .await
-                .map_err(|e| ApiError::upstream(&e))?;
-            Ok::<Stored, ApiError>((
-                201,
-                Arc::new(json!({
-                    "message": own_message(&message.local_id, &message.text, &sent),
-                    "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
-                })),
-            ))
-        })
-        .await?;
+    let stored = remember(&state, &key, || async {
+        let session = session_of(session_ref(&claims)?);
+        let conversation = conversation_of(&owned);
+        let visitor = visitor_of(&state, &claims);
+        let cx = Context {
+            visitor: &visitor,
+            session: &session,
+            conversation: &conversation,
+            recent: &[],
+        };
+        let sent = state
+            .upstream
+            .run(state.backend.provider().send_message(cx, &message))
+            .await
+            .map_err(|e| ApiError::upstream(&e))?;
+        Ok::<Stored, ApiError>((
+            201,
+            Arc::new(json!({
+                "message": own_message(&message.local_id, &message.text, &sent),
+                "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
+            })),
+        ))
+    })
+    .await?;
     Ok(stored_response(stored))
 }

@@ -41,6 +41,8 @@ pub struct Config {
     pub token_secrets: Vec<Vec<u8>>,
     pub token_ttl: Duration,
     pub identity_secret: Option<Vec<u8>>,
+    /// Shared state of several instances (the delivery memory).
+    pub redis: Option<crate::redis::RedisUrl>,
     pub backend: BackendConfig,
     pub limits: Limits,
 }
@@ -57,6 +59,7 @@ impl std::fmt::Debug for Config {
             )
             .field("token_ttl", &self.token_ttl)
             .field("identity_secret", &self.identity_secret.is_some())
+            .field("redis", &self.redis.is_some())
             .field("backend", &self.backend.kind)
             .field("limits", &self.limits)
             .finish()
@@ -269,15 +272,14 @@ impl Config {
             }
             None => None,
         };
-        if let Some(url) = &raw.redis_url {
-            // Resolved first so a wrong env name is reported as such.
-            resolve_secret("redis_url", url, env)?;
-            return Err(
-                "redis_url: this build of the relay runs as a single instance; shared \
-                        state over Redis is not implemented yet (remove redis_url)"
-                    .into(),
-            );
-        }
+        let redis = match &raw.redis_url {
+            Some(url) => Some(crate::redis::RedisUrl::parse(&resolve_secret(
+                "redis_url",
+                url,
+                env,
+            )?)?),
+            None => None,
+        };
         let b = &raw.backend;
         let kind = match b.kind.trim() {
             "gleap" => BackendKind::Gleap,
@@ -404,6 +406,7 @@ impl Config {
             token_secrets,
             token_ttl,
             identity_secret,
+            redis,
             backend: BackendConfig {
                 kind,
                 api_base,
@@ -427,6 +430,9 @@ impl Config {
         }
         if let Some(k) = &self.backend.api_key {
             out.push(k.clone());
+        }
+        if let Some(p) = self.redis.as_ref().and_then(|r| r.password.clone()) {
+            out.push(p);
         }
         out
     }

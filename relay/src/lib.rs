@@ -6,6 +6,7 @@ pub mod api;
 pub mod backend;
 pub mod config;
 pub mod limits;
+pub mod redis;
 pub mod token;
 pub mod upstream;
 

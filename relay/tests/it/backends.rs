@@ -321,3 +321,73 @@ async fn a_token_always_fits_dropping_the_oldest_conversations() {
             .collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn two_instances_sharing_redis_deliver_a_retried_client_id_once() {
+    let sandbox = Sandbox::start();
+    let redis = Redis::start();
+    let top = format!("redis_url = \"{}\"", redis.url);
+    let text = config_text(&sandbox, "gleap", &top, "");
+    let one = start_relay(parse_config(&text, "gleap")).await;
+    let two = start_relay(parse_config(&text, "gleap")).await;
+    let (t, _) = one.visitor(json!({})).await;
+    // The open, retried at the other instance: one ticket, the same answer.
+    let (conv, t1, first) = one.open(&t, "c-1", "opened once").await;
+    let (conv2, _, again) = two.open(&t, "c-1", "opened once").await;
+    assert_eq!(conv, conv2);
+    assert_eq!(first.body["message"], again.body["message"]);
+    // A send on both instances at once, and a later retry on the first.
+    let path = format!("/v1/conversations/{conv}/messages");
+    let body = json!({"client_id": "c-2", "text": "sent to both"});
+    let (x, y) = tokio::join!(
+        one.post(&path, Some(&t1), body.clone()),
+        two.post(&path, Some(&t1), body.clone())
+    );
+    let z = one.post(&path, Some(&t1), body).await;
+    assert_eq!(
+        (x.status, y.status, z.status),
+        (201, 201, 201),
+        "{} {}",
+        x.text,
+        y.text
+    );
+    assert_eq!(x.body, y.body);
+    assert_eq!(x.body, z.body);
+    let stored = sandbox.conversations("gleap").await;
+    assert_eq!(stored.as_array().unwrap().len(), 1);
+    assert_eq!(copies(&stored, "sent to both"), 1);
+    assert_eq!(copies(&stored, "opened once"), 1);
+    // A failed delivery is not remembered: the retry at the other instance goes through.
+    sandbox
+        .fault(json!({"backend": "gleap", "mode": "status", "status": 500, "method": "POST"}))
+        .await;
+    let body = json!({"client_id": "c-3", "text": "after a failure"});
+    one.post(&path, Some(&t1), body.clone())
+        .await
+        .assert_error(502, "upstream_error");
+    assert_eq!(two.post(&path, Some(&t1), body).await.status, 201);
+    assert_eq!(
+        copies(&sandbox.conversations("gleap").await, "after a failure"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_redis_degrades_to_the_in_process_memory() {
+    let sandbox = Sandbox::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let top = format!("redis_url = \"redis://127.0.0.1:{port}\"");
+    let relay = start_relay(parse_config(&config_text(&sandbox, "bot", &top, ""), "bot")).await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t, _) = relay.open(&t, "c-1", "hello").await;
+    let path = format!("/v1/conversations/{conv}/messages");
+    let body = json!({"client_id": "c-2", "text": "once"});
+    let a = relay.post(&path, Some(&t), body.clone()).await;
+    let b = relay.post(&path, Some(&t), body).await;
+    assert_eq!((a.status, b.status), (201, 201));
+    assert_eq!(a.body, b.body, "remembered in-process");
+}

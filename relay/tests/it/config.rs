@@ -66,7 +66,7 @@ fn invalid_configs_say_why() {
             "identity_secret",
         ),
         (
-            base("redis_url = \"redis://127.0.0.1\"", ok_backend),
+            base("redis_url = \"rediss://127.0.0.1\"", ok_backend),
             "redis_url",
         ),
         (
