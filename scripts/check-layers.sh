@@ -53,6 +53,16 @@ check() {
   deps=$(sed -n '/^\[dependencies\]/,/^\[/p' "$root/core/Cargo.toml" | grep -E '^[a-z]' || true)
   report "core/Cargo.toml has dependencies; the pure layers have none (add one only with a reason in docs/architecture.md):" \
     "$(grep -E '^(web-sys|js-sys|wasm-bindgen|wasm-bindgen-futures|leptos|send_wrapper|gloo)' <<< "$deps" || true)"
+  # The relay (a native server) builds on helpwire-core only: no widget, no browser crate.
+  if [ -d "$root/relay" ]; then
+    report "helpwire-relay names a browser crate or the widget crate (it builds on helpwire-core only):" \
+      "$(code_matching "$browser_crates|\bhelpwire::" "$root/relay")"
+    local relay_deps
+    # Every line of every dependency table ([dependencies], [dev-dependencies], [target.….dependencies]).
+    relay_deps=$(awk '/^\[/ { on = ($0 ~ /dependencies\]$/) } on && /^[a-z]/' "$root/relay/Cargo.toml")
+    report "relay/Cargo.toml depends on the widget crate or a browser crate:" \
+      "$(grep -E '^(helpwire|web-sys|js-sys|wasm-bindgen|wasm-bindgen-futures|leptos|send_wrapper|gloo)\b' <<< "$relay_deps" | grep -vE '^helpwire-core\b' || true)"
+  fi
   return $failed
 }
 
@@ -63,7 +73,7 @@ if [ "${1:-}" = "--self-test" ]; then
     local what=$1 file=$2 line=$3
     rm -rf "$scratch/tree"
     mkdir -p "$scratch/tree"
-    cp -r core src "$scratch/tree/"
+    cp -r core src relay "$scratch/tree/"
     printf '%s\n' "$line" >> "$scratch/tree/$file"
     if check "$scratch/tree" 2> /dev/null; then
       echo "check-layers --self-test: a tree where $what passed the check" >&2
@@ -81,6 +91,9 @@ if [ "${1:-}" = "--self-test" ]; then
   expect_failure "the web layer imports the ui" src/web/browser.rs 'use crate::ui::Widget;'
   expect_failure "the ui imports api.rs" src/ui/dom.rs 'use crate::api::boot;'
   expect_failure "core depends on js-sys" core/Cargo.toml $'\n[dependencies]\njs-sys = "0.3"'
+  expect_failure "the relay names the widget crate" relay/src/api.rs 'use helpwire::api;'
+  expect_failure "the relay names wasm_bindgen" relay/src/lib.rs 'use wasm_bindgen::prelude::*;'
+  expect_failure "the relay depends on the widget" relay/Cargo.toml $'\n[dev-dependencies]\nhelpwire = { path = ".." }'
   echo "check-layers --self-test: every rule refuses a tree that breaks it"
   exit 0
 fi

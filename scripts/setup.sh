@@ -28,11 +28,13 @@ if ! rustup run "$RELEASE_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 \
     --target wasm32-unknown-unknown
 fi
 
-# 2. Debian's Chromium and its driver (browser tests, Playwright) and brotli (size report).
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v brotli >/dev/null; then
-  say "installing chromium, chromium-driver and brotli from Debian"
+# 2. Debian's Chromium and its driver (browser tests, Playwright), brotli (size report) and
+#    redis-server (the relay's tests of several instances sharing Redis start their own).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v brotli >/dev/null \
+   || ! command -v redis-server >/dev/null; then
+  say "installing chromium, chromium-driver, brotli and redis-server from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver brotli >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver brotli redis-server >/dev/null
 fi
 
 # 3. wasm-bindgen CLI at exactly the version in Cargo.lock (the glue format must match).

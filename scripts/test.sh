@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy (host and wasm), host tests, the release build's
-# wasm tool (tools/slim-wasm), browser component tests in headless Chromium, the release build,
-# and the end-to-end suite on it.
+# Runs every check and test: formatting, the layer rule, clippy (host and wasm), host tests, the
+# release build's wasm tool (tools/slim-wasm), browser component tests in headless Chromium, the
+# sandbox helpdesk, the relay against it, the release build, and the end-to-end suite on it.
 # Installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +19,18 @@ step "rustfmt (slim-wasm)" cargo fmt "${slim[@]}" -- --check
 step "clippy (slim-wasm)" cargo clippy "${slim[@]}" --all-targets -- -D warnings
 step "slim-wasm tests: each pass on fixtures, and each assumption broken" cargo test "${slim[@]}"
 step "clippy (host)" cargo clippy --workspace --all-targets -- -D warnings
-step "clippy (wasm)" cargo clippy --workspace --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The relay (relay/) is a native server: it is never built for wasm.
+step "clippy (wasm)" cargo clippy --workspace --exclude helpwire-relay --target wasm32-unknown-unknown --all-targets -- -D warnings
 # Each backend's bundle is built alone (scripts/build.sh): lint each feature on its own too.
 for backend in local bancroft gleap gurusup bot eusate relay; do
   step "clippy (wasm, $backend only)" cargo clippy --lib --target wasm32-unknown-unknown \
     --no-default-features --features "$backend" -- -D warnings
 done
-step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace
+# The relay's tests need the sandbox helpdesk's binary: they run after it is built, below.
+step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace --exclude helpwire-relay
 step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
+step "relay: its API over real HTTP, the sandbox helpdesk as upstream (relay/)" cargo test -p helpwire-relay
 step "release build" scripts/build.sh
 step "size budgets: loader and every bundle" node scripts/check-sizes.mjs dist
 step "end-to-end: the real embed on host pages and every backend (Playwright)" node --test --test-concurrency=1 tests/e2e/

@@ -231,7 +231,8 @@ impl fmt::Display for ProviderError {
 impl std::error::Error for ProviderError {}
 
 /// Turns the answer to a request into a value, or a typed error.
-pub type Parser<T> = Box<dyn FnOnce(&HttpResponse) -> Result<T, ProviderError>>;
+/// `Send`, so a server can run a plan on a multi-threaded runtime; parsers capture owned data.
+pub type Parser<T> = Box<dyn FnOnce(&HttpResponse) -> Result<T, ProviderError> + Send>;
 
 /// How an operation is carried out: already known (no call needed), or one request and its parser.
 pub enum Plan<T> {
@@ -246,7 +247,7 @@ impl<T: 'static> Plan<T> {
     /// A request whose answer is parsed by `parse`.
     pub fn request(
         request: HttpRequest,
-        parse: impl FnOnce(&HttpResponse) -> Result<T, ProviderError> + 'static,
+        parse: impl FnOnce(&HttpResponse) -> Result<T, ProviderError> + Send + 'static,
     ) -> Self {
         Plan::Request {
             request,

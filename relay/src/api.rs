@@ -1,0 +1,1000 @@
+//! The widget-facing HTTP API (relay/README.md, relay/openapi.yaml).
+
+use crate::backend::{self, conversation_of, session_of, Backend, Profile};
+use crate::config::Config;
+use crate::limits::{Delivered, RateLimiter, Stored};
+use crate::redis::{Missed, RedisMemory};
+use crate::token::{verify_hex, Claims, Keys, Ref, TokenError, MAX_TOKEN_BYTES};
+use crate::upstream::Upstream;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use helpwire_core::json::Json;
+use helpwire_core::model::{Author, Body, Message};
+use helpwire_core::protocol::{wire, Context, Cursor, Outgoing, Page, Plan, ProviderError, Sent};
+use helpwire_core::richtext::{self, Block, Inline};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Longest id accepted in a path or as `client_id`.
+pub const MAX_ID_CHARS: usize = 128;
+/// Longest cursor accepted.
+pub const MAX_CURSOR_CHARS: usize = 512;
+/// Longest name, email and custom data (as JSON text) accepted for a visitor.
+const MAX_NAME_CHARS: usize = 200;
+const MAX_EMAIL_CHARS: usize = 254;
+const MAX_CUSTOM_DATA_BYTES: usize = 2048;
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub config: Config,
+    keys: Keys,
+    /// Key of the identifiers derived for visitors (the identity secret when set, so a verified
+    /// user's identifiers are the same on every device; else the first token secret, whose
+    /// identifiers then travel in the tokens and survive a rotation).
+    derive_key: Vec<u8>,
+    backend: Backend,
+    upstream: Upstream,
+    by_ip: RateLimiter,
+    by_visitor: RateLimiter,
+    delivered: Delivered,
+    /// The delivery memory shared with other instances, when `redis_url` is set.
+    shared: Option<RedisMemory>,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> AppState {
+        let derive_key = config
+            .identity_secret
+            .clone()
+            .unwrap_or_else(|| config.token_secrets[0].clone());
+        let l = &config.limits;
+        AppState {
+            keys: Keys::new(&config.token_secrets),
+            derive_key,
+            backend: Backend::new(&config.backend),
+            upstream: Upstream::new(l.upstream_timeout),
+            by_ip: RateLimiter::new(l.ip_per_minute, l.ip_burst),
+            by_visitor: RateLimiter::new(l.visitor_per_minute, l.visitor_burst),
+            delivered: Delivered::new(l.dedupe_ttl, l.dedupe_entries),
+            shared: config
+                .redis
+                .clone()
+                .map(|url| RedisMemory::new(url, l.dedupe_ttl, l.upstream_timeout)),
+            config,
+        }
+    }
+}
+
+/// The router with every middleware: request log, origin check, CORS, per-IP limit, body cap.
+pub fn router(state: Arc<AppState>) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/visitors", post(create_visitor))
+        .route(
+            "/v1/conversations",
+            get(list_conversations).post(create_conversation),
+        )
+        .route(
+            "/v1/conversations/{id}/messages",
+            get(list_messages).post(post_message),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_by_ip))
+        .layer(cors)
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+// --- errors -------------------------------------------------------------------------------------
+
+/// `{"error": {"code", "message"}}` with its status (and `Retry-After` for 429).
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+    fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+    fn token(message: &str) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message)
+    }
+    fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such conversation")
+    }
+    fn rate_limited(seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests; retry later",
+            )
+        }
+    }
+    fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+
+    /// The answer for an upstream failure: never the upstream's text (it stays in debug logs).
+    fn upstream(e: &ProviderError) -> ApiError {
+        tracing::warn!(kind = upstream_kind(e), "the helpdesk call failed");
+        tracing::debug!(detail = %e, "the helpdesk call failed");
+        match e {
+            ProviderError::Timeout => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "the helpdesk did not answer in time",
+            ),
+            ProviderError::Status {
+                status: 429,
+                retry_after,
+                ..
+            } => ApiError::rate_limited(u64::from(retry_after.unwrap_or(10).clamp(1, 3600))),
+            _ => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                "the helpdesk could not be reached or gave an unusable answer",
+            ),
+        }
+    }
+}
+
+fn upstream_kind(e: &ProviderError) -> String {
+    match e {
+        ProviderError::Network(_) => "network".into(),
+        ProviderError::Timeout => "timeout".into(),
+        ProviderError::Status { status, .. } => format!("status {status}"),
+        ProviderError::Malformed { .. } => "malformed".into(),
+        ProviderError::Config(_) => "config".into(),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        response
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "this endpoint does not take that method",
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+// --- middleware ---------------------------------------------------------------------------------
+
+/// One info line per request: method, path (never the query or headers, so never a token),
+/// status and time.
+async fn log_request(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let started = Instant::now();
+    let mut response = next.run(request).await;
+    // Tokens and conversations are never cached by the browser or a proxy.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    tracing::info!(
+        %method,
+        path = %path.chars().take(200).collect::<String>(),
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// A request from a page whose `Origin` is not allowed gets 403 `forbidden_origin`. Requests
+/// without `Origin` (not from a browser page) pass: they are subject to the token like any other.
+async fn check_origin(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let allowed = origin.to_str().is_ok_and(|o| {
+            state
+                .config
+                .allowed_origins
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(o))
+        });
+        if !allowed {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "this origin may not use the relay",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+    if state.config.limits.trust_forwarded_for {
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+async fn limit_by_ip(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if request.method() != Method::OPTIONS && request.uri().path() != "/healthz" {
+        let ip = client_ip(&state, &request);
+        if let Err(seconds) = state.by_ip.check(&ip.to_string()) {
+            tracing::info!("rate limited by client address");
+            return ApiError::rate_limited(seconds).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::token("the Authorization header is malformed"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::token("the Authorization header is not `Bearer <token>`"))?;
+    Ok(Some(token))
+}
+
+fn token_error(e: TokenError) -> ApiError {
+    tracing::debug!(reason = ?e, "token refused");
+    ApiError::token(match e {
+        TokenError::Expired => "the token has expired",
+        _ => "the token is not valid",
+    })
+}
+
+/// A token's claims if it is well signed, not expired (past `grace` seconds) and made for this
+/// relay's backend kind (a token of a relay for another helpdesk, with the same secret, is
+/// refused like a forged one).
+fn verify(state: &AppState, token: &str, grace: u64) -> Result<Claims, ApiError> {
+    let claims = state
+        .keys
+        .verify(token, unix_now(), grace)
+        .map_err(token_error)?;
+    if claims.k != state.backend.kind().name() {
+        return Err(token_error(TokenError::Malformed));
+    }
+    Ok(claims)
+}
+
+/// The verified claims of the request's token, charged to the visitor's rate limit.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Claims, ApiError> {
+    let token =
+        bearer(headers)?.ok_or_else(|| ApiError::token("no token: POST /v1/visitors first"))?;
+    let claims = verify(state, token, 0)?;
+    state
+        .by_visitor
+        .check(&claims.v)
+        .map_err(ApiError::rate_limited)?;
+    Ok(claims)
+}
+
+/// A JSON body, or `invalid_request` / `too_large`.
+fn body<T: for<'de> Deserialize<'de>>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large("the request body is too large")
+        } else {
+            ApiError::invalid("the request body could not be read")
+        }
+    })?;
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::invalid(format!(
+            "the request body is not the expected JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// Ids in paths and `client_id`: 1–128 of `A–Z a–z 0–9 - _ . :`, not `.` or `..`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= MAX_ID_CHARS
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        && !id.contains("..")
+}
+
+fn conversation_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    let Path(id) = path.map_err(|_| ApiError::invalid("the conversation id is not valid"))?;
+    if !valid_id(&id) {
+        return Err(ApiError::invalid("the conversation id is not valid"));
+    }
+    Ok(id)
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+fn stored_response((status, value): Stored) -> Response {
+    json_response(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        &value,
+    )
+}
+
+fn time(ms: f64) -> Value {
+    let ms = if wire::is_usable_time(ms) {
+        ms
+    } else {
+        backend::now_ms()
+    };
+    Value::from(helpwire_core::time::format_rfc3339(ms))
+}
+
+// --- messages out -------------------------------------------------------------------------------
+
+/// A message as the API returns it. Rich documents are rebuilt from what the widget's renderer
+/// accepts (`richtext::parse`: the same allow-list), so nothing else leaves the relay.
+fn message_json(m: &Message) -> Value {
+    let mut out = json!({
+        "id": m.id,
+        "author": m.author.tag(),
+        "created_at": time(m.created_at),
+    });
+    if let Some(name) = m.author.name() {
+        out["author_name"] = Value::from(name);
+    }
+    if let Some(local) = &m.local_id {
+        out["client_id"] = Value::from(local.as_str());
+    }
+    match &m.body {
+        Body::Text(t) => out["text"] = Value::from(t.as_str()),
+        Body::Rich(doc) => out["doc"] = doc_json(&richtext::parse(doc)),
+    }
+    let attachments: Vec<Value> = m
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            let url = richtext::safe_url(&a.url)?;
+            let mut v = json!({"name": richtext::strip_controls(&a.name), "url": url});
+            if let Some(mime) = &a.mime {
+                v["mime"] = Value::from(mime.as_str());
+            }
+            Some(v)
+        })
+        .collect();
+    if !attachments.is_empty() {
+        out["attachments"] = Value::Array(attachments);
+    }
+    out
+}
+
+fn doc_json(blocks: &[Block]) -> Value {
+    json!({"type": "doc", "content": blocks.iter().map(block_json).collect::<Vec<_>>()})
+}
+
+fn block_json(b: &Block) -> Value {
+    let items = |items: &[Vec<Block>]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|item| json!({"type": "listItem", "content": item.iter().map(block_json).collect::<Vec<_>>()}))
+            .collect()
+    };
+    match b {
+        Block::Paragraph(inline) => json!({"type": "paragraph", "content": inlines_json(inline)}),
+        Block::Heading(level, inline) => {
+            json!({"type": "heading", "attrs": {"level": level}, "content": inlines_json(inline)})
+        }
+        Block::BulletList(list) => json!({"type": "bulletList", "content": items(list)}),
+        Block::OrderedList { start, items: list } => {
+            json!({"type": "orderedList", "attrs": {"start": start}, "content": items(list)})
+        }
+        Block::CodeBlock(code) => {
+            json!({"type": "codeBlock", "content": [{"type": "text", "text": code}]})
+        }
+        Block::Blockquote(inner) => {
+            json!({"type": "blockquote", "content": inner.iter().map(block_json).collect::<Vec<_>>()})
+        }
+        Block::Rule => json!({"type": "horizontalRule"}),
+    }
+}
+
+fn inlines_json(inline: &[Inline]) -> Vec<Value> {
+    inline
+        .iter()
+        .filter_map(|i| match i {
+            Inline::HardBreak => Some(json!({"type": "hardBreak"})),
+            Inline::Text { text, .. } if text.is_empty() => None,
+            Inline::Text { text, marks } => {
+                let mut list = Vec::new();
+                for (on, name) in [
+                    (marks.bold, "bold"),
+                    (marks.italic, "italic"),
+                    (marks.strike, "strike"),
+                    (marks.code, "code"),
+                    (marks.underline, "underline"),
+                ] {
+                    if on {
+                        list.push(json!({"type": name}));
+                    }
+                }
+                if let Some(href) = &marks.link {
+                    list.push(json!({"type": "link", "attrs": {"href": href}}));
+                }
+                let mut v = json!({"type": "text", "text": text});
+                if !list.is_empty() {
+                    v["marks"] = Value::Array(list);
+                }
+                Some(v)
+            }
+        })
+        .collect()
+}
+
+/// The visitor's message as stored.
+fn own_message(client_id: &str, text: &str, sent: &Sent) -> Value {
+    let mut m = Message::received(
+        sent.remote_id.clone(),
+        Author::Visitor,
+        Body::Text(text.to_string()),
+        sent.created_at.unwrap_or_else(backend::now_ms),
+    );
+    m.local_id = Some(client_id.to_string());
+    message_json(&m)
+}
+
+// --- handlers -----------------------------------------------------------------------------------
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"ok": true}))
+}
+
+#[derive(Deserialize, Default)]
+struct VisitorBody {
+    user_id: Option<String>,
+    user_hash: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    custom_data: Option<Value>,
+}
+
+async fn create_visitor(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let req: VisitorBody = body(raw)?;
+    let now = unix_now();
+    // An expired token still resumes within one more TTL, so a visitor who comes back after a
+    // while keeps the conversation; a forged or tampered one never does.
+    let previous = match bearer(&headers)? {
+        Some(token) => Some(verify(&state, token, state.config.token_ttl.as_secs())?),
+        None => None,
+    };
+    let user_id = req
+        .user_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    if let Some(u) = user_id {
+        if u.chars().count() > MAX_ID_CHARS * 2 {
+            return Err(ApiError::invalid("user_id is too long"));
+        }
+    }
+    for (name, value, max) in [
+        ("name", &req.name, MAX_NAME_CHARS),
+        ("email", &req.email, MAX_EMAIL_CHARS),
+    ] {
+        if value.as_deref().is_some_and(|v| v.chars().count() > max) {
+            return Err(ApiError::invalid(format!(
+                "{name} is longer than {max} characters"
+            )));
+        }
+    }
+    let mut custom = match req.custom_data {
+        None | Some(Value::Null) => Value::Null,
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(ApiError::invalid("custom_data must be an object")),
+    };
+    if custom.to_string().len() > MAX_CUSTOM_DATA_BYTES {
+        return Err(ApiError::invalid(format!(
+            "custom_data is larger than {MAX_CUSTOM_DATA_BYTES} bytes"
+        )));
+    }
+    // Identity: a verified user id links to that user's history; a claimed one never does.
+    let mut verified = None;
+    if let Some(u) = user_id {
+        match &state.config.identity_secret {
+            Some(secret) => {
+                let ok = req
+                    .user_hash
+                    .as_deref()
+                    .is_some_and(|h| verify_hex(secret, u.as_bytes(), h));
+                if !ok {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "identity_not_verified",
+                        "user_id needs a valid user_hash (HMAC-SHA256 of the user id with the identity secret, hex)",
+                    ));
+                }
+                verified = Some(u.to_string());
+            }
+            None => {
+                if !custom.is_object() {
+                    custom = json!({});
+                }
+                custom["claimed_user_id"] = Value::from(u);
+            }
+        }
+    }
+    if let Some(u) = &verified {
+        if !custom.is_object() {
+            custom = json!({});
+        }
+        custom["user_id"] = Value::from(u.as_str());
+    }
+    let profile = Profile {
+        name: req
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        email: req
+            .email
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty()),
+        custom_data: custom,
+    };
+    let kind = state.backend.kind();
+    // Who this is: the verified user; else the resumed visitor (a verified one stays so); else new.
+    let (visitor_id, keep) = match (&verified, &previous) {
+        (Some(u), prev) => {
+            let id = backend::user_visitor_id(
+                state
+                    .config
+                    .identity_secret
+                    .as_deref()
+                    .expect("verified needs the secret"),
+                u,
+            );
+            let keep = prev.as_ref().filter(|p| p.v == id).cloned();
+            (id, keep)
+        }
+        (None, Some(prev)) => (prev.v.clone(), Some(prev.clone())),
+        (None, None) => (backend::random_visitor_id(), None),
+    };
+    let mut claims = match keep {
+        Some(mut prev) => {
+            prev.exp = 0;
+            prev
+        }
+        None => Claims {
+            k: kind.name().to_string(),
+            b: backend::backend_id(&state.derive_key, kind, &visitor_id),
+            v: visitor_id.clone(),
+            exp: 0,
+            u: verified.clone(),
+            s: None,
+            c: Vec::new(),
+            p: Value::Null,
+        },
+    };
+    let has_profile = profile != Profile::default();
+    if has_profile && state.backend.keeps_profile() {
+        claims.p = serde_json::to_value(&profile).unwrap_or(Value::Null);
+    }
+    // The backend session: ready at once for most backends. Gleap's costs a call (and its
+    // project-wide quota), so it is started with the first conversation, unless a resumed
+    // visitor's session exists and the page gave new details (an update).
+    let visitor = state
+        .backend
+        .visitor(&claims, &profile, &state.config.backend.email_domain);
+    match state.backend.provider().start_session(&visitor, None) {
+        Plan::Ready(session) => {
+            let session = session.map_err(|e| ApiError::upstream(&e))?;
+            claims.s = Some(state.backend.keep_session(&session));
+        }
+        plan if claims.s.is_some() && has_profile => {
+            let session = state
+                .upstream
+                .run(plan)
+                .await
+                .map_err(|e| ApiError::upstream(&e))?;
+            claims.s = Some(state.backend.keep_session(&session));
+        }
+        _ if claims.s.is_none() && has_profile => {
+            // Kept until the session is started with the first conversation.
+            claims.p = serde_json::to_value(&profile).unwrap_or(Value::Null);
+        }
+        _ => {}
+    }
+    claims.exp = now + state.config.token_ttl.as_secs();
+    let token = sign_fitting(&state, claims.clone());
+    tracing::info!(
+        resumed = previous.is_some(),
+        verified = verified.is_some(),
+        "visitor"
+    );
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "token": token,
+            "visitor_id": claims.v,
+            "expires_at": time(claims.exp as f64 * 1000.0),
+        }),
+    ))
+}
+
+async fn list_conversations(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
+    let claims = authorize(&state, &headers)?;
+    let list: Vec<Value> = claims.c.iter().map(|c| json!({"id": c.id})).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"conversations": list}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct SendBody {
+    client_id: String,
+    text: String,
+}
+
+/// Checks a send's body against the id rules and the backend's length limit.
+fn outgoing(state: &AppState, req: SendBody) -> Result<Outgoing, ApiError> {
+    if !valid_id(&req.client_id) {
+        return Err(ApiError::invalid("client_id is not valid"));
+    }
+    if req.text.trim().is_empty() {
+        return Err(ApiError::invalid("text is empty"));
+    }
+    let max = state.backend.capabilities().max_message_chars;
+    if req.text.chars().count() > max {
+        return Err(ApiError::too_large(format!(
+            "text is longer than {max} characters"
+        )));
+    }
+    Ok(Outgoing {
+        local_id: req.client_id,
+        text: req.text,
+    })
+}
+
+/// The remembered answer for `key` (shared over Redis when configured, else in-process), or
+/// the one `run` gives.
+async fn remember<F, Fut>(state: &AppState, key: &str, run: F) -> Result<Stored, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Stored, ApiError>>,
+{
+    let run = match &state.shared {
+        None => run,
+        Some(shared) => match shared.once(key, run).await {
+            Ok(stored) => return Ok(stored),
+            Err(Missed::Failed(e)) => return Err(e),
+            Err(Missed::Unavailable(run)) => {
+                tracing::warn!("redis is unavailable: this delivery is remembered in-process only");
+                run
+            }
+        },
+    };
+    state.delivered.once(key, run).await
+}
+
+/// Signs `claims`, dropping the oldest conversations while the token would be longer than
+/// [`MAX_TOKEN_BYTES`] (long ids and subjects): a token always verifies.
+fn sign_fitting(state: &AppState, mut claims: Claims) -> String {
+    loop {
+        let token = state.keys.sign(&claims);
+        if token.len() <= MAX_TOKEN_BYTES || claims.c.is_empty() {
+            return token;
+        }
+        claims.c.remove(0);
+    }
+}
+
+/// The visitor as the provider sees it, with the profile the token kept.
+fn visitor_of(state: &AppState, claims: &Claims) -> helpwire_core::model::Visitor {
+    let profile: Profile = serde_json::from_value(claims.p.clone()).unwrap_or_default();
+    state
+        .backend
+        .visitor(claims, &profile, &state.config.backend.email_domain)
+}
+
+fn session_ref(claims: &Claims) -> Result<&Ref, ApiError> {
+    claims
+        .s
+        .as_ref()
+        .ok_or_else(|| ApiError::token("the token has no session: POST /v1/visitors again"))
+}
+
+async fn create_conversation(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let claims = authorize(&state, &headers)?;
+    let first = outgoing(&state, body(raw)?)?;
+    let key = format!("{}\0new\0{}", claims.v, first.local_id);
+    let (status, remembered) =
+        remember(&state, &key, || open_and_send(&state, &claims, &first)).await?;
+    // The token is made from the request's own claims plus the conversation, so a retry with a
+    // newer token keeps what that token owns.
+    let kept: Ref = serde_json::from_value(remembered["kept"].clone())
+        .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
+    let mut claims = claims;
+    if claims.s.is_none() {
+        claims.s = serde_json::from_value(remembered["session"].clone()).ok();
+        if !state.backend.keeps_profile() {
+            // Only needed to start the session.
+            claims.p = Value::Null;
+        }
+    }
+    claims.c.retain(|c| c.id != kept.id);
+    claims.c.push(kept.clone());
+    let max = state.config.limits.max_conversations;
+    if claims.c.len() > max {
+        let drop = claims.c.len() - max;
+        claims.c.drain(..drop);
+    }
+    Ok(json_response(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
+        &json!({
+            "conversation": {"id": kept.id},
+            "message": remembered["message"],
+            "replies": remembered["replies"],
+            "token": sign_fitting(&state, claims),
+        }),
+    ))
+}
+
+/// Opens the conversation and sends the first message; remembered per `client_id`.
+async fn open_and_send(
+    state: &AppState,
+    claims: &Claims,
+    first: &Outgoing,
+) -> Result<Stored, ApiError> {
+    let provider = state.backend.provider();
+    let visitor = visitor_of(state, claims);
+    let kept_session = match &claims.s {
+        Some(s) => s.clone(),
+        None => {
+            let session = state
+                .upstream
+                .run(provider.start_session(&visitor, None))
+                .await
+                .map_err(|e| ApiError::upstream(&e))?;
+            state.backend.keep_session(&session)
+        }
+    };
+    let session = session_of(&kept_session);
+    // The opened conversation is remembered apart, so a retry after a failed first send reuses
+    // it instead of opening another.
+    let open_key = format!("{}\0open\0{}", claims.v, first.local_id);
+    let (_, opened) = remember(state, &open_key, || async {
+        let conversation = state
+            .upstream
+            .run(provider.open_conversation(&visitor, &session, first))
+            .await
+            .map_err(|e| ApiError::upstream(&e))?;
+        let kept = state.backend.keep_conversation(&conversation);
+        Ok::<Stored, ApiError>((
+            200,
+            Arc::new(serde_json::to_value(kept).expect("serializes")),
+        ))
+    })
+    .await?;
+    let kept: Ref = serde_json::from_value((*opened).clone())
+        .map_err(|_| ApiError::upstream(&ProviderError::Config("unreadable memory".into())))?;
+    let conversation = conversation_of(&kept);
+    let cx = Context {
+        visitor: &visitor,
+        session: &session,
+        conversation: &conversation,
+        recent: &[],
+    };
+    let sent = state
+        .upstream
+        .run(provider.send_message(cx, first))
+        .await
+        .map_err(|e| ApiError::upstream(&e))?;
+    tracing::info!("conversation opened");
+    Ok((
+        201,
+        Arc::new(json!({
+            "kept": kept,
+            "session": kept_session,
+            "message": own_message(&first.local_id, &first.text, &sent),
+            "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
+        })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CursorQuery {
+    cursor: Option<String>,
+}
+
+fn decode_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
+    let bad = || ApiError::invalid("the cursor is not valid");
+    let Some(raw) = raw.filter(|c| !c.is_empty()) else {
+        return Ok(Cursor::default());
+    };
+    if raw.len() > MAX_CURSOR_CHARS {
+        return Err(bad());
+    }
+    let bytes = B64.decode(raw).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let value = Json::parse(&text).map_err(|_| bad())?;
+    // Providers' cursors are small objects of counters (`skip`, `seen`) or null.
+    if !(value.is_null() || value.as_object().is_some()) {
+        return Err(bad());
+    }
+    Ok(Cursor(value))
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    B64.encode(cursor.0.to_string())
+}
+
+async fn list_messages(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<CursorQuery>, QueryRejection>,
+) -> ApiResult {
+    let claims = authorize(&state, &headers)?;
+    let id = conversation_id(path)?;
+    let Query(query) = query.map_err(|_| ApiError::invalid("the query is not valid"))?;
+    let cursor = decode_cursor(query.cursor.as_deref())?;
+    let owned = claims.owns(&id).ok_or_else(ApiError::not_found)?;
+    let session = session_of(session_ref(&claims)?);
+    let conversation = conversation_of(owned);
+    let visitor = visitor_of(&state, &claims);
+    let cx = Context {
+        visitor: &visitor,
+        session: &session,
+        conversation: &conversation,
+        recent: &[],
+    };
+    let page: Page = state
+        .upstream
+        .run(state.backend.provider().fetch_messages(cx, &cursor))
+        .await
+        .map_err(|e| ApiError::upstream(&e))?;
+    if !page.warnings.is_empty() {
+        tracing::debug!(
+            count = page.warnings.len(),
+            "messages skipped or read with a fallback"
+        );
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "messages": page.messages.iter().map(message_json).collect::<Vec<_>>(),
+            "cursor": encode_cursor(&page.next),
+            "more": page.more,
+        }),
+    ))
+}
+
+async fn post_message(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    raw: Result<Bytes, BytesRejection>,
+) -> ApiResult {
+    let claims = authorize(&state, &headers)?;
+    let id = conversation_id(path)?;
+    let message = outgoing(&state, body(raw)?)?;
+    let owned = claims.owns(&id).ok_or_else(ApiError::not_found)?.clone();
+    let key = format!("{}\0{}\0{}", claims.v, id, message.local_id);
+    let stored = remember(&state, &key, || async {
+        let session = session_of(session_ref(&claims)?);
+        let conversation = conversation_of(&owned);
+        let visitor = visitor_of(&state, &claims);
+        let cx = Context {
+            visitor: &visitor,
+            session: &session,
+            conversation: &conversation,
+            recent: &[],
+        };
+        let sent = state
+            .upstream
+            .run(state.backend.provider().send_message(cx, &message))
+            .await
+            .map_err(|e| ApiError::upstream(&e))?;
+        Ok::<Stored, ApiError>((
+            201,
+            Arc::new(json!({
+                "message": own_message(&message.local_id, &message.text, &sent),
+                "replies": sent.replies.iter().map(message_json).collect::<Vec<_>>(),
+            })),
+        ))
+    })
+    .await?;
+    Ok(stored_response(stored))
+}

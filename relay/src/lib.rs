@@ -1,0 +1,32 @@
+//! helpwire-relay: holds a helpdesk's secrets and speaks one small HTTP API to the widget
+//! (README.md, openapi.yaml). It reaches the helpdesk through helpwire-core's sans-IO protocol
+//! modules, run natively ([`upstream`]), so each vendor's API has one implementation.
+
+pub mod api;
+pub mod backend;
+pub mod config;
+pub mod limits;
+pub mod redis;
+pub mod token;
+pub mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use api::AppState;
+pub use config::Config;
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = api::router(Arc::new(AppState::new(config)));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
