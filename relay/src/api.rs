@@ -186,6 +186,7 @@ fn upstream_kind(e: &ProviderError) -> String {
         ProviderError::Status { status, .. } => format!("status {status}"),
         ProviderError::Malformed { .. } => "malformed".into(),
         ProviderError::Config(_) => "config".into(),
+        ProviderError::SessionExpired(_) => "session expired".into(),
     }
 }
 
@@ -434,6 +435,8 @@ fn message_json(m: &Message) -> Value {
     match &m.body {
         Body::Text(t) => out["text"] = Value::from(t.as_str()),
         Body::Rich(doc) => out["doc"] = doc_json(&richtext::parse(doc)),
+        // Data, not words: the widget words it in the visitor's language.
+        Body::Notice(notice) => out["notice"] = Value::from(notice.tag()),
     }
     let attachments: Vec<Value> = m
         .attachments
