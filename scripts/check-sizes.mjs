@@ -16,12 +16,12 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 106_500,
-  bot: 106_500,
+  bancroft: 106_400,
+  bot: 106_800,
   eusate: 123_600,
-  gleap: 110_700,
-  gurusup: 108_600,
-  local: 107_700,
+  gleap: 110_800,
+  gurusup: 108_300,
+  local: 108_000,
 };
 
 const dist = process.argv[2] || 'dist';
@@ -49,7 +49,7 @@ for (const { what, bytes, budget, held } of rows) {
   const ceiling = bytes > budget && held > budget ? held : budget;
   const ok = bytes <= ceiling;
   if (!ok) failed++;
-  let note = `budget ${kb(budget)}`;
+  let note = held < BUNDLE_BUDGET ? `held at ${budget} B, under the ${kb(BUNDLE_BUDGET)} budget` : `budget ${kb(budget)}`;
   if (ceiling > budget) {
     overBudget.push(what);
     note = `OVER the ${kb(budget)} budget by ${bytes - budget} B; held at ${ceiling} B`;
