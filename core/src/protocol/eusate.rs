@@ -23,7 +23,6 @@ use super::{
 };
 use crate::json::Json;
 use crate::model::{Attachment, Author, Body, Conversation, Message, Session, Visitor};
-use std::collections::VecDeque;
 use std::fmt;
 
 /// Eusate's public API host, used when `data-api-base` is not set.
@@ -924,10 +923,10 @@ pub struct EusateChannel {
     /// A conversation is being opened; later messages wait until this time for its id.
     opening_until: Option<f64>,
     /// Messages waiting for the connection or the new conversation's id.
-    queue: VecDeque<Outgoing>,
+    queue: Vec<Outgoing>,
     in_flight: Vec<InFlight>,
     /// Recently sent (local id, text), to recognise the server's echo of them.
-    recent: VecDeque<(String, String)>,
+    recent: Vec<(String, String)>,
 }
 
 impl EusateChannel {
@@ -945,9 +944,9 @@ impl EusateChannel {
             conversation: conversation.filter(|c| !c.is_empty()).map(str::to_string),
             closed: Vec::new(),
             opening_until: None,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             in_flight: Vec::new(),
-            recent: VecDeque::new(),
+            recent: Vec::new(),
         }
     }
 
@@ -1061,18 +1060,18 @@ impl EusateChannel {
                 return out;
             }
             ConnectionState::Idle => {
-                self.queue.push_back(message.clone());
+                self.queue.push(message.clone());
                 let actions = self.client.connect(now);
                 out.extend(self.absorb(actions, now));
                 return out;
             }
             ConnectionState::Opening | ConnectionState::Joining => {
-                self.queue.push_back(message.clone());
+                self.queue.push(message.clone());
                 return out;
             }
             ConnectionState::Connected => {}
         }
-        self.queue.push_back(message.clone());
+        self.queue.push(message.clone());
         self.flush(now, &mut out);
         out
     }
@@ -1107,9 +1106,10 @@ impl EusateChannel {
     /// Sends queued messages while connected and no conversation is being opened.
     fn flush(&mut self, now: f64, out: &mut Vec<ChannelOutput>) {
         while self.client.is_connected() && self.opening_until.is_none() {
-            let Some(message) = self.queue.pop_front() else {
+            if self.queue.is_empty() {
                 break;
-            };
+            }
+            let message = self.queue.remove(0);
             self.emit_support(message, now, out);
         }
     }
@@ -1132,9 +1132,9 @@ impl EusateChannel {
                     confirm_at: now + self.config.confirm_timeout_ms,
                 });
                 self.recent
-                    .push_back((message.local_id, message.text.trim().to_string()));
+                    .push((message.local_id, message.text.trim().to_string()));
                 while self.recent.len() > 8 {
-                    self.recent.pop_front();
+                    self.recent.remove(0);
                 }
             }
             Err(ClientError::TooLarge { size, max }) => out.push(ChannelOutput::SendFailed {
@@ -1296,7 +1296,7 @@ impl EusateChannel {
                     if m.author == Author::Visitor {
                         let text = m.body.plain_text();
                         if let Some(i) = self.recent.iter().position(|(_, t)| *t == text.trim()) {
-                            m.local_id = self.recent.remove(i).map(|(local, _)| local);
+                            m.local_id = Some(self.recent.remove(i).0);
                         }
                     }
                 }
