@@ -9,17 +9,19 @@ import zlib from 'node:zlib';
 const KB = 1024;
 const LOADER_BUDGET = 2 * KB;
 const BUNDLE_BUDGET = 100 * KB;
-// Bundles over the 100 KB budget today, each held (in bytes) about 1 KB above what it is now,
-// so none can grow while they are brought back under (the README's Performance section says
-// what put each over). Not closer: the same source has measured up to ~300 B apart when the
-// bundles were built in another order in a warm target folder.
+// Each bundle held (in bytes) about 1 KB above what it measured last, so none can grow silently.
+// Not closer: the same source has measured up to ~300 B apart when the bundles were built in
+// another order in a warm target folder. A bundle's ceiling is the lower of its held value and
+// the 100 KB budget: once a bundle is under 100 KB it can never go back over it, and one still
+// over is held where it is and reported as over the budget (the README's Performance section
+// says what put each over).
 const HELD = {
-  bancroft: 106_500,
-  bot: 106_500,
-  eusate: 123_600,
-  gleap: 110_700,
-  gurusup: 108_600,
-  local: 107_700,
+  bancroft: 106_400,
+  bot: 106_800,
+  eusate: 122_800,
+  gleap: 110_800,
+  gurusup: 108_300,
+  local: 108_000,
   relay: 113_700,
 };
 
@@ -39,16 +41,26 @@ if (backends.length === 0) {
 }
 for (const name of backends) {
   const bytes = gzip(`helpwire_${name}.js`) + gzip(`helpwire_${name}_bg.wasm`);
-  rows.push({ what: `bundle ${name} (glue + wasm)`, bytes, budget: HELD[name] ?? BUNDLE_BUDGET });
+  rows.push({ what: `bundle ${name} (glue + wasm)`, bytes, budget: Math.min(HELD[name] ?? BUNDLE_BUDGET, BUNDLE_BUDGET), held: HELD[name] });
 }
 let failed = 0;
-for (const { what, bytes, budget } of rows) {
-  const ok = bytes <= budget;
+const overBudget = [];
+for (const { what, bytes, budget, held } of rows) {
+  // A bundle still over the 100 KB budget fails only above its held value.
+  const ceiling = bytes > budget && held > budget ? held : budget;
+  const ok = bytes <= ceiling;
   if (!ok) failed++;
-  const note = budget > BUNDLE_BUDGET ? `held at ${budget} B; the budget is ${kb(BUNDLE_BUDGET)}` : `budget ${kb(budget)}`;
-  console.log(`${ok ? 'ok  ' : 'OVER'} ${what.padEnd(32)} ${String(bytes).padStart(7)} B = ${kb(bytes).padStart(8)} gzip  (${note})`);
+  let note = held < BUNDLE_BUDGET ? `held at ${budget} B, under the ${kb(BUNDLE_BUDGET)} budget` : `budget ${kb(budget)}`;
+  if (ceiling > budget) {
+    overBudget.push(what);
+    note = `OVER the ${kb(budget)} budget by ${bytes - budget} B; held at ${ceiling} B`;
+  }
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what.padEnd(32)} ${String(bytes).padStart(7)} B = ${kb(bytes).padStart(8)} gzip  (${note})`);
+}
+if (overBudget.length) {
+  console.log(`check-sizes: ${overBudget.length} over the ${kb(BUNDLE_BUDGET)} budget, held: ${overBudget.join(', ')}`);
 }
 if (failed) {
-  console.error(`check-sizes: ${failed} over budget`);
+  console.error(`check-sizes: ${failed} over their ceiling`);
   process.exit(1);
 }

@@ -37,14 +37,17 @@ pub(super) fn Composer(
         intl_tag,
     };
     // Follows the text from its first render (an `input` listener: every typing, pasting or
-    // input-method change) and is reworded when the language changes.
-    super::watch(move |listening: Option<bool>| {
+    // input-method change) and is reworded when the language changes. The flag lives in the
+    // closure: a `watch` returning `()` shares its compiled render effect with the others.
+    let mut listening = false;
+    super::watch(move |_| {
         locale.track();
         intl_tag.track();
         let Some(input) = focus.composer.get() else {
-            return false;
+            return;
         };
-        if listening != Some(true) {
+        if !listening {
+            listening = true;
             // A plain listener rather than `on:input`: Leptos compiles each event type's view
             // code of its own, and this closure type is shared with the page listeners.
             let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| room.show(false));
@@ -54,7 +57,6 @@ pub(super) fn Composer(
             on_input.forget();
         }
         room.show(true);
-        true
     });
     let send = move || {
         let Some(input) = focus.composer.get_untracked() else {
@@ -82,13 +84,13 @@ pub(super) fn Composer(
                 send();
             }
         >
-            <label for="hw-input" class="visually-hidden">{move || locale.get().composer_label}</label>
+            <label for="hw-input" class="visually-hidden">{move || locale.get().composer_label.to_string()}</label>
             <textarea
                 id="hw-input"
                 class="input"
                 rows="1"
                 enterkeyhint="send"
-                placeholder=move || locale.get().composer_placeholder
+                placeholder=move || locale.get().composer_placeholder.to_string()
                 node_ref=focus.composer
                 on:keydown=move |ev| {
                     // Not while an input method is composing (Japanese, Chinese…): Enter confirms there.
@@ -99,7 +101,7 @@ pub(super) fn Composer(
                 }
             ></textarea>
             <button type="submit" part="send" class="send">
-                {move || locale.get().send}
+                {move || locale.get().send.to_string()}
             </button>
         </form>
     }

@@ -454,7 +454,7 @@ pub(super) fn MessageLog(
             // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
             // other anew, which compiles an `Either` view with its own build and rebuild code.
             <button type="button" class="earlier" hidden=move || !has_earlier.get() on:click=show_earlier>
-                {move || locale.get().earlier}
+                {move || locale.get().earlier.to_string()}
             </button>
             <p class="greeting" dir="auto" hidden=move || has_earlier.get()>{greeting}</p>
             <div class="pages" node_ref=container_ref on:click=retry_clicked></div>

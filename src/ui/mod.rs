@@ -66,10 +66,13 @@ pub fn Widget(
     };
 
     let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
-    // Opening moves focus to the composer, so a visitor can type at once.
-    watch(move |was_open: Option<bool>| {
+    // Opening moves focus to the composer, so a visitor can type at once. The last state lives in
+    // the closure: a `watch` returning `()` shares its compiled render effect with the others.
+    let mut was_open = false;
+    watch(move |_| {
         let is_open = open.get();
-        if is_open && was_open != Some(true) {
+        let was = std::mem::replace(&mut was_open, is_open);
+        if is_open && !was {
             // After the render effects have un-hidden the panel (a hidden element cannot take focus);
             // `try_` because the widget may be destroyed before the timer fires.
             set_timeout(
@@ -81,7 +84,6 @@ pub fn Widget(
                 std::time::Duration::ZERO,
             );
         }
-        is_open
     });
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
@@ -120,8 +122,8 @@ pub fn Widget(
         <div
             part="root"
             class="hw"
-            dir=move || locale.get().dir.as_str()
-            lang=move || locale.get().lang
+            dir=move || locale.get().dir.as_str().to_string()
+            lang=move || locale.get().lang.to_string()
             node_ref=root
         >
             <launcher::Launcher shared=shared />

@@ -58,7 +58,7 @@ pub(super) fn Panel(
                 <button
                     type="button"
                     class="close"
-                    aria-label=move || locale.get().close_chat
+                    aria-label=move || locale.get().close_chat.to_string()
                     on:click=move |_| close()
                 >
                     <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">

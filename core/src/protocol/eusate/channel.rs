@@ -15,7 +15,6 @@ use crate::protocol::socketio::{
 };
 use crate::protocol::{Outgoing, ProviderError, Sent};
 use crate::time::parse_rfc3339;
-use std::collections::VecDeque;
 
 /// Timing of the channel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,10 +59,10 @@ pub struct EusateChannel {
     /// A conversation is being opened; later messages wait until this time for its id.
     opening_until: Option<f64>,
     /// Messages waiting for the connection or the new conversation's id.
-    queue: VecDeque<Outgoing>,
+    queue: Vec<Outgoing>,
     in_flight: Vec<InFlight>,
     /// Recently sent (local id, text), to recognise the server's echo of them.
-    recent: VecDeque<(String, String)>,
+    recent: Vec<(String, String)>,
 }
 
 impl EusateChannel {
@@ -81,9 +80,9 @@ impl EusateChannel {
             conversation: conversation.filter(|c| !c.is_empty()).map(str::to_string),
             closed: Vec::new(),
             opening_until: None,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             in_flight: Vec::new(),
-            recent: VecDeque::new(),
+            recent: Vec::new(),
         }
     }
 
@@ -100,9 +99,12 @@ impl EusateChannel {
     /// Sends queued messages while connected and no conversation is being opened.
     fn flush(&mut self, now: f64, out: &mut Vec<PushOutput>) {
         while self.client.is_connected() && self.opening_until.is_none() {
-            let Some(message) = self.queue.pop_front() else {
+            // A short list: removing from the front costs nothing, and a VecDeque would link its
+            // ring-buffer code for this one use.
+            if self.queue.is_empty() {
                 break;
-            };
+            }
+            let message = self.queue.remove(0);
             self.emit_support(message, now, out);
         }
     }
@@ -125,9 +127,9 @@ impl EusateChannel {
                     confirm_at: now + self.config.confirm_timeout_ms,
                 });
                 self.recent
-                    .push_back((message.local_id, message.text.trim().to_string()));
+                    .push((message.local_id, message.text.trim().to_string()));
                 while self.recent.len() > 8 {
-                    self.recent.pop_front();
+                    self.recent.remove(0);
                 }
             }
             Err(ClientError::TooLarge { size, max }) => out.push(PushOutput::SendFailed {
@@ -291,7 +293,7 @@ impl EusateChannel {
                     if m.author == Author::Visitor {
                         let text = m.body.plain_text();
                         if let Some(i) = self.recent.iter().position(|(_, t)| *t == text.trim()) {
-                            m.local_id = self.recent.remove(i).map(|(local, _)| local);
+                            m.local_id = Some(self.recent.remove(i).0);
                         }
                     }
                 }
@@ -416,18 +418,18 @@ impl PushChannel for EusateChannel {
                 return out;
             }
             ConnectionState::Idle => {
-                self.queue.push_back(message.clone());
+                self.queue.push(message.clone());
                 let actions = self.client.connect(now);
                 out.extend(self.absorb(actions, now));
                 return out;
             }
             ConnectionState::Opening | ConnectionState::Joining => {
-                self.queue.push_back(message.clone());
+                self.queue.push(message.clone());
                 return out;
             }
             ConnectionState::Connected => {}
         }
-        self.queue.push_back(message.clone());
+        self.queue.push(message.clone());
         self.flush(now, &mut out);
         out
     }
