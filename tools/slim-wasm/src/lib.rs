@@ -170,10 +170,20 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
         .iter()
         .map(|&i| table.functions[i as usize])
         .collect();
+    // Code only the dropped exports reach (wasm-bindgen's wrappers around the adapters' methods,
+    // into which LLVM may inline wasm-streams' code) goes with them, so it may call wasm-streams.
+    let only_dropped = reached_only_from(
+        &dropped_functions,
+        &callers,
+        &table.functions,
+        kept.iter()
+            .filter(|e| e.kind == ExternalKind::Func)
+            .map(|e| e.index),
+    );
     for &(caller, callee) in &callers {
         if stream_functions.contains(&callee)
             && !name_of(caller).contains(STREAMS)
-            && !dropped_functions.contains(&caller)
+            && !only_dropped.contains(&caller)
         {
             bail!(
                 "{} calls wasm-streams' {}: its body may be shared with other code (is LLVM's function merging on?)",
@@ -415,5 +425,37 @@ pub fn short_name(i: usize) -> String {
         (LETTERS[i] as char).to_string()
     } else {
         short_name(i / n - 1) + &(LETTERS[i % n] as char).to_string()
+    }
+}
+
+/// The functions reached only from `roots`: the roots, and every function whose callers all are
+/// such functions. A function in the table or exported otherwise can be reached from elsewhere,
+/// so it never counts.
+fn reached_only_from(
+    roots: &HashSet<u32>,
+    calls: &[(u32, u32)],
+    table: &[u32],
+    kept_exports: impl Iterator<Item = u32>,
+) -> HashSet<u32> {
+    let mut outside: HashSet<u32> = table.iter().copied().collect();
+    outside.extend(kept_exports);
+    let mut callers_of: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for &(caller, callee) in calls {
+        callers_of.entry(callee).or_default().push(caller);
+    }
+    let mut reached = roots.clone();
+    loop {
+        let before = reached.len();
+        for (&callee, callers) in &callers_of {
+            if !reached.contains(&callee)
+                && !outside.contains(&callee)
+                && callers.iter().all(|c| reached.contains(c))
+            {
+                reached.insert(callee);
+            }
+        }
+        if reached.len() == before {
+            return reached;
+        }
     }
 }

@@ -402,6 +402,20 @@ fn drop_unused_refuses_a_wasm_streams_body_other_code_calls() {
 }
 
 #[test]
+fn drop_unused_lets_a_wrapper_only_a_dropped_export_reaches_call_wasm_streams() {
+    // wasm-bindgen's wrapper of an adapter's method, with wasm-streams' code inlined into it, is
+    // called by the dropped export alone: it goes with the export.
+    let wrapper = &format!(
+        r#"(func $wrapper (param i32) call $"{STREAM_POLL}")
+          (func $shim (export "intounderlyingsink_write") (param i32) local.get 0 call $wrapper)"#
+    );
+    assert!(drop_unused(&module(wrapper, ""), &glue()).is_ok());
+    // The same wrapper called from other code too is refused: that code would reach a trap.
+    let shared = format!(r#"{wrapper} (func $other (export "other") i32.const 0 call $wrapper)"#);
+    refused(&module(&shared, ""), &glue(), "wrapper calls wasm-streams'");
+}
+
+#[test]
 fn drop_unused_refuses_input_without_what_it_removes() {
     // No delegated-event functions.
     let text = module_text_with_elem(
