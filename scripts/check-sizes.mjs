@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 106_400,
-  bot: 106_800,
-  eusate: 122_800,
-  gleap: 110_800,
-  gurusup: 108_300,
-  local: 108_000,
-  relay: 113_700,
+  bancroft: 102_000,
+  bot: 102_100,
+  eusate: 117_600,
+  gleap: 106_300,
+  gurusup: 103_600,
+  local: 103_500,
+  relay: 108_100,
 };
 
 const dist = process.argv[2] || 'dist';
