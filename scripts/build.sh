@@ -70,8 +70,10 @@ for backend in "${backends[@]}"; do
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.
     # -ocimfs=20: a function with one caller is inlined only up to 20 instructions (binaryen's
     # default is any size); huge flattened functions compress worse. -6.5 KB gzip.
+    # Then dead arguments once more (--dae-optimizing), which the restructured code exposes, and
+    # -Oz after it. -0.3 KB gzip.
     node_modules/.bin/wasm-opt -ocimfs=20 --duplicate-function-elimination --merge-similar-functions \
-      --flatten --rereloop -Oz --converge --low-memory-unused \
+      --flatten --rereloop -Oz --converge --low-memory-unused --dae-optimizing -Oz \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$dist/helpwire_${backend}_bg.wasm" -o "$dist/helpwire_${backend}_bg.wasm"

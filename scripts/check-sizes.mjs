@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 102_000,
-  bot: 102_100,
-  eusate: 117_600,
-  gleap: 106_300,
-  gurusup: 103_600,
-  local: 103_500,
-  relay: 108_100,
+  bancroft: 101_800,
+  bot: 101_800,
+  eusate: 117_200,
+  gleap: 105_900,
+  gurusup: 103_200,
+  local: 103_200,
+  relay: 107_800,
 };
 
 const dist = process.argv[2] || 'dist';
