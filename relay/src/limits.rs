@@ -34,7 +34,11 @@ impl RateLimiter {
 
     /// Takes one token for `key`; `Err(seconds)` to wait when there is none.
     pub fn check(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
+        self.check_at(key, Instant::now())
+    }
+
+    /// [`check`](Self::check) at `now`, so tests can set the time.
+    fn check_at(&self, key: &str, now: Instant) -> Result<(), u64> {
         let mut guard = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let (buckets, next_sweep) = &mut *guard;
         if buckets.len() >= *next_sweep && !buckets.contains_key(key) {
@@ -154,13 +158,15 @@ mod tests {
 
     #[test]
     fn idle_buckets_are_swept() {
-        // Refills in a microsecond: every bucket is idle by the time the sweep runs.
+        // Refills in a microsecond, and each check comes a microsecond after the one before:
+        // every older bucket is idle by the time the sweep runs.
         let l = RateLimiter::new(60_000_000, 1);
+        let start = Instant::now();
+        let at = |micros: usize| start + Duration::from_micros(micros as u64);
         for i in 0..=SWEEP_AT {
-            l.check(&i.to_string()).unwrap();
+            l.check_at(&i.to_string(), at(i)).unwrap();
         }
-        std::thread::sleep(Duration::from_millis(2));
-        l.check("new").unwrap();
+        l.check_at("new", at(SWEEP_AT + 2_000)).unwrap();
         let guard = l.buckets.lock().unwrap();
         assert!(guard.0.len() < 10, "{}", guard.0.len());
     }
