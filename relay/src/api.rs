@@ -37,8 +37,12 @@ const MAX_EMAIL_CHARS: usize = 254;
 const MAX_CUSTOM_DATA_BYTES: usize = 2048;
 
 /// Everything the handlers share.
+/// Seconds since the epoch: the time tokens are made and checked at.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
 pub struct AppState {
     pub config: Config,
+    clock: Clock,
     keys: Keys,
     /// Key of the identifiers derived for visitors (the identity secret when set, so a verified
     /// user's identifiers are the same on every device; else the first token secret, whose
@@ -61,6 +65,7 @@ impl AppState {
             .unwrap_or_else(|| config.token_secrets[0].clone());
         let l = &config.limits;
         AppState {
+            clock: Arc::new(unix_now),
             keys: Keys::new(&config.token_secrets),
             derive_key,
             backend: Backend::new(&config.backend),
@@ -74,6 +79,12 @@ impl AppState {
                 .map(|url| RedisMemory::new(url, l.dedupe_ttl, l.upstream_timeout)),
             config,
         }
+    }
+
+    /// Replaces the clock tokens are made and checked with (tests move it to expire a token).
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
     }
 }
 
@@ -335,7 +346,7 @@ fn token_error(e: TokenError) -> ApiError {
 fn verify(state: &AppState, token: &str, grace: u64) -> Result<Claims, ApiError> {
     let claims = state
         .keys
-        .verify(token, unix_now(), grace)
+        .verify(token, (state.clock)(), grace)
         .map_err(token_error)?;
     if claims.k != state.backend.kind().name() {
         return Err(token_error(TokenError::Malformed));
@@ -551,7 +562,7 @@ async fn create_visitor(
     raw: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
     let req: VisitorBody = body(raw)?;
-    let now = unix_now();
+    let now = (state.clock)();
     // An expired token still resumes within one more TTL, so a visitor who comes back after a
     // while keeps the conversation; a forged or tampered one never does.
     let previous = match bearer(&headers)? {

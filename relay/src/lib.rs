@@ -22,7 +22,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(Arc::new(AppState::new(config)));
+    serve_state(AppState::new(config), listener, shutdown).await
+}
+
+/// [`serve`] with a state already made (tests give it another clock).
+pub async fn serve_state(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = api::router(Arc::new(state));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

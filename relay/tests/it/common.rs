@@ -180,13 +180,34 @@ pub struct Relay {
 }
 
 pub async fn start_relay(config: Config) -> Relay {
+    start_relay_with(helpwire_relay::AppState::new(config.clone()), config).await
+}
+
+/// A relay whose token clock runs `offset` seconds ahead of the real one, as the test moves it.
+pub async fn start_relay_with_clock(
+    config: Config,
+    offset: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Relay {
+    let clock = move || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        now + offset.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let state =
+        helpwire_relay::AppState::new(config.clone()).with_clock(std::sync::Arc::new(clock));
+    start_relay_with(state, config).await
+}
+
+async fn start_relay_with(state: helpwire_relay::AppState, config: Config) -> Relay {
     install_log_capture();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(helpwire_relay::serve(config.clone(), listener, async {
+    tokio::spawn(helpwire_relay::serve_state(state, listener, async {
         let _ = rx.await;
     }));
     Relay {

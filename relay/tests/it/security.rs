@@ -59,7 +59,8 @@ async fn forged_tampered_expired_and_other_key_tokens_are_refused() {
         &config_text(&sandbox, "gleap", "token_ttl = 3", ""),
         "gleap",
     );
-    let relay = start_relay(config).await;
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let relay = start_relay_with_clock(config, clock.clone()).await;
     let (a, _) = relay.visitor(json!({})).await;
     let (conv, a, _) = relay.open(&a, "c-1", "hello").await;
     let path = format!("/v1/conversations/{conv}/messages");
@@ -109,9 +110,9 @@ async fn forged_tampered_expired_and_other_key_tokens_are_refused() {
         .await
         .assert_error(401, "invalid_token");
 
-    // A's token works, then expires (token_ttl = 3 s).
+    // A's token works, then, 4 s later on the relay's clock, has expired (token_ttl = 3 s).
     assert_eq!(relay.get(&path, Some(&a)).await.status, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    clock.store(4, std::sync::atomic::Ordering::SeqCst);
     let expired = relay.get(&path, Some(&a)).await;
     expired.assert_error(401, "invalid_token");
     assert!(expired.text.contains("expired"));
