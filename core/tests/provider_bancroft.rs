@@ -1,6 +1,8 @@
 //! Bancroft (seed 004): every request exactly as documented, every documented answer parsed,
 //! every documented error mapped.
 
+#[path = "support/plans.rs"]
+mod plans;
 use helpwire_core::config::{Config, ProviderKind};
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Conversation, Session, Visitor};
@@ -8,9 +10,10 @@ use helpwire_core::protocol::bancroft::{
     self, BancroftProvider, MAX_SUBJECT_CHARS, REQUESTER_EMAIL,
 };
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
-    ProviderError, MAX_HISTORY_BYTES, MAX_RESPONSE_BYTES,
+    Context, Cursor, HttpResponse, Method, Outgoing, Provider, ProviderError, MAX_HISTORY_BYTES,
+    MAX_RESPONSE_BYTES,
 };
+use plans::{ready, request};
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -31,20 +34,6 @@ const KEY: &str = "bnc_cl_test123";
 
 fn provider() -> BancroftProvider {
     BancroftProvider::new(BASE, Some(KEY))
-}
-
-fn request<T>(plan: Plan<T>) -> (HttpRequest, Parser<T>) {
-    match plan {
-        Plan::Request { request, parse } => (request, parse),
-        Plan::Ready(_) => panic!("expected a request"),
-    }
-}
-
-fn ready<T: std::fmt::Debug>(plan: Plan<T>) -> Result<T, ProviderError> {
-    match plan {
-        Plan::Ready(r) => r,
-        Plan::Request { request, .. } => panic!("expected no request, got {request:?}"),
-    }
 }
 
 fn anonymous() -> Visitor {

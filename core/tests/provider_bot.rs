@@ -1,14 +1,16 @@
 //! The bot contract (seed 001, Gleap's custom API action): the exact POST Gleap would send, the
 //! last two comments, the `{"message": string | TipTap doc}` answer, and the error mapping.
 
+#[path = "support/plans.rs"]
+mod plans;
 use helpwire_core::config::{Config, ProviderKind};
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Conversation, Delivery, Message, Session, Visitor};
 use helpwire_core::protocol::bot::{self, BotProvider};
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
-    ProviderError, Sent,
+    Context, Cursor, HttpResponse, Method, Outgoing, Plan, Provider, ProviderError, Sent,
 };
+use plans::request;
 
 /// A platform with a fixed clock and no browser languages.
 const PLATFORM: helpwire_core::protocol::Platform = helpwire_core::protocol::Platform {
@@ -31,13 +33,6 @@ fn now() -> f64 {
 
 fn provider() -> BotProvider {
     BotProvider::new(URL, Some("Bearer abc123"), Some("PROJECT_ID"), now)
-}
-
-fn request<T>(plan: Plan<T>) -> (HttpRequest, Parser<T>) {
-    match plan {
-        Plan::Request { request, parse } => (request, parse),
-        Plan::Ready(_) => panic!("expected a request"),
-    }
 }
 
 fn ready<T: std::fmt::Debug>(plan: Plan<T>) -> T {

@@ -1,14 +1,16 @@
 //! Gleap v3 (seed 000): every request exactly as documented, every documented answer parsed,
 //! internal notes never reaching the visitor, and the error mapping.
 
+#[path = "support/plans.rs"]
+mod plans;
 use helpwire_core::config::{Config, ProviderKind};
 use helpwire_core::json::Json;
 use helpwire_core::model::{Attachment, Author, Body, Conversation, Session, Visitor};
 use helpwire_core::protocol::gleap::{self, GleapProvider, PAGE_SIZE};
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Parser, Plan, Provider,
-    ProviderError,
+    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Plan, Provider, ProviderError,
 };
+use plans::request;
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -38,13 +40,6 @@ fn direct() -> GleapProvider {
 /// Talking to the site's proxy, which adds the key and project itself.
 fn proxied() -> GleapProvider {
     GleapProvider::new("https://www.example.com/support-proxy/", None, None)
-}
-
-fn request<T>(plan: Plan<T>) -> (HttpRequest, Parser<T>) {
-    match plan {
-        Plan::Request { request, parse } => (request, parse),
-        Plan::Ready(_) => panic!("expected a request"),
-    }
 }
 
 fn john() -> Visitor {

@@ -1,14 +1,17 @@
 //! Gurusup (seed 002): client-chosen ids, the reply that comes back with the send, the thread
 //! fetched by the MD5 of its id, and the error mapping.
 
+#[path = "support/plans.rs"]
+mod plans;
 use helpwire_core::config::{Config, ProviderKind};
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire_core::protocol::gurusup::{self, GurusupProvider, SUBJECT, USER_FID};
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Plan, Provider,
-    ProviderError, Sent, MAX_HISTORY_BYTES,
+    Context, Cursor, HttpResponse, Method, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+    MAX_HISTORY_BYTES,
 };
+use plans::request;
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -38,13 +41,6 @@ fn provider() -> GurusupProvider {
 
 fn keyed() -> GurusupProvider {
     GurusupProvider::new("https://api.gurusup.com/", Some("gs_secret"), "en", now)
-}
-
-fn request<T>(plan: Plan<T>) -> (HttpRequest, Parser<T>) {
-    match plan {
-        Plan::Request { request, parse } => (request, parse),
-        Plan::Ready(_) => panic!("expected a request"),
-    }
 }
 
 fn ready<T: std::fmt::Debug>(plan: Plan<T>) -> T {

@@ -2,15 +2,18 @@
 //! token in the header and never in a URL, JSON bodies), every documented answer parsed, every
 //! documented error code mapped, and hostile answers.
 
+#[path = "support/plans.rs"]
+mod plans;
 use helpwire_core::config::{Config, ProviderKind};
 use helpwire_core::json::Json;
 use helpwire_core::model::{Attachment, Author, Body, Conversation, Session, Visitor};
 use helpwire_core::protocol::relay::{self, RelayProvider, MAX_MESSAGE_CHARS, TOKEN};
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Plan, Provider,
+    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Provider,
     ProviderError, Sent, MAX_RESPONSE_BYTES,
 };
 use helpwire_core::text::QUOTE_CHARS;
+use plans::{ready, request};
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -37,20 +40,6 @@ const T_10_00: f64 = 1_772_100_000_000.0;
 
 fn provider() -> RelayProvider {
     RelayProvider::new(BASE)
-}
-
-fn request<T>(plan: Plan<T>) -> (HttpRequest, Parser<T>) {
-    match plan {
-        Plan::Request { request, parse } => (request, parse),
-        Plan::Ready(_) => panic!("expected a request"),
-    }
-}
-
-fn ready<T: std::fmt::Debug>(plan: Plan<T>) -> Result<T, ProviderError> {
-    match plan {
-        Plan::Ready(r) => r,
-        Plan::Request { request, .. } => panic!("expected no request, got {request:?}"),
-    }
 }
 
 fn anonymous() -> Visitor {
