@@ -213,4 +213,14 @@ mod tests {
         assert!(!verify_hex(b"k", b"u-2", &h));
         assert!(!verify_hex(b"k", b"u-1", "zz"));
     }
+
+    /// The test vector the root README gives sites for their `user_hash` line (Node, Python).
+    #[test]
+    fn readme_identity_vector() {
+        assert!(verify_hex(
+            b"example-identity-secret-0123456789abcdef",
+            b"u-42",
+            "d685c769669bdf7dc2651b629b5334cd472ac8359acd5505702bd3db46ecb550"
+        ));
+    }
 }
