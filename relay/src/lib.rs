@@ -5,8 +5,11 @@
 pub mod api;
 pub mod backend;
 pub mod config;
+pub mod events;
+pub mod hooks;
 pub mod limits;
 pub mod redis;
+pub mod stream;
 pub mod token;
 pub mod upstream;
 

@@ -172,6 +172,13 @@ impl Wire {
     }
 }
 
+/// A message Gurusup sends to the user outside a request (its webhook's send-message event), read
+/// like a thread's support-side message: a human agent's (`is_customer_support_agent`), otherwise
+/// the system's. `now` dates it when it carries no usable time. Errors say what is missing.
+pub fn read_sent_message(v: &Json, now: f64) -> Result<Message, String> {
+    Ok(Wire::read(v, &mut Vec::new())?.into_reply(now))
+}
+
 fn seen(cursor: &Cursor) -> usize {
     cursor.0.get("seen").and_then(Json::as_u64).unwrap_or(0) as usize
 }
