@@ -87,10 +87,8 @@ async fn next(mut open: Open) -> Option<(Result<Bytes, Infallible>, Open)> {
     // The real time left; a clock moved on (tests) is seen at the next heartbeat.
     let left = Duration::from_secs(open.expires - now);
     tokio::select! {
-        frame = open.subscription.next() => match frame {
-            Some(frame) => Some((Ok(frame), open)),
-            None => None,
-        },
+        // None: the bus dropped this stream (it fell behind); the client reconnects.
+        frame = open.subscription.next() => frame.map(|frame| (Ok(frame), open)),
         _ = open.heartbeat.tick() => {
             if open.state.now() >= open.expires {
                 tracing::info!("event stream ended: the token expired");

@@ -73,10 +73,7 @@ pub fn message_sent(state: &AppState, message: &Value) {
         tokio::spawn(deliver(state.clone(), rx));
         tx
     });
-    let _ = queue.send((
-        target,
-        json!({"event": "send_message", "data": message}),
-    ));
+    let _ = queue.send((target, json!({"event": "send_message", "data": message})));
 }
 
 async fn deliver(state: AppState, mut rx: mpsc::UnboundedReceiver<(Target, Value)>) {
