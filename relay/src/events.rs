@@ -9,7 +9,7 @@
 //! path only: if it is down, local delivery goes on, the log says so once, and the subscription
 //! reconnects with backoff (clients catch up by reading the messages when they reconnect).
 
-use crate::redis::RedisUrl;
+use crate::redis::{client, connect, RedisUrl};
 use axum::body::Bytes;
 use futures_util::StreamExt as _;
 use serde_json::{json, Value};
@@ -325,18 +325,6 @@ impl Events {
     }
 }
 
-fn client(url: &RedisUrl) -> redis::RedisResult<redis::Client> {
-    use redis::IntoConnectionInfo as _;
-    let mut settings = redis::RedisConnectionInfo::default().set_db(i64::from(url.db));
-    if let Some(p) = &url.password {
-        settings = settings.set_password(p);
-    }
-    let info = redis::ConnectionAddr::Tcp(url.host.clone(), url.port)
-        .into_connection_info()?
-        .set_redis_settings(settings);
-    redis::Client::open(info)
-}
-
 /// Delivers what other instances publish; reconnects with backoff until the bus is dropped.
 async fn subscribe_loop(
     client: redis::Client,
@@ -443,11 +431,9 @@ async fn publish_loop(
             _ = stop.changed() => return,
         };
         if conn.is_none() && tokio::time::Instant::now() >= retry_at {
-            match tokio::time::timeout(REDIS_TIMEOUT, client.get_multiplexed_async_connection())
-                .await
-            {
-                Ok(Ok(c)) => conn = Some(c),
-                _ => {
+            match connect(&client).await {
+                Ok(c) => conn = Some(c),
+                Err(_) => {
                     retry_at = tokio::time::Instant::now() + backoff;
                     backoff = (backoff * 2).min(BACKOFF_MAX);
                 }
