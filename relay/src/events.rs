@@ -312,6 +312,19 @@ impl Events {
         })
     }
 
+    /// Ends every open stream (the server is shutting down: a graceful shutdown waits for
+    /// open responses, and a stream would otherwise last until its token expires).
+    pub fn close_all(&self) {
+        let mut subs = self.0.lock();
+        let open = subs.streams.len();
+        subs.streams.clear();
+        subs.by_conversation.clear();
+        subs.per_visitor.clear();
+        if open > 0 {
+            tracing::info!(open, "event streams closed for shutdown");
+        }
+    }
+
     /// Streams open on this instance.
     pub fn open_streams(&self) -> usize {
         self.0.lock().streams.len()

@@ -445,3 +445,14 @@ async fn too_many_streams_are_refused_per_visitor_and_in_all() {
         .await
         .assert_error(429, "rate_limited");
 }
+
+#[tokio::test]
+async fn open_streams_end_when_the_relay_shuts_down() {
+    let sandbox = Sandbox::start();
+    let relay = start_relay(gurusup_config(&sandbox, "", "")).await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let mut sse = Sse::open(&relay, &t).await;
+    // The graceful shutdown would otherwise wait for the stream until the token expires.
+    drop(relay);
+    assert_eq!(sse.frame().await, None);
+}
