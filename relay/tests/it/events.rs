@@ -456,3 +456,15 @@ async fn open_streams_end_when_the_relay_shuts_down() {
     drop(relay);
     assert_eq!(sse.frame().await, None);
 }
+
+#[tokio::test]
+async fn without_a_webhook_key_there_is_no_webhook() {
+    let (_sandbox, relay) = relay_for("gurusup").await;
+    let a = hook(
+        &relay,
+        Some("anything"),
+        event("t", "m", "x").to_string().into(),
+    )
+    .await;
+    a.assert_error(404, "not_found");
+}
