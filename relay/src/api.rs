@@ -2,6 +2,7 @@
 
 use crate::backend::{self, conversation_of, session_of, Backend, Profile};
 use crate::config::Config;
+use crate::events::Events;
 use crate::limits::{Delivered, RateLimiter, Stored};
 use crate::redis::{Missed, RedisMemory};
 use crate::token::{verify_hex, Claims, Keys, Ref, TokenError, MAX_TOKEN_BYTES};
@@ -55,6 +56,8 @@ pub struct AppState {
     delivered: Delivered,
     /// The delivery memory shared with other instances, when `redis_url` is set.
     shared: Option<RedisMemory>,
+    /// New messages for `GET /v1/events` (crate::events): publish here.
+    pub events: Events,
 }
 
 impl AppState {
@@ -73,6 +76,11 @@ impl AppState {
             by_ip: RateLimiter::new(l.ip_per_minute, l.ip_burst),
             by_visitor: RateLimiter::new(l.visitor_per_minute, l.visitor_burst),
             delivered: Delivered::new(l.dedupe_ttl, l.dedupe_entries),
+            events: Events::new(
+                config.redis.as_ref(),
+                l.max_streams,
+                l.max_streams_per_visitor,
+            ),
             shared: config
                 .redis
                 .clone()
@@ -85,6 +93,11 @@ impl AppState {
     pub fn with_clock(mut self, clock: Clock) -> AppState {
         self.clock = clock;
         self
+    }
+
+    /// Seconds since the epoch by the state's clock.
+    pub(crate) fn now(&self) -> u64 {
+        (self.clock)()
     }
 }
 
@@ -113,6 +126,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/conversations/{id}/messages",
             get(list_messages).post(post_message),
         )
+        .route("/v1/events", get(crate::stream::events))
+        .route(
+            "/v1/hooks/gurusup",
+            post(crate::hooks::gurusup)
+                .layer(DefaultBodyLimit::max(crate::hooks::MAX_WEBHOOK_BYTES)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.limits.max_body_bytes))
@@ -135,7 +154,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
             code,
@@ -143,16 +166,16 @@ impl ApiError {
             retry_after: None,
         }
     }
-    fn invalid(message: impl Into<String>) -> ApiError {
+    pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
     }
-    fn token(message: &str) -> ApiError {
+    pub(crate) fn token(message: &str) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message)
     }
     fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such conversation")
     }
-    fn rate_limited(seconds: u64) -> ApiError {
+    pub(crate) fn rate_limited(seconds: u64) -> ApiError {
         ApiError {
             retry_after: Some(seconds),
             ..ApiError::new(
@@ -162,7 +185,7 @@ impl ApiError {
             )
         }
     }
-    fn too_large(message: impl Into<String>) -> ApiError {
+    pub(crate) fn too_large(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
     }
 
@@ -355,7 +378,7 @@ fn verify(state: &AppState, token: &str, grace: u64) -> Result<Claims, ApiError>
 }
 
 /// The verified claims of the request's token, charged to the visitor's rate limit.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Claims, ApiError> {
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Claims, ApiError> {
     let token =
         bearer(headers)?.ok_or_else(|| ApiError::token("no token: POST /v1/visitors first"))?;
     let claims = verify(state, token, 0)?;
@@ -390,7 +413,7 @@ fn body<T: for<'de> Deserialize<'de>>(body: Result<Bytes, BytesRejection>) -> Re
 }
 
 /// Ids in paths and `client_id`: 1–128 of `A–Z a–z 0–9 - _ . :`, not `.` or `..`.
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.chars().count() <= MAX_ID_CHARS
         && id
@@ -407,7 +430,7 @@ fn conversation_id(path: Result<Path<String>, PathRejection>) -> Result<String, 
     Ok(id)
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
@@ -431,7 +454,7 @@ fn time(ms: f64) -> Value {
 
 /// A message as the API returns it. Rich documents are rebuilt from what the widget's renderer
 /// accepts (`richtext::parse`: the same allow-list), so nothing else leaves the relay.
-fn message_json(m: &Message) -> Value {
+pub(crate) fn message_json(m: &Message) -> Value {
     let mut out = json!({
         "id": m.id,
         "author": m.author.tag(),

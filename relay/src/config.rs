@@ -74,6 +74,8 @@ pub struct BackendConfig {
     pub project: Option<String>,
     /// Domain of the requester emails the relay derives for Bancroft.
     pub email_domain: String,
+    /// The `x-api-key` Gurusup's webhook sends (gurusup only); none: no webhook route.
+    pub webhook_key: Option<String>,
 }
 
 /// Limits, all with defaults (`[limits]` in relay.toml).
@@ -94,6 +96,11 @@ pub struct Limits {
     pub dedupe_entries: usize,
     /// Most conversations a token carries (the oldest are dropped past it).
     pub max_conversations: usize,
+    /// Open event streams (`GET /v1/events`) per visitor, and in all.
+    pub max_streams_per_visitor: usize,
+    pub max_streams: usize,
+    /// How often an open event stream sends a keep-alive comment.
+    pub stream_heartbeat: Duration,
 }
 
 impl Default for Limits {
@@ -109,6 +116,9 @@ impl Default for Limits {
             dedupe_ttl: Duration::from_secs(24 * 3600),
             dedupe_entries: 20_000,
             max_conversations: 20,
+            max_streams_per_visitor: 4,
+            max_streams: 10_000,
+            stream_heartbeat: Duration::from_secs(20),
         }
     }
 }
@@ -151,6 +161,9 @@ struct RawLimits {
     dedupe_ttl: Option<toml::Value>,
     dedupe_entries: Option<usize>,
     max_conversations: Option<usize>,
+    max_streams_per_visitor: Option<usize>,
+    max_streams: Option<usize>,
+    stream_heartbeat: Option<toml::Value>,
 }
 
 /// Reads `value`, or the environment variable it names as `env:NAME`.
@@ -310,13 +323,16 @@ impl Config {
             Some(k) => Some(resolve_secret("backend.api_key", k, env)?),
             None => None,
         };
-        if b.webhook_key.is_some() {
-            return Err(
-                "backend.webhook_key: the Gurusup webhook is not implemented by this \
-                        build of the relay yet (remove webhook_key)"
-                    .into(),
-            );
-        }
+        let webhook_key = match &b.webhook_key {
+            Some(_) if kind != BackendKind::Gurusup => {
+                return Err(format!(
+                    "backend.webhook_key: only for gurusup (its webhook), not {}",
+                    kind.name()
+                ))
+            }
+            Some(k) => Some(resolve_secret("backend.webhook_key", k, env)?),
+            None => None,
+        };
         if kind != BackendKind::Gleap && kind != BackendKind::Bot && b.project.is_some() {
             return Err(format!(
                 "backend.project: only for gleap (and bot), not {}",
@@ -400,6 +416,26 @@ impl Config {
             }
             limits.max_conversations = n;
         }
+        if let Some(n) = l.max_streams_per_visitor {
+            if !(1..=100).contains(&n) {
+                return Err("limits.max_streams_per_visitor: between 1 and 100".into());
+            }
+            limits.max_streams_per_visitor = n;
+        }
+        if let Some(n) = l.max_streams {
+            if n == 0 {
+                return Err("limits.max_streams: must be positive".into());
+            }
+            limits.max_streams = n;
+        }
+        if let Some(v) = &l.stream_heartbeat {
+            let d = parse_duration("limits.stream_heartbeat", v)?;
+            // Past 60 s the widget takes the quiet stream for a dead one.
+            if d > Duration::from_secs(50) {
+                return Err("limits.stream_heartbeat: at most 50s (the widget gives up on a stream silent for 60 s)".into());
+            }
+            limits.stream_heartbeat = d;
+        }
         Ok(Config {
             listen,
             allowed_origins,
@@ -413,6 +449,7 @@ impl Config {
                 api_key,
                 project: b.project.clone().filter(|p| !p.trim().is_empty()),
                 email_domain,
+                webhook_key,
             },
             limits,
         })
@@ -429,6 +466,9 @@ impl Config {
             out.push(String::from_utf8_lossy(s).into_owned());
         }
         if let Some(k) = &self.backend.api_key {
+            out.push(k.clone());
+        }
+        if let Some(k) = &self.backend.webhook_key {
             out.push(k.clone());
         }
         if let Some(p) = self.redis.as_ref().and_then(|r| r.password.clone()) {

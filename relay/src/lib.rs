@@ -5,8 +5,11 @@
 pub mod api;
 pub mod backend;
 pub mod config;
+pub mod events;
+pub mod hooks;
 pub mod limits;
 pub mod redis;
+pub mod stream;
 pub mod token;
 pub mod upstream;
 
@@ -31,6 +34,12 @@ pub async fn serve_state(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // A graceful shutdown waits for open responses: end the event streams when it starts.
+    let events = state.events.clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.close_all();
+    };
     let app = api::router(Arc::new(state));
     axum::serve(
         listener,

@@ -1,7 +1,7 @@
 //! The delivery memory shared by several relay instances over Redis (`redis_url`).
 //!
-//! A tiny RESP2 client (GET, SET … NX PX, DEL, AUTH, SELECT) over one connection, reconnected
-//! after an error. Per key: an instance that finds nothing takes a lease (`SET k pending NX PX`),
+//! Through the `redis` crate (the same client as the event fan-out), over one multiplexed
+//! connection, reconnected after an error. Per key: an instance that finds nothing takes a lease (`SET k pending NX PX`),
 //! delivers, and stores `done:<status>:<json>` for `dedupe_ttl`; a failure deletes the lease so
 //! a retry tries again. An instance that finds a lease waits for the answer (a retry arriving
 //! at another instance while the first is in flight). If Redis cannot be reached the relay
@@ -9,11 +9,10 @@
 
 use crate::limits::Stored;
 use crate::token::hex;
+use redis::aio::MultiplexedConnection;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
 /// Where the Redis server is: `redis://[:password@]host[:port][/db]`.
@@ -67,78 +66,33 @@ impl RedisUrl {
     }
 }
 
-/// A RESP reply, as far as these commands need.
-#[derive(Debug, PartialEq)]
-enum Reply {
-    Ok,
-    Nil,
-    Bulk(Vec<u8>),
-    Int(i64),
+/// How long a connection or a command may take before Redis counts as unavailable.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A client of `url` (the `redis` crate, on tokio); it connects only when asked.
+pub fn client(url: &RedisUrl) -> redis::RedisResult<redis::Client> {
+    use redis::IntoConnectionInfo as _;
+    let mut settings = redis::RedisConnectionInfo::default().set_db(i64::from(url.db));
+    if let Some(p) = &url.password {
+        settings = settings.set_password(p);
+    }
+    let info = redis::ConnectionAddr::Tcp(url.host.clone(), url.port)
+        .into_connection_info()?
+        .set_redis_settings(settings);
+    redis::Client::open(info)
 }
 
-struct Conn {
-    stream: BufReader<TcpStream>,
-}
-
-impl Conn {
-    async fn open(url: &RedisUrl, timeout: Duration) -> std::io::Result<Conn> {
-        let stream =
-            tokio::time::timeout(timeout, TcpStream::connect((url.host.as_str(), url.port)))
-                .await
-                .map_err(|_| {
-                    std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out")
-                })??;
-        stream.set_nodelay(true)?;
-        let mut conn = Conn {
-            stream: BufReader::new(stream),
-        };
-        if let Some(p) = &url.password {
-            conn.command(&[b"AUTH", p.as_bytes()]).await?;
-        }
-        if url.db != 0 {
-            conn.command(&[b"SELECT", url.db.to_string().as_bytes()])
-                .await?;
-        }
-        Ok(conn)
-    }
-
-    async fn command(&mut self, args: &[&[u8]]) -> std::io::Result<Reply> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
-        }
-        self.stream.get_mut().write_all(&out).await?;
-        let mut line = Vec::new();
-        self.stream.read_until(b'\n', &mut line).await?;
-        let bad =
-            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-        if line.len() < 3 || !line.ends_with(b"\r\n") {
-            return Err(bad("redis: connection closed or bad reply"));
-        }
-        let body = &line[1..line.len() - 2];
-        let text = std::str::from_utf8(body).map_err(|_| bad("redis: bad reply"))?;
-        match line[0] {
-            b'+' => Ok(Reply::Ok),
-            // The server's error text is not logged: it may echo the command's arguments.
-            b'-' => Err(bad("redis: the server refused a command")),
-            b':' => Ok(Reply::Int(
-                text.parse().map_err(|_| bad("redis: bad integer"))?,
-            )),
-            b'$' => {
-                let n: i64 = text.parse().map_err(|_| bad("redis: bad length"))?;
-                if n < 0 {
-                    return Ok(Reply::Nil);
-                }
-                let mut data = vec![0u8; n as usize + 2];
-                tokio::io::AsyncReadExt::read_exact(&mut self.stream, &mut data).await?;
-                data.truncate(n as usize);
-                Ok(Reply::Bulk(data))
-            }
-            _ => Err(bad("redis: unexpected reply type")),
-        }
-    }
+/// A connection of `client` with this module's timeouts.
+pub async fn connect(client: &redis::Client) -> redis::RedisResult<MultiplexedConnection> {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(TIMEOUT))
+        .set_response_timeout(Some(TIMEOUT));
+    tokio::time::timeout(
+        TIMEOUT,
+        client.get_multiplexed_async_connection_with_config(&config),
+    )
+    .await
+    .map_err(|_| redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut)))?
 }
 
 /// Why [`RedisMemory::once`] gave no answer.
@@ -151,8 +105,9 @@ pub enum Missed<E, F> {
 
 /// The shared delivery memory.
 pub struct RedisMemory {
-    url: RedisUrl,
-    conn: Mutex<Option<Conn>>,
+    /// None when the URL cannot make a client: every delivery is then in-process.
+    client: Option<redis::Client>,
+    conn: Mutex<Option<MultiplexedConnection>>,
     ttl: Duration,
     /// How long a delivery in flight holds its key (then another instance may try).
     lease: Duration,
@@ -163,38 +118,42 @@ const PENDING: &[u8] = b"pending";
 impl RedisMemory {
     pub fn new(url: RedisUrl, ttl: Duration, upstream_timeout: Duration) -> RedisMemory {
         RedisMemory {
-            url,
+            client: client(&url).ok(),
             conn: Mutex::new(None),
             ttl,
             lease: upstream_timeout * 2 + Duration::from_secs(5),
         }
     }
 
-    async fn command(&self, args: &[&[u8]]) -> std::io::Result<Reply> {
-        let mut guard = self.conn.lock().await;
-        if guard.is_none() {
-            *guard = Some(Conn::open(&self.url, Duration::from_secs(2)).await?);
-        }
-        let conn = guard.as_mut().expect("just opened");
-        match tokio::time::timeout(Duration::from_secs(2), conn.command(args)).await {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(e)) => {
-                *guard = None;
-                Err(e)
+    /// Runs `cmd` on the shared connection (opened on first use, dropped after an error so the
+    /// next command reconnects).
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> redis::RedisResult<T> {
+        let mut conn = {
+            let mut guard = self.conn.lock().await;
+            match guard.as_ref() {
+                Some(c) => c.clone(),
+                None => {
+                    let client = self.client.as_ref().ok_or_else(|| {
+                        redis::RedisError::from(std::io::Error::from(
+                            std::io::ErrorKind::InvalidInput,
+                        ))
+                    })?;
+                    let c = connect(client).await?;
+                    *guard = Some(c.clone());
+                    c
+                }
             }
-            Err(_) => {
-                *guard = None;
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "redis: timed out",
-                ))
-            }
+        };
+        let result = cmd.query_async(&mut conn).await;
+        if result.is_err() {
+            *self.conn.lock().await = None;
         }
+        result
     }
 
     /// Whether the server answers.
     pub async fn ping(&self) -> bool {
-        self.command(&[b"PING"]).await.is_ok()
+        self.query::<String>(&redis::cmd("PING")).await.is_ok()
     }
 
     fn key(key: &str) -> String {
@@ -213,53 +172,45 @@ impl RedisMemory {
         let k = Self::key(key);
         let deadline = Instant::now() + self.lease + Duration::from_secs(1);
         loop {
-            match self.command(&[b"GET", k.as_bytes()]).await {
-                Ok(Reply::Bulk(v)) if v == PENDING => {
+            match self
+                .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(&k))
+                .await
+            {
+                Ok(Some(v)) if v == PENDING => {
                     if Instant::now() >= deadline {
                         return Err(Missed::Unavailable(run));
                     }
                     tokio::time::sleep(Duration::from_millis(25)).await;
                     continue;
                 }
-                Ok(Reply::Bulk(v)) => match decode(&v) {
+                Ok(Some(v)) => match decode(&v) {
                     Some(stored) => return Ok(stored),
                     None => return Err(Missed::Unavailable(run)),
                 },
-                Ok(Reply::Nil) => {}
-                Ok(_) | Err(_) => return Err(Missed::Unavailable(run)),
+                Ok(None) => {}
+                Err(_) => return Err(Missed::Unavailable(run)),
             }
-            let lease = self.lease.as_millis().to_string();
-            match self
-                .command(&[
-                    b"SET",
-                    k.as_bytes(),
-                    PENDING,
-                    b"NX",
-                    b"PX",
-                    lease.as_bytes(),
-                ])
-                .await
-            {
-                Ok(Reply::Ok) => break,
-                Ok(Reply::Nil) => continue, // another instance took it first
-                _ => return Err(Missed::Unavailable(run)),
+            let lease = self.lease.as_millis() as u64;
+            let mut set = redis::cmd("SET");
+            set.arg(&k).arg(PENDING).arg("NX").arg("PX").arg(lease);
+            match self.query::<Option<String>>(&set).await {
+                Ok(Some(_)) => break,
+                Ok(None) => continue, // another instance took it first
+                Err(_) => return Err(Missed::Unavailable(run)),
             }
         }
         match run().await {
             Ok(stored) => {
-                let ttl = self.ttl.as_millis().to_string();
-                let value = encode(&stored);
-                if self
-                    .command(&[b"SET", k.as_bytes(), &value, b"PX", ttl.as_bytes()])
-                    .await
-                    .is_err()
-                {
+                let ttl = self.ttl.as_millis() as u64;
+                let mut set = redis::cmd("SET");
+                set.arg(&k).arg(encode(&stored)).arg("PX").arg(ttl);
+                if self.query::<()>(&set).await.is_err() {
                     tracing::warn!("redis: could not remember a delivery");
                 }
                 Ok(stored)
             }
             Err(e) => {
-                let _ = self.command(&[b"DEL", k.as_bytes()]).await;
+                let _ = self.query::<i64>(redis::cmd("DEL").arg(&k)).await;
                 Err(Missed::Failed(e))
             }
         }

@@ -172,6 +172,13 @@ impl Wire {
     }
 }
 
+/// A message Gurusup sends to the user outside a request (its webhook's send-message event), read
+/// like a thread's support-side message: a human agent's (`is_customer_support_agent`), otherwise
+/// the system's. `now` dates it when it carries no usable time. Errors say what is missing.
+pub fn read_sent_message(v: &Json, now: f64) -> Result<Message, String> {
+    Ok(Wire::read(v, &mut Vec::new())?.into_reply(now))
+}
+
 fn seen(cursor: &Cursor) -> usize {
     cursor.0.get("seen").and_then(Json::as_u64).unwrap_or(0) as usize
 }
@@ -339,5 +346,31 @@ impl Provider for GurusupProvider {
                 })
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_sent_to_the_user_reads_like_a_threads_reply() {
+        let agent = Json::parse(
+            r#"{"_id":"m1","body":"Hi","is_customer_support_agent":true,"created_at":"2026-01-02T03:04:05.000Z"}"#,
+        )
+        .unwrap();
+        let m = read_sent_message(&agent, 5.0).unwrap();
+        assert_eq!(m.id, "m1");
+        assert!(matches!(m.author, Author::Agent { .. }));
+        assert_eq!(m.body, Body::Text("Hi".into()));
+        assert!(m.created_at > 5.0);
+        // The system's, with an unusable time: dated by the clock.
+        let system = Json::parse(r#"{"id":"m2","body":"Auto","createdAt":"soon"}"#).unwrap();
+        let m = read_sent_message(&system, 5.0).unwrap();
+        assert!(matches!(m.author, Author::Bot { .. }));
+        assert_eq!(m.created_at, 5.0);
+        // Hostile: no id, or not an object.
+        assert!(read_sent_message(&Json::parse(r#"{"body":"x"}"#).unwrap(), 5.0).is_err());
+        assert!(read_sent_message(&Json::parse("[1]").unwrap(), 5.0).is_err());
     }
 }

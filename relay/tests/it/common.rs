@@ -200,7 +200,7 @@ pub async fn start_relay_with_clock(
     start_relay_with(state, config).await
 }
 
-async fn start_relay_with(state: helpwire_relay::AppState, config: Config) -> Relay {
+pub async fn start_relay_with(state: helpwire_relay::AppState, config: Config) -> Relay {
     install_log_capture();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -16,6 +16,7 @@ fn env(name: &str) -> Option<String> {
         "TOKEN" => Some(TOKEN_SECRET.into()),
         "KEY" => Some("gleap_secret_test".into()),
         "EMPTY" => Some(String::new()),
+        "HOOK" => Some("hook-key-from-env".into()),
         _ => None,
     }
 }
@@ -34,6 +35,27 @@ fn valid_config_with_env_secrets() {
         !format!("{c:?}").contains(TOKEN_SECRET),
         "Debug hides secrets"
     );
+}
+
+#[test]
+fn the_gurusup_webhook_key_and_stream_limits() {
+    let text = base(
+        "",
+        "kind = \"gurusup\"\napi_base = \"https://x\"\nwebhook_key = \"env:HOOK\"",
+    )
+        + "[limits]\nmax_streams_per_visitor = 2\nmax_streams = 50\nstream_heartbeat = \"5s\"\n";
+    let c = Config::parse(&text, &env).unwrap();
+    assert_eq!(c.backend.webhook_key.as_deref(), Some("hook-key-from-env"));
+    assert!(c.secrets().contains(&"hook-key-from-env".to_string()));
+    let l = &c.limits;
+    assert_eq!((l.max_streams_per_visitor, l.max_streams), (2, 50));
+    assert_eq!(l.stream_heartbeat.as_secs(), 5);
+    // Defaults.
+    let d = Config::parse(&base("", "kind = \"bot\"\napi_base = \"https://x\""), &env).unwrap();
+    assert_eq!(d.backend.webhook_key, None);
+    let l = &d.limits;
+    assert_eq!((l.max_streams_per_visitor, l.max_streams), (4, 10_000));
+    assert_eq!(l.stream_heartbeat.as_secs(), 20);
 }
 
 #[test]
@@ -86,6 +108,29 @@ fn invalid_configs_say_why() {
         (
             base("", ok_backend).replace("127.0.0.1:8788", "nowhere"),
             "listen",
+        ),
+        (
+            base("", &format!("{ok_backend}\nwebhook_key = \"k\"")),
+            "only for gurusup",
+        ),
+        (
+            base(
+                "",
+                "kind = \"gurusup\"\napi_base = \"https://x\"\nwebhook_key = \"env:NOPE\"",
+            ),
+            "NOPE is not set",
+        ),
+        (
+            base("", ok_backend) + "[limits]\nmax_streams_per_visitor = 0\n",
+            "max_streams_per_visitor",
+        ),
+        (
+            base("", ok_backend) + "[limits]\nmax_streams = 0\n",
+            "max_streams",
+        ),
+        (
+            base("", ok_backend) + "[limits]\nstream_heartbeat = \"2m\"\n",
+            "stream_heartbeat",
         ),
     ];
     for (text, why) in cases {

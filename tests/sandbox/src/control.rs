@@ -66,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/{backend}/reply", post(reply))
         .route("/{backend}/close", post(close))
         .route("/eusate/socket", post(eusate_socket))
+        .route("/gurusup/webhook", get(webhook_status).post(set_webhook))
         .fallback(|| async {
             ControlError {
                 status: StatusCode::NOT_FOUND,
@@ -290,6 +291,32 @@ async fn reply(
 #[derive(Deserialize)]
 struct CloseRequest {
     conversation: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookRequest {
+    url: Option<String>,
+    key: Option<String>,
+}
+
+async fn webhook_status(State(state): State<AppState>) -> Json<Value> {
+    Json(state.0.webhook.status())
+}
+
+/// `{url, key}` sends Gurusup's message events there from now on; `{url: null}` stops them.
+async fn set_webhook(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>> {
+    let r: WebhookRequest = parse(&body)?;
+    let target = match (r.url, r.key) {
+        (None, _) => None,
+        (Some(url), _) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            return Err(ControlError::bad_request("url must be an http(s) URL"))
+        }
+        (Some(url), Some(key)) if !key.is_empty() => Some(crate::webhook::Target { url, key }),
+        (Some(_), _) => return Err(ControlError::bad_request("key is required with url")),
+    };
+    state.0.webhook.set(target);
+    Ok(Json(state.0.webhook.status()))
 }
 
 #[derive(Deserialize)]

@@ -168,6 +168,8 @@ async fn create_message(State(state): State<AppState>, body: Bytes) -> Response 
         &subject,
         true,
     );
+    drop(store);
+    crate::webhook::message_sent(&state, &reply);
     Json(reply).into_response()
 }
 
@@ -266,5 +268,8 @@ pub fn agent_reply(
         .find(|t| t.thread_fid == conversation || t.hash == conversation)
         .ok_or_else(|| ControlError::not_found("gurusup", conversation))?;
     let (lang, subject) = (t.lang.clone(), t.subject.clone());
-    Ok(push(t, text, AGENT_USER_FID, &lang, &subject, true))
+    let m = push(t, text, AGENT_USER_FID, &lang, &subject, true);
+    drop(store);
+    crate::webhook::message_sent(state, &m);
+    Ok(m)
 }

@@ -16,6 +16,7 @@ pub mod gleap;
 pub mod gurusup;
 pub mod server;
 pub mod util;
+pub mod webhook;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -80,6 +81,8 @@ pub struct Shared {
     pub faults: faults::Faults,
     /// Set by [`app`]; used to push agent answers to Eusate sockets.
     io: Mutex<Option<socketioxide::SocketIo>>,
+    /// Gurusup's webhook target and its delivery counters.
+    pub webhook: webhook::Webhook,
 }
 
 /// Cheap to clone handle on the shared state.
@@ -94,6 +97,7 @@ impl AppState {
             store: Mutex::new(Store::default()),
             faults: faults::Faults::default(),
             io: Mutex::new(None),
+            webhook: webhook::Webhook::default(),
         }))
     }
 
@@ -125,6 +129,7 @@ impl AppState {
     pub fn reset(&self) {
         *self.store() = Store::default();
         self.0.faults.clear();
+        self.0.webhook.reset();
         let initial = self.0.initial_config.clone();
         self.update_config(|c| *c = initial);
     }

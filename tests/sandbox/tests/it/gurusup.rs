@@ -117,3 +117,102 @@ async fn bad_bodies_are_plain_400() {
     let (s, v) = status_json(sb.get("/gurusup/messages/nope").send().await.unwrap()).await;
     assert_eq!((s, v), (404, Value::String("Not Found".into())));
 }
+
+/// A webhook receiver on 127.0.0.1: each call's `x-api-key` and JSON body, in arrival order.
+async fn receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(Option<String>, Value)>,
+) {
+    use axum::{body::Bytes, http::HeaderMap, routing::post, Router};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let tx = tx.clone();
+            async move {
+                let key = headers
+                    .get("x-api-key")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let _ = tx.send((key, serde_json::from_slice(&body).unwrap_or(Value::Null)));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, rx)
+}
+
+async fn next_call(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<(Option<String>, Value)>,
+) -> (Option<String>, Value) {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a webhook call within 10 s")
+        .expect("the receiver runs")
+}
+
+#[tokio::test]
+async fn the_webhook_gets_each_message_sent_to_the_user_with_the_key() {
+    let sb = start().await;
+    let (url, mut calls) = receiver().await;
+    let send = json!({ "body": "Hi", "user_fid": "v1", "thread_fid": "t1" });
+    // Before a webhook is set nothing is sent (the fence below shows it).
+    sb.post("/gurusup/messages", &send).send().await.unwrap();
+    let status = sb
+        .control(
+            "/_sandbox/gurusup/webhook",
+            json!({ "url": url, "key": "hook-key" }),
+        )
+        .await;
+    assert_eq!(status["url"], url);
+    assert!(status.get("key").is_none(), "the key is never shown");
+    let (_, reply) = status_json(sb.post("/gurusup/messages", &send).send().await.unwrap()).await;
+    let (key, call) = next_call(&mut calls).await;
+    assert_eq!(key.as_deref(), Some("hook-key"));
+    assert_eq!(call["event"], "send_message");
+    assert_eq!(
+        call["data"], reply,
+        "the stored message as the API returns it"
+    );
+    let agent = sb
+        .control(
+            "/_sandbox/gurusup/reply",
+            json!({ "conversation": "t1", "text": "Agent here" }),
+        )
+        .await;
+    let (_, call) = next_call(&mut calls).await;
+    assert_eq!(call["data"], agent);
+    assert_eq!(call["data"]["thread_fid"], "t1");
+    // Turned off: the next send goes nowhere; the fence after turning it on comes first.
+    sb.control("/_sandbox/gurusup/webhook", json!({ "url": null }))
+        .await;
+    sb.post("/gurusup/messages", &send).send().await.unwrap();
+    sb.control(
+        "/_sandbox/gurusup/webhook",
+        json!({ "url": url, "key": "k2" }),
+    )
+    .await;
+    sb.control(
+        "/_sandbox/gurusup/reply",
+        json!({ "conversation": "t1", "text": "fence" }),
+    )
+    .await;
+    let (key, call) = next_call(&mut calls).await;
+    assert_eq!(
+        (key.as_deref(), call["data"]["body"].as_str()),
+        (Some("k2"), Some("fence"))
+    );
+    // A bad control body is refused.
+    let res = sb
+        .post(
+            "/_sandbox/gurusup/webhook",
+            &json!({ "url": "ftp://x", "key": "k" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
