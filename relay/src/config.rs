@@ -18,6 +18,7 @@ pub enum BackendKind {
     Gurusup,
     Bancroft,
     Bot,
+    Eusate,
 }
 
 impl BackendKind {
@@ -27,6 +28,7 @@ impl BackendKind {
             BackendKind::Gurusup => "gurusup",
             BackendKind::Bancroft => "bancroft",
             BackendKind::Bot => "bot",
+            BackendKind::Eusate => "eusate",
         }
     }
 }
@@ -94,6 +96,10 @@ pub struct Limits {
     pub dedupe_entries: usize,
     /// Most conversations a token carries (the oldest are dropped past it).
     pub max_conversations: usize,
+    /// Eusate: live helpdesk sockets at most (one per visitor session in use), and how long
+    /// one stays open with no watcher and no send in flight.
+    pub max_push_connections: usize,
+    pub push_idle: Duration,
 }
 
 impl Default for Limits {
@@ -109,6 +115,8 @@ impl Default for Limits {
             dedupe_ttl: Duration::from_secs(24 * 3600),
             dedupe_entries: 20_000,
             max_conversations: 20,
+            max_push_connections: 1000,
+            push_idle: Duration::from_secs(60),
         }
     }
 }
@@ -151,6 +159,8 @@ struct RawLimits {
     dedupe_ttl: Option<toml::Value>,
     dedupe_entries: Option<usize>,
     max_conversations: Option<usize>,
+    max_push_connections: Option<usize>,
+    push_idle: Option<toml::Value>,
 }
 
 /// Reads `value`, or the environment variable it names as `env:NAME`.
@@ -286,13 +296,7 @@ impl Config {
             "gurusup" => BackendKind::Gurusup,
             "bancroft" => BackendKind::Bancroft,
             "bot" => BackendKind::Bot,
-            "eusate" => {
-                return Err(
-                    "backend.kind: \"eusate\" is not supported by this build of the \
-                            relay yet (gleap, gurusup, bancroft and bot are)"
-                        .into(),
-                )
-            }
+            "eusate" => BackendKind::Eusate,
             other => {
                 return Err(format!(
                     "backend.kind: \"{other}\" is not one of gleap, gurusup, eusate, bancroft, bot"
@@ -310,6 +314,12 @@ impl Config {
             Some(k) => Some(resolve_secret("backend.api_key", k, env)?),
             None => None,
         };
+        if kind == BackendKind::Eusate && api_key.is_none() {
+            return Err(
+                "backend.api_key: required for eusate (its socket and REST calls need the key)"
+                    .into(),
+            );
+        }
         if b.webhook_key.is_some() {
             return Err(
                 "backend.webhook_key: the Gurusup webhook is not implemented by this \
@@ -399,6 +409,15 @@ impl Config {
                 return Err("limits.max_conversations: between 1 and 100".into());
             }
             limits.max_conversations = n;
+        }
+        if let Some(n) = l.max_push_connections {
+            if !(1..=100_000).contains(&n) {
+                return Err("limits.max_push_connections: between 1 and 100000".into());
+            }
+            limits.max_push_connections = n;
+        }
+        if let Some(v) = &l.push_idle {
+            limits.push_idle = parse_duration("limits.push_idle", v)?;
         }
         Ok(Config {
             listen,

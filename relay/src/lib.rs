@@ -5,6 +5,7 @@
 pub mod api;
 pub mod backend;
 pub mod config;
+pub mod eusate;
 pub mod limits;
 pub mod redis;
 pub mod token;
