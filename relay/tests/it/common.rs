@@ -22,6 +22,7 @@ pub fn api_key(kind: &str) -> &'static str {
         "gurusup" => "gurusup_test",
         "bancroft" => "bnc_cl_test",
         "bot" => "Bearer bot_test",
+        "eusate" => "eusate_test",
         _ => unreachable!(),
     }
 }
@@ -200,7 +201,7 @@ pub async fn start_relay_with_clock(
     start_relay_with(state, config).await
 }
 
-async fn start_relay_with(state: helpwire_relay::AppState, config: Config) -> Relay {
+pub async fn start_relay_with(state: helpwire_relay::AppState, config: Config) -> Relay {
     install_log_capture();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -4,4 +4,5 @@
 mod backends;
 mod common;
 mod config;
+mod eusate;
 mod security;
