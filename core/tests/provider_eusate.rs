@@ -1177,3 +1177,31 @@ fn closed_notice_is_stored_as_data_and_worded_in_every_language() {
         "This conversation was closed by support."
     );
 }
+
+#[test]
+fn channel_retarget_sends_to_the_named_conversation_or_opens_a_new_one() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    // Another of the visitor's conversations: its room is entered, the message goes there.
+    let out = ch.retarget(Some("tc_2"));
+    assert_eq!(
+        emits(&out),
+        vec![(
+            "enter_support".into(),
+            j(r#"{"ticket_chat_id": "tc_2"}"#),
+            None
+        )]
+    );
+    let out = ch.send(&outgoing("l1", "To two"), Some("tc_1"), 10.0);
+    assert_eq!(emits(&out)[0].1["ticket_chat_id"], "tc_2");
+    // None: the next message opens a new conversation, even while one is known.
+    assert_eq!(ch.retarget(None), vec![]);
+    let out = ch.send(&outgoing("l2", "New topic"), None, 11.0);
+    assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::Null);
+    // An earlier opening that never got its id does not hold the next message back.
+    assert_eq!(ch.retarget(None), vec![]);
+    let out = ch.send(&outgoing("l3", "Another"), None, 12.0);
+    assert_eq!(emits(&out).len(), 1, "{out:?}");
+    // The same conversation again: no second room join.
+    let (mut ch, _) = connected(Some("tc_1"));
+    assert_eq!(ch.retarget(Some("tc_1")), vec![]);
+}

@@ -2,7 +2,8 @@
 
 use crate::backend::{self, conversation_of, session_of, Backend, Profile};
 use crate::config::Config;
-use crate::events::Events;
+use crate::eusate::{EusateHub, HubError, HubLimits, PushSink, Pushed, PushedKind};
+use crate::events::{Events, RelayEvent};
 use crate::limits::{Delivered, RateLimiter, Stored};
 use crate::redis::{Missed, RedisMemory};
 use crate::token::{verify_hex, Claims, Keys, Ref, TokenError, MAX_TOKEN_BYTES};
@@ -58,6 +59,10 @@ pub struct AppState {
     shared: Option<RedisMemory>,
     /// New messages for `GET /v1/events` (crate::events): publish here.
     pub events: Events,
+    /// Eusate's sockets (sends, and what the helpdesk pushes), with `kind = "eusate"`.
+    eusate: Option<Arc<EusateHub>>,
+    /// What the helpdesk pushed, also given to `events` ([`AppState::pushed`]; tests listen).
+    pushed: tokio::sync::broadcast::Sender<Pushed>,
 }
 
 impl AppState {
@@ -67,26 +72,63 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| config.token_secrets[0].clone());
         let l = &config.limits;
+        let (pushed, _) = tokio::sync::broadcast::channel(256);
+        let events = Events::new(
+            config.redis.as_ref(),
+            l.max_streams,
+            l.max_streams_per_visitor,
+        );
+        // What the helpdesk pushes goes to the event streams (here and, over Redis, on every
+        // instance), and to the broadcast tests listen on.
+        let sink: PushSink = {
+            let (pushed, events) = (pushed.clone(), events.clone());
+            Arc::new(move |event: Pushed| {
+                let relayed = match &event.kind {
+                    PushedKind::Message(m) => RelayEvent::Message(message_json(m)),
+                    PushedKind::Closed => RelayEvent::Closed,
+                };
+                events.publish(&event.conversation_id, relayed);
+                let _ = pushed.send(event);
+            })
+        };
+        let backend = Backend::new(&config.backend);
+        let eusate = eusate_hub(&config, &backend, sink);
         AppState {
             clock: Arc::new(unix_now),
             keys: Keys::new(&config.token_secrets),
             derive_key,
-            backend: Backend::new(&config.backend),
+            backend,
             upstream: Upstream::new(l.upstream_timeout),
             by_ip: RateLimiter::new(l.ip_per_minute, l.ip_burst),
             by_visitor: RateLimiter::new(l.visitor_per_minute, l.visitor_burst),
             delivered: Delivered::new(l.dedupe_ttl, l.dedupe_entries),
-            events: Events::new(
-                config.redis.as_ref(),
-                l.max_streams,
-                l.max_streams_per_visitor,
-            ),
+            events,
             shared: config
                 .redis
                 .clone()
                 .map(|url| RedisMemory::new(url, l.dedupe_ttl, l.upstream_timeout)),
+            eusate,
+            pushed,
             config,
         }
+    }
+
+    /// Sends what the helpdesk pushes (Eusate) to `sink` instead of the event bus and
+    /// [`AppState::pushed`]'s broadcast.
+    pub fn with_push_sink(mut self, sink: PushSink) -> AppState {
+        self.eusate = eusate_hub(&self.config, &self.backend, sink);
+        self
+    }
+
+    /// What the helpdesk pushes, as the default sink broadcasts it (tests listen here).
+    pub fn pushed(&self) -> tokio::sync::broadcast::Receiver<Pushed> {
+        self.pushed.subscribe()
+    }
+
+    /// Eusate's sockets, with `kind = "eusate"`: hold [`EusateHub::watch`] of the visitor's
+    /// session (`claims.b`) while their event stream is open.
+    pub fn eusate(&self) -> Option<Arc<EusateHub>> {
+        self.eusate.clone()
     }
 
     /// Replaces the clock tokens are made and checked with (tests move it to expire a token).
@@ -99,6 +141,23 @@ impl AppState {
     pub(crate) fn now(&self) -> u64 {
         (self.clock)()
     }
+}
+
+fn eusate_hub(config: &Config, backend: &Backend, sink: PushSink) -> Option<Arc<EusateHub>> {
+    let Backend::Eusate(provider) = backend else {
+        return None;
+    };
+    let l = &config.limits;
+    Some(Arc::new(EusateHub::new(
+        provider.clone(),
+        config.backend.api_key.as_deref(),
+        sink,
+        HubLimits {
+            max_connections: l.max_push_connections,
+            idle: l.push_idle,
+            send_timeout: l.upstream_timeout,
+        },
+    )))
 }
 
 /// The router with every middleware: request log, origin check, CORS, per-IP limit, body cap.
@@ -172,7 +231,7 @@ impl ApiError {
     pub(crate) fn token(message: &str) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message)
     }
-    fn not_found() -> ApiError {
+    pub(crate) fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such conversation")
     }
     pub(crate) fn rate_limited(seconds: u64) -> ApiError {
@@ -189,8 +248,25 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
     }
 
+    /// A push backend's send that did not happen.
+    fn push(e: &HubError) -> ApiError {
+        match e {
+            HubError::Full => ApiError {
+                retry_after: Some(5),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "all helpdesk connections are in use; retry later",
+                )
+            },
+            // Closed by support (or refused): the client opens a new one, as for a 404.
+            HubError::Gone => ApiError::not_found(),
+            HubError::Upstream(e) => ApiError::upstream(e),
+        }
+    }
+
     /// The answer for an upstream failure: never the upstream's text (it stays in debug logs).
-    fn upstream(e: &ProviderError) -> ApiError {
+    pub(crate) fn upstream(e: &ProviderError) -> ApiError {
         tracing::warn!(kind = upstream_kind(e), "the helpdesk call failed");
         tracing::debug!(detail = %e, "the helpdesk call failed");
         match e {
@@ -454,7 +530,7 @@ fn time(ms: f64) -> Value {
 
 /// A message as the API returns it. Rich documents are rebuilt from what the widget's renderer
 /// accepts (`richtext::parse`: the same allow-list), so nothing else leaves the relay.
-pub(crate) fn message_json(m: &Message) -> Value {
+pub fn message_json(m: &Message) -> Value {
     let mut out = json!({
         "id": m.id,
         "author": m.author.tag(),
@@ -888,6 +964,30 @@ async fn open_and_send(
         }
     };
     let session = session_of(&kept_session);
+    if let Some(hub) = &state.eusate {
+        // Eusate opens a conversation with its first message (`ticket_chat_id: null`) and
+        // names it in the answer: one step, so nothing to remember apart.
+        let (id, sent) = hub
+            .send(&session.id, None, first)
+            .await
+            .map_err(|e| ApiError::push(&e))?;
+        if !valid_id(&id) {
+            return Err(ApiError::upstream(&ProviderError::Malformed {
+                reason: "the conversation id is not usable in the API".into(),
+                body: String::new(),
+            }));
+        }
+        tracing::info!("conversation opened");
+        return Ok((
+            201,
+            Arc::new(json!({
+                "kept": Ref { id, x: Value::Null },
+                "session": kept_session,
+                "message": own_message(&first.local_id, &first.text, &sent),
+                "replies": [],
+            })),
+        ));
+    }
     // The opened conversation is remembered apart, so a retry after a failed first send reuses
     // it instead of opening another.
     let open_key = format!("{}\0open\0{}", claims.v, first.local_id);
@@ -946,8 +1046,9 @@ fn decode_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
     let bytes = B64.decode(raw).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let value = Json::parse(&text).map_err(|_| bad())?;
-    // Providers' cursors are small objects of counters (`skip`, `seen`) or null.
-    if !(value.is_null() || value.as_object().is_some()) {
+    // Providers' cursors are small objects of counters (`skip`, `seen`), a count (Eusate's
+    // messages seen) or null.
+    if !(value.is_null() || value.as_object().is_some() || value.as_u64().is_some()) {
         return Err(bad());
     }
     Ok(Cursor(value))
@@ -1019,11 +1120,20 @@ async fn post_message(
             conversation: &conversation,
             recent: &[],
         };
-        let sent = state
-            .upstream
-            .run(state.backend.provider().send_message(cx, &message))
-            .await
-            .map_err(|e| ApiError::upstream(&e))?;
+        let sent = match &state.eusate {
+            // Over the visitor's socket; answers and agent replies arrive as pushed events.
+            Some(hub) => {
+                hub.send(&session.id, Some(&id), &message)
+                    .await
+                    .map_err(|e| ApiError::push(&e))?
+                    .1
+            }
+            None => state
+                .upstream
+                .run(state.backend.provider().send_message(cx, &message))
+                .await
+                .map_err(|e| ApiError::upstream(&e))?,
+        };
         Ok::<Stored, ApiError>((
             201,
             Arc::new(json!({

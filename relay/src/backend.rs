@@ -7,6 +7,7 @@ use helpwire_core::json::Json;
 use helpwire_core::model::{Conversation, Session, Visitor};
 use helpwire_core::protocol::bancroft::BancroftProvider;
 use helpwire_core::protocol::bot::BotProvider;
+use helpwire_core::protocol::eusate::EusateProvider;
 use helpwire_core::protocol::gleap::GleapProvider;
 use helpwire_core::protocol::gurusup::GurusupProvider;
 use helpwire_core::protocol::{bancroft, gurusup, Capabilities, Provider};
@@ -25,6 +26,8 @@ pub enum Backend {
     Gurusup(GurusupProvider),
     Bancroft(BancroftProvider),
     Bot(BotProvider),
+    /// Reads over REST here; sends go over its socket (`crate::eusate`).
+    Eusate(EusateProvider),
 }
 
 /// What the page said about the visitor, as kept in the token (`p`) and given to the vendor.
@@ -62,6 +65,9 @@ impl Backend {
                 config.project.as_deref(),
                 now_ms,
             )),
+            BackendKind::Eusate => {
+                Backend::Eusate(EusateProvider::new(Some(&config.api_base), key))
+            }
         }
     }
 
@@ -71,6 +77,7 @@ impl Backend {
             Backend::Gurusup(p) => p,
             Backend::Bancroft(p) => p,
             Backend::Bot(p) => p,
+            Backend::Eusate(p) => p,
         }
     }
 
@@ -80,6 +87,7 @@ impl Backend {
             Backend::Gurusup(_) => BackendKind::Gurusup,
             Backend::Bancroft(_) => BackendKind::Bancroft,
             Backend::Bot(_) => BackendKind::Bot,
+            Backend::Eusate(_) => BackendKind::Eusate,
         }
     }
 
@@ -93,7 +101,8 @@ impl Backend {
     }
 
     /// The visitor as handed to the provider. `anon_id` is the derived identifier (Gleap's
-    /// session `userId`, Gurusup's `user_fid`, the bot's session id), never the page's; `user_id`
+    /// session `userId`, Gurusup's `user_fid`, the bot's session id, Eusate's `session_id`),
+    /// never the page's; `user_id`
     /// stays empty so no provider uses a page-given id to find history. Bancroft's requester
     /// email is derived too; a page-given email is metadata, except for Gleap with a verified
     /// identity.

@@ -18,6 +18,7 @@ pub enum BackendKind {
     Gurusup,
     Bancroft,
     Bot,
+    Eusate,
 }
 
 impl BackendKind {
@@ -27,6 +28,7 @@ impl BackendKind {
             BackendKind::Gurusup => "gurusup",
             BackendKind::Bancroft => "bancroft",
             BackendKind::Bot => "bot",
+            BackendKind::Eusate => "eusate",
         }
     }
 }
@@ -101,6 +103,10 @@ pub struct Limits {
     pub max_streams: usize,
     /// How often an open event stream sends a keep-alive comment.
     pub stream_heartbeat: Duration,
+    /// Eusate: live helpdesk sockets at most (one per visitor session in use), and how long
+    /// one stays open with no watcher and no send in flight.
+    pub max_push_connections: usize,
+    pub push_idle: Duration,
 }
 
 impl Default for Limits {
@@ -119,6 +125,8 @@ impl Default for Limits {
             max_streams_per_visitor: 4,
             max_streams: 10_000,
             stream_heartbeat: Duration::from_secs(20),
+            max_push_connections: 1000,
+            push_idle: Duration::from_secs(60),
         }
     }
 }
@@ -164,6 +172,8 @@ struct RawLimits {
     max_streams_per_visitor: Option<usize>,
     max_streams: Option<usize>,
     stream_heartbeat: Option<toml::Value>,
+    max_push_connections: Option<usize>,
+    push_idle: Option<toml::Value>,
 }
 
 /// Reads `value`, or the environment variable it names as `env:NAME`.
@@ -299,13 +309,7 @@ impl Config {
             "gurusup" => BackendKind::Gurusup,
             "bancroft" => BackendKind::Bancroft,
             "bot" => BackendKind::Bot,
-            "eusate" => {
-                return Err(
-                    "backend.kind: \"eusate\" is not supported by this build of the \
-                            relay yet (gleap, gurusup, bancroft and bot are)"
-                        .into(),
-                )
-            }
+            "eusate" => BackendKind::Eusate,
             other => {
                 return Err(format!(
                     "backend.kind: \"{other}\" is not one of gleap, gurusup, eusate, bancroft, bot"
@@ -333,6 +337,12 @@ impl Config {
             Some(k) => Some(resolve_secret("backend.webhook_key", k, env)?),
             None => None,
         };
+        if kind == BackendKind::Eusate && api_key.is_none() {
+            return Err(
+                "backend.api_key: required for eusate (its socket and REST calls need the key)"
+                    .into(),
+            );
+        }
         if kind != BackendKind::Gleap && kind != BackendKind::Bot && b.project.is_some() {
             return Err(format!(
                 "backend.project: only for gleap (and bot), not {}",
@@ -435,6 +445,15 @@ impl Config {
                 return Err("limits.stream_heartbeat: at most 50s (the widget gives up on a stream silent for 60 s)".into());
             }
             limits.stream_heartbeat = d;
+        }
+        if let Some(n) = l.max_push_connections {
+            if !(1..=100_000).contains(&n) {
+                return Err("limits.max_push_connections: between 1 and 100000".into());
+            }
+            limits.max_push_connections = n;
+        }
+        if let Some(v) = &l.push_idle {
+            limits.push_idle = parse_duration("limits.push_idle", v)?;
         }
         Ok(Config {
             listen,

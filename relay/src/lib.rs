@@ -5,6 +5,7 @@
 pub mod api;
 pub mod backend;
 pub mod config;
+pub mod eusate;
 pub mod events;
 pub mod hooks;
 pub mod limits;

@@ -30,6 +30,9 @@ struct Open {
     expires: u64,
     heartbeat: tokio::time::Interval,
     started: bool,
+    /// Keeps the visitor's helpdesk socket open while the stream is (Eusate), so what support
+    /// writes is pushed to it.
+    _watch: Option<crate::eusate::WatchGuard>,
 }
 
 pub async fn events(
@@ -51,6 +54,14 @@ pub async fn events(
             );
             ApiError::rate_limited(FULL_RETRY_AFTER)
         })?;
+    let watch = match state.eusate() {
+        Some(hub) => Some(hub.watch(&claims.b).map_err(|e| match e {
+            crate::eusate::HubError::Full => ApiError::rate_limited(5),
+            crate::eusate::HubError::Gone => ApiError::not_found(),
+            crate::eusate::HubError::Upstream(e) => ApiError::upstream(&e),
+        })?),
+        None => None,
+    };
     let every = state.config.limits.stream_heartbeat;
     let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -60,6 +71,7 @@ pub async fn events(
         subscription,
         heartbeat,
         started: false,
+        _watch: watch,
     };
     let body = Body::from_stream(futures_util::stream::unfold(open, next));
     let mut response = (StatusCode::OK, body).into_response();

@@ -22,6 +22,7 @@ pub fn api_key(kind: &str) -> &'static str {
         "gurusup" => "gurusup_test",
         "bancroft" => "bnc_cl_test",
         "bot" => "Bearer bot_test",
+        "eusate" => "eusate_test",
         _ => unreachable!(),
     }
 }

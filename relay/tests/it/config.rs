@@ -93,7 +93,15 @@ fn invalid_configs_say_why() {
         ),
         (
             base("", "kind = \"eusate\"\napi_base = \"https://x\""),
-            "eusate",
+            "api_key: required for eusate",
+        ),
+        (
+            base("", ok_backend) + "[limits]\nmax_push_connections = 0\n",
+            "limits.max_push_connections",
+        ),
+        (
+            base("", ok_backend) + "[limits]\npush_idle = \"soon\"\n",
+            "limits.push_idle",
         ),
         (
             base("", "kind = \"zendesk\"\napi_base = \"https://x\""),

@@ -4,5 +4,6 @@
 mod backends;
 mod common;
 mod config;
+mod eusate;
 mod events;
 mod security;

@@ -296,11 +296,19 @@ async fn authorize(s: SocketRef) -> Result<(), Refused> {
 pub fn register_socket(io: &SocketIo, state: &AppState) {
     for ns in NAMESPACES {
         let st = state.clone();
-        let on_connect = move |s: SocketRef| {
+        // Events are bound in the middleware, which runs before the server answers CONNECT:
+        // socketioxide runs the connect handler in a task of its own after that answer, so a
+        // client emitting at once (as every client does: `enter_customer_support`) could be
+        // faster than the handler and its event silently dropped.
+        let authorize_and_bind = move |s: SocketRef| {
             let st = st.clone();
-            async move { bind_events(&s, &st) }
+            async move {
+                authorize(s.clone()).await?;
+                bind_events(&s, &st);
+                Ok::<(), Refused>(())
+            }
         };
-        io.ns(ns, on_connect.with(authorize));
+        io.ns(ns, (async |_: SocketRef| {}).with(authorize_and_bind));
     }
 }
 

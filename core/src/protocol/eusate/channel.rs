@@ -86,6 +86,21 @@ impl EusateChannel {
         }
     }
 
+    /// Makes the next message go to `conversation` (`None`: it opens a new one), whatever the
+    /// channel learned before, and stops waiting for an earlier opening's id. For a driver
+    /// that keeps one channel for all of a visitor's conversations and sends one message at a
+    /// time (the relay); the widget leaves it alone, so there the id learned from the server
+    /// wins over a stale engine's.
+    pub fn retarget(&mut self, conversation: Option<&str>) -> Vec<PushOutput> {
+        let mut out = Vec::new();
+        self.opening_until = None;
+        match conversation.filter(|c| !c.is_empty()) {
+            Some(id) => self.adopt(id.to_string(), &mut out),
+            None => self.conversation = None,
+        }
+        out
+    }
+
     fn adopt(&mut self, id: String, out: &mut Vec<PushOutput>) {
         if self.conversation.as_deref() == Some(id.as_str()) {
             return;
