@@ -1159,8 +1159,8 @@ fn stream(text: &str) -> Vec<Result<StreamEvent, String>> {
     parser
         .feed(text)
         .into_iter()
-        .filter_map(|out| match out {
-            SseOutput::Event(e) => Some(relay::read_event(&e, &mut Vec::new())),
+        .map(|out| match out {
+            SseOutput::Event(e) => relay::read_event(&e, &mut Vec::new()),
             SseOutput::Warning(w) => panic!("{w}"),
         })
         .collect()
@@ -1220,7 +1220,7 @@ fn a_message_event_is_read_exactly_as_a_listed_message() {
                 message,
             }) => {
                 assert_eq!(conversation_id, CONVERSATION_ID);
-                message
+                *message
             }
             other => panic!("{other:?}"),
         })

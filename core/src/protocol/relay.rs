@@ -97,7 +97,7 @@ pub enum StreamEvent {
     /// `GET /v1/conversations/{id}/messages` lists).
     Message {
         conversation_id: String,
-        message: Message,
+        message: Box<Message>,
     },
     /// Support closed this conversation.
     Closed(String),
@@ -139,7 +139,7 @@ pub fn read_event(
     match read_message(f.value("message")?, notes)? {
         Some(message) => Ok(StreamEvent::Message {
             conversation_id,
-            message,
+            message: Box::new(message),
         }),
         None => Err("a message event without a message".into()),
     }
