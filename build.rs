@@ -1,7 +1,7 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
 //! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`,
-//! `push`).
+//! `push`, `stream`).
 
 use std::{env, fs, path::Path};
 
@@ -9,13 +9,15 @@ fn main() {
     // Which code a bundle links follows from its backend (one cargo feature per backend):
     // `cfg(network)` when a backend on the network is built, so `fetch` is linked;
     // `cfg(rich_text)` when a backend that sends rich documents is, so their renderer is;
-    // `cfg(push)` when a backend that pushes over a socket is, so the socket driver is.
+    // `cfg(push)` when a backend that pushes over a socket is, so the socket driver is;
+    // `cfg(stream)` when one with a server-sent event stream (the relay) is, so its reader is.
     backend_cfg(
         "network",
         &["BANCROFT", "GLEAP", "GURUSUP", "BOT", "EUSATE", "RELAY"],
     );
     backend_cfg("rich_text", &["GLEAP", "BOT", "RELAY"]);
     backend_cfg("push", &["EUSATE"]);
+    backend_cfg("stream", &["RELAY"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

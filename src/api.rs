@@ -121,6 +121,14 @@ pub async fn boot(
         key.clone(),
         events,
     );
+    // The relay streams new messages (`GET /v1/events`): followed on top of polling.
+    #[cfg(stream)]
+    let driver = match (&config.provider, &config.api_base) {
+        (helpwire_core::config::ProviderKind::Relay, Some(base)) => {
+            driver.with_event_stream(protocol::relay::RelayProvider::new(base))
+        }
+        _ => driver,
+    };
     let chat = Chat::new(engine, driver);
     let locale: ui::Locale = RwSignal::new(resolve_locale(config.locale.as_deref()));
     let mounted = ui::mount(host.clone(), &config, chat, locale)?;

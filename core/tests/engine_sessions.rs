@@ -2,14 +2,15 @@
 //! backend no longer accepts ([`ProviderError::SessionExpired`]) is replaced by a new one, and the
 //! session a new conversation comes with ([`Conversation::NEW_SESSION`]) replaces the visitor's.
 //! Each job is answered by hand, so the test sees exactly what the engine asks for; the
-//! requests are built by the real relay provider.
+//! requests are built by the real relay provider. Also the relay's event stream
+//! (`Command::Streaming`): a fast path over polling, which slows polls while it is up.
 
 use helpwire_core::engine::storage::Snapshot;
-use helpwire_core::engine::{Command, Effect, Engine, Job, Notice, Outcome, Planned};
+use helpwire_core::engine::{Command, Effect, Engine, Job, Notice, Outcome, Planned, WidgetEvent};
 use helpwire_core::json::Json;
-use helpwire_core::model::{Conversation, Delivery, Session};
+use helpwire_core::model::{Author, Body, Conversation, Delivery, Message, Session};
 use helpwire_core::protocol::relay::{RelayProvider, TOKEN};
-use helpwire_core::protocol::{Plan, Provider, ProviderError, Sent};
+use helpwire_core::protocol::{Cursor, Page, Plan, Provider, ProviderError, Sent};
 
 fn provider() -> RelayProvider {
     RelayProvider::new("https://support.example.com/helpwire")
@@ -48,6 +49,7 @@ struct Drive {
     now: f64,
     job: Option<(u64, Job)>,
     warnings: Vec<String>,
+    events: Vec<WidgetEvent>,
 }
 
 impl Drive {
@@ -57,6 +59,7 @@ impl Drive {
             now: 1_700_000_000_000.0,
             job: None,
             warnings: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl Drive {
             match effect {
                 Effect::Run { generation, job } => self.job = Some((generation, *job)),
                 Effect::Warn(w) => self.warnings.push(w),
+                Effect::Emit(e) => self.events.push(e),
                 _ => {}
             }
         }
@@ -348,4 +352,153 @@ fn another_tabs_conversation_comes_with_the_session_it_belongs_to() {
     let mut d = Drive::new(Some(restored));
     d.cmd(Command::Synced(Box::new(other)));
     assert_eq!(d.engine.snapshot().session, Some(session("A")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The relay's event stream
+// ---------------------------------------------------------------------------------------------
+
+fn page(messages: Vec<Message>) -> Outcome {
+    Outcome::Fetched(Ok(Page {
+        messages,
+        next: Cursor(Json::from("k")),
+        more: false,
+        warnings: vec![],
+    }))
+}
+
+fn agent(id: &str, text: &str) -> Message {
+    Message::received(
+        id,
+        Author::Agent { name: None },
+        Body::Text(text.into()),
+        1_700_000_000_000.0,
+    )
+}
+
+impl Drive {
+    /// Moves the clock `ms` on and says whether the engine then asks to read the conversation.
+    fn reads_after(&mut self, ms: f64) -> bool {
+        self.now += ms;
+        self.cmd(Command::Tick);
+        matches!(self.job.as_ref(), Some((_, Job::Fetch { .. })))
+    }
+
+    /// Answers the read under way with `messages`.
+    fn read(&mut self, messages: Vec<Message>) {
+        assert!(matches!(self.job(), Job::Fetch { .. }), "{:?}", self.job());
+        self.answer(page(messages));
+    }
+}
+
+#[test]
+fn a_stream_that_opens_reads_once_at_once_then_polls_slowly() {
+    let mut d = Drive::started();
+    // The send's answer asked for a read soon (an answer usually follows).
+    assert!(d.reads_after(4_000.0));
+    d.read(vec![]);
+    d.cmd(Command::Streaming(true));
+    // Catch-up read at once: the stream replays nothing.
+    d.read(vec![agent("r_1", "while you were away")]);
+    assert_eq!(d.engine.messages().len(), 2);
+    // Then the poll is only the safety net: every 30 s, not every 4 s, although open.
+    assert!(!d.reads_after(29_000.0));
+    assert!(d.reads_after(1_000.0));
+    d.read(vec![]);
+    // A message sent while streaming asks for no read soon: the answer comes on the stream.
+    d.send("and now?", "l2");
+    d.answer(Outcome::Sent {
+        local_id: "l2".into(),
+        result: sent("msg_2"),
+    });
+    assert!(!d.reads_after(29_000.0));
+    assert!(d.reads_after(1_000.0));
+    assert_eq!(d.engine.notice(), None);
+}
+
+#[test]
+fn a_dropped_stream_reads_at_once_shows_no_notice_and_polls_as_before() {
+    let mut d = Drive::started();
+    d.cmd(Command::Streaming(true));
+    d.read(vec![]);
+    d.cmd(Command::Streaming(false));
+    assert_eq!(
+        d.engine.notice(),
+        None,
+        "polling carries on: nothing to tell"
+    );
+    // At once: bridges the gap, and meets an expired token as a poll does.
+    d.answer(Outcome::Fetched(Err(expired())));
+    assert_eq!(d.engine.snapshot().session, None, "the session is renewed");
+    // With a new conversation, polls are back to every 4 s while the stream is down.
+    d.send("again", "l2");
+    d.answer(Outcome::Session(Ok(session("B"))));
+    d.answer(Outcome::Conversation(Ok(conversation("c_2"))));
+    d.answer(Outcome::Sent {
+        local_id: "l2".into(),
+        result: sent("msg_2"),
+    });
+    assert!(d.reads_after(4_000.0));
+    d.read(vec![]);
+    assert!(d.reads_after(4_000.0));
+}
+
+#[test]
+fn the_streamed_echo_of_the_visitors_message_does_not_duplicate_its_bubble() {
+    let mut d = Drive::started();
+    d.cmd(Command::Streaming(true));
+    d.read(vec![]);
+    d.send("second", "l2");
+    assert!(matches!(d.job(), Job::Send { .. }));
+    // The echo arrives on the stream before the send's own answer.
+    let mut echo = Message::received(
+        "msg_2",
+        Author::Visitor,
+        Body::Text("second".into()),
+        1_700_000_000_000.0,
+    );
+    echo.local_id = Some("l2".into());
+    d.cmd(Command::Received(vec![echo.clone()]));
+    d.answer(Outcome::Sent {
+        local_id: "l2".into(),
+        result: sent("msg_2"),
+    });
+    // And again, later, on a poll and on the stream.
+    d.cmd(Command::Received(vec![echo.clone()]));
+    assert!(d.reads_after(30_000.0));
+    d.read(vec![echo]);
+    let texts: Vec<String> = d
+        .engine
+        .messages()
+        .iter()
+        .map(|m| m.body.plain_text())
+        .collect();
+    assert_eq!(texts, ["hello", "second"]);
+    assert_eq!(d.delivery("l2"), Some(Delivery::Sent));
+    assert_eq!(d.engine.messages()[1].id, "msg_2");
+    let sent_events = (d.events.iter())
+        .filter(|e| matches!(e, WidgetEvent::Sent { id, .. } if id == "msg_2"))
+        .count();
+    assert_eq!(sent_events, 1, "{:?}", d.events);
+}
+
+#[test]
+fn a_reset_forgets_the_stream() {
+    let mut d = Drive::started();
+    d.cmd(Command::Streaming(true));
+    d.read(vec![]);
+    d.cmd(Command::Reset {
+        anon_id: "v_2".into(),
+    });
+    d.send("new person", "l9");
+    d.answer(Outcome::Session(Ok(session("C"))));
+    d.answer(Outcome::Conversation(Ok(conversation("c_3"))));
+    d.answer(Outcome::Sent {
+        local_id: "l9".into(),
+        result: sent("msg_9"),
+    });
+    // Polls every 4 s: the new visitor's stream is not up yet.
+    assert!(d.reads_after(4_000.0));
+    d.read(vec![]);
+    assert!(d.reads_after(4_000.0));
 }

@@ -1144,3 +1144,165 @@ fn a_key_in_the_page_is_pointless_and_warned_about() {
     );
     assert!(!w[0].contains("sk_live_secret"), "the key is not repeated");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The event stream: GET /v1/events
+// ---------------------------------------------------------------------------------------------
+
+use helpwire_core::protocol::relay::StreamEvent;
+use helpwire_core::protocol::sse::{SseEvent, SseOutput, SseParser};
+
+/// The events a stream's text gives, through the real SSE parser and `read_event`: each read
+/// event, or the reason it was skipped.
+fn stream(text: &str) -> Vec<Result<StreamEvent, String>> {
+    let mut parser = SseParser::new(Default::default());
+    parser
+        .feed(text)
+        .into_iter()
+        .map(|out| match out {
+            SseOutput::Event(e) => relay::read_event(&e, &mut Vec::new()),
+            SseOutput::Warning(w) => panic!("{w}"),
+        })
+        .collect()
+}
+
+fn event(name: &str, data: &str) -> Result<StreamEvent, String> {
+    let e = SseEvent {
+        event: name.into(),
+        data: data.into(),
+        id: "e1".into(),
+    };
+    relay::read_event(&e, &mut Vec::new())
+}
+
+#[test]
+fn the_event_stream_is_a_get_with_the_token_in_the_header_only() {
+    let req = provider().event_stream(&session()).unwrap();
+    assert_eq!(req.method, Method::Get);
+    assert_eq!(req.url, format!("{BASE}/v1/events"));
+    assert_bearer(&req, TOKEN_A);
+    assert_no_token_in_url(&req);
+    assert!(req.body.is_none());
+    // No usable token: the session must be renewed first, nothing is requested.
+    for bad in [
+        Json::Null,
+        j(r#"{"token": ""}"#),
+        j(r#"{"token": "a b"}"#),
+        j(r#"{"token": 7}"#),
+    ] {
+        let s = Session {
+            id: VISITOR_ID.into(),
+            extra: bad,
+        };
+        assert!(matches!(
+            provider().event_stream(&s),
+            Err(ProviderError::SessionExpired(_))
+        ));
+    }
+}
+
+#[test]
+fn a_message_event_is_read_exactly_as_a_listed_message() {
+    let visitor_echo = r#"{"id": "msg_1", "client_id": "m_local_1", "author": "visitor", "text": "hi", "created_at": "2026-02-26T10:00:00Z"}"#;
+    let rich = r#"{"id": "r_2", "author": "bot", "doc": {"type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Rich"}]}]}, "attachments": [{"name": "a.pdf", "url": "https://files.example.com/a.pdf", "mime": "application/pdf"}], "created_at": "2026-02-26T10:00:01.500Z"}"#;
+    let listed = page_of(&[visitor_echo.into(), rich.into()]).messages;
+    let text = format!(
+        "retry: 3000\n\n: keep-alive\n\n\
+         event: message\nid: ev_1\ndata: {{\"conversation_id\":\"c_1\",\"message\":{visitor_echo}}}\n\n\
+         event: message\nid: ev_2\ndata: {{\"conversation_id\":\"c_1\",\"message\":{rich}}}\n\n\
+         event: message\nid: ev_3\ndata: {{\"conversation_id\":\"c_1\",\"message\":{AGENT}}}\n\n"
+    );
+    let streamed: Vec<_> = stream(&text)
+        .into_iter()
+        .map(|e| match e {
+            Ok(StreamEvent::Message {
+                conversation_id,
+                message,
+            }) => {
+                assert_eq!(conversation_id, CONVERSATION_ID);
+                *message
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(streamed, listed);
+    // The visitor's echo keeps its client_id, so the engine matches it to the bubble it shows.
+    assert_eq!(streamed[0].local_id.as_deref(), Some("m_local_1"));
+    assert_eq!(streamed[1].attachments.len(), 1);
+}
+
+#[test]
+fn a_closed_event_names_its_conversation() {
+    assert_eq!(
+        stream("event: closed\ndata: {\"conversation_id\":\"c_1\"}\n\n"),
+        vec![Ok(StreamEvent::Closed("c_1".into()))]
+    );
+    // A numeric id is an id, as in every other answer.
+    assert_eq!(
+        event("closed", r#"{"conversation_id": 42}"#),
+        Ok(StreamEvent::Closed("42".into()))
+    );
+}
+
+#[test]
+fn hostile_events_are_skipped_with_a_reason() {
+    let huge = "x".repeat(200_000);
+    let bad = [
+        ("message", String::new()),
+        ("message", "not json".into()),
+        ("message", "[]".into()),
+        ("message", "null".into()),
+        ("message", r#"{"message": {"id": "m", "author": "agent", "text": "no conversation"}}"#.into()),
+        ("message", r#"{"conversation_id": "", "message": {"id": "m", "author": "agent"}}"#.into()),
+        ("message", r#"{"conversation_id": {}, "message": {"id": "m", "author": "agent"}}"#.into()),
+        ("message", r#"{"conversation_id": "c_1"}"#.into()),
+        ("message", r#"{"conversation_id": "c_1", "message": "hi"}"#.into()),
+        ("message", r#"{"conversation_id": "c_1", "message": {"author": "agent", "text": "no id"}}"#.into()),
+        ("message", r#"{"conversation_id": "c_1", "message": {"id": "m", "author": "wizard"}}"#.into()),
+        ("message", r#"{"conversation_id": "c_1", "message": {"id": "m", "author": "agent", "text": 7}}"#.into()),
+        ("message", r#"{"conversation_id": "c_1", "message": {"id": "m", "author": "agent", "doc": "<b>"}}"#.into()),
+        ("message", format!(r#"{{"conversation_id": "{huge}", "message": {AGENT}}}"#)),
+        ("message", "[".repeat(100_000)),
+        ("closed", "{}".into()),
+        ("closed", r#"{"conversation_id": null}"#.into()),
+        ("closed", r#"{"conversation_id": true}"#.into()),
+        ("typing", r#"{"conversation_id": "c_1"}"#.into()),
+        ("", r#"{"conversation_id": "c_1"}"#.into()),
+        (huge.as_str(), "{}".into()),
+        ("closed", format!(r#"{{"conversation_id": "{}"}}"#, "c".repeat(129))),
+    ];
+    for (name, data) in &bad {
+        let reason = match event(name, data) {
+            Err(reason) => reason,
+            Ok(read) => panic!(
+                "{name:.40} {data:.80}: read as {:.200}",
+                format!("{read:?}")
+            ),
+        };
+        assert!(!reason.is_empty());
+        assert!(
+            reason.len() < 600,
+            "the reason quotes no huge input: {reason:.200}"
+        );
+    }
+}
+
+#[test]
+fn a_message_event_with_an_unusable_time_is_kept_with_a_note() {
+    for bad in hostile::BAD_TIMES {
+        let e = SseEvent {
+            event: "message".into(),
+            data: format!(
+                r#"{{"conversation_id": "c_1", "message": {{"id": "m_1", "author": "agent", "text": "hi", "created_at": {bad}}}}}"#
+            ),
+            id: String::new(),
+        };
+        let mut notes = Vec::new();
+        let read = relay::read_event(&e, &mut notes);
+        assert!(
+            matches!(read, Ok(StreamEvent::Message { .. })),
+            "{bad}: {read:?}"
+        );
+        assert_eq!(notes.len(), 1, "{bad}");
+    }
+}

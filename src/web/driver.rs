@@ -2,6 +2,8 @@
 //! events, one wake-up timer) and feeds the outcomes back. No view code, no protocol code.
 
 use crate::web::browser;
+#[cfg(stream)]
+use crate::web::event_stream::{EventStream, StreamNews};
 use crate::web::executor::Executor;
 #[cfg(push)]
 use crate::web::socket_driver::SocketDriver;
@@ -9,6 +11,8 @@ use helpwire_core::engine::storage::Store;
 use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned, WidgetEvent};
 #[cfg(push)]
 use helpwire_core::protocol::push::PushOutput;
+#[cfg(stream)]
+use helpwire_core::protocol::relay::{RelayProvider, StreamEvent, TOKEN};
 use helpwire_core::protocol::Provider;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -35,6 +39,16 @@ pub struct Driver {
     checking_tabs: Cell<bool>,
     /// The engine changed since storage was last written.
     unsaved: Cell<bool>,
+    /// The relay, when the site uses it: its event stream is followed.
+    #[cfg(stream)]
+    relay: Option<RelayProvider>,
+    /// The followed event stream and the token it was opened with (the stream stays here,
+    /// stopped, after a refusal, so that the same token is not tried again).
+    #[cfg(stream)]
+    stream: RefCell<Option<(String, EventStream)>>,
+    /// The followed stream is up: the engine was told so.
+    #[cfg(stream)]
+    stream_up: Cell<bool>,
 }
 
 /// The push socket. Only a build with a push backend (`cfg(push)`, see build.rs) links the
@@ -78,6 +92,21 @@ impl Driver {
             socket_sends: RefCell::new(Vec::new()),
             checking_tabs: Cell::new(false),
             unsaved: Cell::new(false),
+            #[cfg(stream)]
+            relay: None,
+            #[cfg(stream)]
+            stream: RefCell::new(None),
+            #[cfg(stream)]
+            stream_up: Cell::new(false),
+        }
+    }
+
+    /// Follows `relay`'s event stream while the visitor has a conversation there.
+    #[cfg(stream)]
+    pub fn with_event_stream(self, relay: RelayProvider) -> Self {
+        Driver {
+            relay: Some(relay),
+            ..self
         }
     }
 
@@ -90,6 +119,8 @@ impl Driver {
         if let Some(socket) = self.socket.borrow_mut().take() {
             socket.stop();
         }
+        #[cfg(stream)]
+        self.stream.take();
     }
 }
 
@@ -129,6 +160,8 @@ impl Chat {
         for effect in effects {
             self.perform(&driver, effect, now);
         }
+        #[cfg(stream)]
+        self.follow_stream(&driver);
         let foreign = self.engine.try_with_untracked(Engine::has_foreign_pending) == Some(true);
         if foreign && !driver.checking_tabs.get() {
             self.check_tabs(&driver, 2_000);
@@ -363,6 +396,72 @@ impl Chat {
                 _ => {}
             }
         });
+    }
+}
+
+/// The relay's event stream (`cfg(stream)`, see build.rs): followed while the visitor has a
+/// conversation, with the token that owns it.
+#[cfg(stream)]
+impl Chat {
+    /// Opens, reopens (the token changed: a new conversation brings a new one) or stops the
+    /// stream, after each command.
+    fn follow_stream(self, driver: &Rc<Driver>) {
+        let Some(relay) = &driver.relay else {
+            return;
+        };
+        let followed = driver.stream.borrow().as_ref().map(|(t, _)| t.clone());
+        // `Some(wanted)` when the session to follow changed.
+        let change = self.engine.try_with_untracked(|e| {
+            let data = e.snapshot();
+            let session = data
+                .session
+                .as_ref()
+                .filter(|_| data.conversation.is_some());
+            let token = session.and_then(|s| s.extra.get(TOKEN)?.as_str());
+            (token != followed.as_deref()).then(|| session.cloned())
+        });
+        let Some(Some(wanted)) = change else {
+            return;
+        };
+        // Dropping the old stream stops it.
+        let token = wanted.as_ref().and_then(|s| s.extra.get(TOKEN)?.as_str());
+        let request = wanted.as_ref().and_then(|s| relay.event_stream(s).ok());
+        *driver.stream.borrow_mut() = token.zip(request).map(|(token, request)| {
+            let sink = Rc::new(move |news| self.on_stream(news));
+            (token.to_string(), EventStream::start(request, sink))
+        });
+        // Last: the engine's command comes back here, and finds nothing more to change.
+        if driver.stream_up.replace(false) {
+            self.dispatch(Command::Streaming(false));
+        }
+    }
+
+    fn on_stream(self, news: StreamNews) {
+        let Some(driver) = self.driver.try_get_value() else {
+            return;
+        };
+        let command = match news {
+            StreamNews::Up | StreamNews::Down => {
+                let up = matches!(news, StreamNews::Up);
+                driver.stream_up.set(up);
+                Command::Streaming(up)
+            }
+            StreamNews::Event(StreamEvent::Message {
+                conversation_id,
+                message,
+            }) => {
+                // The token may own older conversations too: only the shown one's messages.
+                let shown = self.engine.try_with_untracked(|e| {
+                    e.conversation().is_some_and(|c| c.id == conversation_id)
+                });
+                if shown != Some(true) {
+                    return;
+                }
+                Command::Received(vec![*message])
+            }
+            StreamNews::Event(StreamEvent::Closed(id)) => Command::ConversationClosed(id),
+        };
+        self.dispatch(command);
     }
 }
 

@@ -144,41 +144,9 @@ impl Executor {
         request: &HttpRequest,
         signal: &web_sys::AbortSignal,
     ) -> Result<HttpResponse, ProviderError> {
-        // `fetch` through web-sys directly: gloo-net's request builder linked the `http` crate's
-        // types and a streams library this widget never uses.
-        use helpwire_core::protocol::Method;
-        use wasm_bindgen::JsCast;
-        let network = |e: wasm_bindgen::JsValue| {
-            ProviderError::Network(
-                e.dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .or_else(|| e.as_string())
-                    .unwrap_or_else(|| "the request failed".into()),
-            )
-        };
-        let init = web_sys::RequestInit::new();
-        init.set_method(match request.method {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        });
-        let headers = web_sys::Headers::new().map_err(network)?;
-        for (name, value) in &request.headers {
-            headers.append(name, value).map_err(network)?;
-        }
-        init.set_headers(&headers);
-        if let Some(body) = &request.body {
-            init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
-        }
-        init.set_signal(Some(signal));
-        let window = web_sys::window().ok_or_else(|| ProviderError::Network("no window".into()))?;
-        let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
-            window.fetch_with_str_and_init(&request.url, &init),
-        )
-        .await
-        .map_err(network)?
-        .unchecked_into();
+        let response = fetch_head(request, signal).await?;
         let header = |name: &str| response.headers().get(name).ok().flatten();
-        let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u32>().ok());
+        let retry_after = retry_after(&response);
         let limit = request.max_response_bytes;
         // Refuse before reading when the server says how big it is.
         if header("content-length")
@@ -200,6 +168,58 @@ impl Executor {
             body,
         })
     }
+}
+
+/// Starts `request` with `fetch` and waits for the answer's head (the body is left to read).
+/// Through web-sys directly: gloo-net's request builder linked the `http` crate's types and a
+/// streams library this widget never uses.
+#[cfg(network)]
+pub(crate) async fn fetch_head(
+    request: &HttpRequest,
+    signal: &web_sys::AbortSignal,
+) -> Result<web_sys::Response, ProviderError> {
+    use helpwire_core::protocol::Method;
+    use wasm_bindgen::JsCast;
+    let init = web_sys::RequestInit::new();
+    init.set_method(match request.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    });
+    let headers = web_sys::Headers::new().map_err(network)?;
+    for (name, value) in &request.headers {
+        headers.append(name, value).map_err(network)?;
+    }
+    init.set_headers(&headers);
+    if let Some(body) = &request.body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(&body.to_string()));
+    }
+    init.set_signal(Some(signal));
+    let window = web_sys::window().ok_or_else(|| ProviderError::Network("no window".into()))?;
+    Ok(
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
+            .await
+            .map_err(network)?
+            .unchecked_into(),
+    )
+}
+
+/// The `Retry-After` of an answer, in seconds (the date form is not used by the backends).
+#[cfg(network)]
+pub(crate) fn retry_after(response: &web_sys::Response) -> Option<u32> {
+    let value = response.headers().get("retry-after").ok().flatten()?;
+    value.trim().parse().ok()
+}
+
+/// A failed `fetch` or read, in the browser's words.
+#[cfg(network)]
+pub(crate) fn network(e: wasm_bindgen::JsValue) -> ProviderError {
+    use wasm_bindgen::JsCast;
+    ProviderError::Network(
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| e.as_string())
+            .unwrap_or_else(|| "the request failed".into()),
+    )
 }
 
 #[cfg(network)]

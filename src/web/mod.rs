@@ -3,6 +3,9 @@
 
 pub mod browser;
 pub mod driver;
+/// Only bundles whose backend streams events (`cfg(stream)`, see build.rs: the relay) link it.
+#[cfg(stream)]
+pub(crate) mod event_stream;
 pub mod executor;
 pub(crate) mod listeners;
 /// Only bundles whose backend pushes (`cfg(push)`, see build.rs) link the socket code.

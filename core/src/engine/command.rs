@@ -38,6 +38,10 @@ pub enum Command {
     Online(bool),
     /// A push backend's socket joined (true), or was lost and is reconnecting (false).
     PushConnected(bool),
+    /// The relay's event stream opened (true) or dropped (false). Unlike a push socket it is a
+    /// fast path over polling, never the only path: see `Engine::stream_changed`.
+    #[cfg(feature = "relay")]
+    Streaming(bool),
     /// A timer the driver armed for [`Effect::WakeAt`] fired.
     Tick,
     /// Messages pushed by the backend (a socket), outside any job.

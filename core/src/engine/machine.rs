@@ -44,6 +44,9 @@ pub struct Engine {
     pub(super) halted: bool,
     /// A push backend's socket is lost: "Reconnecting" stays until it is back.
     pub(super) push_lost: bool,
+    /// The relay's event stream is up: answers arrive on it, and polls are only the safety net.
+    #[cfg(feature = "relay")]
+    pub(super) streaming: bool,
     pub(super) job: Option<u64>,
     pub(super) generation: u64,
     pub(super) fetch_at: Option<f64>,
@@ -76,6 +79,8 @@ impl Engine {
             session_renewals: 0,
             halted: false,
             push_lost: false,
+            #[cfg(feature = "relay")]
+            streaming: false,
             job: None,
             generation: 0,
             fetch_at: None,
@@ -199,6 +204,8 @@ impl Engine {
                 }
             }
             Command::PushConnected(up) => self.push_connected(up, now),
+            #[cfg(feature = "relay")]
+            Command::Streaming(up) => self.stream_changed(up, now),
             Command::Tick => {}
             Command::Received(messages) => dirty |= self.merge(messages, now, &mut fx),
             Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
@@ -281,6 +288,14 @@ impl Engine {
     pub(super) fn replace_data(&mut self, data: Snapshot) {
         self.data = data;
         self.edits.record(0);
+    }
+
+    /// The relay's event stream is up (never, in builds without the relay).
+    pub(super) fn is_streaming(&self) -> bool {
+        #[cfg(feature = "relay")]
+        return self.streaming;
+        #[cfg(not(feature = "relay"))]
+        false
     }
 
     pub(super) fn jitter(&self, attempt: u32) -> f64 {

@@ -216,9 +216,10 @@ impl Engine {
                 }
                 fx.extend(event.map(Effect::Emit));
                 let _ = self.merge(sent.replies, now, fx);
-                // An answer usually follows a message: look sooner than the normal interval.
+                // An answer usually follows a message: look sooner than the normal interval
+                // (unless the relay's event stream brings it).
                 let soon = now + self.caps.poll_open_ms as f64;
-                if self.caps.polling && self.data.conversation.is_some() {
+                if self.caps.polling && self.data.conversation.is_some() && !self.is_streaming() {
                     self.fetch_at = Some(self.fetch_at.map_or(soon, |t| t.min(soon)));
                 }
                 true

@@ -40,11 +40,28 @@ impl Engine {
     }
 
     fn poll_interval(&self) -> f64 {
+        // While the relay's event stream is up, a poll only guards against a stream that went
+        // quiet without closing: as slowly as when the widget is closed.
+        if self.is_streaming() {
+            return self.caps.poll_closed_ms as f64;
+        }
         if self.open {
             self.caps.poll_open_ms as f64
         } else {
             self.caps.poll_closed_ms as f64
         }
+    }
+
+    /// The relay's event stream opened (`up`) or dropped. It is a fast path over polling, which
+    /// stays the safety net, so its loss shows no notice (polls report trouble themselves). Either
+    /// way one read follows at once: on opening, to catch up on what passed while it was down
+    /// (the stream replays nothing); on a drop, to bridge the gap, and to meet an expired token
+    /// as a poll does (the session is then renewed and the stream reopened with the new token).
+    /// While it is up, polls slow down (`poll_interval`).
+    #[cfg(feature = "relay")]
+    pub(super) fn stream_changed(&mut self, up: bool, now: f64) {
+        self.streaming = up;
+        self.fetch_soon(now);
     }
 
     /// A read of the conversation came back (or failed). Returns whether anything changed.

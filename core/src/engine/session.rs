@@ -54,6 +54,10 @@ impl Engine {
         self.session_confirmed = false;
         self.halted = false;
         self.push_lost = false;
+        #[cfg(feature = "relay")]
+        {
+            self.streaming = false;
+        }
         self.notice = None;
         self.job = None;
         self.generation += 1;

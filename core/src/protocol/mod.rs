@@ -18,6 +18,7 @@ pub mod md5;
 pub mod push;
 pub mod relay;
 pub mod socketio;
+pub mod sse;
 pub mod wire;
 
 use crate::json::Json;

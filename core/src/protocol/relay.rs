@@ -90,6 +90,61 @@ impl RelayProvider {
     }
 }
 
+/// What one event of `GET /v1/events` says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamEvent {
+    /// A new message in a conversation the token owns (the same object
+    /// `GET /v1/conversations/{id}/messages` lists).
+    Message {
+        conversation_id: String,
+        message: Box<Message>,
+    },
+    /// Support closed this conversation.
+    Closed(String),
+}
+
+impl RelayProvider {
+    /// `GET /v1/events`, the server-sent events of the conversations the session's token owns.
+    /// The token goes in the `Authorization` header only: the URL ends up in logs.
+    pub fn event_stream(&self, session: &Session) -> Result<HttpRequest, ProviderError> {
+        authorized(HttpRequest::get(self.url("events")), session)
+    }
+}
+
+/// Reads one event of the stream. Anything else than a readable `message` or `closed` event
+/// (another name, data that is not the documented object) is `Err(reason)`, for the console: the
+/// caller skips it, and the catch-up read after a reconnect covers whatever it may have been.
+/// `notes` gets what was replaced by a fallback (an unusable time).
+pub fn read_event(
+    event: &super::sse::SseEvent,
+    notes: &mut Vec<String>,
+) -> Result<StreamEvent, String> {
+    let name = event.event.as_str();
+    if name != "message" && name != "closed" {
+        return Err(format!(
+            "an event of unknown type \"{}\"",
+            wire::cut(name, 40)
+        ));
+    }
+    let data = Json::parse(&event.data).map_err(|e| format!("a {name} event: {e}"))?;
+    let f = Fields::of(&data, "the event")?;
+    let conversation_id = f.id(&["conversation_id"])?;
+    // The relay's ids are at most 128 characters: a longer one names no conversation of ours.
+    if conversation_id.len() > 128 {
+        return Err("a conversation id over 128 characters".into());
+    }
+    if name == "closed" {
+        return Ok(StreamEvent::Closed(conversation_id));
+    }
+    match read_message(f.value("message")?, notes)? {
+        Some(message) => Ok(StreamEvent::Message {
+            conversation_id,
+            message: Box::new(message),
+        }),
+        None => Err("a message event without a message".into()),
+    }
+}
+
 /// Warnings for the console about how the site configured the relay (the caller adds the
 /// "Helpwire: " prefix).
 pub fn warnings(config: &Config) -> Vec<String> {

@@ -1,0 +1,188 @@
+//! An incremental parser of server-sent events (the WHATWG HTML standard's "event stream
+//! interpretation"): text goes in as it arrives, in chunks cut anywhere, and complete events come
+//! out. Pure, like every protocol module: the web layer reads the bytes and decodes them.
+//!
+//! A hostile stream cannot make it hold much: a line longer than [`Limits::line`] or an event
+//! whose data grows past [`Limits::event`] is dropped whole, with one warning, and what it had
+//! gathered is freed at once.
+//!
+//! Hand-written rather than a crate's: eventsource-stream (the common one) parses bytes behind a
+//! futures `Stream` with nom, has no size caps, and panics on a leading BOM; see README,
+//! Performance, for its measured size. `core/tests/sse_differential.rs` runs the same chunked
+//! inputs through it as an oracle.
+
+/// One dispatched event.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SseEvent {
+    /// The `event` field; `message` when the event had none.
+    pub event: String,
+    /// The `data` lines joined with `\n`.
+    pub data: String,
+    /// The last event id seen so far (it carries over to later events, as the standard says).
+    pub id: String,
+}
+
+/// What [`SseParser::feed`] gives back, in stream order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SseOutput {
+    Event(SseEvent),
+    /// Something was dropped (for the console).
+    Warning(String),
+}
+
+/// Size caps, in bytes of UTF-8.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Longest line kept; a longer one drops the event it belongs to.
+    pub line: usize,
+    /// Most `data` one event may gather.
+    pub event: usize,
+}
+
+impl Default for Limits {
+    /// A message's event holds one message object: far below 1 MiB.
+    fn default() -> Self {
+        Limits {
+            line: 1 << 20,
+            event: 1 << 20,
+        }
+    }
+}
+
+/// The parser's state between chunks.
+#[derive(Clone, Debug, Default)]
+pub struct SseParser {
+    limits: Limits,
+    /// The line being read (without its end).
+    line: String,
+    /// The event being gathered: its type, data (each line followed by `\n`) and id.
+    event: String,
+    data: String,
+    id: String,
+    /// The server's reconnection time (`retry`), in ms.
+    retry: Option<u32>,
+    /// Past the first chunk: a BOM is only skipped at the start.
+    started: bool,
+    /// The last chunk ended with CR: an LF starting the next one ends no other line.
+    after_cr: bool,
+    /// The current line, then the event, is over a cap and being dropped.
+    skipping_line: bool,
+    dropping: bool,
+}
+
+impl SseParser {
+    pub fn new(limits: Limits) -> Self {
+        SseParser {
+            limits,
+            ..SseParser::default()
+        }
+    }
+
+    /// The reconnection time the server asked for with `retry:` (ms), if it did.
+    pub fn retry(&self) -> Option<u32> {
+        self.retry
+    }
+
+    /// Reads the next chunk of the decoded stream; returns the events it completed.
+    pub fn feed(&mut self, chunk: &str) -> Vec<SseOutput> {
+        let mut out = Vec::new();
+        let mut rest = chunk;
+        if !self.started && !rest.is_empty() {
+            self.started = true;
+            rest = rest.strip_prefix('\u{feff}').unwrap_or(rest);
+        }
+        if self.after_cr && !rest.is_empty() {
+            self.after_cr = false;
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
+        while let Some(end) = rest.find(['\r', '\n']) {
+            self.take(&rest[..end], &mut out);
+            self.end_line(&mut out);
+            let cr = rest.as_bytes()[end] == b'\r';
+            let crlf = cr && rest[end + 1..].starts_with('\n');
+            rest = &rest[end + if crlf { 2 } else { 1 }..];
+            // A CR that ends the chunk may be the first half of a CRLF.
+            self.after_cr = cr && !crlf && rest.is_empty();
+        }
+        self.take(rest, &mut out);
+        out
+    }
+
+    /// Adds to the current line, unless it is over the cap.
+    fn take(&mut self, part: &str, out: &mut Vec<SseOutput>) {
+        if self.skipping_line {
+            return;
+        }
+        if self.line.len() + part.len() > self.limits.line {
+            self.line = String::new();
+            self.skipping_line = true;
+            self.drop_event(format!("a line is over {} bytes", self.limits.line), out);
+            return;
+        }
+        self.line.push_str(part);
+    }
+
+    /// Drops the event being gathered (freeing its data) until the blank line that ends it.
+    fn drop_event(&mut self, why: String, out: &mut Vec<SseOutput>) {
+        self.data = String::new();
+        if !self.dropping {
+            self.dropping = true;
+            out.push(SseOutput::Warning(format!(
+                "dropped a server-sent event: {why}"
+            )));
+        }
+    }
+
+    fn end_line(&mut self, out: &mut Vec<SseOutput>) {
+        let line = std::mem::take(&mut self.line);
+        if std::mem::take(&mut self.skipping_line) {
+            return;
+        }
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line.as_str(), ""),
+        };
+        match field {
+            // An empty field name: a comment (`: keep-alive`).
+            "" => {}
+            "event" => self.event = value.to_string(),
+            "data" if !self.dropping => {
+                if self.data.len() + value.len() + 1 > self.limits.event {
+                    self.drop_event(format!("its data is over {} bytes", self.limits.event), out);
+                } else {
+                    self.data.push_str(value);
+                    self.data.push('\n');
+                }
+            }
+            "id" if !value.contains('\0') => self.id = value.to_string(),
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                // Absurdly many digits: the longest wait there is.
+                self.retry = Some(value.parse().unwrap_or(u32::MAX));
+            }
+            _ => {}
+        }
+    }
+
+    /// A blank line: the gathered event goes out, if it has data.
+    fn dispatch(&mut self, out: &mut Vec<SseOutput>) {
+        let event = std::mem::take(&mut self.event);
+        let mut data = std::mem::take(&mut self.data);
+        if std::mem::take(&mut self.dropping) || data.is_empty() {
+            return;
+        }
+        data.pop();
+        out.push(SseOutput::Event(SseEvent {
+            event: if event.is_empty() {
+                "message".into()
+            } else {
+                event
+            },
+            data,
+            id: self.id.clone(),
+        }));
+    }
+}

@@ -1,0 +1,285 @@
+//! Follows the relay's event stream (`GET /v1/events`): new messages the moment support writes
+//! them, on top of polling, which stays the safety net.
+//!
+//! `fetch` with the token in the `Authorization` header (an `EventSource` cannot set headers,
+//! and a token in the URL ends up in logs), the body read chunk by chunk through a streaming
+//! `TextDecoder` into the pure SSE parser (`helpwire_core::protocol::sse`), each event read by
+//! the relay provider. A drop is followed by a reconnect after the core backoff, never sooner
+//! than the server's `retry`; 60 s without a byte (the relay sends a comment every 20 s) counts
+//! as a drop. A 401 stops it: the engine renews the session as on a poll's 401, and the driver
+//! opens a stream with the new token. The relay replays nothing: the driver's sink reads the
+//! conversation once on every (re)connect.
+
+use crate::web::browser;
+use crate::web::executor::{fetch_head, network, retry_after};
+use helpwire_core::backoff::Backoff;
+use helpwire_core::protocol::relay::{self, StreamEvent};
+use helpwire_core::protocol::sse::{SseOutput, SseParser};
+use helpwire_core::protocol::{HttpRequest, ProviderError};
+use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// A stream without a byte for this long is dead (three of the relay's keep-alives missed).
+const SILENCE_MS: u64 = 60_000;
+/// The reconnection time until the server sets one (`retry:`; the relay sends 3000).
+const DEFAULT_RETRY_MS: u32 = 3_000;
+/// A connection that lasted this long worked: the next drop starts the backoff afresh.
+const HEALTHY_MS: f64 = 20_000.0;
+
+/// What the stream tells the driver.
+pub(crate) enum StreamNews {
+    /// Connected (200, an event stream): the conversation should be read once to catch up.
+    Up,
+    /// Lost (reconnecting), or stopped for good after a refusal (a 401 among them).
+    Down,
+    Event(StreamEvent),
+}
+
+pub(crate) type StreamSink = Rc<dyn Fn(StreamNews)>;
+
+/// A followed stream. Dropping it (or [`EventStream::stop`]) aborts the request, and nothing is
+/// reported afterwards.
+pub(crate) struct EventStream {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    request: HttpRequest,
+    sink: StreamSink,
+    stopped: Cell<bool>,
+    /// Aborts the request under way.
+    controller: RefCell<Option<web_sys::AbortController>>,
+    /// Aborts it after [`SILENCE_MS`] without a byte; re-armed on every chunk.
+    watchdog: RefCell<Option<TimeoutHandle>>,
+}
+
+/// How one connection ended.
+enum End {
+    /// Try again after the backoff (or after the server's `Retry-After`, in ms).
+    Again(Option<f64>),
+    /// Not again with this token.
+    Stop,
+}
+
+impl EventStream {
+    /// Connects at once and keeps reconnecting until stopped or refused.
+    pub(crate) fn start(request: HttpRequest, sink: StreamSink) -> EventStream {
+        let inner = Rc::new(Inner {
+            request,
+            sink,
+            stopped: Cell::new(false),
+            controller: RefCell::new(None),
+            watchdog: RefCell::new(None),
+        });
+        leptos::task::spawn_local(inner.clone().follow());
+        EventStream { inner }
+    }
+
+    /// Aborts the request and ends the reconnect loop. Idempotent.
+    pub(crate) fn stop(&self) {
+        self.inner.stopped.set(true);
+        self.inner.abort();
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Inner {
+    fn report(&self, news: StreamNews) {
+        if !self.stopped.get() {
+            (self.sink)(news);
+        }
+    }
+
+    fn abort(&self) {
+        if let Some(t) = self.watchdog.borrow_mut().take() {
+            t.clear();
+        }
+        if let Some(c) = self.controller.borrow_mut().take() {
+            c.abort();
+        }
+    }
+
+    /// (Re)arms the silence watchdog of the current request.
+    fn watch(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.abort();
+                }
+            },
+            Duration::from_millis(SILENCE_MS),
+        )
+        .ok();
+        if let Some(old) = self.watchdog.replace(handle) {
+            old.clear();
+        }
+    }
+
+    /// The reconnect loop.
+    async fn follow(self: Rc<Self>) {
+        // The server's `retry` outlives its connection; nothing else of a stream does.
+        let mut retry = DEFAULT_RETRY_MS;
+        let mut attempt = 0;
+        while !self.stopped.get() {
+            let opened = browser::now();
+            let mut up = false;
+            let end = self.connect(&mut retry, &mut up).await;
+            self.abort();
+            if up {
+                self.report(StreamNews::Down);
+            }
+            let wait = match end {
+                End::Stop => return,
+                End::Again(wait) => wait,
+            };
+            if browser::now() - opened >= HEALTHY_MS {
+                attempt = 0;
+            }
+            attempt += 1;
+            // Never sooner than the server asked, nor in a tight loop (`retry: 0`).
+            let min_ms = (retry as f64).clamp(1_000.0, 600_000.0);
+            let backoff = Backoff {
+                min_ms,
+                max_ms: min_ms.max(30_000.0),
+                ..Backoff::default()
+            };
+            // A Retry-After is honoured, up to ten minutes (polls go on meanwhile).
+            let delay = backoff
+                .delay_ms(attempt, js_sys::Math::random())
+                .max(wait.unwrap_or(0.0).min(600_000.0));
+            browser::sleep(delay.min(u32::MAX as f64) as u32).await;
+        }
+    }
+
+    /// One connection, read until it ends. `up` is set once it is an event stream.
+    async fn connect(self: &Rc<Self>, retry: &mut u32, up: &mut bool) -> End {
+        let Ok(controller) = web_sys::AbortController::new() else {
+            return End::Stop;
+        };
+        let signal = controller.signal();
+        *self.controller.borrow_mut() = Some(controller);
+        self.watch();
+        let response = match fetch_head(&self.request, &signal).await {
+            Ok(response) => response,
+            Err(e) => return self.failed(&e, None),
+        };
+        let status = response.status();
+        let wait = retry_after(&response).map(|s| s as f64 * 1000.0);
+        let is_stream = (response.headers().get("content-type").ok().flatten())
+            .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
+        match status {
+            200 if is_stream => {}
+            // The token is no longer good: the engine's next read meets the same 401 and renews
+            // the session; the driver then follows the stream with the new token.
+            401 => return self.failed(&ProviderError::SessionExpired("401".into()), None),
+            // Rate limited, or the relay or a proxy in trouble: again later.
+            429 | 500..=599 => {
+                return self.failed(&status_error(status, "trying again later"), wait)
+            }
+            // Refused (403 forbidden_origin), or a relay without the stream (404): polling
+            // carries on alone.
+            _ => {
+                browser::warn(&format!(
+                    "Helpwire: the relay's event stream answered {status}{}; following the \
+                     conversation by polling only",
+                    if status == 200 {
+                        " but not as an event stream"
+                    } else {
+                        ""
+                    }
+                ));
+                return End::Stop;
+            }
+        }
+        let Some(body) = response.body() else {
+            return End::Again(None);
+        };
+        *up = true;
+        self.report(StreamNews::Up);
+        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        // `stream: true` keeps a character cut between two chunks for the next; the decoder drops
+        // a leading BOM, as the standard's UTF-8 decode does.
+        let Ok(decoder) = web_sys::TextDecoder::new() else {
+            return End::Stop;
+        };
+        let options = web_sys::TextDecodeOptions::new();
+        options.set_stream(true);
+        let mut parser = SseParser::default();
+        loop {
+            let chunk: web_sys::ReadableStreamReadResult = match JsFuture::from(reader.read()).await
+            {
+                Ok(chunk) => chunk.unchecked_into(),
+                Err(e) => return self.failed(&network(e), None),
+            };
+            if chunk.get_done().unwrap_or(true) || self.stopped.get() {
+                // The relay ends the stream when the token expires: the reconnect meets the 401.
+                return End::Again(None);
+            }
+            self.watch();
+            let Ok(bytes) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
+                continue;
+            };
+            let text = match decoder.decode_with_js_u8_array_and_options(&bytes, &options) {
+                Ok(text) => text,
+                Err(e) => return self.failed(&network(e), None),
+            };
+            for output in parser.feed(&text) {
+                self.read(output);
+            }
+            if let Some(ms) = parser.retry() {
+                *retry = ms;
+            }
+        }
+    }
+
+    /// One parser output: an event goes to the driver, anything unreadable to the console.
+    fn read(&self, output: SseOutput) {
+        let event = match output {
+            SseOutput::Event(event) => event,
+            SseOutput::Warning(w) => return browser::warn(&format!("Helpwire: {w}")),
+        };
+        let mut notes = Vec::new();
+        let read = relay::read_event(&event, &mut notes);
+        for note in notes {
+            browser::warn(&format!("Helpwire: the relay's event stream: {note}"));
+        }
+        match read {
+            Ok(event) => self.report(StreamNews::Event(event)),
+            Err(reason) => browser::warn(&format!(
+                "Helpwire: skipped an event of the relay's stream: {reason}"
+            )),
+        }
+    }
+
+    /// A connection that failed with `e`: reported on the console unless we stopped it.
+    fn failed(&self, e: &ProviderError, wait: Option<f64>) -> End {
+        if self.stopped.get() {
+            return End::Stop;
+        }
+        if matches!(e, ProviderError::SessionExpired(_)) {
+            // Tells the driver (so the engine reads, meets the 401 and renews) and stops.
+            self.report(StreamNews::Down);
+            return End::Stop;
+        }
+        browser::warn(&format!("Helpwire: the relay's event stream: {e}"));
+        End::Again(wait)
+    }
+}
+
+fn status_error(status: u16, detail: &str) -> ProviderError {
+    ProviderError::Status {
+        status,
+        detail: detail.into(),
+        retry_after: None,
+    }
+}
