@@ -198,8 +198,17 @@ for (const kind of ['gleap', 'gurusup']) {
       assert.equal(await sandbox.stored(kind, text), 1, `${label}: stored exactly once`);
       assert.equal(await shownCount(page, text), 1, `${label}: shown once`);
     }
-    // The relay's answers name no helpdesk error text and the widget shows no failure.
-    assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0);
+    // Slow but within the relay's timeout: the message waits as "Sending…", then is sent once.
+    const slow = `${kind} under a slow helpdesk`;
+    await sandbox.fault({ backend: kind, method: 'POST', path: SEND_PATH[kind], count: 1, mode: 'delay', delay_ms: 1500 });
+    await write(page, slow);
+    await mine(page, slow, 'pending').waitFor();
+    await mine(page, slow, 'sent').waitFor({ timeout: 20000 });
+    assert.equal(await sandbox.stored(kind, slow), 1, 'slow: stored exactly once');
+    assert.equal(await shownCount(page, slow), 1, 'slow: shown once');
+
+    assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0, 'nothing marked failed');
+    assert.ok(!relay.log().includes(API_KEYS[kind]), 'the relay never logs the vendor key');
     assert.deepEqual(traffic.pageErrors, []);
     await context.close();
   });
