@@ -4,6 +4,7 @@
 import { spawn, execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -172,7 +173,6 @@ export async function startRedis() {
  * way goes to another instance. `served` lists `{ method, path, instance, status, lost }`.
  */
 export async function startBalancer(targets) {
-  const http = await import('node:http');
   let turn = 0;
   const served = [];
   const rules = []; // { method, path, lose, instance, resolve }
