@@ -207,6 +207,15 @@ for (const kind of ['gleap', 'gurusup']) {
     assert.equal(await sandbox.stored(kind, slow), 1, 'slow: stored exactly once');
     assert.equal(await shownCount(page, slow), 1, 'slow: shown once');
 
+    // The helpdesk stored the message but its answer to the relay was cut: the relay cannot know
+    // (502), the widget reads the conversation before sending again and finds it there.
+    const cut = `${kind} whose helpdesk answer was cut`;
+    await sandbox.fault({ backend: kind, method: 'POST', path: SEND_PATH[kind], count: 1, mode: 'drop_after' });
+    await write(page, cut);
+    await mine(page, cut, 'sent').waitFor({ timeout: 30000 });
+    assert.equal(await sandbox.stored(kind, cut), 1, 'answer cut: stored exactly once');
+    assert.equal(await shownCount(page, cut), 1, 'answer cut: shown once');
+
     assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0, 'nothing marked failed');
     assert.ok(!relay.log().includes(API_KEYS[kind]), 'the relay never logs the vendor key');
     assert.deepEqual(traffic.pageErrors, []);
