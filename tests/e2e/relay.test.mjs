@@ -130,8 +130,9 @@ async function assertOnlyRelay({ page, traffic }, relayUrl) {
   }
 }
 
-// 1. The whole flow through the relay, for each backend it serves that answers by polling.
-for (const kind of ['gleap', 'gurusup']) {
+// 1. The whole flow through the relay, for each backend it serves whose agents answer later
+// (the bot answers only with a send).
+for (const kind of ['gleap', 'gurusup', 'bancroft']) {
   test(`${kind} through the relay: write, support answers, reload keeps the conversation; no key in the page`, async () => {
     const relay = await relayFor(kind);
     const visitor = await visit(relayPage(`flow-${kind}`, relay.url));
@@ -148,6 +149,10 @@ for (const kind of ['gleap', 'gurusup']) {
     const agentText = `An agent answers the ${kind} visitor: it ships tomorrow.`;
     await sandbox.reply(kind, { conversation: conversationId(kind, conversation), text: agentText });
     await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+    if (kind === 'gurusup') {
+      // The poll that brought the agent's answer read the automatic one again: shown once.
+      assert.equal(await fromSupport(page, first.slice(0, 40)).count(), 1, 'the automatic answer shown once');
+    }
 
     await page.reload();
     await openPanel(page);
@@ -166,6 +171,28 @@ for (const kind of ['gleap', 'gurusup']) {
     await context.close();
   });
 }
+
+test('bot through the relay: the endpoint answers each send, rich answers rendered; no key in the page', async () => {
+  const relay = await relayFor('bot');
+  const visitor = await visit(relayPage('flow-bot', relay.url));
+  const { page, context, traffic } = visitor;
+  await send(page, 'What are your opening hours?');
+  const answers = page.locator('helpwire-chat [data-author="bot"]');
+  // The answer to the first message comes with the opening of the conversation: the relay keeps
+  // no history of the bot's answers, so no poll would ever bring it.
+  await answers.first().waitFor({ timeout: 20000 });
+  // The sandbox's bot answers every second send with a TipTap document, rebuilt by the relay.
+  await send(page, 'And on weekends?');
+  await answers.nth(1).locator('li').first().waitFor({ timeout: 20000 });
+  assert.ok(await answers.nth(1).locator('strong').count() >= 1, 'bold mark rendered');
+  await page.reload();
+  await openPanel(page);
+  await answers.nth(1).locator('li').first().waitFor({ timeout: 20000 });
+  assert.equal(await answers.count(), 2, 'both answers kept over the reload, once each');
+  await assertOnlyRelay(visitor, relay.url);
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
+});
 
 // 2. The helpdesk fails behind the relay: the visitor sees the message waiting and the widget
 // trying again, and once the fault clears it is delivered, stored and shown exactly once.
