@@ -244,6 +244,7 @@ for (const kind of ['gleap', 'gurusup']) {
     assert.equal(await shownCount(page, cut), 1, 'answer cut: shown once');
 
     assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0, 'nothing marked failed');
+    assert.match(relay.log(), /POST/, 'the relay logs its requests (stderr)');
     assert.ok(!relay.log().includes(API_KEYS[kind]), 'the relay never logs the vendor key');
     assert.deepEqual(traffic.pageErrors, []);
     await context.close();
