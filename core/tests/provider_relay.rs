@@ -342,7 +342,15 @@ fn the_first_message_stored_with_the_conversation_is_not_sent_again() {
         .expect("its delivery, without a request");
     assert_eq!(sent.remote_id, "msg_1");
     assert_eq!(sent.created_at, Some(T_10_00));
-    assert!(sent.replies.is_empty(), "they come with the next poll");
+    // The replies that came with the opening are handed over with it: a poll may never bring
+    // them (the bot's answers exist only in the answer to a send).
+    assert_eq!(sent.replies.len(), 1, "{:?}", sent.replies);
+    assert_eq!(sent.replies[0].id, "msg_2");
+    assert_eq!(sent.replies[0].author, Author::Bot { name: None });
+    assert_eq!(
+        sent.replies[0].body.plain_text(),
+        "An agent will be with you shortly."
+    );
     // Any other message is sent.
     let next = Outgoing {
         local_id: "m_local_2".into(),
@@ -350,6 +358,33 @@ fn the_first_message_stored_with_the_conversation_is_not_sent_again() {
     };
     let (req, _) = request(provider().send_message(cx(&v, &owner, &c), &next));
     assert_eq!(req.body.unwrap()["client_id"], "m_local_2");
+}
+
+#[test]
+fn unreadable_replies_to_the_first_message_are_skipped_and_its_delivery_stands() {
+    for (replies, expected) in [
+        (
+            r#"[null, 5, {"id": "r_1", "author": "bot", "text": "Hello!", "created_at": "2026-02-26T10:00:01Z"}]"#,
+            1,
+        ),
+        (r#""not a list""#, 0),
+        (r#"{"id": "r_1"}"#, 0),
+        ("null", 0),
+    ] {
+        let body = format!(
+            r#"{{"conversation": {{"id": "c_1"}},
+                "message": {{"id": "msg_1", "client_id": "m_local_1", "author": "visitor", "text": "hi", "created_at": "2026-02-26T10:00:00Z"}},
+                "replies": {replies}, "token": "{TOKEN_B}"}}"#
+        );
+        let (_, parse) = request(provider().open_conversation(&ada(), &session(), &outgoing("hi")));
+        let mut c = parse(&ok(201, &body)).expect("the conversation is opened");
+        let owner = c.take_new_session().unwrap();
+        let v = ada();
+        let sent = ready(provider().send_message(cx(&v, &owner, &c), &outgoing("hi")))
+            .expect("its delivery, without a request");
+        assert_eq!(sent.remote_id, "msg_1", "replies {replies}");
+        assert_eq!(sent.replies.len(), expected, "replies {replies}");
+    }
 }
 
 #[test]

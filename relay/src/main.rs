@@ -48,7 +48,9 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    // stderr, as relay/README.md documents: stdout carries only the "listening" line.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HELPWIRE_RELAY_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

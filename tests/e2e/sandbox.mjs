@@ -5,7 +5,12 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { ROOT } from './harness.mjs';
 
-export const SANDBOX_BIN = path.join(ROOT, 'tests/sandbox/target/release/helpwire-sandbox');
+// As the relay's tests find it: HELPWIRE_SANDBOX_BIN, else the sandbox's own target folder, else
+// a shared CARGO_TARGET_DIR (where `cargo build --manifest-path tests/sandbox/Cargo.toml` puts it).
+export const SANDBOX_BIN = process.env.HELPWIRE_SANDBOX_BIN ?? [
+  path.join(ROOT, 'tests/sandbox/target/release/helpwire-sandbox'),
+  ...(process.env.CARGO_TARGET_DIR ? [path.join(process.env.CARGO_TARGET_DIR, 'release/helpwire-sandbox')] : []),
+].find((p) => fs.existsSync(p)) ?? path.join(ROOT, 'tests/sandbox/target/release/helpwire-sandbox');
 
 export async function startSandbox() {
   if (!fs.existsSync(SANDBOX_BIN)) {

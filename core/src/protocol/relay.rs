@@ -10,8 +10,9 @@
 //!
 //! The relay dedupes on `client_id`, which is the widget's local message id: a send retried after
 //! a lost answer is stored once. The first message, stored by `POST /v1/conversations`, is
-//! remembered in [`Conversation::extra`] ([`FIRST`]), so the engine's send of it that follows the
-//! opening needs no request (without it, the relay would answer that send from its copy). Errors are
+//! remembered in [`Conversation::extra`] ([`FIRST`]) with the replies that came with it, so the
+//! engine's send of it that follows the opening needs no request (without it, the relay would
+//! answer that send from its copy) and delivers those replies. Errors are
 //! `{"error": {"code", "message"}}`; a 401 (`invalid_token`) becomes
 //! [`ProviderError::SessionExpired`], on which the engine starts a new session.
 
@@ -37,8 +38,8 @@ pub const TOKEN: &str = "token";
 pub const EXPIRES_AT: &str = "expires_at";
 
 /// Key in [`Conversation::extra`] of the first message as `POST /v1/conversations` stored it
-/// (`{client_id, id, created_at?}`): the engine's send of that message, which follows the
-/// opening, then needs no request.
+/// (`{client_id, id, created_at?, replies?}`): the engine's send of that message, which follows
+/// the opening, then needs no request and hands over the replies that came with it.
 pub const FIRST: &str = "first";
 
 /// Request builders and parsers for the relay's `/v1` API.
@@ -299,8 +300,10 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
 }
 
 /// What [`FIRST`] keeps of the first message a conversation was opened with, if the answer gave
-/// it readably and it is that message (its `client_id` absent or the one sent).
-fn first_stored(message: Option<&Json>, client_id: &str) -> Option<Json> {
+/// it readably and it is that message (its `client_id` absent or the one sent), with the replies
+/// that came with it. They are kept because a poll may never bring them: the bot's answers exist
+/// only in the answer to a send (the relay keeps no history of them).
+fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str) -> Option<Json> {
     let f = Fields::of(message?, "the first message").ok()?;
     if f.opt_str("client_id").ok()?.is_some_and(|c| c != client_id) {
         return None;
@@ -312,6 +315,10 @@ fn first_stored(message: Option<&Json>, client_id: &str) -> Option<Json> {
     if let Ok(Some(at)) = f.opt_time(&["created_at"]) {
         stored.insert("created_at", Json::from(at));
     }
+    // Read (and each unreadable one skipped) when they are handed over, as a send's replies are.
+    if let Some(replies @ Json::Array(_)) = replies {
+        stored.insert("replies", replies.clone());
+    }
     Some(stored)
 }
 
@@ -321,11 +328,16 @@ fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sen
     if first.get("client_id").and_then(Json::as_str) != Some(message.local_id.as_str()) {
         return None;
     }
+    let items = first
+        .get("replies")
+        .and_then(Json::as_array)
+        .unwrap_or_default();
+    let (replies, warnings) = wire::read_messages(items, read_message);
     Some(Sent {
         remote_id: first.get("id").and_then(Json::as_str)?.to_string(),
         created_at: first.get("created_at").and_then(Json::as_f64),
-        replies: Vec::new(),
-        warnings: Vec::new(),
+        replies,
+        warnings,
     })
 }
 
@@ -396,8 +408,8 @@ impl Provider for RelayProvider {
                 // The first message is stored with the conversation: remembered, so that the
                 // engine's send of it, which comes next, is answered without a request. Without
                 // a readable `message` that send goes out, and the relay answers it from its copy
-                // (deduped on `client_id`). The `replies` come with the next poll.
-                if let Some(stored) = first_stored(f.get("message"), &client_id) {
+                // (deduped on `client_id`), replies included.
+                if let Some(stored) = first_stored(f.get("message"), f.get("replies"), &client_id) {
                     conversation.extra.insert(FIRST, stored);
                 }
                 if f.get(TOKEN).is_some() {

@@ -1,0 +1,336 @@
+// The widget's `relay` bundle end to end: the page talks only to helpwire-relay (relay/), which
+// holds the vendor's key and talks to the sandbox helpdesk. Each test asserts on what the
+// visitor sees, and counts what the helpdesk stored through the sandbox's control API.
+// A backend is one `relayFor(kind)` away (relay.mjs starts one relay per backend for the file),
+// so Eusate and the event stream add tests here, not harness.
+import { test, before, beforeEach, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, startServer, hostPage, waitForState, mine, write } from './harness.mjs';
+import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
+import { startRelay, startRedis, startBalancer, API_KEYS } from './relay.mjs';
+
+let browser;
+let server;
+let base;
+let sandbox;
+const pages = {}; // served by the page server, filled as the tests need them
+const stops = []; // relays, Redis, balancers: stopped after the file
+const relays = {};
+
+// Short enough that a test of the helpdesk not answering waits little; loopback answers in ms.
+const LIMITS = { upstream_timeout_ms: 3000 };
+
+before(async () => {
+  sandbox = await startSandbox();
+  browser = await launch();
+  ({ server, url: base } = await startServer({ pages }));
+});
+
+// A test that failed halfway must not leave its faults to the next one.
+beforeEach(async () => { await sandbox.clearFaults(); });
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  for (const stop of stops.reverse()) await stop();
+  sandbox?.stop();
+});
+
+/** Starts a relay for `kind` against the sandbox, allowing the test pages' origin. */
+async function newRelay(kind, options = {}) {
+  const relay = await startRelay({ kind, sandboxUrl: sandbox.url, origin: base, limits: LIMITS, ...options });
+  stops.push(relay.stop);
+  return relay;
+}
+
+/** The file's relay for `kind`, started on first use. */
+async function relayFor(kind) {
+  relays[kind] ??= newRelay(kind);
+  return relays[kind];
+}
+
+/** A host page whose widget uses the relay bundle with `apiBase`; returns its URL. */
+function relayPage(name, apiBase) {
+  pages[`/${name}.html`] = hostPage({ attrs: `data-provider="relay" data-api-base="${apiBase}"` });
+  return `${base}/${name}.html`;
+}
+
+/**
+ * Opens `url` in a new browser context and the widget's panel. Records every request the page
+ * makes (URL, headers, body) and every answer's body, for the checks of `assertOnlyRelay`.
+ */
+async function visit(url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const traffic = { requests: [], bodies: [], pageErrors: [] };
+  // allHeaders() has the headers as sent (cookies included); headers() is what is known before.
+  page.on('request', (r) => traffic.requests.push(
+    r.allHeaders().catch(() => r.headers()).then((headers) => ({ method: r.method(), url: r.url(), headers, body: r.postData() ?? '' })),
+  ));
+  page.on('response', (r) => traffic.bodies.push(r.text().then((text) => ({ url: r.url(), text }), () => ({ url: r.url(), text: '' }))));
+  page.on('pageerror', (e) => traffic.pageErrors.push(e.message));
+  page.on('dialog', (d) => { traffic.pageErrors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto(url);
+  await openPanel(page);
+  return { context, page, traffic };
+}
+
+async function openPanel(page) {
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  await page.getByRole('dialog').waitFor();
+}
+
+/** Writes `text` and waits until the relay confirmed it (data-status="sent"). */
+async function send(page, text) {
+  await write(page, text);
+  await mine(page, text, 'sent').waitFor({ timeout: 20000 });
+}
+
+/** A support-side message (agent or bot) containing `text`, as the visitor sees it. */
+function fromSupport(page, text) {
+  return page.locator('helpwire-chat :is([data-author="agent"], [data-author="bot"])').filter({ hasText: text });
+}
+
+/** The one conversation the sandbox stored for `kind` whose messages include `text`. */
+async function storedWith(kind, text) {
+  const found = (await sandbox.conversations(kind)).filter((c) => copiesOf(c.messages, text) > 0);
+  assert.equal(found.length, 1, `${kind}: one conversation holds "${text}", got ${found.length}`);
+  return found[0];
+}
+
+/** The visitor's messages with `text` shown in the log (the widget keeps one element each). */
+async function shownCount(page, text) {
+  return mine(page, text).count();
+}
+
+/**
+ * Every request the page made went to the page's own server or to `relayUrl`, and no vendor key
+ * appears in any request (URL, headers, body), any answer's body, the page's HTML or its storage.
+ */
+async function assertOnlyRelay({ page, traffic }, relayUrl) {
+  const keys = Object.values(API_KEYS).map((k) => k.replace(/^Bearer /, ''));
+  const allowed = new Set([new URL(base).origin, new URL(relayUrl).origin]);
+  const requests = await Promise.all(traffic.requests);
+  assert.ok(requests.some((r) => r.url.startsWith(relayUrl)), 'the page talked to the relay');
+  for (const r of requests) {
+    assert.ok(allowed.has(new URL(r.url).origin), `the page only talks to its own server and the relay: ${r.method} ${r.url}`);
+    const seen = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`;
+    for (const key of keys) assert.ok(!seen.includes(key), `no vendor key in ${r.method} ${r.url}`);
+  }
+  const bodies = await Promise.all(traffic.bodies);
+  const html = await page.content();
+  const shadow = await page.locator('helpwire-chat').evaluate((host) => host.shadowRoot.innerHTML);
+  const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  for (const key of keys) {
+    for (const b of bodies) assert.ok(!b.text.includes(key), `no vendor key in the answer of ${b.url}`);
+    for (const [what, text] of [['HTML', html], ['widget', shadow], ['storage', storage]]) {
+      assert.ok(!text.includes(key), `no vendor key in the page's ${what}`);
+    }
+  }
+}
+
+// 1. The whole flow through the relay, for each backend it serves whose agents answer later
+// (the bot answers only with a send).
+for (const kind of ['gleap', 'gurusup', 'bancroft']) {
+  test(`${kind} through the relay: write, support answers, reload keeps the conversation; no key in the page`, async () => {
+    const relay = await relayFor(kind);
+    const visitor = await visit(relayPage(`flow-${kind}`, relay.url));
+    const { page, context, traffic } = visitor;
+    const first = `Hello ${kind} via the relay, where is order #${Date.now()}?`;
+    await send(page, first);
+    if (kind === 'gurusup') {
+      // Gurusup answers every send at once (its AI): the relay passes the reply along.
+      await fromSupport(page, first.slice(0, 40)).waitFor({ timeout: 20000 });
+    }
+    const conversation = await storedWith(kind, first);
+    assert.equal(copiesOf(conversation.messages, first), 1, 'stored exactly once');
+
+    const agentText = `An agent answers the ${kind} visitor: it ships tomorrow.`;
+    await sandbox.reply(kind, { conversation: conversationId(kind, conversation), text: agentText });
+    await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+    if (kind === 'gurusup') {
+      // The poll that brought the agent's answer read the automatic one again: shown once.
+      assert.equal(await fromSupport(page, first.slice(0, 40)).count(), 1, 'the automatic answer shown once');
+    }
+
+    await page.reload();
+    await openPanel(page);
+    await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+    await mine(page, first, 'sent').waitFor();
+    const second = `One more ${kind} question after the reload.`;
+    await send(page, second);
+    const after = await storedWith(kind, second);
+    assert.equal(conversationId(kind, after), conversationId(kind, conversation), 'the same conversation, resumed');
+    assert.equal(copiesOf(after.messages, first), 1);
+    assert.equal(copiesOf(after.messages, second), 1);
+    assert.equal(await shownCount(page, first), 1, 'no duplicate after the reload');
+
+    await assertOnlyRelay(visitor, relay.url);
+    assert.deepEqual(traffic.pageErrors, []);
+    await context.close();
+  });
+}
+
+test('bot through the relay: the endpoint answers each send, rich answers rendered; no key in the page', async () => {
+  const relay = await relayFor('bot');
+  const visitor = await visit(relayPage('flow-bot', relay.url));
+  const { page, context, traffic } = visitor;
+  await send(page, 'What are your opening hours?');
+  const answers = page.locator('helpwire-chat [data-author="bot"]');
+  // The answer to the first message comes with the opening of the conversation: the relay keeps
+  // no history of the bot's answers, so no poll would ever bring it.
+  await answers.first().waitFor({ timeout: 20000 });
+  // The sandbox's bot answers every second send with a TipTap document, rebuilt by the relay.
+  await send(page, 'And on weekends?');
+  await answers.nth(1).locator('li').first().waitFor({ timeout: 20000 });
+  assert.ok(await answers.nth(1).locator('strong').count() >= 1, 'bold mark rendered');
+  await page.reload();
+  await openPanel(page);
+  await answers.nth(1).locator('li').first().waitFor({ timeout: 20000 });
+  assert.equal(await answers.count(), 2, 'both answers kept over the reload, once each');
+  await assertOnlyRelay(visitor, relay.url);
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
+});
+
+// 2. The helpdesk fails behind the relay: the visitor sees the message waiting and the widget
+// trying again, and once the fault clears it is delivered, stored and shown exactly once.
+const NOTICE = 'Connection lost. Retrying…';
+const FAULTS = [
+  { label: 'a 500', fault: { mode: 'status', status: 500 } },
+  { label: 'no answer within the relay\'s timeout', fault: { mode: 'delay', delay_ms: LIMITS.upstream_timeout_ms + 2000 } },
+  { label: 'a garbage body', fault: { mode: 'malformed' } },
+];
+const SEND_PATH = { gleap: '/messages', gurusup: '/messages' };
+
+for (const kind of ['gleap', 'gurusup']) {
+  test(`${kind} through the relay: the helpdesk failing is a retry the visitor sees, then one delivery`, async () => {
+    const relay = await relayFor(kind);
+    const { page, context, traffic } = await visit(relayPage(`faults-${kind}`, relay.url));
+    await send(page, `${kind} warm-up before the faults`);
+    const notice = page.getByRole('dialog').getByRole('status').filter({ hasText: NOTICE });
+
+    for (const { label, fault } of FAULTS) {
+      const text = `${kind} under ${label}`;
+      // Every send fails until the fault is cleared: the state is there to be seen, not raced.
+      await sandbox.fault({ backend: kind, method: 'POST', path: SEND_PATH[kind], count: 1000, ...fault });
+      await write(page, text);
+      await notice.waitFor({ timeout: 20000 });
+      await mine(page, text, 'pending').waitFor();
+      assert.equal(await sandbox.stored(kind, text), 0, `${label}: nothing stored while the helpdesk fails`);
+      await sandbox.clearFaults();
+      await mine(page, text, 'sent').waitFor({ timeout: 40000 });
+      await notice.waitFor({ state: 'detached', timeout: 20000 });
+      assert.equal(await sandbox.stored(kind, text), 1, `${label}: stored exactly once`);
+      assert.equal(await shownCount(page, text), 1, `${label}: shown once`);
+    }
+    // Slow but within the relay's timeout: the message waits as "Sending…", then is sent once.
+    const slow = `${kind} under a slow helpdesk`;
+    await sandbox.fault({ backend: kind, method: 'POST', path: SEND_PATH[kind], count: 1, mode: 'delay', delay_ms: 1500 });
+    await write(page, slow);
+    await mine(page, slow, 'pending').waitFor();
+    await mine(page, slow, 'sent').waitFor({ timeout: 20000 });
+    assert.equal(await sandbox.stored(kind, slow), 1, 'slow: stored exactly once');
+    assert.equal(await shownCount(page, slow), 1, 'slow: shown once');
+
+    // The helpdesk stored the message but its answer to the relay was cut: the relay cannot know
+    // (502), the widget reads the conversation before sending again and finds it there.
+    const cut = `${kind} whose helpdesk answer was cut`;
+    await sandbox.fault({ backend: kind, method: 'POST', path: SEND_PATH[kind], count: 1, mode: 'drop_after' });
+    await write(page, cut);
+    await mine(page, cut, 'sent').waitFor({ timeout: 30000 });
+    assert.equal(await sandbox.stored(kind, cut), 1, 'answer cut: stored exactly once');
+    assert.equal(await shownCount(page, cut), 1, 'answer cut: shown once');
+
+    assert.equal(await page.locator('helpwire-chat [data-status="failed"]').count(), 0, 'nothing marked failed');
+    assert.match(relay.log(), /POST/, 'the relay logs its requests (stderr)');
+    assert.ok(!relay.log().includes(API_KEYS[kind]), 'the relay never logs the vendor key');
+    assert.deepEqual(traffic.pageErrors, []);
+    await context.close();
+  });
+}
+
+// 3. Two relay instances sharing one Redis behind a round-robin balancer.
+test('gleap through two relay instances sharing Redis: the conversation works on both, a retried send is stored once', async () => {
+  const redis = await startRedis();
+  stops.push(redis.stop);
+  const instances = [await newRelay('gleap', { redisUrl: redis.url }), await newRelay('gleap', { redisUrl: redis.url })];
+  const balancer = await startBalancer(instances.map((r) => r.url));
+  stops.push(balancer.stop);
+  const { page, context, traffic } = await visit(relayPage('two-instances', balancer.url));
+
+  // The first send opens the conversation; its answer is lost after instance A delivered it.
+  // The widget sends it again (same client_id), which the balancer gives to instance B: B finds
+  // A's delivery in Redis and answers with it instead of opening a second conversation.
+  const first = `Opened through instance A, answer lost #${Date.now()}`;
+  const lost = balancer.loseNext({ method: 'POST', path: /^\/v1\/conversations$/ });
+  await write(page, first);
+  const cut = await lost;
+  assert.equal(cut.status, 201, `instance A delivered: ${cut.body}`);
+  await mine(page, first, 'sent').waitFor({ timeout: 30000 });
+  const opens = balancer.served.filter((s) => s.method === 'POST' && s.path === '/v1/conversations');
+  assert.deepEqual(opens.map((s) => [s.instance, s.status, s.lost]), [[cut.instance, 201, true], [1 - cut.instance, 201, false]],
+    'the retry reached the other instance and succeeded');
+  const conversation = await storedWith('gleap', first);
+  assert.equal(copiesOf(conversation.messages, first), 1, 'the first message stored once');
+
+  // A send into the open conversation whose answer is lost, then whatever the widget does next
+  // (read the conversation, or send again to the other instance): stored once, shown once.
+  const second = `Sent again after a lost answer #${Date.now()}`;
+  const lostSend = balancer.loseNext({ method: 'POST', path: /^\/v1\/conversations\/[^/]+\/messages$/ });
+  await write(page, second);
+  assert.equal((await lostSend).status, 201);
+  await mine(page, second, 'sent').waitFor({ timeout: 30000 });
+  assert.equal(await sandbox.stored('gleap', second), 1, 'the second message stored once');
+  assert.equal(await shownCount(page, second), 1);
+
+  // Polls alternate between the instances: an agent's answer arrives, and a reload resumes.
+  const agentText = 'Answered while the visitor is spread over two instances.';
+  await sandbox.reply('gleap', { conversation: conversationId('gleap', conversation), text: agentText });
+  await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+  await page.reload();
+  await openPanel(page);
+  await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+  const third = 'Still the same conversation after the reload.';
+  await send(page, third);
+  assert.equal(conversationId('gleap', await storedWith('gleap', third)), conversationId('gleap', conversation));
+  const used = new Set(balancer.served.filter((s) => s.path.startsWith('/v1/conversations/')).map((s) => s.instance));
+  assert.deepEqual([...used].sort(), [0, 1], 'both instances served the conversation');
+  assert.equal(await shownCount(page, first), 1);
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
+});
+
+// 4. Two visitors on one relay: neither ever sees the other's conversation.
+test('gleap through the relay: visitor B never sees visitor A\'s messages', async () => {
+  const relay = await relayFor('gleap');
+  const url = relayPage('two-visitors', relay.url);
+  const a = await visit(url);
+  const b = await visit(url);
+  const secretA = `A's private message #${Date.now()}`;
+  await send(a.page, secretA);
+  const textB = `B's own question #${Date.now()}`;
+  await send(b.page, textB);
+  const convA = await storedWith('gleap', secretA);
+  const convB = await storedWith('gleap', textB);
+  assert.notEqual(conversationId('gleap', convA), conversationId('gleap', convB), 'two conversations');
+  const answerA = 'Only for A: your refund is approved.';
+  const answerB = 'Only for B: we will call you.';
+  await sandbox.reply('gleap', { conversation: conversationId('gleap', convA), text: answerA });
+  await sandbox.reply('gleap', { conversation: conversationId('gleap', convB), text: answerB });
+  // Each sees its own answer: the polls that brought them ran after both answers were stored.
+  await fromSupport(a.page, answerA).waitFor({ timeout: 20000 });
+  await fromSupport(b.page, answerB).waitFor({ timeout: 20000 });
+  await b.page.reload();
+  await openPanel(b.page);
+  await fromSupport(b.page, answerB).waitFor({ timeout: 20000 });
+  const seenByB = await b.page.locator('helpwire-chat').evaluate((host) => host.shadowRoot.textContent);
+  for (const t of [secretA, answerA]) assert.ok(!seenByB.includes(t), `B never sees "${t}"`);
+  const seenByA = await a.page.locator('helpwire-chat').evaluate((host) => host.shadowRoot.textContent);
+  for (const t of [textB, answerB]) assert.ok(!seenByA.includes(t), `A never sees "${t}"`);
+  const bodiesB = await Promise.all(b.traffic.bodies);
+  assert.ok(bodiesB.every((r) => !r.text.includes(secretA) && !r.text.includes(answerA)), 'nothing of A reached B\'s page');
+  await a.context.close();
+  await b.context.close();
+});
