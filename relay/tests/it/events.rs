@@ -468,3 +468,54 @@ async fn without_a_webhook_key_there_is_no_webhook() {
     .await;
     a.assert_error(404, "not_found");
 }
+
+#[tokio::test]
+async fn eusate_pushes_reach_the_visitors_stream_as_message_and_closed_events() {
+    let sandbox = Sandbox::start();
+    let relay = start_relay(parse_config(
+        &config_text(&sandbox, "eusate", "", ""),
+        "eusate",
+    ))
+    .await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t, _) = relay.open(&t, "c-1", "I need a human").await;
+    let mut sse = Sse::open(&relay, &t).await;
+    // SATE's answer to the opening may come before or after the stream opened: skip bot
+    // messages until the agent's reply.
+    let reply = sandbox
+        .reply(
+            "eusate",
+            json!({"conversation": conv, "text": "Hi, Sam here"}),
+        )
+        .await;
+    assert!(reply["delivered"].as_u64().unwrap_or(0) >= 1, "{reply}");
+    let agent = loop {
+        let (c, m) = sse.message().await;
+        assert_eq!(c, conv);
+        if m["author"] == "agent" {
+            break m;
+        }
+    };
+    assert_eq!(agent["text"], "Hi, Sam here");
+    let listed = relay.messages(&t, &conv).await;
+    assert!(
+        listed.iter().any(|m| m["id"] == agent["id"]),
+        "{agent} not in {listed:?}"
+    );
+    // Support closes it: the closing notice, then `closed`.
+    sandbox
+        .control(
+            Method::POST,
+            "/_sandbox/eusate/close",
+            Some(json!({"conversation": conv})),
+        )
+        .await;
+    let closed = loop {
+        let (name, _, data) = sse.event().await;
+        if name == "closed" {
+            break data;
+        }
+        assert_eq!(name, "message");
+    };
+    assert_eq!(closed["conversation_id"], conv.as_str());
+}
