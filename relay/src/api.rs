@@ -125,6 +125,11 @@ impl AppState {
         self.pushed.subscribe()
     }
 
+    /// Whether anything can reach `GET /v1/events`: Eusate's socket, or Gurusup's webhook.
+    pub fn pushes(&self) -> bool {
+        self.eusate.is_some() || self.config.backend.webhook_key.is_some()
+    }
+
     /// Eusate's sockets, with `kind = "eusate"`: hold [`EusateHub::watch`] of the visitor's
     /// session (`claims.b`) while their event stream is open.
     pub fn eusate(&self) -> Option<Arc<EusateHub>> {

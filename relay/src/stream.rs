@@ -1,6 +1,9 @@
 //! `GET /v1/events`: server-sent events of new messages in the conversations the token owns
 //! when the stream is opened (relay/README.md, "Event stream").
 //!
+//! With a backend that pushes nothing (Gleap, Bancroft, the bot, Gurusup without
+//! `webhook_key`) the answer is 204 No Content: polling alone follows those.
+//!
 //! The token comes from the `Authorization` header only (the widget reads the stream with
 //! `fetch()`, which can set it; `EventSource` cannot). The stream sends `retry: 3000`, then the
 //! bus's frames and a `: keep-alive` comment every `stream_heartbeat`, and ends when the token
@@ -40,6 +43,12 @@ pub async fn events(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let claims = authorize(&state, &headers)?;
+    // A backend that pushes nothing (no socket, no webhook) would only hold a stream open for
+    // nothing, and a client that follows it polls less often: 204, which the event stream
+    // standard defines as "do not reconnect".
+    if !state.pushes() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let conversations = claims.c.iter().map(|c| c.id.clone()).collect();
     let subscription = state
         .events

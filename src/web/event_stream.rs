@@ -186,6 +186,9 @@ impl Inner {
             429 | 500..=599 => {
                 return self.failed(&status_error(status, "trying again later"), wait)
             }
+            // The relay's backend pushes nothing (the standard's "do not reconnect"): polling
+            // alone follows the conversation, as intended.
+            204 => return End::Stop,
             // Refused (403 forbidden_origin), or a relay without the stream (404): polling
             // carries on alone.
             _ => {

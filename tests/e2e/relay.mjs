@@ -19,6 +19,9 @@ export const API_KEYS = {
   eusate: 'eusate_test',
 };
 
+/** The x-api-key Gurusup's webhook sends (the relay's `webhook_key`): a secret as well. */
+export const WEBHOOK_KEY = 'gurusup_hook_test';
+
 /** Backend settings beyond api_base and api_key (relay/README.md, `[backend]`). */
 const BACKEND_EXTRA = {
   gleap: 'project = "proj_test"',
@@ -54,15 +57,17 @@ const str = (s) => JSON.stringify(String(s));
  * Starts a relay for the backend `kind` against the sandbox at `sandboxUrl`, allowing the page
  * origin `origin`. Options: `redisUrl` (instances sharing it share their delivery memory),
  * `limits` (the `[limits]` table, e.g. `{ upstream_timeout_ms: 3000 }`), `secret` (the token
- * secret; the default one is shared by every relay of this run). Secrets reach it through the
- * environment (`env:`), so the config file on disk holds none. Resolves to
- * `{ url, stop(), log() }`; `log()` is what it wrote to stderr so far.
+ * secret; the default one is shared by every relay of this run), `webhook` (Gurusup: turn on
+ * `POST /v1/hooks/gurusup` with `WEBHOOK_KEY`), `port` (listen there, e.g. to stand in for an
+ * instance that was stopped; default: a free one). Secrets reach it through the environment
+ * (`env:`), so the config file on disk holds none. Resolves to `{ url, port, stop(), log() }`;
+ * `log()` is what it wrote to stderr so far.
  */
-export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = {}, secret = TOKEN_SECRET }) {
+export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = {}, secret = TOKEN_SECRET, webhook = false, port = 0 }) {
   const bin = await relayBinary();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `helpwire-relay-${kind}-`));
   const lines = [
-    'listen = "127.0.0.1:0"',
+    `listen = "127.0.0.1:${port}"`,
     `allowed_origins = [${str(origin)}]`,
     'token_secrets = ["env:HELPWIRE_E2E_TOKEN_SECRET"]',
     ...(redisUrl ? [`redis_url = ${str(redisUrl)}`] : []),
@@ -73,6 +78,7 @@ export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = 
     `api_base = ${str(`${sandboxUrl}/${kind}`)}`,
     'api_key = "env:HELPWIRE_E2E_API_KEY"',
     ...(BACKEND_EXTRA[kind] ? [BACKEND_EXTRA[kind]] : []),
+    ...(webhook ? ['webhook_key = "env:HELPWIRE_E2E_HOOK_KEY"'] : []),
     '',
     '[limits]',
     ...Object.entries(limits).map(([k, v]) => `${k} = ${typeof v === 'string' ? str(v) : v}`),
@@ -81,7 +87,12 @@ export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = 
   fs.writeFileSync(config, `${lines.join('\n')}\n`);
   const child = spawn(bin, ['--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HELPWIRE_E2E_API_KEY: API_KEYS[kind], HELPWIRE_E2E_TOKEN_SECRET: secret },
+    env: {
+      ...process.env,
+      HELPWIRE_E2E_API_KEY: API_KEYS[kind],
+      HELPWIRE_E2E_TOKEN_SECRET: secret,
+      ...(webhook ? { HELPWIRE_E2E_HOOK_KEY: WEBHOOK_KEY } : {}),
+    },
   });
   let err = '';
   // Kept for assertions and failure messages; bounded, the tests write little.
@@ -105,6 +116,7 @@ export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = 
   });
   return {
     url,
+    port: Number(new URL(url).port),
     log: () => err,
     stop: async () => {
       child.kill('SIGTERM');

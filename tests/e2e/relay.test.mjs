@@ -5,9 +5,9 @@
 // so Eusate and the event stream add tests here, not harness.
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState, mine, write } from './harness.mjs';
+import { launch, startServer, hostPage, waitForState, mine, write, pauseClock } from './harness.mjs';
 import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
-import { startRelay, startRedis, startBalancer, API_KEYS } from './relay.mjs';
+import { startRelay, startRedis, startBalancer, API_KEYS, WEBHOOK_KEY } from './relay.mjs';
 
 let browser;
 let server;
@@ -57,17 +57,30 @@ function relayPage(name, apiBase) {
 
 /**
  * Opens `url` in a new browser context and the widget's panel. Records every request the page
- * makes (URL, headers, body) and every answer's body, for the checks of `assertOnlyRelay`.
+ * makes (URL, headers, body) and every answer's body, for the checks of `assertOnlyRelay`, and,
+ * in order as they happen, each request and answer (`traffic.log`, see `streamsOpened` and
+ * `readsSince`). `clock: true` installs Playwright's fake clock first (it runs on until a test
+ * pauses it).
  */
-async function visit(url) {
+async function visit(url, { clock = false } = {}) {
   const context = await browser.newContext();
+  if (clock) await context.clock.install();
   const page = await context.newPage();
-  const traffic = { requests: [], bodies: [], pageErrors: [] };
+  const traffic = { requests: [], bodies: [], pageErrors: [], log: [] };
+  page.on('request', (r) => traffic.log.push({ kind: 'request', method: r.method(), path: new URL(r.url()).pathname }));
+  page.on('response', (r) => traffic.log.push({
+    kind: 'response', method: r.request().method(), path: new URL(r.url()).pathname, status: r.status(),
+  }));
   // allHeaders() has the headers as sent (cookies included); headers() is what is known before.
   page.on('request', (r) => traffic.requests.push(
     r.allHeaders().catch(() => r.headers()).then((headers) => ({ method: r.method(), url: r.url(), headers, body: r.postData() ?? '' })),
   ));
-  page.on('response', (r) => traffic.bodies.push(r.text().then((text) => ({ url: r.url(), text }), () => ({ url: r.url(), text: '' }))));
+  // An event stream's body is complete only when the stream ends, which it does not while the
+  // page is open: its events are checked by the relay's own tests (relay/tests/it/events.rs).
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/v1/events') return;
+    traffic.bodies.push(r.text().then((text) => ({ url: r.url(), text }), () => ({ url: r.url(), text: '' })));
+  });
   page.on('pageerror', (e) => traffic.pageErrors.push(e.message));
   page.on('dialog', (d) => { traffic.pageErrors.push(`dialog: ${d.message()}`); d.dismiss(); });
   await page.goto(url);
@@ -109,7 +122,7 @@ async function shownCount(page, text) {
  * appears in any request (URL, headers, body), any answer's body, the page's HTML or its storage.
  */
 async function assertOnlyRelay({ page, traffic }, relayUrl) {
-  const keys = Object.values(API_KEYS).map((k) => k.replace(/^Bearer /, ''));
+  const keys = [...Object.values(API_KEYS), WEBHOOK_KEY].map((k) => k.replace(/^Bearer /, ''));
   const allowed = new Set([new URL(base).origin, new URL(relayUrl).origin]);
   const requests = await Promise.all(traffic.requests);
   assert.ok(requests.some((r) => r.url.startsWith(relayUrl)), 'the page talked to the relay');
@@ -333,4 +346,196 @@ test('gleap through the relay: visitor B never sees visitor A\'s messages', asyn
   assert.ok(bodiesB.every((r) => !r.text.includes(secretA) && !r.text.includes(answerA)), 'nothing of A reached B\'s page');
   await a.context.close();
   await b.context.close();
+});
+
+// 5. Pushes: Eusate (the relay's socket) and Gurusup's webhook, carried by `GET /v1/events`.
+const READ = /^\/v1\/conversations\/[^/]+\/messages$/;
+
+/** The event streams the relay opened for the page so far (200 answers to GET /v1/events). */
+function streamsOpened(traffic) {
+  return traffic.log.filter((e) => e.kind === 'response' && e.path === '/v1/events' && e.status === 200).length;
+}
+
+/** The page's reads of a conversation (GET …/messages) since position `mark` of its log. */
+function readsSince(traffic, mark, kind = 'request') {
+  return traffic.log.slice(mark).filter((e) => e.kind === kind && e.method === 'GET' && READ.test(e.path));
+}
+
+/** Waits until `cond()` holds, checking every 50 ms for at most `timeout` ms (real time). */
+async function until(what, cond, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Proves that support's answer `text`, made by `deliver()`, reached the page by the event stream:
+ * the page's fake clock is paused first, so none of the widget's timers run and no poll can start
+ * (polls are timer-driven); and the page's log must show no read of the messages after the answer
+ * was made, which would fail the test should a read ever run without a timer. A poll cannot pass
+ * this test, only the stream can.
+ */
+async function arrivesByStream(page, traffic, text, deliver) {
+  await pauseClock(page);
+  const mark = traffic.log.length;
+  const answer = await deliver();
+  await fromSupport(page, text).waitFor({ timeout: 10000 });
+  assert.deepEqual(readsSince(traffic, mark), [], 'no read of the messages was made: it came by the stream');
+  assert.equal(await fromSupport(page, text).count(), 1, 'shown once');
+  return answer;
+}
+
+/**
+ * Runs the paused page clock past the widget's poll interval while streaming (30 s), resumes it
+ * and waits for that poll's answer: what the stream showed must not be shown again by the poll.
+ */
+async function nextPoll(page, traffic) {
+  const mark = traffic.log.length;
+  await page.clock.runFor(31_000);
+  await page.clock.resume();
+  await until('a poll of the messages', () => readsSince(traffic, mark, 'response').length > 0);
+}
+
+test('eusate through the relay: SATE answers, an agent\'s reply and the closing come by the stream, the next message opens a new conversation; no key in the page', async () => {
+  const relay = await relayFor('eusate');
+  const visitor = await visit(relayPage('flow-eusate', relay.url), { clock: true });
+  const { page, context, traffic } = visitor;
+  const first = `Hello eusate via the relay, where is order #${Date.now()}?`;
+  await send(page, first);
+  await fromSupport(page, `SATE here. You asked: "${first}"`).waitFor({ timeout: 20000 });
+  const conversation = await storedWith('eusate', first);
+  assert.equal(copiesOf(conversation.messages, first), 1, 'stored exactly once');
+  // The stream opens with the token that owns the new conversation.
+  await until('the event stream', () => streamsOpened(traffic) >= 1);
+
+  const agentText = 'An Eusate agent answers: your order ships tomorrow.';
+  const pushed = await arrivesByStream(page, traffic, agentText,
+    () => sandbox.reply('eusate', { conversation: conversationId('eusate', conversation), text: agentText }));
+  assert.ok(pushed.delivered >= 1, 'the relay\'s socket for the visitor got the push');
+  await nextPoll(page, traffic);
+  assert.equal(await fromSupport(page, agentText).count(), 1, 'the poll after the push shows it once');
+
+  // Support closes the conversation: the closing notice comes by the stream too, as a system
+  // message in Eusate's own words (the sandbox's envelope says "Conversation closed").
+  await pauseClock(page);
+  const mark = traffic.log.length;
+  await sandbox.close('eusate', { conversation: conversationId('eusate', conversation) });
+  const notice = page.locator('helpwire-chat [data-author="system"]').filter({ hasText: 'Conversation closed' });
+  await notice.waitFor({ timeout: 10000 });
+  assert.deepEqual(readsSince(traffic, mark), [], 'the closing came by the stream');
+  await page.clock.resume();
+
+  const second = `A new question after the closing #${Date.now()}`;
+  await send(page, second);
+  await fromSupport(page, `SATE here. You asked: "${second}"`).waitFor({ timeout: 20000 });
+  const next = await storedWith('eusate', second);
+  assert.notEqual(conversationId('eusate', next), conversationId('eusate', conversation), 'a new conversation');
+  assert.equal(copiesOf(next.messages, second), 1);
+  assert.equal(await shownCount(page, second), 1);
+  assert.equal(await notice.count(), 1, 'the closing notice shown once');
+
+  await assertOnlyRelay(visitor, relay.url);
+  assert.ok(!relay.log().includes(API_KEYS.eusate), 'the relay never logs the Eusate key');
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
+});
+
+/** Points the sandbox's Gurusup webhook at `relay`, for one test (`off()` after it). */
+async function hookTo(relay) {
+  await sandbox.webhook({ url: `${relay.url}/v1/hooks/gurusup`, key: WEBHOOK_KEY });
+  return () => sandbox.webhook({ url: null });
+}
+
+/** Opens a Gurusup conversation through `apiBase` and waits for its stream; resolves to it. */
+async function gurusupConversation(page, traffic, label) {
+  const first = `Hello gurusup ${label} #${Date.now()}`;
+  await send(page, first);
+  await fromSupport(page, first.slice(0, 30)).waitFor({ timeout: 20000 });
+  await until('the event stream', () => streamsOpened(traffic) >= 1);
+  return storedWith('gurusup', first);
+}
+
+test('gurusup through the relay: an agent\'s reply comes by the webhook and the stream, shown once', async () => {
+  const relay = await newRelay('gurusup', { webhook: true });
+  const off = await hookTo(relay);
+  try {
+    const visitor = await visit(relayPage('webhook-gurusup', relay.url), { clock: true });
+    const { page, context, traffic } = visitor;
+    const conversation = await gurusupConversation(page, traffic, 'via the webhook');
+    const before = await sandbox.webhookStatus();
+    const agentText = 'A Gurusup agent answers through the webhook.';
+    await arrivesByStream(page, traffic, agentText,
+      () => sandbox.reply('gurusup', { conversation: conversationId('gurusup', conversation), text: agentText }));
+    const after = await sandbox.webhookStatus();
+    assert.equal(after.sent, before.sent + 1, 'the webhook delivered the reply to the relay');
+    assert.equal(after.failed, 0);
+    await nextPoll(page, traffic);
+    assert.equal(await fromSupport(page, agentText).count(), 1, 'the poll after the push shows it once');
+    await assertOnlyRelay(visitor, relay.url);
+    assert.ok(!relay.log().includes(WEBHOOK_KEY), 'the relay never logs the webhook key');
+    assert.deepEqual(traffic.pageErrors, []);
+    await context.close();
+  } finally {
+    await off();
+  }
+});
+
+// 6. Two instances sharing Redis: the webhook reaches instance A, the visitor's stream is on B.
+test('gurusup through two relay instances sharing Redis: the webhook reply on A reaches the stream on B', async () => {
+  const redis = await startRedis();
+  stops.push(redis.stop);
+  const a = await newRelay('gurusup', { webhook: true, redisUrl: redis.url });
+  const b = await newRelay('gurusup', { webhook: true, redisUrl: redis.url });
+  const off = await hookTo(a);
+  try {
+    // The page talks to B only, so its stream is on B; Gurusup calls A.
+    const { page, context, traffic } = await visit(relayPage('webhook-two-instances', b.url), { clock: true });
+    const conversation = await gurusupConversation(page, traffic, 'across instances');
+    const agentText = 'Answered on instance A, shown through instance B.';
+    await arrivesByStream(page, traffic, agentText,
+      () => sandbox.reply('gurusup', { conversation: conversationId('gurusup', conversation), text: agentText }));
+    assert.match(a.log(), /\/v1\/hooks\/gurusup/, 'the webhook went to A');
+    assert.doesNotMatch(b.log(), /\/v1\/hooks\/gurusup/, 'not to B');
+    assert.doesNotMatch(a.log(), /\/v1\/events/, 'the stream was never on A');
+    assert.deepEqual(traffic.pageErrors, []);
+    await context.close();
+  } finally {
+    await off();
+  }
+});
+
+// 7. The stream is cut: its relay stops, another starts on the same port.
+test('eusate through the relay: the stream\'s relay restarts, the widget reconnects and a reply sent meanwhile is shown once', async () => {
+  const old = await newRelay('eusate');
+  const { page, context, traffic } = await visit(relayPage('stream-cut', old.url), { clock: true });
+  const first = `Before the relay restarts #${Date.now()}`;
+  await send(page, first);
+  await fromSupport(page, `SATE here. You asked: "${first}"`).waitFor({ timeout: 20000 });
+  const conversation = conversationId('eusate', await storedWith('eusate', first));
+  await until('the event stream', () => streamsOpened(traffic) >= 1);
+
+  // SIGTERM: the relay ends its streams and its Eusate socket, then exits.
+  await old.stop();
+  const meanwhile = 'Agent reply while the relay was down.';
+  const missed = await sandbox.reply('eusate', { conversation, text: meanwhile });
+  assert.equal(missed.delivered, 0, 'no socket got it: only Eusate\'s history holds it');
+  const relay = await newRelay('eusate', { port: old.port });
+  // The widget opens a new stream (its catch-up read, or a poll, brings what it missed).
+  await until('the reopened event stream', () => streamsOpened(traffic) >= 2, 40000);
+  await fromSupport(page, meanwhile).waitFor({ timeout: 20000 });
+  assert.equal(await fromSupport(page, meanwhile).count(), 1, 'the reply sent meanwhile shown once');
+
+  // The new stream carries pushes again, through the new relay's own socket.
+  const afterwards = 'Agent reply after the restart.';
+  await arrivesByStream(page, traffic, afterwards,
+    () => sandbox.reply('eusate', { conversation, text: afterwards }));
+  await nextPoll(page, traffic);
+  assert.equal(await fromSupport(page, meanwhile).count(), 1, 'still once after a poll');
+  assert.equal(await fromSupport(page, afterwards).count(), 1, 'still once after a poll');
+  assert.equal(await shownCount(page, first), 1);
+  assert.match(relay.log(), /\/v1\/events/, 'the new instance serves the stream');
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
 });

@@ -46,6 +46,11 @@ export async function startSandbox() {
     reset: () => call('POST', '/_sandbox/reset'),
     conversations: (backend) => call('GET', `/_sandbox/${backend}/conversations`),
     reply: (backend, body) => call('POST', `/_sandbox/${backend}/reply`, body),
+    /** Support closes a conversation (`{conversation}`: the backend's own id). */
+    close: (backend, body) => call('POST', `/_sandbox/${backend}/close`, body),
+    /** Gurusup's webhook: `{url, key}` turns it on, `{url: null}` off; answers `{url, sent, failed}`. */
+    webhook: (body) => call('POST', '/_sandbox/gurusup/webhook', body),
+    webhookStatus: () => call('GET', '/_sandbox/gurusup/webhook'),
     fault: (body) => call('POST', '/_sandbox/faults', body),
     /** The faults still queued (each with the `count` it has left). */
     faults: () => call('GET', '/_sandbox/faults'),

@@ -25,6 +25,8 @@ fn gurusup_config(sandbox: &Sandbox, top: &str, limits: &str) -> helpwire_relay:
 struct Sse {
     res: reqwest::Response,
     buf: String,
+    /// Everything the stream sent so far, for the checks that no secret is in it.
+    seen: String,
 }
 
 impl Sse {
@@ -42,6 +44,7 @@ impl Sse {
         let mut sse = Sse {
             res,
             buf: String::new(),
+            seen: String::new(),
         };
         assert_eq!(sse.frame().await.as_deref(), Some("retry: 3000"));
         sse
@@ -60,9 +63,11 @@ impl Sse {
                 .expect("the stream sends something within 10 s")
                 .expect("the stream reads");
             match chunk {
-                Some(bytes) => self
-                    .buf
-                    .push_str(std::str::from_utf8(&bytes).expect("UTF-8")),
+                Some(bytes) => {
+                    let text = std::str::from_utf8(&bytes).expect("UTF-8");
+                    self.buf.push_str(text);
+                    self.seen.push_str(text);
+                }
                 None => {
                     assert!(self.buf.is_empty(), "a cut frame: {:?}", self.buf);
                     return None;
@@ -179,6 +184,10 @@ async fn a_stream_gets_gurusup_replies_through_the_sandbox_webhook() {
         (status["sent"].as_u64(), status["failed"].as_u64()),
         (Some(2), Some(0))
     );
+    // What reached the visitor carries neither Gurusup's API key nor its webhook key.
+    for secret in [api_key("gurusup"), HOOK_KEY] {
+        assert!(!sse.seen.contains(secret), "a secret in the stream");
+    }
 }
 
 #[tokio::test]
@@ -455,6 +464,27 @@ async fn open_streams_end_when_the_relay_shuts_down() {
     // The graceful shutdown would otherwise wait for the stream until the token expires.
     drop(relay);
     assert_eq!(sse.frame().await, None);
+}
+
+#[tokio::test]
+async fn a_backend_that_pushes_nothing_answers_the_stream_with_204() {
+    // Gurusup without its webhook, and a polling-only helpdesk: nothing would ever be sent.
+    for kind in ["gurusup", "gleap"] {
+        let (_sandbox, relay) = relay_for(kind).await;
+        let (t, _) = relay.visitor(json!({})).await;
+        let res = relay
+            .req(Method::GET, "/v1/events", Some(&t))
+            .send()
+            .await
+            .expect("the relay answers");
+        assert_eq!(res.status(), 204, "{kind}");
+        assert_eq!(res.text().await.expect("a body"), "", "{kind}");
+        // Still behind the token like every other route.
+        relay
+            .send(relay.req(Method::GET, "/v1/events", None))
+            .await
+            .assert_error(401, "invalid_token");
+    }
 }
 
 #[tokio::test]
