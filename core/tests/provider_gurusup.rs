@@ -443,6 +443,17 @@ fn for_config_builds_gurusup_with_the_configured_language() {
 }
 
 #[test]
+fn in_language_sends_another_primary_language_and_refuses_what_is_no_tag() {
+    let p = GurusupProvider::new(BASE, None, "en", now);
+    assert_eq!(lang_of(&p.in_language("de-AT").unwrap()), "de");
+    assert_eq!(lang_of(&p.in_language(" es_MX ").unwrap()), "es");
+    for bad in ["*", "", "<script>", "deutsch", "e1"] {
+        assert!(p.in_language(bad).is_none(), "{bad:?}");
+    }
+    assert_eq!(lang_of(&p), "en", "the original is unchanged");
+}
+
+#[test]
 fn a_key_against_gurusups_host_is_warned_about_a_proxy_is_not() {
     let w = gurusup::warnings(&config("https://api.gurusup.com", Some("k"), None));
     assert_eq!(w.len(), 1);

@@ -20,7 +20,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Message};
-use helpwire_core::protocol::{wire, Context, Cursor, Outgoing, Page, Plan, ProviderError, Sent};
+use helpwire_core::protocol::{
+    wire, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+};
 use helpwire_core::richtext::{self, Block, Inline};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -909,6 +911,11 @@ fn session_ref(claims: &Claims) -> Result<&Ref, ApiError> {
         .ok_or_else(|| ApiError::token("the token has no session: POST /v1/visitors again"))
 }
 
+/// The request's `Accept-Language` (the visitor's browser sends its languages with each call).
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()
+}
+
 async fn create_conversation(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -917,8 +924,10 @@ async fn create_conversation(
     let claims = authorize(&state, &headers)?;
     let first = outgoing(&state, body(raw)?)?;
     let key = format!("{}\0new\0{}", claims.v, first.local_id);
-    let (status, remembered) =
-        remember(&state, &key, || open_and_send(&state, &claims, &first)).await?;
+    let (status, remembered) = remember(&state, &key, || {
+        open_and_send(&state, &claims, &first, accept_language(&headers))
+    })
+    .await?;
     // The token is made from the request's own claims plus the conversation, so a retry with a
     // newer token keeps what that token owns.
     let kept: Ref = serde_json::from_value(remembered["kept"].clone())
@@ -954,8 +963,13 @@ async fn open_and_send(
     state: &AppState,
     claims: &Claims,
     first: &Outgoing,
+    accept_language: Option<&str>,
 ) -> Result<Stored, ApiError> {
-    let provider = state.backend.provider();
+    let localized = state.backend.localized(accept_language);
+    let provider: &(dyn Provider + Send + Sync) = match &localized {
+        Some(p) => p,
+        None => state.backend.provider(),
+    };
     let visitor = visitor_of(state, claims);
     let kept_session = match &claims.s {
         Some(s) => s.clone(),
@@ -1133,11 +1147,18 @@ async fn post_message(
                     .map_err(|e| ApiError::push(&e))?
                     .1
             }
-            None => state
-                .upstream
-                .run(state.backend.provider().send_message(cx, &message))
-                .await
-                .map_err(|e| ApiError::upstream(&e))?,
+            None => {
+                let localized = state.backend.localized(accept_language(&headers));
+                let provider: &(dyn Provider + Send + Sync) = match &localized {
+                    Some(p) => p,
+                    None => state.backend.provider(),
+                };
+                state
+                    .upstream
+                    .run(provider.send_message(cx, &message))
+                    .await
+                    .map_err(|e| ApiError::upstream(&e))?
+            }
         };
         Ok::<Stored, ApiError>((
             201,

@@ -52,7 +52,7 @@ impl Backend {
                 key,
                 config.project.as_deref(),
             )),
-            // The relay has no visitor languages: Gurusup's `lang` is English.
+            // English unless the request names a language ([`Backend::localized`]).
             BackendKind::Gurusup => {
                 Backend::Gurusup(GurusupProvider::new(&config.api_base, key, "en", now_ms))
             }
@@ -79,6 +79,18 @@ impl Backend {
             Backend::Bot(p) => p,
             Backend::Eusate(p) => p,
         }
+    }
+
+    /// Gurusup sends the visitor's language with each message (`lang`, the language its AI
+    /// answers in): its provider in the first language of the request's `Accept-Language` (the
+    /// visitor's browser), where that is a language tag. `None`: use [`Backend::provider`]
+    /// (another backend, or no usable header, so English).
+    pub fn localized(&self, accept_language: Option<&str>) -> Option<GurusupProvider> {
+        let Backend::Gurusup(provider) = self else {
+            return None;
+        };
+        let first = accept_language?.split(',').next()?.split(';').next()?;
+        provider.in_language(first)
     }
 
     pub fn kind(&self) -> BackendKind {

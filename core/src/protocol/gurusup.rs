@@ -55,6 +55,15 @@ impl GurusupProvider {
         }
     }
 
+    /// The same provider sending `lang` instead (a language tag; only its primary subtag is
+    /// sent), or `None` when `lang` is not a well-formed tag.
+    pub fn in_language(&self, lang: &str) -> Option<Self> {
+        Some(GurusupProvider {
+            lang: crate::lang::primary_language(lang)?,
+            ..self.clone()
+        })
+    }
+
     /// The provider for a validated configuration. `lang` is `data-locale`, else the browser's
     /// language, else English.
     pub fn from_config(config: &Config, platform: &Platform) -> Result<Self, String> {

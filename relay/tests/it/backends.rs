@@ -1,6 +1,7 @@
 //! Each polling backend end to end through the relay, and the relay's delivery memory.
 
 use crate::common::*;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 fn copies(conversations: &Value, text: &str) -> usize {
@@ -87,6 +88,55 @@ async fn gleap_conversation_replies_rich_text_and_paging() {
     assert_eq!(rest.len(), 58 - 50, "{}", second.text);
     assert_eq!(rest.last().unwrap()["text"], "m54");
     assert_eq!(second.body["more"], false);
+}
+
+#[tokio::test]
+async fn gurusup_gets_the_visitors_language_from_accept_language() {
+    let (_sandbox, relay) = relay_for("gurusup").await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let post = |path: &str, token: &str, language: Option<&str>, body: Value| {
+        let mut req = relay.req(Method::POST, path, Some(token)).json(&body);
+        if let Some(l) = language {
+            req = req.header("accept-language", l);
+        }
+        relay.send(req)
+    };
+    // The sandbox's Gurusup answers in Spanish when `lang` is `es`, as its AI would.
+    let opened = post(
+        "/v1/conversations",
+        &t,
+        Some("es-ES,es;q=0.9,en;q=0.8"),
+        json!({"client_id": "c-1", "text": "¿Dónde está mi pedido?"}),
+    )
+    .await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    let reply = opened.body["replies"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reply.starts_with("Gracias"), "{reply}");
+    let conv = opened.body["conversation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = opened.body["token"].as_str().unwrap().to_string();
+    // No header, a wildcard, or a hostile value: English, and the message is still sent.
+    let path = format!("/v1/conversations/{conv}/messages");
+    let long = "x".repeat(4_000);
+    for (n, language) in [None, Some("*"), Some("<script>"), Some(long.as_str())]
+        .into_iter()
+        .enumerate()
+    {
+        let sent = post(
+            &path,
+            &t,
+            language,
+            json!({"client_id": format!("c-{}", n + 2), "text": "Where is it?"}),
+        )
+        .await;
+        assert_eq!(sent.status, 201, "{}", sent.text);
+        let reply = sent.body["replies"][0]["text"].as_str().unwrap_or_default();
+        assert!(reply.starts_with("Thanks"), "{language:?}: {reply}");
+    }
 }
 
 #[tokio::test]
