@@ -13,14 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-/// Writes and sends a message.
-#[component]
-// The props builder `#[component]` derives is `pub` whatever the function's visibility.
-#[allow(unreachable_pub)]
-pub(super) fn Composer(
-    /// Sends through the engine; labels in the interface language; the composer's focus target.
-    shared: Shared,
-) -> impl IntoView {
+/// Writes and sends a message. `shared`: sends through the engine; labels in the interface
+/// language; the composer's focus target.
+pub(super) fn composer(shared: Shared) -> impl IntoView {
     let Shared {
         chat,
         locale,

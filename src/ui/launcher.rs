@@ -4,14 +4,9 @@ use super::Shared;
 use helpwire_core::engine::Command;
 use leptos::prelude::*;
 
-/// Opens and closes the panel; shows how many support messages are unread.
-#[component]
-// The props builder `#[component]` derives is `pub` whatever the function's visibility.
-#[allow(unreachable_pub)]
-pub(super) fn Launcher(
-    /// Toggles and closes through the engine; its focus target; the open state for `aria-expanded`.
-    shared: Shared,
-) -> impl IntoView {
+/// Opens and closes the panel; shows how many support messages are unread. `shared`: toggles and
+/// closes through the engine; its focus target; the open state for `aria-expanded`.
+pub(super) fn launcher(shared: Shared) -> impl IntoView {
     let Shared {
         chat,
         locale,

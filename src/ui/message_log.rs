@@ -343,16 +343,10 @@ fn new_page(container: &Element) -> Option<Element> {
     Some(page)
 }
 
-/// The greeting followed by every message, oldest first; keeps the newest in view.
-#[component]
-// The props builder `#[component]` derives is `pub` whatever the function's visibility.
-#[allow(unreachable_pub)]
-pub(super) fn MessageLog(
-    /// The engine's messages, labels and dates in the interface language, the open state.
-    shared: Shared,
-    /// Site-provided greeting; the localized default otherwise.
-    greeting: Option<String>,
-) -> impl IntoView {
+/// The greeting followed by every message, oldest first; keeps the newest in view. `shared`: the
+/// engine's messages, labels and dates in the interface language, the open state; `greeting`: the
+/// site's, or the localized default when `None`.
+pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl IntoView {
     let Shared {
         chat,
         locale,

@@ -51,6 +51,9 @@ pub(crate) struct Shared {
 }
 
 /// The whole widget: panel above, launcher in the corner.
+///
+/// The only `#[component]`: the parts are plain functions called in its view, so each does not
+/// compile a props builder and an untracked scope of its own; they run inside this one's.
 #[component]
 pub fn Widget(
     /// Engine state and commands.
@@ -126,8 +129,8 @@ pub fn Widget(
             lang=move || locale.get().lang.to_string()
             node_ref=root
         >
-            <launcher::Launcher shared=shared />
-            <panel::Panel shared=shared overrides=overrides />
+            {launcher::launcher(shared)}
+            {panel::panel(shared, overrides)}
         </div>
     }
 }

@@ -1,24 +1,18 @@
 //! The chat panel: a dialog with a header, the conversation and the composer.
 
-use super::composer::{number, Composer};
+use super::composer::{composer, number};
 use super::dom::{child, clicked, set, text_in};
-use super::message_log::MessageLog;
+use super::message_log::message_log;
 use super::{Overrides, Shared};
 use helpwire_core::engine::{Command, Notice};
 use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
-/// The dialog. Escape or the close button closes it and returns focus to the launcher.
-#[component]
-// The props builder `#[component]` derives is `pub` whatever the function's visibility.
-#[allow(unreachable_pub)]
-pub(super) fn Panel(
-    /// Closes through the engine and returns focus to the launcher; `hidden` follows the open state.
-    shared: Shared,
-    /// Site-provided title and greeting.
-    overrides: Overrides,
-) -> impl IntoView {
+/// The dialog. Escape or the close button closes it and returns focus to the launcher. `shared`:
+/// closes through the engine and returns focus to the launcher; `hidden` follows the open state;
+/// `overrides`: the site's title and greeting.
+pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     let Shared {
         chat,
         locale,
@@ -66,9 +60,9 @@ pub(super) fn Panel(
                     </svg>
                 </button>
             </header>
-            <NoticeBar shared=shared />
-            <MessageLog shared=shared greeting=overrides.greeting />
-            <Composer shared=shared />
+            {notice_bar(shared)}
+            {message_log(shared, overrides.greeting)}
+            {composer(shared)}
         </section>
     }
 }
@@ -76,12 +70,9 @@ pub(super) fn Panel(
 /// Connection problems and refused messages, announced to assistive technology: a notice is a
 /// new element with `role="status"` or `role="alert"`. Plain DOM (`super::dom`) rather than three
 /// alternative views, each with compiled build, rebuild and mount code of its own. Every text
-/// comes from the interface language; the engine's notice carries no backend words.
-#[component]
-fn NoticeBar(
-    /// The engine's notice, in the interface language; Retry goes to the engine.
-    shared: Shared,
-) -> impl IntoView {
+/// comes from the interface language; the engine's notice carries no backend words. `shared`: the
+/// engine's notice, in the interface language; Retry goes to the engine.
+fn notice_bar(shared: Shared) -> impl IntoView {
     let Shared {
         chat,
         locale,

@@ -50,9 +50,20 @@ const ADAPTERS: [&str; 3] = [
 /// A function of wasm-streams', or generic code instantiated for one of its types.
 const STREAMS: &str = "wasm_streams[";
 
-/// tachys' delegated-event path.
-const DELEGATED: &str =
-    r"\btachys\[[0-9a-f]+\]::renderer::dom::Dom>::add_event_listener_delegated\b";
+/// tachys' delegated-event path: `Dom::add_event_listener_delegated` with the closures in it, and
+/// the global set of delegated event names it keeps (`GLOBAL_EVENTS`, a
+/// `FxHashSet<Cow<'static, str>>`, the only set of that type) with the hash-table code compiled
+/// for it.
+const DELEGATED: &str = concat!(
+    r"\btachys\[[0-9a-f]+\]::renderer::dom::(?:Dom>::add_event_listener_delegated|GLOBAL_EVENTS)\b",
+    r"|\bhashbrown\[[0-9a-f]+\]::raw::RawTable<\(alloc\[[0-9a-f]+\]::borrow::Cow<str>, \(\)\)>",
+    r"|\bhashbrown\[[0-9a-f]+\]::map::make_hash::<alloc\[[0-9a-f]+\]::borrow::Cow<str>, rustc_hash\[[0-9a-f]+\]::FxBuildHasher>",
+);
+
+/// The one function outside the delegated path that calls into it: `On::attach`'s
+/// `attach_inner`, whose `Some(key)` branch is the delegated path (LLVM inlines part of it there).
+const DELEGATION_CALLER: &str =
+    r"\btachys\[[0-9a-f]+\]::html::event::On<_, _>>::attach::attach_inner$";
 
 /// drop-unused: three kinds of code that is linked but can never run.
 ///
@@ -73,11 +84,15 @@ const DELEGATED: &str =
 ///    and holds none of the trapped slots' numbers as a literal (older wasm-bindgen passed
 ///    closure destructors' slots to the glue that way). Each of these is checked.
 /// 3. tachys' delegated events. `On::attach` passes `Some(key)` only when Leptos' `delegation`
-///    feature is on, but LLVM cannot see that the call is always `None`, so a global event map
-///    and its hashing stay linked. `Dom::add_event_listener_delegated` and the closures in it get
-///    a trapping body.
+///    feature is on, but LLVM cannot see that the call is always `None`, so a global event set
+///    and its hashing stay linked. `Dom::add_event_listener_delegated` and the closures in it, the
+///    set's lazy initialiser and the hash-table functions of its type get a trapping body. LLVM
+///    inlines part of the delegated path into `attach_inner`, which calls the set's functions from
+///    its `Some(key)` branch; after the trap, wasm-opt drops the rest of that branch.
 ///    Assumes: the `delegation` feature is off, which scripts/build.sh checks with `cargo tree`
-///    before it builds (and stops when it cannot check).
+///    before it builds (and stops when it cannot check). Checked here: no function outside the
+///    path but `attach_inner` calls one of them, and the set's functions are not in the table
+///    (only the delegated path's own closures may be).
 pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
     let module = Module::parse(wasm)?;
     let names = module.function_names()?;
@@ -216,6 +231,22 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
 
     // 3. tachys' delegated events, and the trap function appended after every other.
     let delegated = Regex::new(DELEGATED)?;
+    let delegation_caller = Regex::new(DELEGATION_CALLER)?;
+    for &(caller, callee) in &callers {
+        let (caller_name, callee_name) = (name_of(caller), name_of(callee));
+        if delegated.is_match(callee_name)
+            && !delegated.is_match(caller_name)
+            && !delegation_caller.is_match(caller_name)
+        {
+            bail!("{caller_name} calls tachys' delegated-event {callee_name}: it may run with delegation off");
+        }
+    }
+    for &function in &table.functions {
+        let name = name_of(function);
+        if delegated.is_match(name) && !name.contains("add_event_listener_delegated") {
+            bail!("{name} is in the function table: it may be called from outside the delegated-event path");
+        }
+    }
     let mut code = CodeSection::new();
     let mut delegation = 0;
     for (i, body) in bodies.iter().enumerate() {

@@ -11,7 +11,17 @@ use wasmparser::{ElementItems, Parser, Payload};
 /// (wasm-streams', held by its vtable in data), 4 `$orphan` (held by nothing).
 /// `extra` goes inside the module; `boot_extra` inside `$boot`.
 fn module(extra: &str, boot_extra: &str) -> Vec<u8> {
-    wat::parse_str(format!(
+    wat::parse_str(module_text(extra, boot_extra)).expect("the fixture parses")
+}
+
+/// tachys' global set of delegated events: its lazy initialiser and a hash-table function of its
+/// type, both called by `attach_inner` (into which LLVM inlines part of the delegated path).
+const EVENT_SET_INIT: &str = "<tachys[5e]::renderer::dom::GLOBAL_EVENTS::{closure#0} as core[1]::ops::function::FnOnce<()>>::call_once";
+const EVENT_SET_GROW: &str = "<hashbrown[7c]::raw::RawTable<(alloc[2]::borrow::Cow<str>, ())>>::reserve_rehash::<hashbrown[7c]::map::make_hasher<alloc[2]::borrow::Cow<str>, (), rustc_hash[3d]::FxBuildHasher>::{closure#0}>";
+
+/// The text of [`module`].
+fn module_text(extra: &str, boot_extra: &str) -> String {
+    format!(
         r#"(module
           (type $v (func))
           (type $i (func (param i32)))
@@ -39,10 +49,15 @@ fn module(extra: &str, boot_extra: &str) -> Vec<u8> {
             local.get 0 call $log)
           (func $"<tachys[5e]::renderer::dom::Dom>::add_event_listener_delegated::{{closure#0}}" (type $v)
             i32.const 46 call $log)
+          (func $"<tachys[5e]::html::event::On<_, _>>::attach::attach_inner" (param i32)
+            local.get 0 call $log
+            call $"{EVENT_SET_INIT}"
+            call $"{EVENT_SET_GROW}")
+          (func $"{EVENT_SET_INIT}" (type $v) i32.const 47 call $log)
+          (func $"{EVENT_SET_GROW}" (type $v) i32.const 48 call $log)
           (func $__wbg_intounderlyingsource_free (export "__wbg_intounderlyingsource_free") (param i32))
           {extra})"#
-    ))
-    .expect("the fixture parses")
+    )
 }
 
 const ADAPTERS: &str = r#"export class IntoUnderlyingByteSource {
@@ -220,7 +235,7 @@ fn drop_unused_traps_what_cannot_run_and_keeps_the_rest() {
     let out = &edited.bundle.wasm;
     assert_eq!(
         edited.summary,
-        "2 stream-adapter exports dropped, 1 table entries trap, 1 unreferenced entries trap, 2 delegated-event functions trap"
+        "2 stream-adapter exports dropped, 1 table entries trap, 1 unreferenced entries trap, 4 delegated-event functions trap"
     );
 
     // The stream adapters' exports go; the others stay.
@@ -233,9 +248,13 @@ fn drop_unused_traps_what_cannot_run_and_keeps_the_rest() {
     assert_eq!(after, [before[0], before[1], trap, trap]);
     let after_bodies = bodies(out);
     assert_eq!(after_bodies[&format!("#{trap}")], [0x00, 0x00, 0x0b]);
-    // The delegated-event functions trap; every other body is the same bytes.
+    // The delegated-event functions and the event set's trap; every other body is the same bytes
+    // (`attach_inner` too: its `None` branch is how every listener is attached).
     for (name, body) in bodies(&wasm) {
-        if name.contains("add_event_listener_delegated") {
+        if name.contains("add_event_listener_delegated")
+            || name == EVENT_SET_INIT
+            || name == EVENT_SET_GROW
+        {
             assert_eq!(after_bodies[&name], [0x00, 0x00, 0x0b], "{name}");
         } else {
             assert_eq!(after_bodies[&name], body, "{name}");
@@ -413,6 +432,27 @@ fn drop_unused_lets_a_wrapper_only_a_dropped_export_reaches_call_wasm_streams() 
     // The same wrapper called from other code too is refused: that code would reach a trap.
     let shared = format!(r#"{wrapper} (func $other (export "other") i32.const 0 call $wrapper)"#);
     refused(&module(&shared, ""), &glue(), "wrapper calls wasm-streams'");
+}
+
+#[test]
+fn drop_unused_refuses_the_event_set_used_outside_the_delegated_path() {
+    // Another caller of the set's functions would reach the trap with delegation off.
+    let wasm = module(
+        &format!(r#"(func $other_set_user call $"{EVENT_SET_GROW}")"#),
+        "",
+    );
+    refused(
+        &wasm,
+        &glue(),
+        "other_set_user calls tachys' delegated-event",
+    );
+    // So would any call through the table.
+    let text = module_text("", "").replacen("$orphan)", &format!(r#"$"{EVENT_SET_INIT}")"#), 1);
+    refused(
+        &wat::parse_str(text).unwrap(),
+        &glue(),
+        "GLOBAL_EVENTS::{closure#0} as core[1]::ops::function::FnOnce<()>>::call_once is in the function table",
+    );
 }
 
 #[test]
