@@ -89,17 +89,19 @@ impl SseParser {
         let mut rest = chunk;
         if !self.started && !rest.is_empty() {
             self.started = true;
-            rest = rest.strip_prefix('\u{feff}').unwrap_or(rest);
+            rest = rest.strip_prefix("\u{feff}").unwrap_or(rest);
         }
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
-            rest = rest.strip_prefix('\n').unwrap_or(rest);
+            rest = rest.strip_prefix("\n").unwrap_or(rest);
         }
-        while let Some(end) = rest.find(['\r', '\n']) {
+        // Scanned as bytes (CR and LF are ASCII, so never inside a character): the char-pattern
+        // searches cost the bundle code of their own.
+        while let Some(end) = rest.bytes().position(|b| b == b'\r' || b == b'\n') {
             self.take(&rest[..end], &mut out);
             self.end_line(&mut out);
             let cr = rest.as_bytes()[end] == b'\r';
-            let crlf = cr && rest[end + 1..].starts_with('\n');
+            let crlf = cr && rest.as_bytes().get(end + 1) == Some(&b'\n');
             rest = &rest[end + if crlf { 2 } else { 1 }..];
             // A CR that ends the chunk may be the first half of a CRLF.
             self.after_cr = cr && !crlf && rest.is_empty();
@@ -142,8 +144,11 @@ impl SseParser {
             self.dispatch(out);
             return;
         }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+        let (field, value) = match line.bytes().position(|b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(" ").unwrap_or(value))
+            }
             None => (line.as_str(), ""),
         };
         match field {
@@ -158,10 +163,14 @@ impl SseParser {
                     self.data.push('\n');
                 }
             }
-            "id" if !value.contains('\0') => self.id = value.to_string(),
+            "id" if !value.bytes().any(|b| b == 0) => self.id = value.to_string(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 // Absurdly many digits: the longest wait there is.
-                self.retry = Some(value.parse().unwrap_or(u32::MAX));
+                let ms = value.bytes().fold(0u32, |ms, digit| {
+                    ms.saturating_mul(10)
+                        .saturating_add(u32::from(digit - b'0'))
+                });
+                self.retry = Some(ms);
             }
             _ => {}
         }
