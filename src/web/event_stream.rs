@@ -233,9 +233,7 @@ impl Inner {
                 Ok(text) => text,
                 Err(e) => return self.failed(&network(e), None),
             };
-            for output in parser.feed(&text) {
-                self.read(output);
-            }
+            parser.feed_to(&text, &mut |output| self.read(output));
             if let Some(ms) = parser.retry() {
                 *retry = ms;
             }

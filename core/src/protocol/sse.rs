@@ -86,6 +86,12 @@ impl SseParser {
     /// Reads the next chunk of the decoded stream; returns the events it completed.
     pub fn feed(&mut self, chunk: &str) -> Vec<SseOutput> {
         let mut out = Vec::new();
+        self.feed_to(chunk, &mut |output| out.push(output));
+        out
+    }
+
+    /// [`Self::feed`], handing each output to `out` as it completes (no list to gather them in).
+    pub fn feed_to(&mut self, chunk: &str, out: &mut dyn FnMut(SseOutput)) {
         let mut rest = chunk;
         if !self.started && !rest.is_empty() {
             self.started = true;
@@ -98,20 +104,19 @@ impl SseParser {
         // Scanned as bytes (CR and LF are ASCII, so never inside a character): the char-pattern
         // searches cost the bundle code of their own.
         while let Some(end) = rest.bytes().position(|b| b == b'\r' || b == b'\n') {
-            self.take(&rest[..end], &mut out);
-            self.end_line(&mut out);
+            self.take(&rest[..end], out);
+            self.end_line(out);
             let cr = rest.as_bytes()[end] == b'\r';
             let crlf = cr && rest.as_bytes().get(end + 1) == Some(&b'\n');
             rest = &rest[end + if crlf { 2 } else { 1 }..];
             // A CR that ends the chunk may be the first half of a CRLF.
             self.after_cr = cr && !crlf && rest.is_empty();
         }
-        self.take(rest, &mut out);
-        out
+        self.take(rest, out);
     }
 
     /// Adds to the current line, unless it is over the cap.
-    fn take(&mut self, part: &str, out: &mut Vec<SseOutput>) {
+    fn take(&mut self, part: &str, out: &mut dyn FnMut(SseOutput)) {
         if self.skipping_line {
             return;
         }
@@ -125,17 +130,17 @@ impl SseParser {
     }
 
     /// Drops the event being gathered (freeing its data) until the blank line that ends it.
-    fn drop_event(&mut self, why: String, out: &mut Vec<SseOutput>) {
+    fn drop_event(&mut self, why: String, out: &mut dyn FnMut(SseOutput)) {
         self.data = String::new();
         if !self.dropping {
             self.dropping = true;
-            out.push(SseOutput::Warning(format!(
+            out(SseOutput::Warning(format!(
                 "dropped a server-sent event: {why}"
             )));
         }
     }
 
-    fn end_line(&mut self, out: &mut Vec<SseOutput>) {
+    fn end_line(&mut self, out: &mut dyn FnMut(SseOutput)) {
         let line = std::mem::take(&mut self.line);
         if std::mem::take(&mut self.skipping_line) {
             return;
@@ -177,14 +182,14 @@ impl SseParser {
     }
 
     /// A blank line: the gathered event goes out, if it has data.
-    fn dispatch(&mut self, out: &mut Vec<SseOutput>) {
+    fn dispatch(&mut self, out: &mut dyn FnMut(SseOutput)) {
         let event = std::mem::take(&mut self.event);
         let mut data = std::mem::take(&mut self.data);
         if std::mem::take(&mut self.dropping) || data.is_empty() {
             return;
         }
         data.pop();
-        out.push(SseOutput::Event(SseEvent {
+        out(SseOutput::Event(SseEvent {
             event: if event.is_empty() {
                 "message".into()
             } else {
