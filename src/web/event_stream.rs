@@ -179,9 +179,13 @@ impl Inner {
             .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
         match status {
             200 if is_stream => {}
-            // The token is no longer good: the engine's next read meets the same 401 and renews
-            // the session; the driver then follows the stream with the new token.
-            401 => return self.failed(&ProviderError::SessionExpired("401".into()), None),
+            // The token is no longer good: the stream stops and tells the driver, so the engine
+            // reads, meets the same 401 and renews the session; the driver then follows the
+            // stream with the new token.
+            401 => {
+                self.report(StreamNews::Down);
+                return End::Stop;
+            }
             // Rate limited, or the relay or a proxy in trouble: again later.
             429 | 500..=599 => {
                 return self.failed(&status_error(status, "trying again later"), wait)
@@ -262,11 +266,6 @@ impl Inner {
     /// A connection that failed with `e`: reported on the console unless we stopped it.
     fn failed(&self, e: &ProviderError, wait: Option<f64>) -> End {
         if self.stopped.get() {
-            return End::Stop;
-        }
-        if matches!(e, ProviderError::SessionExpired(_)) {
-            // Tells the driver (so the engine reads, meets the 401 and renews) and stops.
-            self.report(StreamNews::Down);
             return End::Stop;
         }
         browser::warn(&format!("Helpwire: the relay's event stream: {e}"));
