@@ -11,20 +11,19 @@
 //! conversation once on every (re)connect.
 
 use crate::web::browser;
-use crate::web::executor::{fetch_head, network, retry_after};
+use crate::web::executor::{abort_after, fetch_head, network, retry_after};
 use helpwire_core::backoff::Backoff;
 use helpwire_core::protocol::relay::{self, StreamEvent};
 use helpwire_core::protocol::sse::{SseOutput, SseParser};
 use helpwire_core::protocol::{HttpRequest, ProviderError};
-use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+use leptos::prelude::TimeoutHandle;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// A stream without a byte for this long is dead (three of the relay's keep-alives missed).
-const SILENCE_MS: u64 = 60_000;
+const SILENCE_MS: u32 = 60_000;
 /// The reconnection time until the server sets one (`retry:`; the relay sends 3000).
 const DEFAULT_RETRY_MS: u32 = 3_000;
 /// A connection that lasted this long worked: the next drop starts the backoff afresh.
@@ -108,18 +107,11 @@ impl Inner {
         }
     }
 
-    /// (Re)arms the silence watchdog of the current request.
-    fn watch(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let handle = set_timeout_with_handle(
-            move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.abort();
-                }
-            },
-            Duration::from_millis(SILENCE_MS),
-        )
-        .ok();
+    /// (Re)arms the silence watchdog of the current request: it aborts the request, whose read
+    /// then fails like a dropped connection.
+    fn watch(&self) {
+        let controller = self.controller.borrow().clone();
+        let handle = controller.and_then(|c| abort_after(c, SILENCE_MS, Rc::default()));
         if let Some(old) = self.watchdog.replace(handle) {
             old.clear();
         }
