@@ -240,18 +240,16 @@ impl Inner {
     fn read(&self, output: SseOutput) {
         let event = match output {
             SseOutput::Event(event) => event,
-            SseOutput::Warning(w) => return browser::warn(&format!("Helpwire: {w}")),
+            SseOutput::Warning(w) => return warn("", &w),
         };
         let mut notes = Vec::new();
         let read = relay::read_event(&event, &mut notes);
         for note in notes {
-            browser::warn(&format!("Helpwire: the relay's event stream: {note}"));
+            warn(STREAM, &note);
         }
         match read {
             Ok(event) => self.report(StreamNews::Event(event)),
-            Err(reason) => browser::warn(&format!(
-                "Helpwire: skipped an event of the relay's stream: {reason}"
-            )),
+            Err(reason) => warn("skipped an event of the relay's stream: ", &reason),
         }
     }
 
@@ -260,9 +258,17 @@ impl Inner {
         if self.stopped.get() {
             return End::Stop;
         }
-        browser::warn(&format!("Helpwire: the relay's event stream: {e}"));
+        warn(STREAM, e);
         End::Again(wait)
     }
+}
+
+/// What most of the stream's console messages start with (after "Helpwire: ").
+const STREAM: &str = "the relay's event stream: ";
+
+/// A console warning, "Helpwire: " then `what` after `prefix`: one formatting for them all.
+fn warn(prefix: &str, what: &dyn std::fmt::Display) {
+    browser::warn(&format!("Helpwire: {prefix}{what}"));
 }
 
 fn status_error(status: u16, detail: &str) -> ProviderError {
