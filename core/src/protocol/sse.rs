@@ -123,19 +123,20 @@ impl SseParser {
         if self.line.len() + part.len() > self.limits.line {
             self.line = String::new();
             self.skipping_line = true;
-            self.drop_event(format!("a line is over {} bytes", self.limits.line), out);
+            self.drop_event("a line", self.limits.line, out);
             return;
         }
         self.line.push_str(part);
     }
 
-    /// Drops the event being gathered (freeing its data) until the blank line that ends it.
-    fn drop_event(&mut self, why: String, out: &mut dyn FnMut(SseOutput)) {
+    /// Drops the event being gathered (freeing its data) until the blank line that ends it:
+    /// `what` went over `limit` bytes.
+    fn drop_event(&mut self, what: &str, limit: usize, out: &mut dyn FnMut(SseOutput)) {
         self.data = String::new();
         if !self.dropping {
             self.dropping = true;
             out(SseOutput::Warning(format!(
-                "dropped a server-sent event: {why}"
+                "dropped a server-sent event: {what} is over {limit} bytes"
             )));
         }
     }
@@ -162,7 +163,7 @@ impl SseParser {
             "event" => self.event = value.to_string(),
             "data" if !self.dropping => {
                 if self.data.len() + value.len() + 1 > self.limits.event {
-                    self.drop_event(format!("its data is over {} bytes", self.limits.event), out);
+                    self.drop_event("its data", self.limits.event, out);
                 } else {
                     self.data.push_str(value);
                     self.data.push('\n');
