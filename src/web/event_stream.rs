@@ -167,8 +167,9 @@ impl Inner {
         };
         let status = response.status();
         let wait = retry_after(&response).map(|s| s as f64 * 1000.0);
+        // `trim`, not `trim_start` (the same answer here): the bundle already links it.
         let is_stream = (response.headers().get("content-type").ok().flatten())
-            .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
+            .is_some_and(|t| t.trim().starts_with("text/event-stream"));
         match status {
             200 if is_stream => {}
             // The token is no longer good: the stream stops and tells the driver, so the engine
