@@ -197,11 +197,16 @@ fn is_header_safe(token: &str) -> bool {
 /// without a usable token, such as one stored by hand, cannot talk to the relay).
 fn authorized(request: HttpRequest, session: &Session) -> Result<HttpRequest, ProviderError> {
     match token(session) {
-        Some(token) => Ok(request.header("Authorization", format!("Bearer {token}"))),
+        Some(token) => Ok(bearer(request, token)),
         None => Err(ProviderError::SessionExpired(
             "the stored session has no token".into(),
         )),
     }
+}
+
+/// `request` with `token` in the `Authorization` header.
+fn bearer(request: HttpRequest, token: &str) -> HttpRequest {
+    request.header("Authorization", format!("Bearer {token}"))
 }
 
 /// Reads a token the relay handed out; it must be fit for a header.
@@ -370,7 +375,7 @@ impl Provider for RelayProvider {
         // Resume: the relay answers with a fresh token for the same visitor (or refuses the old
         // one with a 401, and the engine starts afresh without it).
         if let Some(token) = previous.and_then(token) {
-            request = request.header("Authorization", format!("Bearer {token}"));
+            request = bearer(request, token);
         }
         Plan::request(request, |resp| {
             parse(resp, |v| {
