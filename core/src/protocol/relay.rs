@@ -70,6 +70,14 @@ impl RelayProvider {
         format!("{}/v1/{path}", self.base)
     }
 
+    /// The URL of a conversation's messages.
+    fn messages_url(&self, conversation: &Conversation) -> String {
+        self.url(&format!(
+            "conversations/{}/messages",
+            wire::encode(&conversation.id)
+        ))
+    }
+
     /// The visitor's conversations (`GET /v1/conversations`): a bare list or
     /// `{"conversations": [...]}` of objects with an `id`. Not part of [`Provider`] yet: for a
     /// conversation list in the UI.
@@ -436,10 +444,7 @@ impl Provider for RelayProvider {
         if let Some(sent) = already_stored(cx.conversation, message) {
             return Plan::Ready(Ok(sent));
         }
-        let url = self.url(&format!(
-            "conversations/{}/messages",
-            wire::encode(&cx.conversation.id)
-        ));
+        let url = self.messages_url(cx.conversation);
         let request = match authorized(HttpRequest::post(url, outgoing(message)), cx.session) {
             Ok(request) => request,
             Err(e) => return Plan::Ready(Err(e)),
@@ -488,10 +493,7 @@ impl Provider for RelayProvider {
     }
 
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
-        let mut url = self.url(&format!(
-            "conversations/{}/messages",
-            wire::encode(&cx.conversation.id)
-        ));
+        let mut url = self.messages_url(cx.conversation);
         let previous = cursor
             .0
             .as_str()
