@@ -305,5 +305,10 @@ pub fn safe_url(raw: &str) -> Option<String> {
 
 /// A URL safe as an image source: `http`/`https` only.
 pub fn safe_image_url(raw: &str) -> Option<String> {
-    safe_url(raw).filter(|u| !u.to_ascii_lowercase().starts_with("mailto:"))
+    safe_url(raw).filter(|u| !is_mailto(u))
+}
+
+/// Whether a [`safe_url`] is a `mailto:` link (the one safe kind that is no image source).
+pub fn is_mailto(url: &str) -> bool {
+    url.to_ascii_lowercase().starts_with("mailto:")
 }

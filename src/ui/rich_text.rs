@@ -160,7 +160,8 @@ fn attachment_list(bubble: &Element, items: Vec<Attachment>) {
         let name = richtext::strip_controls(&a.name);
         let is_image = a.mime.as_deref().is_some_and(|m| m.starts_with("image/"));
         match richtext::safe_url(&a.url) {
-            Some(_) if is_image && richtext::safe_image_url(&a.url).is_some() => {
+            // `safe_image_url`, without checking the URL twice.
+            Some(url) if is_image && !richtext::is_mailto(&url) => {
                 let href = a.url.trim();
                 if let Some(link) = child(&li, "a") {
                     external_link(&link, href);

@@ -409,7 +409,6 @@ impl Chat {
         let Some(relay) = &driver.relay else {
             return;
         };
-        let followed = driver.stream.borrow().as_ref().map(|(t, _)| t.clone());
         // `Some(wanted)` when the session to follow changed.
         let change = self.engine.try_with_untracked(|e| {
             let data = e.snapshot();
@@ -418,7 +417,8 @@ impl Chat {
                 .as_ref()
                 .filter(|_| data.conversation.is_some());
             let token = session.and_then(|s| s.extra.get(TOKEN)?.as_str());
-            (token != followed.as_deref()).then(|| session.cloned())
+            let followed = driver.stream.borrow();
+            (token != followed.as_ref().map(|(t, _)| t.as_str())).then(|| session.cloned())
         });
         let Some(Some(wanted)) = change else {
             return;

@@ -11,20 +11,19 @@
 //! conversation once on every (re)connect.
 
 use crate::web::browser;
-use crate::web::executor::{fetch_head, network, retry_after};
+use crate::web::executor::{abort_after, fetch_head, network, retry_after};
 use helpwire_core::backoff::Backoff;
 use helpwire_core::protocol::relay::{self, StreamEvent};
 use helpwire_core::protocol::sse::{SseOutput, SseParser};
 use helpwire_core::protocol::{HttpRequest, ProviderError};
-use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+use leptos::prelude::TimeoutHandle;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// A stream without a byte for this long is dead (three of the relay's keep-alives missed).
-const SILENCE_MS: u64 = 60_000;
+const SILENCE_MS: u32 = 60_000;
 /// The reconnection time until the server sets one (`retry:`; the relay sends 3000).
 const DEFAULT_RETRY_MS: u32 = 3_000;
 /// A connection that lasted this long worked: the next drop starts the backoff afresh.
@@ -108,18 +107,11 @@ impl Inner {
         }
     }
 
-    /// (Re)arms the silence watchdog of the current request.
-    fn watch(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let handle = set_timeout_with_handle(
-            move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.abort();
-                }
-            },
-            Duration::from_millis(SILENCE_MS),
-        )
-        .ok();
+    /// (Re)arms the silence watchdog of the current request: it aborts the request, whose read
+    /// then fails like a dropped connection.
+    fn watch(&self) {
+        let controller = self.controller.borrow().clone();
+        let handle = controller.and_then(|c| abort_after(c, SILENCE_MS, Rc::default()));
         if let Some(old) = self.watchdog.replace(handle) {
             old.clear();
         }
@@ -175,13 +167,18 @@ impl Inner {
         };
         let status = response.status();
         let wait = retry_after(&response).map(|s| s as f64 * 1000.0);
+        // `trim`, not `trim_start` (the same answer here): the bundle already links it.
         let is_stream = (response.headers().get("content-type").ok().flatten())
-            .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
+            .is_some_and(|t| t.trim().starts_with("text/event-stream"));
         match status {
             200 if is_stream => {}
-            // The token is no longer good: the engine's next read meets the same 401 and renews
-            // the session; the driver then follows the stream with the new token.
-            401 => return self.failed(&ProviderError::SessionExpired("401".into()), None),
+            // The token is no longer good: the stream stops and tells the driver, so the engine
+            // reads, meets the same 401 and renews the session; the driver then follows the
+            // stream with the new token.
+            401 => {
+                self.report(StreamNews::Down);
+                return End::Stop;
+            }
             // Rate limited, or the relay or a proxy in trouble: again later.
             429 | 500..=599 => {
                 return self.failed(&status_error(status, "trying again later"), wait)
@@ -236,9 +233,7 @@ impl Inner {
                 Ok(text) => text,
                 Err(e) => return self.failed(&network(e), None),
             };
-            for output in parser.feed(&text) {
-                self.read(output);
-            }
+            parser.feed_to(&text, &mut |output| self.read(output));
             if let Some(ms) = parser.retry() {
                 *retry = ms;
             }
@@ -249,18 +244,16 @@ impl Inner {
     fn read(&self, output: SseOutput) {
         let event = match output {
             SseOutput::Event(event) => event,
-            SseOutput::Warning(w) => return browser::warn(&format!("Helpwire: {w}")),
+            SseOutput::Warning(w) => return warn("", &w),
         };
         let mut notes = Vec::new();
         let read = relay::read_event(&event, &mut notes);
         for note in notes {
-            browser::warn(&format!("Helpwire: the relay's event stream: {note}"));
+            warn(STREAM, &note);
         }
         match read {
             Ok(event) => self.report(StreamNews::Event(event)),
-            Err(reason) => browser::warn(&format!(
-                "Helpwire: skipped an event of the relay's stream: {reason}"
-            )),
+            Err(reason) => warn("skipped an event of the relay's stream: ", &reason),
         }
     }
 
@@ -269,14 +262,17 @@ impl Inner {
         if self.stopped.get() {
             return End::Stop;
         }
-        if matches!(e, ProviderError::SessionExpired(_)) {
-            // Tells the driver (so the engine reads, meets the 401 and renews) and stops.
-            self.report(StreamNews::Down);
-            return End::Stop;
-        }
-        browser::warn(&format!("Helpwire: the relay's event stream: {e}"));
+        warn(STREAM, e);
         End::Again(wait)
     }
+}
+
+/// What most of the stream's console messages start with (after "Helpwire: ").
+const STREAM: &str = "the relay's event stream: ";
+
+/// A console warning, "Helpwire: " then `what` after `prefix`: one formatting for them all.
+fn warn(prefix: &str, what: &dyn std::fmt::Display) {
+    browser::warn(&format!("Helpwire: {prefix}{what}"));
 }
 
 fn status_error(status: u16, detail: &str) -> ProviderError {

@@ -117,17 +117,7 @@ impl Executor {
             .map_err(|e| ProviderError::Network(browser::describe(&e)))?;
         let signal = controller.signal();
         let timed_out = Rc::new(Cell::new(false));
-        let timer = {
-            let timed_out = timed_out.clone();
-            leptos::prelude::set_timeout_with_handle(
-                move || {
-                    timed_out.set(true);
-                    controller.abort();
-                },
-                std::time::Duration::from_millis(self.timeout_ms as u64),
-            )
-            .ok()
-        };
+        let timer = abort_after(controller, self.timeout_ms, timed_out.clone());
         let result = self.fetch(request, &signal).await;
         if let Some(timer) = timer {
             timer.clear();
@@ -168,6 +158,24 @@ impl Executor {
             body,
         })
     }
+}
+
+/// Aborts `controller` after `ms`, setting `fired` first: a request's timeout, and the event
+/// stream's silence watchdog (one timer, compiled once).
+#[cfg(network)]
+pub(crate) fn abort_after(
+    controller: web_sys::AbortController,
+    ms: u32,
+    fired: Rc<std::cell::Cell<bool>>,
+) -> Option<leptos::prelude::TimeoutHandle> {
+    leptos::prelude::set_timeout_with_handle(
+        move || {
+            fired.set(true);
+            controller.abort();
+        },
+        std::time::Duration::from_millis(ms.into()),
+    )
+    .ok()
 }
 
 /// Starts `request` with `fetch` and waits for the answer's head (the body is left to read).

@@ -179,7 +179,7 @@ impl Engine {
         fx: &mut Vec<Effect>,
     ) -> Option<bool> {
         if let Some(e) = session_expired(outcome) {
-            return Some(self.session_lost(outcome, &e, now, fx));
+            return Some(self.session_lost(outcome, e, now, fx));
         }
         if matches!(
             outcome,
@@ -239,11 +239,11 @@ impl Engine {
 
 /// The error of a failed outcome, if the backend said the session is gone.
 #[cfg(feature = "relay")]
-fn session_expired(outcome: &Outcome) -> Option<ProviderError> {
+fn session_expired(outcome: &Outcome) -> Option<&ProviderError> {
     let e = match outcome {
         Outcome::Session(Err(e)) | Outcome::Conversation(Err(e)) | Outcome::Fetched(Err(e)) => e,
         Outcome::Sent { result: Err(e), .. } => e,
         _ => return None,
     };
-    matches!(e, ProviderError::SessionExpired(_)).then(|| e.clone())
+    matches!(e, ProviderError::SessionExpired(_)).then_some(e)
 }

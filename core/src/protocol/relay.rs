@@ -70,6 +70,14 @@ impl RelayProvider {
         format!("{}/v1/{path}", self.base)
     }
 
+    /// The URL of a conversation's messages.
+    fn messages_url(&self, conversation: &Conversation) -> String {
+        self.url(&format!(
+            "conversations/{}/messages",
+            wire::encode(&conversation.id)
+        ))
+    }
+
     /// The visitor's conversations (`GET /v1/conversations`): a bare list or
     /// `{"conversations": [...]}` of objects with an `id`. Not part of [`Provider`] yet: for a
     /// conversation list in the UI.
@@ -197,11 +205,16 @@ fn is_header_safe(token: &str) -> bool {
 /// without a usable token, such as one stored by hand, cannot talk to the relay).
 fn authorized(request: HttpRequest, session: &Session) -> Result<HttpRequest, ProviderError> {
     match token(session) {
-        Some(token) => Ok(request.header("Authorization", format!("Bearer {token}"))),
+        Some(token) => Ok(bearer(request, token)),
         None => Err(ProviderError::SessionExpired(
             "the stored session has no token".into(),
         )),
     }
+}
+
+/// `request` with `token` in the `Authorization` header.
+fn bearer(request: HttpRequest, token: &str) -> HttpRequest {
+    request.header("Authorization", format!("Bearer {token}"))
 }
 
 /// Reads a token the relay handed out; it must be fit for a header.
@@ -370,7 +383,7 @@ impl Provider for RelayProvider {
         // Resume: the relay answers with a fresh token for the same visitor (or refuses the old
         // one with a 401, and the engine starts afresh without it).
         if let Some(token) = previous.and_then(token) {
-            request = request.header("Authorization", format!("Bearer {token}"));
+            request = bearer(request, token);
         }
         Plan::request(request, |resp| {
             parse(resp, |v| {
@@ -431,10 +444,7 @@ impl Provider for RelayProvider {
         if let Some(sent) = already_stored(cx.conversation, message) {
             return Plan::Ready(Ok(sent));
         }
-        let url = self.url(&format!(
-            "conversations/{}/messages",
-            wire::encode(&cx.conversation.id)
-        ));
+        let url = self.messages_url(cx.conversation);
         let request = match authorized(HttpRequest::post(url, outgoing(message)), cx.session) {
             Ok(request) => request,
             Err(e) => return Plan::Ready(Err(e)),
@@ -483,10 +493,7 @@ impl Provider for RelayProvider {
     }
 
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
-        let mut url = self.url(&format!(
-            "conversations/{}/messages",
-            wire::encode(&cx.conversation.id)
-        ));
+        let mut url = self.messages_url(cx.conversation);
         let previous = cursor
             .0
             .as_str()

@@ -86,54 +86,62 @@ impl SseParser {
     /// Reads the next chunk of the decoded stream; returns the events it completed.
     pub fn feed(&mut self, chunk: &str) -> Vec<SseOutput> {
         let mut out = Vec::new();
+        self.feed_to(chunk, &mut |output| out.push(output));
+        out
+    }
+
+    /// [`Self::feed`], handing each output to `out` as it completes (no list to gather them in).
+    pub fn feed_to(&mut self, chunk: &str, out: &mut dyn FnMut(SseOutput)) {
         let mut rest = chunk;
         if !self.started && !rest.is_empty() {
             self.started = true;
-            rest = rest.strip_prefix('\u{feff}').unwrap_or(rest);
+            rest = rest.strip_prefix("\u{feff}").unwrap_or(rest);
         }
         if self.after_cr && !rest.is_empty() {
             self.after_cr = false;
-            rest = rest.strip_prefix('\n').unwrap_or(rest);
+            rest = rest.strip_prefix("\n").unwrap_or(rest);
         }
-        while let Some(end) = rest.find(['\r', '\n']) {
-            self.take(&rest[..end], &mut out);
-            self.end_line(&mut out);
+        // Scanned as bytes (CR and LF are ASCII, so never inside a character): the char-pattern
+        // searches cost the bundle code of their own.
+        while let Some(end) = rest.bytes().position(|b| b == b'\r' || b == b'\n') {
+            self.take(&rest[..end], out);
+            self.end_line(out);
             let cr = rest.as_bytes()[end] == b'\r';
-            let crlf = cr && rest[end + 1..].starts_with('\n');
+            let crlf = cr && rest.as_bytes().get(end + 1) == Some(&b'\n');
             rest = &rest[end + if crlf { 2 } else { 1 }..];
             // A CR that ends the chunk may be the first half of a CRLF.
             self.after_cr = cr && !crlf && rest.is_empty();
         }
-        self.take(rest, &mut out);
-        out
+        self.take(rest, out);
     }
 
     /// Adds to the current line, unless it is over the cap.
-    fn take(&mut self, part: &str, out: &mut Vec<SseOutput>) {
+    fn take(&mut self, part: &str, out: &mut dyn FnMut(SseOutput)) {
         if self.skipping_line {
             return;
         }
         if self.line.len() + part.len() > self.limits.line {
             self.line = String::new();
             self.skipping_line = true;
-            self.drop_event(format!("a line is over {} bytes", self.limits.line), out);
+            self.drop_event("a line", self.limits.line, out);
             return;
         }
         self.line.push_str(part);
     }
 
-    /// Drops the event being gathered (freeing its data) until the blank line that ends it.
-    fn drop_event(&mut self, why: String, out: &mut Vec<SseOutput>) {
+    /// Drops the event being gathered (freeing its data) until the blank line that ends it:
+    /// `what` went over `limit` bytes.
+    fn drop_event(&mut self, what: &str, limit: usize, out: &mut dyn FnMut(SseOutput)) {
         self.data = String::new();
         if !self.dropping {
             self.dropping = true;
-            out.push(SseOutput::Warning(format!(
-                "dropped a server-sent event: {why}"
+            out(SseOutput::Warning(format!(
+                "dropped a server-sent event: {what} is over {limit} bytes"
             )));
         }
     }
 
-    fn end_line(&mut self, out: &mut Vec<SseOutput>) {
+    fn end_line(&mut self, out: &mut dyn FnMut(SseOutput)) {
         let line = std::mem::take(&mut self.line);
         if std::mem::take(&mut self.skipping_line) {
             return;
@@ -142,8 +150,11 @@ impl SseParser {
             self.dispatch(out);
             return;
         }
-        let (field, value) = match line.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+        let (field, value) = match line.bytes().position(|b| b == b':') {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(" ").unwrap_or(value))
+            }
             None => (line.as_str(), ""),
         };
         match field {
@@ -152,30 +163,34 @@ impl SseParser {
             "event" => self.event = value.to_string(),
             "data" if !self.dropping => {
                 if self.data.len() + value.len() + 1 > self.limits.event {
-                    self.drop_event(format!("its data is over {} bytes", self.limits.event), out);
+                    self.drop_event("its data", self.limits.event, out);
                 } else {
                     self.data.push_str(value);
                     self.data.push('\n');
                 }
             }
-            "id" if !value.contains('\0') => self.id = value.to_string(),
+            "id" if !value.bytes().any(|b| b == 0) => self.id = value.to_string(),
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 // Absurdly many digits: the longest wait there is.
-                self.retry = Some(value.parse().unwrap_or(u32::MAX));
+                let ms = value.bytes().fold(0u32, |ms, digit| {
+                    ms.saturating_mul(10)
+                        .saturating_add(u32::from(digit - b'0'))
+                });
+                self.retry = Some(ms);
             }
             _ => {}
         }
     }
 
     /// A blank line: the gathered event goes out, if it has data.
-    fn dispatch(&mut self, out: &mut Vec<SseOutput>) {
+    fn dispatch(&mut self, out: &mut dyn FnMut(SseOutput)) {
         let event = std::mem::take(&mut self.event);
         let mut data = std::mem::take(&mut self.data);
         if std::mem::take(&mut self.dropping) || data.is_empty() {
             return;
         }
         data.pop();
-        out.push(SseOutput::Event(SseEvent {
+        out(SseOutput::Event(SseEvent {
             event: if event.is_empty() {
                 "message".into()
             } else {

@@ -31,7 +31,11 @@ pub fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            // By hand: `{:02X}` links the formatter's hexadecimal printing.
+            out.push('%');
+            for nibble in [b >> 4, b & 15] {
+                out.push(char::from(b"0123456789ABCDEF"[usize::from(nibble)]));
+            }
         }
     }
     out
