@@ -338,6 +338,7 @@ fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sen
         created_at: first.get("created_at").and_then(Json::as_f64),
         replies,
         warnings,
+        presence: Default::default(),
     })
 }
 
@@ -477,6 +478,7 @@ impl Provider for RelayProvider {
                     created_at,
                     replies,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
@@ -519,6 +521,7 @@ impl Provider for RelayProvider {
                     },
                     more,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
