@@ -7,10 +7,12 @@ mod host;
 mod launcher;
 mod message_log;
 mod panel;
+mod presence;
 mod rich_text;
 
 pub use host::{mount, Mounted};
 
+use crate::web::attention::TitleCount;
 use crate::web::driver::Chat;
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
@@ -85,6 +87,16 @@ pub fn Widget(
             );
         }
     });
+
+    // The unread count in the page title: only ever non-zero while the panel is closed or the
+    // tab hidden (the engine counts nothing else). The site's title comes back on unmount
+    // (`destroy()`).
+    let title = std::rc::Rc::new(std::cell::RefCell::new(TitleCount::default()));
+    let shown = title.clone();
+    watch(move |_| shown.borrow_mut().show(chat.engine.with(|e| e.unread())));
+    // `SendWrapper`: Leptos asks `Send` of cleanups; the widget has one thread.
+    let title = send_wrapper::SendWrapper::new(title);
+    on_cleanup(move || title.borrow_mut().show(0));
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
     let browser_langs = crate::web::browser::browser_languages();
