@@ -13,7 +13,7 @@ use helpwire_core::json::Json;
 use helpwire_core::model::Visitor;
 use helpwire_core::{i18n, protocol};
 use leptos::prelude::*;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -109,16 +109,7 @@ pub async fn boot(
         Engine::new(provider.capabilities(), restored, browser::random_id("v")).with_tab(tab);
     let events: EventSink = {
         let emit = emit.clone();
-        let (sound, open) = (config.sound, Cell::new(false));
         Rc::new(move |event: &WidgetEvent| {
-            // Support's message while the panel is closed or the tab hidden: a tone, if asked for.
-            match event {
-                WidgetEvent::Open | WidgetEvent::Close => open.set(*event == WidgetEvent::Open),
-                WidgetEvent::Message { .. } if sound && !(open.get() && !document().hidden()) => {
-                    crate::web::attention::tone()
-                }
-                _ => {}
-            }
             let (name, detail) = event_detail(event);
             emit_event(&emit, name, &detail);
         })

@@ -1,5 +1,5 @@
 //! Drawing the visitor back while the panel is closed or the tab hidden: the unread count in
-//! the page's title, and an optional short tone (`data-sound="on"`).
+//! the page's title. (The optional tone, `data-sound="on"`, is the loader's: js/helpwire.js.)
 
 /// The page title with the unread count in front, `(2) Site title`, and the site's own title
 /// kept to restore. The site may change its title meanwhile: a title that is not the one shown
@@ -30,31 +30,4 @@ impl TitleCount {
         doc.set_title(&format!("({unread}) {}", self.site));
         self.shown = Some(doc.title());
     }
-}
-
-/// A short, quiet tone through Web Audio (an oscillator: no media file, so nothing a strict CSP
-/// has to allow). Where the browser blocks sound until the visitor interacts with the page, the
-/// context stays suspended and nothing is heard; nothing throws either way.
-pub fn tone() {
-    let Ok(cx) = web_sys::AudioContext::new() else {
-        return;
-    };
-    if let (Ok(osc), Ok(gain)) = (cx.create_oscillator(), cx.create_gain()) {
-        let t = cx.current_time();
-        osc.frequency().set_value(880.0);
-        let level = gain.gain();
-        level.set_value(0.1);
-        let _ = level.exponential_ramp_to_value_at_time(0.001, t + 0.2);
-        let _ = osc.connect_with_audio_node(&gain);
-        let _ = gain.connect_with_audio_node(&cx.destination());
-        let _ = osc.start();
-        let _ = osc.stop_with_when(t + 0.2);
-    }
-    // One context per tone, closed once it has played: none stays open while nothing sounds.
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = cx.close();
-        },
-        std::time::Duration::from_millis(500),
-    );
 }

@@ -438,7 +438,7 @@ impl LocalHelpdesk {
 
     /// `fields` and what the agent is doing in `conversation`: `typing` while a reply to it is
     /// scheduled; `seen` once the agent answered the visitor's last message (it reads as it answers).
-    fn with_presence<'a>(&self, conversation: &str, fields: [(&'a str, Json); 2]) -> Json {
+    fn with_presence(&self, conversation: &str, fields: [(&str, Json); 2]) -> Json {
         let typing = self
             .scheduled
             .iter()
