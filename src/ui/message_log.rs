@@ -215,6 +215,8 @@ struct Rows {
     first_shown: usize,
     /// The engine's edit revision these rows reflect; `None` until first rendered.
     revision: Option<u64>,
+    /// Typing and "Seen", which live among the rows' elements.
+    presence: Presence,
 }
 
 impl Rows {
@@ -372,18 +374,17 @@ pub(super) fn MessageLog(
     let opened = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || open.get());
     let rows = StoredValue::new_local(Rows::default());
     let log_ref = NodeRef::<leptos::html::Div>::new();
-    let presence = StoredValue::new_local(Presence::default());
     // Typing and "Seen" as the engine has them, after the messages are up to date.
     let show_presence = move |e: &Engine, strings: &'static Strings| -> bool {
         let Some(log) = log_ref.get_untracked() else {
             return false;
         };
-        let seen_meta = e
-            .seen_message()
-            .and_then(|m| rows.with_value(|r| r.meta_of(key_of(m))));
-        presence
-            .try_update_value(|p| p.show(&log, e.is_typing(), seen_meta, strings))
-            .unwrap_or(false)
+        // Kept with the rows (one stored value rather than two: each type links its own).
+        rows.try_update_value(|r| {
+            let seen_meta = e.seen_message().and_then(|m| r.meta_of(key_of(m)));
+            r.presence.show(&log, e.is_typing(), seen_meta, strings)
+        })
+        .unwrap_or(false)
     };
     let labels = move || Labels {
         strings: locale.get_untracked(),

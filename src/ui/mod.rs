@@ -12,7 +12,7 @@ mod rich_text;
 
 pub use host::{mount, Mounted};
 
-use crate::web::attention::TitleCount;
+use crate::web::attention::show_unread_in_title;
 use crate::web::driver::Chat;
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
@@ -89,14 +89,8 @@ pub fn Widget(
     });
 
     // The unread count in the page title: only ever non-zero while the panel is closed or the
-    // tab hidden (the engine counts nothing else). The site's title comes back on unmount
-    // (`destroy()`).
-    let title = std::rc::Rc::new(std::cell::RefCell::new(TitleCount::default()));
-    let shown = title.clone();
-    watch(move |_| shown.borrow_mut().show(chat.engine.with(|e| e.unread())));
-    // `SendWrapper`: Leptos asks `Send` of cleanups; the widget has one thread.
-    let title = send_wrapper::SendWrapper::new(title);
-    on_cleanup(move || title.borrow_mut().show(0));
+    // tab hidden (the engine counts nothing else). `destroy()` restores the site's title.
+    watch(move |_| show_unread_in_title(chat.engine.with(|e| e.unread())));
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
     let browser_langs = crate::web::browser::browser_languages();
