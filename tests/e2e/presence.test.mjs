@@ -4,7 +4,24 @@
 // only when a test moves it (Playwright's fake clock); nothing waits on a sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostPage, servePages, watchConsole, waitForState, pauseClock, write, mine } from './harness.mjs';
+import path from 'node:path';
+import { hostPage, servePages, watchConsole, waitForState, pauseClock, write, mine, ROOT } from './harness.mjs';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/** axe-core's violations in the widget (its open shadow root), as in a11y.test.mjs; this file's
+ *  host pages are bare, so their own landmarks are not its business. */
+async function axe(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations
+      .map((v) => ({ ...v, nodes: v.nodes.filter((n) => Array.isArray(n.target[0])) }))
+      .filter((v) => v.nodes.length)
+      .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
+  }, AXE_TAGS);
+}
 
 /** Counts the Web Audio tones the widget plays (an `AudioContext` per tone). */
 const COUNT_TONES = `<script>
@@ -15,6 +32,7 @@ window.AudioContext = class extends Original { constructor(...a) { super(...a); 
 
 const env = servePages({
   '/local.html': hostPage({ head: `${COUNT_TONES}<style>helpwire-chat::part(typing) { color: rgb(1, 2, 3) }</style>` }),
+  '/dark.html': hostPage({ attrs: 'data-provider="local" data-theme="dark"' }),
   '/de.html': hostPage({ attrs: 'data-provider="local" data-locale="de"' }),
   '/sound.html': hostPage({ attrs: 'data-provider="local" data-sound="on"', head: COUNT_TONES }),
 });
@@ -134,3 +152,17 @@ test('data-sound="on" plays one short tone per answer while the panel is closed,
   assert.deepEqual(console.errors.concat(console.pageErrors), []);
   await context.close();
 });
+
+for (const pathname of ['/local.html', '/dark.html']) {
+  test(`axe: typing and "Seen" (${pathname})`, async () => {
+    const { context, page } = await start(pathname);
+    await write(page, 'first');
+    await runUntil(page, async () => (await page.locator('helpwire-chat .seen').count()) === 1);
+    await write(page, 'second');
+    await runUntil(page, async () => (await page.locator('helpwire-chat [data-typing]').count()) === 1, 1_000);
+    await page.clock.resume(); // axe waits on timers of its own
+    const violations = await axe(page);
+    assert.deepEqual(violations, [], violations.join('\n'));
+    await context.close();
+  });
+}
