@@ -35,6 +35,8 @@ const env = servePages({
   '/dark.html': hostPage({ attrs: 'data-provider="local" data-theme="dark"' }),
   '/de.html': hostPage({ attrs: 'data-provider="local" data-locale="de"' }),
   '/sound.html': hostPage({ attrs: 'data-provider="local" data-sound="on"', head: COUNT_TONES }),
+  // HelpwireSettings wins over the attribute, as for every setting.
+  '/sound-settings.html': hostPage({ attrs: 'data-provider="local" data-sound="on"', head: `${COUNT_TONES}<script>window.HelpwireSettings = { sound: 'off' };</script>` }),
 });
 
 async function start(pathname) {
@@ -166,3 +168,11 @@ for (const pathname of ['/local.html', '/dark.html']) {
     await context.close();
   });
 }
+
+test('HelpwireSettings.sound = "off" overrides data-sound="on"', async () => {
+  const { context, page, console } = await start('/sound-settings.html');
+  await answerWhileClosed(page, 'while closed');
+  assert.equal(await page.evaluate(() => window.__tones), 0);
+  assert.deepEqual(console.errors.concat(console.pageErrors), []);
+  await context.close();
+});
