@@ -55,6 +55,8 @@ export interface HelpwireSettings {
   storage?: 'local' | 'session' | 'none';
   title?: string;
   greeting?: string;
+  /** A short tone for support's messages while the panel is closed or the tab hidden; default 'off'. */
+  sound?: 'on' | 'off';
 }
 
 export interface HelpwireApi {

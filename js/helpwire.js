@@ -33,7 +33,29 @@
     if (w.console) w.console[kind]('Helpwire: ' + text, error === undefined ? '' : error);
   }
 
+  // data-sound="on": a short, quiet tone for support's messages while the panel is closed or the
+  // tab hidden. Web Audio (no media file for a strict CSP to allow); here rather than in the
+  // wasm, where the same calls cost five times the bytes (README, Performance). Blocked autoplay
+  // leaves the context suspended: nothing heard, nothing thrown. The widget validates the value.
+  var sound = settings && typeof settings === 'object' && 'sound' in settings ? settings.sound : attributes.sound;
+  sound = typeof sound === 'string' && sound.trim() === 'on';
+  var open = false;
+
+  function tone() {
+    try {
+      var c = new AudioContext(), o = c.createOscillator(), g = c.createGain();
+      g.gain.value = 0.1;
+      o.frequency.value = 880;
+      o.connect(g).connect(c.destination);
+      o.onended = function () { c.close(); };
+      o.start();
+      o.stop(c.currentTime + 0.2);
+    } catch (e) { /* no Web Audio: no tone */ }
+  }
+
   function emit(name, detail) {
+    if (name === 'open' || name === 'close') open = name === 'open';
+    if (name === 'message' && sound && (!open || d.hidden)) tone();
     if (name === 'error' && state !== 'ready') startError = detail;
     var fns = (listeners[name] || []).slice();
     for (var i = 0; i < fns.length; i++) {

@@ -217,6 +217,7 @@ impl WidgetHandle {
             }
             live.mounted.host.remove();
             drop(live.mounted);
+            crate::web::attention::show_unread_in_title(0);
         }
     }
 }

@@ -89,6 +89,8 @@ pub struct Config {
     pub title: Option<String>,
     /// `None`: the localized default greeting.
     pub greeting: Option<String>,
+    /// A short tone for support's messages while the panel is closed or the tab hidden.
+    pub sound: bool,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
     pub written: Vec<(String, String)>,
@@ -309,6 +311,7 @@ fn rule(key: &str) -> Option<Rule> {
             "local, session or none",
             0,
         ),
+        "sound" => choice("using off", &["off", "on"], "on or off", 0),
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
         _ => return None,
@@ -427,6 +430,7 @@ impl Config {
                     config.storage =
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
+                "sound" => config.sound = choice == 1,
                 _ => {
                     // "title" | "greeting"
                     let mut text = text;

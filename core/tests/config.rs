@@ -19,6 +19,7 @@ fn no_settings_gives_the_documented_defaults() {
     assert_eq!(c.storage, StorageKind::Local);
     assert_eq!(c.locale, None);
     assert_eq!(c.title, None);
+    assert!(!c.sound, "no sound unless the site asks");
 }
 
 #[test]
@@ -33,6 +34,7 @@ fn every_valid_attribute_is_taken() {
         ("storage", "session"),
         ("title", "  Acme help "),
         ("greeting", "Hello!"),
+        ("sound", "on"),
     ]);
     assert_eq!(parsed.issues, vec![]);
     let c = parsed.config;
@@ -45,6 +47,7 @@ fn every_valid_attribute_is_taken() {
     assert_eq!(c.storage, StorageKind::Session);
     assert_eq!(c.title.as_deref(), Some("Acme help"));
     assert_eq!(c.greeting.as_deref(), Some("Hello!"));
+    assert!(c.sound);
 }
 
 #[test]
@@ -69,6 +72,7 @@ fn invalid_values_name_the_attribute_and_fall_back_to_defaults() {
         ("position", "top"),
         ("storage", "cookies"),
         ("locale", "english!"),
+        ("sound", "loud"),
     ]);
     assert!(
         !parsed.is_fatal(),
@@ -77,7 +81,13 @@ fn invalid_values_name_the_attribute_and_fall_back_to_defaults() {
     let attrs: Vec<&str> = parsed.issues.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(
         attrs,
-        ["data-theme", "data-position", "data-storage", "data-locale"]
+        [
+            "data-theme",
+            "data-position",
+            "data-storage",
+            "data-locale",
+            "data-sound"
+        ]
     );
     assert!(parsed
         .issues
@@ -88,6 +98,10 @@ fn invalid_values_name_the_attribute_and_fall_back_to_defaults() {
     assert_eq!(parsed.config.position, Position::Right);
     assert_eq!(parsed.config.storage, StorageKind::Local);
     assert_eq!(parsed.config.locale, None);
+    assert!(!parsed.config.sound);
+    assert!(parsed.issues[4]
+        .to_string()
+        .contains("is not on or off; using off"));
 }
 
 #[test]
@@ -186,7 +200,7 @@ fn text(s: &str) -> Value {
 
 /// Every setting, as `HelpwireSettings` spells it, with a valid value and how its documented
 /// default reads in a console message.
-const SETTINGS: [(&str, &str, &str); 10] = [
+const SETTINGS: [(&str, &str, &str); 11] = [
     ("provider", "local", "the widget stays off"),
     ("apiBase", "https://help.example.com", "ignored"),
     ("apiKey", "bnc_cl_1", "ignored"),
@@ -197,6 +211,7 @@ const SETTINGS: [(&str, &str, &str); 10] = [
     ("storage", "session", "using local"),
     ("title", "Acme help", "using the localized title"),
     ("greeting", "Hi", "using the localized greeting"),
+    ("sound", "on", "using off"),
 ];
 
 fn wrong_types() -> Vec<(Value, &'static str)> {

@@ -929,6 +929,7 @@ fn a_sent_message_without_a_backend_id_is_paired_with_its_stored_copy() {
             created_at: None,
             replies: vec![],
             warnings: vec![],
+            presence: Default::default(),
         }),
     });
     assert_eq!(engine.messages()[0].delivery, Some(Delivery::Sent));
@@ -1198,6 +1199,7 @@ impl Backend for Scripted {
                             created_at: Some(now + self.clock_offset),
                             replies: Vec::new(),
                             warnings: Vec::new(),
+                            presence: Default::default(),
                         })
                     }
                 };
@@ -1226,6 +1228,7 @@ impl Backend for Scripted {
                     next: Cursor(helpwire_core::json::Json::from(self.stored.len() as u64)),
                     more: false,
                     warnings: Vec::new(),
+                    presence: Default::default(),
                 }))
             }
         }
@@ -1715,4 +1718,69 @@ fn only_a_message_taken_into_the_outbox_counts_as_accepted() {
         "a message taken clears the refusal"
     );
     assert_eq!(h.status_of(&"é".repeat(limit)), Some("sent"));
+}
+
+#[test]
+fn support_types_from_the_send_until_its_answer_which_marks_the_message_seen() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("Hello, a question", "m1");
+    assert!(
+        h.engine.is_typing(),
+        "the send's answer says the agent is writing"
+    );
+    assert!(h.engine.seen_message().is_none(), "not read yet");
+    h.advance(500.0);
+    assert!(
+        h.engine.is_typing(),
+        "still writing before the answer is due"
+    );
+    h.advance(5_000.0);
+    assert_eq!(h.engine.messages().len(), 2, "the answer came");
+    assert!(!h.engine.is_typing(), "typing ends with the answer");
+    let seen = h.engine.seen_message().map(|m| m.local_id.clone());
+    assert_eq!(
+        seen,
+        Some(Some("m1".to_string())),
+        "the agent read it as it answered"
+    );
+
+    // A new message is not seen until the agent answers it, even before the backend has it.
+    h.cmd(Command::Send {
+        text: "And another".into(),
+        local_id: "m2".into(),
+    });
+    assert!(
+        h.engine.seen_message().is_none(),
+        "a pending message is never seen"
+    );
+    h.settle();
+    assert!(h.engine.seen_message().is_none());
+    assert!(h.engine.is_typing());
+    h.advance(5_000.0);
+    let seen = h.engine.seen_message().map(|m| m.local_id.clone());
+    assert_eq!(seen, Some(Some("m2".to_string())));
+}
+
+#[test]
+fn typing_ends_when_the_backend_cannot_be_read_and_with_the_visitor() {
+    let mut h = Harness::new();
+    h.cmd(Command::Open);
+    h.send("Hello", "m1");
+    assert!(h.engine.is_typing());
+    h.backend
+        .faults
+        .push_back(ProviderError::Network("connection reset".into()));
+    h.advance(1_600.0);
+    assert!(!h.engine.is_typing(), "not known to go on without a read");
+    h.advance(10_000.0);
+    assert!(h.engine.seen_message().is_some());
+    h.cmd(Command::Reset {
+        anon_id: "v_next".into(),
+    });
+    assert!(!h.engine.is_typing());
+    assert!(
+        h.engine.seen_message().is_none(),
+        "a reset forgets what support did"
+    );
 }

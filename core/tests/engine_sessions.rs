@@ -40,6 +40,7 @@ fn sent(id: &str) -> Result<Sent, ProviderError> {
         created_at: None,
         replies: vec![],
         warnings: vec![],
+        presence: Default::default(),
     })
 }
 
@@ -364,6 +365,7 @@ fn page(messages: Vec<Message>) -> Outcome {
         next: Cursor(Json::from("k")),
         more: false,
         warnings: vec![],
+        presence: Default::default(),
     }))
 }
 

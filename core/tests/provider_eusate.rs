@@ -215,6 +215,33 @@ fn documented_messages_parse_with_authors_and_dates() {
 }
 
 #[test]
+fn read_by_agent_says_whether_the_visitors_messages_were_seen() {
+    let read = |body: &str| {
+        run(
+            fetch_plan(&keyed(), "conv_123", Cursor::default()),
+            200,
+            body,
+        )
+        .unwrap()
+        .presence
+    };
+    let p = read(MESSAGES_EXAMPLE);
+    assert_eq!(
+        (p.seen, p.typing),
+        (Some(false), false),
+        "documented example"
+    );
+    let p =
+        read(&MESSAGES_EXAMPLE.replace(r#""read_by_agent": false"#, r#""read_by_agent": true"#));
+    assert_eq!(p.seen, Some(true));
+    // Absent or of another type: the backend said nothing.
+    for other in [r#""read_by_agent": "yes""#, r#""other": 1"#] {
+        let p = read(&MESSAGES_EXAMPLE.replace(r#""read_by_agent": false"#, other));
+        assert_eq!(p.seen, None, "{other}");
+    }
+}
+
+#[test]
 fn messages_after_cursor_are_only_the_new_ones() {
     let page = run(
         fetch_plan(&keyed(), "conv_123", Cursor(Json::from(1))),

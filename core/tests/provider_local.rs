@@ -230,10 +230,14 @@ fn helpdesk_data_stored_by_earlier_versions_loads_and_answers_alike() {
     );
     let req = HttpRequest::get("local://helpdesk/conversations/conv_2/messages?after=0");
     let list = hd.handle(&req, 1_700_000_009_500.0);
-    assert_eq!(
-        Json::parse(&list.body).unwrap(),
-        Json::parse(EARLIER_LIST).unwrap()
-    );
+    let mut answer = Json::parse(&list.body).unwrap();
+    // The same list, and what the agent is doing: typing its scheduled reply to the unread message.
+    assert_eq!(answer.get("typing"), Some(&Json::Bool(true)));
+    assert_eq!(answer.get("seen"), Some(&Json::Bool(false)));
+    if let Json::Object(members) = &mut answer {
+        members.retain(|(k, _)| k != "typing" && k != "seen");
+    }
+    assert_eq!(answer, Json::parse(EARLIER_LIST).unwrap());
     // Anything that is not the helpdesk's data is refused, not half-read.
     for bad in [
         "{}",

@@ -7,6 +7,7 @@
 //! mount code of its own, and messages rendered as nested keyed lists of reactive views made the
 //! log a large share of the bundle. Text still only ever becomes text nodes.
 
+use super::presence::Presence;
 use super::rich_text::fill_bubble;
 use super::Shared;
 use helpwire_core::engine::edits::Since;
@@ -214,6 +215,8 @@ struct Rows {
     first_shown: usize,
     /// The engine's edit revision these rows reflect; `None` until first rendered.
     revision: Option<u64>,
+    /// Typing and "Seen", which live among the rows' elements.
+    presence: Presence,
 }
 
 impl Rows {
@@ -323,6 +326,12 @@ impl Rows {
         }
     }
 
+    /// The meta line of the rendered message `key`, if its page is shown.
+    fn meta_of(&self, key: &str) -> Option<Element> {
+        let row = self.rows.iter().rev().find(|r| r.key == key)?;
+        row.element.as_ref().map(|e| e.meta.clone())
+    }
+
     /// The local id of the message whose element contains `node` (a retry button).
     fn local_id_at(&self, node: &web_sys::Node) -> Option<String> {
         self.rows
@@ -358,6 +367,19 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
     let opened = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || open.get());
     let rows = StoredValue::new_local(Rows::default());
+    let log_ref = NodeRef::<leptos::html::Div>::new();
+    // Typing and "Seen" as the engine has them, after the messages are up to date.
+    let show_presence = move |e: &Engine, strings: &'static Strings| -> bool {
+        let Some(log) = log_ref.get_untracked() else {
+            return false;
+        };
+        // Kept with the rows (one stored value rather than two: each type links its own).
+        rows.try_update_value(|r| {
+            let seen_meta = e.seen_message().and_then(|m| r.meta_of(key_of(m)));
+            r.presence.show(&log, e.is_typing(), seen_meta, strings)
+        })
+        .unwrap_or(false)
+    };
     let labels = move || Labels {
         strings: locale.get_untracked(),
         intl_tag: intl_tag.get_untracked(),
@@ -368,7 +390,6 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     let mirror_earlier = move |more: bool| {
         has_earlier.maybe_update(|shown| std::mem::replace(shown, more) != more);
     };
-    let log_ref = NodeRef::<leptos::html::Div>::new();
     let container_ref = NodeRef::<leptos::html::Div>::new();
     super::watch(move |_| {
         if !opened.get() {
@@ -379,8 +400,10 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         };
         let labels = labels();
         let changed = chat.engine.with(|e| {
-            rows.try_update_value(|r| r.sync(e, &container, &labels))
-                .unwrap_or(false)
+            let changed = rows
+                .try_update_value(|r| r.sync(e, &container, &labels))
+                .unwrap_or(false);
+            show_presence(e, labels.strings) || changed
         });
         if changed {
             mirror_earlier(rows.with_value(|r| r.first_shown > 0));
@@ -400,8 +423,10 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             intl_tag: intl_tag.get(),
         };
         if first.is_some() {
-            chat.engine
-                .with_untracked(|e| rows.with_value(|r| r.relabel(e.messages(), &labels)));
+            chat.engine.with_untracked(|e| {
+                rows.with_value(|r| r.relabel(e.messages(), &labels));
+                let _ = show_presence(e, labels.strings);
+            });
         }
     });
     let show_earlier = move |_| {

@@ -7,10 +7,12 @@ mod host;
 mod launcher;
 mod message_log;
 mod panel;
+mod presence;
 mod rich_text;
 
 pub use host::{mount, Mounted};
 
+use crate::web::attention::show_unread_in_title;
 use crate::web::driver::Chat;
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
@@ -88,6 +90,10 @@ pub fn Widget(
             );
         }
     });
+
+    // The unread count in the page title: only ever non-zero while the panel is closed or the
+    // tab hidden (the engine counts nothing else). `destroy()` restores the site's title.
+    watch(move |_| show_unread_in_title(chat.engine.with(|e| e.unread())));
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
     let browser_langs = crate::web::browser::browser_languages();

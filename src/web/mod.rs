@@ -1,6 +1,7 @@
 //! Every browser API the widget uses, in one place: fetch, WebSocket, storage, Web Locks, page
 //! listeners, the clock and randomness, wired to the engine of `helpwire-core`.
 
+pub mod attention;
 pub mod browser;
 pub mod driver;
 /// Only bundles whose backend streams events (`cfg(stream)`, see build.rs: the relay) link it.

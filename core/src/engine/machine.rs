@@ -57,6 +57,10 @@ pub struct Engine {
     pub(super) adopted_mid_job: bool,
     /// Edits to `data.messages`, for views that update only what changed.
     pub(super) edits: ListEdits,
+    /// Support is typing, as the backend last said (`presence`).
+    pub(super) typing: bool,
+    /// An agent has read the visitor's messages, as the backend last said (`presence`).
+    pub(super) seen: bool,
 }
 
 impl Engine {
@@ -88,6 +92,8 @@ impl Engine {
             notice: None,
             adopted_mid_job: false,
             edits: ListEdits::default(),
+            typing: false,
+            seen: false,
         }
     }
 
@@ -288,6 +294,7 @@ impl Engine {
     pub(super) fn replace_data(&mut self, data: Snapshot) {
         self.data = data;
         self.edits.record(0);
+        self.forget_presence();
     }
 
     /// The relay's event stream is up (never, in builds without the relay).

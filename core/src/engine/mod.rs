@@ -12,6 +12,7 @@
 //! - `unconfirmed`: sends whose answer was lost, checked against the conversation before a resend;
 //! - `reading`: polling and merging what the backend lists or pushes;
 //! - `session`: the visitor's session, identity and the connection's state;
+//! - `presence`: support typing, and the visitor's messages seen by an agent;
 //! - `tabs`: several tabs sharing one stored conversation.
 
 mod command;
@@ -19,6 +20,7 @@ pub mod edits;
 mod job;
 mod machine;
 mod outbox;
+mod presence;
 mod reading;
 pub mod schedule;
 mod session;

@@ -66,6 +66,7 @@ impl Engine {
             attempted_at: None,
             unconfirmed: false,
         });
+        self.seen = false;
         true
     }
 
@@ -216,6 +217,7 @@ impl Engine {
                 }
                 fx.extend(event.map(Effect::Emit));
                 let _ = self.merge(sent.replies, now, fx);
+                self.presence(sent.presence);
                 // An answer usually follows a message: look sooner than the normal interval
                 // (unless the relay's event stream brings it).
                 let soon = now + self.caps.poll_open_ms as f64;

@@ -80,6 +80,7 @@ impl Engine {
                 }
                 let mut changed =
                     self.merge(page.messages, now, fx) || self.data.cursor != page.next;
+                self.presence(page.presence);
                 self.data.cursor = page.next;
                 if !page.more && !self.adopted_mid_job {
                     // The whole conversation since the failure was read and an unconfirmed
@@ -103,6 +104,8 @@ impl Engine {
                     return true;
                 }
                 let checked = self.check_failed(&e, now, fx);
+                // Support's typing is not known to go on while the backend cannot be read.
+                self.typing = false;
                 self.poll_failures += 1;
                 let delay = backoff_ms(
                     self.poll_failures,
@@ -123,6 +126,7 @@ impl Engine {
     pub(super) fn forget_conversation(&mut self) {
         self.data.conversation = None;
         self.data.cursor = Default::default();
+        self.forget_presence();
         self.fetch_at = None;
         // A copy stored there went with it: the next conversation gets the message.
         for m in &mut self.data.messages {

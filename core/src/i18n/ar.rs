@@ -25,6 +25,8 @@ pub static AR: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "اقتربت من الحد الأقصى البالغ {max} حرف.",
     too_long: "الرسالة طويلة جدًا: الحد الأقصى {max} حرف. اختصرها لإرسالها.",
+    typing: "فريق الدعم يكتب…",
+    seen: "تمت المشاهدة",
     unread: |p| match p {
         Plural::Zero => "لا رسائل غير مقروءة",
         Plural::One => "رسالة واحدة غير مقروءة",

@@ -25,6 +25,8 @@ pub static DE: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "Sie nähern sich der Grenze von {max} Zeichen.",
     too_long: "Die Nachricht ist zu lang: höchstens {max} Zeichen. Kürzen Sie sie, um sie zu senden.",
+    typing: "Der Support schreibt…",
+    seen: "Gesehen",
     unread: |p| match p {
         Plural::One => "{n} ungelesene Nachricht",
         _ => "{n} ungelesene Nachrichten",

@@ -25,6 +25,8 @@ pub static EN: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "You are close to the limit of {max} characters.",
     too_long: "This message is too long: the limit is {max} characters. Shorten it to send it.",
+    typing: "Support is typing…",
+    seen: "Seen",
     unread: |p| match p {
         Plural::One => "{n} unread message",
         _ => "{n} unread messages",

@@ -25,6 +25,8 @@ pub static ES: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "Te acercas al límite de {max} caracteres.",
     too_long: "El mensaje es demasiado largo: el límite es de {max} caracteres. Acórtalo para enviarlo.",
+    typing: "Soporte está escribiendo…",
+    seen: "Visto",
     unread: |p| match p {
         Plural::One => "{n} mensaje sin leer",
         _ => "{n} mensajes sin leer",

@@ -25,6 +25,8 @@ pub static FR: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "Vous approchez de la limite de {max} caractères.",
     too_long: "Le message est trop long : {max} caractères au maximum. Raccourcissez-le pour l'envoyer.",
+    typing: "Le support écrit…",
+    seen: "Vu",
     unread: |p| match p {
         Plural::One => "{n} message non lu",
         _ => "{n} messages non lus",

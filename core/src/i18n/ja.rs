@@ -25,6 +25,8 @@ pub static JA: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "文字数の上限（{max} 文字）に近づいています。",
     too_long: "メッセージが長すぎます。{max} 文字以内に短くしてから送信してください。",
+    typing: "サポートが入力中…",
+    seen: "既読",
     unread: |_| "未読メッセージ {n} 件",
     plural: plural_none,
 };

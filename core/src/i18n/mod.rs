@@ -64,6 +64,10 @@ pub struct Strings {
     pub near_limit: &'static str,
     /// Why Send is off, and the notice for a refused message: over the limit of `{max}` characters.
     pub too_long: &'static str,
+    /// In the log while support writes an answer; announced once by the polite log.
+    pub typing: &'static str,
+    /// Under the visitor's last message once an agent has read it.
+    pub seen: &'static str,
     /// Unread count, by plural category; `{n}` is replaced by the number.
     pub unread: fn(Plural) -> &'static str,
     plural: fn(u32) -> Plural,
@@ -109,6 +113,8 @@ impl Strings {
             count,
             near_limit,
             too_long,
+            typing,
+            seen,
             unread,
             plural: _,
         } = self;
@@ -132,6 +138,8 @@ impl Strings {
             ("count", *count),
             ("near_limit", *near_limit),
             ("too_long", *too_long),
+            ("typing", *typing),
+            ("seen", *seen),
         ];
         let categories = [
             Plural::Zero,

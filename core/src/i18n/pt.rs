@@ -25,6 +25,8 @@ pub static PT: Strings = Strings {
     count: "{n} / {max}",
     near_limit: "Você está perto do limite de {max} caracteres.",
     too_long: "A mensagem é longa demais: o limite é de {max} caracteres. Encurte-a para enviar.",
+    typing: "O suporte está digitando…",
+    seen: "Visto",
     unread: |p| match p {
         Plural::One => "{n} mensagem não lida",
         _ => "{n} mensagens não lidas",

@@ -265,6 +265,7 @@ impl Provider for BancroftProvider {
                     created_at: f.sent_time(&["created_at"], &mut warnings),
                     replies: Vec::new(),
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
@@ -301,6 +302,7 @@ impl Provider for BancroftProvider {
                     next: Cursor(Json::object([("seen", Json::from(results.len()))])),
                     more: false,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })

@@ -248,6 +248,7 @@ impl Provider for BotProvider {
                     created_at: None,
                     replies,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
@@ -260,6 +261,7 @@ impl Provider for BotProvider {
             next: cursor.clone(),
             more: false,
             warnings: Vec::new(),
+            presence: Default::default(),
         }))
     }
 }

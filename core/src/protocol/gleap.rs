@@ -257,6 +257,7 @@ impl Provider for GleapProvider {
                         created_at: f.sent_time(&["createdAt"], &mut warnings),
                         replies: Vec::new(),
                         warnings,
+                        presence: Default::default(),
                     })
                 })
             },
@@ -285,6 +286,7 @@ impl Provider for GleapProvider {
                     // No total is given: a full page means there may be more.
                     more: items.len() >= PAGE_SIZE,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })

@@ -262,6 +262,7 @@ impl Provider for GurusupProvider {
                 created_at: None,
                 replies: Vec::new(),
                 warnings,
+                presence: Default::default(),
             };
             if resp.body.trim().is_empty() {
                 return Ok(nothing(Vec::new()));
@@ -296,6 +297,7 @@ impl Provider for GurusupProvider {
                         created_at: m.created_at,
                         replies: Vec::new(),
                         warnings,
+                        presence: Default::default(),
                     });
                 }
                 // The answer to a send is by definition the system's automatic reply (whatever
@@ -305,6 +307,7 @@ impl Provider for GurusupProvider {
                     created_at: None,
                     replies: vec![m.into_message(Author::Bot { name: None }, clock())],
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
@@ -330,6 +333,7 @@ impl Provider for GurusupProvider {
                     next: unchanged,
                     more: false,
                     warnings: Vec::new(),
+                    presence: Default::default(),
                 });
             }
             wire::parse(resp, |v| {
@@ -352,6 +356,7 @@ impl Provider for GurusupProvider {
                     next: Cursor(Json::object([("seen", Json::from(items.len()))])),
                     more: false,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })

@@ -9,7 +9,7 @@
 use super::wire::{self, Fields};
 use super::{
     Capabilities, Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Plan,
-    Provider, Sent,
+    Presence, Provider, Sent,
 };
 use crate::hash::fnv1a;
 use crate::json::Json;
@@ -28,6 +28,14 @@ pub struct LocalProvider;
 /// The `id` of a create answer (`{"id": …}`).
 fn read_id(resp: &HttpResponse) -> Result<String, super::ProviderError> {
     wire::parse(resp, |v| Fields::of(v, "the answer")?.string("id"))
+}
+
+/// `typing` and `seen` of a send or list answer; absent or unreadable ones say nothing.
+fn read_presence(f: &Fields) -> Presence {
+    Presence {
+        typing: f.opt_bool("typing") == Ok(Some(true)),
+        seen: f.opt_bool("seen").ok().flatten(),
+    }
 }
 
 /// A message as the local helpdesk API sends it, and as the helpdesk stores it.
@@ -156,6 +164,7 @@ impl Provider for LocalProvider {
                         created_at: f.sent_time(&["created_at"], &mut warnings),
                         replies: Vec::new(),
                         warnings,
+                        presence: read_presence(&f),
                     })
                 })
             },
@@ -191,6 +200,7 @@ impl Provider for LocalProvider {
                         next: Cursor(Json::from(f.u64("next")?)),
                         more: false,
                         warnings,
+                        presence: read_presence(&f),
                     })
                 })
             },
@@ -397,10 +407,8 @@ impl LocalHelpdesk {
                 .iter()
                 .find(|m| m.client_id.as_deref() == Some(cid.as_str()))
         }) {
-            return created(Json::object([
-                ("id", Json::from(&existing.id)),
-                ("created_at", Json::from(existing.created_at)),
-            ]));
+            let (id, at) = (Json::from(&existing.id), Json::from(existing.created_at));
+            return created(self.with_presence(conversation, [("id", id), ("created_at", at)]));
         }
         let id = self.next_id("msg");
         let visitor_count = self.conversations[index]
@@ -422,10 +430,30 @@ impl LocalHelpdesk {
             due_at: now + 1_200.0 + (seed % 1_400) as f64,
             body: canned_reply(text, visitor_count, seed),
         });
-        created(Json::object([
-            ("id", Json::from(id)),
-            ("created_at", Json::from(now)),
-        ]))
+        created(self.with_presence(
+            conversation,
+            [("id", Json::from(id)), ("created_at", Json::from(now))],
+        ))
+    }
+
+    /// `fields` and what the agent is doing in `conversation`: `typing` while a reply to it is
+    /// scheduled; `seen` once the agent answered the visitor's last message (it reads as it answers).
+    fn with_presence(&self, conversation: &str, fields: [(&str, Json); 2]) -> Json {
+        let typing = self
+            .scheduled
+            .iter()
+            .any(|r| r.conversation == conversation);
+        let seen = self
+            .conversations
+            .iter()
+            .find(|c| c.id == conversation)
+            .and_then(|c| c.messages.last())
+            .is_some_and(|m| m.role == "agent");
+        Json::object(
+            fields
+                .into_iter()
+                .chain([("typing", Json::from(typing)), ("seen", Json::from(seen))]),
+        )
     }
 
     fn list_messages(&mut self, conversation: &str, query: &str) -> HttpResponse {
@@ -443,14 +471,12 @@ impl LocalHelpdesk {
             .skip(after)
             .map(WireMessage::to_json)
             .collect();
-        HttpResponse::new(
-            200,
-            Json::object([
-                ("messages", Json::Array(messages)),
-                ("next", Json::from(conv.messages.len())),
-            ])
-            .to_string(),
-        )
+        let next = Json::from(conv.messages.len());
+        let answer = self.with_presence(
+            conversation,
+            [("messages", Json::Array(messages)), ("next", next)],
+        );
+        HttpResponse::new(200, answer.to_string())
     }
 
     /// Moves replies whose time has come into their conversations, in due order.

@@ -275,6 +275,18 @@ pub struct Page {
     pub more: bool,
     /// For the console: items skipped or read with a fallback, one line each.
     pub warnings: Vec<String>,
+    /// What the backend says of support's side, if anything.
+    pub presence: Presence,
+}
+
+/// What a backend says of support's side of the conversation, where it says anything (README,
+/// Notifications): the default is "nothing said".
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Presence {
+    /// Support is writing an answer.
+    pub typing: bool,
+    /// Whether an agent has read the visitor's messages so far; `None` when the backend does not say.
+    pub seen: Option<bool>,
 }
 
 /// What a successful send tells us.
@@ -288,6 +300,8 @@ pub struct Sent {
     pub replies: Vec<Message>,
     /// For the console: parts of the answer that were unusable (a time, a reply) and left out.
     pub warnings: Vec<String>,
+    /// What the backend says of support's side, if anything.
+    pub presence: Presence,
 }
 
 /// A message the visitor wrote, as handed to a provider.

@@ -351,6 +351,7 @@ fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sen
         created_at: first.get("created_at").and_then(Json::as_f64),
         replies,
         warnings,
+        presence: Default::default(),
     })
 }
 
@@ -487,6 +488,7 @@ impl Provider for RelayProvider {
                     created_at,
                     replies,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })
@@ -526,6 +528,7 @@ impl Provider for RelayProvider {
                     },
                     more,
                     warnings,
+                    presence: Default::default(),
                 })
             })
         })

@@ -473,6 +473,7 @@ fn acknowledged(local_id: String, args: &[Json]) -> PushOutput {
                     .and_then(parse_rfc3339),
                 replies: Vec::new(),
                 warnings: Vec::new(),
+                presence: Default::default(),
             },
             local_id,
         },
@@ -488,6 +489,7 @@ fn delivered(local_id: String) -> PushOutput {
             created_at: None,
             replies: Vec::new(),
             warnings: Vec::new(),
+            presence: Default::default(),
         },
         local_id,
     }

@@ -10,8 +10,8 @@ use crate::protocol::push::PushChannel;
 use crate::protocol::socketio::{engine_io_url, ClientConfig, DEFAULT_PATH};
 use crate::protocol::wire::{self, encode};
 use crate::protocol::{
-    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Provider,
-    ProviderError, Sent,
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Presence,
+    Provider, ProviderError, Sent,
 };
 
 /// Eusate's public API host, used when `data-api-base` is not set.
@@ -145,6 +145,14 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
         next: Cursor(Json::from(list.len())),
         more: false,
         warnings,
+        // The conversation's documented `read_by_agent`; anything but a boolean says nothing.
+        presence: Presence {
+            typing: false,
+            seen: match body.get("read_by_agent") {
+                Some(Json::Bool(read)) => Some(*read),
+                _ => None,
+            },
+        },
     })
 }
 
@@ -196,6 +204,7 @@ impl Provider for EusateProvider {
                 next: cursor.clone(),
                 more: false,
                 warnings: Vec::new(),
+                presence: Default::default(),
             }));
         }
         let seen = cursor.0.as_u64().unwrap_or(0) as usize;
