@@ -41,8 +41,8 @@ export function loadHelpwire(options) {
 
 function inject(src, settings, current) {
   return new Promise((resolve, reject) => {
-    const script = document.createElement('script');
     if (!window.Helpwire || !window.Helpwire.version) {
+      const script = document.createElement('script');
       // The loader reads window.HelpwireSettings as it runs (its keys win over data-*
       // attributes, and its messages name them as `HelpwireSettings.<key>`); the page's own
       // value is put back once it has.

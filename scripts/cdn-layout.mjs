@@ -41,15 +41,12 @@ for (const backend of backends) {
   const glueFile = path.join(dist, `helpwire_${backend}.js`);
   const wasmFile = path.join(dist, `helpwire_${backend}_bg.wasm`);
   if (!fs.existsSync(glueFile) || !fs.existsSync(wasmFile)) continue; // not built (HELPWIRE_BACKENDS)
-  let glue = fs.readFileSync(glueFile, 'utf8');
-  const wasm = fs.readFileSync(wasmFile);
-  const hash = contentHash(glue, wasm);
+  const hash = contentHash(fs.readFileSync(glueFile), fs.readFileSync(wasmFile));
   const names = { js: `helpwire_${backend}.${hash}.js`, wasm: `helpwire_${backend}.${hash}.wasm` };
-  // The glue's own default wasm path (used only when init() is called without one) follows.
-  glue = glue.split(`helpwire_${backend}_bg.wasm`).join(names.wasm);
-  fs.writeFileSync(path.join(dist, names.js), glue);
+  // The glue keeps its default wasm name (helpwire_<backend>_bg.wasm), which is never used: the
+  // loader always passes the wasm's URL to init(). Rewriting it would cost 6-10 B gzip per bundle.
+  fs.renameSync(glueFile, path.join(dist, names.js));
   fs.renameSync(wasmFile, path.join(dist, names.wasm));
-  fs.rmSync(glueFile);
   bundles[backend] = { hash, ...names };
 }
 if (Object.keys(bundles).length === 0) fail(`no bundles in ${dist}/`);
