@@ -310,11 +310,11 @@ async function measureConversation(browser, origin, seed, n, appendsPerPhase) {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
     const dom = await cdp.send('Memory.getDOMCounters').catch(() => null);
-    const wasm = await p.evaluate(async () => {
-      const m = await import('/helpwire_local.js');
+    const wasm = await p.evaluate(async (glue) => {
+      const m = await import(`/${glue}`);
       const w = await m.default(); // already initialised: returns the instance's exports
       return w.memory.buffer.byteLength;
-    });
+    }, bundleOf('local').js);
     memory = { jsHeapUsed: heap.usedSize, wasmMemory: wasm, nodes: dom && dom.nodes };
   }
   await context.close();
@@ -325,13 +325,20 @@ async function measureConversation(browser, origin, seed, n, appendsPerPhase) {
 /** Each backend's bundle (glue + wasm) in the build, as the loader would fetch it for that backend. */
 function bundleSizes() {
   const out = {};
-  for (const f of fs.readdirSync(DIST)) {
-    const m = /^helpwire_([a-z]+)_bg\.wasm$/.exec(f);
-    if (!m) continue;
-    const parts = [`helpwire_${m[1]}.js`, f].map((x) => sizes(fs.readFileSync(path.join(DIST, x))));
-    out[m[1]] = { raw: sum(parts, 'raw'), gzip: sum(parts, 'gzip'), brotli: sum(parts, 'brotli') };
+  for (const [backend, { js, wasm }] of Object.entries(manifest().bundles)) {
+    const parts = [js, wasm].map((x) => sizes(fs.readFileSync(path.join(DIST, x))));
+    out[backend] = { raw: sum(parts, 'raw'), gzip: sum(parts, 'gzip'), brotli: sum(parts, 'brotli') };
   }
   return out;
+}
+
+/** The build's manifest.json (scripts/cdn-layout.mjs): its content-hashed bundle names. */
+function manifest() {
+  return JSON.parse(fs.readFileSync(path.join(DIST, 'manifest.json'), 'utf8'));
+}
+
+function bundleOf(backend) {
+  return manifest().bundles[backend];
 }
 
 /** Medians of append samples, and the most message elements any one of them added or removed. */

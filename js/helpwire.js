@@ -6,7 +6,9 @@
   if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first
 
   var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error'];
-  var BACKENDS = ['local', 'bancroft', 'gleap', 'gurusup', 'bot', 'eusate', 'relay'];
+  // Each backend's bundle, by the content hash in its immutable file names
+  // (helpwire_<backend>.<hash>.js and .wasm): filled in by scripts/build.sh.
+  var BUNDLES = { local: '', bancroft: '', gleap: '', gurusup: '', bot: '', eusate: '', relay: '' };
   var script = d.currentScript;
   var src = (script && script.src) || '';
   var base = src.slice(0, src.lastIndexOf('/') + 1);
@@ -96,12 +98,12 @@
       // local bundle, whose configuration check then reports it.
       var backend = settings != null && settings.provider !== undefined ? settings.provider : attributes.provider;
       backend = String(backend == null ? 'local' : backend).trim();
-      if (BACKENDS.indexOf(backend) < 0) backend = 'local';
-      var bundle = base + 'helpwire_' + backend;
+      if (!Object.prototype.hasOwnProperty.call(BUNDLES, backend)) backend = 'local';
+      var bundle = base + 'helpwire_' + backend + '.' + BUNDLES[backend];
       watchForCrash(bundle);
       import(bundle + '.js')
         .then(function (m) {
-          return m.default({ module_or_path: bundle + '_bg.wasm' }).then(yieldToPage).then(function () {
+          return m.default({ module_or_path: bundle + '.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
             return m.boot([attributes, settings], host, emit).then(function (handle) {

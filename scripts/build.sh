@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release widget into dist/: helpwire.js (the loader, stable name), one wasm and its
-# glue per backend (helpwire_<backend>.js, helpwire_<backend>_bg.wasm), the TypeScript declarations, the stylesheet (for reference; it is compiled into the wasm)
-# and the demo page. Usage: scripts/build.sh [--dev]
+# glue per backend under immutable content-hashed names (helpwire_<backend>.<hash>.js and .wasm),
+# manifest.json (each file's SRI hash; scripts/cdn-layout.mjs), the TypeScript declarations, the
+# stylesheet (for reference; it is compiled into the wasm) and the demo page.
+# Usage: scripts/build.sh [--dev]
 # HELPWIRE_DIST=<dir> builds into another folder (the benchmark uses its own, so it never touches
 # the dist/ that end-to-end runs serve).
 set -euo pipefail
@@ -84,10 +86,13 @@ for backend in "${backends[@]}"; do
       -o "$dist/helpwire_$backend.js"
   fi
 done
-# The loader ships minified by terser (budget: 2 KB gzip), keeping its /*! licence header.
-node_modules/.bin/terser js/helpwire.js --compress --mangle --comments '/^!/' -o "$dist/helpwire.js"
 cp js/helpwire.d.ts style/helpwire.css "$dist/"
+# Content-hashed bundle names, the loader that names them (minified by terser, budget 2 KB gzip),
+# and manifest.json with every file's SRI hash.
+node scripts/cdn-layout.mjs "$dist"
 cp index.html "$dist/index.html"
 cp -r demo "$dist/demo"
 echo "built $dist/ ($profile):"
-ls -l "$dist" | awk 'NR>1 {printf "  %-24s %8d bytes\n", $9, $5}'
+ls -l "$dist" | awk 'NR>1 {printf "  %-34s %8d bytes\n", $9, $5}'
+# What was built, written last: scripts/demo.sh rebuilds only when a source is newer than this.
+echo "$profile ${backends[*]}" > "$dist/.built"

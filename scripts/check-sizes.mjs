@@ -31,16 +31,20 @@ const kb = (n) => `${(n / KB).toFixed(1)} KB`;
 
 const rows = [];
 rows.push({ what: 'loader helpwire.js', bytes: gzip('helpwire.js'), budget: LOADER_BUDGET });
-const backends = fs.readdirSync(dist)
-  .map((f) => f.match(/^helpwire_(\w+)_bg\.wasm$/)?.[1])
+// Every bundle in the folder, by its content-hashed names (scripts/cdn-layout.mjs):
+// helpwire_<backend>.<hash>.wasm and its glue helpwire_<backend>.<hash>.js, which must be there.
+const bundles = fs.readdirSync(dist)
+  .map((f) => f.match(/^helpwire_(\w+)\.([0-9a-f]{10})\.wasm$/))
   .filter(Boolean)
-  .sort();
-if (backends.length === 0) {
-  console.error(`check-sizes: no bundles in ${dist}/ (run scripts/build.sh first)`);
+  .map(([wasm, name, hash]) => ({ name, wasm, js: `helpwire_${name}.${hash}.js` }))
+  .sort((a, b) => a.name.localeCompare(b.name));
+const stray = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm') && !bundles.some((b) => b.wasm === f));
+if (bundles.length === 0 || stray.length) {
+  console.error(`check-sizes: ${stray.length ? `wasm files not named as bundles: ${stray.join(', ')}` : `no bundles in ${dist}/`} (run scripts/build.sh first)`);
   process.exit(1);
 }
-for (const name of backends) {
-  const bytes = gzip(`helpwire_${name}.js`) + gzip(`helpwire_${name}_bg.wasm`);
+for (const { name, wasm, js } of bundles) {
+  const bytes = gzip(js) + gzip(wasm);
   rows.push({ what: `bundle ${name} (glue + wasm)`, bytes, budget: Math.min(HELD[name] ?? BUNDLE_BUDGET, BUNDLE_BUDGET), held: HELD[name] });
 }
 let failed = 0;

@@ -1,6 +1,11 @@
-// A small static server for dist/ (the demo, the end-to-end tests and the benchmark).
-// Serves .wasm as application/wasm and can send a strict Content-Security-Policy header.
-// Usage: node scripts/serve.mjs [--port 8080] [--root dist] [--csp "<policy>"]
+// A small static server for dist/ (the demo, the end-to-end tests and the benchmark), sending the
+// headers a CDN serving the widget must send (README, "Hosting"): .wasm as application/wasm,
+// Access-Control-Allow-Origin on every file (the loader imports the glue as an ES module and the
+// glue fetches the wasm, both cross-origin on a CDN), a year's immutable cache for the hashed
+// files and a short one for the stable names (the loader), with an ETag to revalidate.
+// Can send a strict Content-Security-Policy header with its pages.
+// Usage: node scripts/serve.mjs [--port 8080] [--root dist] [--csp "<policy>"] [--loader-max-age 300]
+import crypto from 'node:crypto';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,9 +22,29 @@ const TYPES = {
   '.ts': 'text/plain; charset=utf-8',
 };
 
+/** A content-hashed name (helpwire_local.0123abcdef.wasm): its content never changes. */
+const HASHED = /\.[0-9a-f]{10}\.(?:js|wasm)$/;
+
+/** The caching and cross-origin headers a CDN sends with the widget's file `name`. */
+export function cdnHeaders(name, { loaderMaxAge = 300, cors = true } = {}) {
+  const headers = {
+    'Cache-Control': HASHED.test(name)
+      ? 'public, max-age=31536000, immutable'
+      : loaderMaxAge > 0 ? `public, max-age=${loaderMaxAge}` : 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (cors) {
+    headers['Access-Control-Allow-Origin'] = '*';
+    // For host pages that require it of every subresource (Cross-Origin-Embedder-Policy).
+    headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
+  }
+  return headers;
+}
+
 /** Starts a server; resolves to {server, url}. `pages` maps extra paths to HTML strings or to
- *  {type, body} (tests' host pages and their scripts). */
-export function serve({ root = 'dist', port = 0, csp = null, pages = {} } = {}) {
+ *  {type, body} (tests' host pages and their scripts), sent with no-store. Files from `root` get
+ *  cdnHeaders(); `cors: false` leaves out Access-Control-Allow-Origin (a misconfigured CDN). */
+export function serve({ root = 'dist', port = 0, csp = null, pages = {}, loaderMaxAge = 300, cors = true } = {}) {
   const base = path.resolve(root);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -43,7 +68,13 @@ export function serve({ root = 'dist', port = 0, csp = null, pages = {} } = {}) 
         return res.end('not found');
       }
       const type = TYPES[path.extname(file)] || 'application/octet-stream';
-      res.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': 'no-store' });
+      const etag = `"${crypto.createHash('sha1').update(data).digest('base64url')}"`;
+      Object.assign(headers, cdnHeaders(path.basename(file), { loaderMaxAge, cors }), { ETag: etag });
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, headers);
+        return res.end();
+      }
+      res.writeHead(200, { ...headers, 'Content-Type': type });
       res.end(data);
     });
   });
@@ -60,6 +91,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : fallback;
   };
-  const { url } = await serve({ root: opt('--root', 'dist'), port: Number(opt('--port', 8080)), csp: opt('--csp', null) });
+  const { url } = await serve({
+    root: opt('--root', 'dist'),
+    port: Number(opt('--port', 8080)),
+    csp: opt('--csp', null),
+    loaderMaxAge: Number(opt('--loader-max-age', 300)),
+  });
   console.log(`Helpwire demo: ${url}/  (Ctrl+C to stop)`);
 }

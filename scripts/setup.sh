@@ -47,9 +47,10 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
-# 4. npm tooling: wasm-opt (binaryen 132; Debian's 108 miscompiles), terser (minifies the loader)
-#    and playwright-core.
+# 4. npm tooling: wasm-opt (binaryen 132; Debian's 108 miscompiles), terser (minifies the loader),
+#    playwright-core, and esbuild (bundles a page with the npm package in its test).
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/terser ] || [ ! -d node_modules/playwright-core ] \
+   || [ ! -x node_modules/.bin/esbuild ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm tooling"
   npm ci --no-audit --no-fund --loglevel=error

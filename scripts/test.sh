@@ -36,5 +36,8 @@ step "size budgets: loader and every bundle" node scripts/check-sizes.mjs dist
 # tests/e2e/relay.test.mjs runs the widget's relay bundle through the relay's binary (it would
 # build it itself; here the build's time is shown as its own step).
 step "relay binary for the end-to-end tests" cargo build --profile relay -p helpwire-relay
-step "end-to-end: the real embed on host pages and every backend (Playwright)" node --test --test-concurrency=1 tests/e2e/
+# Also packs the npm package and runs it from a scratch project (package.test.mjs), and the files
+# on another origin (cdn.test.mjs). The README's pictures are only compared; UPDATE_SCREENSHOTS=1
+# rewrites them.
+step "end-to-end: the real embed on host pages, every backend, the npm package, the CDN layout (Playwright)" node --test --test-concurrency=1 tests/e2e/
 printf '\n\033[1;32mall checks passed\033[0m\n'

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { watchConsole, waitForState, ROOT, servePages, settled, pauseClock } from './harness.mjs';
+import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -501,7 +502,7 @@ test('usable at 200 % zoom: the panel fits, every control is reachable, sending 
 
 // — README pictures —
 
-test('screenshots for the README: light, dark, right-to-left, mobile', async () => {
+test('screenshots for the README: light, dark, right-to-left, mobile (docs/*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
   const shots = [
     ['light', {}],
     ['dark', { colorScheme: 'dark' }],
@@ -511,6 +512,7 @@ test('screenshots for the README: light, dark, right-to-left, mobile', async () 
   for (const [name, options] of shots) {
     const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
     const p = await context.newPage();
+    await p.clock.install({ time: PICTURE_TIME });
     await p.goto(`${env.base}/index.html`);
     await waitForState(p);
     await p.locator('helpwire-chat .launcher').click();
@@ -520,10 +522,7 @@ test('screenshots for the README: light, dark, right-to-left, mobile', async () 
     await composer.press('Enter');
     await p.locator('helpwire-chat [data-author="agent"]').first().waitFor({ timeout: 15000 });
     await settled(p);
-    const file = path.join(ROOT, `docs/${name}.png`);
-    await p.screenshot({ path: file });
-    const fs = await import('node:fs');
-    assert.ok(fs.statSync(file).size > 10000, `${name}.png written`);
+    await checkScreenshot(p, name);
     await context.close();
   }
 });

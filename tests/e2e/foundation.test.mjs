@@ -2,7 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, startServer, hostPage, watchConsole, waitForState, ROOT, settled } from './harness.mjs';
+import { launch, startServer, hostPage, watchConsole, waitForState, ROOT, settled, bundleFiles } from './harness.mjs';
+import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 
 const STRICT_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' data:";
 
@@ -50,8 +51,10 @@ const pages = {
         document.getElementById('own').addEventListener('click', function () { r.instance.exports.trap(); });
       });
     </script></body>`),
-  '/crashing/helpwire.js': null, // filled in before()
-  '/crashing/helpwire_local.js': { type: 'text/javascript', body: `
+  '/crashing/helpwire.js': null, // filled in before(), and the stand-in bundle under the build's names
+};
+const CRASHING_BUNDLE = {
+  js: { type: 'text/javascript', body: `
     let instance;
     export default async function init({ module_or_path }) {
       instance = (await WebAssembly.instantiateStreaming(fetch(module_or_path))).instance;
@@ -60,17 +63,22 @@ const pages = {
       host.setAttribute('data-state', 'ready');
       return { open() { setTimeout(() => instance.exports.trap(), 0); }, destroy() {} };
     }` },
-  '/crashing/helpwire_local_bg.wasm': { type: 'application/wasm', body: TRAP_WASM },
+  wasm: { type: 'application/wasm', body: TRAP_WASM },
+};
+Object.assign(pages, {
   '/host-trap.wasm': { type: 'application/wasm', body: TRAP_WASM },
   '/bancroft-bundle.html': hostPage({ attrs: 'data-provider="bancroft" data-api-base="http://127.0.0.1:9/bancroft" data-api-key="bnc_cl_test"' }),
   '/csp.html': hostPage({ attrs: 'data-provider="local"' }),
-};
+});
 
 before(async () => {
   const fs = await import('node:fs');
   // The loader served from a folder without the wasm beside it: the wasm fails to load.
   pages['/broken/helpwire.js'] = { type: 'text/javascript', body: fs.readFileSync(path.join(ROOT, 'dist/helpwire.js'), 'utf8') };
   pages['/crashing/helpwire.js'] = pages['/broken/helpwire.js'];
+  const local = bundleFiles('local');
+  pages[`/crashing/${local.js}`] = CRASHING_BUNDLE.js;
+  pages[`/crashing/${local.wasm}`] = CRASHING_BUNDLE.wasm;
   browser = await launch();
   ({ server, url: base } = await startServer({ pages }));
   ({ server: cspServer, url: cspBase } = await startServer({ pages, csp: STRICT_CSP }));
@@ -356,17 +364,18 @@ test('the loader fetches only the configured backend\'s bundle', async () => {
   const bundles = async (pathname, open) => {
     const { context, page } = await newPage();
     const fetched = [];
-    page.on('request', (r) => { const m = /\/(helpwire_[a-z]+(?:_bg\.wasm|\.js))$/.exec(new URL(r.url()).pathname); if (m) fetched.push(m[1]); });
+    // Content-hashed names (helpwire_local.<hash>.wasm), counted without their hash.
+    page.on('request', (r) => { const m = /\/(helpwire_[a-z]+)\.[0-9a-f]{10}\.(wasm|js)$/.exec(new URL(r.url()).pathname); if (m) fetched.push(`${m[1]}.${m[2]}`); });
     await page.goto(`${base}${pathname}`);
     if (open) await page.evaluate(() => Helpwire.open());
     await waitForState(page, open ? 'error' : 'ready');
     await context.close();
     return fetched.sort();
   };
-  assert.deepEqual(await bundles('/plain.html'), ['helpwire_local.js', 'helpwire_local_bg.wasm']);
-  assert.deepEqual(await bundles('/bancroft-bundle.html'), ['helpwire_bancroft.js', 'helpwire_bancroft_bg.wasm']);
+  assert.deepEqual(await bundles('/plain.html'), ['helpwire_local.js', 'helpwire_local.wasm']);
+  assert.deepEqual(await bundles('/bancroft-bundle.html'), ['helpwire_bancroft.js', 'helpwire_bancroft.wasm']);
   // An unknown backend gets the local bundle, whose configuration check reports it (next test).
-  assert.deepEqual(await bundles('/bad-config.html', true), ['helpwire_local.js', 'helpwire_local_bg.wasm']);
+  assert.deepEqual(await bundles('/bad-config.html', true), ['helpwire_local.js', 'helpwire_local.wasm']);
 });
 
 test('an invalid configuration names the attribute and keeps the widget out', async () => {
@@ -381,8 +390,9 @@ test('an invalid configuration names the attribute and keeps the widget out', as
   await context.close();
 });
 
-test('screenshot of the open widget for the README', async () => {
+test('screenshot of the open widget for the README (docs/screenshot.png, written with UPDATE_SCREENSHOTS=1)', async () => {
   const { context, page } = await newPage({ viewport: { width: 1100, height: 760 } });
+  await page.clock.install({ time: PICTURE_TIME });
   await page.goto(`${base}/index.html`);
   await waitForState(page);
   const w = page.getByRole('button', { name: /^Support chat/ });
@@ -392,6 +402,6 @@ test('screenshot of the open widget for the README', async () => {
   await composer.press('Enter');
   await page.locator('helpwire-chat [data-author="agent"]').first().waitFor({ timeout: 15000 });
   await settled(page);
-  await page.screenshot({ path: path.join(ROOT, 'docs/screenshot.png') });
+  await checkScreenshot(page, 'screenshot');
   await context.close();
 });

@@ -3,6 +3,7 @@
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +32,14 @@ export function hostPage({ attrs = 'data-provider="local"', head = '', body = ''
 <link rel="icon" href="data:,">${head}
 <script ${async ? 'async' : ''} src="/helpwire.js" ${attrs}></script></head>
 <body><h1>A host page</h1><button id="own">The page's own button</button>${body}</body></html>`;
+}
+
+/**
+ * The content-hashed file names of `backend`'s bundle in a build ({js, wasm}), as its
+ * manifest.json lists them (scripts/cdn-layout.mjs).
+ */
+export function bundleFiles(backend, dist = DIST) {
+  return JSON.parse(fs.readFileSync(path.join(dist, 'manifest.json'), 'utf8')).bundles[backend];
 }
 
 export function startServer(options = {}) {

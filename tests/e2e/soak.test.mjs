@@ -4,7 +4,7 @@
 // after a forced GC) has grown by less than a stated bound since the warm-up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState } from './harness.mjs';
+import { launch, startServer, hostPage, waitForState, bundleFiles } from './harness.mjs';
 import { startSandbox } from './sandbox.mjs';
 
 const ROUNDS = Number(process.env.SOAK_ROUNDS || 1000);
@@ -57,7 +57,7 @@ test(`soak: ${ROUNDS * 2} messages with faults sprinkled in`, { timeout: 15 * 60
     const { metrics } = await cdp.send('Performance.getMetrics');
     const nodes = metrics.find((m) => m.name === 'Nodes')?.value ?? 0;
     // The module is cached: initialising it again returns the running instance's exports.
-    const wasm = await page.evaluate(async () => (await (await import('/helpwire_bancroft.js')).default()).memory.buffer.byteLength);
+    const wasm = await page.evaluate(async (glue) => (await (await import(`/${glue}`)).default()).memory.buffer.byteLength, bundleFiles('bancroft').js);
     return { heap, wasm, nodes };
   };
   const settled = (n) => page.waitForFunction((count) => {
