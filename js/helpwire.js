@@ -1,6 +1,7 @@
-/*! Helpwire loader: installs window.Helpwire at once, queues calls, and loads the widget
-    (wasm + glue, beside this file) when the page is idle or as soon as the API is used.
-    Classic script, no eval, no inline styles: works under a strict CSP. */
+/*! Helpwire loader */
+/* Installs window.Helpwire at once, queues calls, and loads the widget (wasm + glue, beside
+   this file) when the page is idle or as soon as the API is used. Classic script, no eval, no
+   inline styles: works under a strict CSP. Only the line above ships with the minified file. */
 (function (w, d) {
   'use strict';
   if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first

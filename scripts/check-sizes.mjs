@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 101_800,
-  bot: 101_800,
-  eusate: 117_200,
-  gleap: 105_900,
-  gurusup: 103_200,
-  local: 103_200,
-  relay: 112_900,
+  bancroft: 100_400,
+  bot: 100_600,
+  eusate: 115_700,
+  gleap: 104_600,
+  gurusup: 101_900,
+  local: 102_400,
+  relay: 111_200,
 };
 
 const dist = process.argv[2] || 'dist';
