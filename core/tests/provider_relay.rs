@@ -9,7 +9,7 @@ use helpwire_core::json::Json;
 use helpwire_core::model::{Attachment, Author, Body, Conversation, Session, Visitor};
 use helpwire_core::protocol::relay::{self, RelayProvider, MAX_MESSAGE_CHARS, TOKEN};
 use helpwire_core::protocol::{
-    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Provider,
+    Context, Cursor, HttpRequest, HttpResponse, Method, Outgoing, Page, Parser, Presence, Provider,
     ProviderError, Sent, MAX_RESPONSE_BYTES,
 };
 use helpwire_core::text::QUOTE_CHARS;
@@ -749,6 +749,28 @@ fn an_agent_message_naming_a_client_id_does_not_pass_for_the_visitors() {
     ]);
     assert_eq!(page.messages[0].author, Author::Agent { name: None });
     assert_eq!(page.messages[0].local_id, None);
+}
+
+#[test]
+fn the_page_passes_on_what_the_relays_helpdesk_says_of_support_and_only_booleans() {
+    let presence = |extra: &str| {
+        let (_, parse) = fetch(&Cursor::default());
+        let body = format!(r#"{{"messages": [], "cursor": "k2", "more": false{extra}}}"#);
+        parse(&ok(200, &body)).unwrap().presence
+    };
+    let said = |typing, seen| Presence { typing, seen };
+    assert_eq!(presence(""), said(false, None), "nothing said");
+    assert_eq!(presence(r#", "seen": true"#), said(false, Some(true)));
+    assert_eq!(presence(r#", "seen": false"#), said(false, Some(false)));
+    assert_eq!(presence(r#", "typing": true"#), said(true, None));
+    // Hostile or odd values say nothing and never spoil the page.
+    for odd in [r#""yes""#, "1", "null", "{}", "[true]"] {
+        assert_eq!(
+            presence(&format!(r#", "seen": {odd}, "typing": {odd}"#)),
+            said(false, None),
+            "{odd}"
+        );
+    }
 }
 
 #[test]

@@ -1108,14 +1108,19 @@ async fn list_messages(
             "messages skipped or read with a fallback"
         );
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "messages": page.messages.iter().map(message_json).collect::<Vec<_>>(),
-            "cursor": encode_cursor(&page.next),
-            "more": page.more,
-        }),
-    ))
+    let mut body = json!({
+        "messages": page.messages.iter().map(message_json).collect::<Vec<_>>(),
+        "cursor": encode_cursor(&page.next),
+        "more": page.more,
+    });
+    // Support's side, only where the helpdesk says it (Eusate's `read_by_agent`).
+    if let Some(seen) = page.presence.seen {
+        body["seen"] = seen.into();
+    }
+    if page.presence.typing {
+        body["typing"] = true.into();
+    }
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 async fn post_message(

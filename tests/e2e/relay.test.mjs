@@ -416,6 +416,12 @@ test('eusate through the relay: SATE answers, an agent\'s reply and the closing 
   assert.ok(pushed.delivered >= 1, 'the relay\'s socket for the visitor got the push');
   await nextPoll(page, traffic);
   assert.equal(await fromSupport(page, agentText).count(), 1, 'the poll after the push shows it once');
+  // That poll read Eusate's history, where the agent's reply marked the visitor's messages read:
+  // the relay passes it on as `seen`, shown under the visitor's last message.
+  const seenMark = page.locator('helpwire-chat [data-author="visitor"] .seen');
+  await seenMark.waitFor({ timeout: 10000 });
+  assert.equal(await seenMark.count(), 1);
+  assert.equal(await page.locator('helpwire-chat [data-author="visitor"]').filter({ hasText: first }).locator('.seen').count(), 1);
 
   // Support closes the conversation: the closing notice comes by the stream too, as a system
   // message in Eusate's own words (the sandbox's envelope says "Conversation closed").

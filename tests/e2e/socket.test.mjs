@@ -1,7 +1,9 @@
 // Eusate's socket, dropped by the server (the sandbox cuts its connection, as a network drop
 // would, and refuses new ones until it is back up): the visitor sees the "Reconnecting" notice
 // for as long as the socket is down, a message written meanwhile waits, and when the socket is
-// back the notice goes and the message is delivered exactly once.
+// back the notice goes and the message is delivered exactly once. And Eusate's "Seen": the
+// conversation's documented `read_by_agent` in the REST history, read when the widget opens the
+// conversation and after a reconnect.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, startServer, hostPage, watchConsole, waitForState } from './harness.mjs';
@@ -80,6 +82,48 @@ test('eusate: a dropped socket shows "Reconnecting" until it is back, and what w
   assert.equal(copiesOf(conversation.messages, 'Before the drop'), 1);
   assert.equal(copiesOf(conversation.messages, 'Written while the socket is down'), 1, 'delivered exactly once');
   assert.equal(await notice.count(), 0);
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
+
+test('eusate: "Seen" shows under the visitor\'s last message once the history says an agent read it, and goes with a newer message', async () => {
+  await sandbox.reset();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await page.goto(`${base}/eusate.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  const box = page.getByRole('textbox', { name: 'Message to support' });
+  const mine = (text) =>
+    page.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text });
+
+  await box.fill('Will anyone read this?');
+  await box.press('Enter');
+  await mine('Will anyone read this?').waitFor({ timeout: 20000 });
+  // The history the widget read when it opened the conversation said `read_by_agent: false`.
+  assert.equal(await page.locator('helpwire-chat .seen').count(), 0);
+
+  // The agent reads and answers (the sandbox sets `read_by_agent`); the answer comes on the socket.
+  const [conversation] = await sandbox.conversations('eusate');
+  await sandbox.reply('eusate', { conversation: conversationId('eusate', conversation), text: 'Yes, I read it.' });
+  await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: 'Yes, I read it.' }).waitFor({ timeout: 20000 });
+
+  // Opening the conversation again reads the history, which now says the agent has read it.
+  await page.reload();
+  await waitForState(page);
+  await page.getByRole('button', { name: /^Support chat/ }).click();
+  const mark = mine('Will anyone read this?').locator('.seen');
+  await mark.waitFor({ timeout: 20000 });
+  assert.equal(await mark.textContent(), 'Seen');
+  assert.equal(await page.locator('helpwire-chat .seen').count(), 1, 'only under the last message');
+
+  // A newer message is not seen until an agent reads it: the mark goes.
+  await box.fill('One more thing');
+  await box.press('Enter');
+  await mine('One more thing').waitFor({ timeout: 20000 });
+  await page.locator('helpwire-chat .seen').waitFor({ state: 'detached', timeout: 10000 });
+  assert.equal(await mine('One more thing').locator('.seen').count(), 0);
   assert.deepEqual(seen.pageErrors, []);
   await context.close();
 });

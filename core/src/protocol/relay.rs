@@ -18,8 +18,8 @@
 
 use super::wire::{self, Fields};
 use super::{
-    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Provider,
-    ProviderError, Sent,
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Presence,
+    Provider, ProviderError, Sent,
 };
 use crate::config::Config;
 use crate::json::Json;
@@ -528,7 +528,15 @@ impl Provider for RelayProvider {
                     },
                     more,
                     warnings,
-                    presence: Default::default(),
+                    // What the relay's helpdesk says of support's side; anything but a boolean
+                    // says nothing, as with the helpdesks themselves.
+                    presence: Presence {
+                        typing: matches!(f.get("typing"), Some(Json::Bool(true))),
+                        seen: match f.get("seen") {
+                            Some(Json::Bool(read)) => Some(*read),
+                            _ => None,
+                        },
+                    },
                 })
             })
         })

@@ -202,6 +202,42 @@ async fn eusate_agent_reply_and_closing_reach_the_sink_and_a_closed_conversation
 }
 
 #[tokio::test]
+async fn eusate_read_by_agent_reaches_the_widget_as_seen() {
+    let mut e = eusate("").await;
+    let (t, _) = e.relay.visitor(json!({})).await;
+    let (conv, t, _) = e.relay.open(&t, "c-1", "Is anyone there?").await;
+    let path = format!("/v1/conversations/{conv}/messages");
+    let seen = |body: &Value| body.get("seen").cloned();
+    assert_eq!(
+        seen(&e.relay.get(&path, Some(&t)).await.body),
+        Some(json!(false))
+    );
+
+    e.sandbox
+        .reply(
+            "eusate",
+            json!({"conversation": conv, "text": "I read you"}),
+        )
+        .await;
+    pushed_where(&mut e.pushed, |p| {
+        as_api(p).is_some_and(|m| m["author"] == "agent")
+    })
+    .await;
+    let page = e.relay.get(&path, Some(&t)).await.body;
+    assert_eq!(seen(&page), Some(json!(true)), "{page}");
+    // No typing is documented for Eusate: the relay says nothing of it.
+    assert_eq!(page.get("typing"), None);
+
+    // The visitor writes again: not read yet.
+    let again = post_message(&e.relay, &t, &conv, "c-2", "Thanks").await;
+    assert_eq!(again.status, 201, "{}", again.text);
+    assert_eq!(
+        seen(&e.relay.get(&path, Some(&t)).await.body),
+        Some(json!(false))
+    );
+}
+
+#[tokio::test]
 async fn eusate_visitor_b_cannot_read_or_post_to_as_conversation() {
     let e = eusate("").await;
     let (a, _) = e.relay.visitor(json!({})).await;
