@@ -207,9 +207,7 @@ impl EusateChannel {
                     // Transient: retried, never shown, so the reason is not formatted into it.
                     let error = ProviderError::Network("Eusate connection lost".into());
                     self.fail_pending(&error, &mut out);
-                    out.push(PushOutput::Disconnected {
-                        reason: reason.to_string(),
-                    });
+                    out.push(PushOutput::Disconnected(reason));
                 }
                 Action::ReconnectAt { at, attempt } => {
                     out.push(PushOutput::ReconnectAt { at, attempt })
