@@ -122,7 +122,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
     let mut rest = chars.as_str();
 
     let namespace = if rest.starts_with('/') {
-        let (ns, after) = match rest.find(',') {
+        let (ns, after) = match crate::text::find_any(rest, b",") {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
