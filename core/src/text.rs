@@ -51,6 +51,22 @@ pub fn after_last(s: &str, byte: u8) -> &str {
     &s[s.bytes().rposition(|b| b == byte).map_or(0, |i| i + 1)..]
 }
 
+/// `s` as a decimal `u64`, read as `str::parse::<u64>` does (an optional `+`, then digits, no
+/// overflow), without linking std's integer parser for each type.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u64, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
 /// `s` without the `/`s it ends with.
 pub fn trim_end_slashes(s: &str) -> &str {
     let kept = s.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
@@ -66,6 +82,36 @@ pub fn trim_slashes(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_u64_agrees_with_str_parse() {
+        let cases = [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "007",
+            "42",
+            " 42",
+            "42 ",
+            "4_2",
+            "1e3",
+            "++1",
+            "١",
+            "18446744073709551615",
+            "18446744073709551616",
+            "+18446744073709551615",
+            "99999999999999999999999",
+        ];
+        for s in cases {
+            assert_eq!(parse_u64(s), s.parse::<u64>().ok(), "{s:?}");
+        }
+        for n in [0u64, 1, 9, 10, 255, 65_535, u64::MAX / 10, u64::MAX - 1] {
+            assert_eq!(parse_u64(&n.to_string()), Some(n));
+        }
+    }
 
     #[test]
     fn byte_searches_agree_with_str_methods() {

@@ -215,7 +215,7 @@ pub(crate) async fn fetch_head(
 #[cfg(network)]
 pub(crate) fn retry_after(response: &web_sys::Response) -> Option<u32> {
     let value = response.headers().get("retry-after").ok().flatten()?;
-    value.trim().parse().ok()
+    helpwire_core::text::parse_u64(value.trim()).and_then(|n| u32::try_from(n).ok())
 }
 
 /// A failed `fetch` or read, in the browser's words.

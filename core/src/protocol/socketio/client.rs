@@ -6,6 +6,7 @@ use super::error::CodecError;
 use super::packet::{decode_socket, parts_frame, SocketPacket};
 use crate::backoff::Backoff;
 use crate::json::Json;
+use crate::time::earliest;
 use std::fmt;
 
 /// What the client connects to and how it behaves.
@@ -229,10 +230,7 @@ impl SocketIoClient {
             ConnectionState::Waiting { at } => Some(at),
             _ => None,
         };
-        [waiting, self.connect_deadline, self.ping_deadline]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        earliest(earliest(waiting, self.connect_deadline), self.ping_deadline)
     }
 
     /// Starts connecting now (also cuts a reconnect wait short, or restarts after a refusal).

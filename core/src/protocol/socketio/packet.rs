@@ -155,8 +155,8 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
         let raw = &rest[..digits];
         rest = &rest[digits..];
         Some(
-            raw.parse::<u64>()
-                .map_err(|_| CodecError::AckId(format!("{raw} is out of range")))?,
+            crate::text::parse_u64(raw)
+                .ok_or_else(|| CodecError::AckId(format!("{raw} is out of range")))?,
         )
     } else {
         None
