@@ -2,9 +2,10 @@
 //! list, carved from linear memory with a bump pointer. It replaces std's dlmalloc, whose splitting,
 //! coalescing and bins are far more code than a chat widget needs (README, Deviations).
 //!
-//! A freed block goes back to its class's list and is reused by the next allocation of that class,
-//! so memory is reused but never split or merged: a block of class `c` holds any allocation of
-//! `c / 2 + 1 ..= c` bytes, and is aligned to `c` (at most to a wasm page). The bytes skipped to
+//! A freed block goes back to its class's list and is reused by the next allocation of that class;
+//! when a class has none, a larger free block is halved down to it before memory grows. Blocks
+//! are never merged: a block of class `c` holds any allocation of `c / 2 + 1 ..= c` bytes, and is
+//! aligned to `c` (at most to a wasm page). The bytes skipped to
 //! align a block, and what is left of a region when memory is not grown in one piece, are cut into
 //! the largest aligned blocks that fit and put on their lists, so nothing is lost to alignment.
 //!
@@ -52,16 +53,29 @@ impl<M: Memory> Heap<M> {
         let Some(size) = class(layout) else {
             return core::ptr::null_mut();
         };
-        let head = &mut self.free[size.trailing_zeros() as usize];
-        if *head != 0 {
-            let block = *head;
-            // SAFETY: `block` is a free block of this class (at least `MIN_BLOCK` bytes, aligned to
-            // a word), put on the list by `release`, which wrote the next link into it.
-            *head = unsafe { *(block as *const usize) };
-            return block as *mut u8;
+        let block = match self.take(size.trailing_zeros() as usize) {
+            Some(block) => Some(block),
+            None => self.carve(size),
+        };
+        block.map_or(core::ptr::null_mut(), |block| block as *mut u8)
+    }
+
+    /// A free block of class `1 << k`: the first on its list, or else the smallest larger free
+    /// block halved down to it (its upper halves go to their lists), so that memory freed by
+    /// large allocations (a poll's body, a snapshot) serves small ones before memory grows.
+    fn take(&mut self, k: usize) -> Option<usize> {
+        let mut class = (k..self.free.len()).find(|&j| self.free[j] != 0)?;
+        let block = self.free[class];
+        // SAFETY: `block` is a free block of class `1 << class` (at least `MIN_BLOCK` bytes,
+        // word-aligned), put on the list by `release`, which wrote the next link into it.
+        self.free[class] = unsafe { *(block as *const usize) };
+        while class > k {
+            class -= 1;
+            // SAFETY: the upper half of a free block, unused, aligned for its class (the block is
+            // aligned to at least its half's size, or to a page).
+            unsafe { self.release(block + (1 << class), 1 << class) };
         }
-        self.carve(size)
-            .map_or(core::ptr::null_mut(), |block| block as *mut u8)
+        Some(block)
     }
 
     /// Puts a block from [`Heap::alloc`] with the same `layout` back on its class's list.
@@ -259,6 +273,25 @@ mod tests {
         // 65..=128 bytes share the class of 100.
         assert_eq!(heap.alloc(layout(120, 8)), a);
         assert_ne!(heap.alloc(layout(100, 4)), a);
+    }
+
+    #[test]
+    fn a_large_free_block_is_halved_for_smaller_classes_before_memory_grows() {
+        let mut heap = Heap::new(Arena::new(4, 0));
+        let big = heap.alloc(layout(4096, 1));
+        let end = heap.end;
+        let next = heap.next;
+        unsafe { heap.dealloc(big, layout(4096, 1)) };
+        let small = heap.alloc(layout(100, 8));
+        assert_eq!(small, big);
+        // The rest of it serves the classes in between.
+        let half = heap.alloc(layout(2048, 1)) as usize;
+        assert_eq!(half, big as usize + 2048);
+        assert_eq!(
+            (heap.next, heap.end),
+            (next, end),
+            "nothing carved, memory not grown"
+        );
     }
 
     #[test]
