@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 100_400,
-  bot: 100_600,
-  eusate: 115_700,
-  gleap: 104_600,
-  gurusup: 101_900,
-  local: 102_400,
-  relay: 111_200,
+  bancroft: 97_000,
+  bot: 96_700,
+  eusate: 111_500,
+  gleap: 100_800,
+  gurusup: 98_100,
+  local: 99_400,
+  relay: 107_500,
 };
 
 const dist = process.argv[2] || 'dist';

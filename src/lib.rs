@@ -8,6 +8,10 @@
 //! browser tests (`tests/browser.rs`) reach is exactly what is meant to be reachable.
 #![warn(unreachable_pub)]
 
+// The global allocator on wasm; built natively only for its tests.
+#[cfg(any(target_arch = "wasm32", test))]
+mod heap;
+
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -6,6 +6,16 @@
 
 use crate::json::Json;
 
+/// The earlier of two optional deadlines (ms), as `[a, b].into_iter().flatten().reduce(f64::min)`
+/// would say, without linking that iterator for each deadline computed.
+pub fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
 const MS_PER_DAY: i64 = 86_400_000;
 
 /// The earliest time read from a backend or storage: 1970-01-01T00:00:00.000Z.

@@ -966,9 +966,7 @@ fn channel_disconnect_fails_unconfirmed_sends_as_transient_and_reconnects() {
         .expect("send failed");
     assert_eq!(failed.0, "l1");
     assert!(failed.1.is_transient());
-    assert!(out
-        .iter()
-        .any(|o| matches!(o, PushOutput::Disconnected { .. })));
+    assert!(out.iter().any(|o| matches!(o, PushOutput::Disconnected(_))));
     let Some(PushOutput::ReconnectAt { at, attempt: 1 }) = out.last().cloned() else {
         panic!("{out:?}");
     };

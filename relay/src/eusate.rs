@@ -597,8 +597,8 @@ impl Driver {
                     }
                 }
                 PushOutput::Connected => tracing::debug!("Eusate connection joined"),
-                PushOutput::Disconnected { reason } => {
-                    tracing::debug!(reason = %self.scrub(&reason), "Eusate connection lost")
+                PushOutput::Disconnected(reason) => {
+                    tracing::debug!(reason = %self.scrub(&reason.to_string()), "Eusate connection lost")
                 }
                 PushOutput::ReconnectAt { attempt, .. } => {
                     tracing::debug!(attempt, "Eusate reconnect scheduled")

@@ -215,7 +215,7 @@ pub(crate) async fn fetch_head(
 #[cfg(network)]
 pub(crate) fn retry_after(response: &web_sys::Response) -> Option<u32> {
     let value = response.headers().get("retry-after").ok().flatten()?;
-    value.trim().parse().ok()
+    helpwire_core::text::parse_u64(value.trim()).and_then(|n| u32::try_from(n).ok())
 }
 
 /// A failed `fetch` or read, in the browser's words.
@@ -246,13 +246,19 @@ fn too_large(limit: usize) -> ProviderError {
 
 /// Reads a body chunk by chunk and stops (cancelling the stream, which closes the connection)
 /// as soon as it passes `limit`: an answer without `Content-Length` is refused unread too.
-/// Decoded as UTF-8 the way `Response.text()` does (a leading BOM dropped, bad bytes as U+FFFD).
+/// The browser's `TextDecoder` decodes it as `Response.text()` does (a leading BOM dropped, bad
+/// bytes as U+FFFD; `stream: true` keeps a character cut between two chunks for the next), so
+/// the bytes are never copied into wasm memory as bytes.
 #[cfg(network)]
 async fn read_limited(stream: &web_sys::ReadableStream, limit: usize) -> Result<String, ReadError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut bytes = Vec::new();
+    let decoder = web_sys::TextDecoder::new().map_err(ReadError::Failed)?;
+    let options = web_sys::TextDecodeOptions::new();
+    options.set_stream(true);
+    let mut read = 0;
+    let mut text = String::new();
     loop {
         let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
             .await
@@ -264,15 +270,16 @@ async fn read_limited(stream: &web_sys::ReadableStream, limit: usize) -> Result<
         let Ok(data) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
             continue;
         };
-        let start = bytes.len();
-        let end = start + data.length() as usize;
-        if end > limit {
+        read += data.length() as usize;
+        if read > limit {
             let _ = reader.cancel();
             return Err(ReadError::TooLarge);
         }
-        bytes.resize(end, 0);
-        data.copy_to(&mut bytes[start..]);
+        let decoded = decoder
+            .decode_with_js_u8_array_and_options(&data, &options)
+            .map_err(ReadError::Failed)?;
+        text.push_str(&decoded);
     }
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    Ok(String::from_utf8_lossy(text).into_owned())
+    text.push_str(&decoder.decode().map_err(ReadError::Failed)?);
+    Ok(text)
 }

@@ -8,6 +8,7 @@
 //! the others are for the engine. So the web layer's socket driver runs any backend's channel
 //! without knowing its protocol, and host tests drive a channel frame by frame.
 
+use super::socketio::DisconnectReason;
 use super::{Outgoing, ProviderError, Sent};
 use crate::model::Message;
 
@@ -62,8 +63,9 @@ pub enum PushOutput {
     Close,
     /// Connected and ready: sends flow.
     Connected,
-    /// The connection was lost or stopped; `reason` is for the console.
-    Disconnected { reason: String },
+    /// The connection was lost or stopped; the reason is for a log (formatted only where one is
+    /// written: the widget's bundle never links its texts).
+    Disconnected(DisconnectReason),
     /// The next connection attempt is due at `at` (ms); `attempt` counts failures in a row.
     ReconnectAt { at: f64, attempt: u32 },
     /// Messages pushed by the server (answers, agent replies, closing notices), oldest first.

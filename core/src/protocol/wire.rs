@@ -7,18 +7,18 @@
 use super::{HttpResponse, ProviderError};
 use crate::json::Json;
 use crate::model::{Attachment, Message};
-use crate::text::quote;
+use crate::text::{self, quote};
 
 pub use crate::fields::{Fields, UNKNOWN_TIME};
 
 /// `raw` trimmed, without trailing slashes and without any of `suffixes` (a documented path
 /// prefix the site may or may not have included, e.g. `/api/v1`), so paths can be appended.
 pub fn base_url(raw: &str, suffixes: &[&str]) -> String {
-    let mut base = raw.trim().trim_end_matches('/').to_string();
+    let mut base = text::trim_end_slashes(raw.trim()).to_string();
     for suffix in suffixes {
         if base.len() > suffix.len() && base.to_ascii_lowercase().ends_with(suffix) {
             base.truncate(base.len() - suffix.len());
-            base = base.trim_end_matches('/').to_string();
+            base = text::trim_end_slashes(&base).to_string();
         }
     }
     base
@@ -43,10 +43,13 @@ pub fn encode(s: &str) -> String {
 
 /// The lowercase host of an http(s) URL, without userinfo or port.
 pub fn host(url: &str) -> Option<String> {
-    let rest = url.trim().split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    let host = host.split(':').next()?;
+    let rest = text::split_once(url.trim(), "://")?.1;
+    let authority = text::before_any(rest, b"/?#");
+    let host = &authority[authority
+        .bytes()
+        .rposition(|b| b == b'@')
+        .map_or(0, |i| i + 1)..];
+    let host = text::before_any(host, b":");
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
@@ -120,10 +123,7 @@ pub fn attachments(items: &[Json], mime_key: &str) -> Result<Vec<Attachment>, St
             let url = f.str("url")?;
             let name = match f.opt_str("name")? {
                 Some(n) if !n.is_empty() => n.to_string(),
-                _ => url
-                    .split(['?', '#'])
-                    .next()
-                    .and_then(|p| p.rsplit('/').next())
+                _ => Some(text::after_last(text::before_any(url, b"?#"), b'/'))
                     .filter(|s| !s.is_empty())
                     .unwrap_or("attachment")
                     .to_string(),

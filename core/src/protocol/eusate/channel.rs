@@ -14,7 +14,7 @@ use crate::protocol::socketio::{
     Action, ClientConfig, ClientError, ConnectionState, IncomingEvent, SocketIoClient,
 };
 use crate::protocol::{Outgoing, ProviderError, Sent};
-use crate::time::parse_rfc3339;
+use crate::time::{earliest, parse_rfc3339};
 
 /// Timing of the channel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -207,9 +207,7 @@ impl EusateChannel {
                     // Transient: retried, never shown, so the reason is not formatted into it.
                     let error = ProviderError::Network("Eusate connection lost".into());
                     self.fail_pending(&error, &mut out);
-                    out.push(PushOutput::Disconnected {
-                        reason: reason.to_string(),
-                    });
+                    out.push(PushOutput::Disconnected(reason));
                 }
                 Action::ReconnectAt { at, attempt } => {
                     out.push(PushOutput::ReconnectAt { at, attempt })
@@ -344,11 +342,11 @@ impl EusateChannel {
 
 impl PushChannel for EusateChannel {
     fn next_deadline(&self) -> Option<f64> {
-        let confirm = self.in_flight.iter().map(|f| f.confirm_at).reduce(f64::min);
-        [self.client.next_deadline(), confirm, self.opening_until]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        let confirm = (self.in_flight.iter()).fold(None, |t, f| earliest(t, Some(f.confirm_at)));
+        earliest(
+            earliest(self.client.next_deadline(), confirm),
+            self.opening_until,
+        )
     }
 
     fn connect(&mut self, now: f64) -> Vec<PushOutput> {

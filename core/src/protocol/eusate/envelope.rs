@@ -58,7 +58,7 @@ pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
     };
     let status_code = match code {
         Json::Number(n) => n.as_u64(),
-        Json::String(s) => s.trim().parse::<u64>().ok(),
+        Json::String(s) => crate::text::parse_u64(s.trim()),
         _ => None,
     }
     .filter(|c| (100..1000).contains(c))

@@ -30,9 +30,8 @@ impl EusateProvider {
         let base = api_base
             .map(str::trim)
             .filter(|b| !b.is_empty())
-            .unwrap_or(DEFAULT_BASE)
-            .trim_end_matches('/')
-            .to_string();
+            .unwrap_or(DEFAULT_BASE);
+        let base = crate::text::trim_end_slashes(base).to_string();
         EusateProvider {
             base,
             api_key: api_key
@@ -49,8 +48,8 @@ impl EusateProvider {
     /// A console warning when a key would be shipped to Eusate's public host from every
     /// visitor's browser (the docs treat keys as secret; a site proxy should add it instead).
     pub fn key_warning(&self) -> Option<String> {
-        let host = self.base.split_once("://").map_or("", |(_, r)| r);
-        let host = host.split(['/', ':']).next().unwrap_or_default();
+        let host = crate::text::split_once(&self.base, "://").map_or("", |(_, r)| r);
+        let host = crate::text::before_any(host, b"/:");
         (self.api_key.is_some() && host.eq_ignore_ascii_case("api.eusate.com")).then(|| {
             "data-api-key is sent to api.eusate.com from every visitor's browser; \
              Eusate's API keys are meant to be secret. Prefer a proxy on your own site \

@@ -1,11 +1,12 @@
 //! The Socket.IO client for one namespace, as a pure state machine: connect, join, heartbeat,
 //! time out and reconnect, with every decision returned as an [`Action`] for the web layer.
 
-use super::engine_io::{decode_engine, encode_engine, EnginePacket, Handshake};
+use super::engine_io::{decode_engine, frame as engine_frame, EnginePacket, Handshake};
 use super::error::CodecError;
-use super::packet::{decode_socket, encode_frame, SocketPacket};
+use super::packet::{decode_socket, parts_frame, SocketPacket};
 use crate::backoff::Backoff;
 use crate::json::Json;
+use crate::time::earliest;
 use std::fmt;
 
 /// What the client connects to and how it behaves.
@@ -229,10 +230,7 @@ impl SocketIoClient {
             ConnectionState::Waiting { at } => Some(at),
             _ => None,
         };
-        [waiting, self.connect_deadline, self.ping_deadline]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        earliest(earliest(waiting, self.connect_deadline), self.ping_deadline)
     }
 
     /// Starts connecting now (also cuts a reconnect wait short, or restarts after a refusal).
@@ -287,18 +285,16 @@ impl SocketIoClient {
                 );
                 self.handshake = Some(handshake);
                 self.state = ConnectionState::Joining;
-                let connect = SocketPacket::Connect {
-                    namespace: self.config.namespace.clone(),
-                    payload: self.config.auth.clone(),
-                };
-                vec![Action::Send(encode_frame(&connect))]
+                let connect =
+                    parts_frame('0', &self.config.namespace, None, self.config.auth.as_ref());
+                vec![Action::Send(connect)]
             }
             EnginePacket::Ping(data) => {
                 if let Some(h) = &self.handshake {
                     self.ping_deadline =
                         Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
                 }
-                vec![Action::Send(encode_engine(&EnginePacket::Pong(data)))]
+                vec![Action::Send(engine_frame('3', &data))]
             }
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
             EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
@@ -410,12 +406,10 @@ impl SocketIoClient {
             self.next_ack_id = self.next_ack_id.wrapping_add(1);
             id
         });
-        let frame = encode_frame(&SocketPacket::Event {
-            namespace: self.config.namespace.clone(),
-            id,
-            name: name.to_string(),
-            args,
-        });
+        let mut array = Vec::with_capacity(args.len() + 1);
+        array.push(Json::from(name));
+        array.extend(args);
+        let frame = parts_frame('2', &self.config.namespace, id, Some(&Json::Array(array)));
         self.check_size(&frame)?;
         Ok(Emitted { frame, ack_id: id })
     }
@@ -425,11 +419,12 @@ impl SocketIoClient {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }
-        let frame = encode_frame(&SocketPacket::Ack {
-            namespace: self.config.namespace.clone(),
-            id,
-            args,
-        });
+        let frame = parts_frame(
+            '3',
+            &self.config.namespace,
+            Some(id),
+            Some(&Json::Array(args)),
+        );
         self.check_size(&frame)?;
         Ok(frame)
     }
@@ -439,9 +434,8 @@ impl SocketIoClient {
         let mut actions = Vec::new();
         match self.state {
             ConnectionState::Connected => {
-                actions.push(Action::Send(encode_frame(&SocketPacket::Disconnect {
-                    namespace: self.config.namespace.clone(),
-                })));
+                let disconnect = parts_frame('1', &self.config.namespace, None, None);
+                actions.push(Action::Send(disconnect));
                 actions.push(Action::Close);
                 actions.push(Action::Disconnected(DisconnectReason::ClientClose));
             }

@@ -84,12 +84,22 @@ pub fn encode_engine(packet: &EnginePacket) -> String {
     match packet {
         EnginePacket::Open(h) => format!("0{}", h.to_json()),
         EnginePacket::Close => "1".into(),
-        EnginePacket::Ping(data) => format!("2{data}"),
-        EnginePacket::Pong(data) => format!("3{data}"),
-        EnginePacket::Message(data) => format!("4{data}"),
+        EnginePacket::Ping(data) => frame('2', data),
+        EnginePacket::Pong(data) => frame('3', data),
+        EnginePacket::Message(data) => frame('4', data),
         EnginePacket::Upgrade => "5".into(),
         EnginePacket::Noop => "6".into(),
     }
+}
+
+/// The frame of an Engine.IO packet of type `kind` carrying `data`. The client sends only
+/// pongs and messages, through this: going through [`encode_engine`] would link the handshake's
+/// encoding, which only a server sends.
+pub(super) fn frame(kind: char, data: &str) -> String {
+    let mut frame = String::with_capacity(data.len() + 1);
+    frame.push(kind);
+    frame.push_str(data);
+    frame
 }
 
 /// Decodes one WebSocket text frame into an Engine.IO packet.

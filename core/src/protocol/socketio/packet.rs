@@ -1,6 +1,6 @@
 //! Socket.IO v5 packets: namespaces, events and acknowledgements, inside Engine.IO messages.
 
-use super::engine_io::{encode_engine, EnginePacket};
+use super::engine_io::frame;
 use super::error::CodecError;
 use crate::json::Json;
 
@@ -95,6 +95,18 @@ pub fn encode_socket(packet: &SocketPacket) -> String {
             ('4', namespace, None, Some(object))
         }
     };
+    encode_parts(kind, namespace, id, payload.as_ref())
+}
+
+/// A Socket.IO packet from its parts: `<kind>[<namespace>,][<id>][<payload>]`. The client
+/// encodes its four kinds of packet through this directly (`client.rs`), so the bundle does not
+/// link [`encode_socket`]'s other kinds (a `CONNECT_ERROR` is only ever sent by a server).
+pub(super) fn encode_parts(
+    kind: char,
+    namespace: &str,
+    id: Option<u64>,
+    payload: Option<&Json>,
+) -> String {
     let mut out = String::new();
     out.push(kind);
     if !namespace.is_empty() && namespace != MAIN_NAMESPACE {
@@ -122,7 +134,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
     let mut rest = chars.as_str();
 
     let namespace = if rest.starts_with('/') {
-        let (ns, after) = match rest.find(',') {
+        let (ns, after) = match crate::text::find_any(rest, b",") {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
@@ -143,8 +155,8 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
         let raw = &rest[..digits];
         rest = &rest[digits..];
         Some(
-            raw.parse::<u64>()
-                .map_err(|_| CodecError::AckId(format!("{raw} is out of range")))?,
+            crate::text::parse_u64(raw)
+                .ok_or_else(|| CodecError::AckId(format!("{raw} is out of range")))?,
         )
     } else {
         None
@@ -239,5 +251,15 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
 
 /// Encodes a Socket.IO packet as a WebSocket text frame (an Engine.IO message).
 pub fn encode_frame(packet: &SocketPacket) -> String {
-    encode_engine(&EnginePacket::Message(encode_socket(packet)))
+    frame('4', &encode_socket(packet))
+}
+
+/// The WebSocket frame of a Socket.IO packet given by its parts (see [`encode_parts`]).
+pub(super) fn parts_frame(
+    kind: char,
+    namespace: &str,
+    id: Option<u64>,
+    payload: Option<&Json>,
+) -> String {
+    frame('4', &encode_parts(kind, namespace, id, payload))
 }

@@ -2,6 +2,7 @@
 
 use super::engine_io::ENGINE_IO_VERSION;
 use crate::protocol::wire::encode;
+use crate::text::{find_any, split_once, trim_end_slashes, trim_slashes};
 use std::fmt;
 
 /// The default Engine.IO endpoint path of a Socket.IO server.
@@ -27,28 +28,27 @@ impl std::error::Error for UrlError {}
 /// `transport=websocket`, as the JavaScript client orders them.
 pub fn engine_io_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<String, UrlError> {
     let base = base.trim();
-    let (scheme, rest) = base
-        .split_once("://")
-        .ok_or_else(|| UrlError(format!("\"{base}\" has no scheme")))?;
+    let (scheme, rest) =
+        split_once(base, "://").ok_or_else(|| UrlError(format!("\"{base}\" has no scheme")))?;
     let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
         "http" | "ws" => "ws",
         "https" | "wss" => "wss",
         other => return Err(UrlError(format!("unsupported scheme \"{other}\""))),
     };
-    if rest.contains(['?', '#']) {
+    if find_any(rest, b"?#").is_some() {
         return Err(UrlError(format!(
             "\"{base}\" must not carry a query or fragment"
         )));
     }
-    let (authority, prefix) = match rest.find('/') {
+    let (authority, prefix) = match find_any(rest, b"/") {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
     if authority.is_empty() || authority.chars().any(char::is_whitespace) {
         return Err(UrlError(format!("\"{base}\" has no valid host")));
     }
-    let prefix = prefix.trim_end_matches('/');
-    let path = path.trim_matches('/');
+    let prefix = trim_end_slashes(prefix);
+    let path = trim_slashes(path);
     let mut url = format!("{ws_scheme}://{authority}{prefix}/");
     if !path.is_empty() {
         url.push_str(path);
