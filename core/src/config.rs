@@ -91,6 +91,9 @@ pub struct Config {
     pub greeting: Option<String>,
     /// A short tone for support's messages while the panel is closed or the tab hidden.
     pub sound: bool,
+    /// Test mode of the local helpdesk (`data-local-replies="script"`): support answers only
+    /// what a test scripts through `Helpwire.testing`.
+    pub scripted_replies: bool,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
     pub written: Vec<(String, String)>,
@@ -312,6 +315,7 @@ fn rule(key: &str) -> Option<Rule> {
             0,
         ),
         "sound" => choice("using off", &["off", "on"], "on or off", 0),
+        "local-replies" => choice("using auto", &["auto", "script"], "auto or script", 0),
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
         _ => return None,
@@ -431,6 +435,7 @@ impl Config {
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
                 "sound" => config.sound = choice == 1,
+                "local-replies" => config.scripted_replies = choice == 1,
                 _ => {
                     // "title" | "greeting"
                     let mut text = text;
@@ -492,6 +497,15 @@ fn validate_backend(
             config.name_of("api-key")
         );
         required(config, issues, wrong_type, "project", why);
+    }
+    if config.scripted_replies && config.provider != ProviderKind::Local {
+        issues.push(ConfigIssue {
+            name: config.name_of("local-replies"),
+            message: format!(
+                "only the local helpdesk has a test mode, not \"{provider}\"; ignored"
+            ),
+            severity: Severity::Warning,
+        });
     }
 }
 

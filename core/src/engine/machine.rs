@@ -213,6 +213,7 @@ impl Engine {
             #[cfg(feature = "relay")]
             Command::Streaming(up) => self.stream_changed(up, now),
             Command::Tick => {}
+            Command::ReadNow => self.fetch_soon(now),
             Command::Received(messages) => dirty |= self.merge(messages, now, &mut fx),
             Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
             Command::TabsAlive(live) => dirty |= self.adopt_orphans(live),
