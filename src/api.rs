@@ -114,13 +114,10 @@ pub async fn boot(
             emit_event(&emit, name, &detail);
         })
     };
-    let driver = Driver::new(
-        provider,
-        Executor::new(store.clone()),
-        store,
-        key.clone(),
-        events,
-    );
+    let executor = Executor::new(store.clone());
+    #[cfg(feature = "local")]
+    let executor = executor.scripted(config.scripted_replies);
+    let driver = Driver::new(provider, executor, store, key.clone(), events);
     // The relay streams new messages (`GET /v1/events`): followed on top of polling.
     #[cfg(stream)]
     let driver = match (&config.provider, &config.api_base) {
@@ -219,6 +216,41 @@ impl WidgetHandle {
             drop(live.mounted);
             crate::web::attention::show_unread_in_title(0);
         }
+    }
+}
+
+/// `Helpwire.testing`, which the loader installs only in the local helpdesk's test mode
+/// (`data-local-replies="script"`). A wrong call is a console error, never a throw: the loader
+/// treats a throw as the widget failing.
+#[cfg(feature = "local")]
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// `reply(text, delayMs = 0)`: support answers `text` after `delayMs` on the page's clock.
+    pub fn reply(&self, text: JsValue, delay_ms: JsValue) {
+        self.with_live(|l| {
+            let delay = match delay_ms.as_f64() {
+                None if delay_ms.is_undefined() => Some(0),
+                Some(ms) if (0.0..=f64::from(u32::MAX)).contains(&ms) => Some(ms as u32),
+                _ => None,
+            };
+            let result = match (text.as_string().filter(|t| !t.trim().is_empty()), delay) {
+                (Some(text), Some(delay)) => crate::web::testing::reply(l.chat, &text, delay),
+                _ => Err("expected a text and a delay in milliseconds (≥ 0)".into()),
+            };
+            if let Err(e) = result {
+                browser::error(&format!("Helpwire.testing.reply: {e}"));
+            }
+        });
+    }
+
+    /// `failNextDelivery()`: the visitor's next message is refused; Retry then delivers it.
+    #[wasm_bindgen(js_name = failNextDelivery)]
+    pub fn fail_next_delivery(&self) {
+        self.with_live(|l| {
+            if let Err(e) = crate::web::testing::fail_next_delivery(l.chat) {
+                browser::error(&format!("Helpwire.testing.failNextDelivery: {e}"));
+            }
+        });
     }
 }
 

@@ -82,6 +82,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
             <label for="hw-input" class="visually-hidden">{move || locale.get().composer_label.to_string()}</label>
             <textarea
                 id="hw-input"
+                part="input"
                 class="input"
                 rows="1"
                 enterkeyhint="send"

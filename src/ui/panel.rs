@@ -51,6 +51,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 <h2 id="hw-title" class="title">{title}</h2>
                 <button
                     type="button"
+                    part="close"
                     class="close"
                     aria-label=move || locale.get().close_chat.to_string()
                     on:click=move |_| close()
@@ -110,6 +111,7 @@ fn show_notice(bar: &Element, notice: Option<Notice>, t: &Strings, tag: &str) {
         return;
     };
     el.set_class_name(class);
+    set(&el, "part", "notice");
     set(&el, "role", role);
     match notice {
         Notice::Unavailable => {
@@ -118,6 +120,7 @@ fn show_notice(bar: &Element, notice: Option<Notice>, t: &Strings, tag: &str) {
             }
             if let Some(button) = child(&el, "button") {
                 button.set_class_name("retry");
+                set(&button, "part", "retry");
                 set(&button, "type", "button");
                 text_in(&button, t.retry);
             }

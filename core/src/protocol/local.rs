@@ -290,7 +290,7 @@ impl LocalHelpdesk {
             ]
             .into_iter()
             // Only while set: the stored form is otherwise what earlier versions wrote.
-            .chain(self.fail_next.then(|| ("fail_next", Json::Bool(true)))),
+            .chain(self.fail_next.then_some(("fail_next", Json::Bool(true)))),
         )
     }
 
