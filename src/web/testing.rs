@@ -2,10 +2,10 @@
 //! replies and forced failures go into the helpdesk's stored state (core's `LocalHelpdesk` holds
 //! the rules), and a reply is read the moment it falls due rather than at the next poll.
 
+use crate::web::browser;
 use crate::web::driver::Chat;
 use helpwire_core::engine::Command;
 use leptos::prelude::WithUntracked;
-use std::time::Duration;
 
 /// Why a testing call cannot work in this widget: not in test mode, or destroyed.
 fn scripted_executor(chat: Chat) -> Result<crate::web::executor::Executor, String> {
@@ -29,10 +29,11 @@ pub fn reply(chat: Chat, text: &str, delay_ms: u32) -> Result<(), String> {
         .ok_or("the visitor has no conversation yet: send a message first")?;
     let due_at = executor.local_now() + f64::from(delay_ms);
     executor.with_local_helpdesk(|h| h.script_reply(&conversation, text, due_at))?;
-    leptos::prelude::set_timeout(
-        move || chat.dispatch(Command::ReadNow),
-        Duration::from_millis(delay_ms.into()),
-    );
+    // A task and `sleep`, which the widget links anyway, rather than one more timer closure.
+    leptos::task::spawn_local(async move {
+        browser::sleep(delay_ms).await;
+        chat.dispatch(Command::ReadNow);
+    });
     Ok(())
 }
 
