@@ -228,17 +228,11 @@ impl WidgetHandle {
     /// `reply(text, delayMs = 0)`: support answers `text` after `delayMs` on the page's clock.
     pub fn reply(&self, text: JsValue, delay_ms: JsValue) {
         self.with_live(|l| {
-            let delay = match delay_ms.as_f64() {
-                None if delay_ms.is_undefined() => Some(0),
-                Some(ms) if (0.0..=f64::from(u32::MAX)).contains(&ms) => Some(ms as u32),
-                _ => None,
-            };
-            let result = match (text.as_string().filter(|t| !t.trim().is_empty()), delay) {
-                (Some(text), Some(delay)) => crate::web::testing::reply(l.chat, &text, delay),
-                _ => Err("expected a text and a delay in milliseconds (≥ 0)".into()),
-            };
-            if let Err(e) = result {
-                browser::error(&format!("Helpwire.testing.reply: {e}"));
+            // No number (undefined): at once; a negative one saturates to 0 as well.
+            let delay = delay_ms.as_f64().unwrap_or(0.0) as u32;
+            let text = text.as_string().unwrap_or_default();
+            if !crate::web::testing::reply(l.chat, &text, delay) {
+                browser::error("Helpwire.testing.reply: needs a text, after the visitor wrote");
             }
         });
     }
@@ -246,11 +240,7 @@ impl WidgetHandle {
     /// `failNextDelivery()`: the visitor's next message is refused; Retry then delivers it.
     #[wasm_bindgen(js_name = failNextDelivery)]
     pub fn fail_next_delivery(&self) {
-        self.with_live(|l| {
-            if let Err(e) = crate::web::testing::fail_next_delivery(l.chat) {
-                browser::error(&format!("Helpwire.testing.failNextDelivery: {e}"));
-            }
-        });
+        self.with_live(|l| crate::web::testing::fail_next_delivery(l.chat));
     }
 }
 

@@ -315,6 +315,9 @@ fn rule(key: &str) -> Option<Rule> {
             0,
         ),
         "sound" => choice("using off", &["off", "on"], "on or off", 0),
+        // Only bundles with the local helpdesk know it; the others ignore it as unknown (with a
+        // console warning), and only the local helpdesk reads it.
+        #[cfg(feature = "local")]
         "local-replies" => choice("using auto", &["auto", "script"], "auto or script", 0),
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
@@ -435,6 +438,7 @@ impl Config {
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
                 "sound" => config.sound = choice == 1,
+                #[cfg(feature = "local")]
                 "local-replies" => config.scripted_replies = choice == 1,
                 _ => {
                     // "title" | "greeting"
@@ -497,15 +501,6 @@ fn validate_backend(
             config.name_of("api-key")
         );
         required(config, issues, wrong_type, "project", why);
-    }
-    if config.scripted_replies && config.provider != ProviderKind::Local {
-        issues.push(ConfigIssue {
-            name: config.name_of("local-replies"),
-            message: format!(
-                "only the local helpdesk has a test mode, not \"{provider}\"; ignored"
-            ),
-            severity: Severity::Warning,
-        });
     }
 }
 

@@ -1817,22 +1817,21 @@ fn a_scripted_reply_shows_exactly_when_it_falls_due_and_is_read_at_once() {
     let mut h = scripted();
     h.cmd(Command::Open);
     h.send("hello", "m1");
-    let conversation = h.engine.conversation().unwrap().id.clone();
-    let due = h.now + 2_000.0;
-    h.backend
-        .helpdesk
-        .script_reply(&conversation, "Scripted answer", due)
-        .unwrap();
-    // Read on demand just before it is due: nothing yet (polls too come and go without it).
-    h.advance(1_999.0);
-    h.cmd(Command::ReadNow);
-    h.settle();
+    // Off the poll's beat (polls every 1.5 s while open), as the web layer asks.
+    h.advance(730.0);
+    let due = h.now + 2_010.0;
+    assert!(h.backend.helpdesk.script_reply("Scripted answer", due));
+    h.cmd(Command::ReadAt(due));
+    // Polls come and go without it.
+    h.advance(2_000.0);
     assert!(agent_texts(&h).is_empty());
-    // What the web layer's timer does when the delay has passed: read now, not at the next poll.
-    h.now = due;
-    h.cmd(Command::ReadNow);
-    h.settle();
-    assert_eq!(agent_texts(&h), ["Scripted answer"]);
+    assert_eq!(h.wake, Some(due), "the next wake-up is the read asked for");
+    h.advance(10.0);
+    assert_eq!(
+        agent_texts(&h),
+        ["Scripted answer"],
+        "read when it fell due"
+    );
     assert_eq!(h.engine.messages()[1].created_at, due);
     assert!(h
         .events
@@ -1840,12 +1839,9 @@ fn a_scripted_reply_shows_exactly_when_it_falls_due_and_is_read_at_once() {
         .any(|e| matches!(e, WidgetEvent::Message { text, .. } if text == "Scripted answer")));
     // Several replies with no delay arrive in the order the test gave them.
     for text in ["one", "two"] {
-        h.backend
-            .helpdesk
-            .script_reply(&conversation, text, h.now)
-            .unwrap();
+        assert!(h.backend.helpdesk.script_reply(text, h.now));
     }
-    h.cmd(Command::ReadNow);
+    h.cmd(Command::ReadAt(h.now));
     h.settle();
     assert_eq!(agent_texts(&h), ["Scripted answer", "one", "two"]);
 }

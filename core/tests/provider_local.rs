@@ -307,16 +307,18 @@ fn stored_messages_with_unusable_times_or_shapes_never_block_the_next() {
 }
 
 #[test]
-fn test_mode_scripts_replies_only_into_known_conversations_and_keeps_a_forced_failure_stored() {
+fn test_mode_scripts_replies_into_the_newest_conversation_and_keeps_a_forced_failure_stored() {
     let mut helpdesk = LocalHelpdesk::default();
     helpdesk.scripted = true;
+    assert!(
+        !helpdesk.script_reply("nowhere yet", T0),
+        "no conversation to answer in"
+    );
     let (s, c) = open(&mut helpdesk);
     send(&mut helpdesk, &s, &c, "m1", "hello", T0).unwrap();
     assert!(!helpdesk.has_scheduled_replies(), "no answer of its own");
-    assert!(helpdesk.script_reply("conv_404", "lost", T0).is_err());
-    helpdesk
-        .script_reply(&c.id, "Scripted", T0 + 500.0)
-        .unwrap();
+    assert!(!helpdesk.script_reply("  ", T0), "no text, no answer");
+    assert!(helpdesk.script_reply("Scripted", T0 + 500.0));
     assert!(helpdesk.has_scheduled_replies());
 
     // The forced failure survives the trip through storage, and is used up by one send.

@@ -112,12 +112,15 @@ impl Executor {
         };
         browser::sleep(round_trip).await;
         let now = self.local_now();
-        Ok(self.with_local_helpdesk(|helpdesk| helpdesk.handle(request, now)))
+        let mut response = HttpResponse::new(500, String::new());
+        self.with_local_helpdesk(&mut |helpdesk| response = helpdesk.handle(request, now));
+        Ok(response)
     }
 
-    /// Runs `f` on the local helpdesk's stored state and stores what it changed.
+    /// Runs `f` on the local helpdesk's stored state and stores what it changed. Not generic:
+    /// one copy of the loading and storing serves the requests and the test mode's calls.
     #[cfg(feature = "local")]
-    pub fn with_local_helpdesk<R>(&self, f: impl FnOnce(&mut LocalHelpdesk) -> R) -> R {
+    pub fn with_local_helpdesk(&self, f: &mut dyn FnMut(&mut LocalHelpdesk)) {
         let stored = self.local_store.get(LOCAL_HELPDESK_KEY).ok().flatten();
         let mut helpdesk = match stored.as_deref() {
             Some(text) => Json::parse(text)
@@ -132,14 +135,13 @@ impl Executor {
             None => LocalHelpdesk::default(),
         };
         helpdesk.scripted = self.scripted;
-        let result = f(&mut helpdesk);
+        f(&mut helpdesk);
         // Most requests are polls that change nothing, and a write stores the whole state again
         // (~15 ms of the page's main thread with a long conversation): write only what changed.
         let state = helpdesk.to_json().to_string();
         if stored.as_deref() != Some(state.as_str()) {
             let _ = self.local_store.set(LOCAL_HELPDESK_KEY, &state);
         }
-        result
     }
 
     /// Without a network backend nothing addresses the network; refused rather than linked.

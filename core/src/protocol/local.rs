@@ -278,20 +278,20 @@ impl LocalHelpdesk {
                 ])
             })
             .collect();
-        Json::object(
-            [
-                (
-                    "sessions",
-                    Json::Array(self.sessions.iter().map(Json::from).collect()),
-                ),
-                ("conversations", Json::Array(conversations)),
-                ("scheduled", Json::Array(scheduled)),
-                ("counter", Json::from(self.counter)),
-            ]
-            .into_iter()
-            // Only while set: the stored form is otherwise what earlier versions wrote.
-            .chain(self.fail_next.then_some(("fail_next", Json::Bool(true)))),
-        )
+        let mut json = Json::object([
+            (
+                "sessions",
+                Json::Array(self.sessions.iter().map(Json::from).collect()),
+            ),
+            ("conversations", Json::Array(conversations)),
+            ("scheduled", Json::Array(scheduled)),
+            ("counter", Json::from(self.counter)),
+        ]);
+        // Only while set: the stored form is otherwise what earlier versions wrote.
+        if self.fail_next {
+            json.insert("fail_next", Json::Bool(true));
+        }
+        json
     }
 
     /// Reads the stored form; every field is required (anything else is not our data) but
@@ -346,26 +346,22 @@ impl LocalHelpdesk {
         })
     }
 
-    /// Test mode: support answers `text` in `conversation` at `due_at` (ms since epoch; the
-    /// answer is there for the first request from then on). Refused for a conversation the
-    /// helpdesk does not hold.
-    pub fn script_reply(
-        &mut self,
-        conversation: &str,
-        text: &str,
-        due_at: f64,
-    ) -> Result<(), String> {
-        if !self.conversations.iter().any(|c| c.id == conversation) {
-            return Err(format!(
-                "no conversation {conversation} in the local helpdesk"
-            ));
+    /// Test mode: support answers `text` in the newest conversation (the visitor's: a test page
+    /// has one) at `due_at` (ms since epoch; the answer is there for the first request from then
+    /// on). Refused (false) without a text or a conversation to answer in.
+    pub fn script_reply(&mut self, text: &str, due_at: f64) -> bool {
+        let Some(conversation) = self.conversations.last() else {
+            return false;
+        };
+        if text.trim().is_empty() {
+            return false;
         }
         self.scheduled.push(ScheduledReply {
-            conversation: conversation.to_string(),
+            conversation: conversation.id.clone(),
             due_at,
             body: text.to_string(),
         });
-        Ok(())
+        true
     }
 
     /// Test mode: the next message a visitor sends is refused with
@@ -450,7 +446,7 @@ impl LocalHelpdesk {
         if std::mem::take(&mut self.fail_next) {
             return error(
                 FAILED_DELIVERY_STATUS,
-                "not delivered, as Helpwire.testing.failNextDelivery() asked",
+                "Helpwire.testing.failNextDelivery()",
             );
         }
         // Idempotent on client_id: a retried send returns the stored message, never a second copy.
