@@ -225,22 +225,22 @@ impl WidgetHandle {
 #[cfg(feature = "local")]
 #[wasm_bindgen]
 impl WidgetHandle {
-    /// `reply(text, delayMs = 0)`: support answers `text` after `delayMs` on the page's clock.
-    pub fn reply(&self, text: JsValue, delay_ms: JsValue) {
+    /// Both calls of `Helpwire.testing`, as the loader forwards them: `test(text, delayMs)` is
+    /// `reply(text, delayMs = 0)` (support answers `text` after `delayMs` on the page's clock),
+    /// `test(null)` is `failNextDelivery()` (the visitor's next message is refused; Retry then
+    /// delivers it). One export, not two: each costs the bundle bytes.
+    pub fn test(&self, text: JsValue, delay_ms: JsValue) {
         self.with_live(|l| {
-            // No number (undefined): at once; a negative one saturates to 0 as well.
-            let delay = delay_ms.as_f64().unwrap_or(0.0) as u32;
+            if text.is_null() {
+                return crate::web::testing::fail_next_delivery(l.chat);
+            }
+            // No number (undefined): at once; a negative one is 0 as well.
+            let delay = delay_ms.as_f64().unwrap_or(0.0).max(0.0);
             let text = text.as_string().unwrap_or_default();
             if !crate::web::testing::reply(l.chat, &text, delay) {
-                browser::error("Helpwire.testing.reply: needs a text, after the visitor wrote");
+                browser::error("Helpwire.testing.reply: no text, or nothing to answer yet");
             }
         });
-    }
-
-    /// `failNextDelivery()`: the visitor's next message is refused; Retry then delivers it.
-    #[wasm_bindgen(js_name = failNextDelivery)]
-    pub fn fail_next_delivery(&self) {
-        self.with_live(|l| crate::web::testing::fail_next_delivery(l.chat));
     }
 }
 

@@ -465,7 +465,6 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     view! {
         <div
             part="log"
-            class="log"
             role="log"
             aria-live="polite"
             aria-labelledby="hw-title"

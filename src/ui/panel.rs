@@ -47,12 +47,11 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 }
             }
         >
-            <header part="header" class="header">
+            <header part="header">
                 <h2 id="hw-title" class="title">{title}</h2>
                 <button
                     type="button"
                     part="close"
-                    class="close"
                     aria-label=move || locale.get().close_chat.to_string()
                     on:click=move |_| close()
                 >

@@ -124,7 +124,7 @@ test('HelpwireSettings.localReplies turns the test mode on; a reply before the v
   const { context, page, seen } = await start('/settings.html');
   assert.equal(await page.evaluate(() => typeof window.Helpwire.testing.reply), 'function');
   await reply(page, 'Too early');
-  assert.ok(seen.errors.some((e) => e.includes('Helpwire.testing.reply: needs a text, after the visitor wrote')), seen.errors.join('\n'));
+  assert.ok(seen.errors.some((e) => e.includes('Helpwire.testing.reply: no text, or nothing to answer yet')), seen.errors.join('\n'));
   await send(page, 'Jetzt');
   await waitForDelivery(page);
   await reply(page, 'Jetzt passt es.');

@@ -40,9 +40,9 @@ const PARTS = {
   input: ['word-spacing: 14px', 'wordSpacing', '14px'],
 };
 const PART_SELECTOR = {
-  root: '.hw', launcher: '.launcher', badge: '.badge', panel: '.panel', header: '.header', log: '.log',
+  root: '[part=root]', launcher: '.launcher', badge: '[part=badge]', panel: '.panel', header: '[part=header]', log: '[part=log]',
   message: '[data-author=agent]', 'message-visitor': '[data-author=visitor]', 'message-agent': '[data-author=agent]',
-  composer: '.composer', send: '.send', close: '.close', text: '.bubble', input: '.input',
+  composer: '[part=composer]', send: '[part=send]', close: '[part=close]', text: '.bubble', input: '.input',
 };
 
 const themed = `helpwire-chat { ${Object.entries(PROPERTIES).map(([p, [v]]) => `${p}: ${v};`).join(' ')} }`;

@@ -444,10 +444,7 @@ impl LocalHelpdesk {
             return error(404, "conversation not found");
         };
         if std::mem::take(&mut self.fail_next) {
-            return error(
-                FAILED_DELIVERY_STATUS,
-                "Helpwire.testing.failNextDelivery()",
-            );
+            return error(FAILED_DELIVERY_STATUS, "failNextDelivery");
         }
         // Idempotent on client_id: a retried send returns the stored message, never a second copy.
         if let Some(existing) = client_id.as_ref().and_then(|cid| {
