@@ -27,7 +27,9 @@ test('support answers the visitor with the scripted reply', async ({ page }) => 
 });
 
 test('a slow answer arrives when its time has come on the page clock', async ({ page }) => {
+  // The page's clock, faked from the page's start (so every timer of the widget's is on it).
   await page.clock.install();
+  await page.goto('/');
   await send(page, 'Can I change my address?');
   await waitForDelivery(page);
   await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1_000));
