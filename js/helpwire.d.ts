@@ -57,6 +57,18 @@ export interface HelpwireSettings {
   greeting?: string;
   /** A short tone for support's messages while the panel is closed or the tab hidden; default 'off'. */
   sound?: 'on' | 'off';
+  /** The local helpdesk's test mode: 'script' makes support answer only what a test scripts
+   *  through `Helpwire.testing`; default 'auto'. Only with provider 'local'. */
+  localReplies?: 'auto' | 'script';
+}
+
+/** `window.Helpwire.testing`: present only in the local helpdesk's test mode. */
+export interface HelpwireTesting {
+  /** Support answers `text` in the visitor's conversation after `delayMs` (default 0) on the
+   *  page's clock. The visitor must have written first; otherwise a console error says so. */
+  reply(text: string, delayMs?: number): void;
+  /** The visitor's next message is refused (`data-status="failed"`); their Retry delivers it. */
+  failNextDelivery(): void;
 }
 
 export interface HelpwireApi {
@@ -74,6 +86,8 @@ export interface HelpwireApi {
   off<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
   /** Remove the widget from the page and stop all its work. */
   destroy(): void;
+  /** Only with `localReplies: 'script'` (and the local helpdesk); absent otherwise. */
+  readonly testing?: HelpwireTesting;
 }
 
 declare global {

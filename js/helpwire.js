@@ -32,6 +32,21 @@
   var host = null;
   var startError = null; // why the widget could not start, for late `error` subscribers
 
+  // A setting as the page gave it: HelpwireSettings' key (unless undefined), else the attribute.
+  function setting(name) {
+    var v = settings && typeof settings === 'object' ? settings[name] : undefined;
+    return v === undefined ? attributes[name] : v;
+  }
+  function is(name, value) {
+    var v = setting(name);
+    return typeof v === 'string' && v.trim() === value;
+  }
+  // One bundle per backend: fetch only the configured one's code. An unknown name gets the
+  // local bundle, whose configuration check then reports it.
+  var backend = setting('provider');
+  backend = String(backend == null ? 'local' : backend).trim();
+  if (!Object.prototype.hasOwnProperty.call(BUNDLES, backend)) backend = 'local';
+
   function log(kind, text, error) {
     if (w.console) w.console[kind]('Helpwire: ' + text, error === undefined ? '' : error);
   }
@@ -40,8 +55,7 @@
   // tab hidden. Web Audio (no media file for a strict CSP to allow); here rather than in the
   // wasm, where the same calls cost five times the bytes (README, Performance). Blocked autoplay
   // leaves the context suspended: nothing heard, nothing thrown. The widget validates the value.
-  var sound = settings && typeof settings === 'object' && 'sound' in settings ? settings.sound : attributes.sound;
-  sound = typeof sound === 'string' && sound.trim() === 'on';
+  var sound = is('sound', 'on');
   var open = false;
 
   function tone() {
@@ -95,11 +109,6 @@
     whenBody(function () {
       if (state !== 'loading') return;
       ensureHost();
-      // One bundle per backend: fetch only the configured one's code. An unknown name gets the
-      // local bundle, whose configuration check then reports it.
-      var backend = settings != null && settings.provider !== undefined ? settings.provider : attributes.provider;
-      backend = String(backend == null ? 'local' : backend).trim();
-      if (!Object.prototype.hasOwnProperty.call(BUNDLES, backend)) backend = 'local';
       var bundle = base + 'helpwire_' + backend + '.' + BUNDLES[backend];
       watchForCrash(bundle);
       import(bundle + '.js')
@@ -203,6 +212,12 @@
       queue.length = 0;
     }
   };
+
+  // The local helpdesk's test mode: the test scripts support's replies (README, DOM and test
+  // contract). Absent otherwise, so that nothing a test does can reach a real widget.
+  if (backend === 'local' && is('localReplies', 'script')) {
+    w.Helpwire.testing = { reply: method('test'), failNextDelivery: function () { call('test', [null]); } };
+  }
 
   // Stage two waits for the page: after `load`, in idle time, so the host page never waits on us.
   function idle() {

@@ -6,6 +6,7 @@ export type {
   HelpwireMessageEvent,
   HelpwireSentEvent,
   HelpwireSettings,
+  HelpwireTesting,
 } from './dist/helpwire';
 import type { HelpwireApi, HelpwireSettings } from './dist/helpwire';
 

@@ -1,5 +1,5 @@
 // Builds the npm package `helpwire` from a release build (scripts/build.sh): the ES module entry
-// and its types (npm/), the README for npm users (npm/README.md), and under dist/ every file of
+// and its types (npm/), the Playwright helpers `helpwire/testing` (npm/testing.js), the README for npm users (npm/README.md), and under dist/ every file of
 // the widget that a site hosts (those dist/manifest.json lists, and the manifest).
 // Usage: node scripts/package.mjs [dist] [out]   (default: dist, dist-npm; then `npm pack out`)
 import fs from 'node:fs';
@@ -29,7 +29,7 @@ fs.mkdirSync(path.join(out, 'dist'), { recursive: true });
 for (const name of [...Object.keys(manifest.files), 'manifest.json']) {
   fs.copyFileSync(path.join(dist, name), path.join(out, 'dist', name));
 }
-for (const name of ['index.js', 'index.d.ts', 'README.md']) {
+for (const name of ['index.js', 'index.d.ts', 'testing.js', 'testing.d.ts', 'README.md']) {
   fs.copyFileSync(path.join(ROOT, 'npm', name), path.join(out, name));
 }
 const pkg = {
@@ -42,10 +42,14 @@ const pkg = {
   types: './index.d.ts',
   exports: {
     '.': { types: './index.d.ts', default: './index.js' },
+    './testing': { types: './testing.d.ts', default: './testing.js' },
     './dist/*': './dist/*',
     './package.json': './package.json',
   },
-  files: ['index.js', 'index.d.ts', 'dist/'],
+  files: ['index.js', 'index.d.ts', 'testing.js', 'testing.d.ts', 'dist/'],
+  // helpwire/testing takes a Playwright page; only its types are used, nothing is bundled.
+  peerDependencies: { 'playwright-core': '>=1.40' },
+  peerDependenciesMeta: { 'playwright-core': { optional: true } },
   sideEffects: false,
   keywords: ['chat', 'support', 'widget', 'helpdesk', 'webassembly', 'live-chat'],
 };

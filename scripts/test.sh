@@ -39,5 +39,18 @@ step "relay binary for the end-to-end tests" cargo build --profile relay -p help
 # Also packs the npm package and runs it from a scratch project (package.test.mjs), and the files
 # on another origin (cdn.test.mjs). The README's pictures are only compared; UPDATE_SCREENSHOTS=1
 # rewrites them.
-step "end-to-end: the real embed on host pages, every backend, the npm package, the CDN layout (Playwright)" node --test --test-concurrency=1 tests/e2e/
+step "end-to-end: the real embed on host pages, every backend, the npm package, its testing kit, the framework recipes, the CDN layout (Playwright)" node --test --test-concurrency=1 tests/e2e/
+# The example suite a site team would copy (examples/playwright): @playwright/test from its own
+# lock, the package from a fresh tarball, Debian's Chromium; every test in two languages.
+playwright_example() {
+  local out
+  out=$(mktemp -d)
+  node scripts/package.mjs dist "$out/pkg" >/dev/null
+  (cd "$out" && npm pack --silent "$out/pkg" >/dev/null)
+  (cd examples/playwright && npm ci --no-audit --no-fund --loglevel=error \
+    && npm install --no-save --offline --no-audit --no-fund --loglevel=error "$out"/helpwire-*.tgz \
+    && npm test)
+  rm -rf "$out"
+}
+step "example suite: examples/playwright with helpwire/testing (en, de)" playwright_example
 printf '\n\033[1;32mall checks passed\033[0m\n'

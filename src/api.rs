@@ -114,13 +114,10 @@ pub async fn boot(
             emit_event(&emit, name, &detail);
         })
     };
-    let driver = Driver::new(
-        provider,
-        Executor::new(store.clone()),
-        store,
-        key.clone(),
-        events,
-    );
+    let executor = Executor::new(store.clone());
+    #[cfg(feature = "local")]
+    let executor = executor.scripted(config.scripted_replies);
+    let driver = Driver::new(provider, executor, store, key.clone(), events);
     // The relay streams new messages (`GET /v1/events`): followed on top of polling.
     #[cfg(stream)]
     let driver = match (&config.provider, &config.api_base) {
@@ -219,6 +216,31 @@ impl WidgetHandle {
             drop(live.mounted);
             crate::web::attention::show_unread_in_title(0);
         }
+    }
+}
+
+/// `Helpwire.testing`, which the loader installs only in the local helpdesk's test mode
+/// (`data-local-replies="script"`). A wrong call is a console error, never a throw: the loader
+/// treats a throw as the widget failing.
+#[cfg(feature = "local")]
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Both calls of `Helpwire.testing`, as the loader forwards them: `test(text, delayMs)` is
+    /// `reply(text, delayMs = 0)` (support answers `text` after `delayMs` on the page's clock),
+    /// `test(null)` is `failNextDelivery()` (the visitor's next message is refused; Retry then
+    /// delivers it). One export, not two: each costs the bundle bytes.
+    pub fn test(&self, text: JsValue, delay_ms: JsValue) {
+        self.with_live(|l| {
+            if text.is_null() {
+                return crate::web::testing::fail_next_delivery(l.chat);
+            }
+            // No number (undefined): at once; a negative one is 0 as well.
+            let delay = delay_ms.as_f64().unwrap_or(0.0).max(0.0);
+            let text = text.as_string().unwrap_or_default();
+            if !crate::web::testing::reply(l.chat, &text, delay) {
+                browser::error("Helpwire.testing.reply: no text, or nothing to answer yet");
+            }
+        });
     }
 }
 

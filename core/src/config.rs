@@ -91,6 +91,9 @@ pub struct Config {
     pub greeting: Option<String>,
     /// A short tone for support's messages while the panel is closed or the tab hidden.
     pub sound: bool,
+    /// Test mode of the local helpdesk (`data-local-replies="script"`): support answers only
+    /// what a test scripts through `Helpwire.testing`.
+    pub scripted_replies: bool,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
     pub written: Vec<(String, String)>,
@@ -312,6 +315,10 @@ fn rule(key: &str) -> Option<Rule> {
             0,
         ),
         "sound" => choice("using off", &["off", "on"], "on or off", 0),
+        // Only bundles with the local helpdesk know it; the others ignore it as unknown (with a
+        // console warning), and only the local helpdesk reads it.
+        #[cfg(feature = "local")]
+        "local-replies" => choice("using auto", &["auto", "script"], "auto or script", 0),
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
         _ => return None,
@@ -431,6 +438,8 @@ impl Config {
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
                 "sound" => config.sound = choice == 1,
+                #[cfg(feature = "local")]
+                "local-replies" => config.scripted_replies = choice == 1,
                 _ => {
                     // "title" | "greeting"
                     let mut text = text;

@@ -474,3 +474,18 @@ fn every_provider_name_chooses_its_backend() {
         assert_eq!(kind.name(), name);
     }
 }
+
+#[test]
+fn the_local_helpdesks_test_mode_is_off_unless_asked() {
+    assert!(!parse(&[]).config.scripted_replies);
+    let on = parse(&[("localReplies", "script")]);
+    assert!(on.issues.is_empty(), "{:?}", on.issues);
+    assert!(on.config.scripted_replies);
+    assert!(!parse(&[("local-replies", "auto")]).config.scripted_replies);
+    let wrong = parse(&[("localReplies", "scripted")]);
+    assert!(!wrong.config.scripted_replies);
+    assert_eq!(
+        wrong.issues[0].to_string(),
+        "Helpwire: data-local-replies: \"scripted\" is not auto or script; using auto"
+    );
+}

@@ -1784,3 +1784,91 @@ fn typing_ends_when_the_backend_cannot_be_read_and_with_the_visitor() {
         "a reset forgets what support did"
     );
 }
+
+/// An engine on the local helpdesk in test mode (`data-local-replies="script"`).
+fn scripted() -> Harness {
+    let mut h = Harness::new();
+    h.backend.helpdesk.scripted = true;
+    h
+}
+
+/// The agent's messages the engine holds, as text.
+fn agent_texts(h: &Harness) -> Vec<String> {
+    h.engine
+        .messages()
+        .iter()
+        .filter(|m| m.author != Author::Visitor)
+        .map(|m| m.body.plain_text())
+        .collect()
+}
+
+#[test]
+fn in_test_mode_support_never_answers_by_itself() {
+    let mut h = scripted();
+    h.cmd(Command::Open);
+    h.send("How much is the Team plan?", "m1");
+    h.advance(120_000.0);
+    assert_eq!(h.statuses(), [("visitor", Some("sent"))]);
+    assert!(!h.backend.helpdesk.has_scheduled_replies());
+}
+
+#[test]
+fn a_scripted_reply_shows_exactly_when_it_falls_due_and_is_read_at_once() {
+    let mut h = scripted();
+    h.cmd(Command::Open);
+    h.send("hello", "m1");
+    // Off the poll's beat (polls every 1.5 s while open), as the web layer asks.
+    h.advance(730.0);
+    let due = h.now + 2_010.0;
+    assert!(h.backend.helpdesk.script_reply("Scripted answer", due));
+    h.cmd(Command::ReadAt(due));
+    // Polls come and go without it.
+    h.advance(2_000.0);
+    assert!(agent_texts(&h).is_empty());
+    assert_eq!(h.wake, Some(due), "the next wake-up is the read asked for");
+    h.advance(10.0);
+    assert_eq!(
+        agent_texts(&h),
+        ["Scripted answer"],
+        "read when it fell due"
+    );
+    assert_eq!(h.engine.messages()[1].created_at, due);
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Message { text, .. } if text == "Scripted answer")));
+    // Several replies with no delay arrive in the order the test gave them.
+    for text in ["one", "two"] {
+        assert!(h.backend.helpdesk.script_reply(text, h.now));
+    }
+    h.cmd(Command::ReadAt(h.now));
+    h.settle();
+    assert_eq!(agent_texts(&h), ["Scripted answer", "one", "two"]);
+}
+
+#[test]
+fn a_forced_failed_delivery_waits_for_the_visitors_retry_and_is_then_stored_once() {
+    let mut h = scripted();
+    h.cmd(Command::Open);
+    h.send("first", "m1");
+    h.backend.helpdesk.fail_next_delivery();
+    h.send("second", "m2");
+    assert_eq!(h.status_of("second"), Some("failed"));
+    // Refused, not lost in transit: no retry by itself, however long it waits.
+    h.advance(120_000.0);
+    assert_eq!(h.status_of("second"), Some("failed"));
+    assert_eq!(h.helpdesk_visitor_copies("second"), 0);
+    assert!(h
+        .events
+        .iter()
+        .any(|e| matches!(e, WidgetEvent::Error(text) if text.contains("not delivered"))));
+    h.cmd(Command::Retry {
+        local_id: "m2".into(),
+    });
+    h.settle();
+    assert_eq!(h.status_of("second"), Some("sent"));
+    assert_eq!(h.helpdesk_visitor_copies("second"), 1);
+    // Only the next one failed.
+    h.send("third", "m3");
+    assert_eq!(h.status_of("third"), Some("sent"));
+}

@@ -2,7 +2,9 @@
 
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Conversation, Session, Visitor};
-use helpwire_core::protocol::local::{LocalHelpdesk, LocalProvider, AGENT_NAME, MAX_MESSAGE_CHARS};
+use helpwire_core::protocol::local::{
+    LocalHelpdesk, LocalProvider, AGENT_NAME, FAILED_DELIVERY_STATUS, MAX_MESSAGE_CHARS,
+};
 use helpwire_core::protocol::{
     Context, Cursor, HttpRequest, Method, Outgoing, Plan, Provider, ProviderError,
 };
@@ -302,4 +304,40 @@ fn stored_messages_with_unusable_times_or_shapes_never_block_the_next() {
         assert_eq!(page.messages.len(), 1, "{bad}");
         assert_eq!(page.warnings.len(), 1, "{bad}");
     }
+}
+
+#[test]
+fn test_mode_scripts_replies_into_the_newest_conversation_and_keeps_a_forced_failure_stored() {
+    let mut helpdesk = LocalHelpdesk::default();
+    helpdesk.scripted = true;
+    assert!(
+        !helpdesk.script_reply("nowhere yet", T0),
+        "no conversation to answer in"
+    );
+    let (s, c) = open(&mut helpdesk);
+    send(&mut helpdesk, &s, &c, "m1", "hello", T0).unwrap();
+    assert!(!helpdesk.has_scheduled_replies(), "no answer of its own");
+    assert!(!helpdesk.script_reply("  ", T0), "no text, no answer");
+    assert!(helpdesk.script_reply("Scripted", T0 + 500.0));
+    assert!(helpdesk.has_scheduled_replies());
+
+    // The forced failure survives the trip through storage, and is used up by one send.
+    helpdesk.fail_next_delivery();
+    let mut helpdesk = LocalHelpdesk::from_json(&helpdesk.to_json()).unwrap();
+    helpdesk.scripted = true;
+    match send(&mut helpdesk, &s, &c, "m2", "refused", T0 + 100.0) {
+        Err(ProviderError::Status { status, .. }) => {
+            assert_eq!(status, FAILED_DELIVERY_STATUS)
+        }
+        other => panic!("expected the forced failure, got {other:?}"),
+    }
+    send(&mut helpdesk, &s, &c, "m2", "refused", T0 + 200.0).unwrap();
+
+    let page = fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 499.0);
+    assert_eq!(page.messages.len(), 2, "the reply is not due yet");
+    assert!(page.presence.typing, "support types while a reply is due");
+    let page = fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 500.0);
+    let texts: Vec<String> = page.messages.iter().map(|m| m.body.plain_text()).collect();
+    assert_eq!(texts, ["hello", "refused", "Scripted"]);
+    assert_eq!(page.messages[2].created_at, T0 + 500.0);
 }

@@ -51,7 +51,7 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
         </button>
         // Beside the button, not inside it: the count is already in the button's name, and text
         // inside a button that its name does not contain confuses voice control ("99+").
-        <span part="badge" class="badge" aria-hidden="true" hidden=move || unread() == 0>
+        <span part="badge" aria-hidden="true" hidden=move || unread() == 0>
             {move || match unread() {
                 n if n > 99 => "99+".to_string(),
                 n => n.to_string(),

@@ -115,6 +115,7 @@ impl MessageElement {
             author.set_text_content(Some(&name));
         }
         let bubble = el("div", "bubble")?;
+        let _ = bubble.set_attribute("part", "text");
         fill_bubble(bubble.clone(), (m.body.clone(), m.attachments.clone()));
         let notice = match m.body {
             Body::Notice(n) => bubble.first_element_child().map(|p| (n, p)),
@@ -198,6 +199,7 @@ impl MessageElement {
                 add("span", "state state-failed", s.failed);
                 if let Some(retry) = add("button", "retry", s.retry) {
                     let _ = retry.set_attribute("type", "button");
+                    let _ = retry.set_attribute("part", "retry");
                 }
             }
             _ => {}
@@ -463,7 +465,6 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     view! {
         <div
             part="log"
-            class="log"
             role="log"
             aria-live="polite"
             aria-labelledby="hw-title"

@@ -130,7 +130,6 @@ pub fn Widget(
     view! {
         <div
             part="root"
-            class="hw"
             dir=move || locale.get().dir.as_str().to_string()
             lang=move || locale.get().lang.to_string()
             node_ref=root

@@ -47,11 +47,11 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 }
             }
         >
-            <header part="header" class="header">
+            <header part="header">
                 <h2 id="hw-title" class="title">{title}</h2>
                 <button
                     type="button"
-                    class="close"
+                    part="close"
                     aria-label=move || locale.get().close_chat.to_string()
                     on:click=move |_| close()
                 >
@@ -110,6 +110,7 @@ fn show_notice(bar: &Element, notice: Option<Notice>, t: &Strings, tag: &str) {
         return;
     };
     el.set_class_name(class);
+    set(&el, "part", "notice");
     set(&el, "role", role);
     match notice {
         Notice::Unavailable => {
@@ -118,6 +119,7 @@ fn show_notice(bar: &Element, notice: Option<Notice>, t: &Strings, tag: &str) {
             }
             if let Some(button) = child(&el, "button") {
                 button.set_class_name("retry");
+                set(&button, "part", "retry");
                 set(&button, "type", "button");
                 text_in(&button, t.retry);
             }

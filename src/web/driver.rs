@@ -205,6 +205,12 @@ impl Chat {
         self.engine.try_with_untracked(|e| e.accepted(&local_id)) == Some(true)
     }
 
+    /// The executor the driver runs jobs with (`None` once the widget is gone).
+    #[cfg(feature = "local")]
+    pub(crate) fn executor(self) -> Option<Executor> {
+        Some(self.driver.try_get_value()?.executor.clone())
+    }
+
     /// Writes now what is not yet stored (the page is going away).
     pub(crate) fn flush(self) {
         if let Some(driver) = self.driver.try_get_value() {

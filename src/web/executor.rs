@@ -29,6 +29,9 @@ pub struct Executor {
     /// The local helpdesk's time: the page's clock, unless a test sets its own.
     #[cfg(feature = "local")]
     local_clock: fn() -> f64,
+    /// The local helpdesk's test mode (`data-local-replies="script"`).
+    #[cfg(feature = "local")]
+    scripted: bool,
 }
 
 impl Executor {
@@ -38,7 +41,31 @@ impl Executor {
             local_store,
             #[cfg(feature = "local")]
             local_clock: browser::now,
+            #[cfg(feature = "local")]
+            scripted: false,
         }
+    }
+
+    /// The same executor with the local helpdesk in test mode (`on`): it answers only what a
+    /// test scripts, and without a random round trip.
+    #[cfg(feature = "local")]
+    pub fn scripted(self, on: bool) -> Self {
+        Executor {
+            scripted: on,
+            ..self
+        }
+    }
+
+    /// Whether the local helpdesk is in test mode.
+    #[cfg(feature = "local")]
+    pub fn is_scripted(&self) -> bool {
+        self.scripted
+    }
+
+    /// The local helpdesk's time (ms since epoch).
+    #[cfg(feature = "local")]
+    pub fn local_now(&self) -> f64 {
+        (self.local_clock)()
     }
 
     /// The same executor with the local helpdesk reading the time from `clock`, so a test can
@@ -76,8 +103,24 @@ impl Executor {
 
     #[cfg(feature = "local")]
     async fn perform_local(&self, request: &HttpRequest) -> Result<HttpResponse, ProviderError> {
-        // A short, realistic round trip, so pending states are real and not a flash.
-        browser::sleep(60 + (js_sys::Math::random() * 120.0) as u32).await;
+        // A short, realistic round trip, so pending states are real and not a flash; none in
+        // test mode, where nothing may depend on chance.
+        let round_trip = if self.scripted {
+            0
+        } else {
+            60 + (js_sys::Math::random() * 120.0) as u32
+        };
+        browser::sleep(round_trip).await;
+        let now = self.local_now();
+        let mut response = HttpResponse::new(500, String::new());
+        self.with_local_helpdesk(&mut |helpdesk| response = helpdesk.handle(request, now));
+        Ok(response)
+    }
+
+    /// Runs `f` on the local helpdesk's stored state and stores what it changed. Not generic:
+    /// one copy of the loading and storing serves the requests and the test mode's calls.
+    #[cfg(feature = "local")]
+    pub fn with_local_helpdesk(&self, f: &mut dyn FnMut(&mut LocalHelpdesk)) {
         let stored = self.local_store.get(LOCAL_HELPDESK_KEY).ok().flatten();
         let mut helpdesk = match stored.as_deref() {
             Some(text) => Json::parse(text)
@@ -91,14 +134,14 @@ impl Executor {
                 }),
             None => LocalHelpdesk::default(),
         };
-        let response = helpdesk.handle(request, (self.local_clock)());
+        helpdesk.scripted = self.scripted;
+        f(&mut helpdesk);
         // Most requests are polls that change nothing, and a write stores the whole state again
         // (~15 ms of the page's main thread with a long conversation): write only what changed.
         let state = helpdesk.to_json().to_string();
         if stored.as_deref() != Some(state.as_str()) {
             let _ = self.local_store.set(LOCAL_HELPDESK_KEY, &state);
         }
-        Ok(response)
     }
 
     /// Without a network backend nothing addresses the network; refused rather than linked.

@@ -12,3 +12,6 @@ pub(crate) mod listeners;
 /// Only bundles whose backend pushes (`cfg(push)`, see build.rs) link the socket code.
 #[cfg(push)]
 pub mod socket_driver;
+/// `Helpwire.testing`: only the local helpdesk has a test mode.
+#[cfg(feature = "local")]
+pub mod testing;

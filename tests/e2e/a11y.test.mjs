@@ -120,7 +120,7 @@ test('axe self-check: a violation inside the shadow root is reported', async () 
   const { context, page: p } = await open('/local.html');
   await p.evaluate(() => {
     const b = document.createElement('button'); // a button without a name
-    document.querySelector('helpwire-chat').shadowRoot.querySelector('.hw').append(b);
+    document.querySelector('helpwire-chat').shadowRoot.querySelector('[part=root]').append(b);
   });
   const violations = await axe(p);
   assert.ok(violations.some((v) => v.startsWith('button-name')), violations.join('\n'));
@@ -181,7 +181,7 @@ test('axe: closed with unread messages (badge), light and dark', async () => {
     await p.keyboard.press('Escape');
     await w.dialog.waitFor({ state: 'hidden' });
     panelClosed();
-    await p.locator('helpwire-chat .badge:not([hidden])').waitFor();
+    await p.locator('helpwire-chat [part=badge]:not([hidden])').waitFor();
     await p.getByRole('button', { name: 'Support chat (1 unread message)' }).waitFor();
     await assertNoViolations(p, `unread badge ${file}`);
     await context.close();
@@ -234,7 +234,7 @@ test('axe: 320 px wide, closed and open with a conversation', async () => {
   assert.ok(send.x + send.width <= 320 && send.y + send.height <= 640, 'send button inside the viewport');
   const topmost = await p.evaluate(() => {
     const root = document.querySelector('helpwire-chat').shadowRoot;
-    const r = root.querySelector('.send').getBoundingClientRect();
+    const r = root.querySelector('[part=send]').getBoundingClientRect();
     return root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.className;
   });
   assert.equal(topmost, 'send', 'nothing lies on top of the send button');
@@ -435,12 +435,12 @@ test('the default light and dark themes meet AA contrast', async () => {
         'time': [cs('.meta').color, bg],
         'failed label': [cs('.state-failed').color, bg],
         'placeholder': [cs('.input', '::placeholder').color, cs('.input').backgroundColor],
-        'header title': [cs('.header').color, cs('.header').backgroundColor],
+        'header title': [cs('[part=header]').color, cs('[part=header]').backgroundColor],
         'visitor bubble': [cs('[data-author=visitor] .bubble').color, cs('[data-author=visitor] .bubble').backgroundColor],
-        'send button': [cs('.send').color, cs('.send').backgroundColor],
+        'send button': [cs('[part=send]').color, cs('[part=send]').backgroundColor],
         'launcher': [cs('.launcher').color, cs('.launcher').backgroundColor],
-        'badge': [cs('.badge').color, cs('.badge').backgroundColor],
-        'accent focus ring on the panel (non-text, 3:1)': [cs('.send').backgroundColor, bg],
+        'badge': [cs('[part=badge]').color, cs('[part=badge]').backgroundColor],
+        'accent focus ring on the panel (non-text, 3:1)': [cs('[part=send]').backgroundColor, bg],
       };
     });
     for (const [what, [fg, bgc]] of Object.entries(pairs)) {
@@ -471,7 +471,7 @@ test('forced colours: controls and the panel keep visible edges', async () => {
   await openPanel(p);
   const borders = await p.evaluate(() => {
     const root = document.querySelector('helpwire-chat').shadowRoot;
-    return ['.launcher', '.panel', '.send', '.header'].map((sel) => {
+    return ['.launcher', '.panel', '[part=send]', '[part=header]'].map((sel) => {
       const s = getComputedStyle(root.querySelector(sel));
       return [sel, s.borderTopStyle !== 'none' || s.borderBottomStyle !== 'none'];
     });

@@ -122,7 +122,7 @@ test('a backend that refuses the widget: the notice is German, with none of the 
   for (const word of ['SECRET', '4711', 'acme', '401', 'HTTP']) {
     assert.ok(!text.includes(word), `"${word}" reached the visitor: ${text}`);
   }
-  const shadowText = await p.locator('helpwire-chat .hw').evaluate((el) => el.innerHTML);
+  const shadowText = await p.locator('helpwire-chat [part=root]').evaluate((el) => el.innerHTML);
   assert.ok(!shadowText.includes('SECRET'), 'not in any attribute either');
   assert.ok(
     console.warnings.some((w) => w.startsWith('Helpwire:') && w.includes(secret)),

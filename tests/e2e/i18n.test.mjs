@@ -27,7 +27,7 @@ async function open(pathname, { clock = false, ...options } = {}) {
 }
 
 const launcherName = (page) => page.locator('helpwire-chat .launcher').getAttribute('aria-label');
-const lang = (page) => page.locator('helpwire-chat .hw').getAttribute('lang');
+const lang = (page) => page.locator('helpwire-chat [part=root]').getAttribute('lang');
 
 test('data-locale wins over the browser language', async () => {
   const { context, page } = await open('/de.html', { locale: 'fr-FR' });
@@ -158,12 +158,12 @@ test('right-to-left: Arabic mirrors the launcher, the panel and the message side
       const box = (sel) => root.querySelector(sel).getBoundingClientRect().toJSON();
       return {
         dir: host.getAttribute('dir'),
-        innerDir: root.querySelector('.hw').getAttribute('dir'),
+        innerDir: root.querySelector('[part=root]').getAttribute('dir'),
         launcher: box('.launcher'),
         panel: box('.panel'),
         visitor: box('[data-author=visitor] .bubble'),
         agent: box('[data-author=agent] .bubble'),
-        close: box('.close'),
+        close: box('[part=close]'),
         title: box('.title'),
       };
     });

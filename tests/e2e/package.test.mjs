@@ -84,9 +84,9 @@ async function open() {
   return { context, page, console };
 }
 
-test('the tarball holds the entry, its types, the README, the loader and every bundle', () => {
+test('the tarball holds the entry, the testing helpers, their types, the README, the loader and every bundle', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'manifest.json'), 'utf8'));
-  const expected = ['README.md', 'index.d.ts', 'index.js', 'package.json', 'dist/manifest.json',
+  const expected = ['README.md', 'index.d.ts', 'index.js', 'testing.d.ts', 'testing.js', 'package.json', 'dist/manifest.json',
     ...Object.keys(manifest.files).map((f) => `dist/${f}`)].sort();
   assert.deepEqual(packed, expected);
   assert.equal(Object.keys(manifest.bundles).length, 7);

@@ -35,11 +35,14 @@ const PARTS = {
   'message-agent': ['word-spacing: 9px', 'wordSpacing', '9px'],
   composer: ['word-spacing: 10px', 'wordSpacing', '10px'],
   send: ['word-spacing: 11px', 'wordSpacing', '11px'],
+  close: ['word-spacing: 12px', 'wordSpacing', '12px'],
+  text: ['word-spacing: 13px', 'wordSpacing', '13px'],
+  input: ['word-spacing: 14px', 'wordSpacing', '14px'],
 };
 const PART_SELECTOR = {
-  root: '.hw', launcher: '.launcher', badge: '.badge', panel: '.panel', header: '.header', log: '.log',
+  root: '[part=root]', launcher: '.launcher', badge: '[part=badge]', panel: '.panel', header: '[part=header]', log: '[part=log]',
   message: '[data-author=agent]', 'message-visitor': '[data-author=visitor]', 'message-agent': '[data-author=agent]',
-  composer: '.composer', send: '.send',
+  composer: '[part=composer]', send: '[part=send]', close: '[part=close]', text: '.bubble', input: '.input',
 };
 
 const themed = `helpwire-chat { ${Object.entries(PROPERTIES).map(([p, [v]]) => `${p}: ${v};`).join(' ')} }`;

@@ -44,6 +44,10 @@ pub enum Command {
     Streaming(bool),
     /// A timer the driver armed for [`Effect::WakeAt`] fired.
     Tick,
+    /// Read the conversation at this time (ms), whatever the polls in between: the backend has
+    /// news due then (a reply the local helpdesk's test mode scripted).
+    #[cfg(feature = "local")]
+    ReadAt(f64),
     /// Messages pushed by the backend (a socket), outside any job.
     Received(Vec<Message>),
     /// Another tab of this site changed the stored state (a `storage` event).

@@ -111,6 +111,14 @@ impl Engine {
         if self.job.is_some() || !self.online || self.halted {
             return fx;
         }
+        // A read asked for (`Command::ReadAt`) is a poll due then, until one has started.
+        #[cfg(feature = "local")]
+        if let Some(at) = self.read_at {
+            self.fetch_at = Some(self.fetch_at.map_or(at, |t| t.min(at)));
+            if at <= now {
+                self.read_at = None;
+            }
+        }
         match self.next_job(now) {
             Ok(job) => {
                 if let Job::Send { message, .. } = &job {

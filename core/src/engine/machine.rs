@@ -50,6 +50,9 @@ pub struct Engine {
     pub(super) job: Option<u64>,
     pub(super) generation: u64,
     pub(super) fetch_at: Option<f64>,
+    /// A read asked for at this time ([`Command::ReadAt`]); it outlives polls in between.
+    #[cfg(feature = "local")]
+    pub(super) read_at: Option<f64>,
     pub(super) poll_failures: u32,
     pub(super) notice: Option<Notice>,
     /// An unconfirmed message was adopted from a closed tab while a job was in flight: a read
@@ -88,6 +91,8 @@ impl Engine {
             job: None,
             generation: 0,
             fetch_at: None,
+            #[cfg(feature = "local")]
+            read_at: None,
             poll_failures: 0,
             notice: None,
             adopted_mid_job: false,
@@ -213,6 +218,8 @@ impl Engine {
             #[cfg(feature = "relay")]
             Command::Streaming(up) => self.stream_changed(up, now),
             Command::Tick => {}
+            #[cfg(feature = "local")]
+            Command::ReadAt(at) => self.read_at = Some(self.read_at.map_or(at, |t| t.min(at))),
             Command::Received(messages) => dirty |= self.merge(messages, now, &mut fx),
             Command::Synced(other) => dirty |= self.sync(*other, &mut fx),
             Command::TabsAlive(live) => dirty |= self.adopt_orphans(live),

@@ -4,7 +4,9 @@
 //! [`LocalProvider`] builds requests against a small REST API at `local://helpdesk`, and
 //! [`LocalHelpdesk`] is the "server" that answers them inside the browser, keeping its state in
 //! browser storage (the executor loads and saves it around each request). A support agent, "Maya",
-//! answers every message after a short, varied delay.
+//! answers every message after a short, varied delay — unless the page asked for test mode
+//! (`data-local-replies="script"`): then only the test answers ([`LocalHelpdesk::script_reply`])
+//! and it can make the next delivery fail ([`LocalHelpdesk::fail_next_delivery`]).
 
 use super::wire::{self, Fields};
 use super::{
@@ -232,14 +234,23 @@ pub struct LocalHelpdesk {
     scheduled: Vec<ScheduledReply>,
     /// Source of ids; never reused.
     counter: u64,
+    /// Test mode: the next message a visitor sends is refused (stored, so that it holds until
+    /// that send whichever request comes first).
+    fail_next: bool,
+    /// Test mode (the page's setting, not stored): no reply of Maya's, only scripted ones.
+    pub scripted: bool,
 }
+
+/// Status of the refusal [`LocalHelpdesk::fail_next_delivery`] arranges: a client error, so the
+/// message waits for the visitor's Retry rather than being retried by itself.
+pub const FAILED_DELIVERY_STATUS: u16 = 422;
 
 /// The support agent's display name.
 pub const AGENT_NAME: &str = "Maya from Support";
 
 impl LocalHelpdesk {
     /// The stored form: `{sessions, conversations: [{id, session, subject, messages}],
-    /// scheduled: [{conversation, due_at, body}], counter}`.
+    /// scheduled: [{conversation, due_at, body}], counter}`, and `fail_next: true` while set.
     pub fn to_json(&self) -> Json {
         let conversations = self
             .conversations
@@ -267,7 +278,7 @@ impl LocalHelpdesk {
                 ])
             })
             .collect();
-        Json::object([
+        let mut json = Json::object([
             (
                 "sessions",
                 Json::Array(self.sessions.iter().map(Json::from).collect()),
@@ -275,10 +286,16 @@ impl LocalHelpdesk {
             ("conversations", Json::Array(conversations)),
             ("scheduled", Json::Array(scheduled)),
             ("counter", Json::from(self.counter)),
-        ])
+        ]);
+        // Only while set: the stored form is otherwise what earlier versions wrote.
+        if self.fail_next {
+            json.insert("fail_next", Json::Bool(true));
+        }
+        json
     }
 
-    /// Reads the stored form; every field is required (anything else is not our data).
+    /// Reads the stored form; every field is required (anything else is not our data) but
+    /// `fail_next`, which older versions did not write.
     pub fn from_json(v: &Json) -> Result<LocalHelpdesk, String> {
         let f = Fields::of(v, "the local helpdesk")?;
         let sessions = f
@@ -324,7 +341,33 @@ impl LocalHelpdesk {
             conversations,
             scheduled,
             counter: f.u64("counter")?,
+            fail_next: f.opt_bool("fail_next")?.unwrap_or(false),
+            scripted: false,
         })
+    }
+
+    /// Test mode: support answers `text` in the newest conversation (the visitor's: a test page
+    /// has one) at `due_at` (ms since epoch; the answer is there for the first request from then
+    /// on). Refused (false) without a text or a conversation to answer in.
+    pub fn script_reply(&mut self, text: &str, due_at: f64) -> bool {
+        let Some(conversation) = self.conversations.last() else {
+            return false;
+        };
+        if text.trim().is_empty() {
+            return false;
+        }
+        self.scheduled.push(ScheduledReply {
+            conversation: conversation.id.clone(),
+            due_at,
+            body: text.to_string(),
+        });
+        true
+    }
+
+    /// Test mode: the next message a visitor sends is refused with
+    /// [`FAILED_DELIVERY_STATUS`]; the one after (its retry) is stored as usual.
+    pub fn fail_next_delivery(&mut self) {
+        self.fail_next = true;
     }
 
     /// Answers one request at time `now` (ms since epoch).
@@ -400,6 +443,9 @@ impl LocalHelpdesk {
         let Some(index) = self.conversations.iter().position(|c| c.id == conversation) else {
             return error(404, "conversation not found");
         };
+        if std::mem::take(&mut self.fail_next) {
+            return error(FAILED_DELIVERY_STATUS, "failNextDelivery");
+        }
         // Idempotent on client_id: a retried send returns the stored message, never a second copy.
         if let Some(existing) = client_id.as_ref().and_then(|cid| {
             self.conversations[index]
@@ -424,12 +470,14 @@ impl LocalHelpdesk {
             created_at: now,
             client_id,
         });
-        let seed = fnv1a(text) ^ self.counter;
-        self.scheduled.push(ScheduledReply {
-            conversation: conversation.to_string(),
-            due_at: now + 1_200.0 + (seed % 1_400) as f64,
-            body: canned_reply(text, visitor_count, seed),
-        });
+        if !self.scripted {
+            let seed = fnv1a(text) ^ self.counter;
+            self.scheduled.push(ScheduledReply {
+                conversation: conversation.to_string(),
+                due_at: now + 1_200.0 + (seed % 1_400) as f64,
+                body: canned_reply(text, visitor_count, seed),
+            });
+        }
         created(self.with_presence(
             conversation,
             [("id", Json::from(id)), ("created_at", Json::from(now))],
