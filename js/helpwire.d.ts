@@ -57,6 +57,14 @@ export interface HelpwireSettings {
   greeting?: string;
   /** A short tone for support's messages while the panel is closed or the tab hidden; default 'off'. */
   sound?: 'on' | 'off';
+  /**
+   * A pre-chat form asking for the visitor's contact details before the first message; fields
+   * the site already gave with identify() are skipped. Default 'none'. Ignored (with a console
+   * warning) for gurusup and eusate, whose APIs take no contact details.
+   */
+  prechat?: 'none' | 'email' | 'name-email';
+  /** The site's privacy policy, linked under the contact forms (opens in a new tab); http(s) only. */
+  privacyUrl?: string;
 }
 
 export interface HelpwireApi {

@@ -91,6 +91,10 @@ pub struct Config {
     pub greeting: Option<String>,
     /// A short tone for support's messages while the panel is closed or the tab hidden.
     pub sound: bool,
+    /// Which contact details the pre-chat form asks for.
+    pub prechat: crate::contact::Prechat,
+    /// The site's privacy policy, linked under the contact forms: an http(s) URL.
+    pub privacy_url: Option<String>,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
     pub written: Vec<(String, String)>,
@@ -312,6 +316,16 @@ fn rule(key: &str) -> Option<Rule> {
             0,
         ),
         "sound" => choice("using off", &["off", "on"], "on or off", 0),
+        "prechat" => choice(
+            "using none",
+            &["none", "email", "name-email"],
+            "none, email or name-email",
+            0,
+        ),
+        "privacy-url" => Rule {
+            expected: "an http(s) URL",
+            ..text("no privacy link")
+        },
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
         _ => return None,
@@ -410,6 +424,7 @@ impl Config {
             let choice = rule.choices.iter().position(|c| *c == value);
             let valid = match key.as_str() {
                 "locale" => value.is_empty() || is_language_tag(value),
+                "privacy-url" => value.is_empty() || is_http_url(value),
                 _ => rule.choices.is_empty() || choice.is_some(),
             };
             if !valid && !refused {
@@ -431,6 +446,11 @@ impl Config {
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
                 "sound" => config.sound = choice == 1,
+                "prechat" => {
+                    use crate::contact::Prechat;
+                    config.prechat = [Prechat::None, Prechat::Email, Prechat::NameEmail][choice]
+                }
+                "privacy-url" => config.privacy_url = text,
                 _ => {
                     // "title" | "greeting"
                     let mut text = text;
@@ -492,6 +512,17 @@ fn validate_backend(
             config.name_of("api-key")
         );
         required(config, issues, wrong_type, "project", why);
+    }
+    if config.prechat != crate::contact::Prechat::None
+        && !crate::contact::backend_takes_contact(config.provider)
+    {
+        issues.push(ConfigIssue {
+            name: config.name_of("prechat"),
+            message: format!(
+                "provider \"{provider}\" has no place for a visitor's contact details; ignored"
+            ),
+            severity: Severity::Warning,
+        })
     }
 }
 

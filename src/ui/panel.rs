@@ -1,4 +1,4 @@
-//! The chat panel: a dialog with a header, the conversation and the composer.
+//! The chat panel: a dialog with a header, the conversation, the contact forms and the composer.
 
 use super::composer::{composer, number};
 use super::dom::{child, clicked, set, text_in};
@@ -32,6 +32,10 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 .unwrap_or_else(|| locale.get().title.to_string())
         }
     };
+    #[cfg(contact)]
+    let contact_forms = super::contact::contact(shared, overrides.contact);
+    #[cfg(not(contact))]
+    let contact_forms = ();
     view! {
         <section
             id="hw-panel"
@@ -62,6 +66,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
             </header>
             {notice_bar(shared)}
             {message_log(shared, overrides.greeting)}
+            {contact_forms}
             {composer(shared)}
         </section>
     }

@@ -68,6 +68,28 @@ pub struct Strings {
     pub typing: &'static str,
     /// Under the visitor's last message once an agent has read it.
     pub seen: &'static str,
+    /// The contact forms' name (the pre-chat form's heading).
+    pub contact_title: &'static str,
+    /// The name field's label.
+    pub name: &'static str,
+    /// The email field's label.
+    pub email: &'static str,
+    /// The pre-chat form's submit button.
+    pub contact_submit: &'static str,
+    /// The one-line offer after the visitor's first message, and its form's name.
+    pub offer: &'static str,
+    /// The offer's submit button.
+    pub offer_submit: &'static str,
+    /// The button that dismisses the offer.
+    pub dismiss: &'static str,
+    /// Inline error: the email field is empty.
+    pub email_missing: &'static str,
+    /// Inline error: the email is not an address.
+    pub email_invalid: &'static str,
+    /// Inline error: the name field is empty.
+    pub name_missing: &'static str,
+    /// The link to the site's privacy policy under the contact forms.
+    pub privacy: &'static str,
     /// Unread count, by plural category; `{n}` is replaced by the number.
     pub unread: fn(Plural) -> &'static str,
     plural: fn(u32) -> Plural,
@@ -85,6 +107,16 @@ impl Strings {
     pub fn notice(&self, notice: crate::model::SystemNotice) -> &'static str {
         match notice {
             crate::model::SystemNotice::ConversationClosed => self.conversation_closed,
+        }
+    }
+
+    /// The inline error for a refused contact detail.
+    pub fn contact_error(&self, error: crate::contact::ContactError) -> &'static str {
+        use crate::contact::ContactError;
+        match error {
+            ContactError::EmailMissing => self.email_missing,
+            ContactError::EmailInvalid => self.email_invalid,
+            ContactError::NameMissing => self.name_missing,
         }
     }
 
@@ -115,6 +147,17 @@ impl Strings {
             too_long,
             typing,
             seen,
+            contact_title,
+            name,
+            email,
+            contact_submit,
+            offer,
+            offer_submit,
+            dismiss,
+            email_missing,
+            email_invalid,
+            name_missing,
+            privacy,
             unread,
             plural: _,
         } = self;
@@ -140,6 +183,17 @@ impl Strings {
             ("too_long", *too_long),
             ("typing", *typing),
             ("seen", *seen),
+            ("contact_title", *contact_title),
+            ("name", *name),
+            ("email", *email),
+            ("contact_submit", *contact_submit),
+            ("offer", *offer),
+            ("offer_submit", *offer_submit),
+            ("dismiss", *dismiss),
+            ("email_missing", *email_missing),
+            ("email_invalid", *email_invalid),
+            ("name_missing", *name_missing),
+            ("privacy", *privacy),
         ];
         let categories = [
             Plural::Zero,
