@@ -29,25 +29,25 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// The address as it will be sent (trimmed), or why it cannot be one. Deliberately small: one
-/// `@` with something before it, a dot after it with something on both sides, no spaces or
-/// control characters, at most [`MAX_EMAIL_CHARS`]. Whether the mailbox exists only a mail
-/// can tell; this catches what the visitor mistyped.
+/// `@` with something before it, a dot after it with something on both sides (no empty part
+/// between dots), no spaces or control characters, at most [`MAX_EMAIL_CHARS`]. Whether the
+/// mailbox exists only a mail can tell; this catches what the visitor mistyped.
 pub fn check_email(input: &str) -> Result<String, ContactError> {
     let email = input.trim();
     if email.is_empty() {
         return Err(ContactError::EmailMissing);
     }
-    let (local, domain) = email.split_once('@').ok_or(ContactError::EmailInvalid)?;
-    let dotted = domain
-        .split_once('.')
-        .is_some_and(|(host, rest)| !host.is_empty() && !rest.is_empty());
-    let valid = !local.is_empty()
-        && dotted
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !domain.contains("..")
-        && email.chars().count() <= MAX_EMAIL_CHARS
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    let mut parts = email.split('@');
+    let valid = match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && domain.split('.').all(|label| !label.is_empty())
+                && email.chars().count() <= MAX_EMAIL_CHARS
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        _ => false,
+    };
     if valid {
         Ok(email.to_string())
     } else {
@@ -55,20 +55,13 @@ pub fn check_email(input: &str) -> Result<String, ContactError> {
     }
 }
 
-/// The name as it will be sent (trimmed, cut to [`MAX_NAME_CHARS`], control characters
-/// dropped), or why it cannot be one.
+/// The name as it will be sent (trimmed, cut to [`MAX_NAME_CHARS`]), or why it cannot be one.
 pub fn check_name(input: &str) -> Result<String, ContactError> {
-    let name: String = input
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
-        .collect();
-    let name = name.trim_end();
+    let name = input.trim();
     if name.is_empty() {
         return Err(ContactError::NameMissing);
     }
-    Ok(name.to_string())
+    Ok(name.chars().take(MAX_NAME_CHARS).collect())
 }
 
 /// Whether the backend has a place for contact details at all: the pre-chat form is offered

@@ -4,16 +4,19 @@
 //! message (in builds whose backend can still take an email then: `cfg(email_offer)`). Both
 //! carry the privacy line (`data-privacy-url`).
 //!
-//! One small builder of plain DOM (`super::dom`) serves both forms: a form is rebuilt whole only
-//! when which form shows (or the language) changes, never while the visitor types. The checks
-//! are core's (`helpwire_core::contact`), the words the interface language's.
+//! Size decides the shape (README, Performance): no Leptos view or memo, but one table of
+//! elements ([`NODES`]) that a short loop turns into plain DOM (`super::dom`) for either form,
+//! one render effect (shared with the others) that rebuilds the form only when which form shows
+//! or the language changes (never while the visitor types), and two plain listeners of the
+//! composer's closure type. The checks are core's (`helpwire_core::contact`), the words the
+//! interface language's.
 
-use super::dom::{child, clicked, set, text_in};
+use super::dom::{child, set, text_in};
 use super::Shared;
 use helpwire_core::contact::{check_email, check_name, ContactError, Prechat};
 use helpwire_core::engine::{Command, Engine};
-use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
@@ -25,240 +28,242 @@ pub struct ContactSettings {
     pub privacy_url: Option<String>,
 }
 
-/// Which form shows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Form {
-    Nothing,
-    /// Before the first message, with the fields the visitor has not given yet.
-    Prechat {
-        name: bool,
-        email: bool,
-    },
-    /// After an anonymous visitor's first message.
-    Offer,
-}
+/// Which form shows, as the parts it has (0: none).
+type Parts = u8;
+const NAME: Parts = 1;
+const EMAIL: Parts = 2;
+/// The pre-chat form (else the offer).
+const PRECHAT: Parts = 4;
+const OFFER: Parts = 8;
+const PRIVACY: Parts = 16;
+
+/// The texts a node can carry, by index: see [`build`].
+const TITLE: u8 = 1;
+const NAME_LABEL: u8 = 2;
+const EMAIL_LABEL: u8 = 3;
+const SUBMIT: u8 = 4;
+const DISMISS: u8 = 5;
+const PRIVACY_LINK: u8 = 6;
+
+/// One element: the parts it belongs to (all must show), its parent (an index into this table,
+/// or `usize::MAX` for the container), its tag, its attributes (`name=value`, `|` between) and
+/// its text (one of the constants above, 0 for none).
+type Node = (Parts, usize, &'static str, &'static str, u8);
+
+/// Both forms. Each error line is empty until a check fails; the field names it in
+/// `aria-describedby` from the start (an empty description says nothing).
+const NODES: [Node; 15] = [
+    (0, usize::MAX, "form", "part=contact|aria-labelledby=hw-contact-title|novalidate=", 0),
+    (0, 0, "p", "id=hw-contact-title|class=contact-title", TITLE),
+    (NAME, 0, "div", "class=field", 0),
+    (NAME, 2, "label", "for=hw-name", NAME_LABEL),
+    (NAME, 2, "input", "id=hw-name|name=name|autocomplete=name|class=input|aria-describedby=hw-name-error", 0),
+    (NAME, 2, "p", "id=hw-name-error|class=field-error", 0),
+    (EMAIL, 0, "div", "class=field", 0),
+    (EMAIL | PRECHAT, 6, "label", "for=hw-email", EMAIL_LABEL),
+    // In the one-line offer, the line says what the field is for; its label is for assistive technology.
+    (EMAIL | OFFER, 6, "label", "for=hw-email|class=visually-hidden", EMAIL_LABEL),
+    (EMAIL, 6, "input", "id=hw-email|name=email|type=email|autocomplete=email|spellcheck=false|class=input|aria-describedby=hw-email-error", 0),
+    (EMAIL, 6, "p", "id=hw-email-error|class=field-error", 0),
+    (0, 0, "button", "type=submit|class=send", SUBMIT),
+    (OFFER, 0, "button", "type=button|class=dismiss", DISMISS),
+    (PRIVACY, 0, "p", "class=privacy", 0),
+    (PRIVACY, 13, "a", "target=_blank|rel=noopener", PRIVACY_LINK),
+];
 
 /// The form the visitor should see now.
-fn form_for(engine: &Engine, prechat: Prechat) -> Form {
+fn parts_for(engine: &Engine, prechat: Prechat) -> Parts {
     let visitor = engine.visitor();
     if !engine.visitor_wrote() {
-        let email = prechat != Prechat::None && visitor.email.is_none();
-        let name = prechat == Prechat::NameEmail && visitor.name.is_none();
-        return if email || name {
-            Form::Prechat { name, email }
-        } else {
-            Form::Nothing
-        };
+        let mut parts = 0;
+        if prechat != Prechat::None && visitor.email.is_none() {
+            parts |= EMAIL;
+        }
+        if prechat == Prechat::NameEmail && visitor.name.is_none() {
+            parts |= NAME;
+        }
+        return if parts == 0 { 0 } else { parts | PRECHAT };
     }
     let anonymous = visitor.email.is_none() && visitor.user_id.is_none();
     if cfg!(email_offer) && anonymous && !engine.offer_dismissed() {
-        Form::Offer
+        EMAIL | OFFER
     } else {
-        Form::Nothing
+        0
     }
 }
 
-/// The place for the contact forms, just above the composer. `shared`: the engine's state
-/// decides the form, the details go to it as [`Command::Contact`]; `settings`: the site's.
-pub(super) fn contact(shared: Shared, settings: ContactSettings) -> impl IntoView {
+/// Sets up the contact forms in a `div.contact` just above the composer. `shared`: the
+/// engine's state decides the form, the details go to it as [`Command::Contact`]; `settings`:
+/// the site's.
+pub(super) fn contact(shared: Shared, settings: ContactSettings) {
     let Shared {
         chat,
         locale,
         focus,
         ..
     } = shared;
-    let prechat = settings.prechat;
-    let form = Memo::new(move |_| chat.engine.with(|e| form_for(e, prechat)));
-    let root = NodeRef::<leptos::html::Div>::new();
-    let privacy = settings.privacy_url;
+    let ContactSettings {
+        prechat,
+        privacy_url,
+    } = settings;
+    // The container, once the composer is in the page, and what it shows.
+    let mut place: Option<Element> = None;
+    let mut shown = None;
     super::watch(move |_| {
-        let (form, t) = (form.get(), locale.get());
-        let (Some(root), Some(composer)) = (root.get(), focus.composer.get()) else {
+        let mut parts = chat.engine.with(|e| parts_for(e, prechat));
+        let t = locale.get();
+        let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
             return;
         };
-        build(&root, form, t, privacy.as_deref());
-        // The pre-chat form comes first: the composer waits until it is done.
-        if let Some(composer) = composer.parent_element() {
-            let _ = match form {
-                Form::Prechat { .. } => composer.set_attribute("hidden", ""),
-                _ => composer.remove_attribute("hidden"),
-            };
+        if shown == Some((parts, t.lang)) {
+            return;
         }
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(root) = root.get_untracked() else {
+        shown = Some((parts, t.lang));
+        if place.is_none() {
+            place = make_place(&composer, shared);
+        }
+        let Some(root) = &place else {
             return;
         };
+        root.set_text_content(None);
+        if parts != 0 {
+            if privacy_url.is_some() {
+                parts |= PRIVACY;
+            }
+            let title = if parts & OFFER != 0 { t.offer } else { t.contact_title };
+            let texts = [title, t.name, t.email, t.send, t.dismiss, t.privacy];
+            build(root, parts, &texts, privacy_url.as_deref().unwrap_or(""));
+        }
+        // The pre-chat form comes first: the composer waits until it is done.
+        toggle_hidden(&composer, parts & PRECHAT != 0);
+    });
+}
+
+/// Builds the elements of [`NODES`] that belong to `parts` into `root`; `texts[i - 1]` is text
+/// `i`, `privacy` the link's address.
+fn build(root: &Element, parts: Parts, texts: &[&str; 6], privacy: &str) {
+    let mut made: Vec<Option<Element>> = Vec::with_capacity(NODES.len());
+    for (needs, parent, tag, attributes, text) in NODES {
+        let parent = match parent {
+            usize::MAX => Some(root),
+            i => made[i].as_ref(),
+        };
+        let el = parent
+            .filter(|_| parts & needs == needs)
+            .and_then(|p| child(p, tag));
+        if let Some(el) = &el {
+            for attribute in attributes.split('|') {
+                let (name, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+                set(el, name, value);
+            }
+            if let Some(text) = texts.get(usize::from(text).wrapping_sub(1)) {
+                text_in(el, text);
+            }
+            if tag == "a" {
+                set(el, "href", privacy);
+            }
+        }
+        made.push(el);
+    }
+    if let Some(form) = &made[0] {
+        form.set_class_name(if parts & OFFER != 0 { "offer" } else { "prechat" });
+    }
+}
+
+/// The `div.contact` before the composer form, with its listeners.
+fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
+    let root = composer.owner_document()?.create_element("div").ok()?;
+    root.set_class_name("contact");
+    composer.before_with_node_1(&root).ok()?;
+    let (chat, locale, focus) = (shared.chat, shared.locale, shared.focus);
+    let form = root.clone();
+    let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        ev.prevent_default();
         let t = locale.get_untracked();
-        let name = checked(&root, "name", check_name, t);
-        let email = checked(&root, "email", check_email, t);
+        let mut first_wrong = None;
+        let mut field = |name: &str, check: fn(&str) -> Result<String, ContactError>| {
+            let input = form
+                .query_selector(&format!("[name={name}]"))
+                .ok()??
+                .dyn_into::<HtmlElement>()
+                .ok()?;
+            // The input's `value` property (what was typed), read without web-sys's input binding.
+            let value = js_sys::Reflect::get(&input, &"value".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let result = check(&value);
+            let error = result.as_ref().err().map(|e| t.contact_error(*e));
+            if let Some(line) = input.next_element_sibling() {
+                line.set_text_content(error);
+            }
+            toggle_attribute(&input, "aria-invalid", error.is_some());
+            if error.is_some() && first_wrong.is_none() {
+                first_wrong = Some(input);
+            }
+            result.ok()
+        };
+        let name = field("name", check_name);
+        let email = field("email", check_email);
         // The first wrong field takes focus, so its error is read out with it.
-        let wrong = [&name, &email]
-            .into_iter()
-            .flatten()
-            .find(|(result, _)| result.is_err());
-        if let Some((_, input)) = wrong {
+        if let Some(input) = first_wrong {
             let _ = input.focus();
             return;
         }
-        chat.dispatch(Command::Contact {
-            email: email.and_then(|(result, _)| result.ok()),
-            name: name.and_then(|(result, _)| result.ok()),
-        });
-        focus_composer_soon(shared);
-    };
-    let dismiss = move |ev: leptos::ev::MouseEvent| {
-        if clicked(&ev, ".dismiss").is_some() {
+        chat.dispatch(Command::Contact { email, name });
+        focus_composer(focus);
+    });
+    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let dismiss = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|el| el.class_name() == "dismiss");
+        if dismiss {
             chat.dispatch(Command::DismissOffer);
-            focus_composer_soon(shared);
+            focus_composer(focus);
         }
-    };
-    view! { <div class="contact" node_ref=root on:submit=submit on:click=dismiss></div> }
+    });
+    for (kind, listener) in [("submit", on_submit), ("click", on_click)] {
+        let _ = root.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        // Kept for the widget's life; they hold only copyable handles and the container.
+        listener.forget();
+    }
+    Some(root)
 }
 
-/// Replaces `root`'s content with `form`, worded in `t`.
-fn build(root: &Element, form: Form, t: &Strings, privacy: Option<&str>) {
-    root.set_text_content(None);
-    let (title, submit, name, email) = match form {
-        Form::Nothing => return,
-        Form::Prechat { name, email } => (t.contact_title, t.contact_submit, name, email),
-        Form::Offer => (t.offer, t.offer_submit, false, true),
-    };
-    let Some(el) = child(root, "form") else {
-        return;
-    };
-    let offer = form == Form::Offer;
-    el.set_class_name(if offer { "offer" } else { "prechat" });
-    set(&el, "part", "contact");
-    // A `form` is a landmark only with a name; the checks and their words are ours, not the browser's.
-    set(&el, "aria-labelledby", "hw-contact-title");
-    set(&el, "novalidate", "");
-    if let Some(heading) = child(&el, "p") {
-        set(&heading, "id", "hw-contact-title");
-        heading.set_class_name("contact-title");
-        text_in(&heading, title);
-    }
-    if name {
-        field(&el, "name", t.name, "text", !offer);
-    }
-    if email {
-        field(&el, "email", t.email, "email", !offer);
-    }
-    if let Some(button) = child(&el, "button") {
-        set(&button, "type", "submit");
-        button.set_class_name("send");
-        text_in(&button, submit);
-    }
-    if offer {
-        if let Some(button) = child(&el, "button") {
-            set(&button, "type", "button");
-            button.set_class_name("dismiss");
-            text_in(&button, t.dismiss);
-        }
-    }
-    if let Some(url) = privacy {
-        if let Some(link) = child(&el, "p")
-            .filter(|p| {
-                p.set_class_name("privacy");
-                true
-            })
-            .and_then(|p| child(&p, "a"))
-        {
-            set(&link, "href", url);
-            set(&link, "target", "_blank");
-            set(&link, "rel", "noopener");
-            text_in(&link, t.privacy);
-        }
-    }
+/// Sets (`on`) or removes `el`'s `hidden`.
+fn toggle_hidden(el: &Element, on: bool) {
+    toggle_attribute(el, "hidden", on);
 }
 
-/// A labelled input `hw-{id}` with room for its error (`hw-{id}-error`) below; in the one-line
-/// offer the label is for assistive technology only (the offer's line says what it is for).
-fn field(form: &Element, id: &str, label: &str, kind: &str, visible_label: bool) {
-    let Some(row) = child(form, "div") else {
-        return;
+/// Sets attribute `name` (to "true") or removes it.
+fn toggle_attribute(el: &Element, name: &str, on: bool) {
+    let _ = if on {
+        el.set_attribute(name, "true")
+    } else {
+        el.remove_attribute(name)
     };
-    row.set_class_name("field");
-    if let Some(el) = child(&row, "label") {
-        set(&el, "for", &format!("hw-{id}"));
-        if !visible_label {
-            el.set_class_name("visually-hidden");
-        }
-        text_in(&el, label);
-    }
-    if let Some(input) = child(&row, "input") {
-        set(&input, "id", &format!("hw-{id}"));
-        set(&input, "type", kind);
-        set(&input, "name", id);
-        set(&input, "autocomplete", id);
-        set(&input, "class", "input");
-        if kind == "email" {
-            set(&input, "spellcheck", "false");
-        }
-    }
-    if let Some(error) = child(&row, "p") {
-        set(&error, "id", &format!("hw-{id}-error"));
-        error.set_class_name("field-error");
-        set(&error, "hidden", "");
-    }
 }
 
-/// The checked value of field `hw-{id}`, if the form has it, with its error shown or cleared;
-/// the input comes back too, to take focus if it is the first wrong one.
-fn checked(
-    root: &Element,
-    id: &str,
-    check: fn(&str) -> Result<String, ContactError>,
-    t: &Strings,
-) -> Option<(Result<String, ContactError>, HtmlElement)> {
-    let input = root
-        .query_selector(&format!("#hw-{id}"))
-        .ok()??
-        .dyn_into::<HtmlElement>()
-        .ok()?;
-    let error = root.query_selector(&format!("#hw-{id}-error")).ok()??;
-    // The input's `value` property (what was typed), read without web-sys's input binding.
-    let value = js_sys::Reflect::get(&input, &"value".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let result = check(&value);
-    match &result {
-        Err(e) => {
-            error.set_text_content(Some(t.contact_error(*e)));
-            let _ = error.remove_attribute("hidden");
-            set(&input, "aria-invalid", "true");
-            set(&input, "aria-describedby", &format!("hw-{id}-error"));
-        }
-        Ok(_) => {
-            set(&error, "hidden", "");
-            let _ = input.remove_attribute("aria-invalid");
-            let _ = input.remove_attribute("aria-describedby");
-        }
-    }
-    Some((result, input))
-}
-
-/// Where focus goes on opening the panel: the pre-chat form's first field while it shows (the
-/// composer is hidden then), else `None` (the composer).
-pub(super) fn prechat_field(composer: &Element) -> Option<HtmlElement> {
-    let panel = composer.closest("[hidden]").ok()??.parent_element()?;
-    panel
-        .query_selector(".prechat input")
+/// Where focus goes on opening the panel while the pre-chat form shows (the composer `el`
+/// waits, hidden): the form's first field.
+pub(super) fn prechat_field(el: &Element) -> Option<HtmlElement> {
+    let composer = el.parent_element().filter(|c| c.has_attribute("hidden"))?;
+    composer
+        .previous_element_sibling()?
+        .query_selector("input")
         .ok()??
         .dyn_into::<HtmlElement>()
         .ok()
 }
 
-/// Moves focus to the composer once the form has gone (a hidden composer cannot take focus).
-fn focus_composer_soon(shared: Shared) {
-    set_timeout(
-        move || {
-            if let Some(el) = shared.focus.composer.try_get_untracked().flatten() {
-                let _ = el.focus();
-            }
-        },
-        std::time::Duration::ZERO,
-    );
+/// Moves focus to the composer, shown at once (the form it waited for is done; the form
+/// itself goes at the next render).
+fn focus_composer(focus: super::Focus) {
+    if let Some(el) = focus.composer.get_untracked() {
+        if let Some(composer) = el.parent_element() {
+            toggle_hidden(&composer, false);
+        }
+        let _ = el.focus();
+    }
 }

@@ -33,9 +33,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
         }
     };
     #[cfg(contact)]
-    let contact_forms = super::contact::contact(shared, overrides.contact);
-    #[cfg(not(contact))]
-    let contact_forms = ();
+    super::contact::contact(shared, overrides.contact);
     view! {
         <section
             id="hw-panel"
@@ -66,7 +64,6 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
             </header>
             {notice_bar(shared)}
             {message_log(shared, overrides.greeting)}
-            {contact_forms}
             {composer(shared)}
         </section>
     }

@@ -29,8 +29,8 @@ pub enum Command {
         fresh_anon_id: String,
     },
     /// Contact details the visitor gave in the widget (the pre-chat form or the email offer),
-    /// as the view read them; the engine checks them again (`crate::contact`) and tells the
-    /// backend the next time it talks to it, as for `identify`.
+    /// as [`crate::contact`]'s checks return them; the engine tells the backend the next time it
+    /// talks to it, as for `identify`.
     Contact {
         email: Option<String>,
         name: Option<String>,

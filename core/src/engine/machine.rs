@@ -213,7 +213,7 @@ impl Engine {
             } => {
                 dirty |= self.identify(identity, fresh_anon_id, now, &mut fx);
             }
-            Command::Contact { email, name } => dirty |= self.contact(email, name, now, &mut fx),
+            Command::Contact { email, name } => dirty |= self.contact(email, name, now),
             Command::DismissOffer => {
                 dirty |= !self.data.offer_dismissed;
                 self.data.offer_dismissed = true;

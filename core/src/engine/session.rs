@@ -47,41 +47,20 @@ impl Engine {
         true
     }
 
-    /// Contact details from the widget's forms: kept as the visitor's (a reload does not ask
-    /// again) and, like `identify`, told to the backend the next time the session is started.
-    /// A value that fails the checks is left out with a console warning (the view checks first,
-    /// so only a bug or a hand-made command gets here).
+    /// Contact details from the widget's forms, checked there (`crate::contact`): kept as the
+    /// visitor's (a reload does not ask again) and, like `identify`, told to the backend the
+    /// next time the session is started.
     pub(super) fn contact(
         &mut self,
         email: Option<String>,
         name: Option<String>,
         now: f64,
-        fx: &mut Vec<Effect>,
     ) -> bool {
-        use crate::contact::{check_email, check_name};
-        let email = email.map(|e| check_email(&e).map_err(|_| e));
-        let name = name.map(|n| check_name(&n).map_err(|_| n));
-        let mut changed = false;
-        for (field, value) in [("email", email), ("name", name)] {
-            match value {
-                Some(Ok(value)) => {
-                    let v = &mut self.data.visitor;
-                    let slot = if field == "email" {
-                        &mut v.email
-                    } else {
-                        &mut v.name
-                    };
-                    changed |= slot.as_deref() != Some(value.as_str());
-                    *slot = Some(value);
-                }
-                Some(Err(value)) => fx.push(Effect::Warn(format!(
-                    "the contact {field} \"{}\" was refused",
-                    crate::text::quote(&value)
-                ))),
-                None => {}
-            }
-        }
+        let v = &mut self.data.visitor;
+        let changed = (email.is_some() && email != v.email) || (name.is_some() && name != v.name);
         if changed {
+            v.email = email.or(v.email.take());
+            v.name = name.or(v.name.take());
             self.session_confirmed = false;
             self.activated = true;
             self.fetch_soon(now);

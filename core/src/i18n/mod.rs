@@ -74,17 +74,11 @@ pub struct Strings {
     pub name: &'static str,
     /// The email field's label.
     pub email: &'static str,
-    /// The pre-chat form's submit button.
-    pub contact_submit: &'static str,
     /// The one-line offer after the visitor's first message, and its form's name.
     pub offer: &'static str,
-    /// The offer's submit button.
-    pub offer_submit: &'static str,
     /// The button that dismisses the offer.
     pub dismiss: &'static str,
-    /// Inline error: the email field is empty.
-    pub email_missing: &'static str,
-    /// Inline error: the email is not an address.
+    /// Inline error: the email field is empty or not an address.
     pub email_invalid: &'static str,
     /// Inline error: the name field is empty.
     pub name_missing: &'static str,
@@ -114,8 +108,8 @@ impl Strings {
     pub fn contact_error(&self, error: crate::contact::ContactError) -> &'static str {
         use crate::contact::ContactError;
         match error {
-            ContactError::EmailMissing => self.email_missing,
-            ContactError::EmailInvalid => self.email_invalid,
+            // One sentence for both: it says what to write.
+            ContactError::EmailMissing | ContactError::EmailInvalid => self.email_invalid,
             ContactError::NameMissing => self.name_missing,
         }
     }
@@ -150,11 +144,8 @@ impl Strings {
             contact_title,
             name,
             email,
-            contact_submit,
             offer,
-            offer_submit,
             dismiss,
-            email_missing,
             email_invalid,
             name_missing,
             privacy,
@@ -186,11 +177,8 @@ impl Strings {
             ("contact_title", *contact_title),
             ("name", *name),
             ("email", *email),
-            ("contact_submit", *contact_submit),
             ("offer", *offer),
-            ("offer_submit", *offer_submit),
             ("dismiss", *dismiss),
-            ("email_missing", *email_missing),
             ("email_invalid", *email_invalid),
             ("name_missing", *name_missing),
             ("privacy", *privacy),
