@@ -130,7 +130,11 @@ pub(super) fn contact(shared: Shared, settings: ContactSettings) {
             if privacy_url.is_some() {
                 parts |= PRIVACY;
             }
-            let title = if parts & OFFER != 0 { t.offer } else { t.contact_title };
+            let title = if parts & OFFER != 0 {
+                t.offer
+            } else {
+                t.contact_title
+            };
             let texts = [title, t.name, t.email, t.send, t.dismiss, t.privacy];
             build(root, parts, &texts, privacy_url.as_deref().unwrap_or(""));
         }
@@ -166,7 +170,11 @@ fn build(root: &Element, parts: Parts, texts: &[&str; 6], privacy: &str) {
         made.push(el);
     }
     if let Some(form) = &made[0] {
-        form.set_class_name(if parts & OFFER != 0 { "offer" } else { "prechat" });
+        form.set_class_name(if parts & OFFER != 0 {
+            "offer"
+        } else {
+            "prechat"
+        });
     }
 }
 
