@@ -92,8 +92,10 @@ pub struct Config {
     /// A short tone for support's messages while the panel is closed or the tab hidden.
     pub sound: bool,
     /// Which contact details the pre-chat form asks for.
+    #[cfg(feature = "contact")]
     pub prechat: crate::contact::Prechat,
     /// The site's privacy policy, linked under the contact forms: an http(s) URL.
+    #[cfg(feature = "contact")]
     pub privacy_url: Option<String>,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
@@ -316,12 +318,14 @@ fn rule(key: &str) -> Option<Rule> {
             0,
         ),
         "sound" => choice("using off", &["off", "on"], "on or off", 0),
+        #[cfg(feature = "contact")]
         "prechat" => choice(
             "using none",
             &["none", "email", "name-email"],
             "none, email or name-email",
             0,
         ),
+        #[cfg(feature = "contact")]
         "privacy-url" => Rule {
             expected: "an http(s) URL",
             ..text("no privacy link")
@@ -446,10 +450,12 @@ impl Config {
                         [StorageKind::Local, StorageKind::Session, StorageKind::None][choice]
                 }
                 "sound" => config.sound = choice == 1,
+                #[cfg(feature = "contact")]
                 "prechat" => {
                     use crate::contact::Prechat;
                     config.prechat = [Prechat::None, Prechat::Email, Prechat::NameEmail][choice]
                 }
+                #[cfg(feature = "contact")]
                 "privacy-url" => config.privacy_url = text,
                 _ => {
                     // "title" | "greeting"
@@ -513,6 +519,7 @@ fn validate_backend(
         );
         required(config, issues, wrong_type, "project", why);
     }
+    #[cfg(feature = "contact")]
     if config.prechat != crate::contact::Prechat::None
         && !crate::contact::backend_takes_contact(config.provider)
     {

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod config;
+#[cfg(feature = "contact")]
 pub mod contact;
 pub mod fields;
 pub mod hash;

@@ -31,11 +31,13 @@ pub enum Command {
     /// Contact details the visitor gave in the widget (the pre-chat form or the email offer),
     /// as [`crate::contact`]'s checks return them; the engine tells the backend the next time it
     /// talks to it, as for `identify`.
+    #[cfg(feature = "contact")]
     Contact {
         email: Option<String>,
         name: Option<String>,
     },
     /// The visitor dismissed the "Get the answer by email" offer; it stays away after reloads.
+    #[cfg(feature = "contact")]
     DismissOffer,
     /// `reset()`: forget the visitor; start again as `anon_id`.
     Reset {

@@ -213,7 +213,9 @@ impl Engine {
             } => {
                 dirty |= self.identify(identity, fresh_anon_id, now, &mut fx);
             }
+            #[cfg(feature = "contact")]
             Command::Contact { email, name } => dirty |= self.contact(email, name, now),
+            #[cfg(feature = "contact")]
             Command::DismissOffer => {
                 dirty |= !self.data.offer_dismissed;
                 self.data.offer_dismissed = true;

@@ -50,6 +50,7 @@ impl Engine {
     /// Contact details from the widget's forms, checked there (`crate::contact`): kept as the
     /// visitor's (a reload does not ask again) and, like `identify`, told to the backend the
     /// next time the session is started.
+    #[cfg(feature = "contact")]
     pub(super) fn contact(
         &mut self,
         email: Option<String>,
