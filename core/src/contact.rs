@@ -22,15 +22,16 @@ pub enum ContactError {
     NameMissing,
 }
 
-/// The longest address a mail system takes (RFC 5321's path limit less its angle brackets).
-pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest address a mail system takes, in bytes (RFC 5321's 256-octet path less its
+/// angle brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
 
 /// The longest name kept; a longer one is cut (it is a label for support, not a key).
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// The address as it will be sent (trimmed), or why it cannot be one. Deliberately small: one
 /// `@` with something before it, a dot after it with something on both sides (no empty part
-/// between dots), no spaces or control characters, at most [`MAX_EMAIL_CHARS`]. Whether the
+/// between dots), no spaces or control characters, at most [`MAX_EMAIL_BYTES`]. Whether the
 /// mailbox exists only a mail can tell; this catches what the visitor mistyped.
 pub fn check_email(input: &str) -> Result<String, ContactError> {
     let email = input.trim();
@@ -43,7 +44,7 @@ pub fn check_email(input: &str) -> Result<String, ContactError> {
             !local.is_empty()
                 && domain.contains('.')
                 && domain.split('.').all(|label| !label.is_empty())
-                && email.chars().count() <= MAX_EMAIL_CHARS
+                && email.len() <= MAX_EMAIL_BYTES
                 && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         _ => false,

@@ -7,7 +7,7 @@
 use helpwire_core::config::{Config, ProviderKind, Severity};
 use helpwire_core::contact::{
     backend_takes_contact, backend_takes_late_email, check_email, check_name, ContactError,
-    Prechat, MAX_EMAIL_CHARS, MAX_NAME_CHARS,
+    Prechat, MAX_EMAIL_BYTES, MAX_NAME_CHARS,
 };
 use helpwire_core::engine::storage::Snapshot;
 use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned};
@@ -52,8 +52,8 @@ fn an_email_needs_one_at_a_dot_after_it_no_spaces_and_a_bounded_length() {
     ] {
         assert_eq!(check_email(bad), Err(ContactError::EmailInvalid), "{bad:?}");
     }
-    let longest = format!("{}@example.com", "a".repeat(MAX_EMAIL_CHARS - 12));
-    assert_eq!(longest.chars().count(), MAX_EMAIL_CHARS);
+    let longest = format!("{}@example.com", "a".repeat(MAX_EMAIL_BYTES - 12));
+    assert_eq!(longest.len(), MAX_EMAIL_BYTES);
     assert!(check_email(&longest).is_ok());
     let too_long = format!("a{longest}");
     assert_eq!(check_email(&too_long), Err(ContactError::EmailInvalid));

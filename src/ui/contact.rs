@@ -63,7 +63,7 @@ const NODES: [Node; 15] = [
     (EMAIL | PRECHAT, 6, "label", "for=hw-email", EMAIL_LABEL),
     // In the one-line offer, the line says what the field is for; its label is for assistive technology.
     (EMAIL | OFFER, 6, "label", "for=hw-email|class=visually-hidden", EMAIL_LABEL),
-    (EMAIL, 6, "input", "id=hw-email|name=email|type=email|autocomplete=email|spellcheck=false|class=input|aria-describedby=hw-email-error", 0),
+    (EMAIL, 6, "input", "id=hw-email|name=email|type=email|autocomplete=email|class=input|aria-describedby=hw-email-error", 0),
     (EMAIL, 6, "p", "id=hw-email-error|class=field-error", 0),
     (0, 0, "button", "type=submit|class=send", SUBMIT),
     (OFFER, 0, "button", "type=button|class=dismiss", DISMISS),
@@ -188,19 +188,25 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
     let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         ev.prevent_default();
         let t = locale.get_untracked();
-        let mut first_wrong = None;
-        let mut field = |name: &str, check: fn(&str) -> Result<String, ContactError>| {
-            let input = form
-                .query_selector(&format!("[name={name}]"))
-                .ok()??
-                .dyn_into::<HtmlElement>()
-                .ok()?;
+        let checks: [(&str, fn(&str) -> Result<String, ContactError>); 2] =
+            [("[name=name]", check_name), ("[name=email]", check_email)];
+        let mut values = [None, None];
+        let mut first_wrong: Option<HtmlElement> = None;
+        for ((selector, check), value) in checks.into_iter().zip(&mut values) {
+            let Some(input) = form
+                .query_selector(selector)
+                .ok()
+                .flatten()
+                .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+            else {
+                continue;
+            };
             // The input's `value` property (what was typed), read without web-sys's input binding.
-            let value = js_sys::Reflect::get(&input, &"value".into())
+            let typed = js_sys::Reflect::get(&input, &"value".into())
                 .ok()
                 .and_then(|v| v.as_string())
                 .unwrap_or_default();
-            let result = check(&value);
+            let result = check(&typed);
             let error = result.as_ref().err().map(|e| t.contact_error(*e));
             if let Some(line) = input.next_element_sibling() {
                 line.set_text_content(error);
@@ -209,15 +215,14 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
             if error.is_some() && first_wrong.is_none() {
                 first_wrong = Some(input);
             }
-            result.ok()
-        };
-        let name = field("name", check_name);
-        let email = field("email", check_email);
+            *value = result.ok();
+        }
         // The first wrong field takes focus, so its error is read out with it.
         if let Some(input) = first_wrong {
             let _ = input.focus();
             return;
         }
+        let [name, email] = values;
         chat.dispatch(Command::Contact { email, name });
         focus_composer(focus);
     });
