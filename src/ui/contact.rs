@@ -20,6 +20,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
+/// One of core's checks of a field.
+type Check = fn(&str) -> Result<String, ContactError>;
+
 /// What the site asked for, from its configuration.
 #[derive(Clone, Debug, Default)]
 pub struct ContactSettings {
@@ -188,7 +191,7 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
     let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
         ev.prevent_default();
         let t = locale.get_untracked();
-        let checks: [(&str, fn(&str) -> Result<String, ContactError>); 2] =
+        let checks: [(&str, Check); 2] =
             [("[name=name]", check_name), ("[name=email]", check_email)];
         let mut values = [None, None];
         let mut first_wrong: Option<HtmlElement> = None;
