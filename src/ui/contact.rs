@@ -47,6 +47,7 @@ const EMAIL_LABEL: u8 = 3;
 const SUBMIT: u8 = 4;
 const DISMISS: u8 = 5;
 const PRIVACY_LINK: u8 = 6;
+const SAVE: u8 = 7;
 
 /// One element: the parts it belongs to (all must show), its parent (an index into this table,
 /// or `usize::MAX` for the container), its tag, its attributes (`name=value`, `|` between) and
@@ -55,7 +56,7 @@ type Node = (Parts, usize, &'static str, &'static str, u8);
 
 /// Both forms. Each error line is empty until a check fails; the field names it in
 /// `aria-describedby` from the start (an empty description says nothing).
-const NODES: [Node; 15] = [
+const NODES: [Node; 16] = [
     (0, usize::MAX, "form", "part=contact|aria-labelledby=hw-contact-title|novalidate=", 0),
     (0, 0, "p", "id=hw-contact-title|class=contact-title", TITLE),
     (NAME, 0, "div", "class=field", 0),
@@ -68,10 +69,11 @@ const NODES: [Node; 15] = [
     (EMAIL | OFFER, 6, "label", "for=hw-email|class=visually-hidden", EMAIL_LABEL),
     (EMAIL, 6, "input", "id=hw-email|name=email|type=email|autocomplete=email|class=input|aria-describedby=hw-email-error", 0),
     (EMAIL, 6, "p", "id=hw-email-error|class=field-error", 0),
-    (0, 0, "button", "type=submit|class=send", SUBMIT),
+    (PRECHAT, 0, "button", "type=submit|class=send", SUBMIT),
+    (OFFER, 0, "button", "type=submit|class=send", SAVE),
     (OFFER, 0, "button", "type=button|class=dismiss", DISMISS),
     (PRIVACY, 0, "p", "class=privacy", 0),
-    (PRIVACY, 13, "a", "target=_blank|rel=noopener", PRIVACY_LINK),
+    (PRIVACY, 14, "a", "target=_blank|rel=noopener", PRIVACY_LINK),
 ];
 
 /// The form the visitor should see now.
@@ -95,7 +97,7 @@ fn parts_for(engine: &Engine, prechat: Prechat) -> Parts {
     }
 }
 
-/// Sets up the contact forms in a `div.contact` just above the composer. `shared`: the
+/// Sets up the contact forms in a `div.contact` just below the composer. `shared`: the
 /// engine's state decides the form, the details go to it as [`Command::Contact`]; `settings`:
 /// the site's.
 pub(super) fn contact(shared: Shared, settings: ContactSettings) {
@@ -138,7 +140,7 @@ pub(super) fn contact(shared: Shared, settings: ContactSettings) {
             } else {
                 t.contact_title
             };
-            let texts = [title, t.name, t.email, t.send, t.dismiss, t.privacy];
+            let texts = [title, t.name, t.email, t.send, t.dismiss, t.privacy, t.save];
             build(root, parts, &texts, privacy_url.as_deref().unwrap_or(""));
         }
         // The pre-chat form comes first: the composer waits until it is done.
@@ -148,7 +150,7 @@ pub(super) fn contact(shared: Shared, settings: ContactSettings) {
 
 /// Builds the elements of [`NODES`] that belong to `parts` into `root`; `texts[i - 1]` is text
 /// `i`, `privacy` the link's address.
-fn build(root: &Element, parts: Parts, texts: &[&str; 6], privacy: &str) {
+fn build(root: &Element, parts: Parts, texts: &[&str; 7], privacy: &str) {
     let mut made: Vec<Option<Element>> = Vec::with_capacity(NODES.len());
     for (needs, parent, tag, attributes, text) in NODES {
         let parent = match parent {
@@ -181,11 +183,12 @@ fn build(root: &Element, parts: Parts, texts: &[&str; 6], privacy: &str) {
     }
 }
 
-/// The `div.contact` before the composer form, with its listeners.
+/// The `div.contact` after the composer form (the offer comes after Send in the Tab order),
+/// with its listeners.
 fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
     let root = composer.owner_document()?.create_element("div").ok()?;
     root.set_class_name("contact");
-    composer.before_with_node_1(&root).ok()?;
+    composer.after_with_node_1(&root).ok()?;
     let (chat, locale, focus) = (shared.chat, shared.locale, shared.focus);
     let form = root.clone();
     let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
@@ -266,7 +269,7 @@ fn toggle_attribute(el: &Element, name: &str, on: bool) {
 pub(super) fn prechat_field(el: &Element) -> Option<HtmlElement> {
     let composer = el.parent_element().filter(|c| c.has_attribute("hidden"))?;
     composer
-        .previous_element_sibling()?
+        .next_element_sibling()?
         .query_selector("input")
         .ok()??
         .dyn_into::<HtmlElement>()

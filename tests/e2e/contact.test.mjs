@@ -68,7 +68,8 @@ async function open(pathname, launcher = /^Support chat/) {
 function focused(p) {
   return p.evaluate(() => {
     const el = document.querySelector('helpwire-chat').shadowRoot.activeElement;
-    return el ? `${el.tagName.toLowerCase()}#${el.id}` : null;
+    if (!el) return null;
+    return el.id ? `${el.tagName.toLowerCase()}#${el.id}` : `${el.tagName.toLowerCase()}:${el.textContent}`;
   });
 }
 
@@ -198,8 +199,14 @@ test('email offer after the first message: keyboard dismissal is remembered acro
   await offer.getByRole('textbox', { name: 'Email' }).waitFor();
   assert.equal(await offer.getByRole('link', { name: 'Privacy policy' }).getAttribute('rel'), 'noopener');
   await axe(p);
-  // Keyboard only: from the composer, Shift+Tab goes back into the offer.
-  await offer.getByRole('button', { name: 'No thanks' }).focus();
+  // Keyboard only: the offer comes after Send (the composer's Tab order is unchanged).
+  assert.equal(await focused(p), 'textarea#hw-input');
+  const order = [];
+  for (let i = 0; i < 4; i++) {
+    await p.keyboard.press('Tab');
+    order.push(await focused(p));
+  }
+  assert.deepEqual(order, ['button:Send', 'input#hw-email', 'button:Save', 'button:No thanks']);
   await p.keyboard.press('Enter');
   await offer.waitFor({ state: 'detached' });
   assert.equal(await focused(p), 'textarea#hw-input');

@@ -36,6 +36,8 @@ pub static AR: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "استلم الرد عبر البريد الإلكتروني",
     #[cfg(feature = "contact")]
+    save: "حفظ",
+    #[cfg(feature = "contact")]
     dismiss: "لا، شكرًا",
     #[cfg(feature = "contact")]
     email_invalid: "أدخل بريدًا إلكترونيًا مثل name@example.com.",

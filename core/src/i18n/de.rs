@@ -36,6 +36,8 @@ pub static DE: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "Antwort per E-Mail erhalten",
     #[cfg(feature = "contact")]
+    save: "Speichern",
+    #[cfg(feature = "contact")]
     dismiss: "Nein, danke",
     #[cfg(feature = "contact")]
     email_invalid: "Geben Sie eine E-Mail-Adresse wie name@example.com ein.",

@@ -36,6 +36,8 @@ pub static EN: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "Get the answer by email",
     #[cfg(feature = "contact")]
+    save: "Save",
+    #[cfg(feature = "contact")]
     dismiss: "No thanks",
     #[cfg(feature = "contact")]
     email_invalid: "Enter an email address like name@example.com.",

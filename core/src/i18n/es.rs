@@ -36,6 +36,8 @@ pub static ES: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "Recibir la respuesta por correo",
     #[cfg(feature = "contact")]
+    save: "Guardar",
+    #[cfg(feature = "contact")]
     dismiss: "No, gracias",
     #[cfg(feature = "contact")]
     email_invalid: "Escribe un correo como nombre@example.com.",

@@ -36,6 +36,8 @@ pub static FR: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "Recevoir la réponse par e-mail",
     #[cfg(feature = "contact")]
+    save: "Enregistrer",
+    #[cfg(feature = "contact")]
     dismiss: "Non merci",
     #[cfg(feature = "contact")]
     email_invalid: "Saisissez une adresse e-mail comme nom@example.com.",

@@ -36,6 +36,8 @@ pub static JA: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "回答をメールで受け取る",
     #[cfg(feature = "contact")]
+    save: "保存",
+    #[cfg(feature = "contact")]
     dismiss: "今は結構です",
     #[cfg(feature = "contact")]
     email_invalid: "name@example.com のような形式でメールアドレスを入力してください。",

@@ -80,6 +80,9 @@ pub struct Strings {
     /// The one-line offer after the visitor's first message, and its form's name.
     #[cfg(feature = "contact")]
     pub offer: &'static str,
+    /// The offer's submit button (not "Send", which names the composer's button alone).
+    #[cfg(feature = "contact")]
+    pub save: &'static str,
     /// The button that dismisses the offer.
     #[cfg(feature = "contact")]
     pub dismiss: &'static str,
@@ -159,6 +162,8 @@ impl Strings {
             #[cfg(feature = "contact")]
             offer,
             #[cfg(feature = "contact")]
+            save,
+            #[cfg(feature = "contact")]
             dismiss,
             #[cfg(feature = "contact")]
             email_invalid,
@@ -199,6 +204,8 @@ impl Strings {
             ("email", *email),
             #[cfg(feature = "contact")]
             ("offer", *offer),
+            #[cfg(feature = "contact")]
+            ("save", *save),
             #[cfg(feature = "contact")]
             ("dismiss", *dismiss),
             #[cfg(feature = "contact")]

@@ -36,6 +36,8 @@ pub static PT: Strings = Strings {
     #[cfg(feature = "contact")]
     offer: "Receber a resposta por e-mail",
     #[cfg(feature = "contact")]
+    save: "Salvar",
+    #[cfg(feature = "contact")]
     dismiss: "Não, obrigado",
     #[cfg(feature = "contact")]
     email_invalid: "Digite um e-mail como nome@example.com.",
