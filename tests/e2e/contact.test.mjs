@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, startServer, hostPage, watchConsole, waitForState, ROOT } from './harness.mjs';
+import { launch, startServer, watchConsole, waitForState, settled, ROOT } from './harness.mjs';
+import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 import { startSandbox } from './sandbox.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
@@ -35,6 +36,7 @@ before(async () => {
       `<script>window.HelpwireSettings = { privacyUrl: 'javascript:alert(1)' };
 addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));</script>`,
     ),
+    '/prechat-shot.html': page(`data-provider="local" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
     '/offer.html': page(`data-provider="local" data-privacy-url="${PRIVACY}"`),
     '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test" data-prechat="name-email"`),
     '/bancroft-anon.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
@@ -286,4 +288,24 @@ test('Gleap: the pre-chat email and the late offer both reach the session', asyn
   const after = await until('gleap', (l) => l[0].messages.length >= 2, 'both messages');
   assert.equal(after.length, 1);
   await anon.context.close();
+});
+
+test('pictures of the pre-chat form for the README: light, dark, Arabic right to left (docs/prechat-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
+  const shots = [
+    ['prechat-light', {}],
+    ['prechat-dark', { colorScheme: 'dark' }],
+    ['prechat-rtl', { locale: 'ar' }],
+  ];
+  for (const [name, options] of shots) {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const p = await context.newPage();
+    await p.clock.install({ time: PICTURE_TIME });
+    await p.goto(`${base}/prechat-shot.html`);
+    await waitForState(p);
+    await p.locator('helpwire-chat .launcher').click();
+    await p.locator('helpwire-chat form.prechat').waitFor();
+    await settled(p);
+    await checkScreenshot(p, name);
+    await context.close();
+  }
 });
