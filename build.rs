@@ -1,7 +1,7 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
 //! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`,
-//! `push`, `stream`).
+//! `push`, `stream`, `contact`, `email_offer`).
 
 use std::{env, fs, path::Path};
 
@@ -18,6 +18,11 @@ fn main() {
     backend_cfg("rich_text", &["GLEAP", "BOT", "RELAY"]);
     backend_cfg("push", &["EUSATE"]);
     backend_cfg("stream", &["RELAY"]);
+    // `cfg(contact)`: the backend has a place for a visitor's email or name (the pre-chat form is
+    // linked); `cfg(email_offer)`: it can still take an email once the conversation exists (the
+    // "Get the answer by email" offer is). See `helpwire_core::contact`.
+    backend_cfg("contact", &["LOCAL", "BANCROFT", "GLEAP", "BOT", "RELAY"]);
+    backend_cfg("email_offer", &["LOCAL", "GLEAP", "BOT", "RELAY"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

@@ -60,6 +60,14 @@ export interface HelpwireSettings {
   /** The local helpdesk's test mode: 'script' makes support answer only what a test scripts
    *  through `Helpwire.testing`; default 'auto'. Only with provider 'local'. */
   localReplies?: 'auto' | 'script';
+  /**
+   * A pre-chat form asking for the visitor's contact details before the first message; fields
+   * the site already gave with identify() are skipped. Default 'none'. Ignored (with a console
+   * warning) for gurusup and eusate, whose APIs take no contact details.
+   */
+  prechat?: 'none' | 'email' | 'name-email';
+  /** The site's privacy policy, linked under the contact forms (opens in a new tab); http(s) only. */
+  privacyUrl?: string;
 }
 
 /** `window.Helpwire.testing`: present only in the local helpdesk's test mode. */

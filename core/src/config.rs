@@ -94,6 +94,12 @@ pub struct Config {
     /// Test mode of the local helpdesk (`data-local-replies="script"`): support answers only
     /// what a test scripts through `Helpwire.testing`.
     pub scripted_replies: bool,
+    /// Which contact details the pre-chat form asks for.
+    #[cfg(feature = "contact")]
+    pub prechat: crate::contact::Prechat,
+    /// The site's privacy policy, linked under the contact forms: an http(s) URL.
+    #[cfg(feature = "contact")]
+    pub privacy_url: Option<String>,
     /// How the site wrote each setting it gave, by kebab-case key (`api-base` →
     /// `HelpwireSettings.apiBase`), so that later messages name it the same way.
     pub written: Vec<(String, String)>,
@@ -319,6 +325,18 @@ fn rule(key: &str) -> Option<Rule> {
         // console warning), and only the local helpdesk reads it.
         #[cfg(feature = "local")]
         "local-replies" => choice("using auto", &["auto", "script"], "auto or script", 0),
+        #[cfg(feature = "contact")]
+        "prechat" => choice(
+            "using none",
+            &["none", "email", "name-email"],
+            "none, email or name-email",
+            0,
+        ),
+        #[cfg(feature = "contact")]
+        "privacy-url" => Rule {
+            expected: "an http(s) URL",
+            ..text("no privacy link")
+        },
         "title" => text("using the localized title"),
         "greeting" => text("using the localized greeting"),
         _ => return None,
@@ -417,6 +435,7 @@ impl Config {
             let choice = rule.choices.iter().position(|c| *c == value);
             let valid = match key.as_str() {
                 "locale" => value.is_empty() || is_language_tag(value),
+                "privacy-url" => value.is_empty() || is_http_url(value),
                 _ => rule.choices.is_empty() || choice.is_some(),
             };
             if !valid && !refused {
@@ -440,6 +459,13 @@ impl Config {
                 "sound" => config.sound = choice == 1,
                 #[cfg(feature = "local")]
                 "local-replies" => config.scripted_replies = choice == 1,
+                #[cfg(feature = "contact")]
+                "prechat" => {
+                    use crate::contact::Prechat;
+                    config.prechat = [Prechat::None, Prechat::Email, Prechat::NameEmail][choice]
+                }
+                #[cfg(feature = "contact")]
+                "privacy-url" => config.privacy_url = text,
                 _ => {
                     // "title" | "greeting"
                     let mut text = text;
@@ -501,6 +527,18 @@ fn validate_backend(
             config.name_of("api-key")
         );
         required(config, issues, wrong_type, "project", why);
+    }
+    #[cfg(feature = "contact")]
+    if config.prechat != crate::contact::Prechat::None
+        && !crate::contact::backend_takes_contact(config.provider)
+    {
+        issues.push(ConfigIssue {
+            name: config.name_of("prechat"),
+            message: format!(
+                "provider \"{provider}\" has no place for a visitor's contact details; ignored"
+            ),
+            severity: Severity::Warning,
+        })
     }
 }
 

@@ -2,13 +2,15 @@
 //! server (the relay) can use them as they are. The widget crate adds the browser and the view.
 //!
 //! Three layers, each importing only those above it in this list (docs/architecture.md):
-//! 1. core: [`json`], [`fields`], [`model`], [`config`], [`i18n`], [`richtext`], [`time`], and the
+//! 1. core: [`json`], [`fields`], [`model`], [`config`], [`contact`], [`i18n`], [`richtext`], [`time`], and the
 //!    small helpers several layers share: [`backoff`], [`hash`], [`lang`], [`text`];
 //! 2. [`protocol`]: one sans-IO module per helpdesk, and the Socket.IO client;
 //! 3. [`engine`]: the conversation state machine.
 
 pub mod backoff;
 pub mod config;
+#[cfg(feature = "contact")]
+pub mod contact;
 pub mod fields;
 pub mod hash;
 pub mod i18n;

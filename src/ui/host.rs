@@ -54,6 +54,15 @@ pub fn mount(
         title: config.title.clone(),
         greeting: config.greeting.clone(),
         locale_tag: config.locale.clone(),
+        #[cfg(contact)]
+        contact: super::ContactSettings {
+            prechat: if helpwire_core::contact::backend_takes_contact(config.provider) {
+                config.prechat
+            } else {
+                Default::default()
+            },
+            privacy_url: config.privacy_url.clone(),
+        },
     };
     let handle = mount_to(root, move || {
         view! { <Widget chat=chat locale=locale overrides=overrides /> }

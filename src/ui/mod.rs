@@ -2,6 +2,8 @@
 //! protocol or storage logic.
 
 mod composer;
+#[cfg(contact)]
+mod contact;
 mod dom;
 mod host;
 mod launcher;
@@ -10,6 +12,8 @@ mod panel;
 mod presence;
 mod rich_text;
 
+#[cfg(contact)]
+pub use contact::ContactSettings;
 pub use host::{mount, Mounted};
 
 use crate::web::attention::show_unread_in_title;
@@ -27,6 +31,9 @@ pub struct Overrides {
     pub greeting: Option<String>,
     /// The configured `data-locale` tag, kept whole so that dates and times follow its region.
     pub locale_tag: Option<String>,
+    /// The pre-chat form and the privacy line (`data-prechat`, `data-privacy-url`).
+    #[cfg(contact)]
+    pub contact: contact::ContactSettings,
 }
 
 /// Focus targets shared by the launcher, the panel and the composer.
@@ -83,6 +90,12 @@ pub fn Widget(
             set_timeout(
                 move || {
                     if let Some(el) = focus.composer.try_get_untracked().flatten() {
+                        // While the pre-chat form shows, its first field (the composer waits).
+                        #[cfg(contact)]
+                        if let Some(field) = contact::prechat_field(&el) {
+                            let _ = field.focus();
+                            return;
+                        }
                         let _ = el.focus();
                     }
                 },

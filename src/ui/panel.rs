@@ -1,4 +1,4 @@
-//! The chat panel: a dialog with a header, the conversation and the composer.
+//! The chat panel: a dialog with a header, the conversation, the contact forms and the composer.
 
 use super::composer::{composer, number};
 use super::dom::{child, clicked, set, text_in};
@@ -32,6 +32,8 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 .unwrap_or_else(|| locale.get().title.to_string())
         }
     };
+    #[cfg(contact)]
+    super::contact::contact(shared, overrides.contact);
     view! {
         <section
             id="hw-panel"

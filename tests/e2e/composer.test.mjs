@@ -36,7 +36,7 @@ async function open(pathname, prepare = async () => {}) {
   await waitForState(p);
   await p.locator('helpwire-chat .launcher').click();
   await p.getByRole('dialog').waitFor();
-  return { context, page: p, console, box: p.getByRole('textbox'), send: p.locator('helpwire-chat [part=send]') };
+  return { context, page: p, console, box: p.locator('helpwire-chat textarea'), send: p.locator('helpwire-chat [part=send]') };
 }
 
 /** axe-core over the document, the open shadow root included; readable violations. */

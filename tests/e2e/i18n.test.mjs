@@ -58,7 +58,7 @@ test('setLocale() overrides data-locale and the browser, and the interface follo
   await page.getByRole('button', { name: 'Chat de soporte', exact: true }).waitFor();
   assert.equal(await page.getByRole('dialog').getAttribute('aria-labelledby'), 'hw-title');
   assert.equal(await page.locator('helpwire-chat .title').innerText(), 'Soporte');
-  assert.equal(await page.getByRole('textbox').getAttribute('placeholder'), 'Escribe un mensaje…');
+  assert.equal(await page.locator('helpwire-chat textarea').getAttribute('placeholder'), 'Escribe un mensaje…');
   // Messages already shown follow too: the author line, and the time's format (German and
   // Spanish share a 24-hour clock; English does not).
   assert.equal(await label(), 'Tú');

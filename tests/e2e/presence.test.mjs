@@ -96,8 +96,8 @@ test('"Support is typing…" shows in the log from the send until the answer, an
 
 test('typing and "Seen" speak the visitor\'s language', async () => {
   const { context, page } = await start('/de.html');
-  await page.getByRole('textbox').fill('Hallo');
-  await page.getByRole('textbox').press('Enter');
+  await page.locator('helpwire-chat textarea').fill('Hallo');
+  await page.locator('helpwire-chat textarea').press('Enter');
   const typing = page.getByRole('log').locator('[data-typing]');
   await runUntil(page, async () => (await typing.count()) === 1, 1_000);
   assert.equal(await typing.textContent(), 'Der Support schreibt…');

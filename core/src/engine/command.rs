@@ -28,6 +28,17 @@ pub enum Command {
         identity: Visitor,
         fresh_anon_id: String,
     },
+    /// Contact details the visitor gave in the widget (the pre-chat form or the email offer),
+    /// as [`crate::contact`]'s checks return them; the engine tells the backend the next time it
+    /// talks to it, as for `identify`.
+    #[cfg(feature = "contact")]
+    Contact {
+        email: Option<String>,
+        name: Option<String>,
+    },
+    /// The visitor dismissed the "Get the answer by email" offer; it stays away after reloads.
+    #[cfg(feature = "contact")]
+    DismissOffer,
     /// `reset()`: forget the visitor; start again as `anon_id`.
     Reset {
         anon_id: String,

@@ -129,6 +129,18 @@ impl Engine {
     pub fn visitor(&self) -> &Visitor {
         &self.data.visitor
     }
+    /// The visitor dismissed the "Get the answer by email" offer.
+    pub fn offer_dismissed(&self) -> bool {
+        self.data.offer_dismissed
+    }
+    /// The visitor has written to support (a message of theirs is in the conversation).
+    pub fn visitor_wrote(&self) -> bool {
+        use crate::model::Author;
+        self.data
+            .messages
+            .iter()
+            .any(|m| m.author == Author::Visitor)
+    }
     pub fn conversation(&self) -> Option<&Conversation> {
         self.data.conversation.as_ref()
     }
@@ -205,6 +217,13 @@ impl Engine {
                 fresh_anon_id,
             } => {
                 dirty |= self.identify(identity, fresh_anon_id, now, &mut fx);
+            }
+            #[cfg(feature = "contact")]
+            Command::Contact { email, name } => dirty |= self.contact(email, name, now),
+            #[cfg(feature = "contact")]
+            Command::DismissOffer => {
+                dirty |= !self.data.offer_dismissed;
+                self.data.offer_dismissed = true;
             }
             Command::Reset { anon_id } => self.reset(anon_id, &mut fx),
             Command::Visible(visible) => dirty |= self.set_visible(visible, now, &mut fx),

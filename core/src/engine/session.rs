@@ -47,6 +47,28 @@ impl Engine {
         true
     }
 
+    /// Contact details from the widget's forms, checked there (`crate::contact`): kept as the
+    /// visitor's (a reload does not ask again) and, like `identify`, told to the backend the
+    /// next time the session is started.
+    #[cfg(feature = "contact")]
+    pub(super) fn contact(
+        &mut self,
+        email: Option<String>,
+        name: Option<String>,
+        now: f64,
+    ) -> bool {
+        let v = &mut self.data.visitor;
+        let changed = (email.is_some() && email != v.email) || (name.is_some() && name != v.name);
+        if changed {
+            v.email = email.or(v.email.take());
+            v.name = name.or(v.name.take());
+            self.session_confirmed = false;
+            self.activated = true;
+            self.fetch_soon(now);
+        }
+        changed
+    }
+
     /// `reset()`: forgets the visitor and starts again as `anon_id`.
     pub(super) fn reset(&mut self, anon_id: String, fx: &mut Vec<Effect>) {
         self.replace_data(Snapshot::new(anon_id));

@@ -18,8 +18,9 @@ pub const MAX_STORED_MESSAGES: usize = 500;
 
 /// Everything that survives a reload.
 ///
-/// Stored as `{version, visitor, session, conversation, messages, cursor, unread}`; `session` and
-/// `conversation` are null until known. Only `version` and `visitor` are required to read it.
+/// Stored as `{version, visitor, session, conversation, messages, cursor, unread,
+/// offer_dismissed}`; `session` and `conversation` are null until known, `offer_dismissed` is
+/// written only when true (so snapshots of earlier versions read and write back alike). Only `version` and `visitor` are required to read it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub version: u32,
@@ -29,6 +30,8 @@ pub struct Snapshot {
     pub messages: Vec<Message>,
     pub cursor: Cursor,
     pub unread: u32,
+    /// The visitor dismissed the "Get the answer by email" offer.
+    pub offer_dismissed: bool,
 }
 
 impl Snapshot {
@@ -55,7 +58,7 @@ impl Snapshot {
             .filter(|(i, m)| *i >= cut || m.delivery.as_ref().is_some_and(|d| d.tag() != "sent"))
             .map(|(_, m)| m.to_json())
             .collect();
-        Json::object([
+        let mut json = Json::object([
             ("version", Json::from(self.version)),
             ("visitor", self.visitor.to_json()),
             (
@@ -69,8 +72,11 @@ impl Snapshot {
             ("messages", Json::Array(messages)),
             ("cursor", self.cursor.0.clone()),
             ("unread", Json::from(self.unread)),
-        ])
-        .to_string()
+        ]);
+        if self.offer_dismissed {
+            json.insert("offer_dismissed", Json::Bool(true));
+        }
+        json.to_string()
     }
 
     /// Parses stored text; `Err` says why it was rejected (for one console warning).
@@ -98,6 +104,7 @@ impl Snapshot {
                 .collect::<Result<_, _>>()?,
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread: f.opt_u32("unread")?.unwrap_or(0),
+            offer_dismissed: f.opt_bool("offer_dismissed")?.unwrap_or(false),
         };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());

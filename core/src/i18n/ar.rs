@@ -27,6 +27,24 @@ pub static AR: Strings = Strings {
     too_long: "الرسالة طويلة جدًا: الحد الأقصى {max} حرف. اختصرها لإرسالها.",
     typing: "فريق الدعم يكتب…",
     seen: "تمت المشاهدة",
+    #[cfg(feature = "contact")]
+    contact_title: "بيانات الاتصال",
+    #[cfg(feature = "contact")]
+    name: "الاسم",
+    #[cfg(feature = "contact")]
+    email: "البريد الإلكتروني",
+    #[cfg(feature = "contact")]
+    offer: "استلم الرد عبر البريد الإلكتروني",
+    #[cfg(feature = "contact")]
+    save: "حفظ",
+    #[cfg(feature = "contact")]
+    dismiss: "لا، شكرًا",
+    #[cfg(feature = "contact")]
+    email_invalid: "أدخل بريدًا إلكترونيًا مثل name@example.com.",
+    #[cfg(feature = "contact")]
+    name_missing: "أدخل اسمك.",
+    #[cfg(feature = "contact")]
+    privacy: "سياسة الخصوصية",
     unread: |p| match p {
         Plural::Zero => "لا رسائل غير مقروءة",
         Plural::One => "رسالة واحدة غير مقروءة",

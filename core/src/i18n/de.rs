@@ -27,6 +27,24 @@ pub static DE: Strings = Strings {
     too_long: "Die Nachricht ist zu lang: höchstens {max} Zeichen. Kürzen Sie sie, um sie zu senden.",
     typing: "Der Support schreibt…",
     seen: "Gesehen",
+    #[cfg(feature = "contact")]
+    contact_title: "Kontaktdaten",
+    #[cfg(feature = "contact")]
+    name: "Name",
+    #[cfg(feature = "contact")]
+    email: "E-Mail",
+    #[cfg(feature = "contact")]
+    offer: "Antwort per E-Mail erhalten",
+    #[cfg(feature = "contact")]
+    save: "Speichern",
+    #[cfg(feature = "contact")]
+    dismiss: "Nein, danke",
+    #[cfg(feature = "contact")]
+    email_invalid: "Geben Sie eine E-Mail-Adresse wie name@example.com ein.",
+    #[cfg(feature = "contact")]
+    name_missing: "Geben Sie Ihren Namen ein.",
+    #[cfg(feature = "contact")]
+    privacy: "Datenschutzerklärung",
     unread: |p| match p {
         Plural::One => "{n} ungelesene Nachricht",
         _ => "{n} ungelesene Nachrichten",

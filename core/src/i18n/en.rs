@@ -27,6 +27,24 @@ pub static EN: Strings = Strings {
     too_long: "This message is too long: the limit is {max} characters. Shorten it to send it.",
     typing: "Support is typing…",
     seen: "Seen",
+    #[cfg(feature = "contact")]
+    contact_title: "Contact details",
+    #[cfg(feature = "contact")]
+    name: "Name",
+    #[cfg(feature = "contact")]
+    email: "Email",
+    #[cfg(feature = "contact")]
+    offer: "Get the answer by email",
+    #[cfg(feature = "contact")]
+    save: "Save",
+    #[cfg(feature = "contact")]
+    dismiss: "No thanks",
+    #[cfg(feature = "contact")]
+    email_invalid: "Enter an email address like name@example.com.",
+    #[cfg(feature = "contact")]
+    name_missing: "Enter your name.",
+    #[cfg(feature = "contact")]
+    privacy: "Privacy policy",
     unread: |p| match p {
         Plural::One => "{n} unread message",
         _ => "{n} unread messages",

@@ -27,6 +27,24 @@ pub static ES: Strings = Strings {
     too_long: "El mensaje es demasiado largo: el límite es de {max} caracteres. Acórtalo para enviarlo.",
     typing: "Soporte está escribiendo…",
     seen: "Visto",
+    #[cfg(feature = "contact")]
+    contact_title: "Datos de contacto",
+    #[cfg(feature = "contact")]
+    name: "Nombre",
+    #[cfg(feature = "contact")]
+    email: "Correo electrónico",
+    #[cfg(feature = "contact")]
+    offer: "Recibir la respuesta por correo",
+    #[cfg(feature = "contact")]
+    save: "Guardar",
+    #[cfg(feature = "contact")]
+    dismiss: "No, gracias",
+    #[cfg(feature = "contact")]
+    email_invalid: "Escribe un correo como nombre@example.com.",
+    #[cfg(feature = "contact")]
+    name_missing: "Escribe tu nombre.",
+    #[cfg(feature = "contact")]
+    privacy: "Política de privacidad",
     unread: |p| match p {
         Plural::One => "{n} mensaje sin leer",
         _ => "{n} mensajes sin leer",

@@ -27,6 +27,24 @@ pub static FR: Strings = Strings {
     too_long: "Le message est trop long : {max} caractères au maximum. Raccourcissez-le pour l'envoyer.",
     typing: "Le support écrit…",
     seen: "Vu",
+    #[cfg(feature = "contact")]
+    contact_title: "Coordonnées",
+    #[cfg(feature = "contact")]
+    name: "Nom",
+    #[cfg(feature = "contact")]
+    email: "E-mail",
+    #[cfg(feature = "contact")]
+    offer: "Recevoir la réponse par e-mail",
+    #[cfg(feature = "contact")]
+    save: "Enregistrer",
+    #[cfg(feature = "contact")]
+    dismiss: "Non merci",
+    #[cfg(feature = "contact")]
+    email_invalid: "Saisissez une adresse e-mail comme nom@example.com.",
+    #[cfg(feature = "contact")]
+    name_missing: "Saisissez votre nom.",
+    #[cfg(feature = "contact")]
+    privacy: "Politique de confidentialité",
     unread: |p| match p {
         Plural::One => "{n} message non lu",
         _ => "{n} messages non lus",

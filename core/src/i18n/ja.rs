@@ -27,6 +27,24 @@ pub static JA: Strings = Strings {
     too_long: "メッセージが長すぎます。{max} 文字以内に短くしてから送信してください。",
     typing: "サポートが入力中…",
     seen: "既読",
+    #[cfg(feature = "contact")]
+    contact_title: "連絡先",
+    #[cfg(feature = "contact")]
+    name: "お名前",
+    #[cfg(feature = "contact")]
+    email: "メールアドレス",
+    #[cfg(feature = "contact")]
+    offer: "回答をメールで受け取る",
+    #[cfg(feature = "contact")]
+    save: "保存",
+    #[cfg(feature = "contact")]
+    dismiss: "今は結構です",
+    #[cfg(feature = "contact")]
+    email_invalid: "name@example.com のような形式でメールアドレスを入力してください。",
+    #[cfg(feature = "contact")]
+    name_missing: "お名前を入力してください。",
+    #[cfg(feature = "contact")]
+    privacy: "プライバシーポリシー",
     unread: |_| "未読メッセージ {n} 件",
     plural: plural_none,
 };

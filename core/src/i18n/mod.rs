@@ -68,6 +68,33 @@ pub struct Strings {
     pub typing: &'static str,
     /// Under the visitor's last message once an agent has read it.
     pub seen: &'static str,
+    /// The contact forms' name (the pre-chat form's heading).
+    #[cfg(feature = "contact")]
+    pub contact_title: &'static str,
+    /// The name field's label.
+    #[cfg(feature = "contact")]
+    pub name: &'static str,
+    /// The email field's label.
+    #[cfg(feature = "contact")]
+    pub email: &'static str,
+    /// The one-line offer after the visitor's first message, and its form's name.
+    #[cfg(feature = "contact")]
+    pub offer: &'static str,
+    /// The offer's submit button (not "Send", which names the composer's button alone).
+    #[cfg(feature = "contact")]
+    pub save: &'static str,
+    /// The button that dismisses the offer.
+    #[cfg(feature = "contact")]
+    pub dismiss: &'static str,
+    /// Inline error: the email field is empty or not an address.
+    #[cfg(feature = "contact")]
+    pub email_invalid: &'static str,
+    /// Inline error: the name field is empty.
+    #[cfg(feature = "contact")]
+    pub name_missing: &'static str,
+    /// The link to the site's privacy policy under the contact forms.
+    #[cfg(feature = "contact")]
+    pub privacy: &'static str,
     /// Unread count, by plural category; `{n}` is replaced by the number.
     pub unread: fn(Plural) -> &'static str,
     plural: fn(u32) -> Plural,
@@ -85,6 +112,17 @@ impl Strings {
     pub fn notice(&self, notice: crate::model::SystemNotice) -> &'static str {
         match notice {
             crate::model::SystemNotice::ConversationClosed => self.conversation_closed,
+        }
+    }
+
+    /// The inline error for a refused contact detail.
+    #[cfg(feature = "contact")]
+    pub fn contact_error(&self, error: crate::contact::ContactError) -> &'static str {
+        use crate::contact::ContactError;
+        match error {
+            // One sentence for both: it says what to write.
+            ContactError::EmailMissing | ContactError::EmailInvalid => self.email_invalid,
+            ContactError::NameMissing => self.name_missing,
         }
     }
 
@@ -115,6 +153,24 @@ impl Strings {
             too_long,
             typing,
             seen,
+            #[cfg(feature = "contact")]
+            contact_title,
+            #[cfg(feature = "contact")]
+            name,
+            #[cfg(feature = "contact")]
+            email,
+            #[cfg(feature = "contact")]
+            offer,
+            #[cfg(feature = "contact")]
+            save,
+            #[cfg(feature = "contact")]
+            dismiss,
+            #[cfg(feature = "contact")]
+            email_invalid,
+            #[cfg(feature = "contact")]
+            name_missing,
+            #[cfg(feature = "contact")]
+            privacy,
             unread,
             plural: _,
         } = self;
@@ -140,6 +196,24 @@ impl Strings {
             ("too_long", *too_long),
             ("typing", *typing),
             ("seen", *seen),
+            #[cfg(feature = "contact")]
+            ("contact_title", *contact_title),
+            #[cfg(feature = "contact")]
+            ("name", *name),
+            #[cfg(feature = "contact")]
+            ("email", *email),
+            #[cfg(feature = "contact")]
+            ("offer", *offer),
+            #[cfg(feature = "contact")]
+            ("save", *save),
+            #[cfg(feature = "contact")]
+            ("dismiss", *dismiss),
+            #[cfg(feature = "contact")]
+            ("email_invalid", *email_invalid),
+            #[cfg(feature = "contact")]
+            ("name_missing", *name_missing),
+            #[cfg(feature = "contact")]
+            ("privacy", *privacy),
         ];
         let categories = [
             Plural::Zero,

@@ -27,6 +27,24 @@ pub static PT: Strings = Strings {
     too_long: "A mensagem é longa demais: o limite é de {max} caracteres. Encurte-a para enviar.",
     typing: "O suporte está digitando…",
     seen: "Visto",
+    #[cfg(feature = "contact")]
+    contact_title: "Dados de contato",
+    #[cfg(feature = "contact")]
+    name: "Nome",
+    #[cfg(feature = "contact")]
+    email: "E-mail",
+    #[cfg(feature = "contact")]
+    offer: "Receber a resposta por e-mail",
+    #[cfg(feature = "contact")]
+    save: "Salvar",
+    #[cfg(feature = "contact")]
+    dismiss: "Não, obrigado",
+    #[cfg(feature = "contact")]
+    email_invalid: "Digite um e-mail como nome@example.com.",
+    #[cfg(feature = "contact")]
+    name_missing: "Digite seu nome.",
+    #[cfg(feature = "contact")]
+    privacy: "Política de privacidade",
     unread: |p| match p {
         Plural::One => "{n} mensagem não lida",
         _ => "{n} mensagens não lidas",

@@ -347,6 +347,12 @@ pub fn snapshot(state: &AppState) -> Value {
         .iter()
         .map(|t| {
             let mut v = t.clone();
+            // The ticket's session as it is now (Gleap populates the reference), so a test sees
+            // contact details given after the ticket was opened.
+            let sid = t["session"]["_id"].as_str().unwrap_or_default();
+            if let Some(s) = find(&db.sessions, sid) {
+                v["session"] = session_summary(s);
+            }
             let msgs: Vec<&Value> = db
                 .messages
                 .iter()

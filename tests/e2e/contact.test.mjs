@@ -1,0 +1,311 @@
+// Contact details end to end (issue #18 §2): the pre-chat form (`data-prechat`), the "Get the
+// answer by email" offer and the privacy line (`data-privacy-url`), on the local helpdesk and on
+// the sandbox's Bancroft and Gleap, which must receive what the visitor entered. Keyboard only,
+// axe in each new state, a reload never asks again. Runs on the release build in dist/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { launch, startServer, watchConsole, waitForState, settled, ROOT } from './harness.mjs';
+import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
+import { startSandbox } from './sandbox.mjs';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const PRIVACY = 'https://example.com/privacy';
+
+let browser;
+let server;
+let base;
+let sandbox;
+
+/** A clean host page (a main landmark), so every axe violation is the widget's. */
+function page(attrs, head = '') {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host page</title>
+<link rel="icon" href="data:,">${head}<script async src="/helpwire.js" ${attrs}></script></head>
+<body><main><h1>A host page</h1></main></body></html>`;
+}
+
+before(async () => {
+  sandbox = await startSandbox();
+  const s = sandbox.url;
+  const pages = {
+    '/prechat.html': page(`data-provider="local" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
+    '/prechat-ar.html': page('data-provider="local" data-prechat="email" data-locale="ar"'),
+    '/identified.html': page(
+      'data-provider="local" data-prechat="name-email"',
+      `<script>window.HelpwireSettings = { privacyUrl: 'javascript:alert(1)' };
+addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));</script>`,
+    ),
+    '/prechat-shot.html': page(`data-provider="local" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
+    '/offer.html': page(`data-provider="local" data-privacy-url="${PRIVACY}"`),
+    '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test" data-prechat="name-email"`),
+    '/bancroft-anon.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
+    '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap" data-prechat="email"`),
+    '/gleap-anon.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+  };
+  browser = await launch();
+  ({ server, url: base } = await startServer({ pages }));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  sandbox?.stop();
+});
+
+/** Opens `pathname` in a fresh context and opens the panel with the keyboard. */
+async function open(pathname, launcher = /^Support chat/) {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const console = watchConsole(p);
+  await p.goto(`${base}${pathname}`);
+  await waitForState(p);
+  await p.getByRole('button', { name: launcher }).focus();
+  await p.keyboard.press('Enter');
+  await p.getByRole('dialog').waitFor();
+  return { context, page: p, console };
+}
+
+/** The element focused inside the widget's shadow root, as `tag#id`. */
+function focused(p) {
+  return p.evaluate(() => {
+    const el = document.querySelector('helpwire-chat').shadowRoot.activeElement;
+    if (!el) return null;
+    return el.id ? `${el.tagName.toLowerCase()}#${el.id}` : `${el.tagName.toLowerCase()}:${el.textContent}`;
+  });
+}
+
+async function axe(p) {
+  await p.addScriptTag({ path: AXE });
+  const violations = await p.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
+  }, AXE_TAGS);
+  assert.deepEqual(violations, []);
+}
+
+/** Sends `text` with the keyboard and waits until the backend has it. */
+async function send(p, text) {
+  const box = p.getByRole('textbox', { name: 'Message to support' });
+  await box.fill(text);
+  await box.press('Enter');
+  await p.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text }).waitFor({ timeout: 20000 });
+}
+
+/** The visitor as the widget stored it. */
+function storedVisitor(p) {
+  return p.evaluate(() => Object.entries(localStorage)
+    .filter(([k]) => k.startsWith('helpwire:'))
+    .map(([, v]) => { try { return JSON.parse(v); } catch { return null; } })
+    .find((v) => v?.visitor)?.visitor);
+}
+
+/** Polls the sandbox until `check(list)` holds (a positive condition, never a "nothing happened" wait). */
+async function until(backend, check, what) {
+  for (let i = 0; i < 100; i++) {
+    const list = await sandbox.conversations(backend);
+    if (check(list)) return list;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${backend}: ${what}`);
+}
+
+test('pre-chat form: keyboard only, inline errors in place, Enter submits, the privacy link, axe, and a reload does not ask again', async () => {
+  const { context, page: p, console } = await open('/prechat.html');
+  const form = p.getByRole('form', { name: 'Contact details' });
+  await form.waitFor();
+  const name = form.getByRole('textbox', { name: 'Name' });
+  const email = form.getByRole('textbox', { name: 'Email' });
+  // The form comes first: the composer waits, and opening put focus in the first field.
+  assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  assert.equal(await focused(p), 'input#hw-name');
+
+  // Nothing typed: Enter shows the name's error, and focus stays on it.
+  await p.keyboard.press('Enter');
+  await assert.doesNotReject(() => p.getByText('Enter your name.').waitFor());
+  assert.equal(await name.getAttribute('aria-invalid'), 'true');
+  assert.equal(await name.getAttribute('aria-describedby'), 'hw-name-error');
+  assert.equal(await focused(p), 'input#hw-name');
+  await p.keyboard.type('Ada Lovelace');
+  await p.keyboard.press('Tab');
+  assert.equal(await focused(p), 'input#hw-email');
+  await p.keyboard.type('ada@example');
+  await p.keyboard.press('Enter');
+  await p.getByText('Enter an email address like name@example.com.').waitFor();
+  assert.equal(await name.getAttribute('aria-invalid'), null, 'the fixed field is no longer marked');
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.equal(await focused(p), 'input#hw-email');
+  await axe(p);
+
+  const link = form.getByRole('link', { name: 'Privacy policy' });
+  assert.equal(await link.getAttribute('href'), PRIVACY);
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.equal(await link.getAttribute('rel'), 'noopener');
+
+  await p.keyboard.type('.com');
+  await p.keyboard.press('Enter');
+  await form.waitFor({ state: 'detached' });
+  const composer = p.getByRole('textbox', { name: 'Message to support' });
+  assert.equal(await composer.isVisible(), true);
+  assert.equal(await focused(p), 'textarea#hw-input');
+  await send(p, 'Hello from Ada');
+  await axe(p);
+
+  // Kept: a reload asks nothing, and an identified visitor gets no email offer either.
+  await p.reload();
+  await waitForState(p);
+  await p.getByRole('button', { name: /^Support chat/ }).click();
+  await p.getByText('Hello from Ada').waitFor();
+  assert.equal(await p.getByRole('form').count(), 0);
+  const visitor = await storedVisitor(p);
+  assert.equal(visitor.email, 'ada@example.com');
+  assert.equal(visitor.name, 'Ada Lovelace');
+  assert.deepEqual(console.pageErrors, []);
+  await context.close();
+});
+
+test('a field the site already gave with identify() is not asked; a privacy URL that is not http(s) is refused', async () => {
+  const { context, page: p, console } = await open('/identified.html');
+  const form = p.getByRole('form', { name: 'Contact details' });
+  await form.getByRole('textbox', { name: 'Name' }).waitFor();
+  assert.equal(await form.getByRole('textbox', { name: 'Email' }).count(), 0);
+  assert.equal(await form.getByRole('link').count(), 0, 'no link for javascript:');
+  assert.ok(
+    [...console.errors, ...console.warnings].some((m) => m.includes('HelpwireSettings.privacyUrl') && m.includes('http(s)')),
+    `a console message names the setting: ${[...console.errors, ...console.warnings]}`,
+  );
+  await p.keyboard.type('Ada');
+  await p.keyboard.press('Enter');
+  await form.waitFor({ state: 'detached' });
+  assert.equal(await focused(p), 'textarea#hw-input');
+  await context.close();
+});
+
+test('the pre-chat form in Arabic, right to left', async () => {
+  const { context, page: p } = await open('/prechat-ar.html', /^محادثة الدعم/);
+  const form = p.getByRole('form', { name: 'بيانات الاتصال' });
+  await form.getByRole('textbox', { name: 'البريد الإلكتروني' }).waitFor();
+  await p.keyboard.press('Enter');
+  await p.getByText('أدخل بريدًا إلكترونيًا مثل name@example.com.').waitFor();
+  assert.equal(await p.locator('helpwire-chat').getAttribute('dir'), 'rtl');
+  await axe(p);
+  await context.close();
+});
+
+test('email offer after the first message: keyboard dismissal is remembered across reloads', async () => {
+  const { context, page: p } = await open('/offer.html');
+  assert.equal(await p.getByRole('form').count(), 0, 'no offer before the visitor writes');
+  await send(p, 'My order is late');
+  const offer = p.getByRole('form', { name: 'Get the answer by email' });
+  await offer.waitFor();
+  await offer.getByRole('textbox', { name: 'Email' }).waitFor();
+  assert.equal(await offer.getByRole('link', { name: 'Privacy policy' }).getAttribute('rel'), 'noopener');
+  await axe(p);
+  // Keyboard only: the offer comes after Send (the composer's Tab order is unchanged).
+  assert.equal(await focused(p), 'textarea#hw-input');
+  const order = [];
+  for (let i = 0; i < 4; i++) {
+    await p.keyboard.press('Tab');
+    order.push(await focused(p));
+  }
+  assert.deepEqual(order, ['button:Send', 'input#hw-email', 'button:Save', 'button:No thanks']);
+  await p.keyboard.press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  assert.equal(await focused(p), 'textarea#hw-input');
+  await p.reload();
+  await waitForState(p);
+  await p.getByRole('button', { name: /^Support chat/ }).click();
+  await p.getByText('My order is late').waitFor();
+  assert.equal(await p.getByRole('form').count(), 0, 'dismissed for good');
+  await context.close();
+});
+
+test('email offer accepted on the local helpdesk: validated, kept, and gone after a reload', async () => {
+  const { context, page: p } = await open('/offer.html');
+  await send(p, 'Is anyone there?');
+  const offer = p.getByRole('form', { name: 'Get the answer by email' });
+  const email = offer.getByRole('textbox', { name: 'Email' });
+  await email.fill('ada at example');
+  await email.press('Enter');
+  await p.getByText('Enter an email address like name@example.com.').waitFor();
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  await email.fill(' ada@example.com ');
+  await email.press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  await p.reload();
+  await waitForState(p);
+  await p.getByRole('button', { name: /^Support chat/ }).click();
+  await p.getByText('Is anyone there?').waitFor();
+  assert.equal(await p.getByRole('form').count(), 0);
+  assert.equal((await storedVisitor(p)).email, 'ada@example.com', 'trimmed');
+  await context.close();
+});
+
+test('Bancroft: the pre-chat details become the conversation\'s requester; no late offer (Bancroft cannot change it)', async () => {
+  await sandbox.reset();
+  const { context, page: p } = await open('/bancroft.html');
+  const form = p.getByRole('form', { name: 'Contact details' });
+  await form.getByRole('textbox', { name: 'Name' }).fill('Grace Hopper');
+  await form.getByRole('textbox', { name: 'Email' }).fill('grace@example.com');
+  await form.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await form.waitFor({ state: 'detached' });
+  await send(p, 'Compiler question');
+  const [conversation] = await until('bancroft', (l) => l.length === 1, 'one conversation');
+  assert.equal(conversation.requester.email, 'grace@example.com');
+  assert.equal(conversation.requester.first_name, 'Grace');
+  assert.equal(conversation.requester.last_name, 'Hopper');
+  await context.close();
+
+  const anon = await open('/bancroft-anon.html');
+  await send(anon.page, 'Anonymous question');
+  assert.equal(await anon.page.getByRole('form').count(), 0, 'the offer is compiled out of the Bancroft bundle');
+  await anon.context.close();
+});
+
+test('Gleap: the pre-chat email and the late offer both reach the session', async () => {
+  await sandbox.reset();
+  const { context, page: p } = await open('/gleap.html');
+  const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
+  await email.fill('ada@example.com');
+  await email.press('Enter');
+  await send(p, 'First via Gleap');
+  const [ticket] = await until('gleap', (l) => l.length === 1, 'one ticket');
+  assert.equal(ticket.session.email, 'ada@example.com');
+  await context.close();
+
+  await sandbox.reset();
+  const anon = await open('/gleap-anon.html');
+  await send(anon.page, 'Anonymous via Gleap');
+  const [before] = await until('gleap', (l) => l.length === 1, 'one ticket');
+  assert.equal(before.session.email ?? null, null, 'anonymous so far');
+  const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
+  await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
+  await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  const list = await until('gleap', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
+  assert.equal(list.length, 1, 'the same ticket: the conversation goes on');
+  await send(anon.page, 'Second via Gleap');
+  const after = await until('gleap', (l) => l[0].messages.length >= 2, 'both messages');
+  assert.equal(after.length, 1);
+  await anon.context.close();
+});
+
+test('pictures of the pre-chat form for the README: light, dark, Arabic right to left (docs/prechat-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
+  const shots = [
+    ['prechat-light', {}],
+    ['prechat-dark', { colorScheme: 'dark' }],
+    ['prechat-rtl', { locale: 'ar' }],
+  ];
+  for (const [name, options] of shots) {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const p = await context.newPage();
+    await p.clock.install({ time: PICTURE_TIME });
+    await p.goto(`${base}/prechat-shot.html`);
+    await waitForState(p);
+    await p.locator('helpwire-chat .launcher').click();
+    await p.locator('helpwire-chat form.prechat').waitFor();
+    await settled(p);
+    await checkScreenshot(p, name);
+    await context.close();
+  }
+});
