@@ -235,7 +235,7 @@ test('axe: 320 px wide, closed and open with a conversation', async () => {
   const topmost = await p.evaluate(() => {
     const root = document.querySelector('helpwire-chat').shadowRoot;
     const r = root.querySelector('[part=send]').getBoundingClientRect();
-    return root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.className;
+    return root.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.getAttribute('part');
   });
   assert.equal(topmost, 'send', 'nothing lies on top of the send button');
   await context.close();
@@ -248,7 +248,9 @@ async function deepActive(p) {
     let el = document.activeElement;
     while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
     const label = el.getAttribute('aria-label') || el.getAttribute('role') || el.id || el.textContent.trim();
-    return `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}:${label}`;
+    // Named by its part (the public hook), else its class.
+    const name = (el.getAttribute('part') || String(el.className)).split(' ')[0];
+    return `${el.tagName.toLowerCase()}${name ? '.' + name : ''}:${label}`;
   });
 }
 
@@ -350,7 +352,8 @@ test('every focusable control shows a visible focus indicator', async () => {
         const el = root.activeElement;
         if (!el) return null;
         const s = getComputedStyle(el);
-        return { name: el.className, visible: el.matches(':focus-visible'), style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+        const name = (el.getAttribute('part') || String(el.className)).split(' ')[0];
+        return { name, visible: el.matches(':focus-visible'), style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
       });
       if (!focus) break;
       seen.push(focus.name);
