@@ -18,11 +18,11 @@ fn main() {
     backend_cfg("rich_text", &["GLEAP", "BOT", "RELAY"]);
     backend_cfg("push", &["EUSATE"]);
     backend_cfg("stream", &["RELAY"]);
-    // `cfg(contact)`: the backend has a place for a visitor's email or name (the pre-chat form is
-    // linked); `cfg(email_offer)`: it can still take an email once the conversation exists (the
-    // "Get the answer by email" offer is). See `helpwire_core::contact`.
-    backend_cfg("contact", &["LOCAL", "BANCROFT", "GLEAP", "BOT", "RELAY"]);
-    backend_cfg("email_offer", &["LOCAL", "GLEAP", "BOT", "RELAY"]);
+    // `cfg(contact)`: the pre-chat form is linked; `cfg(email_offer)`: the "Get the answer by
+    // email" offer is, for a backend that can still take an email once the conversation exists.
+    // Both follow core's `contact` feature: only the bundles it is on for (core/Cargo.toml).
+    backend_cfg("contact", &["BANCROFT", "BOT"]);
+    backend_cfg("email_offer", &["BOT"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

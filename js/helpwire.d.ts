@@ -62,11 +62,12 @@ export interface HelpwireSettings {
   localReplies?: 'auto' | 'script';
   /**
    * A pre-chat form asking for the visitor's contact details before the first message; fields
-   * the site already gave with identify() are skipped. Default 'none'. Ignored (with a console
-   * warning) for gurusup and eusate, whose APIs take no contact details.
+   * the site already gave with identify() are skipped. Default 'none'. Only in the bancroft and
+   * bot bundles today; the others ignore it with a console warning (README, Contact details).
    */
   prechat?: 'none' | 'email' | 'name-email';
-  /** The site's privacy policy, linked under the contact forms (opens in a new tab); http(s) only. */
+  /** The site's privacy policy, linked under the contact forms (opens in a new tab); http(s) only.
+   *  Only where the forms are (bancroft, bot). */
   privacyUrl?: string;
 }
 

@@ -408,6 +408,16 @@ impl Config {
                 })
             };
             let Some(rule) = rule(&key) else {
+                // Documented, but this build has no contact forms (README, Contact details).
+                #[cfg(not(feature = "contact"))]
+                if matches!(key.as_str(), "prechat" | "privacy-url") {
+                    issue(
+                        &mut issues,
+                        "the contact forms are not in this provider's bundle; ignored".into(),
+                        Severity::Ignored,
+                    );
+                    continue;
+                }
                 // The loader's own attributes are not settings.
                 if !matches!(key.as_str(), "src" | "wasm") {
                     issue(

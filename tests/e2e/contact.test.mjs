@@ -1,6 +1,7 @@
 // Contact details end to end (issue #18 §2): the pre-chat form (`data-prechat`), the "Get the
-// answer by email" offer and the privacy line (`data-privacy-url`), on the local helpdesk and on
-// the sandbox's Bancroft and Gleap, which must receive what the visitor entered. Keyboard only,
+// answer by email" offer and the privacy line (`data-privacy-url`), on the two bundles that link
+// them (README, Contact details): the sandbox's bot endpoint and Bancroft, which must receive what
+// the visitor entered; the other bundles ignore the settings with a console warning. Keyboard only,
 // axe in each new state, a reload never asks again. Runs on the release build in dist/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,20 +29,23 @@ function page(attrs, head = '') {
 before(async () => {
   sandbox = await startSandbox();
   const s = sandbox.url;
+  const bot = `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`;
   const pages = {
-    '/prechat.html': page(`data-provider="local" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
-    '/prechat-ar.html': page('data-provider="local" data-prechat="email" data-locale="ar"'),
+    '/prechat.html': page(`${bot} data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
+    '/prechat-ar.html': page(`${bot} data-prechat="email" data-locale="ar"`),
     '/identified.html': page(
-      'data-provider="local" data-prechat="name-email"',
+      `${bot} data-prechat="name-email"`,
       `<script>window.HelpwireSettings = { privacyUrl: 'javascript:alert(1)' };
 addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));</script>`,
     ),
-    '/prechat-shot.html': page(`data-provider="local" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
-    '/offer.html': page(`data-provider="local" data-privacy-url="${PRIVACY}"`),
+    '/prechat-shot.html': page(`${bot} data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
+    '/offer.html': page(`${bot} data-privacy-url="${PRIVACY}"`),
     '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test" data-prechat="name-email"`),
     '/bancroft-anon.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
+    '/bot-email.html': page(`${bot} data-prechat="email"`),
+    // Bundles without the forms: the settings are ignored, with a console warning.
+    '/local.html': page(`data-provider="local" data-prechat="email" data-privacy-url="${PRIVACY}"`),
     '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap" data-prechat="email"`),
-    '/gleap-anon.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
   };
   browser = await launch();
   ({ server, url: base } = await startServer({ pages }));
@@ -90,6 +94,11 @@ async function send(p, text) {
   await box.fill(text);
   await box.press('Enter');
   await p.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text }).waitFor({ timeout: 20000 });
+}
+
+/** The visitor's own message with `text` (the bot's answers may quote it). */
+function visitorSaid(p, text) {
+  return p.locator('helpwire-chat [data-author="visitor"]').filter({ hasText: text });
 }
 
 /** The visitor as the widget stored it. */
@@ -155,7 +164,7 @@ test('pre-chat form: keyboard only, inline errors in place, Enter submits, the p
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await p.getByText('Hello from Ada').waitFor();
+  await visitorSaid(p, 'Hello from Ada').waitFor();
   assert.equal(await p.getByRole('form').count(), 0);
   const visitor = await storedVisitor(p);
   assert.equal(visitor.email, 'ada@example.com');
@@ -215,12 +224,12 @@ test('email offer after the first message: keyboard dismissal is remembered acro
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await p.getByText('My order is late').waitFor();
+  await visitorSaid(p, 'My order is late').waitFor();
   assert.equal(await p.getByRole('form').count(), 0, 'dismissed for good');
   await context.close();
 });
 
-test('email offer accepted on the local helpdesk: validated, kept, and gone after a reload', async () => {
+test('email offer accepted: validated, kept, and gone after a reload', async () => {
   const { context, page: p } = await open('/offer.html');
   await send(p, 'Is anyone there?');
   const offer = p.getByRole('form', { name: 'Get the answer by email' });
@@ -235,7 +244,7 @@ test('email offer accepted on the local helpdesk: validated, kept, and gone afte
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await p.getByText('Is anyone there?').waitFor();
+  await visitorSaid(p, 'Is anyone there?').waitFor();
   assert.equal(await p.getByRole('form').count(), 0);
   assert.equal((await storedVisitor(p)).email, 'ada@example.com', 'trimmed');
   await context.close();
@@ -262,32 +271,44 @@ test('Bancroft: the pre-chat details become the conversation\'s requester; no la
   await anon.context.close();
 });
 
-test('Gleap: the pre-chat email and the late offer both reach the session', async () => {
+test('bot: the pre-chat email and the late offer both reach the endpoint as session.email', async () => {
   await sandbox.reset();
-  const { context, page: p } = await open('/gleap.html');
+  const { context, page: p } = await open('/bot-email.html');
   const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
   await email.fill('ada@example.com');
   await email.press('Enter');
-  await send(p, 'First via Gleap');
-  const [ticket] = await until('gleap', (l) => l.length === 1, 'one ticket');
-  assert.equal(ticket.session.email, 'ada@example.com');
+  await send(p, 'First to the bot');
+  const [first] = await until('bot', (l) => l.length === 1, 'one conversation');
+  assert.equal(first.session?.email, 'ada@example.com');
   await context.close();
 
   await sandbox.reset();
-  const anon = await open('/gleap-anon.html');
-  await send(anon.page, 'Anonymous via Gleap');
-  const [before] = await until('gleap', (l) => l.length === 1, 'one ticket');
-  assert.equal(before.session.email ?? null, null, 'anonymous so far');
+  const anon = await open('/offer.html');
+  await send(anon.page, 'Anonymous to the bot');
+  const [before] = await until('bot', (l) => l.length === 1, 'one conversation');
+  assert.equal(before.session?.email ?? null, null, 'anonymous so far');
   const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
   await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
   await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
   await offer.waitFor({ state: 'detached' });
-  const list = await until('gleap', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
-  assert.equal(list.length, 1, 'the same ticket: the conversation goes on');
-  await send(anon.page, 'Second via Gleap');
-  const after = await until('gleap', (l) => l[0].messages.length >= 2, 'both messages');
-  assert.equal(after.length, 1);
+  // The endpoint hears of it with the visitor's next message (the contract sends the session each call).
+  await send(anon.page, 'Second to the bot');
+  const after = await until('bot', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
+  assert.equal(after.length, 1, 'the same conversation goes on');
   await anon.context.close();
+});
+
+test('the bundles without the forms (local, gleap) ignore data-prechat and data-privacy-url with a console warning', async () => {
+  for (const pathname of ['/local.html', '/gleap.html']) {
+    const { context, page: p, console } = await open(pathname);
+    await p.getByRole('textbox', { name: 'Message to support' }).waitFor();
+    assert.equal(await p.getByRole('form').count(), 0, `${pathname}: no form`);
+    assert.ok(
+      console.warnings.some((m) => m.includes('data-prechat')),
+      `${pathname}: a console warning names data-prechat: ${console.warnings}`,
+    );
+    await context.close();
+  }
 });
 
 test('pictures of the pre-chat form for the README: light, dark, Arabic right to left (docs/prechat-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
