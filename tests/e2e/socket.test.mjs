@@ -38,7 +38,8 @@ async function socketDown(down) {
   return res.json();
 }
 
-test('eusate: a dropped socket shows "Reconnecting" until it is back, and what was written meanwhile is sent once', async () => {
+/** A fresh sandbox and visitor on the Eusate page, the panel open; its composer is `box`. */
+async function openEusate() {
   await sandbox.reset();
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -46,7 +47,11 @@ test('eusate: a dropped socket shows "Reconnecting" until it is back, and what w
   await page.goto(`${base}/eusate.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
-  const box = page.getByRole('textbox', { name: 'Message to support' });
+  return { context, page, seen, box: page.getByRole('textbox', { name: 'Message to support' }) };
+}
+
+test('eusate: a dropped socket shows "Reconnecting" until it is back, and what was written meanwhile is sent once', async () => {
+  const { context, page, seen, box } = await openEusate();
   const message = (text, status) =>
     page.locator(`helpwire-chat [data-author="visitor"][data-status="${status}"]`).filter({ hasText: text });
   const notice = page.getByRole('status').filter({ hasText: 'Connection lost' });
@@ -87,14 +92,7 @@ test('eusate: a dropped socket shows "Reconnecting" until it is back, and what w
 });
 
 test('eusate: "Seen" shows under the visitor\'s last message once the history says an agent read it, and goes with a newer message', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const seen = watchConsole(page);
-  await page.goto(`${base}/eusate.html`);
-  await waitForState(page);
-  await page.getByRole('button', { name: /^Support chat/ }).click();
-  const box = page.getByRole('textbox', { name: 'Message to support' });
+  const { context, page, seen, box } = await openEusate();
   const mine = (text) =>
     page.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text });
 
