@@ -3,21 +3,16 @@
 // them (README, Contact details): the sandbox's bot endpoint and Bancroft, which must receive what
 // the visitor entered; the other bundles ignore the settings with a console warning. Keyboard only,
 // axe in each new state, a reload never asks again. Runs on the release build in dist/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, startServer, watchConsole, waitForState, settled, ROOT } from './harness.mjs';
+import { watchConsole, waitForState, settled, mine, write, until, ROOT } from './harness.mjs';
 import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
-import { startSandbox } from './sandbox.mjs';
+import { serveWithSandbox } from './sandbox.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const PRIVACY = 'https://example.com/privacy';
-
-let browser;
-let server;
-let base;
-let sandbox;
 
 /** A clean host page (a main landmark), so every axe violation is the widget's. */
 function page(attrs, head = '') {
@@ -26,11 +21,9 @@ function page(attrs, head = '') {
 <body><main><h1>A host page</h1></main></body></html>`;
 }
 
-before(async () => {
-  sandbox = await startSandbox();
-  const s = sandbox.url;
+const env = serveWithSandbox((s) => {
   const bot = `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`;
-  const pages = {
+  return {
     '/prechat.html': page(`${bot} data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
     '/prechat-ar.html': page(`${bot} data-prechat="email" data-locale="ar"`),
     '/identified.html': page(
@@ -47,22 +40,14 @@ addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));
     '/local.html': page(`data-provider="local" data-prechat="email" data-privacy-url="${PRIVACY}"`),
     '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap" data-prechat="email"`),
   };
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
 });
 
 /** Opens `pathname` in a fresh context and opens the panel with the keyboard. */
 async function open(pathname, launcher = /^Support chat/) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const p = await context.newPage();
   const console = watchConsole(p);
-  await p.goto(`${base}${pathname}`);
+  await p.goto(`${env.base}${pathname}`);
   await waitForState(p);
   await p.getByRole('button', { name: launcher }).focus();
   await p.keyboard.press('Enter');
@@ -90,15 +75,8 @@ async function axe(p) {
 
 /** Sends `text` with the keyboard and waits until the backend has it. */
 async function send(p, text) {
-  const box = p.getByRole('textbox', { name: 'Message to support' });
-  await box.fill(text);
-  await box.press('Enter');
-  await p.locator('helpwire-chat [data-author="visitor"][data-status="sent"]').filter({ hasText: text }).waitFor({ timeout: 20000 });
-}
-
-/** The visitor's own message with `text` (the bot's answers may quote it). */
-function visitorSaid(p, text) {
-  return p.locator('helpwire-chat [data-author="visitor"]').filter({ hasText: text });
+  await write(p, text);
+  await mine(p, text, 'sent').waitFor({ timeout: 20000 });
 }
 
 /** The visitor as the widget stored it. */
@@ -109,14 +87,12 @@ function storedVisitor(p) {
     .find((v) => v?.visitor)?.visitor);
 }
 
-/** Polls the sandbox until `check(list)` holds (a positive condition, never a "nothing happened" wait). */
-async function until(backend, check, what) {
-  for (let i = 0; i < 100; i++) {
-    const list = await sandbox.conversations(backend);
-    if (check(list)) return list;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${backend}: ${what}`);
+/** The sandbox's conversations of `backend` once `check(list)` holds (a positive condition, never
+ *  a "nothing happened" wait), within 10 s. */
+async function conversationsOnce(backend, check, what) {
+  let list;
+  await until(`${backend}: ${what}`, async () => check((list = await env.sandbox.conversations(backend))), 10_000);
+  return list;
 }
 
 test('pre-chat form: keyboard only, inline errors in place, Enter submits, the privacy link, axe, and a reload does not ask again', async () => {
@@ -164,7 +140,7 @@ test('pre-chat form: keyboard only, inline errors in place, Enter submits, the p
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await visitorSaid(p, 'Hello from Ada').waitFor();
+  await mine(p, 'Hello from Ada').waitFor();
   assert.equal(await p.getByRole('form').count(), 0);
   const visitor = await storedVisitor(p);
   assert.equal(visitor.email, 'ada@example.com');
@@ -224,7 +200,7 @@ test('email offer after the first message: keyboard dismissal is remembered acro
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await visitorSaid(p, 'My order is late').waitFor();
+  await mine(p, 'My order is late').waitFor();
   assert.equal(await p.getByRole('form').count(), 0, 'dismissed for good');
   await context.close();
 });
@@ -244,14 +220,14 @@ test('email offer accepted: validated, kept, and gone after a reload', async () 
   await p.reload();
   await waitForState(p);
   await p.getByRole('button', { name: /^Support chat/ }).click();
-  await visitorSaid(p, 'Is anyone there?').waitFor();
+  await mine(p, 'Is anyone there?').waitFor();
   assert.equal(await p.getByRole('form').count(), 0);
   assert.equal((await storedVisitor(p)).email, 'ada@example.com', 'trimmed');
   await context.close();
 });
 
 test('Bancroft: the pre-chat details become the conversation\'s requester; no late offer (Bancroft cannot change it)', async () => {
-  await sandbox.reset();
+  await env.sandbox.reset();
   const { context, page: p } = await open('/bancroft.html');
   const form = p.getByRole('form', { name: 'Contact details' });
   await form.getByRole('textbox', { name: 'Name' }).fill('Grace Hopper');
@@ -259,7 +235,7 @@ test('Bancroft: the pre-chat details become the conversation\'s requester; no la
   await form.getByRole('textbox', { name: 'Email' }).press('Enter');
   await form.waitFor({ state: 'detached' });
   await send(p, 'Compiler question');
-  const [conversation] = await until('bancroft', (l) => l.length === 1, 'one conversation');
+  const [conversation] = await conversationsOnce('bancroft', (l) => l.length === 1, 'one conversation');
   assert.equal(conversation.requester.email, 'grace@example.com');
   assert.equal(conversation.requester.first_name, 'Grace');
   assert.equal(conversation.requester.last_name, 'Hopper');
@@ -272,20 +248,20 @@ test('Bancroft: the pre-chat details become the conversation\'s requester; no la
 });
 
 test('bot: the pre-chat email and the late offer both reach the endpoint as session.email', async () => {
-  await sandbox.reset();
+  await env.sandbox.reset();
   const { context, page: p } = await open('/bot-email.html');
   const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
   await email.fill('ada@example.com');
   await email.press('Enter');
   await send(p, 'First to the bot');
-  const [first] = await until('bot', (l) => l.length === 1, 'one conversation');
+  const [first] = await conversationsOnce('bot', (l) => l.length === 1, 'one conversation');
   assert.equal(first.session?.email, 'ada@example.com');
   await context.close();
 
-  await sandbox.reset();
+  await env.sandbox.reset();
   const anon = await open('/offer.html');
   await send(anon.page, 'Anonymous to the bot');
-  const [before] = await until('bot', (l) => l.length === 1, 'one conversation');
+  const [before] = await conversationsOnce('bot', (l) => l.length === 1, 'one conversation');
   assert.equal(before.session?.email ?? null, null, 'anonymous so far');
   const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
   await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
@@ -293,7 +269,7 @@ test('bot: the pre-chat email and the late offer both reach the endpoint as sess
   await offer.waitFor({ state: 'detached' });
   // The endpoint hears of it with the visitor's next message (the contract sends the session each call).
   await send(anon.page, 'Second to the bot');
-  const after = await until('bot', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
+  const after = await conversationsOnce('bot', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
   assert.equal(after.length, 1, 'the same conversation goes on');
   await anon.context.close();
 });
@@ -318,10 +294,10 @@ test('pictures of the pre-chat form for the README: light, dark, Arabic right to
     ['prechat-rtl', { locale: 'ar' }],
   ];
   for (const [name, options] of shots) {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
     const p = await context.newPage();
     await p.clock.install({ time: PICTURE_TIME });
-    await p.goto(`${base}/prechat-shot.html`);
+    await p.goto(`${env.base}/prechat-shot.html`);
     await waitForState(p);
     await p.locator('helpwire-chat .launcher').click();
     await p.locator('helpwire-chat form.prechat').waitFor();

@@ -2,15 +2,10 @@
 // message must still be delivered exactly once — or, when a retry cannot help, be marked failed
 // with a retry the visitor can use. Where a test shows that something does not happen, it runs the
 // page's clock (Playwright's fake clock) forward past the time it would have, never a sleep.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState, openWidget, mine, write, pauseClock } from './harness.mjs';
-import { startSandbox } from './sandbox.mjs';
-
-let browser;
-let server;
-let base;
-let sandbox;
+import { hostPage, waitForState, openWidget, mine, write, pauseClock } from './harness.mjs';
+import { serveWithSandbox } from './sandbox.mjs';
 
 const BACKENDS = {
   bancroft: { attrs: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`, send: { method: 'POST', path: '/messages/create/' } },
@@ -20,19 +15,11 @@ const BACKENDS = {
 };
 const EUSATE = (s) => `data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`;
 
-before(async () => {
-  sandbox = await startSandbox();
+const env = serveWithSandbox((s) => {
   const pages = {};
-  for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(sandbox.url) });
-  pages['/eusate.html'] = hostPage({ attrs: EUSATE(sandbox.url) });
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
+  for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(s) });
+  pages['/eusate.html'] = hostPage({ attrs: EUSATE(s) });
+  return pages;
 });
 
 const MODES = [
@@ -44,53 +31,53 @@ const MODES = [
 
 for (const name of Object.keys(BACKENDS)) {
   test(`${name}: sends survive injected faults and are stored exactly once`, async () => {
-    await sandbox.reset();
-    const context = await browser.newContext();
-    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
+    await env.sandbox.reset();
+    const context = await env.browser.newContext();
+    const { page, errors } = await openWidget(context, `${env.base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
     for (const { label, fault, minDelayMs } of MODES) {
       const text = `${name} under ${label}`;
-      await sandbox.fault({ backend: name, ...BACKENDS[name].send, ...fault });
+      await env.sandbox.fault({ backend: name, ...BACKENDS[name].send, ...fault });
       const started = Date.now();
       await write(page, text);
       await mine(page, text).waitFor();
       await mine(page, text, 'sent').waitFor({ timeout: 30000 });
       if (minDelayMs) assert.ok(Date.now() - started >= minDelayMs, `${label}: Retry-After honoured`);
-      if (name !== 'bot') assert.equal(await sandbox.stored(name, text), 1, `${label}: stored exactly once`);
+      if (name !== 'bot') assert.equal(await env.sandbox.stored(name, text), 1, `${label}: stored exactly once`);
       assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
     }
 
     // A 200 whose body is garbage cannot be trusted: the message is marked failed, with Retry.
     const text = `${name} answered with garbage`;
-    await sandbox.fault({ backend: name, ...BACKENDS[name].send, mode: 'malformed', count: 1 });
+    await env.sandbox.fault({ backend: name, ...BACKENDS[name].send, mode: 'malformed', count: 1 });
     await write(page, text);
     await mine(page, text, 'failed').waitFor({ timeout: 20000 });
     await mine(page, text, 'failed').getByRole('button', { name: 'Retry' }).click();
     await mine(page, text, 'sent').waitFor({ timeout: 20000 });
-    if (name !== 'bot') assert.equal(await sandbox.stored(name, text), 1);
+    if (name !== 'bot') assert.equal(await env.sandbox.stored(name, text), 1);
     assert.deepEqual(errors, []);
-    await sandbox.clearFaults();
+    await env.sandbox.clearFaults();
     await context.close();
   });
 }
 
 test('eusate: sends over the socket survive injected faults and are stored exactly once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const { page } = await openWidget(context, `${base}/eusate.html`);
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
+  const { page } = await openWidget(context, `${env.base}/eusate.html`);
   await write(page, 'eusate matrix warm-up');
   await mine(page, 'eusate matrix warm-up', 'sent').waitFor({ timeout: 20000 });
   for (const { label, fault } of [...MODES, { label: 'a malformed answer', fault: { mode: 'malformed', count: 1 } }]) {
     const text = `eusate under ${label}`;
-    await sandbox.fault({ backend: 'eusate', path: 'socket:support', ...fault });
+    await env.sandbox.fault({ backend: 'eusate', path: 'socket:support', ...fault });
     await write(page, text);
     await mine(page, text, 'sent').waitFor({ timeout: 45000 });
-    assert.equal(await sandbox.stored('eusate', text), 1, `${label}: stored exactly once`);
+    assert.equal(await env.sandbox.stored('eusate', text), 1, `${label}: stored exactly once`);
     assert.equal(await mine(page, text).count(), 1, `${label}: shown once`);
   }
-  await sandbox.clearFaults();
+  await env.sandbox.clearFaults();
   await context.close();
 });
 
@@ -106,29 +93,29 @@ async function runWhile(page, waiting, { stepMs = 500, steps = 40 } = {}) {
 }
 
 test('eusate: a lost socket event is sent again and stored once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const { page } = await openWidget(context, `${base}/eusate.html`);
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
+  const { page } = await openWidget(context, `${env.base}/eusate.html`);
   await write(page, 'eusate warm-up');
   await mine(page, 'eusate warm-up', 'sent').waitFor({ timeout: 20000 });
-  await sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
+  await env.sandbox.fault({ backend: 'eusate', path: 'socket:support', mode: 'drop', count: 1 });
   // From here on the page's time moves only when the test says.
   await context.clock.install();
   await pauseClock(page);
   const text = 'eusate after a lost event';
   await write(page, text);
   // The event reached the sandbox, which dropped it: no ack, no answer, nothing stored.
-  await runWhile(page, async () => (await sandbox.faults()).length > 0, { stepMs: 10 });
-  assert.deepEqual(await sandbox.faults(), [], 'the event arrived');
+  await runWhile(page, async () => (await env.sandbox.faults()).length > 0, { stepMs: 10 });
+  assert.deepEqual(await env.sandbox.faults(), [], 'the event arrived');
   // Up to just short of the 15 s the widget waits for a confirmation: still pending.
   await page.clock.runFor(13_000);
   assert.equal(await mine(page, text, 'pending').count(), 1, 'not shown as sent without confirmation');
-  assert.equal(await sandbox.stored('eusate', text), 0, 'the event was lost');
+  assert.equal(await env.sandbox.stored('eusate', text), 0, 'the event was lost');
   // Past it: the widget gives up waiting and sends the message again.
   await page.clock.runFor(3_000);
   await page.clock.resume();
   await mine(page, text, 'sent').waitFor({ timeout: 20000 });
-  assert.equal(await sandbox.stored('eusate', text), 1);
+  assert.equal(await env.sandbox.stored('eusate', text), 1);
   assert.equal(await mine(page, text).count(), 1);
   await context.close();
 });
@@ -147,7 +134,7 @@ const UNANSWERED = {
 /** Waits until the sandbox holds `count` copies of `text`. */
 async function waitStored(name, text, count) {
   const until = Date.now() + 10000;
-  while ((await sandbox.stored(name, text)) !== count) {
+  while ((await env.sandbox.stored(name, text)) !== count) {
     if (Date.now() > until) throw new Error(`${name}: "${text}" never stored ${count} times`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -155,33 +142,33 @@ async function waitStored(name, text, count) {
 
 for (const [name, send] of Object.entries(UNANSWERED)) {
   test(`${name}: a message stored before the connection dropped is not sent again`, async () => {
-    await sandbox.reset();
-    const context = await browser.newContext();
-    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
+    await env.sandbox.reset();
+    const context = await env.browser.newContext();
+    const { page, errors } = await openWidget(context, `${env.base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
     const text = `${name}: stored, then the connection dropped`;
-    await sandbox.fault({ backend: name, ...send, mode: 'drop_after', count: 1 });
+    await env.sandbox.fault({ backend: name, ...send, mode: 'drop_after', count: 1 });
     await write(page, text);
     // Eusate waits 15 s for an ack that never comes.
     await mine(page, text, 'sent').waitFor({ timeout: 40000 });
-    assert.equal(await sandbox.stored(name, text), 1, 'stored exactly once');
+    assert.equal(await env.sandbox.stored(name, text), 1, 'stored exactly once');
     assert.equal(await mine(page, text).count(), 1, 'shown once');
     assert.deepEqual(errors, []);
     await context.close();
   });
 
   test(`${name}: a reload while a stored message's answer is on its way does not send it again`, async () => {
-    await sandbox.reset();
-    const context = await browser.newContext();
-    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
+    await env.sandbox.reset();
+    const context = await env.browser.newContext();
+    const { page, errors } = await openWidget(context, `${env.base}/${name}.html`);
     await write(page, `${name} warm-up`);
     await mine(page, `${name} warm-up`, 'sent').waitFor({ timeout: 20000 });
 
     const text = `${name}: stored, then the page reloaded`;
     // Processed at once; the answer is held back long past the reload (Eusate never sends it).
-    await sandbox.fault({ backend: name, ...send, mode: 'drop_after', delay_ms: 20000, count: 1 });
+    await env.sandbox.fault({ backend: name, ...send, mode: 'drop_after', delay_ms: 20000, count: 1 });
     await write(page, text);
     await waitStored(name, text, 1);
     assert.equal(await mine(page, text, 'pending').count(), 1, 'no answer yet');
@@ -189,7 +176,7 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
     await waitForState(page);
     await page.getByRole('button', { name: /^Support chat/ }).click();
     await mine(page, text, 'sent').waitFor({ timeout: 30000 });
-    assert.equal(await sandbox.stored(name, text), 1, 'stored exactly once');
+    assert.equal(await env.sandbox.stored(name, text), 1, 'stored exactly once');
     assert.equal(await mine(page, text).count(), 1, 'shown once');
     assert.deepEqual(errors, []);
     await context.close();
@@ -197,11 +184,11 @@ for (const [name, send] of Object.entries(UNANSWERED)) {
 }
 
 test('two tabs: both show every message, each is sent once, and a closed tab\'s message is adopted', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   await context.clock.install(); // runs on until paused, below
-  const a = await openWidget(context, `${base}/bancroft.html`);
-  const b = await openWidget(context, `${base}/bancroft.html`);
+  const a = await openWidget(context, `${env.base}/bancroft.html`);
+  const b = await openWidget(context, `${env.base}/bancroft.html`);
   await write(a.page, 'hello from tab A');
   await mine(a.page, 'hello from tab A', 'sent').waitFor({ timeout: 20000 });
   await mine(b.page, 'hello from tab A', 'sent').waitFor({ timeout: 10000 });
@@ -210,11 +197,11 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
   await mine(a.page, 'hello from tab B').waitFor({ timeout: 10000 });
 
   // Tab A writes while the backend refuses, then is closed before it could deliver.
-  await sandbox.fault({ backend: 'bancroft', ...BACKENDS.bancroft.send, mode: 'status', status: 503, count: 1000 });
+  await env.sandbox.fault({ backend: 'bancroft', ...BACKENDS.bancroft.send, mode: 'status', status: 503, count: 1000 });
   await write(a.page, 'written in A, which then closed');
   await mine(b.page, 'written in A, which then closed', 'pending').waitFor({ timeout: 10000 });
   await a.page.close();
-  await sandbox.clearFaults();
+  await env.sandbox.clearFaults();
   await mine(b.page, 'written in A, which then closed', 'sent').waitFor({ timeout: 30000 });
   // A minute of page time (past the tab check, any backoff, a dozen polls): nothing goes again.
   // Jobs run one at a time, so each poll answered means every send before it has finished.
@@ -225,22 +212,22 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
     await polled;
   }
   for (const text of ['hello from tab A', 'hello from tab B', 'written in A, which then closed']) {
-    assert.equal(await sandbox.stored('bancroft', text), 1, `"${text}" stored exactly once`);
+    assert.equal(await env.sandbox.stored('bancroft', text), 1, `"${text}" stored exactly once`);
     assert.equal(await mine(b.page, text).count(), 1, `"${text}" shown once`);
   }
   await context.close();
 });
 
 test('offline, then online again: the message waits, then goes exactly once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   await context.clock.install(); // runs on until paused, below
-  const { page } = await openWidget(context, `${base}/bancroft.html`);
+  const { page } = await openWidget(context, `${env.base}/bancroft.html`);
   await write(page, 'first, online');
   await mine(page, 'first, online', 'sent').waitFor({ timeout: 20000 });
   await pauseClock(page);
   const tried = [];
-  const onRequest = (r) => { if (r.url().startsWith(sandbox.url)) tried.push(`${r.method()} ${r.url()}`); };
+  const onRequest = (r) => { if (r.url().startsWith(env.sandbox.url)) tried.push(`${r.method()} ${r.url()}`); };
   page.on('request', onRequest);
   await context.setOffline(true);
   await write(page, 'written while offline');
@@ -253,18 +240,18 @@ test('offline, then online again: the message waits, then goes exactly once', as
   await context.setOffline(false);
   await page.clock.resume();
   await mine(page, 'written while offline', 'sent').waitFor({ timeout: 20000 });
-  assert.equal(await sandbox.stored('bancroft', 'written while offline'), 1);
+  assert.equal(await env.sandbox.stored('bancroft', 'written while offline'), 1);
   await context.close();
 });
 
 test('a reload with a pending message delivers it after the reload, once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   await context.clock.install(); // runs on until paused, below
-  const { page } = await openWidget(context, `${base}/gleap.html`);
+  const { page } = await openWidget(context, `${env.base}/gleap.html`);
   await write(page, 'before the outage');
   await mine(page, 'before the outage', 'sent').waitFor({ timeout: 20000 });
-  await sandbox.fault({ backend: 'gleap', method: 'POST', path: '/messages', mode: 'status', status: 500, count: 1000 });
+  await env.sandbox.fault({ backend: 'gleap', method: 'POST', path: '/messages', mode: 'status', status: 500, count: 1000 });
   await pauseClock(page);
   // Refused three times, each retried after its backoff: still pending, neither failed nor sent.
   const refusals = [];
@@ -278,25 +265,25 @@ test('a reload with a pending message delivers it after the reload, once', async
   await page.clock.resume();
   await page.reload();
   await waitForState(page);
-  await sandbox.clearFaults();
+  await env.sandbox.clearFaults();
   // Past the backoff the last refusal set (at most 4 s after the third attempt).
   await page.clock.fastForward(5_000);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await mine(page, 'sent during the outage', 'sent').waitFor({ timeout: 30000 });
-  assert.equal(await sandbox.stored('gleap', 'sent during the outage'), 1);
+  assert.equal(await env.sandbox.stored('gleap', 'sent during the outage'), 1);
   await context.close();
 });
 
 test('malformed and huge reads break nothing; the next good read shows the answer', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const { page, errors } = await openWidget(context, `${base}/gleap.html`);
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
+  const { page, errors } = await openWidget(context, `${env.base}/gleap.html`);
   await write(page, 'hello');
   await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
-  const [conversation] = await sandbox.conversations('gleap');
-  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'huge', size_bytes: 5 * 1024 * 1024, count: 1 });
-  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'malformed', count: 1 });
-  await sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after bad reads' });
+  const [conversation] = await env.sandbox.conversations('gleap');
+  await env.sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'huge', size_bytes: 5 * 1024 * 1024, count: 1 });
+  await env.sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'malformed', count: 1 });
+  await env.sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after bad reads' });
   await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: 'Answer after bad reads' }).waitFor({ timeout: 40000 });
   assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
   assert.deepEqual(errors, []);

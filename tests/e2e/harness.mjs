@@ -120,6 +120,16 @@ export async function openWidget(context, url) {
   return { page, errors };
 }
 
+/** Waits until `cond()` holds, checking every 50 ms for at most `timeout` ms (real time): for a
+ *  state outside the page (a server's), never to see that nothing happens. */
+export async function until(what, cond, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** The visitor's own messages with `text` (and `status`, if given: pending, sent, failed). */
 export function mine(page, text, status) {
   return page.locator(`helpwire-chat [data-author="visitor"]${status ? `[data-status="${status}"]` : ''}`).filter({ hasText: text });

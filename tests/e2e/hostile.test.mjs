@@ -3,15 +3,10 @@
 // at all. The widget must not crash, must show or skip each, must show the normal reply written
 // after it, and must store a later message exactly once. The page's clock is controlled, so
 // "nothing more happens" is shown by running time forward, never by sleeping.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, watchConsole, waitForState } from './harness.mjs';
-import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
-
-let browser;
-let server;
-let base;
-let sandbox;
+import { hostPage, watchConsole, waitForState } from './harness.mjs';
+import { serveWithSandbox, conversationId, copiesOf } from './sandbox.mjs';
 
 const BACKENDS = {
   bancroft: {
@@ -37,18 +32,10 @@ const HOSTILE = [
   { label: 'null instead of a message', raw: () => null, shown: false },
 ];
 
-before(async () => {
-  sandbox = await startSandbox();
+const env = serveWithSandbox((s) => {
   const pages = {};
-  for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(sandbox.url) });
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
+  for (const [name, b] of Object.entries(BACKENDS)) pages[`/${name}.html`] = hostPage({ attrs: b.attrs(s) });
+  return pages;
 });
 
 function agentMessages(page) {
@@ -71,19 +58,19 @@ async function advanceUntil(page, locator, stepMs, steps = 8) {
 
 /** Stored message objects of the one conversation (list items that are no object left out). */
 async function storedMessages(name) {
-  const list = await sandbox.conversations(name);
+  const list = await env.sandbox.conversations(name);
   assert.equal(list.length, 1, `${name}: one conversation`);
   return { id: conversationId(name, list[0]), messages: (list[0].messages || []).filter((m) => m && typeof m === 'object') };
 }
 
 for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
   test(`${name}: hostile agent messages neither crash the widget nor block later ones`, async () => {
-    await sandbox.reset();
-    const context = await browser.newContext();
+    await env.sandbox.reset();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const seen = watchConsole(page);
     await page.clock.install();
-    await page.goto(`${base}/${name}.html`);
+    await page.goto(`${env.base}/${name}.html`);
     await waitForState(page);
     await page.getByRole('button', { name: /^Support chat/ }).click();
     const box = page.getByRole('textbox', { name: 'Message to support' });
@@ -98,9 +85,9 @@ for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
     let expected = 0;
     for (const [i, h] of HOSTILE.entries()) {
       const hostileText = `Hostile ${i}: ${h.label}`;
-      await sandbox.reply(name, { conversation, text: hostileText, raw: h.raw(time) });
+      await env.sandbox.reply(name, { conversation, text: hostileText, raw: h.raw(time) });
       const normalText = `Normal reply ${i} after ${h.label}`;
-      await sandbox.reply(name, { conversation, text: normalText });
+      await env.sandbox.reply(name, { conversation, text: normalText });
       await advanceUntil(page, agentMessages(page).filter({ hasText: normalText }), pollMs);
       expected += h.shown ? 2 : 1;
       const texts = await agentMessages(page).locator('.bubble').allTextContents();
@@ -141,11 +128,11 @@ for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
 
 // Stored state is as untrusted as the network: anything on the page can rewrite it.
 test('bancroft: restored messages with times the browser cannot represent still render', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const seen = watchConsole(page);
-  await page.goto(`${base}/bancroft.html`);
+  await page.goto(`${env.base}/bancroft.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   const box = page.getByRole('textbox', { name: 'Message to support' });
@@ -174,7 +161,7 @@ test('bancroft: restored messages with times the browser cannot represent still 
   await box.fill('After the tampering');
   await box.press('Enter');
   await mine('After the tampering').waitFor({ timeout: 20000 });
-  const list = await sandbox.conversations('bancroft');
+  const list = await env.sandbox.conversations('bancroft');
   assert.equal(copiesOf(list[0].messages, 'After the tampering'), 1);
   assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
   assert.deepEqual(seen.pageErrors, []);

@@ -1,14 +1,9 @@
 // Size limits end to end: an answer over its limit is refused without being read to the end,
 // and a conversation never becomes unreadable because of its length.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, openWidget, mine, write } from './harness.mjs';
-import { startSandbox, conversationId } from './sandbox.mjs';
-
-let browser;
-let server;
-let base;
-let sandbox;
+import { hostPage, openWidget, mine, write } from './harness.mjs';
+import { serveWithSandbox, conversationId } from './sandbox.mjs';
 
 const ATTRS = {
   bancroft: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`,
@@ -17,18 +12,10 @@ const ATTRS = {
   eusate: (s) => `data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`,
 };
 
-before(async () => {
-  sandbox = await startSandbox();
+const env = serveWithSandbox((s) => {
   const pages = {};
-  for (const [name, attrs] of Object.entries(ATTRS)) pages[`/${name}.html`] = hostPage({ attrs: attrs(sandbox.url) });
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
+  for (const [name, attrs] of Object.entries(ATTRS)) pages[`/${name}.html`] = hostPage({ attrs: attrs(s) });
+  return pages;
 });
 
 function answer(page, text) {
@@ -36,18 +23,18 @@ function answer(page, text) {
 }
 
 test('an answer with no Content-Length is refused once past the limit, not read to the end', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const { page, errors } = await openWidget(context, `${base}/gleap.html`);
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
+  const { page, errors } = await openWidget(context, `${env.base}/gleap.html`);
   await write(page, 'hello');
   await mine(page, 'hello', 'sent').waitFor({ timeout: 20000 });
-  const [conversation] = await sandbox.conversations('gleap');
-  await sandbox.clearFaults();
+  const [conversation] = await env.sandbox.conversations('gleap');
+  await env.sandbox.clearFaults();
   // 48 MiB, streamed without a length, where a page of messages may be 2 MiB.
-  await sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'stream', size_bytes: 48 * 1024 * 1024, count: 1 });
-  await sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after the endless read' });
+  await env.sandbox.fault({ backend: 'gleap', method: 'GET', path: '/messages', mode: 'stream', size_bytes: 48 * 1024 * 1024, count: 1 });
+  await env.sandbox.reply('gleap', { conversation: conversation._id, text: 'Answer after the endless read' });
   await answer(page, 'Answer after the endless read').waitFor({ timeout: 40000 });
-  const { bytes } = await fetch(`${sandbox.url}/_sandbox/faults/streamed`).then((r) => r.json());
+  const { bytes } = await fetch(`${env.sandbox.url}/_sandbox/faults/streamed`).then((r) => r.json());
   // The widget stops at 2 MiB; what the sockets' buffers took beyond that is far below 48 MiB.
   assert.ok(bytes > 2 * 1024 * 1024, `the stream was read at all (${bytes} bytes)`);
   assert.ok(bytes < 12 * 1024 * 1024, `reading stopped near the limit, not at the end: ${bytes} bytes went out`);
@@ -61,7 +48,7 @@ async function seed(name, id, count) {
   for (let i = 0; i < count; i += 50) {
     const batch = [];
     for (let j = i; j < Math.min(count, i + 50); j++) {
-      batch.push(sandbox.reply(name, { conversation: id, text: `Earlier answer number ${j + 1} of a long conversation` }));
+      batch.push(env.sandbox.reply(name, { conversation: id, text: `Earlier answer number ${j + 1} of a long conversation` }));
     }
     await Promise.all(batch);
   }
@@ -69,19 +56,19 @@ async function seed(name, id, count) {
 
 for (const name of ['bancroft', 'gurusup']) {
   test(`${name}: a conversation of 10,000 messages still shows a new reply and stores a send once`, async () => {
-    await sandbox.reset();
-    const context = await browser.newContext();
-    const { page, errors } = await openWidget(context, `${base}/${name}.html`);
+    await env.sandbox.reset();
+    const context = await env.browser.newContext();
+    const { page, errors } = await openWidget(context, `${env.base}/${name}.html`);
     await write(page, 'first of many');
     await mine(page, 'first of many', 'sent').waitFor({ timeout: 20000 });
-    const [conversation] = await sandbox.conversations(name);
+    const [conversation] = await env.sandbox.conversations(name);
     const id = conversationId(name, conversation);
     await seed(name, id, 10000);
-    await sandbox.reply(name, { conversation: id, text: 'The newest answer' });
+    await env.sandbox.reply(name, { conversation: id, text: 'The newest answer' });
     await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
     await write(page, 'after ten thousand');
     await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
-    assert.equal(await sandbox.stored(name, 'after ten thousand'), 1);
+    assert.equal(await env.sandbox.stored(name, 'after ten thousand'), 1);
     assert.equal(await page.locator('helpwire-chat').getAttribute('data-state'), 'ready');
     assert.deepEqual(errors, []);
     await context.close();
@@ -89,23 +76,23 @@ for (const name of ['bancroft', 'gurusup']) {
 }
 
 test('eusate: a history of 10,000 messages read on opening still shows the newest and stores a send once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
-  const first = await openWidget(context, `${base}/eusate.html`);
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
+  const first = await openWidget(context, `${env.base}/eusate.html`);
   await write(first.page, 'first of many');
   await mine(first.page, 'first of many', 'sent').waitFor({ timeout: 20000 });
   assert.deepEqual(first.errors, []);
   // Answers are pushed while the page is open; the history is read when it opens again.
   await first.page.close();
-  const [conversation] = await sandbox.conversations('eusate');
+  const [conversation] = await env.sandbox.conversations('eusate');
   const id = conversationId('eusate', conversation);
   await seed('eusate', id, 10000);
-  await sandbox.reply('eusate', { conversation: id, text: 'The newest answer' });
-  const { page, errors } = await openWidget(context, `${base}/eusate.html`);
+  await env.sandbox.reply('eusate', { conversation: id, text: 'The newest answer' });
+  const { page, errors } = await openWidget(context, `${env.base}/eusate.html`);
   await answer(page, 'The newest answer').waitFor({ timeout: 60000 });
   await write(page, 'after ten thousand');
   await mine(page, 'after ten thousand', 'sent').waitFor({ timeout: 30000 });
-  assert.equal(await sandbox.stored('eusate', 'after ten thousand'), 1);
+  assert.equal(await env.sandbox.stored('eusate', 'after ten thousand'), 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

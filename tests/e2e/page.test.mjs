@@ -1,15 +1,10 @@
 // What the embedding page sees: console messages about its configuration (naming what the site
 // wrote, one "Helpwire: " prefix each), and destroy() handing this tab's undelivered messages to
 // another open tab.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState, watchConsole } from './harness.mjs';
-import { startSandbox, copiesOf } from './sandbox.mjs';
-
-let browser;
-let server;
-let base;
-let sandbox;
+import { hostPage, waitForState, watchConsole } from './harness.mjs';
+import { serveWithSandbox, copiesOf } from './sandbox.mjs';
 
 /** A page that sets window.HelpwireSettings before the loader runs. */
 function withSettings(settings, attrs) {
@@ -18,8 +13,7 @@ function withSettings(settings, attrs) {
 
 const DEAD_BANCROFT = 'data-provider="bancroft" data-api-base="http://127.0.0.1:9/bancroft"';
 
-before(async () => {
-  sandbox = await startSandbox();
+const env = serveWithSandbox((s) => {
   const pages = {
     // Under a strict CSP too, the settings come from a file, not an inline script.
     '/settings-wrong.js': { type: 'text/javascript', body: 'window.HelpwireSettings = { title: 42, colour: "red", theme: "dark" };' },
@@ -27,16 +21,9 @@ before(async () => {
     '/wrong-types.html': withSettings('wrong', 'data-provider="local" data-title="From the tag"'),
     '/server-key.html': hostPage({ attrs: `${DEAD_BANCROFT} data-api-key="bnc_sv_secret"` }),
     '/server-key-settings.html': withSettings('key', DEAD_BANCROFT),
-    '/bancroft.html': hostPage({ attrs: `data-provider="bancroft" data-api-base="${sandbox.url}/bancroft" data-api-key="bnc_cl_test"` }),
+    '/bancroft.html': hostPage({ attrs: `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"` }),
   };
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
+  return pages;
 });
 
 /** Every console message of `seen`, errors and warnings. */
@@ -51,10 +38,10 @@ function assertOnePrefix(seen) {
 }
 
 test('a HelpwireSettings key of the wrong type is refused by its name, with the documented default', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const seen = watchConsole(page);
-  await page.goto(`${base}/wrong-types.html`);
+  await page.goto(`${env.base}/wrong-types.html`);
   await waitForState(page);
   assert.deepEqual(seen.errors, [
     'Helpwire: HelpwireSettings.title: expected a string, got the number 42; using the localized title',
@@ -73,10 +60,10 @@ test('the Bancroft server-key warning names what the site wrote, with one prefix
   const expected = (name) => `Helpwire: ${name} is a Bancroft server key (bnc_sv_…), which is secret and now public `
     + 'in this page: revoke it and use a client key (bnc_cl_…) restricted to this site\'s origins.';
   for (const [path, name] of [['server-key', 'data-api-key'], ['server-key-settings', 'HelpwireSettings.apiKey']]) {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const seen = watchConsole(page);
-    await page.goto(`${base}/${path}.html`);
+    await page.goto(`${env.base}/${path}.html`);
     await waitForState(page);
     assert.deepEqual(seen.warnings, [expected(name)], path);
     assert.deepEqual(seen.errors, [], path);
@@ -86,7 +73,7 @@ test('the Bancroft server-key warning names what the site wrote, with one prefix
 });
 
 async function stored(text) {
-  const list = await sandbox.conversations('bancroft');
+  const list = await env.sandbox.conversations('bancroft');
   return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
 }
 
@@ -97,7 +84,7 @@ function mine(page, text, status) {
 async function openTab(context) {
   const page = await context.newPage();
   const seen = watchConsole(page);
-  await page.goto(`${base}/bancroft.html`);
+  await page.goto(`${env.base}/bancroft.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await page.getByRole('dialog').waitFor();
@@ -110,14 +97,14 @@ async function tabLocks(page) {
 }
 
 test('destroy() in one tab lets another open tab deliver its undelivered message, once', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   const a = await openTab(context);
   const b = await openTab(context);
   assert.equal((await tabLocks(a.page)).length, 2, 'each running widget holds its tab lock');
 
   // Tab A writes while the backend refuses its sends: the message stays pending, in both tabs.
-  await sandbox.fault({ backend: 'bancroft', method: 'POST', path: '/conversations/create/', mode: 'status', status: 503, count: 1000 });
+  await env.sandbox.fault({ backend: 'bancroft', method: 'POST', path: '/conversations/create/', mode: 'status', status: 503, count: 1000 });
   const box = a.page.getByRole('textbox', { name: 'Message to support' });
   await box.fill('written in A, which was then destroyed');
   await box.press('Enter');
@@ -127,7 +114,7 @@ test('destroy() in one tab lets another open tab deliver its undelivered message
   await a.page.evaluate(() => window.Helpwire.destroy());
   assert.equal(await a.page.locator('helpwire-chat').count(), 0);
   assert.equal((await tabLocks(a.page)).length, 1, 'only tab B still holds a tab lock');
-  await sandbox.clearFaults();
+  await env.sandbox.clearFaults();
 
   // Tab B adopts it and delivers it.
   await mine(b.page, 'written in A, which was then destroyed', 'sent').waitFor({ timeout: 20000 });

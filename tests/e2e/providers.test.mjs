@@ -1,15 +1,10 @@
 // End to end against the sandbox helpdesk: for each backend, the full flow — the visitor writes,
 // the conversation is created, support answers, the answers appear in order, and a reload
 // resumes the same conversation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, watchConsole, waitForState } from './harness.mjs';
-import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
-
-let browser;
-let server;
-let base;
-let sandbox;
+import { hostPage, watchConsole, waitForState } from './harness.mjs';
+import { serveWithSandbox, conversationId, copiesOf } from './sandbox.mjs';
 
 const BACKENDS = {
   bancroft: (s) => `data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`,
@@ -19,24 +14,16 @@ const BACKENDS = {
   bot: (s) => `data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`,
 };
 
-before(async () => {
-  sandbox = await startSandbox();
+const env = serveWithSandbox((s) => {
   const pages = {};
   for (const [name, attrs] of Object.entries(BACKENDS)) {
-    pages[`/${name}.html`] = hostPage({ attrs: attrs(sandbox.url) });
+    pages[`/${name}.html`] = hostPage({ attrs: attrs(s) });
   }
-  browser = await launch();
-  ({ server, url: base } = await startServer({ pages }));
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-  sandbox?.stop();
+  return pages;
 });
 
 async function open(name) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const seen = watchConsole(page);
   const requests = [];
@@ -46,7 +33,7 @@ async function open(name) {
     requests.push({ method: r.method(), url: r.url(), at: Date.now() });
     if (r.method() === 'GET' && r.url().includes('/messages')) messagesRead();
   });
-  await page.goto(`${base}/${name}.html`);
+  await page.goto(`${env.base}/${name}.html`);
   await waitForState(page);
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await page.getByRole('dialog').waitFor();
@@ -64,7 +51,7 @@ async function send(page, text) {
 }
 
 async function theConversation(name) {
-  const list = await sandbox.conversations(name);
+  const list = await env.sandbox.conversations(name);
   assert.equal(list.length, 1, `${name}: exactly one conversation stored, got ${list.length}`);
   return list[0];
 }
@@ -84,7 +71,7 @@ async function transcript(page) {
 
 for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
   test(`${name}: write, an agent answers, reload resumes the same conversation`, async () => {
-    await sandbox.reset();
+    await env.sandbox.reset();
     const { context, page, seen, requests, firstRead } = await open(name);
     const first = `Hello ${name}, where is my order #${Date.now()}?`;
     await send(page, first);
@@ -94,7 +81,7 @@ for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
     if (name === 'gleap') {
       // An internal note must never reach the visitor, however it is marked.
       for (const note_style of ['both', 'type', 'flag']) {
-        await sandbox.reply(name, { conversation: conversationId(name, conversation), text: `INTERNAL NOTE ${note_style}`, note: true, note_style });
+        await env.sandbox.reply(name, { conversation: conversationId(name, conversation), text: `INTERNAL NOTE ${note_style}`, note: true, note_style });
       }
     }
     const agentText = `Agent here: your ${name} order ships tomorrow.`;
@@ -102,7 +89,7 @@ for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
     // can come after the send is confirmed: the answer must come after it to be pushed.
     if (name === 'eusate') await within(20000, firstRead, 'the catch-up read');
     const repliedAt = Date.now();
-    await sandbox.reply(name, { conversation: conversationId(name, conversation), text: agentText });
+    await env.sandbox.reply(name, { conversation: conversationId(name, conversation), text: agentText });
     await page.locator('helpwire-chat [data-author="agent"]').filter({ hasText: agentText }).waitFor({ timeout: 20000 });
 
     if (name === 'gleap') {
@@ -136,7 +123,7 @@ for (const name of ['bancroft', 'gleap', 'gurusup', 'eusate']) {
 }
 
 test('bot: the endpoint answers with text and rich documents, rendered safely', async () => {
-  await sandbox.reset();
+  await env.sandbox.reset();
   const { context, page, seen } = await open('bot');
   await send(page, 'What are your opening hours?');
   const answers = page.locator('helpwire-chat [data-author="bot"]');
@@ -163,15 +150,15 @@ test('bot: the endpoint answers with text and rich documents, rendered safely', 
 });
 
 test('the demo page switches to a sandbox backend', async () => {
-  await sandbox.reset();
-  const context = await browser.newContext();
+  await env.sandbox.reset();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/index.html?backend=gleap&sandbox=${encodeURIComponent(sandbox.url)}`);
+  await page.goto(`${env.base}/index.html?backend=gleap&sandbox=${encodeURIComponent(env.sandbox.url)}`);
   await waitForState(page);
   assert.equal(await page.getByRole('link', { name: 'Gleap' }).getAttribute('aria-current'), 'page');
   await page.getByRole('button', { name: /^Support chat/ }).click();
   await send(page, 'Hello from the demo page');
-  const [conversation] = await sandbox.conversations('gleap');
+  const [conversation] = await env.sandbox.conversations('gleap');
   assert.equal(copiesOf(conversation.messages, 'Hello from the demo page'), 1);
   await context.close();
 });

@@ -5,7 +5,7 @@
 // so Eusate and the event stream add tests here, not harness.
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, startServer, hostPage, waitForState, mine, write, pauseClock } from './harness.mjs';
+import { launch, startServer, hostPage, waitForState, mine, write, pauseClock, until } from './harness.mjs';
 import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
 import { startRelay, startRedis, startBalancer, API_KEYS, WEBHOOK_KEY } from './relay.mjs';
 
@@ -359,15 +359,6 @@ function streamsOpened(traffic) {
 /** The page's reads of a conversation (GET …/messages) since position `mark` of its log. */
 function readsSince(traffic, mark, kind = 'request') {
   return traffic.log.slice(mark).filter((e) => e.kind === kind && e.method === 'GET' && READ.test(e.path));
-}
-
-/** Waits until `cond()` holds, checking every 50 ms for at most `timeout` ms (real time). */
-async function until(what, cond, timeout = 20000) {
-  const deadline = Date.now() + timeout;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

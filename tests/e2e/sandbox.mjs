@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
-import { ROOT } from './harness.mjs';
+import { before, after } from 'node:test';
+import { ROOT, launch, startServer } from './harness.mjs';
 
 // As the relay's tests find it: HELPWIRE_SANDBOX_BIN, else the sandbox's own target folder, else
 // a shared CARGO_TARGET_DIR (where `cargo build --manifest-path tests/sandbox/Cargo.toml` puts it).
@@ -61,6 +62,28 @@ export async function startSandbox() {
       return list.reduce((n, c) => n + copiesOf(c.messages, text), 0);
     },
   };
+}
+
+/**
+ * The sandbox, a browser and a server of the pages `pagesOf(sandboxUrl)` for the calling test
+ * file, started before its tests and stopped after them: read `env.sandbox`, `env.browser` and
+ * `env.base` inside the tests (as `servePages` in harness.mjs, with the sandbox).
+ */
+export function serveWithSandbox(pagesOf) {
+  const env = { sandbox: null, browser: null, base: null };
+  let server;
+  before(async () => {
+    env.sandbox = await startSandbox();
+    const pages = pagesOf(env.sandbox.url);
+    env.browser = await launch();
+    ({ server, url: env.base } = await startServer({ pages }));
+  });
+  after(async () => {
+    await env.browser?.close();
+    server?.close();
+    env.sandbox?.stop();
+  });
+  return env;
 }
 
 /** The backend's own id of a conversation in the control API's listing. */
