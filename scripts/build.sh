@@ -42,8 +42,8 @@ mkdir -p "$dist"
 # HELPWIRE_BACKENDS="local bancroft" builds only those (a quicker build while working on one).
 read -r -a backends <<< "${HELPWIRE_BACKENDS:-local bancroft gleap gurusup bot eusate relay}"
 if [ "$profile" = release ]; then
-  # slim-wasm drop-unused points wasm-streams' table slots, chosen by function name, at a trap:
-  # with LLVM's function merging on, such a name could stand for other code's body too.
+  # slim-wasm drop-unused traps tachys' delegated-event functions, chosen by name: with LLVM's
+  # function merging on, such a name could stand for other code's body too.
   if ! grep -q -- '-Zmerge-functions=disabled' <<< "$RUSTFLAGS"; then
     echo "build.sh: RELEASE_RUSTFLAGS lacks -Zmerge-functions=disabled; slim-wasm drop-unused assumes it" >&2
     exit 1
@@ -64,8 +64,8 @@ for backend in "${backends[@]}"; do
   wasm-bindgen --target web --no-typescript --out-dir "$dist" --out-name "helpwire_$backend" \
     "$wasm_dir/helpwire.wasm"
   if [ "$profile" = release ]; then
-    # Code that is linked but can never run out, before wasm-opt: wasm-streams (linked by
-    # Leptos), table entries nothing refers to, tachys' delegated events (tools/slim-wasm).
+    # Code that is linked but can never run out, before wasm-opt: table entries nothing refers
+    # to, tachys' delegated events (tools/slim-wasm).
     "$slim_wasm" drop-unused "$dist/helpwire_${backend}_bg.wasm" "$dist/helpwire_$backend.js"
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold

@@ -28,7 +28,7 @@ for backend in local bancroft gleap gurusup bot eusate relay; do
 done
 # The relay's tests need the sandbox helpdesk's binary: they run after it is built, below.
 step "host tests: core, protocols, engine (helpwire-core, natively)" cargo test --workspace --exclude helpwire-relay
-step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser
+step "browser tests: components in headless Chromium" cargo test --target wasm32-unknown-unknown --test browser --test crash --test json_browser --test streams
 step "sandbox helpdesk: build and its own tests" bash -c 'cd tests/sandbox && cargo build --release --quiet && cargo test --release --quiet'
 step "relay: its API over real HTTP, the sandbox helpdesk as upstream (relay/)" cargo test -p helpwire-relay
 step "release build" scripts/build.sh

@@ -11,29 +11,6 @@ fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '$'
 }
 
-/// Removes wasm-streams' classes: each class, its `Symbol.dispose` line and its finalization
-/// registry.
-pub fn drop_adapters(glue: &str, adapters: &[&str]) -> Result<String> {
-    let mut glue = glue.to_string();
-    for name in adapters {
-        let name = regex::escape(name);
-        for pattern in [
-            format!(r"(?ms)^export class {name} \{{\n.*?^\}}\n"),
-            format!(r"(?m)^if \(Symbol\.dispose\) {name}\.prototype.*\n"),
-            format!(r"(?ms)^const {name}Finalization = .*?\);\n"),
-        ] {
-            let block = Regex::new(&pattern)?;
-            ensure!(block.is_match(&glue), "the glue has no {pattern}");
-            glue = block.replace(&glue, "").into_owned();
-        }
-    }
-    ensure!(
-        !glue.to_lowercase().contains("intounderlying"),
-        "the glue still refers to the stream adapters"
-    );
-    Ok(glue)
-}
-
 /// The table-slot pass is safe only if the glue cannot reach a slot the wasm holds no index of.
 /// When the function table is exported as `export`, every use of it in the glue must be
 /// `wasm.<export>.get(<variable>)`, and no slot in `trapped` may appear in the glue as a number

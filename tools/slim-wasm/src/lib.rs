@@ -39,16 +39,9 @@ pub struct Edited {
 /// function's type.
 const TRAP_BODY: [u8; 3] = [0x00, 0x00, 0x0b];
 
-/// wasm-streams' exported classes, which Leptos' server-function client links and the widget
-/// never uses.
-const ADAPTERS: [&str; 3] = [
-    "IntoUnderlyingByteSource",
-    "IntoUnderlyingSink",
-    "IntoUnderlyingSource",
-];
-
-/// A function of wasm-streams', or generic code instantiated for one of its types.
-const STREAMS: &str = "wasm_streams[";
+/// Exports of wasm-streams' adapter classes: present only when the crate from crates.io is linked
+/// instead of vendor/wasm-streams (Cargo.toml's patch), which exports none.
+const STREAM_ADAPTERS: &str = "intounderlying";
 
 /// tachys' delegated-event path: `Dom::add_event_listener_delegated` with the closures in it, and
 /// the global set of delegated event names it keeps (`GLOBAL_EVENTS`, a
@@ -65,16 +58,9 @@ const DELEGATED: &str = concat!(
 const DELEGATION_CALLER: &str =
     r"\btachys\[[0-9a-f]+\]::html::event::On<_, _>>::attach::attach_inner$";
 
-/// drop-unused: three kinds of code that is linked but can never run.
+/// drop-unused: two kinds of code that is linked but can never run.
 ///
-/// 1. wasm-streams. Its exported classes are dropped from the wasm and the glue. The futures
-///    they would start stay reachable through the function table (their vtables); their table
-///    slots are pointed at a function that traps.
-///    Assumes: a function whose name mentions a wasm-streams item exists only for wasm-streams,
-///    i.e. no body is shared with other code. That holds while LLVM's function merging is off
-///    (scripts/toolchain.env; scripts/build.sh refuses to build without it). Checked here too:
-///    every function that calls one of them directly must be wasm-streams' or a dropped export.
-/// 2. Table slots whose index nothing holds (wasm-bindgen's closure shims for every js-sys
+/// 1. Table slots whose index nothing holds (wasm-bindgen's closure shims for every js-sys
 ///    callback type) are pointed at the trap.
 ///    Assumes: Rust takes a function's address only as a constant the linker wrote, an
 ///    `i32.const` in code or a global, or four bytes in data (a vtable); and nothing else can
@@ -83,7 +69,7 @@ const DELEGATION_CALLER: &str =
 ///    segment, and the glue, if the table is exported at all, only calls `.get(variable)` on it
 ///    and holds none of the trapped slots' numbers as a literal (older wasm-bindgen passed
 ///    closure destructors' slots to the glue that way). Each of these is checked.
-/// 3. tachys' delegated events. `On::attach` passes `Some(key)` only when Leptos' `delegation`
+/// 2. tachys' delegated events. `On::attach` passes `Some(key)` only when Leptos' `delegation`
 ///    feature is on, but LLVM cannot see that the call is always `None`, so a global event set
 ///    and its hashing stay linked. `Dom::add_event_listener_delegated` and the closures in it, the
 ///    set's lazy initialiser and the hash-table functions of its type get a trapping body. LLVM
@@ -106,21 +92,15 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
     let trap = first_defined + types.len() as u32;
     let name_of = |index: u32| names.get(&index).copied().unwrap_or("");
 
-    // 1a. The stream adapters' exports.
+    // wasm-streams' adapter classes would keep their code and data linked; the vendored crate
+    // has none, so finding them means the patch is not in effect.
     let exports = module.exports()?;
-    let (dropped, kept): (Vec<&wasmparser::Export>, Vec<&wasmparser::Export>) = exports
-        .iter()
-        .partition(|e: &&wasmparser::Export| e.name.contains("intounderlying"));
-    ensure!(!dropped.is_empty(), "no wasm-streams exports found");
-    let mut export_section = ExportSection::new();
-    for e in &kept {
-        export_section.export(e.name, RoundtripReencoder.export_kind(e.kind)?, e.index);
+    if let Some(e) = exports.iter().find(|e| e.name.contains(STREAM_ADAPTERS)) {
+        bail!(
+            "wasm-streams exports {}: is vendor/wasm-streams patched in (Cargo.toml)?",
+            e.name
+        );
     }
-    let dropped_functions: HashSet<u32> = dropped
-        .iter()
-        .filter(|e| e.kind == ExternalKind::Func)
-        .map(|e| e.index)
-        .collect();
 
     // The function table: one active segment of function indices for table 0 at a constant.
     let table = FunctionTable::read(&module)?;
@@ -172,48 +152,12 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
         constants.insert(u32::from_le_bytes(word.try_into().unwrap()));
     }
 
-    // 1b. Slots of wasm-streams' functions.
-    let streams: Vec<u32> = (0..table.functions.len())
-        .filter(|&i| name_of(table.functions[i]).contains(STREAMS))
-        .map(|i| i as u32)
-        .collect();
-    ensure!(
-        !streams.is_empty(),
-        "no wasm-streams functions in the table"
-    );
-    let stream_functions: HashSet<u32> = streams
-        .iter()
-        .map(|&i| table.functions[i as usize])
-        .collect();
-    // Code only the dropped exports reach (wasm-bindgen's wrappers around the adapters' methods,
-    // into which LLVM may inline wasm-streams' code) goes with them, so it may call wasm-streams.
-    let only_dropped = reached_only_from(
-        &dropped_functions,
-        &callers,
-        &table.functions,
-        kept.iter()
-            .filter(|e| e.kind == ExternalKind::Func)
-            .map(|e| e.index),
-    );
-    for &(caller, callee) in &callers {
-        if stream_functions.contains(&callee)
-            && !name_of(caller).contains(STREAMS)
-            && !only_dropped.contains(&caller)
-        {
-            bail!(
-                "{} calls wasm-streams' {}: its body may be shared with other code (is LLVM's function merging on?)",
-                name_of(caller),
-                name_of(callee)
-            );
-        }
-    }
-
-    // 2. Slots whose index nothing holds.
+    // 1. Slots whose index nothing holds.
     let unreferenced: Vec<u32> = (0..table.functions.len() as u32)
         .filter(|&i| !constants.contains(&(table.offset + i)))
         .collect();
 
-    let trapped: BTreeSet<u32> = streams.iter().chain(&unreferenced).copied().collect();
+    let trapped: BTreeSet<u32> = unreferenced.iter().copied().collect();
     if let Some(export) = table.export(&exports) {
         let slots: Vec<u32> = trapped.iter().map(|i| table.offset + i).collect();
         glue::check_table_uses(glue, export, &slots)?;
@@ -229,7 +173,7 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
         Elements::Functions(functions.into()),
     );
 
-    // 3. tachys' delegated events, and the trap function appended after every other.
+    // 2. tachys' delegated events, and the trap function appended after every other.
     let delegated = Regex::new(DELEGATED)?;
     let delegation_caller = Regex::new(DELEGATION_CALLER)?;
     for &(caller, callee) in &callers {
@@ -268,22 +212,21 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
     let wasm = module.rewrite(
         &[
             (FUNCTION, body_of(&function_section)),
-            (EXPORT, body_of(&export_section)),
             (ELEMENT, body_of(&element_section)),
             (CODE, body_of(&code)),
         ],
         false,
     )?;
-    let glue = glue::drop_adapters(glue, &ADAPTERS)?;
     let summary = format!(
-        "{} stream-adapter exports dropped, {} table entries trap, {} unreferenced entries trap, {} delegated-event functions trap",
-        dropped.len(),
-        streams.len(),
-        unreferenced.iter().filter(|i| !streams.contains(i)).count(),
+        "{} unreferenced entries trap, {} delegated-event functions trap",
+        unreferenced.len(),
         delegation
     );
     Ok(Edited {
-        bundle: Bundle { wasm, glue },
+        bundle: Bundle {
+            wasm,
+            glue: glue.to_string(),
+        },
         summary,
     })
 }
@@ -456,37 +399,5 @@ pub fn short_name(i: usize) -> String {
         (LETTERS[i] as char).to_string()
     } else {
         short_name(i / n - 1) + &(LETTERS[i % n] as char).to_string()
-    }
-}
-
-/// The functions reached only from `roots`: the roots, and every function whose callers all are
-/// such functions. A function in the table or exported otherwise can be reached from elsewhere,
-/// so it never counts.
-fn reached_only_from(
-    roots: &HashSet<u32>,
-    calls: &[(u32, u32)],
-    table: &[u32],
-    kept_exports: impl Iterator<Item = u32>,
-) -> HashSet<u32> {
-    let mut outside: HashSet<u32> = table.iter().copied().collect();
-    outside.extend(kept_exports);
-    let mut callers_of: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-    for &(caller, callee) in calls {
-        callers_of.entry(callee).or_default().push(caller);
-    }
-    let mut reached = roots.clone();
-    loop {
-        let before = reached.len();
-        for (&callee, callers) in &callers_of {
-            if !reached.contains(&callee)
-                && !outside.contains(&callee)
-                && callers.iter().all(|c| reached.contains(c))
-            {
-                reached.insert(callee);
-            }
-        }
-        if reached.len() == before {
-            return reached;
-        }
     }
 }

@@ -7,8 +7,8 @@ use slim_wasm::{drop_unused, shorten_names};
 use wasmparser::{ElementItems, Parser, Payload};
 
 /// A module as drop-unused meets it. Table slots (offset 1): 1 `$main_closure` (held by an
-/// `i32.const` in `$boot`), 2 `$vtable_fn` (held by four bytes in data), 3 a future's `poll`
-/// (wasm-streams', held by its vtable in data), 4 `$orphan` (held by nothing).
+/// `i32.const` in `$boot`), 2 `$vtable_fn` and 3 `$other_vtable_fn` (each held by four bytes in
+/// data, a vtable), 4 `$orphan` (held by nothing).
 /// `extra` goes inside the module; `boot_extra` inside `$boot`.
 fn module(extra: &str, boot_extra: &str) -> Vec<u8> {
     wat::parse_str(module_text(extra, boot_extra)).expect("the fixture parses")
@@ -29,7 +29,7 @@ fn module_text(extra: &str, boot_extra: &str) -> String {
           (table $t 5 5 funcref)
           (memory 1)
           (global $sp (mut i32) (i32.const 1024))
-          (elem (i32.const 1) func $main_closure $vtable_fn $"<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull> as core[1]::future::Future>::poll" $orphan)
+          (elem (i32.const 1) func $main_closure $vtable_fn $other_vtable_fn $orphan)
           (data (i32.const 16) "\02\00\00\00\03\00\00\00")
           (func $boot (export "boot")
             i32.const 1
@@ -39,11 +39,7 @@ fn module_text(extra: &str, boot_extra: &str) -> String {
             {boot_extra})
           (func $main_closure (type $v) i32.const 42 call $log)
           (func $vtable_fn (type $v) i32.const 43 call $log)
-          (func $"wasm_streams[0a1b]::readable::IntoUnderlyingSource::pull" (export "intounderlyingsource_pull") (param i32)
-            call $"<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull>>::poll")
-          (func $"<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull>>::poll" (type $v)
-            i32.const 44 call $log)
-          (func $"<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull> as core[1]::future::Future>::poll" (type $v) call $"<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull>>::poll")
+          (func $other_vtable_fn (type $v) i32.const 44 call $log)
           (func $orphan (type $v) i32.const 45 call $log)
           (func $"<tachys[5e]::renderer::dom::Dom>::add_event_listener_delegated" (param i32)
             local.get 0 call $log)
@@ -55,46 +51,12 @@ fn module_text(extra: &str, boot_extra: &str) -> String {
             call $"{EVENT_SET_GROW}")
           (func $"{EVENT_SET_INIT}" (type $v) i32.const 47 call $log)
           (func $"{EVENT_SET_GROW}" (type $v) i32.const 48 call $log)
-          (func $__wbg_intounderlyingsource_free (export "__wbg_intounderlyingsource_free") (param i32))
           {extra})"#
     )
 }
 
-const ADAPTERS: &str = r#"export class IntoUnderlyingByteSource {
-    free() {
-        wasm.__wbg_intounderlyingbytesource_free(this.__wbg_ptr, 0);
-    }
-}
-if (Symbol.dispose) IntoUnderlyingByteSource.prototype[Symbol.dispose] = IntoUnderlyingByteSource.prototype.free;
-
-export class IntoUnderlyingSink {
-    free() {
-        wasm.__wbg_intounderlyingsink_free(this.__wbg_ptr, 0);
-    }
-}
-if (Symbol.dispose) IntoUnderlyingSink.prototype[Symbol.dispose] = IntoUnderlyingSink.prototype.free;
-
-export class IntoUnderlyingSource {
-    pull(controller) {
-        wasm.intounderlyingsource_pull(this.__wbg_ptr, controller);
-    }
-}
-if (Symbol.dispose) IntoUnderlyingSource.prototype[Symbol.dispose] = IntoUnderlyingSource.prototype.free;
-"#;
-
-const FINALIZERS: &str = r#"const IntoUnderlyingByteSourceFinalization = (typeof FinalizationRegistry === 'undefined')
-    ? { register: () => {}, unregister: () => {} }
-    : new FinalizationRegistry(ptr => wasm.__wbg_intounderlyingbytesource_free(ptr, 1));
-const IntoUnderlyingSinkFinalization = (typeof FinalizationRegistry === 'undefined')
-    ? { register: () => {}, unregister: () => {} }
-    : new FinalizationRegistry(ptr => wasm.__wbg_intounderlyingsink_free(ptr, 1));
-const IntoUnderlyingSourceFinalization = (typeof FinalizationRegistry === 'undefined')
-    ? { register: () => {}, unregister: () => {} }
-    : new FinalizationRegistry(ptr => wasm.__wbg_intounderlyingsource_free(ptr, 1));
-"#;
-
-/// The rest of the glue, as wasm-bindgen writes it: the import object and the exports' users.
-const REST: &str = r#"export function boot() {
+/// The glue, as wasm-bindgen writes it: the import object and the exports' users.
+const GLUE: &str = r#"export function boot() {
     wasm.boot();
 }
 
@@ -122,7 +84,7 @@ function __wbg_finalize_init(instance) {
 "#;
 
 fn glue() -> String {
-    format!("{ADAPTERS}\n{REST}{FINALIZERS}")
+    GLUE.to_string()
 }
 
 /// Each section's id and body, custom sections keyed by their name too.
@@ -212,9 +174,6 @@ fn export_names(wasm: &[u8]) -> Vec<String> {
     Vec::new()
 }
 
-const STREAM_POLL: &str =
-    "<js_sys[99]::futures::future_to_promise<wasm_streams[0a1b]::Pull> as core[1]::future::Future>::poll";
-
 fn refused(wasm: &[u8], glue: &str, why: &str) {
     match drop_unused(wasm, glue) {
         Ok(_) => panic!("drop-unused accepted a module it should refuse ({why})"),
@@ -235,17 +194,16 @@ fn drop_unused_traps_what_cannot_run_and_keeps_the_rest() {
     let out = &edited.bundle.wasm;
     assert_eq!(
         edited.summary,
-        "2 stream-adapter exports dropped, 1 table entries trap, 1 unreferenced entries trap, 4 delegated-event functions trap"
+        "1 unreferenced entries trap, 4 delegated-event functions trap"
     );
 
-    // The stream adapters' exports go; the others stay.
     assert_eq!(export_names(out), ["boot"]);
-    // Slots 3 (wasm-streams') and 4 (held by nothing) point at the new last function, which
-    // traps; slots 1 and 2 are untouched.
+    // Slot 4 (held by nothing) points at the new last function, which traps; slots 1 to 3 are
+    // untouched.
     let before = table(&wasm);
     let after = table(out);
     let trap = bodies(&wasm).len() as u32 + 1; // one imported function, then the defined ones
-    assert_eq!(after, [before[0], before[1], trap, trap]);
+    assert_eq!(after, [before[0], before[1], before[2], trap]);
     let after_bodies = bodies(out);
     assert_eq!(after_bodies[&format!("#{trap}")], [0x00, 0x00, 0x0b]);
     // The delegated-event functions and the event set's trap; every other body is the same bytes
@@ -262,12 +220,12 @@ fn drop_unused_traps_what_cannot_run_and_keeps_the_rest() {
     }
     // Every section it does not edit is the same bytes.
     for (key, body) in sections(&wasm) {
-        if !["3", "7", "9", "10"].contains(&key.as_str()) {
+        if !["3", "9", "10"].contains(&key.as_str()) {
             assert_eq!(section(out, &key), body, "section {key}");
         }
     }
-    // The glue loses the three classes and their finalizers, and nothing else.
-    assert_eq!(edited.bundle.glue, format!("\n\n\n{REST}"));
+    // The glue is left as it was.
+    assert_eq!(edited.bundle.glue, glue());
 }
 
 #[test]
@@ -373,7 +331,7 @@ fn drop_unused_refuses_an_element_section_it_does_not_expect() {
 #[test]
 fn drop_unused_refuses_a_stripped_module() {
     let wasm = wat::parse_str(
-        r#"(module (table 2 funcref) (elem (i32.const 1) func 0) (func (export "intounderlyingsink_close")))"#,
+        r#"(module (table 2 funcref) (elem (i32.const 1) func 0) (func (export "close")))"#,
     )
     .unwrap();
     refused(&wasm, &glue(), "no function names");
@@ -408,30 +366,23 @@ fn module_text_with_elem(elem: &str, extra: &str) -> String {
           {extra}
           {elem}
           (func $main_closure i32.const 42 call $log)
-          (func $vtable_fn (export "intounderlyingsink_close") i32.const 43 call $log))"#
+          (func $vtable_fn (export "close") i32.const 43 call $log))"#
     )
 }
 
 #[test]
-fn drop_unused_refuses_a_wasm_streams_body_other_code_calls() {
-    // With LLVM's function merging, one body could serve wasm-streams and other code, under
-    // wasm-streams' name; other code calling it shows that.
-    let wasm = module(&format!(r#"(func $merged_user call $"{STREAM_POLL}")"#), "");
-    refused(&wasm, &glue(), "merged_user calls wasm-streams'");
-}
-
-#[test]
-fn drop_unused_lets_a_wrapper_only_a_dropped_export_reaches_call_wasm_streams() {
-    // wasm-bindgen's wrapper of an adapter's method, with wasm-streams' code inlined into it, is
-    // called by the dropped export alone: it goes with the export.
-    let wrapper = &format!(
-        r#"(func $wrapper (param i32) call $"{STREAM_POLL}")
-          (func $shim (export "intounderlyingsink_write") (param i32) local.get 0 call $wrapper)"#
+fn drop_unused_refuses_wasm_streams_adapter_exports() {
+    // The crate from crates.io exports its adapter classes, which keep their code and data
+    // linked: the build must use vendor/wasm-streams.
+    let wasm = module(
+        r#"(func (export "intounderlyingsource_pull") (param i32) local.get 0 call $log)"#,
+        "",
     );
-    assert!(drop_unused(&module(wrapper, ""), &glue()).is_ok());
-    // The same wrapper called from other code too is refused: that code would reach a trap.
-    let shared = format!(r#"{wrapper} (func $other (export "other") i32.const 0 call $wrapper)"#);
-    refused(&module(&shared, ""), &glue(), "wrapper calls wasm-streams'");
+    refused(
+        &wasm,
+        &glue(),
+        "wasm-streams exports intounderlyingsource_pull: is vendor/wasm-streams patched in",
+    );
 }
 
 #[test]
@@ -459,34 +410,14 @@ fn drop_unused_refuses_the_event_set_used_outside_the_delegated_path() {
 fn drop_unused_refuses_input_without_what_it_removes() {
     // No delegated-event functions.
     let text = module_text_with_elem(
-        &format!(r#"(elem (i32.const 1) func $main_closure $"{STREAM_POLL}")"#),
-        &format!(
-            r#"(func $"{STREAM_POLL}" i32.const 1 call $log) (data (i32.const 16) "\02\00\00\00")"#
-        ),
+        "(elem (i32.const 1) func $main_closure $vtable_fn)",
+        r#"(data (i32.const 16) "\02\00\00\00")"#,
     );
     refused(
         &wat::parse_str(&text).unwrap(),
         &glue(),
         "no delegated-event functions",
     );
-    // No wasm-streams function in the table.
-    let text = module_text_with_elem("(elem (i32.const 1) func $main_closure)", "");
-    refused(
-        &wat::parse_str(&text).unwrap(),
-        &glue(),
-        "no wasm-streams functions in the table",
-    );
-    // No stream-adapter exports.
-    let text = module_text_with_elem("(elem (i32.const 1) func $main_closure)", "")
-        .replace(r#"(export "intounderlyingsink_close")"#, "");
-    refused(
-        &wat::parse_str(&text).unwrap(),
-        &glue(),
-        "no wasm-streams exports",
-    );
-    // The glue without one of the classes.
-    let glue = glue().replacen("export class IntoUnderlyingSink {", "class Sink {", 1);
-    refused(&module("", ""), &glue, "the glue has no");
     // A wasm that does not parse.
     refused(
         b"\0asm\x01\0\0\0\x07",
@@ -709,6 +640,6 @@ fn the_tool_leaves_a_refused_bundle_as_it_was() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_ne!(std::fs::read_to_string(&glue_path).unwrap(), glue());
+    assert_ne!(std::fs::read(&wasm_path).unwrap(), module("", ""));
     std::fs::remove_dir_all(&dir).unwrap();
 }
