@@ -444,16 +444,16 @@ impl Message {
     /// Reads [`Message::to_json`]'s layout; unknown fields are ignored.
     pub fn from_json(v: &Json) -> Result<Message, String> {
         let f = Fields::of(v, "a message")?;
+        let mut attachments = Vec::new();
+        for a in f.array("attachments")? {
+            attachments.push(Attachment::from_json(a)?);
+        }
         Ok(Message {
             id: f.string("id")?,
             local_id: f.opt_string("local_id")?,
             author: Author::from_json(f.value("author")?)?,
             body: Body::from_json(f.value("body")?)?,
-            attachments: f
-                .array("attachments")?
-                .iter()
-                .map(Attachment::from_json)
-                .collect::<Result<_, _>>()?,
+            attachments,
             created_at: f.f64("created_at")?,
             delivery: f.get("delivery").map(Delivery::from_json).transpose()?,
             origin: f.opt_string("origin")?,

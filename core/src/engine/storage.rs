@@ -89,19 +89,24 @@ impl Snapshot {
                 "snapshot version {version} is not {SNAPSHOT_VERSION}"
             ));
         }
+        let visitor = Visitor::from_json(f.value("visitor")?)?;
+        let session = f.get("session").map(Session::from_json).transpose()?;
+        let conversation = f
+            .get("conversation")
+            .map(Conversation::from_json)
+            .transpose()?;
+        // A loop, not `collect::<Result<_, _>>()`, whose adapter was inlined around the whole
+        // message reader.
+        let mut messages = Vec::new();
+        for m in f.array("messages")? {
+            messages.push(Message::from_json(m)?);
+        }
         let snapshot = Snapshot {
             version,
-            visitor: Visitor::from_json(f.value("visitor")?)?,
-            session: f.get("session").map(Session::from_json).transpose()?,
-            conversation: f
-                .get("conversation")
-                .map(Conversation::from_json)
-                .transpose()?,
-            messages: f
-                .array("messages")?
-                .iter()
-                .map(Message::from_json)
-                .collect::<Result<_, _>>()?,
+            visitor,
+            session,
+            conversation,
+            messages,
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread: f.opt_u32("unread")?.unwrap_or(0),
             offer_dismissed: f.opt_bool("offer_dismissed")?.unwrap_or(false),
