@@ -48,6 +48,20 @@ impl<'a> Fields<'a> {
         format!("{} has no `{key}`", self.what)
     }
 
+    /// "… has no `a`/`b`": written out, as `[&str]::join` is linked for this alone in most
+    /// bundles.
+    fn none_of(&self, keys: &[&str]) -> String {
+        let mut reason = format!("{} has no `", self.what);
+        for (i, key) in keys.iter().enumerate() {
+            if i > 0 {
+                reason.push_str("`/`");
+            }
+            reason.push_str(key);
+        }
+        reason.push('`');
+        reason
+    }
+
     /// A string field; `None` when absent or null.
     pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, String> {
         match self.get(key) {
@@ -161,7 +175,7 @@ impl<'a> Fields<'a> {
                 Some(v) => return Err(self.wrong(key, "an id", v)),
             }
         }
-        Err(format!("{} has no `{}`", self.what, keys.join("`/`")))
+        Err(self.none_of(keys))
     }
 
     /// A time: the first of `keys` present (RFC 3339 string or epoch number). A time outside
@@ -182,7 +196,7 @@ impl<'a> Fields<'a> {
         match self.opt_time(keys) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                notes.push(format!("{} has no `{}`", self.what, keys.join("`/`")));
+                notes.push(self.none_of(keys));
                 UNKNOWN_TIME
             }
             Err(reason) => {
