@@ -300,16 +300,15 @@ fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
 
 /// The script's `data-*` attributes (`dataset` keys) with their text.
 fn attribute_pairs(attributes: &JsValue) -> Vec<(String, String)> {
-    if !attributes.is_object() {
-        return Vec::new();
+    let mut pairs = Vec::new();
+    if attributes.is_object() {
+        for (key, value) in entries(attributes) {
+            if let Some(value) = value.as_string() {
+                pairs.push((key, value));
+            }
+        }
     }
-    js_sys::Object::entries(attributes.unchecked_ref())
-        .iter()
-        .filter_map(|entry| {
-            let entry: js_sys::Array = entry.dyn_into().ok()?;
-            Some((entry.get(0).as_string()?, entry.get(1).as_string()?))
-        })
-        .collect()
+    pairs
 }
 
 /// `window.HelpwireSettings` with each value's type kept, so that a wrong one is refused by name.
@@ -320,20 +319,27 @@ fn page_settings(settings: &JsValue) -> PageSettings {
     if !settings.is_object() || js_sys::Array::is_array(settings) {
         return PageSettings::Not(value_of(settings));
     }
-    PageSettings::Object(
-        js_sys::Object::entries(settings.unchecked_ref())
-            .iter()
-            .filter_map(|entry| {
-                let entry: js_sys::Array = entry.dyn_into().ok()?;
-                let value = entry.get(1);
-                // A key set to `undefined` is a key not set.
-                if value.is_undefined() {
-                    return None;
-                }
-                Some((entry.get(0).as_string()?, value_of(&value)))
-            })
-            .collect(),
-    )
+    let mut pairs = Vec::new();
+    for (key, value) in entries(settings) {
+        // A key set to `undefined` is a key not set.
+        if !value.is_undefined() {
+            pairs.push((key, value_of(&value)));
+        }
+    }
+    PageSettings::Object(pairs)
+}
+
+/// An object's own enumerable string-keyed properties (`Object.entries`, which gives each as a
+/// `[key, value]` array).
+fn entries(object: &JsValue) -> Vec<(String, JsValue)> {
+    let mut pairs = Vec::new();
+    for entry in js_sys::Object::entries(object.unchecked_ref()).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        if let Some(key) = entry.get(0).as_string() {
+            pairs.push((key, entry.get(1)));
+        }
+    }
+    pairs
 }
 
 fn value_of(value: &JsValue) -> Value {
