@@ -143,11 +143,10 @@ pub fn browser_languages() -> Vec<String> {
     let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = nav
-        .languages()
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect();
+    let mut out = Vec::new();
+    for language in nav.languages().iter() {
+        out.extend(language.as_string());
+    }
     if out.is_empty() {
         out.extend(nav.language());
     }
@@ -206,13 +205,14 @@ pub async fn held_locks() -> Option<Vec<String>> {
     let snapshot = JsFuture::from(promise).await.ok()?;
     let held = js_sys::Reflect::get(&snapshot, &"held".into()).ok()?;
     let held: js_sys::Array = held.dyn_into().ok()?;
-    Some(
-        held.iter()
-            .filter_map(|lock| {
-                js_sys::Reflect::get(&lock, &"name".into())
-                    .ok()?
-                    .as_string()
-            })
-            .collect(),
-    )
+    let mut names = Vec::new();
+    for lock in held.iter() {
+        if let Some(name) = js_sys::Reflect::get(&lock, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+        {
+            names.push(name);
+        }
+    }
+    Some(names)
 }
