@@ -150,17 +150,21 @@ impl Engine {
             .iter()
             .position(|m| m.local_id.as_deref() == Some(local_id))
             .unwrap_or(self.data.messages.len());
-        let earlier: Vec<&Message> = self.data.messages[..end]
-            .iter()
-            .filter(|m| {
-                !matches!(
-                    m.delivery,
-                    Some(Delivery::Pending { .. } | Delivery::Failed { .. })
-                )
-            })
-            .collect();
-        let skip = earlier.len().saturating_sub(RECENT_MESSAGES);
-        earlier.into_iter().skip(skip).cloned().collect()
+        // Walked back from `end`, then put in order: loops, as the adapters compiled to more.
+        let mut recent = Vec::new();
+        for m in self.data.messages[..end].iter().rev() {
+            if recent.len() == RECENT_MESSAGES {
+                break;
+            }
+            if !matches!(
+                m.delivery,
+                Some(Delivery::Pending { .. } | Delivery::Failed { .. })
+            ) {
+                recent.push(m.clone());
+            }
+        }
+        recent.reverse();
+        recent
     }
 
     /// The conversation the first message opens, or why it could not be opened.
