@@ -1872,3 +1872,65 @@ fn a_forced_failed_delivery_waits_for_the_visitors_retry_and_is_then_stored_once
     h.send("third", "m3");
     assert_eq!(h.status_of("third"), Some("sent"));
 }
+
+/// The local helpdesk, noting the `recent` messages each send carries (the bot contract's
+/// last comments).
+struct NotingRecent {
+    local: Local,
+    recent: Vec<Vec<String>>,
+}
+
+impl Backend for NotingRecent {
+    fn execute(&mut self, job: Job, now: f64) -> Outcome {
+        if let Job::Send { recent, .. } = &job {
+            self.recent
+                .push(recent.iter().map(|m| m.body.plain_text()).collect());
+        }
+        self.local.execute(job, now)
+    }
+}
+
+#[test]
+fn a_send_carries_the_last_delivered_messages_before_it_oldest_first() {
+    let provider = LocalProvider;
+    let mut helpdesk = LocalHelpdesk::default();
+    helpdesk.scripted = true;
+    let mut sim = Sim::start(
+        Engine::new(provider.capabilities(), None, "v_test".into()),
+        NotingRecent {
+            local: Local {
+                provider,
+                helpdesk,
+                faults: VecDeque::new(),
+                requests: Vec::new(),
+            },
+            recent: Vec::new(),
+        },
+    );
+    sim.cmd(Command::Open);
+    sim.settle();
+    for (i, text) in ["one", "two", "three"].iter().enumerate() {
+        sim.send(text, &format!("m{i}"));
+    }
+    // "refused" fails for good (a client error) and stays in the log, not delivered.
+    sim.backend.local.helpdesk.fail_next_delivery();
+    sim.send("refused", "m3");
+    for (i, text) in ["four", "five", "six"].iter().enumerate() {
+        sim.send(text, &format!("m{}", i + 4));
+    }
+    let carried = |texts: &[&str]| texts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    // Each send, in order, carries at most RECENT_MESSAGES (4) of the newest messages before
+    // it, never one that was not delivered ("four" does not carry "refused").
+    assert_eq!(
+        sim.backend.recent,
+        [
+            carried(&[]),
+            carried(&["one"]),
+            carried(&["one", "two"]),
+            carried(&["one", "two", "three"]),
+            carried(&["one", "two", "three"]),
+            carried(&["one", "two", "three", "four"]),
+            carried(&["two", "three", "four", "five"]),
+        ]
+    );
+}
