@@ -363,22 +363,24 @@ impl Config {
         settings: PageSettings,
     ) -> Parsed {
         let mut issues = Vec::new();
-        let mut given: Vec<Given> = attributes
-            .into_iter()
-            .map(|(key, value)| Given {
+        let mut given = Vec::new();
+        for (key, value) in attributes {
+            given.push(Given {
                 source: Source::Attribute,
                 key: key.to_string(),
                 value: Value::Text(value.to_string()),
-            })
-            .collect();
+            });
+        }
         match settings {
             PageSettings::Absent => {}
             PageSettings::Object(entries) => {
-                given.extend(entries.into_iter().map(|(key, value)| Given {
-                    source: Source::Settings,
-                    key,
-                    value,
-                }))
+                for (key, value) in entries {
+                    given.push(Given {
+                        source: Source::Settings,
+                        key,
+                        value,
+                    });
+                }
             }
             PageSettings::Not(value) => issues.push(ConfigIssue {
                 name: "window.HelpwireSettings".into(),

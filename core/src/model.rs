@@ -424,7 +424,10 @@ impl Message {
         o.insert("author", self.author.to_json());
         o.insert("body", self.body.to_json());
         if !self.attachments.is_empty() {
-            let items = self.attachments.iter().map(Attachment::to_json).collect();
+            let mut items = Vec::new();
+            for a in &self.attachments {
+                items.push(a.to_json());
+            }
             o.insert("attachments", Json::Array(items));
         }
         o.insert("created_at", Json::from(self.created_at));

@@ -28,19 +28,19 @@ impl Engine {
     /// After a complete read of the conversation: this tab's unconfirmed messages that it did
     /// not show were not stored. Returns whether any was.
     pub(super) fn confirm_absent(&mut self) -> bool {
-        let absent: Vec<usize> = (self.data.messages.iter().enumerate())
-            .filter(|(_, m)| {
-                m.unconfirmed
-                    && matches!(m.delivery, Some(Delivery::Pending { .. }))
-                    && self.may_send(m)
-            })
-            .map(|(index, _)| index)
-            .collect();
-        // Not shown: no edit to record.
-        for &index in &absent {
-            self.data.messages[index].unconfirmed = false;
+        let mut any = false;
+        for index in 0..self.data.messages.len() {
+            let m = &self.data.messages[index];
+            if m.unconfirmed
+                && matches!(m.delivery, Some(Delivery::Pending { .. }))
+                && self.may_send(m)
+            {
+                // Not shown: no edit to record.
+                self.data.messages[index].unconfirmed = false;
+                any = true;
+            }
         }
-        !absent.is_empty()
+        any
     }
 
     /// A read that was to tell whether the head message was stored failed. Transient: the
