@@ -251,12 +251,16 @@ impl Json {
     /// An object from `(key, value)` pairs, in that order:
     /// `Json::object([("id", Json::from(id)), ("open", Json::from(true))])`.
     pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Json)>) -> Json {
-        Json::Object(
-            members
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        )
+        Json::object_of(&mut members.into_iter())
+    }
+
+    /// Not generic: each list of members compiles to this one loop, not a copy of its own.
+    fn object_of<'a>(members: &mut dyn Iterator<Item = (&'a str, Json)>) -> Json {
+        let mut out = Vec::new();
+        for (key, value) in members {
+            out.push((key.to_string(), value));
+        }
+        Json::Object(out)
     }
 
     /// Sets `key` on an object (replacing a member of that name, else appending); a non-object
