@@ -377,15 +377,7 @@ fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
         .as_string()
         .unwrap_or_default();
     let json = Json::parse(&text).map_err(|e| e.to_string())?;
-    let field = |name: &str| -> Result<Option<String>, String> {
-        match json.get(name) {
-            None | Some(Json::Null) => Ok(None),
-            Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(n @ Json::Number(_)) => Ok(Some(n.to_string())),
-            Some(_) => Err(format!("{name} must be a string")),
-        }
-    };
+    let field = |name: &str| identity_field(&json, name);
     let email = field("email")?;
     if let Some(e) = &email {
         if !e.contains('@') {
@@ -400,6 +392,19 @@ fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
         user_hash: field("userHash")?,
         custom_data: json.get("customData").filter(|v| !v.is_null()).cloned(),
     })
+}
+
+/// One text field of `identify`'s object: absent, null or blank is `None`; a number is its text.
+/// Not inlined: `parse_identity` reads four.
+#[inline(never)]
+fn identity_field(json: &Json, name: &str) -> Result<Option<String>, String> {
+    match json.get(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(n @ Json::Number(_)) => Ok(Some(n.to_string())),
+        Some(_) => Err(format!("{name} must be a string")),
+    }
 }
 
 fn open_store(kind: StorageKind) -> Rc<dyn Store> {
