@@ -30,6 +30,19 @@ pub fn find(s: &str, needle: &str) -> Option<usize> {
         .position(|w| w == needle.as_bytes())
 }
 
+/// `s` with every `from` (not empty) replaced by `to`, left to right.
+pub fn replace(s: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = find(rest, from) {
+        out.push_str(&rest[..i]);
+        out.push_str(to);
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Where the first byte of `s` that is one of `bytes` (ASCII) is.
 pub fn find_any(s: &str, bytes: &[u8]) -> Option<usize> {
     s.bytes().position(|b| bytes.contains(&b))
@@ -143,6 +156,28 @@ mod tests {
             assert_eq!(after_last(s, b'/'), s.rsplit('/').next().unwrap(), "{s:?}");
             assert_eq!(trim_end_slashes(s), s.trim_end_matches('/'), "{s:?}");
             assert_eq!(trim_slashes(s), s.trim_matches('/'), "{s:?}");
+            for (from, to) in [
+                ("/", "-"),
+                ("//", "/"),
+                ("é", "e"),
+                ("a", "aa"),
+                ("{n}", ""),
+            ] {
+                assert_eq!(replace(s, from, to), s.replace(from, to), "{s:?} {from:?}");
+            }
+        }
+        for s in [
+            "{n} / {max}",
+            "{n}{n}",
+            "{{n}}",
+            "{max} {n}",
+            "{n",
+            "x_y_",
+            "__",
+        ] {
+            for (from, to) in [("{n}", "3"), ("{max}", "1,000"), ("_", "-"), ("{n}", "{n}")] {
+                assert_eq!(replace(s, from, to), s.replace(from, to), "{s:?} {from:?}");
+            }
         }
     }
 }

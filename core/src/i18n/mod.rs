@@ -228,7 +228,7 @@ impl Strings {
     }
     /// "3 unread messages", in this language's plural form.
     pub fn unread_label(&self, n: u32) -> String {
-        (self.unread)((self.plural)(n)).replace("{n}", &n.to_string())
+        crate::text::replace((self.unread)((self.plural)(n)), "{n}", &n.to_string())
     }
     pub fn plural(&self, n: u32) -> Plural {
         (self.plural)(n)
@@ -237,7 +237,8 @@ impl Strings {
 
 /// `template` with `{n}` and `{max}` replaced by numbers already formatted for the locale.
 pub fn fill(template: &str, n: &str, max: &str) -> String {
-    template.replace("{n}", n).replace("{max}", max)
+    // Byte-wise (`text::replace`), as `str::replace` links core's two-way string searcher.
+    crate::text::replace(&crate::text::replace(template, "{n}", n), "{max}", max)
 }
 
 /// English, German, Spanish…: 1 is singular, everything else plural.
@@ -303,6 +304,6 @@ pub fn regional_tag<'a>(lang: &str, preferred: impl IntoIterator<Item = &'a str>
     preferred
         .into_iter()
         .find(|tag| crate::lang::primary_subtag(tag).eq_ignore_ascii_case(lang))
-        .map(|tag| tag.trim().replace('_', "-"))
+        .map(|tag| crate::text::replace(tag.trim(), "_", "-"))
         .unwrap_or_else(|| lang.to_string())
 }
