@@ -255,7 +255,7 @@ impl Json {
     }
 
     /// Not generic: each list of members compiles to this one loop, not a copy of its own.
-    fn object_of<'a>(members: &mut dyn Iterator<Item = (&'a str, Json)>) -> Json {
+    fn object_of(members: &mut dyn Iterator<Item = (&str, Json)>) -> Json {
         let mut out = Vec::new();
         for (key, value) in members {
             out.push((key.to_string(), value));
