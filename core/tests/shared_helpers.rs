@@ -141,7 +141,7 @@ fn language_tags_are_read_one_way() {
     }
     assert_eq!(regional_tag("pt", [" pt_BR "]), "pt-BR");
     assert!(is_language_tag("zh-Hant-TW"));
-    for bad in ["", "e", "english", "de-", "1a", "de DE"] {
+    for bad in ["", "e", "english", "de-", "1a", "de DE", "dé", "de-ÄT"] {
         assert!(!is_language_tag(bad), "{bad}");
         assert_eq!(primary_language(bad), None, "{bad}");
     }
