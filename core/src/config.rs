@@ -488,7 +488,11 @@ impl Config {
                                 format!("longer than {MAX_TEXT_SETTING} characters; cut short"),
                                 Severity::Warning,
                             );
-                            text = Some(t.chars().take(MAX_TEXT_SETTING).collect());
+                            let end = t
+                                .char_indices()
+                                .nth(MAX_TEXT_SETTING)
+                                .map_or(t.len(), |(i, _)| i);
+                            text = Some(t[..end].to_string());
                         }
                     }
                     if key == "title" {

@@ -145,10 +145,12 @@ pub fn browser_languages() -> Vec<String> {
     };
     let mut out = Vec::new();
     for language in nav.languages().iter() {
-        out.extend(language.as_string());
+        if let Some(language) = language.as_string() {
+            out.push(language);
+        }
     }
-    if out.is_empty() {
-        out.extend(nav.language());
+    if let (true, Some(language)) = (out.is_empty(), nav.language()) {
+        out.push(language);
     }
     out
 }

@@ -139,14 +139,35 @@ pub fn attachments(items: &[Json], mime_key: &str) -> Result<Vec<Attachment>, St
 
 /// `text` on one line and at most `max` characters, ending in `…` when it was cut.
 pub fn cut(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
+    // One pass, by characters: each run of whitespace becomes one space, none at either end.
+    let mut flat = String::with_capacity(text.len());
+    let mut chars = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !flat.is_empty();
+            continue;
+        }
+        if space {
+            flat.push(' ');
+            chars += 1;
+            space = false;
+        }
+        flat.push(c);
+        chars += 1;
+    }
+    if chars <= max {
         return flat;
     }
-    let mut out: String = flat.chars().take(max.saturating_sub(1)).collect();
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    out
+    if let Some((end, _)) = flat.char_indices().nth(max.saturating_sub(1)) {
+        flat.truncate(end);
+    }
+    // A single space, one byte, at most.
+    if flat.ends_with(' ') {
+        flat.truncate(flat.len() - 1);
+    }
+    flat.push('…');
+    flat
 }
 
 #[cfg(test)]
@@ -224,5 +245,36 @@ mod tests {
         let c = cut(&long, 500);
         assert_eq!(c.chars().count(), 500);
         assert!(c.ends_with('…'));
+    }
+
+    #[test]
+    fn cut_agrees_with_split_whitespace_join() {
+        // The straightforward version, by std's splitting, as the oracle.
+        fn oracle(text: &str, max: usize) -> String {
+            let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if flat.chars().count() <= max {
+                return flat;
+            }
+            let mut out: String = flat.chars().take(max.saturating_sub(1)).collect();
+            out.truncate(out.trim_end().len());
+            out.push('…');
+            out
+        }
+        let texts = [
+            "",
+            " ",
+            "a",
+            "  a  b  ",
+            "héllo\u{3000}wörld\u{a0}x",
+            "one two three four",
+            "\n\tlead and trail\r\n",
+            "日本語 のテキスト です",
+            "ab cd",
+        ];
+        for text in texts {
+            for max in 0..12 {
+                assert_eq!(cut(text, max), oracle(text, max), "{text:?} {max}");
+            }
+        }
     }
 }
