@@ -114,7 +114,21 @@ pub fn parse_server_event(
         let body = text.map_or(Body::Notice(notice), Body::Text);
         messages = vec![Message::received(id, Author::System, body, created_at)];
     }
-    messages.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
+    // Oldest first, stable. An insertion sort: an event carries a few messages (linear when
+    // they come in order, as they do; quadratic at worst, like the engine's merge of them), and
+    // std's stable sort would link a merge sort for this one use.
+    for i in 1..messages.len() {
+        let mut j = i;
+        while j > 0
+            && messages[j - 1]
+                .created_at
+                .total_cmp(&messages[j].created_at)
+                .is_gt()
+        {
+            messages.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     Ok(ServerEvent {
         kind,
         conversation_id,
