@@ -84,7 +84,7 @@ pub fn parse_server_event(
         let mut notes = Vec::new();
         match message_from(item, &author, false, now, &mut notes) {
             Ok(m) => messages.extend(m),
-            Err(e) => problems.push(e),
+            Err(reason) => problems.push(malformed(reason, item)),
         }
         problems.extend(notes.into_iter().map(|n| {
             malformed(

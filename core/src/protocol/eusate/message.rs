@@ -1,6 +1,5 @@
 //! One Eusate message object, as the REST history and the pushed events carry it.
 
-use super::error::{malformed, EusateError};
 use crate::hash::fnv1a_parts;
 use crate::json::Json;
 use crate::model::{Attachment, Author, Body, Message};
@@ -65,25 +64,26 @@ fn attachment_of(v: &Json) -> Option<Attachment> {
 
 /// A message from an Eusate message object (REST) or event item. `fallback_author` applies when
 /// there is no `sender`; `require_id` makes a missing id an error (REST) rather than derived.
-/// A date that is there but unusable gives `now`, and says so in `notes`.
+/// A date that is there but unusable gives `now`, and says so in `notes`. An unreadable item is
+/// the reason alone: the pushed events quote the item with it, the REST history does not.
 pub(super) fn message_from(
     item: &Json,
     fallback_author: &Author,
     require_id: bool,
     now: f64,
     notes: &mut Vec<String>,
-) -> Result<Option<Message>, EusateError> {
+) -> Result<Option<Message>, &'static str> {
     let (text, attachment) = match item {
         Json::String(s) => (Some(s.as_str()), None),
         Json::Object(_) => (
             first_str(item, &["message", "text", "response", "answer"]),
             attachment_of(item),
         ),
-        _ => return Err(malformed("message is not an object", item)),
+        _ => return Err("message is not an object"),
     };
     if text.is_none() && attachment.is_none() {
         if require_id {
-            return Err(malformed("message has neither text nor attachment", item));
+            return Err("message has neither text nor attachment");
         }
         return Ok(None);
     }
@@ -120,7 +120,7 @@ pub(super) fn message_from(
     };
     let id = match item.get("id").and_then(id_string) {
         Some(id) => id,
-        None if require_id => return Err(malformed("message without id", item)),
+        None if require_id => return Err("message without id"),
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
             let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);

@@ -1,7 +1,7 @@
 //! Eusate's REST reads ([`EusateProvider`]), and the socket configuration of its push channel.
 
 use super::channel::{ChannelConfig, EusateChannel};
-use super::error::{malformed, EusateError};
+use super::error::malformed;
 use super::message::message_from;
 use super::NAMESPACE;
 use crate::json::Json;
@@ -134,10 +134,7 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
     // An item that cannot be read is skipped (and counted as seen); an unusable date is left
     // to the engine to fill in.
     let (messages, warnings) = wire::read_messages(&list[skip..], |item, notes| {
-        message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(|e| match e {
-            EusateError::Malformed { reason, .. } => reason,
-            other => other.to_string(),
-        })
+        message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(String::from)
     });
     Ok(Page {
         messages,
