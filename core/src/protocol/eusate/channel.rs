@@ -155,9 +155,11 @@ impl EusateChannel {
                     retry_after: None,
                 },
             }),
-            Err(e) => out.push(PushOutput::SendFailed {
+            // The client's one other refusal (flush sends only while connected): not formatted
+            // through ClientError's Display, which the bundle then does not link.
+            Err(_) => out.push(PushOutput::SendFailed {
                 local_id: message.local_id,
-                error: ProviderError::Network(e.to_string()),
+                error: ProviderError::Network("not connected to Eusate".into()),
             }),
         }
     }
@@ -227,10 +229,16 @@ impl EusateChannel {
                         ClientError::GaveUp { attempts } => ProviderError::Network(format!(
                             "could not reach Eusate after {attempts} attempts"
                         )),
-                        other => ProviderError::Malformed {
-                            reason: other.to_string(),
-                            body: String::new(),
+                        // A Socket.IO packet the client could not read (the only other error
+                        // it reports).
+                        ClientError::Codec(e) => ProviderError::Malformed {
+                            reason: "Socket.IO packet ignored".into(),
+                            body: e.to_string(),
                         },
+                        // Answers to emits, never reported as actions.
+                        ClientError::NotConnected | ClientError::TooLarge { .. } => {
+                            ProviderError::Network("Socket.IO client error".into())
+                        }
                     };
                     if self.client.state() == ConnectionState::Idle {
                         self.fail_pending(&error, &mut out);
