@@ -130,7 +130,7 @@ impl EusateChannel {
             &message.text,
             self.conversation.as_deref(),
         );
-        match self.client.emit(events::SUPPORT, vec![payload], true) {
+        match self.client.emit_json(events::SUPPORT, &payload, true) {
             Ok(emitted) => {
                 out.push(PushOutput::Send(emitted.frame));
                 if self.conversation.is_none() {
@@ -166,8 +166,8 @@ impl EusateChannel {
 
     /// An emit without acknowledgement (room joins); failures only while disconnected, when
     /// the next `Connected` repeats it anyway.
-    fn emit(&mut self, name: &str, payload: Json, out: &mut Vec<PushOutput>) {
-        if let Ok(emitted) = self.client.emit(name, vec![payload], false) {
+    fn emit(&mut self, name: &str, payload: String, out: &mut Vec<PushOutput>) {
+        if let Ok(emitted) = self.client.emit_json(name, &payload, false) {
             out.push(PushOutput::Send(emitted.frame));
         }
     }

@@ -137,22 +137,43 @@ pub fn parse_server_event(
     })
 }
 
-/// The payload of `enter_customer_support`.
-pub fn enter_customer_support(session_id: &str) -> Json {
-    Json::object([("session_id", Json::from(session_id))])
+/// The payload of `enter_customer_support`, as JSON text.
+pub fn enter_customer_support(session_id: &str) -> String {
+    object(&[("session_id", Some(session_id))], "")
 }
 
-/// The payload of `enter_support`.
-pub fn enter_support(ticket_chat_id: &str) -> Json {
-    Json::object([("ticket_chat_id", Json::from(ticket_chat_id))])
+/// The payload of `enter_support`, as JSON text.
+pub fn enter_support(ticket_chat_id: &str) -> String {
+    object(&[("ticket_chat_id", Some(ticket_chat_id))], "")
 }
 
-/// The payload of a customer `support` message; `ticket_chat_id: None` opens a new conversation.
-pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> Json {
-    Json::object([
-        ("session_id", Json::from(session_id)),
-        ("message", Json::from(message)),
-        ("attachment", Json::from(false)),
-        ("ticket_chat_id", Json::from(ticket_chat_id)),
-    ])
+/// The payload of a customer `support` message, as JSON text; `ticket_chat_id: None` opens a
+/// new conversation.
+pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> String {
+    object(
+        &[
+            ("session_id", Some(session_id)),
+            ("message", Some(message)),
+            ("ticket_chat_id", ticket_chat_id),
+        ],
+        r#","attachment":false"#,
+    )
+}
+
+/// A JSON object of string (or null) members, then `rest` (more members, as text). Written
+/// directly: the keys are plain ASCII, the values go through the JSON writer's escaping.
+fn object(members: &[(&str, Option<&str>)], rest: &str) -> String {
+    let mut out = String::from("{");
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(key);
+        out.push_str("\":");
+        Json::from(*value).write_to(&mut out);
+    }
+    out.push_str(rest);
+    out.push('}');
+    out
 }

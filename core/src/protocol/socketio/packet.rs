@@ -95,19 +95,21 @@ pub fn encode_socket(packet: &SocketPacket) -> String {
             ('4', namespace, None, Some(object))
         }
     };
-    encode_parts(kind, namespace, id, payload.as_ref())
+    let payload = payload.map(|p| p.to_string()).unwrap_or_default();
+    encode_parts(kind, namespace, id, &payload)
 }
 
-/// A Socket.IO packet from its parts: `<kind>[<namespace>,][<id>][<payload>]`. The client
-/// encodes its four kinds of packet through this directly (`client.rs`), so the bundle does not
-/// link [`encode_socket`]'s other kinds (a `CONNECT_ERROR` is only ever sent by a server).
-pub(super) fn encode_parts(
-    kind: char,
-    namespace: &str,
-    id: Option<u64>,
-    payload: Option<&Json>,
-) -> String {
+/// A Socket.IO packet from its parts: `<kind>[<namespace>,][<id>][<payload>]`, `payload` the
+/// JSON text (empty for none). The client encodes its four kinds of packet through this
+/// directly (`client.rs`), so the bundle does not link [`encode_socket`]'s other kinds (a
+/// `CONNECT_ERROR` is only ever sent by a server), and its payloads are written once, as text.
+pub(super) fn encode_parts(kind: char, namespace: &str, id: Option<u64>, payload: &str) -> String {
     let mut out = String::new();
+    push_parts(&mut out, kind, namespace, id, payload);
+    out
+}
+
+fn push_parts(out: &mut String, kind: char, namespace: &str, id: Option<u64>, payload: &str) {
     out.push(kind);
     if !namespace.is_empty() && namespace != MAIN_NAMESPACE {
         out.push_str(namespace);
@@ -116,10 +118,7 @@ pub(super) fn encode_parts(
     if let Some(id) = id {
         out.push_str(&id.to_string());
     }
-    if let Some(p) = payload {
-        out.push_str(&p.to_string());
-    }
-    out
+    out.push_str(payload);
 }
 
 /// Decodes a Socket.IO packet (the data of an Engine.IO message).
@@ -255,11 +254,8 @@ pub fn encode_frame(packet: &SocketPacket) -> String {
 }
 
 /// The WebSocket frame of a Socket.IO packet given by its parts (see [`encode_parts`]).
-pub(super) fn parts_frame(
-    kind: char,
-    namespace: &str,
-    id: Option<u64>,
-    payload: Option<&Json>,
-) -> String {
-    frame('4', &encode_parts(kind, namespace, id, payload))
+pub(super) fn parts_frame(kind: char, namespace: &str, id: Option<u64>, payload: &str) -> String {
+    let mut out = String::from("4");
+    push_parts(&mut out, kind, namespace, id, payload);
+    out
 }
