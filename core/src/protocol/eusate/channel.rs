@@ -175,11 +175,15 @@ impl EusateChannel {
     /// Fails everything waiting or unconfirmed with `error`.
     fn fail_pending(&mut self, error: &ProviderError, out: &mut Vec<PushOutput>) {
         self.opening_until = None;
-        let waiting = self.in_flight.drain(..).map(|f| f.local_id);
-        let queued = self.queue.drain(..).map(|m| m.local_id);
-        for local_id in waiting.chain(queued).collect::<Vec<_>>() {
+        for f in std::mem::take(&mut self.in_flight) {
             out.push(PushOutput::SendFailed {
-                local_id,
+                local_id: f.local_id,
+                error: error.clone(),
+            });
+        }
+        for m in std::mem::take(&mut self.queue) {
+            out.push(PushOutput::SendFailed {
+                local_id: m.local_id,
                 error: error.clone(),
             });
         }
