@@ -396,17 +396,20 @@ impl PushChannel for EusateChannel {
         let actions = self.client.tick(now);
         let mut out = self.absorb(actions, now);
         if self.client.is_connected() {
-            let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
-                .into_iter()
-                .partition(|f| f.confirm_at <= now);
-            self.in_flight = waiting;
             // Neither an ack nor an answer: the event may have been lost. Report it as a
             // transient failure so the engine sends again — a rare duplicate (if the server got
             // it and only the ack was lost) is better than a message shown as sent and lost.
-            out.extend(due.into_iter().map(|f| PushOutput::SendFailed {
-                local_id: f.local_id,
-                error: ProviderError::Timeout,
-            }));
+            let mut i = 0;
+            while i < self.in_flight.len() {
+                if self.in_flight[i].confirm_at <= now {
+                    out.push(PushOutput::SendFailed {
+                        local_id: self.in_flight.remove(i).local_id,
+                        error: ProviderError::Timeout,
+                    });
+                } else {
+                    i += 1;
+                }
+            }
         }
         if self.opening_until.is_some_and(|t| t <= now) {
             self.opening_until = None;
