@@ -271,7 +271,9 @@ impl EusateChannel {
         };
         let parsed = match parse_server_event(kind, &event.args, now) {
             Ok(mut p) => {
-                out.extend(p.problems.drain(..).map(|e| PushOutput::Error(e.into())));
+                for e in std::mem::take(&mut p.problems) {
+                    out.push(PushOutput::Error(e.into()));
+                }
                 p
             }
             Err(e) => {

@@ -86,12 +86,12 @@ pub fn parse_server_event(
             Ok(m) => messages.extend(m),
             Err(reason) => problems.push(malformed(reason, item)),
         }
-        problems.extend(notes.into_iter().map(|n| {
-            malformed(
+        for n in notes {
+            problems.push(malformed(
                 format!("{n}; the message is shown with the time it arrived"),
                 item,
-            )
-        }));
+            ));
+        }
     }
     if kind == ServerEventKind::Closed {
         // The helpdesk's own words when it gave any; else the widget words it in the visitor's
