@@ -63,23 +63,29 @@ pub fn parse_server_event(
     let envelope = parse_envelope(args)?;
     envelope.check()?;
     let data = &envelope.data;
-    let items: Vec<&Json> = match data {
-        Json::Null => Vec::new(),
-        Json::Array(list) => list.iter().collect(),
-        Json::String(_) => vec![data],
+    // A slice of the payload, not a list of references: nothing to allocate.
+    let items: &[Json] = match data {
+        Json::Null => &[],
+        Json::Array(list) => list,
+        Json::String(_) => std::slice::from_ref(data),
         Json::Object(_) => match (data.get("messages"), data.get("message")) {
-            (Some(Json::Array(list)), _) => list.iter().collect(),
-            (_, Some(inner @ Json::Object(_))) => vec![inner],
-            _ => vec![data],
+            (Some(Json::Array(list)), _) => list,
+            (_, Some(inner @ Json::Object(_))) => std::slice::from_ref(inner),
+            _ => std::slice::from_ref(data),
         },
         _ => return Err(malformed("data is not an object", data)),
     };
-    let conversation_id =
-        conversation_of(data).or_else(|| items.iter().find_map(|i| conversation_of(i)));
+    let mut conversation_id = conversation_of(data);
+    for item in items {
+        if conversation_id.is_some() {
+            break;
+        }
+        conversation_id = conversation_of(item);
+    }
     let author = kind.default_author();
     let mut messages = Vec::new();
     let mut problems = Vec::new();
-    for item in &items {
+    for item in items {
         // One unreadable item must not take the others of the event with it.
         let mut notes = Vec::new();
         match message_from(item, &author, false, now, &mut notes) {
