@@ -26,10 +26,14 @@ pub(super) fn id_string(v: &Json) -> Option<String> {
 }
 
 /// The first of `keys` that is a non-empty string.
+/// (The first string decides: an empty one is none, even before a later non-empty one.)
 fn first_str<'a>(v: &'a Json, keys: &[&str]) -> Option<&'a str> {
-    keys.iter()
-        .find_map(|k| v.get(k).and_then(Json::as_str))
-        .filter(|s| !s.is_empty())
+    for key in keys {
+        if let Some(s) = v.get(key).and_then(Json::as_str) {
+            return Some(s).filter(|s| !s.is_empty());
+        }
+    }
+    None
 }
 
 /// The conversation (`ticket_chat`) a payload or message belongs to, if it says.
@@ -102,9 +106,12 @@ pub(super) fn message_from(
         },
     };
     let created_raw = first_str(item, &["date_created", "created_at"]);
-    let date = ["date_created", "created_at"]
-        .iter()
-        .find_map(|k| item.get(k).filter(|v| !v.is_null()));
+    let mut date = None;
+    for key in ["date_created", "created_at"] {
+        if date.is_none() {
+            date = item.get(key).filter(|v| !v.is_null());
+        }
+    }
     let created_at = match date {
         None => now,
         Some(v) => match v.as_str().and_then(parse_rfc3339) {
@@ -131,6 +138,8 @@ pub(super) fn message_from(
         }
     };
     let mut message = Message::received(id, author, Body::Text(text), created_at);
-    message.attachments.extend(attachment);
+    if let Some(attachment) = attachment {
+        message.attachments.push(attachment);
+    }
     Ok(Some(message))
 }
