@@ -356,11 +356,11 @@ impl EusateChannel {
 
 impl PushChannel for EusateChannel {
     fn next_deadline(&self) -> Option<f64> {
-        let confirm = (self.in_flight.iter()).fold(None, |t, f| earliest(t, Some(f.confirm_at)));
-        earliest(
-            earliest(self.client.next_deadline(), confirm),
-            self.opening_until,
-        )
+        let mut at = earliest(self.client.next_deadline(), self.opening_until);
+        for f in &self.in_flight {
+            at = earliest(at, Some(f.confirm_at));
+        }
+        at
     }
 
     fn connect(&mut self, now: f64) -> Vec<PushOutput> {
@@ -468,40 +468,32 @@ impl PushChannel for EusateChannel {
 /// Delivered, with the stored message's id and time when the ack carries them (an envelope
 /// whose `data` is the customer's stored message), so a later REST read dedupes by id.
 fn acknowledged(local_id: String, args: &[Json]) -> PushOutput {
-    let stored = parse_envelope(args)
-        .ok()
-        .filter(|e| (200..300).contains(&e.status_code))
-        .map(|e| e.data)
-        .filter(|d| d.get("sender").and_then(Json::as_str) == Some("customer"));
-    let id = stored
-        .as_ref()
-        .and_then(|d| d.get("id"))
-        .and_then(id_string);
-    match id {
-        Some(remote_id) => PushOutput::Delivered {
-            sent: Sent {
-                remote_id,
-                created_at: stored
-                    .as_ref()
-                    .and_then(|d| d.get("date_created"))
-                    .and_then(Json::as_str)
-                    .and_then(parse_rfc3339),
-                replies: Vec::new(),
-                warnings: Vec::new(),
-                presence: Default::default(),
-            },
-            local_id,
-        },
-        None => delivered(local_id),
+    if let Ok(e) = parse_envelope(args) {
+        let stored = &e.data;
+        if (200..300).contains(&e.status_code)
+            && stored.get("sender").and_then(Json::as_str) == Some("customer")
+        {
+            if let Some(remote_id) = stored.get("id").and_then(id_string) {
+                let created_at =
+                    (stored.get("date_created").and_then(Json::as_str)).and_then(parse_rfc3339);
+                return delivered_as(local_id, remote_id, created_at);
+            }
+        }
     }
+    delivered(local_id)
 }
 
 fn delivered(local_id: String) -> PushOutput {
+    // Eusate does not return the stored message's id to the sender.
+    let remote_id = local_id.clone();
+    delivered_as(local_id, remote_id, None)
+}
+
+fn delivered_as(local_id: String, remote_id: String, created_at: Option<f64>) -> PushOutput {
     PushOutput::Delivered {
         sent: Sent {
-            // Eusate does not return the stored message's id to the sender.
-            remote_id: local_id.clone(),
-            created_at: None,
+            remote_id,
+            created_at,
             replies: Vec::new(),
             warnings: Vec::new(),
             presence: Default::default(),
