@@ -18,13 +18,13 @@ pub enum CodecError {
     /// A namespace that does not look like one (e.g. JSON leaked into it).
     Namespace(String),
     /// An acknowledgement id that is missing or out of range.
-    AckId(String),
+    AckId(&'static str),
     /// The payload is not JSON.
     Json(String),
     /// The payload is JSON but not the shape this packet type requires.
     Payload {
         packet: &'static str,
-        reason: String,
+        reason: &'static str,
     },
 }
 

@@ -153,10 +153,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
     let id = if digits > 0 {
         let raw = &rest[..digits];
         rest = &rest[digits..];
-        Some(
-            crate::text::parse_u64(raw)
-                .ok_or_else(|| CodecError::AckId(format!("{raw} is out of range")))?,
-        )
+        Some(crate::text::parse_u64(raw).ok_or(CodecError::AckId("out of range"))?)
     } else {
         None
     };
@@ -172,20 +169,20 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             None | Some(Json::Object(_)) => Ok(SocketPacket::Connect { namespace, payload }),
             Some(_) => Err(CodecError::Payload {
                 packet: "CONNECT",
-                reason: "must be an object".into(),
+                reason: "must be an object",
             }),
         },
         '1' => match payload {
             None => Ok(SocketPacket::Disconnect { namespace }),
             Some(_) => Err(CodecError::Payload {
                 packet: "DISCONNECT",
-                reason: "must be empty".into(),
+                reason: "must be empty",
             }),
         },
         '2' => {
-            let invalid = |reason: &str| CodecError::Payload {
+            let invalid = |reason| CodecError::Payload {
                 packet: "EVENT",
-                reason: reason.to_string(),
+                reason,
             };
             let Some(Json::Array(mut array)) = payload else {
                 return Err(invalid("must be an array"));
@@ -197,7 +194,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 return Err(invalid("the event name must be a string"));
             };
             if RESERVED_EVENTS.contains(&name.as_str()) {
-                return Err(invalid(&format!("\"{name}\" is a reserved event name")));
+                return Err(invalid("the event name is a reserved one"));
             }
             Ok(SocketPacket::Event {
                 namespace,
@@ -207,7 +204,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             })
         }
         '3' => {
-            let id = id.ok_or_else(|| CodecError::AckId("missing on ACK".into()))?;
+            let id = id.ok_or(CodecError::AckId("missing on ACK"))?;
             match payload {
                 Some(Json::Array(args)) => Ok(SocketPacket::Ack {
                     namespace,
@@ -216,7 +213,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 }),
                 _ => Err(CodecError::Payload {
                     packet: "ACK",
-                    reason: "must be an array".into(),
+                    reason: "must be an array",
                 }),
             }
         }
@@ -224,7 +221,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             // CONNECT_ERROR: `{"message", "data"?}` in protocol v5, a bare string in v4.
             let invalid = || CodecError::Payload {
                 packet: "CONNECT_ERROR",
-                reason: "must be an object with a message".into(),
+                reason: "must be an object with a message",
             };
             match payload {
                 Some(Json::String(message)) => Ok(SocketPacket::ConnectError {
