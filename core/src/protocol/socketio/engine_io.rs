@@ -42,17 +42,14 @@ impl Handshake {
     /// `sid`, `pingInterval` and `pingTimeout` are required; unknown fields are ignored.
     fn from_json(v: &Json) -> Result<Handshake, String> {
         let f = Fields::of(v, "the handshake")?;
+        let sid = f.string("sid")?;
+        let mut upgrades = Vec::new();
+        for u in f.array("upgrades")? {
+            upgrades.push(u.as_str().ok_or("an upgrade is not a string")?.to_string());
+        }
         Ok(Handshake {
-            sid: f.string("sid")?,
-            upgrades: f
-                .array("upgrades")?
-                .iter()
-                .map(|u| {
-                    u.as_str()
-                        .map(str::to_string)
-                        .ok_or("an upgrade is not a string")
-                })
-                .collect::<Result<_, _>>()?,
+            sid,
+            upgrades,
             ping_interval: f.u64("pingInterval")?,
             ping_timeout: f.u64("pingTimeout")?,
             max_payload: f.opt_u64("maxPayload")?.unwrap_or(1_000_000),
