@@ -234,7 +234,7 @@ impl Inner {
         *self.timer.borrow_mut() = handle;
     }
 
-    fn stop(&self) {
+    fn stop(self: &Rc<Self>) {
         if self.stopped.replace(true) {
             return;
         }
@@ -242,14 +242,9 @@ impl Inner {
             t.clear();
         }
         let outputs = self.channel.borrow_mut().close();
-        // Only transport work now: the sink is not told about our own shutdown.
-        for output in outputs {
-            if let PushOutput::Send(frame) = output {
-                if let Some(socket) = self.socket.borrow().as_ref() {
-                    let _ = socket.ws.send_with_str(&frame);
-                }
-            }
-        }
+        // Only transport work now (the leave frame, the close; closing never opens): stopped,
+        // `perform` tells the sink nothing about our own shutdown.
+        self.perform(outputs);
         self.close_socket();
     }
 }
