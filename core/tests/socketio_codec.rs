@@ -49,21 +49,15 @@ fn engine_open_packet_roundtrips_through_encode() {
 #[test]
 fn engine_simple_packet_types_decode() {
     assert_eq!(decode_engine("1").unwrap(), EnginePacket::Close);
-    assert_eq!(
-        decode_engine("2").unwrap(),
-        EnginePacket::Ping(String::new())
-    );
-    assert_eq!(
-        decode_engine("3").unwrap(),
-        EnginePacket::Pong(String::new())
-    );
+    assert_eq!(decode_engine("2").unwrap(), EnginePacket::Ping(""));
+    assert_eq!(decode_engine("3").unwrap(), EnginePacket::Pong(""));
     assert_eq!(
         decode_engine("2probe").unwrap(),
-        EnginePacket::Ping("probe".into())
+        EnginePacket::Ping("probe")
     );
     assert_eq!(
         decode_engine("4hello").unwrap(),
-        EnginePacket::Message("hello".into())
+        EnginePacket::Message("hello")
     );
     assert_eq!(decode_engine("5").unwrap(), EnginePacket::Upgrade);
     assert_eq!(decode_engine("6").unwrap(), EnginePacket::Noop);
@@ -72,8 +66,8 @@ fn engine_simple_packet_types_decode() {
 #[test]
 fn engine_packets_encode_as_type_digit_and_data() {
     assert_eq!(encode_engine(&EnginePacket::Close), "1");
-    assert_eq!(encode_engine(&EnginePacket::Ping(String::new())), "2");
-    assert_eq!(encode_engine(&EnginePacket::Pong(String::new())), "3");
+    assert_eq!(encode_engine(&EnginePacket::Ping("")), "2");
+    assert_eq!(encode_engine(&EnginePacket::Pong("")), "3");
     assert_eq!(encode_engine(&EnginePacket::Pong("probe".into())), "3probe");
     assert_eq!(
         encode_engine(&EnginePacket::Message("0/helpdesk,".into())),

@@ -294,11 +294,11 @@ impl SocketIoClient {
                     self.ping_deadline =
                         Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
                 }
-                vec![Action::Send(engine_frame('3', &data))]
+                vec![Action::Send(engine_frame('3', data))]
             }
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
             EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
-            EnginePacket::Message(text) => self.on_socket_packet(&text),
+            EnginePacket::Message(text) => self.on_socket_packet(text),
         }
     }
 
