@@ -96,11 +96,15 @@ impl EusateProvider {
     /// The Engine.IO WebSocket URL of the helpdesk socket: `{base}/socket.io/` with
     /// `token_source=api&token=KEY` when a key is configured.
     fn socket_url(&self) -> Result<String, ProviderError> {
-        let query: Vec<(&str, &str)> = match &self.api_key {
-            Some(key) => vec![("token_source", "api"), ("token", key)],
-            None => Vec::new(),
+        let keyed;
+        let query: &[(&str, &str)] = match &self.api_key {
+            Some(key) => {
+                keyed = [("token_source", "api"), ("token", key.as_str())];
+                &keyed
+            }
+            None => &[],
         };
-        engine_io_url(&self.base, DEFAULT_PATH, &query)
+        engine_io_url(&self.base, DEFAULT_PATH, query)
             .map_err(|e| ProviderError::Config(e.to_string()))
     }
 
