@@ -55,6 +55,7 @@ pub struct ServerEvent {
 
 /// Decodes the payload of a `support`, `customer_support` or `customer_support_closed` event;
 /// a non-2xx envelope is [`EusateError::Status`]. `now` dates messages that carry no date.
+#[inline(never)]
 pub fn parse_server_event(
     kind: ServerEventKind,
     args: &[Json],
