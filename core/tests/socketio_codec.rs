@@ -1001,3 +1001,40 @@ fn client_close_leaves_namespace_and_stops() {
     assert_eq!(c.next_deadline(), None);
     assert_eq!(c.on_transport_close("", 5.0), vec![]);
 }
+
+#[test]
+fn codec_errors_read_as_before() {
+    for (error, text) in [
+        (CodecError::Empty, "empty packet"),
+        (
+            CodecError::UnknownEngineType('é'),
+            "unknown Engine.IO packet type \"é\"",
+        ),
+        (
+            CodecError::UnknownSocketType('9'),
+            "unknown Socket.IO packet type \"9\"",
+        ),
+        (
+            CodecError::Handshake("empty sid".into()),
+            "invalid Engine.IO open packet: empty sid",
+        ),
+        (
+            CodecError::Namespace("/a b".into()),
+            "invalid namespace \"/a b\"",
+        ),
+        (
+            CodecError::AckId("missing on ACK"),
+            "invalid acknowledgement id: missing on ACK",
+        ),
+        (CodecError::Json("x".into()), "payload is not JSON: x"),
+        (
+            CodecError::Payload {
+                packet: "EVENT",
+                reason: "must be an array",
+            },
+            "invalid EVENT payload: must be an array",
+        ),
+    ] {
+        assert_eq!(error.to_string(), text);
+    }
+}
