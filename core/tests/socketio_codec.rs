@@ -515,7 +515,12 @@ fn engine_url_percent_encodes_query_values() {
 #[test]
 fn engine_url_rejects_bases_it_cannot_use() {
     assert!(engine_io_url("api.eusate.com", DEFAULT_PATH, &[]).is_err());
-    assert!(engine_io_url("ftp://h.example", DEFAULT_PATH, &[]).is_err());
+    assert_eq!(
+        engine_io_url("ftp://h.example", DEFAULT_PATH, &[])
+            .unwrap_err()
+            .to_string(),
+        "invalid socket URL \"ftp://h.example\": the scheme is not http(s) or ws(s)"
+    );
     assert!(engine_io_url("https://", DEFAULT_PATH, &[]).is_err());
     assert!(engine_io_url("https://h.example?x=1", DEFAULT_PATH, &[]).is_err());
 }

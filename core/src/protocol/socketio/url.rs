@@ -17,7 +17,10 @@ pub struct UrlError {
 
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid socket URL \"{}\": {}", self.base, self.reason)
+        f.write_str("invalid socket URL \"")?;
+        f.write_str(&self.base)?;
+        f.write_str("\": ")?;
+        f.write_str(self.reason)
     }
 }
 
