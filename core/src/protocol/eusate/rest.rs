@@ -68,19 +68,12 @@ impl EusateProvider {
             .to_string()
     }
 
-    fn customer_url(&self, session_id: &str) -> String {
-        format!(
-            "{}/api/v1/helpdesk/customer/{}/conversations/",
-            self.base,
-            encode(session_id)
-        )
-    }
-
-    /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`
+    /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`, one format.
     fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
         format!(
-            "{}{}/messages/",
-            self.customer_url(session_id),
+            "{}/api/v1/helpdesk/customer/{}/conversations/{}/messages/",
+            self.base,
+            encode(session_id),
             encode(conversation_id)
         )
     }
