@@ -103,11 +103,13 @@ pub fn parse_server_event(
     if kind == ServerEventKind::Closed {
         // The helpdesk's own words when it gave any; else the widget words it in the visitor's
         // language (a notice, not a text: no visitor-facing text is invented here).
-        let text = messages
-            .first()
-            .map(|m| m.body.plain_text())
-            .or_else(|| envelope.message.clone().filter(|m| !m.trim().is_empty()));
-        let created_at = messages.first().map_or(now, |m| m.created_at);
+        let (text, created_at) = match messages.first() {
+            Some(m) => (Some(m.body.plain_text()), m.created_at),
+            None => (
+                envelope.message.clone().filter(|m| !m.trim().is_empty()),
+                now,
+            ),
+        };
         let conversation = conversation_id.clone().unwrap_or_default();
         let notice = SystemNotice::ConversationClosed;
         let id = format!(
@@ -119,7 +121,8 @@ pub fn parse_server_event(
             ])
         );
         let body = text.map_or(Body::Notice(notice), Body::Text);
-        messages = vec![Message::received(id, Author::System, body, created_at)];
+        messages.clear();
+        messages.push(Message::received(id, Author::System, body, created_at));
     }
     // Oldest first, stable. An insertion sort: an event carries a few messages (linear when
     // they come in order, as they do; quadratic at worst, like the engine's merge of them), and
