@@ -1,7 +1,6 @@
 //! Eusate's REST reads ([`EusateProvider`]), and the socket configuration of its push channel.
 
 use super::channel::{ChannelConfig, EusateChannel};
-use super::error::malformed;
 use super::message::message_from;
 use super::NAMESPACE;
 use crate::json::Json;
@@ -124,7 +123,8 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
     let body = resp.json()?;
     let list = match body.get("messages") {
         Some(Json::Array(list)) => list,
-        _ => return Err(malformed("no messages list", &body).into()),
+        // The raw body quoted, as every backend's unreadable answer (`wire::malformed`).
+        _ => return Err(wire::malformed(resp, "no messages list")),
     };
     // Fewer than seen (history edited): hand back everything; the engine drops known ids.
     let skip = if seen <= list.len() { seen } else { 0 };
