@@ -609,7 +609,7 @@ fn emitted(out: &PushOutput) -> Option<(String, Json, Option<u64>)> {
     let EnginePacket::Message(text) = decode_engine(frame).ok()? else {
         return None;
     };
-    match decode_socket(&text).ok()? {
+    match decode_socket(text).ok()? {
         SocketPacket::Event {
             namespace,
             id,

@@ -68,9 +68,9 @@ fn engine_packets_encode_as_type_digit_and_data() {
     assert_eq!(encode_engine(&EnginePacket::Close), "1");
     assert_eq!(encode_engine(&EnginePacket::Ping("")), "2");
     assert_eq!(encode_engine(&EnginePacket::Pong("")), "3");
-    assert_eq!(encode_engine(&EnginePacket::Pong("probe".into())), "3probe");
+    assert_eq!(encode_engine(&EnginePacket::Pong("probe")), "3probe");
     assert_eq!(
-        encode_engine(&EnginePacket::Message("0/helpdesk,".into())),
+        encode_engine(&EnginePacket::Message("0/helpdesk,")),
         "40/helpdesk,"
     );
     assert_eq!(encode_engine(&EnginePacket::Upgrade), "5");
