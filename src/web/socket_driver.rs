@@ -196,14 +196,9 @@ impl Inner {
                     Some(text) => inner.step(Input::Text(&text)),
                     None => inner.step(Input::Binary),
                 },
-                2 => {
-                    let e = event.unchecked_ref::<CloseEvent>();
-                    let reason = match e.reason() {
-                        r if r.is_empty() => format!("code {}", e.code()),
-                        r => format!("code {}: {r}", e.code()),
-                    };
-                    inner.step(Input::Close(&reason));
-                }
+                // The browser's close reason as it is: the channel only keeps it in the
+                // `Disconnected` report, which the widget never shows (no code formatted in).
+                2 => inner.step(Input::Close(&event.unchecked_ref::<CloseEvent>().reason())),
                 _ => inner.step(Input::Error("WebSocket error")),
             }
         })
