@@ -468,6 +468,7 @@ impl PushChannel for EusateChannel {
 
 /// Delivered, with the stored message's id and time when the ack carries them (an envelope
 /// whose `data` is the customer's stored message), so a later REST read dedupes by id.
+#[inline(never)]
 fn acknowledged(local_id: String, args: &[Json]) -> PushOutput {
     if let Ok(e) = parse_envelope(args) {
         let stored = &e.data;
