@@ -112,7 +112,7 @@ fn socket_connect_on_main_namespace_has_no_prefix() {
     assert_eq!(
         decode_socket("0").unwrap(),
         SocketPacket::Connect {
-            namespace: "/".into(),
+            namespace: "/",
             payload: None
         }
     );
@@ -123,7 +123,7 @@ fn socket_connect_reply_carries_sid_for_namespace() {
     assert_eq!(
         decode_socket(r#"0/helpdesk,{"sid":"oSO0OpakMV_3jnilAAAA"}"#).unwrap(),
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: Some(j(r#"{"sid": "oSO0OpakMV_3jnilAAAA"}"#))
         }
     );
@@ -134,7 +134,7 @@ fn socket_connect_with_namespace_but_no_trailing_comma_decodes() {
     assert_eq!(
         decode_socket("0/helpdesk").unwrap(),
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: None
         }
     );
@@ -145,7 +145,7 @@ fn socket_disconnect_decodes_namespace() {
     assert_eq!(
         decode_socket("1/helpdesk,").unwrap(),
         SocketPacket::Disconnect {
-            namespace: "/helpdesk".into()
+            namespace: "/helpdesk"
         }
     );
 }
@@ -155,7 +155,7 @@ fn socket_event_decodes_name_and_args() {
     assert_eq!(
         decode_socket(r#"2["hello",1,{"a":true}]"#).unwrap(),
         SocketPacket::Event {
-            namespace: "/".into(),
+            namespace: "/",
             id: None,
             name: "hello".into(),
             args: vec![Json::from(1), j(r#"{"a": true}"#)]
@@ -168,7 +168,7 @@ fn socket_event_with_namespace_and_ack_id_decodes_both() {
     assert_eq!(
         decode_socket(r#"2/helpdesk,456["project:delete",123]"#).unwrap(),
         SocketPacket::Event {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: Some(456),
             name: "project:delete".into(),
             args: vec![Json::from(123)]
@@ -191,7 +191,7 @@ fn socket_ack_decodes_id_and_args() {
     assert_eq!(
         decode_socket("3/helpdesk,456[]").unwrap(),
         SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 456,
             args: vec![]
         }
@@ -199,7 +199,7 @@ fn socket_ack_decodes_id_and_args() {
     assert_eq!(
         decode_socket(r#"312["ok"]"#).unwrap(),
         SocketPacket::Ack {
-            namespace: "/".into(),
+            namespace: "/",
             id: 12,
             args: vec![Json::from("ok")]
         }
@@ -211,7 +211,7 @@ fn socket_connect_error_decodes_message_and_data() {
     assert_eq!(
         decode_socket(r#"4/helpdesk,{"message":"Not authorized","data":{"code":401}}"#).unwrap(),
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Not authorized".into(),
             data: Some(j(r#"{"code": 401}"#))
         }
@@ -223,7 +223,7 @@ fn socket_connect_error_accepts_legacy_string_payload() {
     assert_eq!(
         decode_socket(r#"4/helpdesk,"Invalid namespace""#).unwrap(),
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Invalid namespace".into(),
             data: None
         }
@@ -378,18 +378,18 @@ fn a_frame_cut_short_is_refused_and_a_cut_socket_io_packet_keeps_the_connection(
 #[test]
 fn socket_connect_encodes_namespace_and_auth() {
     let plain = SocketPacket::Connect {
-        namespace: "/helpdesk".into(),
+        namespace: "/helpdesk",
         payload: None,
     };
     assert_eq!(encode_socket(&plain), "0/helpdesk,");
     assert_eq!(encode_frame(&plain), "40/helpdesk,");
     let auth = SocketPacket::Connect {
-        namespace: "/admin".into(),
+        namespace: "/admin",
         payload: Some(j(r#"{"token": "123"}"#)),
     };
     assert_eq!(encode_socket(&auth), r#"0/admin,{"token":"123"}"#);
     let main = SocketPacket::Connect {
-        namespace: "/".into(),
+        namespace: "/",
         payload: None,
     };
     assert_eq!(encode_socket(&main), "0");
@@ -398,7 +398,7 @@ fn socket_connect_encodes_namespace_and_auth() {
 #[test]
 fn socket_event_encodes_ack_id_before_payload() {
     let event = SocketPacket::Event {
-        namespace: "/helpdesk".into(),
+        namespace: "/helpdesk",
         id: Some(12),
         name: "support".into(),
         args: vec![j(r#"{"session_id": "s1"}"#)],
@@ -408,7 +408,7 @@ fn socket_event_encodes_ack_id_before_payload() {
         r#"42/helpdesk,12["support",{"session_id":"s1"}]"#
     );
     let no_ack = SocketPacket::Event {
-        namespace: "/".into(),
+        namespace: "/",
         id: None,
         name: "hello".into(),
         args: vec![Json::from("world")],
@@ -420,7 +420,7 @@ fn socket_event_encodes_ack_id_before_payload() {
 fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
     assert_eq!(
         encode_socket(&SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 456,
             args: vec![]
         }),
@@ -428,13 +428,13 @@ fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
     );
     assert_eq!(
         encode_socket(&SocketPacket::Disconnect {
-            namespace: "/helpdesk".into()
+            namespace: "/helpdesk"
         }),
         "1/helpdesk,"
     );
     assert_eq!(
         encode_socket(&SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Not authorized".into(),
             data: None
         }),
@@ -446,14 +446,12 @@ fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
 fn socket_packets_roundtrip_through_encode_and_decode() {
     let packets = [
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: Some(j(r#"{"sid": "x"}"#)),
         },
-        SocketPacket::Disconnect {
-            namespace: "/".into(),
-        },
+        SocketPacket::Disconnect { namespace: "/" },
         SocketPacket::Event {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: Some(0),
             name: "customer_support".into(),
             args: vec![j(
@@ -461,12 +459,12 @@ fn socket_packets_roundtrip_through_encode_and_decode() {
             )],
         },
         SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 99,
             args: vec![Json::Null, Json::from("ok")],
         },
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "nope".into(),
             data: Some(j(r#"{"reason": "token"}"#)),
         },

@@ -17,39 +17,40 @@ const RESERVED_EVENTS: [&str; 6] = [
     "removeListener",
 ];
 
-/// One Socket.IO packet: `<type>[<namespace>,][<ack id>][<JSON payload>]`.
+/// One Socket.IO packet: `<type>[<namespace>,][<ack id>][<JSON payload>]`. Its namespace is
+/// borrowed from the text it was read from (or a literal): reading one copies nothing.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SocketPacket {
+pub enum SocketPacket<'a> {
     /// `0`: from the client, joins a namespace (payload: the `auth` object); from the server,
     /// confirms it (payload `{"sid": …}`).
     Connect {
-        namespace: String,
+        namespace: &'a str,
         payload: Option<Json>,
     },
     /// `1`: leaves a namespace (either side).
-    Disconnect { namespace: String },
+    Disconnect { namespace: &'a str },
     /// `2`: an event `[name, ...args]`; with an `id` the sender wants an acknowledgement.
     Event {
-        namespace: String,
+        namespace: &'a str,
         id: Option<u64>,
         name: String,
         args: Vec<Json>,
     },
     /// `3`: the acknowledgement of event `id`.
     Ack {
-        namespace: String,
+        namespace: &'a str,
         id: u64,
         args: Vec<Json>,
     },
     /// `4`: the server refused to join the namespace (payload `{"message", "data"?}`).
     ConnectError {
-        namespace: String,
+        namespace: &'a str,
         message: String,
         data: Option<Json>,
     },
 }
 
-impl SocketPacket {
+impl SocketPacket<'_> {
     /// The namespace the packet belongs to (`/` for the main one).
     pub fn namespace(&self) -> &str {
         match self {
@@ -122,7 +123,7 @@ fn push_parts(out: &mut String, kind: char, namespace: &str, id: Option<u64>, pa
 }
 
 /// Decodes a Socket.IO packet (the data of an Engine.IO message).
-pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
+pub fn decode_socket(text: &str) -> Result<SocketPacket<'_>, CodecError> {
     let mut chars = text.chars();
     let kind = chars.next().ok_or(CodecError::Empty)?;
     match kind {
@@ -144,9 +145,9 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             return Err(CodecError::Namespace(ns.to_string()));
         }
         rest = after;
-        ns.to_string()
+        ns
     } else {
-        MAIN_NAMESPACE.to_string()
+        MAIN_NAMESPACE
     };
 
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
