@@ -191,6 +191,12 @@ impl EusateChannel {
 
     fn absorb(&mut self, actions: Vec<Action>, now: f64) -> Vec<PushOutput> {
         let mut out = Vec::new();
+        self.absorb_into(actions, now, &mut out);
+        out
+    }
+
+    /// The client's actions as outputs, appended to `out`.
+    fn absorb_into(&mut self, actions: Vec<Action>, now: f64, out: &mut Vec<PushOutput>) {
         for action in actions {
             match action {
                 Action::Open { url } => out.push(PushOutput::Open { url }),
@@ -202,17 +208,17 @@ impl EusateChannel {
                     self.emit(
                         events::ENTER_CUSTOMER_SUPPORT,
                         enter_customer_support(&self.session_id),
-                        &mut out,
+                        out,
                     );
                     if let Some(id) = self.conversation.clone() {
-                        self.emit(events::ENTER_SUPPORT, enter_support(&id), &mut out);
+                        self.emit(events::ENTER_SUPPORT, enter_support(&id), out);
                     }
-                    self.flush(now, &mut out);
+                    self.flush(now, out);
                 }
                 Action::Disconnected(reason) => {
                     // Transient: retried, never shown, so the reason is not formatted into it.
                     let error = ProviderError::Network("Eusate connection lost".into());
-                    self.fail_pending(&error, &mut out);
+                    self.fail_pending(&error, out);
                     out.push(PushOutput::Disconnected(reason));
                 }
                 Action::ReconnectAt { at, attempt } => {
@@ -224,7 +230,7 @@ impl EusateChannel {
                         out.push(acknowledged(f.local_id, &args));
                     }
                 }
-                Action::Event(event) => self.on_event(event, now, &mut out),
+                Action::Event(event) => self.on_event(event, now, out),
                 Action::Error(error) => {
                     let error = match error {
                         ClientError::ConnectRefused { message, .. } => ProviderError::Config(
@@ -245,13 +251,12 @@ impl EusateChannel {
                         }
                     };
                     if self.client.state() == ConnectionState::Idle {
-                        self.fail_pending(&error, &mut out);
+                        self.fail_pending(&error, out);
                     }
                     out.push(PushOutput::Error(error));
                 }
             }
         }
-        out
     }
 
     #[inline(never)]
@@ -451,7 +456,7 @@ impl PushChannel for EusateChannel {
             ConnectionState::Idle => {
                 self.queue.push(message.clone());
                 let actions = self.client.connect(now);
-                out.extend(self.absorb(actions, now));
+                self.absorb_into(actions, now, &mut out);
                 return out;
             }
             ConnectionState::Opening | ConnectionState::Joining => {
