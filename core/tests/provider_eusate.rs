@@ -570,18 +570,30 @@ fn event_error_status_is_typed() {
 
 #[test]
 fn emit_payloads_have_documented_fields() {
-    assert_eq!(enter_customer_support("s1"), j(r#"{"session_id": "s1"}"#));
-    assert_eq!(enter_support("tc_1"), j(r#"{"ticket_chat_id": "tc_1"}"#));
+    // JSON text, written directly: it must parse, and escape what needs escaping.
     assert_eq!(
-        support_message("s1", "Hello", None),
+        j(&enter_customer_support("s1")),
+        j(r#"{"session_id": "s1"}"#)
+    );
+    assert_eq!(
+        j(&enter_support("tc_1")),
+        j(r#"{"ticket_chat_id": "tc_1"}"#)
+    );
+    assert_eq!(
+        j(&support_message("s1", "Hello", None)),
         j(
             r#"{"session_id": "s1", "message": "Hello", "attachment": false, "ticket_chat_id": null}"#
         )
     );
     assert_eq!(
-        support_message("s1", "Again", Some("tc_1"))["ticket_chat_id"],
+        j(&support_message("s1", "Again", Some("tc_1")))["ticket_chat_id"],
         "tc_1"
     );
+    let hostile = "quote \" backslash \\ newline \n tab \t nul \u{0} é 😀 </script>";
+    let payload = j(&support_message(hostile, hostile, Some(hostile)));
+    for key in ["session_id", "message", "ticket_chat_id"] {
+        assert_eq!(payload[key], hostile, "{key}");
+    }
 }
 
 // ------------------------------------------------------------------ channel
@@ -597,7 +609,7 @@ fn emitted(out: &PushOutput) -> Option<(String, Json, Option<u64>)> {
     let EnginePacket::Message(text) = decode_engine(frame).ok()? else {
         return None;
     };
-    match decode_socket(&text).ok()? {
+    match decode_socket(text).ok()? {
         SocketPacket::Event {
             namespace,
             id,

@@ -49,21 +49,15 @@ fn engine_open_packet_roundtrips_through_encode() {
 #[test]
 fn engine_simple_packet_types_decode() {
     assert_eq!(decode_engine("1").unwrap(), EnginePacket::Close);
-    assert_eq!(
-        decode_engine("2").unwrap(),
-        EnginePacket::Ping(String::new())
-    );
-    assert_eq!(
-        decode_engine("3").unwrap(),
-        EnginePacket::Pong(String::new())
-    );
+    assert_eq!(decode_engine("2").unwrap(), EnginePacket::Ping(""));
+    assert_eq!(decode_engine("3").unwrap(), EnginePacket::Pong(""));
     assert_eq!(
         decode_engine("2probe").unwrap(),
-        EnginePacket::Ping("probe".into())
+        EnginePacket::Ping("probe")
     );
     assert_eq!(
         decode_engine("4hello").unwrap(),
-        EnginePacket::Message("hello".into())
+        EnginePacket::Message("hello")
     );
     assert_eq!(decode_engine("5").unwrap(), EnginePacket::Upgrade);
     assert_eq!(decode_engine("6").unwrap(), EnginePacket::Noop);
@@ -72,11 +66,11 @@ fn engine_simple_packet_types_decode() {
 #[test]
 fn engine_packets_encode_as_type_digit_and_data() {
     assert_eq!(encode_engine(&EnginePacket::Close), "1");
-    assert_eq!(encode_engine(&EnginePacket::Ping(String::new())), "2");
-    assert_eq!(encode_engine(&EnginePacket::Pong(String::new())), "3");
-    assert_eq!(encode_engine(&EnginePacket::Pong("probe".into())), "3probe");
+    assert_eq!(encode_engine(&EnginePacket::Ping("")), "2");
+    assert_eq!(encode_engine(&EnginePacket::Pong("")), "3");
+    assert_eq!(encode_engine(&EnginePacket::Pong("probe")), "3probe");
     assert_eq!(
-        encode_engine(&EnginePacket::Message("0/helpdesk,".into())),
+        encode_engine(&EnginePacket::Message("0/helpdesk,")),
         "40/helpdesk,"
     );
     assert_eq!(encode_engine(&EnginePacket::Upgrade), "5");
@@ -118,7 +112,7 @@ fn socket_connect_on_main_namespace_has_no_prefix() {
     assert_eq!(
         decode_socket("0").unwrap(),
         SocketPacket::Connect {
-            namespace: "/".into(),
+            namespace: "/",
             payload: None
         }
     );
@@ -129,7 +123,7 @@ fn socket_connect_reply_carries_sid_for_namespace() {
     assert_eq!(
         decode_socket(r#"0/helpdesk,{"sid":"oSO0OpakMV_3jnilAAAA"}"#).unwrap(),
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: Some(j(r#"{"sid": "oSO0OpakMV_3jnilAAAA"}"#))
         }
     );
@@ -140,7 +134,7 @@ fn socket_connect_with_namespace_but_no_trailing_comma_decodes() {
     assert_eq!(
         decode_socket("0/helpdesk").unwrap(),
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: None
         }
     );
@@ -151,7 +145,7 @@ fn socket_disconnect_decodes_namespace() {
     assert_eq!(
         decode_socket("1/helpdesk,").unwrap(),
         SocketPacket::Disconnect {
-            namespace: "/helpdesk".into()
+            namespace: "/helpdesk"
         }
     );
 }
@@ -161,7 +155,7 @@ fn socket_event_decodes_name_and_args() {
     assert_eq!(
         decode_socket(r#"2["hello",1,{"a":true}]"#).unwrap(),
         SocketPacket::Event {
-            namespace: "/".into(),
+            namespace: "/",
             id: None,
             name: "hello".into(),
             args: vec![Json::from(1), j(r#"{"a": true}"#)]
@@ -174,7 +168,7 @@ fn socket_event_with_namespace_and_ack_id_decodes_both() {
     assert_eq!(
         decode_socket(r#"2/helpdesk,456["project:delete",123]"#).unwrap(),
         SocketPacket::Event {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: Some(456),
             name: "project:delete".into(),
             args: vec![Json::from(123)]
@@ -197,7 +191,7 @@ fn socket_ack_decodes_id_and_args() {
     assert_eq!(
         decode_socket("3/helpdesk,456[]").unwrap(),
         SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 456,
             args: vec![]
         }
@@ -205,7 +199,7 @@ fn socket_ack_decodes_id_and_args() {
     assert_eq!(
         decode_socket(r#"312["ok"]"#).unwrap(),
         SocketPacket::Ack {
-            namespace: "/".into(),
+            namespace: "/",
             id: 12,
             args: vec![Json::from("ok")]
         }
@@ -217,7 +211,7 @@ fn socket_connect_error_decodes_message_and_data() {
     assert_eq!(
         decode_socket(r#"4/helpdesk,{"message":"Not authorized","data":{"code":401}}"#).unwrap(),
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Not authorized".into(),
             data: Some(j(r#"{"code": 401}"#))
         }
@@ -229,7 +223,7 @@ fn socket_connect_error_accepts_legacy_string_payload() {
     assert_eq!(
         decode_socket(r#"4/helpdesk,"Invalid namespace""#).unwrap(),
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Invalid namespace".into(),
             data: None
         }
@@ -384,18 +378,18 @@ fn a_frame_cut_short_is_refused_and_a_cut_socket_io_packet_keeps_the_connection(
 #[test]
 fn socket_connect_encodes_namespace_and_auth() {
     let plain = SocketPacket::Connect {
-        namespace: "/helpdesk".into(),
+        namespace: "/helpdesk",
         payload: None,
     };
     assert_eq!(encode_socket(&plain), "0/helpdesk,");
     assert_eq!(encode_frame(&plain), "40/helpdesk,");
     let auth = SocketPacket::Connect {
-        namespace: "/admin".into(),
+        namespace: "/admin",
         payload: Some(j(r#"{"token": "123"}"#)),
     };
     assert_eq!(encode_socket(&auth), r#"0/admin,{"token":"123"}"#);
     let main = SocketPacket::Connect {
-        namespace: "/".into(),
+        namespace: "/",
         payload: None,
     };
     assert_eq!(encode_socket(&main), "0");
@@ -404,7 +398,7 @@ fn socket_connect_encodes_namespace_and_auth() {
 #[test]
 fn socket_event_encodes_ack_id_before_payload() {
     let event = SocketPacket::Event {
-        namespace: "/helpdesk".into(),
+        namespace: "/helpdesk",
         id: Some(12),
         name: "support".into(),
         args: vec![j(r#"{"session_id": "s1"}"#)],
@@ -414,7 +408,7 @@ fn socket_event_encodes_ack_id_before_payload() {
         r#"42/helpdesk,12["support",{"session_id":"s1"}]"#
     );
     let no_ack = SocketPacket::Event {
-        namespace: "/".into(),
+        namespace: "/",
         id: None,
         name: "hello".into(),
         args: vec![Json::from("world")],
@@ -426,7 +420,7 @@ fn socket_event_encodes_ack_id_before_payload() {
 fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
     assert_eq!(
         encode_socket(&SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 456,
             args: vec![]
         }),
@@ -434,13 +428,13 @@ fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
     );
     assert_eq!(
         encode_socket(&SocketPacket::Disconnect {
-            namespace: "/helpdesk".into()
+            namespace: "/helpdesk"
         }),
         "1/helpdesk,"
     );
     assert_eq!(
         encode_socket(&SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "Not authorized".into(),
             data: None
         }),
@@ -452,14 +446,12 @@ fn socket_ack_disconnect_and_connect_error_encode_per_spec() {
 fn socket_packets_roundtrip_through_encode_and_decode() {
     let packets = [
         SocketPacket::Connect {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             payload: Some(j(r#"{"sid": "x"}"#)),
         },
-        SocketPacket::Disconnect {
-            namespace: "/".into(),
-        },
+        SocketPacket::Disconnect { namespace: "/" },
         SocketPacket::Event {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: Some(0),
             name: "customer_support".into(),
             args: vec![j(
@@ -467,12 +459,12 @@ fn socket_packets_roundtrip_through_encode_and_decode() {
             )],
         },
         SocketPacket::Ack {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             id: 99,
             args: vec![Json::Null, Json::from("ok")],
         },
         SocketPacket::ConnectError {
-            namespace: "/helpdesk".into(),
+            namespace: "/helpdesk",
             message: "nope".into(),
             data: Some(j(r#"{"reason": "token"}"#)),
         },
@@ -521,7 +513,12 @@ fn engine_url_percent_encodes_query_values() {
 #[test]
 fn engine_url_rejects_bases_it_cannot_use() {
     assert!(engine_io_url("api.eusate.com", DEFAULT_PATH, &[]).is_err());
-    assert!(engine_io_url("ftp://h.example", DEFAULT_PATH, &[]).is_err());
+    assert_eq!(
+        engine_io_url("ftp://h.example", DEFAULT_PATH, &[])
+            .unwrap_err()
+            .to_string(),
+        "invalid socket URL \"ftp://h.example\": the scheme is not http(s) or ws(s)"
+    );
     assert!(engine_io_url("https://", DEFAULT_PATH, &[]).is_err());
     assert!(engine_io_url("https://h.example?x=1", DEFAULT_PATH, &[]).is_err());
 }
@@ -1006,4 +1003,41 @@ fn client_close_leaves_namespace_and_stops() {
     assert_eq!(c.state(), ConnectionState::Idle);
     assert_eq!(c.next_deadline(), None);
     assert_eq!(c.on_transport_close("", 5.0), vec![]);
+}
+
+#[test]
+fn codec_errors_read_as_before() {
+    for (error, text) in [
+        (CodecError::Empty, "empty packet"),
+        (
+            CodecError::UnknownEngineType('é'),
+            "unknown Engine.IO packet type \"é\"",
+        ),
+        (
+            CodecError::UnknownSocketType('9'),
+            "unknown Socket.IO packet type \"9\"",
+        ),
+        (
+            CodecError::Handshake("empty sid".into()),
+            "invalid Engine.IO open packet: empty sid",
+        ),
+        (
+            CodecError::Namespace("/a b".into()),
+            "invalid namespace \"/a b\"",
+        ),
+        (
+            CodecError::AckId("missing on ACK"),
+            "invalid acknowledgement id: missing on ACK",
+        ),
+        (CodecError::Json("x".into()), "payload is not JSON: x"),
+        (
+            CodecError::Payload {
+                packet: "EVENT",
+                reason: "must be an array",
+            },
+            "invalid EVENT payload: must be an array",
+        ),
+    ] {
+        assert_eq!(error.to_string(), text);
+    }
 }

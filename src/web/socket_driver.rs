@@ -36,12 +36,11 @@ struct Inner {
 }
 
 /// A WebSocket and the handlers attached to it (kept alive as long as the socket is current).
+/// One closure type for the four events (told apart by [`Input`]'s kind), so the bundle links
+/// one handler shim instead of one per event type.
 struct LiveSocket {
     ws: WebSocket,
-    _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
+    _handlers: [Closure<dyn FnMut(Event)>; 4],
 }
 
 impl LiveSocket {
@@ -55,6 +54,19 @@ impl LiveSocket {
     }
 }
 
+/// What happened, for [`Inner::step`]: one non-generic entry point instead of one copy of it
+/// per call site.
+enum Input<'a> {
+    Connect,
+    Send(&'a Outgoing, Option<&'a str>),
+    Open,
+    Text(&'a str),
+    Binary,
+    Close(&'a str),
+    Error(&'a str),
+    Tick,
+}
+
 impl SocketDriver {
     /// Starts connecting `channel` at once; `sink` receives its reports.
     pub(crate) fn start(channel: Box<dyn PushChannel>, sink: ChannelSink) -> SocketDriver {
@@ -66,15 +78,14 @@ impl SocketDriver {
             timer: RefCell::new(None),
             stopped: Cell::new(false),
         });
-        inner.step(|ch, now| ch.connect(now));
+        inner.step(Input::Connect);
         SocketDriver { inner }
     }
 
     /// Sends a visitor message; the outcome comes back to the sink as
     /// [`PushOutput::Delivered`] or [`PushOutput::SendFailed`].
     pub(crate) fn send(&self, message: &Outgoing, conversation_id: Option<&str>) {
-        self.inner
-            .step(|ch, now| ch.send(message, conversation_id, now));
+        self.inner.step(Input::Send(message, conversation_id));
     }
 
     /// Closes the channel and the socket and cancels the timer. Idempotent.
@@ -91,13 +102,26 @@ impl Drop for SocketDriver {
 
 impl Inner {
     /// Applies one input to the channel and performs its outputs, then re-arms the timer.
-    fn step(self: &Rc<Self>, f: impl FnOnce(&mut dyn PushChannel, f64) -> Vec<PushOutput>) {
+    fn step(self: &Rc<Self>, input: Input) {
         if self.stopped.get() {
             return;
         }
         let now = browser::now();
         // The borrow ends before any output is performed: the sink may call back into us.
-        let outputs = f(&mut **self.channel.borrow_mut(), now);
+        let outputs = {
+            let mut channel = self.channel.borrow_mut();
+            let ch = &mut **channel;
+            match input {
+                Input::Connect => ch.connect(now),
+                Input::Send(message, conversation_id) => ch.send(message, conversation_id, now),
+                Input::Open => ch.on_open(now),
+                Input::Text(text) => ch.on_text(text, now),
+                Input::Binary => ch.on_binary(now),
+                Input::Close(reason) => ch.on_close(reason, now),
+                Input::Error(message) => ch.on_error(message, now),
+                Input::Tick => ch.tick(now),
+            }
+        };
         self.perform(outputs);
         self.arm_timer();
     }
@@ -138,57 +162,44 @@ impl Inner {
             Err(e) => {
                 // A malformed URL or a blocked scheme: the channel schedules the next attempt.
                 let message = browser::describe(&e);
-                self.step(|ch, now| ch.on_error(&message, now));
+                self.step(Input::Error(&message));
                 return;
             }
         };
         ws.set_binary_type(BinaryType::Arraybuffer);
-
-        let on_open = self.handler(generation, |inner, _: Event| {
-            inner.step(|ch, now| ch.on_open(now));
-        });
-        let on_message = self.handler(generation, |inner, e: MessageEvent| {
-            match e.data().as_string() {
-                Some(text) => inner.step(|ch, now| ch.on_text(&text, now)),
-                None => inner.step(|ch, now| ch.on_binary(now)),
-            }
-        });
-        let on_close = self.handler(generation, |inner, e: CloseEvent| {
-            let reason = match e.reason() {
-                r if r.is_empty() => format!("code {}", e.code()),
-                r => format!("code {}: {r}", e.code()),
-            };
-            inner.step(|ch, now| ch.on_close(&reason, now));
-        });
-        let on_error = self.handler(generation, |inner, _: Event| {
-            inner.step(|ch, now| ch.on_error("WebSocket error", now));
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let handlers = [0, 1, 2, 3].map(|kind| self.handler(generation, kind));
+        ws.set_onopen(Some(handlers[0].as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(handlers[1].as_ref().unchecked_ref()));
+        ws.set_onclose(Some(handlers[2].as_ref().unchecked_ref()));
+        ws.set_onerror(Some(handlers[3].as_ref().unchecked_ref()));
         *self.socket.borrow_mut() = Some(LiveSocket {
             ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_close: on_close,
-            _on_error: on_error,
+            _handlers: handlers,
         });
     }
 
-    /// A socket event handler that holds the driver weakly (no reference cycle through the
-    /// socket) and ignores events of sockets that are no longer current.
-    fn handler<E: 'static + wasm_bindgen::convert::FromWasmAbi>(
-        self: &Rc<Self>,
-        generation: u64,
-        f: impl Fn(&Rc<Inner>, E) + 'static,
-    ) -> Closure<dyn FnMut(E)> {
+    /// The socket's handler for `kind` (0 open, 1 message, 2 close, 3 error). It holds the
+    /// driver weakly (no reference cycle through the socket) and ignores events of sockets that
+    /// are no longer current.
+    fn handler(self: &Rc<Self>, generation: u64, kind: u8) -> Closure<dyn FnMut(Event)> {
         let weak: Weak<Inner> = Rc::downgrade(self);
-        Closure::new(move |event: E| {
-            if let Some(inner) = weak.upgrade() {
-                if !inner.stopped.get() && inner.generation.get() == generation {
-                    f(&inner, event);
-                }
+        Closure::new(move |event: Event| {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            if inner.stopped.get() || inner.generation.get() != generation {
+                return;
+            }
+            match kind {
+                0 => inner.step(Input::Open),
+                1 => match event.unchecked_ref::<MessageEvent>().data().as_string() {
+                    Some(text) => inner.step(Input::Text(&text)),
+                    None => inner.step(Input::Binary),
+                },
+                // The browser's close reason as it is: the channel only keeps it in the
+                // `Disconnected` report, which the widget never shows (no code formatted in).
+                2 => inner.step(Input::Close(&event.unchecked_ref::<CloseEvent>().reason())),
+                _ => inner.step(Input::Error("WebSocket error")),
             }
         })
     }
@@ -209,7 +220,7 @@ impl Inner {
         let handle = set_timeout_with_handle(
             move || {
                 if let Some(inner) = weak.upgrade() {
-                    inner.step(|ch, now| ch.tick(now));
+                    inner.step(Input::Tick);
                 }
             },
             Duration::from_millis(delay),
@@ -218,7 +229,7 @@ impl Inner {
         *self.timer.borrow_mut() = handle;
     }
 
-    fn stop(&self) {
+    fn stop(self: &Rc<Self>) {
         if self.stopped.replace(true) {
             return;
         }
@@ -226,14 +237,9 @@ impl Inner {
             t.clear();
         }
         let outputs = self.channel.borrow_mut().close();
-        // Only transport work now: the sink is not told about our own shutdown.
-        for output in outputs {
-            if let PushOutput::Send(frame) = output {
-                if let Some(socket) = self.socket.borrow().as_ref() {
-                    let _ = socket.ws.send_with_str(&frame);
-                }
-            }
-        }
+        // Only transport work now (the leave frame, the close; closing never opens): stopped,
+        // `perform` tells the sink nothing about our own shutdown.
+        self.perform(outputs);
         self.close_socket();
     }
 }

@@ -130,7 +130,7 @@ impl EusateChannel {
             &message.text,
             self.conversation.as_deref(),
         );
-        match self.client.emit(events::SUPPORT, vec![payload], true) {
+        match self.client.emit_json(events::SUPPORT, &payload, true) {
             Ok(emitted) => {
                 out.push(PushOutput::Send(emitted.frame));
                 if self.conversation.is_none() {
@@ -155,17 +155,19 @@ impl EusateChannel {
                     retry_after: None,
                 },
             }),
-            Err(e) => out.push(PushOutput::SendFailed {
+            // The client's one other refusal (flush sends only while connected): not formatted
+            // through ClientError's Display, which the bundle then does not link.
+            Err(_) => out.push(PushOutput::SendFailed {
                 local_id: message.local_id,
-                error: ProviderError::Network(e.to_string()),
+                error: ProviderError::Network("not connected to Eusate".into()),
             }),
         }
     }
 
     /// An emit without acknowledgement (room joins); failures only while disconnected, when
     /// the next `Connected` repeats it anyway.
-    fn emit(&mut self, name: &str, payload: Json, out: &mut Vec<PushOutput>) {
-        if let Ok(emitted) = self.client.emit(name, vec![payload], false) {
+    fn emit(&mut self, name: &str, payload: String, out: &mut Vec<PushOutput>) {
+        if let Ok(emitted) = self.client.emit_json(name, &payload, false) {
             out.push(PushOutput::Send(emitted.frame));
         }
     }
@@ -173,11 +175,15 @@ impl EusateChannel {
     /// Fails everything waiting or unconfirmed with `error`.
     fn fail_pending(&mut self, error: &ProviderError, out: &mut Vec<PushOutput>) {
         self.opening_until = None;
-        let waiting = self.in_flight.drain(..).map(|f| f.local_id);
-        let queued = self.queue.drain(..).map(|m| m.local_id);
-        for local_id in waiting.chain(queued).collect::<Vec<_>>() {
+        for f in std::mem::take(&mut self.in_flight) {
             out.push(PushOutput::SendFailed {
-                local_id,
+                local_id: f.local_id,
+                error: error.clone(),
+            });
+        }
+        for m in std::mem::take(&mut self.queue) {
+            out.push(PushOutput::SendFailed {
+                local_id: m.local_id,
                 error: error.clone(),
             });
         }
@@ -185,6 +191,12 @@ impl EusateChannel {
 
     fn absorb(&mut self, actions: Vec<Action>, now: f64) -> Vec<PushOutput> {
         let mut out = Vec::new();
+        self.absorb_into(actions, now, &mut out);
+        out
+    }
+
+    /// The client's actions as outputs, appended to `out`.
+    fn absorb_into(&mut self, actions: Vec<Action>, now: f64, out: &mut Vec<PushOutput>) {
         for action in actions {
             match action {
                 Action::Open { url } => out.push(PushOutput::Open { url }),
@@ -196,17 +208,17 @@ impl EusateChannel {
                     self.emit(
                         events::ENTER_CUSTOMER_SUPPORT,
                         enter_customer_support(&self.session_id),
-                        &mut out,
+                        out,
                     );
                     if let Some(id) = self.conversation.clone() {
-                        self.emit(events::ENTER_SUPPORT, enter_support(&id), &mut out);
+                        self.emit(events::ENTER_SUPPORT, enter_support(&id), out);
                     }
-                    self.flush(now, &mut out);
+                    self.flush(now, out);
                 }
                 Action::Disconnected(reason) => {
                     // Transient: retried, never shown, so the reason is not formatted into it.
                     let error = ProviderError::Network("Eusate connection lost".into());
-                    self.fail_pending(&error, &mut out);
+                    self.fail_pending(&error, out);
                     out.push(PushOutput::Disconnected(reason));
                 }
                 Action::ReconnectAt { at, attempt } => {
@@ -218,7 +230,7 @@ impl EusateChannel {
                         out.push(acknowledged(f.local_id, &args));
                     }
                 }
-                Action::Event(event) => self.on_event(event, now, &mut out),
+                Action::Event(event) => self.on_event(event, now, out),
                 Action::Error(error) => {
                     let error = match error {
                         ClientError::ConnectRefused { message, .. } => ProviderError::Config(
@@ -227,21 +239,27 @@ impl EusateChannel {
                         ClientError::GaveUp { attempts } => ProviderError::Network(format!(
                             "could not reach Eusate after {attempts} attempts"
                         )),
-                        other => ProviderError::Malformed {
-                            reason: other.to_string(),
-                            body: String::new(),
+                        // A Socket.IO packet the client could not read (the only other error
+                        // it reports).
+                        ClientError::Codec(e) => ProviderError::Malformed {
+                            reason: "Socket.IO packet ignored".into(),
+                            body: e.to_string(),
                         },
+                        // Answers to emits, never reported as actions.
+                        ClientError::NotConnected | ClientError::TooLarge { .. } => {
+                            ProviderError::Network("Socket.IO client error".into())
+                        }
                     };
                     if self.client.state() == ConnectionState::Idle {
-                        self.fail_pending(&error, &mut out);
+                        self.fail_pending(&error, out);
                     }
                     out.push(PushOutput::Error(error));
                 }
             }
         }
-        out
     }
 
+    #[inline(never)]
     fn on_event(&mut self, event: IncomingEvent, now: f64, out: &mut Vec<PushOutput>) {
         if let Some(id) = event.ack_id {
             if let Ok(frame) = self.client.ack(id, Vec::new()) {
@@ -259,7 +277,9 @@ impl EusateChannel {
         };
         let parsed = match parse_server_event(kind, &event.args, now) {
             Ok(mut p) => {
-                out.extend(p.problems.drain(..).map(|e| PushOutput::Error(e.into())));
+                for e in std::mem::take(&mut p.problems) {
+                    out.push(PushOutput::Error(e.into()));
+                }
                 p
             }
             Err(e) => {
@@ -342,11 +362,11 @@ impl EusateChannel {
 
 impl PushChannel for EusateChannel {
     fn next_deadline(&self) -> Option<f64> {
-        let confirm = (self.in_flight.iter()).fold(None, |t, f| earliest(t, Some(f.confirm_at)));
-        earliest(
-            earliest(self.client.next_deadline(), confirm),
-            self.opening_until,
-        )
+        let mut at = earliest(self.client.next_deadline(), self.opening_until);
+        for f in &self.in_flight {
+            at = earliest(at, Some(f.confirm_at));
+        }
+        at
     }
 
     fn connect(&mut self, now: f64) -> Vec<PushOutput> {
@@ -384,17 +404,20 @@ impl PushChannel for EusateChannel {
         let actions = self.client.tick(now);
         let mut out = self.absorb(actions, now);
         if self.client.is_connected() {
-            let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.in_flight)
-                .into_iter()
-                .partition(|f| f.confirm_at <= now);
-            self.in_flight = waiting;
             // Neither an ack nor an answer: the event may have been lost. Report it as a
             // transient failure so the engine sends again — a rare duplicate (if the server got
             // it and only the ack was lost) is better than a message shown as sent and lost.
-            out.extend(due.into_iter().map(|f| PushOutput::SendFailed {
-                local_id: f.local_id,
-                error: ProviderError::Timeout,
-            }));
+            let mut i = 0;
+            while i < self.in_flight.len() {
+                if self.in_flight[i].confirm_at <= now {
+                    out.push(PushOutput::SendFailed {
+                        local_id: self.in_flight.remove(i).local_id,
+                        error: ProviderError::Timeout,
+                    });
+                } else {
+                    i += 1;
+                }
+            }
         }
         if self.opening_until.is_some_and(|t| t <= now) {
             self.opening_until = None;
@@ -433,7 +456,7 @@ impl PushChannel for EusateChannel {
             ConnectionState::Idle => {
                 self.queue.push(message.clone());
                 let actions = self.client.connect(now);
-                out.extend(self.absorb(actions, now));
+                self.absorb_into(actions, now, &mut out);
                 return out;
             }
             ConnectionState::Opening | ConnectionState::Joining => {
@@ -450,41 +473,34 @@ impl PushChannel for EusateChannel {
 
 /// Delivered, with the stored message's id and time when the ack carries them (an envelope
 /// whose `data` is the customer's stored message), so a later REST read dedupes by id.
+#[inline(never)]
 fn acknowledged(local_id: String, args: &[Json]) -> PushOutput {
-    let stored = parse_envelope(args)
-        .ok()
-        .filter(|e| (200..300).contains(&e.status_code))
-        .map(|e| e.data)
-        .filter(|d| d.get("sender").and_then(Json::as_str) == Some("customer"));
-    let id = stored
-        .as_ref()
-        .and_then(|d| d.get("id"))
-        .and_then(id_string);
-    match id {
-        Some(remote_id) => PushOutput::Delivered {
-            sent: Sent {
-                remote_id,
-                created_at: stored
-                    .as_ref()
-                    .and_then(|d| d.get("date_created"))
-                    .and_then(Json::as_str)
-                    .and_then(parse_rfc3339),
-                replies: Vec::new(),
-                warnings: Vec::new(),
-                presence: Default::default(),
-            },
-            local_id,
-        },
-        None => delivered(local_id),
+    if let Ok(e) = parse_envelope(args) {
+        let stored = &e.data;
+        if (200..300).contains(&e.status_code)
+            && stored.get("sender").and_then(Json::as_str) == Some("customer")
+        {
+            if let Some(remote_id) = stored.get("id").and_then(id_string) {
+                let created_at =
+                    (stored.get("date_created").and_then(Json::as_str)).and_then(parse_rfc3339);
+                return delivered_as(local_id, remote_id, created_at);
+            }
+        }
     }
+    delivered(local_id)
 }
 
 fn delivered(local_id: String) -> PushOutput {
+    // Eusate does not return the stored message's id to the sender.
+    let remote_id = local_id.clone();
+    delivered_as(local_id, remote_id, None)
+}
+
+fn delivered_as(local_id: String, remote_id: String, created_at: Option<f64>) -> PushOutput {
     PushOutput::Delivered {
         sent: Sent {
-            // Eusate does not return the stored message's id to the sender.
-            remote_id: local_id.clone(),
-            created_at: None,
+            remote_id,
+            created_at,
             replies: Vec::new(),
             warnings: Vec::new(),
             presence: Default::default(),

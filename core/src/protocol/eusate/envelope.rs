@@ -20,17 +20,11 @@ impl Envelope {
         if (200..300).contains(&self.status_code) {
             return Ok(());
         }
-        let message = self
-            .message
-            .clone()
-            .filter(|m| !m.is_empty())
-            .or_else(|| {
-                self.data
-                    .get("detail")
-                    .and_then(Json::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| format!("status {}", self.status_code));
+        let message = match (self.message.as_deref(), self.data.get("detail")) {
+            (Some(m), _) if !m.is_empty() => m.to_string(),
+            (_, Some(Json::String(detail))) => detail.clone(),
+            _ => format!("status {}", self.status_code),
+        };
         Err(EusateError::Status {
             status: self.status_code,
             message,

@@ -55,6 +55,7 @@ pub struct ServerEvent {
 
 /// Decodes the payload of a `support`, `customer_support` or `customer_support_closed` event;
 /// a non-2xx envelope is [`EusateError::Status`]. `now` dates messages that carry no date.
+#[inline(never)]
 pub fn parse_server_event(
     kind: ServerEventKind,
     args: &[Json],
@@ -63,44 +64,52 @@ pub fn parse_server_event(
     let envelope = parse_envelope(args)?;
     envelope.check()?;
     let data = &envelope.data;
-    let items: Vec<&Json> = match data {
-        Json::Null => Vec::new(),
-        Json::Array(list) => list.iter().collect(),
-        Json::String(_) => vec![data],
+    // A slice of the payload, not a list of references: nothing to allocate.
+    let items: &[Json] = match data {
+        Json::Null => &[],
+        Json::Array(list) => list,
+        Json::String(_) => std::slice::from_ref(data),
         Json::Object(_) => match (data.get("messages"), data.get("message")) {
-            (Some(Json::Array(list)), _) => list.iter().collect(),
-            (_, Some(inner @ Json::Object(_))) => vec![inner],
-            _ => vec![data],
+            (Some(Json::Array(list)), _) => list,
+            (_, Some(inner @ Json::Object(_))) => std::slice::from_ref(inner),
+            _ => std::slice::from_ref(data),
         },
         _ => return Err(malformed("data is not an object", data)),
     };
-    let conversation_id =
-        conversation_of(data).or_else(|| items.iter().find_map(|i| conversation_of(i)));
+    let mut conversation_id = conversation_of(data);
+    for item in items {
+        if conversation_id.is_some() {
+            break;
+        }
+        conversation_id = conversation_of(item);
+    }
     let author = kind.default_author();
     let mut messages = Vec::new();
     let mut problems = Vec::new();
-    for item in &items {
+    for item in items {
         // One unreadable item must not take the others of the event with it.
         let mut notes = Vec::new();
         match message_from(item, &author, false, now, &mut notes) {
             Ok(m) => messages.extend(m),
-            Err(e) => problems.push(e),
+            Err(reason) => problems.push(malformed(reason, item)),
         }
-        problems.extend(notes.into_iter().map(|n| {
-            malformed(
+        for n in notes {
+            problems.push(malformed(
                 format!("{n}; the message is shown with the time it arrived"),
                 item,
-            )
-        }));
+            ));
+        }
     }
     if kind == ServerEventKind::Closed {
         // The helpdesk's own words when it gave any; else the widget words it in the visitor's
         // language (a notice, not a text: no visitor-facing text is invented here).
-        let text = messages
-            .first()
-            .map(|m| m.body.plain_text())
-            .or_else(|| envelope.message.clone().filter(|m| !m.trim().is_empty()));
-        let created_at = messages.first().map_or(now, |m| m.created_at);
+        let (text, created_at) = match messages.first() {
+            Some(m) => (Some(m.body.plain_text()), m.created_at),
+            None => (
+                envelope.message.clone().filter(|m| !m.trim().is_empty()),
+                now,
+            ),
+        };
         let conversation = conversation_id.clone().unwrap_or_default();
         let notice = SystemNotice::ConversationClosed;
         let id = format!(
@@ -112,9 +121,24 @@ pub fn parse_server_event(
             ])
         );
         let body = text.map_or(Body::Notice(notice), Body::Text);
-        messages = vec![Message::received(id, Author::System, body, created_at)];
+        messages.clear();
+        messages.push(Message::received(id, Author::System, body, created_at));
     }
-    messages.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
+    // Oldest first, stable. An insertion sort: an event carries a few messages (linear when
+    // they come in order, as they do; quadratic at worst, like the engine's merge of them), and
+    // std's stable sort would link a merge sort for this one use.
+    for i in 1..messages.len() {
+        let mut j = i;
+        while j > 0
+            && messages[j - 1]
+                .created_at
+                .total_cmp(&messages[j].created_at)
+                .is_gt()
+        {
+            messages.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     Ok(ServerEvent {
         kind,
         conversation_id,
@@ -123,22 +147,43 @@ pub fn parse_server_event(
     })
 }
 
-/// The payload of `enter_customer_support`.
-pub fn enter_customer_support(session_id: &str) -> Json {
-    Json::object([("session_id", Json::from(session_id))])
+/// The payload of `enter_customer_support`, as JSON text.
+pub fn enter_customer_support(session_id: &str) -> String {
+    object(&[("session_id", Some(session_id))], "")
 }
 
-/// The payload of `enter_support`.
-pub fn enter_support(ticket_chat_id: &str) -> Json {
-    Json::object([("ticket_chat_id", Json::from(ticket_chat_id))])
+/// The payload of `enter_support`, as JSON text.
+pub fn enter_support(ticket_chat_id: &str) -> String {
+    object(&[("ticket_chat_id", Some(ticket_chat_id))], "")
 }
 
-/// The payload of a customer `support` message; `ticket_chat_id: None` opens a new conversation.
-pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> Json {
-    Json::object([
-        ("session_id", Json::from(session_id)),
-        ("message", Json::from(message)),
-        ("attachment", Json::from(false)),
-        ("ticket_chat_id", Json::from(ticket_chat_id)),
-    ])
+/// The payload of a customer `support` message, as JSON text; `ticket_chat_id: None` opens a
+/// new conversation.
+pub fn support_message(session_id: &str, message: &str, ticket_chat_id: Option<&str>) -> String {
+    object(
+        &[
+            ("session_id", Some(session_id)),
+            ("message", Some(message)),
+            ("ticket_chat_id", ticket_chat_id),
+        ],
+        r#","attachment":false"#,
+    )
+}
+
+/// A JSON object of string (or null) members, then `rest` (more members, as text). Written
+/// directly: the keys are plain ASCII, the values go through the JSON writer's escaping.
+fn object(members: &[(&str, Option<&str>)], rest: &str) -> String {
+    let mut out = String::from("{");
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        out.push_str(key);
+        out.push_str("\":");
+        Json::from(*value).write_to(&mut out);
+    }
+    out.push_str(rest);
+    out.push('}');
+    out
 }

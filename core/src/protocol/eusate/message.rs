@@ -1,6 +1,5 @@
 //! One Eusate message object, as the REST history and the pushed events carry it.
 
-use super::error::{malformed, EusateError};
 use crate::hash::fnv1a_parts;
 use crate::json::Json;
 use crate::model::{Attachment, Author, Body, Message};
@@ -27,10 +26,14 @@ pub(super) fn id_string(v: &Json) -> Option<String> {
 }
 
 /// The first of `keys` that is a non-empty string.
+/// (The first string decides: an empty one is none, even before a later non-empty one.)
 fn first_str<'a>(v: &'a Json, keys: &[&str]) -> Option<&'a str> {
-    keys.iter()
-        .find_map(|k| v.get(k).and_then(Json::as_str))
-        .filter(|s| !s.is_empty())
+    for key in keys {
+        if let Some(s) = v.get(key).and_then(Json::as_str) {
+            return Some(s).filter(|s| !s.is_empty());
+        }
+    }
+    None
 }
 
 /// The conversation (`ticket_chat`) a payload or message belongs to, if it says.
@@ -65,25 +68,26 @@ fn attachment_of(v: &Json) -> Option<Attachment> {
 
 /// A message from an Eusate message object (REST) or event item. `fallback_author` applies when
 /// there is no `sender`; `require_id` makes a missing id an error (REST) rather than derived.
-/// A date that is there but unusable gives `now`, and says so in `notes`.
+/// A date that is there but unusable gives `now`, and says so in `notes`. An unreadable item is
+/// the reason alone: the pushed events quote the item with it, the REST history does not.
 pub(super) fn message_from(
     item: &Json,
     fallback_author: &Author,
     require_id: bool,
     now: f64,
     notes: &mut Vec<String>,
-) -> Result<Option<Message>, EusateError> {
+) -> Result<Option<Message>, &'static str> {
     let (text, attachment) = match item {
         Json::String(s) => (Some(s.as_str()), None),
         Json::Object(_) => (
             first_str(item, &["message", "text", "response", "answer"]),
             attachment_of(item),
         ),
-        _ => return Err(malformed("message is not an object", item)),
+        _ => return Err("message is not an object"),
     };
     if text.is_none() && attachment.is_none() {
         if require_id {
-            return Err(malformed("message has neither text nor attachment", item));
+            return Err("message has neither text nor attachment");
         }
         return Ok(None);
     }
@@ -102,9 +106,12 @@ pub(super) fn message_from(
         },
     };
     let created_raw = first_str(item, &["date_created", "created_at"]);
-    let date = ["date_created", "created_at"]
-        .iter()
-        .find_map(|k| item.get(k).filter(|v| !v.is_null()));
+    let mut date = None;
+    for key in ["date_created", "created_at"] {
+        if date.is_none() {
+            date = item.get(key).filter(|v| !v.is_null());
+        }
+    }
     let created_at = match date {
         None => now,
         Some(v) => match v.as_str().and_then(parse_rfc3339) {
@@ -120,7 +127,7 @@ pub(super) fn message_from(
     };
     let id = match item.get("id").and_then(id_string) {
         Some(id) => id,
-        None if require_id => return Err(malformed("message without id", item)),
+        None if require_id => return Err("message without id"),
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
             let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
@@ -131,6 +138,8 @@ pub(super) fn message_from(
         }
     };
     let mut message = Message::received(id, author, Body::Text(text), created_at);
-    message.attachments.extend(attachment);
+    if let Some(attachment) = attachment {
+        message.attachments.push(attachment);
+    }
     Ok(Some(message))
 }

@@ -1,7 +1,6 @@
 //! Eusate's REST reads ([`EusateProvider`]), and the socket configuration of its push channel.
 
 use super::channel::{ChannelConfig, EusateChannel};
-use super::error::{malformed, EusateError};
 use super::message::message_from;
 use super::NAMESPACE;
 use crate::json::Json;
@@ -68,19 +67,12 @@ impl EusateProvider {
             .to_string()
     }
 
-    fn customer_url(&self, session_id: &str) -> String {
-        format!(
-            "{}/api/v1/helpdesk/customer/{}/conversations/",
-            self.base,
-            encode(session_id)
-        )
-    }
-
-    /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`
+    /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`, one format.
     fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
         format!(
-            "{}{}/messages/",
-            self.customer_url(session_id),
+            "{}/api/v1/helpdesk/customer/{}/conversations/{}/messages/",
+            self.base,
+            encode(session_id),
             encode(conversation_id)
         )
     }
@@ -96,11 +88,15 @@ impl EusateProvider {
     /// The Engine.IO WebSocket URL of the helpdesk socket: `{base}/socket.io/` with
     /// `token_source=api&token=KEY` when a key is configured.
     fn socket_url(&self) -> Result<String, ProviderError> {
-        let query: Vec<(&str, &str)> = match &self.api_key {
-            Some(key) => vec![("token_source", "api"), ("token", key)],
-            None => Vec::new(),
+        let keyed;
+        let query: &[(&str, &str)] = match &self.api_key {
+            Some(key) => {
+                keyed = [("token_source", "api"), ("token", key.as_str())];
+                &keyed
+            }
+            None => &[],
         };
-        engine_io_url(&self.base, DEFAULT_PATH, &query)
+        engine_io_url(&self.base, DEFAULT_PATH, query)
             .map_err(|e| ProviderError::Config(e.to_string()))
     }
 
@@ -127,17 +123,15 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
     let body = resp.json()?;
     let list = match body.get("messages") {
         Some(Json::Array(list)) => list,
-        _ => return Err(malformed("no messages list", &body).into()),
+        // The raw body quoted, as every backend's unreadable answer (`wire::malformed`).
+        _ => return Err(wire::malformed(resp, "no messages list")),
     };
     // Fewer than seen (history edited): hand back everything; the engine drops known ids.
     let skip = if seen <= list.len() { seen } else { 0 };
     // An item that cannot be read is skipped (and counted as seen); an unusable date is left
     // to the engine to fill in.
     let (messages, warnings) = wire::read_messages(&list[skip..], |item, notes| {
-        message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(|e| match e {
-            EusateError::Malformed { reason, .. } => reason,
-            other => other.to_string(),
-        })
+        message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(String::from)
     });
     Ok(Page {
         messages,

@@ -285,8 +285,8 @@ impl SocketIoClient {
                 );
                 self.handshake = Some(handshake);
                 self.state = ConnectionState::Joining;
-                let connect =
-                    parts_frame('0', &self.config.namespace, None, self.config.auth.as_ref());
+                let auth = (self.config.auth.as_ref()).map_or_else(String::new, Json::to_string);
+                let connect = parts_frame('0', &self.config.namespace, None, &auth);
                 vec![Action::Send(connect)]
             }
             EnginePacket::Ping(data) => {
@@ -294,11 +294,11 @@ impl SocketIoClient {
                     self.ping_deadline =
                         Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
                 }
-                vec![Action::Send(engine_frame('3', &data))]
+                vec![Action::Send(engine_frame('3', data))]
             }
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
             EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
-            EnginePacket::Message(text) => self.on_socket_packet(&text),
+            EnginePacket::Message(text) => self.on_socket_packet(text),
         }
     }
 
@@ -398,6 +398,25 @@ impl SocketIoClient {
         args: Vec<Json>,
         want_ack: bool,
     ) -> Result<Emitted, ClientError> {
+        let mut text = String::new();
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            arg.write_to(&mut text);
+        }
+        self.emit_json(name, &text, want_ack)
+    }
+
+    /// [`emit`](Self::emit) with the arguments already written: `args` is their JSON text,
+    /// comma-separated (`{"a":1},2`; empty for none). A push backend writes its few fixed
+    /// payloads directly instead of building [`Json`] values for them.
+    pub fn emit_json(
+        &mut self,
+        name: &str,
+        args: &str,
+        want_ack: bool,
+    ) -> Result<Emitted, ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }
@@ -406,10 +425,14 @@ impl SocketIoClient {
             self.next_ack_id = self.next_ack_id.wrapping_add(1);
             id
         });
-        let mut array = Vec::with_capacity(args.len() + 1);
-        array.push(Json::from(name));
-        array.extend(args);
-        let frame = parts_frame('2', &self.config.namespace, id, Some(&Json::Array(array)));
+        let mut array = String::from("[");
+        Json::from(name).write_to(&mut array);
+        if !args.is_empty() {
+            array.push(',');
+            array.push_str(args);
+        }
+        array.push(']');
+        let frame = parts_frame('2', &self.config.namespace, id, &array);
         self.check_size(&frame)?;
         Ok(Emitted { frame, ack_id: id })
     }
@@ -423,7 +446,7 @@ impl SocketIoClient {
             '3',
             &self.config.namespace,
             Some(id),
-            Some(&Json::Array(args)),
+            &Json::Array(args).to_string(),
         );
         self.check_size(&frame)?;
         Ok(frame)
@@ -434,7 +457,7 @@ impl SocketIoClient {
         let mut actions = Vec::new();
         match self.state {
             ConnectionState::Connected => {
-                let disconnect = parts_frame('1', &self.config.namespace, None, None);
+                let disconnect = parts_frame('1', &self.config.namespace, None, "");
                 actions.push(Action::Send(disconnect));
                 actions.push(Action::Close);
                 actions.push(Action::Disconnected(DisconnectReason::ClientClose));

@@ -42,17 +42,14 @@ impl Handshake {
     /// `sid`, `pingInterval` and `pingTimeout` are required; unknown fields are ignored.
     fn from_json(v: &Json) -> Result<Handshake, String> {
         let f = Fields::of(v, "the handshake")?;
+        let sid = f.string("sid")?;
+        let mut upgrades = Vec::new();
+        for u in f.array("upgrades")? {
+            upgrades.push(u.as_str().ok_or("an upgrade is not a string")?.to_string());
+        }
         Ok(Handshake {
-            sid: f.string("sid")?,
-            upgrades: f
-                .array("upgrades")?
-                .iter()
-                .map(|u| {
-                    u.as_str()
-                        .map(str::to_string)
-                        .ok_or("an upgrade is not a string")
-                })
-                .collect::<Result<_, _>>()?,
+            sid,
+            upgrades,
             ping_interval: f.u64("pingInterval")?,
             ping_timeout: f.u64("pingTimeout")?,
             max_payload: f.opt_u64("maxPayload")?.unwrap_or(1_000_000),
@@ -62,17 +59,18 @@ impl Handshake {
 
 /// One Engine.IO packet (one WebSocket text frame).
 #[derive(Clone, Debug, PartialEq)]
-pub enum EnginePacket {
+pub enum EnginePacket<'a> {
     /// `0{…}`: the handshake, the first frame the server sends.
     Open(Handshake),
     /// `1`: the server closes the session.
     Close,
     /// `2`: heartbeat from the server (data is `probe` only during upgrades).
-    Ping(String),
+    Ping(&'a str),
     /// `3`: the answer to a ping.
-    Pong(String),
-    /// `4…`: a message; for Socket.IO, one encoded [`SocketPacket`](super::SocketPacket).
-    Message(String),
+    Pong(&'a str),
+    /// `4…`: a message; for Socket.IO, one encoded [`SocketPacket`](super::SocketPacket). Its
+    /// data borrowed from the frame, as the ping's and pong's: a frame is not copied to be read.
+    Message(&'a str),
     /// `5`: transport upgrade (never used on a direct WebSocket).
     Upgrade,
     /// `6`: no operation.
@@ -103,7 +101,7 @@ pub(super) fn frame(kind: char, data: &str) -> String {
 }
 
 /// Decodes one WebSocket text frame into an Engine.IO packet.
-pub fn decode_engine(frame: &str) -> Result<EnginePacket, CodecError> {
+pub fn decode_engine(frame: &str) -> Result<EnginePacket<'_>, CodecError> {
     let mut chars = frame.chars();
     let kind = chars.next().ok_or(CodecError::Empty)?;
     let data = chars.as_str();
@@ -124,9 +122,9 @@ pub fn decode_engine(frame: &str) -> Result<EnginePacket, CodecError> {
             Ok(EnginePacket::Open(h))
         }
         '1' => Ok(EnginePacket::Close),
-        '2' => Ok(EnginePacket::Ping(data.to_string())),
-        '3' => Ok(EnginePacket::Pong(data.to_string())),
-        '4' => Ok(EnginePacket::Message(data.to_string())),
+        '2' => Ok(EnginePacket::Ping(data)),
+        '3' => Ok(EnginePacket::Pong(data)),
+        '4' => Ok(EnginePacket::Message(data)),
         '5' => Ok(EnginePacket::Upgrade),
         '6' => Ok(EnginePacket::Noop),
         other => Err(CodecError::UnknownEngineType(other)),

@@ -18,31 +18,46 @@ pub enum CodecError {
     /// A namespace that does not look like one (e.g. JSON leaked into it).
     Namespace(String),
     /// An acknowledgement id that is missing or out of range.
-    AckId(String),
+    AckId(&'static str),
     /// The payload is not JSON.
     Json(String),
     /// The payload is JSON but not the shape this packet type requires.
     Payload {
         packet: &'static str,
-        reason: String,
+        reason: &'static str,
     },
 }
 
+/// Written as a prefix, the detail and a suffix, with no format arguments to build: the
+/// widget links this text (a packet it drops is reported on the console).
 impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CodecError::Empty => write!(f, "empty packet"),
-            CodecError::UnknownEngineType(c) => write!(f, "unknown Engine.IO packet type \"{c}\""),
-            CodecError::UnknownSocketType(c) => write!(f, "unknown Socket.IO packet type \"{c}\""),
-            CodecError::BinaryNotSupported => write!(f, "binary not supported"),
-            CodecError::Handshake(e) => write!(f, "invalid Engine.IO open packet: {e}"),
-            CodecError::Namespace(ns) => write!(f, "invalid namespace \"{ns}\""),
-            CodecError::AckId(e) => write!(f, "invalid acknowledgement id: {e}"),
-            CodecError::Json(e) => write!(f, "payload is not JSON: {e}"),
+        let mut char_buf = [0u8; 4];
+        let (prefix, detail, suffix): (&str, &str, &str) = match self {
+            CodecError::Empty => ("empty packet", "", ""),
+            CodecError::UnknownEngineType(c) => (
+                "unknown Engine.IO packet type \"",
+                c.encode_utf8(&mut char_buf),
+                "\"",
+            ),
+            CodecError::UnknownSocketType(c) => (
+                "unknown Socket.IO packet type \"",
+                c.encode_utf8(&mut char_buf),
+                "\"",
+            ),
+            CodecError::BinaryNotSupported => ("binary not supported", "", ""),
+            CodecError::Handshake(e) => ("invalid Engine.IO open packet: ", e, ""),
+            CodecError::Namespace(ns) => ("invalid namespace \"", ns, "\""),
+            CodecError::AckId(e) => ("invalid acknowledgement id: ", e, ""),
+            CodecError::Json(e) => ("payload is not JSON: ", e, ""),
             CodecError::Payload { packet, reason } => {
-                write!(f, "invalid {packet} payload: {reason}")
+                f.write_str("invalid ")?;
+                (packet, " payload: ", reason)
             }
-        }
+        };
+        f.write_str(prefix)?;
+        f.write_str(detail)?;
+        f.write_str(suffix)
     }
 }
 

@@ -17,39 +17,40 @@ const RESERVED_EVENTS: [&str; 6] = [
     "removeListener",
 ];
 
-/// One Socket.IO packet: `<type>[<namespace>,][<ack id>][<JSON payload>]`.
+/// One Socket.IO packet: `<type>[<namespace>,][<ack id>][<JSON payload>]`. Its namespace is
+/// borrowed from the text it was read from (or a literal): reading one copies nothing.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SocketPacket {
+pub enum SocketPacket<'a> {
     /// `0`: from the client, joins a namespace (payload: the `auth` object); from the server,
     /// confirms it (payload `{"sid": …}`).
     Connect {
-        namespace: String,
+        namespace: &'a str,
         payload: Option<Json>,
     },
     /// `1`: leaves a namespace (either side).
-    Disconnect { namespace: String },
+    Disconnect { namespace: &'a str },
     /// `2`: an event `[name, ...args]`; with an `id` the sender wants an acknowledgement.
     Event {
-        namespace: String,
+        namespace: &'a str,
         id: Option<u64>,
         name: String,
         args: Vec<Json>,
     },
     /// `3`: the acknowledgement of event `id`.
     Ack {
-        namespace: String,
+        namespace: &'a str,
         id: u64,
         args: Vec<Json>,
     },
     /// `4`: the server refused to join the namespace (payload `{"message", "data"?}`).
     ConnectError {
-        namespace: String,
+        namespace: &'a str,
         message: String,
         data: Option<Json>,
     },
 }
 
-impl SocketPacket {
+impl SocketPacket<'_> {
     /// The namespace the packet belongs to (`/` for the main one).
     pub fn namespace(&self) -> &str {
         match self {
@@ -95,19 +96,21 @@ pub fn encode_socket(packet: &SocketPacket) -> String {
             ('4', namespace, None, Some(object))
         }
     };
-    encode_parts(kind, namespace, id, payload.as_ref())
+    let payload = payload.map(|p| p.to_string()).unwrap_or_default();
+    encode_parts(kind, namespace, id, &payload)
 }
 
-/// A Socket.IO packet from its parts: `<kind>[<namespace>,][<id>][<payload>]`. The client
-/// encodes its four kinds of packet through this directly (`client.rs`), so the bundle does not
-/// link [`encode_socket`]'s other kinds (a `CONNECT_ERROR` is only ever sent by a server).
-pub(super) fn encode_parts(
-    kind: char,
-    namespace: &str,
-    id: Option<u64>,
-    payload: Option<&Json>,
-) -> String {
+/// A Socket.IO packet from its parts: `<kind>[<namespace>,][<id>][<payload>]`, `payload` the
+/// JSON text (empty for none). The client encodes its four kinds of packet through this
+/// directly (`client.rs`), so the bundle does not link [`encode_socket`]'s other kinds (a
+/// `CONNECT_ERROR` is only ever sent by a server), and its payloads are written once, as text.
+pub(super) fn encode_parts(kind: char, namespace: &str, id: Option<u64>, payload: &str) -> String {
     let mut out = String::new();
+    push_parts(&mut out, kind, namespace, id, payload);
+    out
+}
+
+fn push_parts(out: &mut String, kind: char, namespace: &str, id: Option<u64>, payload: &str) {
     out.push(kind);
     if !namespace.is_empty() && namespace != MAIN_NAMESPACE {
         out.push_str(namespace);
@@ -116,14 +119,11 @@ pub(super) fn encode_parts(
     if let Some(id) = id {
         out.push_str(&id.to_string());
     }
-    if let Some(p) = payload {
-        out.push_str(&p.to_string());
-    }
-    out
+    out.push_str(payload);
 }
 
 /// Decodes a Socket.IO packet (the data of an Engine.IO message).
-pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
+pub fn decode_socket(text: &str) -> Result<SocketPacket<'_>, CodecError> {
     let mut chars = text.chars();
     let kind = chars.next().ok_or(CodecError::Empty)?;
     match kind {
@@ -145,19 +145,16 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             return Err(CodecError::Namespace(ns.to_string()));
         }
         rest = after;
-        ns.to_string()
+        ns
     } else {
-        MAIN_NAMESPACE.to_string()
+        MAIN_NAMESPACE
     };
 
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let id = if digits > 0 {
         let raw = &rest[..digits];
         rest = &rest[digits..];
-        Some(
-            crate::text::parse_u64(raw)
-                .ok_or_else(|| CodecError::AckId(format!("{raw} is out of range")))?,
-        )
+        Some(crate::text::parse_u64(raw).ok_or(CodecError::AckId("out of range"))?)
     } else {
         None
     };
@@ -173,20 +170,20 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             None | Some(Json::Object(_)) => Ok(SocketPacket::Connect { namespace, payload }),
             Some(_) => Err(CodecError::Payload {
                 packet: "CONNECT",
-                reason: "must be an object".into(),
+                reason: "must be an object",
             }),
         },
         '1' => match payload {
             None => Ok(SocketPacket::Disconnect { namespace }),
             Some(_) => Err(CodecError::Payload {
                 packet: "DISCONNECT",
-                reason: "must be empty".into(),
+                reason: "must be empty",
             }),
         },
         '2' => {
-            let invalid = |reason: &str| CodecError::Payload {
+            let invalid = |reason| CodecError::Payload {
                 packet: "EVENT",
-                reason: reason.to_string(),
+                reason,
             };
             let Some(Json::Array(mut array)) = payload else {
                 return Err(invalid("must be an array"));
@@ -198,7 +195,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 return Err(invalid("the event name must be a string"));
             };
             if RESERVED_EVENTS.contains(&name.as_str()) {
-                return Err(invalid(&format!("\"{name}\" is a reserved event name")));
+                return Err(invalid("the event name is a reserved one"));
             }
             Ok(SocketPacket::Event {
                 namespace,
@@ -208,7 +205,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             })
         }
         '3' => {
-            let id = id.ok_or_else(|| CodecError::AckId("missing on ACK".into()))?;
+            let id = id.ok_or(CodecError::AckId("missing on ACK"))?;
             match payload {
                 Some(Json::Array(args)) => Ok(SocketPacket::Ack {
                     namespace,
@@ -217,7 +214,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
                 }),
                 _ => Err(CodecError::Payload {
                     packet: "ACK",
-                    reason: "must be an array".into(),
+                    reason: "must be an array",
                 }),
             }
         }
@@ -225,7 +222,7 @@ pub fn decode_socket(text: &str) -> Result<SocketPacket, CodecError> {
             // CONNECT_ERROR: `{"message", "data"?}` in protocol v5, a bare string in v4.
             let invalid = || CodecError::Payload {
                 packet: "CONNECT_ERROR",
-                reason: "must be an object with a message".into(),
+                reason: "must be an object with a message",
             };
             match payload {
                 Some(Json::String(message)) => Ok(SocketPacket::ConnectError {
@@ -255,11 +252,8 @@ pub fn encode_frame(packet: &SocketPacket) -> String {
 }
 
 /// The WebSocket frame of a Socket.IO packet given by its parts (see [`encode_parts`]).
-pub(super) fn parts_frame(
-    kind: char,
-    namespace: &str,
-    id: Option<u64>,
-    payload: Option<&Json>,
-) -> String {
-    frame('4', &encode_parts(kind, namespace, id, payload))
+pub(super) fn parts_frame(kind: char, namespace: &str, id: Option<u64>, payload: &str) -> String {
+    let mut out = String::from("4");
+    push_parts(&mut out, kind, namespace, id, payload);
+    out
 }

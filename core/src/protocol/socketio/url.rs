@@ -8,13 +8,19 @@ use std::fmt;
 /// The default Engine.IO endpoint path of a Socket.IO server.
 pub const DEFAULT_PATH: &str = "/socket.io/";
 
-/// Why a base URL cannot carry a socket.
+/// Why a base URL cannot carry a socket: the base as configured, and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UrlError(pub String);
+pub struct UrlError {
+    pub base: String,
+    pub reason: &'static str,
+}
 
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid socket URL: {}", self.0)
+        f.write_str("invalid socket URL \"")?;
+        f.write_str(&self.base)?;
+        f.write_str("\": ")?;
+        f.write_str(self.reason)
     }
 }
 
@@ -28,28 +34,36 @@ impl std::error::Error for UrlError {}
 /// `transport=websocket`, as the JavaScript client orders them.
 pub fn engine_io_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<String, UrlError> {
     let base = base.trim();
-    let (scheme, rest) =
-        split_once(base, "://").ok_or_else(|| UrlError(format!("\"{base}\" has no scheme")))?;
+    // Static reasons, the base quoted once by Display: no text is formatted unless shown.
+    let fail = |reason| {
+        Err(UrlError {
+            base: base.to_string(),
+            reason,
+        })
+    };
+    let Some((scheme, rest)) = split_once(base, "://") else {
+        return fail("no scheme");
+    };
     let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
-        other => return Err(UrlError(format!("unsupported scheme \"{other}\""))),
+        "http" | "ws" => "ws://",
+        "https" | "wss" => "wss://",
+        _ => return fail("the scheme is not http(s) or ws(s)"),
     };
     if find_any(rest, b"?#").is_some() {
-        return Err(UrlError(format!(
-            "\"{base}\" must not carry a query or fragment"
-        )));
+        return fail("it must not carry a query or fragment");
     }
     let (authority, prefix) = match find_any(rest, b"/") {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
     if authority.is_empty() || authority.chars().any(char::is_whitespace) {
-        return Err(UrlError(format!("\"{base}\" has no valid host")));
+        return fail("no valid host");
     }
-    let prefix = trim_end_slashes(prefix);
     let path = trim_slashes(path);
-    let mut url = format!("{ws_scheme}://{authority}{prefix}/");
+    let mut url = String::from(ws_scheme);
+    url.push_str(authority);
+    url.push_str(trim_end_slashes(prefix));
+    url.push('/');
     if !path.is_empty() {
         url.push_str(path);
         url.push('/');
@@ -61,6 +75,8 @@ pub fn engine_io_url(base: &str, path: &str, query: &[(&str, &str)]) -> Result<S
         url.push_str(&encode(value));
         url.push('&');
     }
-    url.push_str(&format!("EIO={ENGINE_IO_VERSION}&transport=websocket"));
+    // `EIO=` the version this client speaks (ENGINE_IO_VERSION), written out: no formatting.
+    const _: () = assert!(ENGINE_IO_VERSION == 4);
+    url.push_str("EIO=4&transport=websocket");
     Ok(url)
 }
