@@ -24,7 +24,7 @@ use super::{
 use crate::config::Config;
 use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use crate::text::quote;
+use crate::text::{ellipsize, quote};
 
 /// Longest message the widget sends: the limit the relay documents (`413 too_large` beyond it).
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
@@ -132,7 +132,7 @@ pub fn read_event(
     if name != "message" && name != "closed" {
         return Err(format!(
             "an event of unknown type \"{}\"",
-            wire::cut(name, 40)
+            ellipsize(name, 40)
         ));
     }
     let data = Json::parse(&event.data).map_err(|e| format!("a {name} event: {e}"))?;
@@ -288,7 +288,7 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
         "agent" => Author::Agent { name: None },
         "bot" => Author::Bot { name: None },
         "system" => Author::System,
-        other => return Err(format!("unknown author \"{}\"", wire::cut(other, 40))),
+        other => return Err(format!("unknown author \"{}\"", ellipsize(other, 40))),
     };
     let body = match f.get("doc") {
         // Rendered through the widget's allow-list (`richtext`), like every rich document.
@@ -461,7 +461,7 @@ impl Provider for RelayProvider {
                     if client_id != local_id {
                         return Err(format!(
                             "the stored message is for client_id \"{}\", not \"{local_id}\"",
-                            wire::cut(client_id, 80)
+                            ellipsize(client_id, 80)
                         ));
                     }
                 }
