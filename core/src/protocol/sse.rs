@@ -189,7 +189,8 @@ impl SseParser {
         if std::mem::take(&mut self.dropping) || data.is_empty() {
             return;
         }
-        data.pop();
+        // The `\n` after the last line (ASCII: `pop` would link a backward char decoder).
+        data.truncate(data.len() - 1);
         out(SseOutput::Event(SseEvent {
             event: if event.is_empty() {
                 "message".into()
