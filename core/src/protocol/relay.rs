@@ -145,13 +145,10 @@ pub fn read_event(
     if name == "closed" {
         return Ok(StreamEvent::Closed(conversation_id));
     }
-    match read_message(f.value("message")?, notes)? {
-        Some(message) => Ok(StreamEvent::Message {
-            conversation_id,
-            message: Box::new(message),
-        }),
-        None => Err("a message event without a message".into()),
-    }
+    Ok(StreamEvent::Message {
+        conversation_id,
+        message: Box::new(read_message(f.value("message")?, notes)?),
+    })
 }
 
 /// Warnings for the console about how the site configured the relay (the caller adds the
@@ -280,7 +277,7 @@ fn read_conversation(v: &Json) -> Result<Conversation, String> {
 
 /// Reads one message: `{id, client_id?, author, text | doc, attachments?, created_at}`. An
 /// unusable time is left to the engine (noted in `notes`).
-fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
+fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Message, String> {
     let f = Fields::of(v, "a message")?;
     let id = f.id(&["id"])?;
     let author = match f.str("author")? {
@@ -309,7 +306,13 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
     if message.author == Author::Visitor {
         message.local_id = f.opt_string("client_id")?.filter(|c| !c.is_empty());
     }
-    Ok(Some(message))
+    Ok(message)
+}
+
+/// [`read_message`] for [`wire::read_messages`] (the relay lists no message it leaves out).
+/// One function for the three lists, so that the generic reader is compiled once.
+fn read_listed(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
+    read_message(v, notes).map(Some)
 }
 
 /// What [`FIRST`] keeps of the first message a conversation was opened with, if the answer gave
@@ -345,7 +348,7 @@ fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sen
         .get("replies")
         .and_then(Json::as_array)
         .unwrap_or_default();
-    let (replies, warnings) = wire::read_messages(items, read_message);
+    let (replies, warnings) = wire::read_messages(items, read_listed);
     Some(Sent {
         remote_id: first.get("id").and_then(Json::as_str)?.to_string(),
         created_at: first.get("created_at").and_then(Json::as_f64),
@@ -418,7 +421,14 @@ impl Provider for RelayProvider {
         Plan::request(request, move |resp| {
             parse(resp, |v| {
                 let f = Fields::of(v, "the created conversation")?;
-                let mut conversation = read_conversation(f.value("conversation")?)?;
+                let mut conversation = match f.value("conversation")? {
+                    v @ Json::Object(_) => read_conversation(v)?,
+                    // The id itself.
+                    _ => Conversation {
+                        id: f.id(&["conversation"])?,
+                        extra: Json::Null,
+                    },
+                };
                 // The first message is stored with the conversation: remembered, so that the
                 // engine's send of it, which comes next, is answered without a request. Without
                 // a readable `message` that send goes out, and the relay answers it from its copy
@@ -472,7 +482,7 @@ impl Provider for RelayProvider {
                 // is skipped with a warning, like an item of a list.
                 let replies = match f.array("replies") {
                     Ok(items) => {
-                        let (replies, notes) = wire::read_messages(items, read_message);
+                        let (replies, notes) = wire::read_messages(items, read_listed);
                         warnings.extend(notes);
                         replies
                     }
@@ -514,7 +524,7 @@ impl Provider for RelayProvider {
                 let f = Fields::of(v, "the message page")?;
                 let items = f.required_array("messages")?;
                 let next = f.opt_str("cursor")?.filter(|c| !c.is_empty());
-                let (messages, warnings) = wire::read_messages(items, read_message);
+                let (messages, warnings) = wire::read_messages(items, read_listed);
                 // `more` without a new cursor would read the same page again at once, forever.
                 let advanced = next.is_some() && next != previous.as_deref();
                 let more = f.opt_bool("more")?.unwrap_or(false) && advanced;
