@@ -315,22 +315,19 @@ fn read_listed(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, Str
     read_message(v, notes).map(Some)
 }
 
-/// What [`FIRST`] keeps of the first message a conversation was opened with, if the answer gave
-/// it readably and it is that message (its `client_id` absent or the one sent), with the replies
-/// that came with it. They are kept because a poll may never bring them: the bot's answers exist
-/// only in the answer to a send (the relay keeps no history of them).
+/// What [`FIRST`] keeps of the first message a conversation was opened with: the message as the
+/// answer gave it, if it is an object and that message (its `client_id` absent or the one sent),
+/// marked with the `client_id` sent, with the replies that came with it. They are kept because a
+/// poll may never bring them: the bot's answers exist only in the answer to a send (the relay
+/// keeps no history of them). Read when that send comes ([`already_stored`]).
 fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str) -> Option<Json> {
-    let f = Fields::of(message?, "the first message").ok()?;
-    if f.opt_str("client_id").ok()?.is_some_and(|c| c != client_id) {
-        return None;
+    let mut stored = message.filter(|m| matches!(m, Json::Object(_)))?.clone();
+    match stored.get("client_id") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(c)) if c == client_id => {}
+        Some(_) => return None,
     }
-    let mut stored = Json::object([
-        ("client_id", Json::from(client_id)),
-        ("id", Json::from(f.id(&["id"]).ok()?)),
-    ]);
-    if let Ok(Some(at)) = f.opt_time(&["created_at"]) {
-        stored.insert("created_at", Json::from(at));
-    }
+    stored.insert("client_id", Json::from(client_id));
     // Read (and each unreadable one skipped) when they are handed over, as a send's replies are.
     if let Some(replies @ Json::Array(_)) = replies {
         stored.insert("replies", replies.clone());
@@ -338,20 +335,20 @@ fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str)
     Some(stored)
 }
 
-/// The delivery of `message` if it is the first message the conversation was opened with.
+/// The delivery of `message` if it is the first message the conversation was opened with, and
+/// [`FIRST`] gives it readably (an id; a time when usable); otherwise the send goes out, and the
+/// relay answers it from its copy (deduped on `client_id`).
 fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sent> {
-    let first = conversation.extra.get(FIRST)?;
-    if first.get("client_id").and_then(Json::as_str) != Some(message.local_id.as_str()) {
+    let first = Fields::of(conversation.extra.get(FIRST)?, "the first message").ok()?;
+    if first.opt_str("client_id") != Ok(Some(message.local_id.as_str())) {
         return None;
     }
-    let items = first
-        .get("replies")
-        .and_then(Json::as_array)
-        .unwrap_or_default();
-    let (replies, warnings) = wire::read_messages(items, read_listed);
+    let remote_id = first.id(&["id"]).ok()?;
+    let (replies, warnings) =
+        wire::read_messages(first.array("replies").unwrap_or_default(), read_listed);
     Some(Sent {
-        remote_id: first.get("id").and_then(Json::as_str)?.to_string(),
-        created_at: first.get("created_at").and_then(Json::as_f64),
+        remote_id,
+        created_at: first.opt_time(&["created_at"]).ok().flatten(),
         replies,
         warnings,
         presence: Default::default(),
