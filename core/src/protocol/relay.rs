@@ -255,9 +255,16 @@ fn parse<T>(
     resp: &HttpResponse,
     read: impl FnOnce(&Json) -> Result<T, String>,
 ) -> Result<T, ProviderError> {
+    read(&answer(resp)?).map_err(|reason| wire::malformed(resp, reason))
+}
+
+/// The JSON of a 2xx answer, or the typed error. Not generic, and never inlined: one copy for
+/// the four requests' parsers.
+#[inline(never)]
+fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
     match error(resp) {
         Some(e) => Err(e),
-        None => wire::parse(resp, read),
+        None => resp.json(),
     }
 }
 
