@@ -479,24 +479,19 @@ impl Provider for RelayProvider {
                         ));
                     }
                 }
-                let mut warnings = Vec::new();
                 let remote_id = stored.id(&["id"])?;
-                let created_at = stored.sent_time(&["created_at"], &mut warnings);
                 // The send counts as delivered whatever the replies hold: one unreadable reply
                 // is skipped with a warning, like an item of a list.
-                let replies = match f.array("replies") {
-                    Ok(items) => {
-                        let (replies, notes) = wire::read_messages(items, read_listed);
-                        warnings.extend(notes);
-                        replies
-                    }
-                    Err(reason) => {
-                        warnings.push(format!(
+                let (replies, mut warnings) = match f.array("replies") {
+                    Ok(items) => wire::read_messages(items, read_listed),
+                    Err(reason) => (
+                        Vec::new(),
+                        vec![format!(
                             "skipped the replies, which it cannot read: {reason}"
-                        ));
-                        Vec::new()
-                    }
+                        )],
+                    ),
                 };
+                let created_at = stored.sent_time(&["created_at"], &mut warnings);
                 Ok(Sent {
                     remote_id,
                     created_at,
