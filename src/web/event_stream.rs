@@ -178,9 +178,7 @@ impl Inner {
                 return End::Stop;
             }
             // Rate limited, or the relay or a proxy in trouble: again later.
-            429 | 500..=599 => {
-                return self.failed(&status_error(status, "trying again later"), wait)
-            }
+            429 | 500..=599 => return self.failed(&status_error(status, "retrying"), wait),
             // The relay's backend pushes nothing (the standard's "do not reconnect"): polling
             // alone follows the conversation, as intended.
             204 => return End::Stop,
@@ -188,10 +186,9 @@ impl Inner {
             // carries on alone.
             _ => {
                 browser::warn(&format!(
-                    "Helpwire: the relay's event stream answered {status}{}; following the \
-                     conversation by polling only",
+                    "Helpwire: the relay's event stream answered {status}{}; polling only",
                     if status == 200 {
-                        " but not as an event stream"
+                        " (not an event stream)"
                     } else {
                         ""
                     }

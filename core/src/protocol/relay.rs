@@ -218,7 +218,7 @@ fn bearer(request: HttpRequest, token: &str) -> HttpRequest {
 fn read_token(f: &Fields<'_>) -> Result<String, String> {
     let token = f.str(TOKEN)?;
     if !is_header_safe(token) {
-        return Err("the token is empty or has characters a header cannot carry".into());
+        return Err("the token is not fit for a header".into());
     }
     Ok(token.to_string())
 }
@@ -299,7 +299,7 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Message, String> {
         Some(doc) if crate::richtext::is_doc(doc) => Body::Rich(doc.clone()),
         Some(other) => {
             return Err(format!(
-                "`doc` of a message is not a rich-text document: {}",
+                "`doc` is not a rich-text document: {}",
                 wire::snippet(other)
             ))
         }
@@ -486,9 +486,7 @@ impl Provider for RelayProvider {
                     Ok(items) => wire::read_messages(items, read_listed),
                     Err(reason) => (
                         Vec::new(),
-                        vec![format!(
-                            "skipped the replies, which it cannot read: {reason}"
-                        )],
+                        vec![format!("skipped the unreadable replies: {reason}")],
                     ),
                 };
                 let created_at = stored.sent_time(&["created_at"], &mut warnings);
