@@ -182,9 +182,10 @@ impl Executor {
         let retry_after = retry_after(&response);
         let limit = request.max_response_bytes;
         // Refuse before reading when the server says how big it is.
+        // `parse_u64`, already linked for `Retry-After`, not `str::parse`'s integer parser.
         if header("content-length")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .is_some_and(|size| size > limit)
+            .and_then(|v| helpwire_core::text::parse_u64(v.trim()))
+            .is_some_and(|size| size > limit as u64)
         {
             return Err(too_large(limit));
         }
