@@ -223,33 +223,6 @@ fn read_token(f: &Fields<'_>) -> Result<String, String> {
     Ok(token.to_string())
 }
 
-/// The typed error for a relay answer that is not 2xx: `{"error": {"code", "message"}}` gives the
-/// detail (for the console); a 401 (`invalid_token`) means the session is gone, every other
-/// status keeps its meaning for the engine (404 conversation gone, 429/502/504 retried later,
-/// 400/403/413 refused).
-fn error(resp: &HttpResponse) -> Option<ProviderError> {
-    if (200..300).contains(&resp.status) {
-        return None;
-    }
-    let parsed = Json::parse(&resp.body).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let code = error.and_then(|e| e.get("code")).and_then(Json::as_str);
-    let message = error.and_then(|e| e.get("message")).and_then(Json::as_str);
-    let detail = match (code, message) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(text), None) | (None, Some(text)) => text.to_string(),
-        (None, None) => quote(&resp.body),
-    };
-    if resp.status == 401 || code == Some("invalid_token") {
-        return Some(ProviderError::SessionExpired(detail));
-    }
-    Some(ProviderError::Status {
-        status: resp.status,
-        detail,
-        retry_after: resp.retry_after,
-    })
-}
-
 /// Maps an error answer, then reads a 2xx JSON body with `read`.
 fn parse<T>(
     resp: &HttpResponse,
@@ -258,14 +231,36 @@ fn parse<T>(
     read(&answer(resp)?).map_err(|reason| wire::malformed(resp, reason))
 }
 
-/// The JSON of a 2xx answer, or the typed error. Not generic, and never inlined: one copy for
-/// the four requests' parsers.
+/// The JSON of a 2xx answer (the body parsed once, whatever the status), or the typed error.
+/// Not generic, and never inlined: one copy for the four requests' parsers.
+///
+/// An answer that is not 2xx: `{"error": {"code", "message"}}` gives the detail (for the
+/// console); a 401 (`invalid_token`) means the session is gone, every other status keeps its
+/// meaning for the engine (404 conversation gone, 429/502/504 retried later, 400/403/413
+/// refused).
 #[inline(never)]
 fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
-    match error(resp) {
-        Some(e) => Err(e),
-        None => resp.json(),
+    let parsed = Json::parse(&resp.body);
+    if (200..300).contains(&resp.status) {
+        return parsed.map_err(|e| wire::malformed(resp, e.to_string()));
     }
+    let error = parsed.as_ref().ok().and_then(|v| v.get("error"));
+    let code = error.and_then(|e| e.get("code")).and_then(Json::as_str);
+    let message = error.and_then(|e| e.get("message")).and_then(Json::as_str);
+    let detail = match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(text), None) | (None, Some(text)) => text.to_string(),
+        (None, None) => quote(&resp.body),
+    };
+    Err(if resp.status == 401 || code == Some("invalid_token") {
+        ProviderError::SessionExpired(detail)
+    } else {
+        ProviderError::Status {
+            status: resp.status,
+            detail,
+            retry_after: resp.retry_after,
+        }
+    })
 }
 
 /// A conversation: an object with an `id`, or the id itself.
