@@ -72,10 +72,11 @@ impl RelayProvider {
 
     /// The URL of a conversation's messages.
     fn messages_url(&self, conversation: &Conversation) -> String {
-        self.url(&format!(
-            "conversations/{}/messages",
+        format!(
+            "{}/v1/conversations/{}/messages",
+            self.base,
             wire::encode(&conversation.id)
-        ))
+        )
     }
 
     /// The visitor's conversations (`GET /v1/conversations`): a bare list or
