@@ -231,8 +231,8 @@ impl Inner {
         };
         let mut notes = Vec::new();
         let read = relay::read_event(&event, &mut notes);
-        for note in notes {
-            warn(STREAM, &note);
+        for note in &notes {
+            warn(STREAM, note);
         }
         match read {
             Ok(event) => self.report(StreamNews::Event(event)),
