@@ -96,7 +96,7 @@ pub fn read_messages<'a>(
         match read(item, &mut notes) {
             Ok(Some(m)) => {
                 // Only the time has a fallback: at most one note, so one warning per item.
-                for note in notes {
+                for note in &notes {
                     warnings.push(format!("message {} is shown with a fallback: {note}", m.id));
                 }
                 messages.push(m);
