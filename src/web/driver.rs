@@ -415,7 +415,8 @@ impl Chat {
         let Some(relay) = &driver.relay else {
             return;
         };
-        // `Some(wanted)` when the session to follow changed.
+        // `Some(wanted)` when the token to follow changed: the new token and its stream's
+        // request, or `None` (nothing to follow).
         let change = self.engine.try_with_untracked(|e| {
             let data = e.snapshot();
             let session = data
@@ -424,17 +425,18 @@ impl Chat {
                 .filter(|_| data.conversation.is_some());
             let token = session.and_then(|s| s.extra.get(TOKEN)?.as_str());
             let followed = driver.stream.borrow();
-            (token != followed.as_ref().map(|(t, _)| t.as_str())).then(|| session.cloned())
+            (token != followed.as_ref().map(|(t, _)| t.as_str())).then(|| {
+                let request = session.and_then(|s| relay.event_stream(s).ok());
+                token.map(str::to_string).zip(request)
+            })
         });
         let Some(Some(wanted)) = change else {
             return;
         };
         // Dropping the old stream stops it.
-        let token = wanted.as_ref().and_then(|s| s.extra.get(TOKEN)?.as_str());
-        let request = wanted.as_ref().and_then(|s| relay.event_stream(s).ok());
-        *driver.stream.borrow_mut() = token.zip(request).map(|(token, request)| {
+        *driver.stream.borrow_mut() = wanted.map(|(token, request)| {
             let sink = Rc::new(move |news| self.on_stream(news));
-            (token.to_string(), EventStream::start(request, sink))
+            (token, EventStream::start(request, sink))
         });
         // Last: the engine's command comes back here, and finds nothing more to change.
         if driver.stream_up.replace(false) {

@@ -11,7 +11,7 @@
 //! conversation once on every (re)connect.
 
 use crate::web::browser;
-use crate::web::executor::{abort_after, fetch_head, network, retry_after};
+use crate::web::executor::{abort_after, fetch_head, network, read_body, retry_after, ReadError};
 use helpwire_core::backoff::Backoff;
 use helpwire_core::protocol::relay::{self, StreamEvent};
 use helpwire_core::protocol::sse::{SseOutput, SseParser};
@@ -19,8 +19,6 @@ use helpwire_core::protocol::{HttpRequest, ProviderError};
 use leptos::prelude::TimeoutHandle;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// A stream without a byte for this long is dead (three of the relay's keep-alives missed).
 const SILENCE_MS: u32 = 60_000;
@@ -180,9 +178,7 @@ impl Inner {
                 return End::Stop;
             }
             // Rate limited, or the relay or a proxy in trouble: again later.
-            429 | 500..=599 => {
-                return self.failed(&status_error(status, "trying again later"), wait)
-            }
+            429 | 500..=599 => return self.failed(&status_error(status, "retrying"), wait),
             // The relay's backend pushes nothing (the standard's "do not reconnect"): polling
             // alone follows the conversation, as intended.
             204 => return End::Stop,
@@ -190,10 +186,9 @@ impl Inner {
             // carries on alone.
             _ => {
                 browser::warn(&format!(
-                    "Helpwire: the relay's event stream answered {status}{}; following the \
-                     conversation by polling only",
+                    "Helpwire: the relay's event stream answered {status}{}; polling only",
                     if status == 200 {
-                        " but not as an event stream"
+                        " (not an event stream)"
                     } else {
                         ""
                     }
@@ -206,37 +201,25 @@ impl Inner {
         };
         *up = true;
         self.report(StreamNews::Up);
-        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        // `stream: true` keeps a character cut between two chunks for the next; the decoder drops
-        // a leading BOM, as the standard's UTF-8 decode does.
-        let Ok(decoder) = web_sys::TextDecoder::new() else {
-            return End::Stop;
-        };
-        let options = web_sys::TextDecodeOptions::new();
-        options.set_stream(true);
         let mut parser = SseParser::default();
-        loop {
-            let chunk: web_sys::ReadableStreamReadResult = match JsFuture::from(reader.read()).await
-            {
-                Ok(chunk) => chunk.unchecked_into(),
-                Err(e) => return self.failed(&network(e), None),
-            };
-            if chunk.get_done().unwrap_or(true) || self.stopped.get() {
-                // The relay ends the stream when the token expires: the reconnect meets the 401.
-                return End::Again(None);
+        // `dyn`, like the executor's: one copy of the reader serves both.
+        let feed: &mut dyn FnMut(&str) -> bool = &mut |text| {
+            if self.stopped.get() {
+                return false;
             }
             self.watch();
-            let Ok(bytes) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
-                continue;
-            };
-            let text = match decoder.decode_with_js_u8_array_and_options(&bytes, &options) {
-                Ok(text) => text,
-                Err(e) => return self.failed(&network(e), None),
-            };
-            parser.feed_to(&text, &mut |output| self.read(output));
+            parser.feed_to(text, &mut |output| self.read(output));
             if let Some(ms) = parser.retry() {
                 *retry = ms;
             }
+            true
+        };
+        match read_body(&body, usize::MAX, feed).await {
+            // The relay ends the stream when the token expires: the reconnect meets the 401.
+            Ok(()) => End::Again(None),
+            Err(ReadError::Failed(e)) => self.failed(&network(e), None),
+            // No limit: the parser caps what it keeps.
+            Err(ReadError::TooLarge) => End::Again(None),
         }
     }
 
@@ -248,8 +231,8 @@ impl Inner {
         };
         let mut notes = Vec::new();
         let read = relay::read_event(&event, &mut notes);
-        for note in notes {
-            warn(STREAM, &note);
+        for note in &notes {
+            warn(STREAM, note);
         }
         match read {
             Ok(event) => self.report(StreamNews::Event(event)),

@@ -182,19 +182,32 @@ impl Executor {
         let retry_after = retry_after(&response);
         let limit = request.max_response_bytes;
         // Refuse before reading when the server says how big it is.
+        // `parse_u64`, already linked for `Retry-After`, not `str::parse`'s integer parser.
         if header("content-length")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .is_some_and(|size| size > limit)
+            .and_then(|v| helpwire_core::text::parse_u64(v.trim()))
+            .is_some_and(|size| size > limit as u64)
         {
             return Err(too_large(limit));
         }
-        let body = match response.body() {
-            Some(stream) => read_limited(&stream, limit).await.map_err(|e| match e {
-                ReadError::TooLarge => too_large(limit),
-                ReadError::Failed(e) => network(e),
-            })?,
-            None => String::new(),
-        };
+        let mut body = String::new();
+        if let Some(stream) = response.body() {
+            let mut gather = |text: &str| {
+                body.push_str(text);
+                true
+            };
+            // The relay's build shares the reader with its event stream: one copy, through
+            // `dyn`; the others compile it for this closure alone, inlined.
+            #[cfg(stream)]
+            let gather: &mut dyn FnMut(&str) -> bool = &mut gather;
+            #[cfg(not(stream))]
+            let gather = &mut gather;
+            read_body(&stream, limit, gather)
+                .await
+                .map_err(|e| match e {
+                    ReadError::TooLarge => too_large(limit),
+                    ReadError::Failed(e) => network(e),
+                })?;
+        }
         Ok(HttpResponse {
             status: response.status(),
             retry_after,
@@ -274,7 +287,7 @@ pub(crate) fn network(e: wasm_bindgen::JsValue) -> ProviderError {
 }
 
 #[cfg(network)]
-enum ReadError {
+pub(crate) enum ReadError {
     TooLarge,
     Failed(wasm_bindgen::JsValue),
 }
@@ -287,42 +300,51 @@ fn too_large(limit: usize) -> ProviderError {
     }
 }
 
-/// Reads a body chunk by chunk and stops (cancelling the stream, which closes the connection)
-/// as soon as it passes `limit`: an answer without `Content-Length` is refused unread too.
-/// The browser's `TextDecoder` decodes it as `Response.text()` does (a leading BOM dropped, bad
-/// bytes as U+FFFD; `stream: true` keeps a character cut between two chunks for the next), so
-/// the bytes are never copied into wasm memory as bytes.
+/// Reads a body chunk by chunk, handing each decoded piece to `sink` while it returns `true`,
+/// and stops (cancelling the stream, which closes the connection) as soon as it passes `limit`:
+/// an answer without `Content-Length` is refused unread too. The browser's `TextDecoder` decodes
+/// it as `Response.text()` does (a leading BOM dropped, bad bytes as U+FFFD; `stream: true`
+/// keeps a character cut between two chunks for the next), so the bytes are never copied into
+/// wasm memory as bytes. One reader for an answer and the relay's event stream (`sink` feeds
+/// its parser).
 #[cfg(network)]
-async fn read_limited(stream: &web_sys::ReadableStream, limit: usize) -> Result<String, ReadError> {
+pub(crate) async fn read_body<S: FnMut(&str) -> bool + ?Sized>(
+    stream: &web_sys::ReadableStream,
+    limit: usize,
+    sink: &mut S,
+) -> Result<(), ReadError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let decoder = web_sys::TextDecoder::new().map_err(ReadError::Failed)?;
-    let options = web_sys::TextDecodeOptions::new();
-    options.set_stream(true);
-    let mut read = 0;
-    let mut text = String::new();
-    loop {
-        let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
-            .await
-            .map_err(ReadError::Failed)?
-            .unchecked_into();
-        if chunk.get_done().unwrap_or(true) {
-            break;
+    {
+        let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let decoder = web_sys::TextDecoder::new().map_err(ReadError::Failed)?;
+        let options = web_sys::TextDecodeOptions::new();
+        options.set_stream(true);
+        let mut read = 0usize;
+        loop {
+            let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
+                .await
+                .map_err(ReadError::Failed)?
+                .unchecked_into();
+            if chunk.get_done().unwrap_or(true) {
+                break;
+            }
+            let Ok(data) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
+                continue;
+            };
+            read = read.saturating_add(data.length() as usize);
+            if read > limit {
+                let _ = reader.cancel();
+                return Err(ReadError::TooLarge);
+            }
+            let decoded = decoder
+                .decode_with_js_u8_array_and_options(&data, &options)
+                .map_err(ReadError::Failed)?;
+            if !sink(&decoded) {
+                return Ok(());
+            }
         }
-        let Ok(data) = chunk.get_value().dyn_into::<js_sys::Uint8Array>() else {
-            continue;
-        };
-        read += data.length() as usize;
-        if read > limit {
-            let _ = reader.cancel();
-            return Err(ReadError::TooLarge);
-        }
-        let decoded = decoder
-            .decode_with_js_u8_array_and_options(&data, &options)
-            .map_err(ReadError::Failed)?;
-        text.push_str(&decoded);
+        sink(&decoder.decode().map_err(ReadError::Failed)?);
+        Ok(())
     }
-    text.push_str(&decoder.decode().map_err(ReadError::Failed)?);
-    Ok(text)
 }

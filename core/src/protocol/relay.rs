@@ -24,7 +24,7 @@ use super::{
 use crate::config::Config;
 use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
-use crate::text::quote;
+use crate::text::{ellipsize, quote};
 
 /// Longest message the widget sends: the limit the relay documents (`413 too_large` beyond it).
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
@@ -72,10 +72,11 @@ impl RelayProvider {
 
     /// The URL of a conversation's messages.
     fn messages_url(&self, conversation: &Conversation) -> String {
-        self.url(&format!(
-            "conversations/{}/messages",
+        format!(
+            "{}/v1/conversations/{}/messages",
+            self.base,
             wire::encode(&conversation.id)
-        ))
+        )
     }
 
     /// The visitor's conversations (`GET /v1/conversations`): a bare list or
@@ -132,7 +133,7 @@ pub fn read_event(
     if name != "message" && name != "closed" {
         return Err(format!(
             "an event of unknown type \"{}\"",
-            wire::cut(name, 40)
+            ellipsize(name, 40)
         ));
     }
     let data = Json::parse(&event.data).map_err(|e| format!("a {name} event: {e}"))?;
@@ -145,13 +146,10 @@ pub fn read_event(
     if name == "closed" {
         return Ok(StreamEvent::Closed(conversation_id));
     }
-    match read_message(f.value("message")?, notes)? {
-        Some(message) => Ok(StreamEvent::Message {
-            conversation_id,
-            message: Box::new(message),
-        }),
-        None => Err("a message event without a message".into()),
-    }
+    Ok(StreamEvent::Message {
+        conversation_id,
+        message: Box::new(read_message(f.value("message")?, notes)?),
+    })
 }
 
 /// Warnings for the console about how the site configured the relay (the caller adds the
@@ -221,36 +219,9 @@ fn bearer(request: HttpRequest, token: &str) -> HttpRequest {
 fn read_token(f: &Fields<'_>) -> Result<String, String> {
     let token = f.str(TOKEN)?;
     if !is_header_safe(token) {
-        return Err("the token is empty or has characters a header cannot carry".into());
+        return Err("the token is not fit for a header".into());
     }
     Ok(token.to_string())
-}
-
-/// The typed error for a relay answer that is not 2xx: `{"error": {"code", "message"}}` gives the
-/// detail (for the console); a 401 (`invalid_token`) means the session is gone, every other
-/// status keeps its meaning for the engine (404 conversation gone, 429/502/504 retried later,
-/// 400/403/413 refused).
-fn error(resp: &HttpResponse) -> Option<ProviderError> {
-    if (200..300).contains(&resp.status) {
-        return None;
-    }
-    let parsed = Json::parse(&resp.body).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    let code = error.and_then(|e| e.get("code")).and_then(Json::as_str);
-    let message = error.and_then(|e| e.get("message")).and_then(Json::as_str);
-    let detail = match (code, message) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(text), None) | (None, Some(text)) => text.to_string(),
-        (None, None) => quote(&resp.body),
-    };
-    if resp.status == 401 || code == Some("invalid_token") {
-        return Some(ProviderError::SessionExpired(detail));
-    }
-    Some(ProviderError::Status {
-        status: resp.status,
-        detail,
-        retry_after: resp.retry_after,
-    })
 }
 
 /// Maps an error answer, then reads a 2xx JSON body with `read`.
@@ -258,10 +229,39 @@ fn parse<T>(
     resp: &HttpResponse,
     read: impl FnOnce(&Json) -> Result<T, String>,
 ) -> Result<T, ProviderError> {
-    match error(resp) {
-        Some(e) => Err(e),
-        None => wire::parse(resp, read),
+    read(&answer(resp)?).map_err(|reason| wire::malformed(resp, reason))
+}
+
+/// The JSON of a 2xx answer (the body parsed once, whatever the status), or the typed error.
+/// Not generic, and never inlined: one copy for the four requests' parsers.
+///
+/// An answer that is not 2xx: `{"error": {"code", "message"}}` gives the detail (for the
+/// console); a 401 (`invalid_token`) means the session is gone, every other status keeps its
+/// meaning for the engine (404 conversation gone, 429/502/504 retried later, 400/403/413
+/// refused).
+#[inline(never)]
+fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
+    let parsed = Json::parse(&resp.body);
+    if (200..300).contains(&resp.status) {
+        return parsed.map_err(|e| wire::malformed(resp, e.to_string()));
     }
+    let error = parsed.as_ref().ok().and_then(|v| v.get("error"));
+    let code = error.and_then(|e| e.get("code")).and_then(Json::as_str);
+    let message = error.and_then(|e| e.get("message")).and_then(Json::as_str);
+    let detail = match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(text), None) | (None, Some(text)) => text.to_string(),
+        (None, None) => quote(&resp.body),
+    };
+    Err(if resp.status == 401 || code == Some("invalid_token") {
+        ProviderError::SessionExpired(detail)
+    } else {
+        ProviderError::Status {
+            status: resp.status,
+            detail,
+            retry_after: resp.retry_after,
+        }
+    })
 }
 
 /// A conversation: an object with an `id`, or the id itself.
@@ -280,7 +280,7 @@ fn read_conversation(v: &Json) -> Result<Conversation, String> {
 
 /// Reads one message: `{id, client_id?, author, text | doc, attachments?, created_at}`. An
 /// unusable time is left to the engine (noted in `notes`).
-fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
+fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Message, String> {
     let f = Fields::of(v, "a message")?;
     let id = f.id(&["id"])?;
     let author = match f.str("author")? {
@@ -288,14 +288,14 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
         "agent" => Author::Agent { name: None },
         "bot" => Author::Bot { name: None },
         "system" => Author::System,
-        other => return Err(format!("unknown author \"{}\"", wire::cut(other, 40))),
+        other => return Err(format!("unknown author \"{}\"", ellipsize(other, 40))),
     };
     let body = match f.get("doc") {
         // Rendered through the widget's allow-list (`richtext`), like every rich document.
         Some(doc) if crate::richtext::is_doc(doc) => Body::Rich(doc.clone()),
         Some(other) => {
             return Err(format!(
-                "`doc` of a message is not a rich-text document: {}",
+                "`doc` is not a rich-text document: {}",
                 wire::snippet(other)
             ))
         }
@@ -309,25 +309,28 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
     if message.author == Author::Visitor {
         message.local_id = f.opt_string("client_id")?.filter(|c| !c.is_empty());
     }
-    Ok(Some(message))
+    Ok(message)
 }
 
-/// What [`FIRST`] keeps of the first message a conversation was opened with, if the answer gave
-/// it readably and it is that message (its `client_id` absent or the one sent), with the replies
-/// that came with it. They are kept because a poll may never bring them: the bot's answers exist
-/// only in the answer to a send (the relay keeps no history of them).
+/// [`read_message`] for [`wire::read_messages`] (the relay lists no message it leaves out).
+/// One function for the three lists, so that the generic reader is compiled once.
+fn read_listed(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, String> {
+    read_message(v, notes).map(Some)
+}
+
+/// What [`FIRST`] keeps of the first message a conversation was opened with: the message as the
+/// answer gave it, if it is an object and that message (its `client_id` absent or the one sent),
+/// marked with the `client_id` sent, with the replies that came with it. They are kept because a
+/// poll may never bring them: the bot's answers exist only in the answer to a send (the relay
+/// keeps no history of them). Read when that send comes ([`already_stored`]).
 fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str) -> Option<Json> {
-    let f = Fields::of(message?, "the first message").ok()?;
-    if f.opt_str("client_id").ok()?.is_some_and(|c| c != client_id) {
-        return None;
+    let mut stored = message.filter(|m| matches!(m, Json::Object(_)))?.clone();
+    match stored.get("client_id") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(c)) if c == client_id => {}
+        Some(_) => return None,
     }
-    let mut stored = Json::object([
-        ("client_id", Json::from(client_id)),
-        ("id", Json::from(f.id(&["id"]).ok()?)),
-    ]);
-    if let Ok(Some(at)) = f.opt_time(&["created_at"]) {
-        stored.insert("created_at", Json::from(at));
-    }
+    stored.insert("client_id", Json::from(client_id));
     // Read (and each unreadable one skipped) when they are handed over, as a send's replies are.
     if let Some(replies @ Json::Array(_)) = replies {
         stored.insert("replies", replies.clone());
@@ -335,20 +338,20 @@ fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str)
     Some(stored)
 }
 
-/// The delivery of `message` if it is the first message the conversation was opened with.
+/// The delivery of `message` if it is the first message the conversation was opened with, and
+/// [`FIRST`] gives it readably (an id; a time when usable); otherwise the send goes out, and the
+/// relay answers it from its copy (deduped on `client_id`).
 fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sent> {
-    let first = conversation.extra.get(FIRST)?;
-    if first.get("client_id").and_then(Json::as_str) != Some(message.local_id.as_str()) {
+    let first = Fields::of(conversation.extra.get(FIRST)?, "the first message").ok()?;
+    if first.opt_str("client_id") != Ok(Some(message.local_id.as_str())) {
         return None;
     }
-    let items = first
-        .get("replies")
-        .and_then(Json::as_array)
-        .unwrap_or_default();
-    let (replies, warnings) = wire::read_messages(items, read_message);
+    let remote_id = first.id(&["id"]).ok()?;
+    let (replies, warnings) =
+        wire::read_messages(first.array("replies").unwrap_or_default(), read_listed);
     Some(Sent {
-        remote_id: first.get("id").and_then(Json::as_str)?.to_string(),
-        created_at: first.get("created_at").and_then(Json::as_f64),
+        remote_id,
+        created_at: first.opt_time(&["created_at"]).ok().flatten(),
         replies,
         warnings,
         presence: Default::default(),
@@ -418,7 +421,14 @@ impl Provider for RelayProvider {
         Plan::request(request, move |resp| {
             parse(resp, |v| {
                 let f = Fields::of(v, "the created conversation")?;
-                let mut conversation = read_conversation(f.value("conversation")?)?;
+                let mut conversation = match f.value("conversation")? {
+                    v @ Json::Object(_) => read_conversation(v)?,
+                    // The id itself.
+                    _ => Conversation {
+                        id: f.id(&["conversation"])?,
+                        extra: Json::Null,
+                    },
+                };
                 // The first message is stored with the conversation: remembered, so that the
                 // engine's send of it, which comes next, is answered without a request. Without
                 // a readable `message` that send goes out, and the relay answers it from its copy
@@ -461,28 +471,21 @@ impl Provider for RelayProvider {
                     if client_id != local_id {
                         return Err(format!(
                             "the stored message is for client_id \"{}\", not \"{local_id}\"",
-                            wire::cut(client_id, 80)
+                            ellipsize(client_id, 80)
                         ));
                     }
                 }
-                let mut warnings = Vec::new();
                 let remote_id = stored.id(&["id"])?;
-                let created_at = stored.sent_time(&["created_at"], &mut warnings);
                 // The send counts as delivered whatever the replies hold: one unreadable reply
                 // is skipped with a warning, like an item of a list.
-                let replies = match f.array("replies") {
-                    Ok(items) => {
-                        let (replies, notes) = wire::read_messages(items, read_message);
-                        warnings.extend(notes);
-                        replies
-                    }
-                    Err(reason) => {
-                        warnings.push(format!(
-                            "skipped the replies, which it cannot read: {reason}"
-                        ));
-                        Vec::new()
-                    }
+                let (replies, mut warnings) = match f.array("replies") {
+                    Ok(items) => wire::read_messages(items, read_listed),
+                    Err(reason) => (
+                        Vec::new(),
+                        vec![format!("skipped the unreadable replies: {reason}")],
+                    ),
                 };
+                let created_at = stored.sent_time(&["created_at"], &mut warnings);
                 Ok(Sent {
                     remote_id,
                     created_at,
@@ -514,7 +517,7 @@ impl Provider for RelayProvider {
                 let f = Fields::of(v, "the message page")?;
                 let items = f.required_array("messages")?;
                 let next = f.opt_str("cursor")?.filter(|c| !c.is_empty());
-                let (messages, warnings) = wire::read_messages(items, read_message);
+                let (messages, warnings) = wire::read_messages(items, read_listed);
                 // `more` without a new cursor would read the same page again at once, forever.
                 let advanced = next.is_some() && next != previous.as_deref();
                 let more = f.opt_bool("more")?.unwrap_or(false) && advanced;

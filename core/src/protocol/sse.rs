@@ -160,7 +160,11 @@ impl SseParser {
         match field {
             // An empty field name: a comment (`: keep-alive`).
             "" => {}
-            "event" => self.event = value.to_string(),
+            // Reusing the buffers: no allocation (and freeing) per field.
+            "event" => {
+                self.event.clear();
+                self.event.push_str(value);
+            }
             "data" if !self.dropping => {
                 if self.data.len() + value.len() + 1 > self.limits.event {
                     self.drop_event("its data", self.limits.event, out);
@@ -169,7 +173,10 @@ impl SseParser {
                     self.data.push('\n');
                 }
             }
-            "id" if !value.bytes().any(|b| b == 0) => self.id = value.to_string(),
+            "id" if !value.bytes().any(|b| b == 0) => {
+                self.id.clear();
+                self.id.push_str(value);
+            }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 // Absurdly many digits: the longest wait there is.
                 let ms = value.bytes().fold(0u32, |ms, digit| {
@@ -189,7 +196,8 @@ impl SseParser {
         if std::mem::take(&mut self.dropping) || data.is_empty() {
             return;
         }
-        data.pop();
+        // The `\n` after the last line (ASCII: `pop` would link a backward char decoder).
+        data.truncate(data.len() - 1);
         out(SseOutput::Event(SseEvent {
             event: if event.is_empty() {
                 "message".into()

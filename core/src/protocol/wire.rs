@@ -32,10 +32,10 @@ pub fn encode(s: &str) -> String {
             out.push(b as char);
         } else {
             // By hand: `{:02X}` links the formatter's hexadecimal printing.
+            let hex = |nibble: u8| char::from(b"0123456789ABCDEF"[usize::from(nibble)]);
             out.push('%');
-            for nibble in [b >> 4, b & 15] {
-                out.push(char::from(b"0123456789ABCDEF"[usize::from(nibble)]));
-            }
+            out.push(hex(b >> 4));
+            out.push(hex(b & 15));
         }
     }
     out
@@ -96,7 +96,7 @@ pub fn read_messages<'a>(
         match read(item, &mut notes) {
             Ok(Some(m)) => {
                 // Only the time has a fallback: at most one note, so one warning per item.
-                for note in notes {
+                for note in &notes {
                     warnings.push(format!("message {} is shown with a fallback: {note}", m.id));
                 }
                 messages.push(m);
