@@ -380,7 +380,7 @@ fn parse_identity(value: &JsValue) -> Result<Visitor, String> {
     let field = |name: &str| identity_field(&json, name);
     let email = field("email")?;
     if let Some(e) = &email {
-        if !e.contains('@') {
+        if !e.bytes().any(|b| b == b'@') {
             return Err(format!("email \"{e}\" is not an email address"));
         }
     }

@@ -832,12 +832,11 @@ impl Parser<'_> {
                     m as f64 * scale
                 }
             }
-            _ => parse_float(
-                self.text
-                    .get(start..self.pos)
-                    .unwrap_or_default()
-                    .trim_start_matches('-'),
-            ),
+            _ => {
+                // The sign is applied below; the text has at most one `-`, first.
+                let text = self.text.get(start..self.pos).unwrap_or_default();
+                parse_float(text.strip_prefix('-').unwrap_or(text))
+            }
         };
         let x = if negative { -x } else { x };
         match Number::from_f64(x) {

@@ -295,7 +295,7 @@ pub fn safe_url(raw: &str) -> Option<String> {
     {
         return None;
     }
-    let (scheme, rest) = url.split_once(':')?;
+    let (scheme, rest) = crate::text::split_once(url, ":")?;
     match scheme.to_ascii_lowercase().as_str() {
         "http" | "https" if rest.starts_with("//") && rest.len() > 2 => Some(url.to_string()),
         "mailto" if !rest.is_empty() => Some(url.to_string()),
