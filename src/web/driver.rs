@@ -176,10 +176,13 @@ impl Chat {
         leptos::task::spawn_local(async move {
             browser::sleep(delay_ms).await;
             let live = browser::held_locks().await.map(|names| {
-                names
-                    .iter()
-                    .filter_map(|n| n.strip_prefix(TAB_LOCK_PREFIX).map(str::to_string))
-                    .collect()
+                let mut tabs = Vec::new();
+                for name in &names {
+                    if let Some(tab) = name.strip_prefix(TAB_LOCK_PREFIX) {
+                        tabs.push(tab.to_string());
+                    }
+                }
+                tabs
             });
             driver.checking_tabs.set(false);
             self.dispatch(Command::TabsAlive(live));

@@ -286,15 +286,15 @@ languages! {
 
 /// The first of `preferred` (config, `setLocale`, browser languages…) that we ship, else English.
 pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Strings {
-    preferred
-        .into_iter()
-        .find_map(|tag| {
-            let lang = crate::lang::primary_subtag(tag);
-            ALL.iter()
-                .copied()
-                .find(|s| s.lang.eq_ignore_ascii_case(lang))
-        })
-        .unwrap_or(&EN)
+    for tag in preferred {
+        let lang = crate::lang::primary_subtag(tag);
+        for strings in ALL {
+            if strings.lang.eq_ignore_ascii_case(lang) {
+                return strings;
+            }
+        }
+    }
+    &EN
 }
 
 /// The tag to format dates and times with for `lang`: the first `preferred` tag (the configured
