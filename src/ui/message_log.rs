@@ -116,7 +116,7 @@ impl MessageElement {
         }
         let bubble = el("div", "bubble")?;
         let _ = bubble.set_attribute("part", "text");
-        fill_bubble(bubble.clone(), (m.body.clone(), m.attachments.clone()));
+        fill_bubble(&bubble, &m.body, &m.attachments);
         let notice = match m.body {
             Body::Notice(n) => bubble.first_element_child().map(|p| (n, p)),
             _ => None,

@@ -13,37 +13,34 @@ use helpwire_core::richtext;
 use helpwire_core::richtext::{Block, Inline};
 use web_sys::Element;
 
-/// What a bubble shows: the message's body and its attachments.
-pub(crate) type Content = (Body, Vec<Attachment>);
-
-/// The directive (`use:fill_bubble=content`): replaces the bubble's children with `content`.
-/// `dir="auto"` on the body: a message takes the direction of its own text, so English in an
-/// Arabic interface (or the reverse) reads correctly.
-pub(crate) fn fill_bubble(bubble: Element, (body, attachments): Content) {
+/// Replaces the bubble's children with a message's body and attachments. `dir="auto"` on the
+/// body: a message takes the direction of its own text, so English in an Arabic interface (or
+/// the reverse) reads correctly.
+pub(crate) fn fill_bubble(bubble: &Element, body: &Body, attachments: &[Attachment]) {
     bubble.set_text_content(None);
     match body {
         Body::Text(text) => {
-            if let Some(p) = child(&bubble, "p") {
+            if let Some(p) = child(bubble, "p") {
                 p.set_class_name("text");
                 set(&p, "dir", "auto");
-                text_in(&p, &richtext::strip_controls(&text));
+                text_in(&p, &richtext::strip_controls(text));
             }
         }
         Body::Rich(doc) => {
-            if let Some(div) = child(&bubble, "div") {
+            if let Some(div) = child(bubble, "div") {
                 div.set_class_name("rich");
                 set(&div, "dir", "auto");
-                rich_document(&div, &doc);
+                rich_document(&div, doc);
             }
         }
         // Worded by the message log, which knows the interface language.
         Body::Notice(_) => {
-            if let Some(p) = child(&bubble, "p") {
+            if let Some(p) = child(bubble, "p") {
                 p.set_class_name("text");
             }
         }
     }
-    attachment_list(&bubble, attachments);
+    attachment_list(bubble, attachments);
 }
 
 /// A rich document's safe tree as elements. Only the bundles whose backend sends rich documents
@@ -145,7 +142,7 @@ fn external_link(a: &Element, href: &str) {
 
 /// Files attached to a message: images as thumbnails, others as named links; unsafe URLs as
 /// plain names.
-fn attachment_list(bubble: &Element, items: Vec<Attachment>) {
+fn attachment_list(bubble: &Element, items: &[Attachment]) {
     if items.is_empty() {
         return;
     }
