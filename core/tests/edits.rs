@@ -31,3 +31,33 @@ fn a_reader_too_far_behind_or_from_elsewhere_compares_everything() {
     assert_eq!(edits.since(edits.revision() + 5), Since::Unknown);
     assert_eq!(edits.since(edits.revision() - 3), Since::From(197));
 }
+
+#[test]
+fn the_last_64_edits_are_remembered_across_the_ring() {
+    // The straightforward version as the oracle: every edit's index, in order.
+    let mut all = Vec::new();
+    let mut edits = ListEdits::default();
+    let mut x: u64 = 0x2545_F491;
+    for _ in 0..300 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let index = (x % 500) as usize;
+        edits.record(index);
+        all.push(index);
+        let now = edits.revision();
+        for seen in now.saturating_sub(70)..now {
+            let behind = (now - seen) as usize;
+            let expected = if behind > 64 {
+                Since::Unknown
+            } else {
+                Since::From(*all[all.len() - behind..].iter().min().unwrap())
+            };
+            assert_eq!(
+                edits.since(seen),
+                expected,
+                "revision {now}, reader at {seen}"
+            );
+        }
+    }
+}

@@ -1,19 +1,33 @@
 //! Which part of the message list changed, so that a view re-renders from the first changed
 //! message instead of comparing thousands of them on every change.
 
-use std::collections::VecDeque;
-
 /// How many recent edits are remembered; a reader further behind compares everything.
 const REMEMBERED: usize = 64;
 
 /// A counter of edits to the message list, with the first index each recent one touched.
 /// An edit is anything that can change which message is at an index, its ids or its delivery
 /// state: an insert, a removal, an id or delivery change, or replacing the whole list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ListEdits {
     revision: u64,
-    /// The first index touched by each of the latest edits, oldest first.
-    recent: VecDeque<usize>,
+    /// The first index touched by each of the latest edits, as a ring: the edit that made
+    /// revision `r` at `slot(r)`, over the one [`REMEMBERED`] edits before it. (A ring of its
+    /// own, not a `VecDeque`, whose growth code this would link alone.)
+    recent: [usize; REMEMBERED],
+}
+
+impl Default for ListEdits {
+    fn default() -> Self {
+        ListEdits {
+            revision: 0,
+            recent: [0; REMEMBERED],
+        }
+    }
+}
+
+/// Where the edit that made revision `r` (from 1) is kept.
+fn slot(r: u64) -> usize {
+    ((r - 1) % REMEMBERED as u64) as usize
 }
 
 /// What changed since a revision a reader saw.
@@ -31,10 +45,7 @@ impl ListEdits {
     /// Records an edit at `index` (0 when the whole list was replaced).
     pub fn record(&mut self, index: usize) {
         self.revision += 1;
-        if self.recent.len() == REMEMBERED {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(index);
+        self.recent[slot(self.revision)] = index;
     }
 
     /// The current revision, for a reader to remember.
@@ -47,14 +58,14 @@ impl ListEdits {
         if revision == self.revision {
             return Since::Unchanged;
         }
-        let behind = self.revision.wrapping_sub(revision);
-        if revision > self.revision || behind > self.recent.len() as u64 {
+        let remembered = self.revision.min(REMEMBERED as u64);
+        if revision > self.revision || self.revision - revision > remembered {
             return Since::Unknown;
         }
-        let start = self.recent.len() - behind as usize;
-        self.recent
-            .range(start..)
-            .min()
-            .map_or(Since::Unknown, |&i| Since::From(i))
+        let mut first = usize::MAX;
+        for r in revision + 1..=self.revision {
+            first = first.min(self.recent[slot(r)]);
+        }
+        Since::From(first)
     }
 }
