@@ -21,8 +21,8 @@ fn main() {
     // `cfg(contact)`: the pre-chat form is linked; `cfg(email_offer)`: the "Get the answer by
     // email" offer is, for a backend that can still take an email once the conversation exists.
     // Both follow core's `contact` feature: only the bundles it is on for (core/Cargo.toml).
-    backend_cfg("contact", &["BANCROFT", "BOT"]);
-    backend_cfg("email_offer", &["BOT"]);
+    backend_cfg("contact", &["BANCROFT", "BOT", "GLEAP"]);
+    backend_cfg("email_offer", &["BOT", "GLEAP"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

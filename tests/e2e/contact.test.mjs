@@ -1,7 +1,7 @@
 // Contact details end to end (issue #18 §2): the pre-chat form (`data-prechat`), the "Get the
-// answer by email" offer and the privacy line (`data-privacy-url`), on the two bundles that link
-// them (README, Contact details): the sandbox's bot endpoint and Bancroft, which must receive what
-// the visitor entered; the other bundles ignore the settings with a console warning. Keyboard only,
+// answer by email" offer and the privacy line (`data-privacy-url`), on the bundles that link them
+// (README, Contact details): the sandbox's bot endpoint, Bancroft and Gleap, which must receive
+// what the visitor entered; the others ignore the settings with a console warning. Keyboard only,
 // axe in each new state, a reload never asks again. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,9 +36,10 @@ addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));
     '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test" data-prechat="name-email"`),
     '/bancroft-anon.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
     '/bot-email.html': page(`${bot} data-prechat="email"`),
-    // Bundles without the forms: the settings are ignored, with a console warning.
-    '/local.html': page(`data-provider="local" data-prechat="email" data-privacy-url="${PRIVACY}"`),
     '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap" data-prechat="email"`),
+    '/gleap-anon.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+    // A bundle without the forms: the settings are ignored, with a console warning.
+    '/local.html': page(`data-provider="local" data-prechat="email" data-privacy-url="${PRIVACY}"`),
   };
 });
 
@@ -274,8 +275,36 @@ test('bot: the pre-chat email and the late offer both reach the endpoint as sess
   await anon.context.close();
 });
 
-test('the bundles without the forms (local, gleap) ignore data-prechat and data-privacy-url with a console warning', async () => {
-  for (const pathname of ['/local.html', '/gleap.html']) {
+test('Gleap: the pre-chat email and the late offer both reach the visitor\'s session, and the ticket goes on', async () => {
+  await env.sandbox.reset();
+  const { context, page: p } = await open('/gleap.html');
+  const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
+  await email.fill('ada@example.com');
+  await email.press('Enter');
+  await send(p, 'First to Gleap');
+  const [first] = await conversationsOnce('gleap', (l) => l.length === 1, 'one ticket');
+  assert.equal(first.session?.email, 'ada@example.com');
+  await context.close();
+
+  await env.sandbox.reset();
+  const anon = await open('/gleap-anon.html');
+  await send(anon.page, 'Anonymous to Gleap');
+  const [before] = await conversationsOnce('gleap', (l) => l.length === 1, 'one ticket');
+  assert.equal(before.session?.email ?? null, null, 'anonymous so far');
+  const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
+  await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
+  await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  // The session is posted again with the email the next time the widget talks to Gleap.
+  await send(anon.page, 'Second to Gleap');
+  const after = await conversationsOnce('gleap', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
+  assert.equal(after.length, 1, 'the same ticket goes on');
+  assert.equal(after[0].messages.filter((m) => /to Gleap/.test(JSON.stringify(m))).length, 2, 'both messages on it');
+  await anon.context.close();
+});
+
+test('a bundle without the forms (local) ignores data-prechat and data-privacy-url with a console warning', async () => {
+  for (const pathname of ['/local.html']) {
     const { context, page: p, console } = await open(pathname);
     await p.getByRole('textbox', { name: 'Message to support' }).waitFor();
     assert.equal(await p.getByRole('form').count(), 0, `${pathname}: no form`);
