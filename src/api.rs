@@ -436,10 +436,9 @@ fn restore(store: &dyn Store, key: &str) -> Option<Snapshot> {
 }
 
 fn resolve_locale(configured: Option<&str>) -> &'static i18n::Strings {
-    let browser_langs = browser::browser_languages();
     i18n::resolve(
-        configured
-            .into_iter()
-            .chain(browser_langs.iter().map(String::as_str)),
+        browser::preferred_languages(configured)
+            .iter()
+            .map(String::as_str),
     )
 }

@@ -109,17 +109,10 @@ pub fn Widget(
     watch(move |_| show_unread_in_title(chat.engine.with(|e| e.unread())));
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
-    let browser_langs = crate::web::browser::browser_languages();
-    let configured = overrides.locale_tag.clone();
+    let preferred = crate::web::browser::preferred_languages(overrides.locale_tag.as_deref());
     let intl_tag: IntlTag = Memo::new(move |_| {
         let lang = locale.get().lang;
-        helpwire_core::i18n::regional_tag(
-            lang,
-            configured
-                .as_deref()
-                .into_iter()
-                .chain(browser_langs.iter().map(String::as_str)),
-        )
+        helpwire_core::i18n::regional_tag(lang, preferred.iter().map(String::as_str))
     });
     let shared = Shared {
         chat,

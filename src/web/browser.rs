@@ -138,21 +138,30 @@ pub fn describe(e: &JsValue) -> String {
         .unwrap_or_else(|| String::from("an unknown error"))
 }
 
-/// The browser's preferred languages, best first.
-pub fn browser_languages() -> Vec<String> {
-    let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
-        return Vec::new();
-    };
+/// The languages to try, best first: the site's configured locale, if any, then the browser's.
+pub fn preferred_languages(configured: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
+    if let Some(tag) = configured {
+        out.push(tag.to_string());
+    }
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+        return out;
+    };
+    let before = out.len();
     for language in nav.languages().iter() {
         if let Some(language) = language.as_string() {
             out.push(language);
         }
     }
-    if let (true, Some(language)) = (out.is_empty(), nav.language()) {
+    if let (true, Some(language)) = (out.len() == before, nav.language()) {
         out.push(language);
     }
     out
+}
+
+/// The browser's languages, best first (`navigator.languages`, else `navigator.language`).
+pub fn browser_languages() -> Vec<String> {
+    preferred_languages(None)
 }
 
 fn web_locks() -> Option<JsValue> {
