@@ -4,7 +4,7 @@
 use super::envelope::parse_envelope;
 use super::error::{malformed, EusateError};
 use super::events;
-use super::message::{conversation_of, message_from};
+use super::message::{conversation_of, hex_id, message_from};
 use crate::hash::fnv1a_parts;
 use crate::json::Json;
 use crate::model::{Author, Body, Message, SystemNotice};
@@ -112,13 +112,13 @@ pub fn parse_server_event(
         };
         let conversation = conversation_id.clone().unwrap_or_default();
         let notice = SystemNotice::ConversationClosed;
-        let id = format!(
-            "eusate-closed-{:016x}",
+        let id = hex_id(
+            "eusate-closed-",
             fnv1a_parts(&[
                 &conversation,
                 text.as_deref().unwrap_or(notice.tag()),
-                &(created_at as i64).to_string()
-            ])
+                &(created_at as i64).to_string(),
+            ]),
         );
         let body = text.map_or(Body::Notice(notice), Body::Text);
         messages.clear();

@@ -6,6 +6,21 @@ use crate::model::{Attachment, Author, Body, Message};
 use crate::protocol::wire;
 use crate::time::parse_rfc3339;
 
+/// `prefix` then `hash` as 16 lowercase hex digits (what `{:016x}` writes), nibble by nibble:
+/// the bundle links no hexadecimal formatting for the derived ids.
+pub(super) fn hex_id(prefix: &str, hash: u64) -> String {
+    let mut id = String::from(prefix);
+    for shift in (0..16).rev() {
+        let nibble = (hash >> (shift * 4)) as u8 & 0xf;
+        id.push(char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' - 10 + nibble
+        }));
+    }
+    id
+}
+
 /// The author for an Eusate `sender`: `sate` is the AI, `agent` a human, `customer` the visitor.
 fn author_for_sender(sender: &str, agent_name: Option<String>) -> Author {
     match sender {
@@ -131,9 +146,9 @@ pub(super) fn message_from(
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
             let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
-            format!(
-                "eusate-{:016x}",
-                fnv1a_parts(&[&conversation, author.tag(), &text, &stamp])
+            hex_id(
+                "eusate-",
+                fnv1a_parts(&[&conversation, author.tag(), &text, &stamp]),
             )
         }
     };
@@ -142,4 +157,24 @@ pub(super) fn message_from(
         message.attachments.push(attachment);
     }
     Ok(Some(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_id;
+
+    #[test]
+    fn hex_id_writes_what_format_writes() {
+        for hash in [
+            0,
+            1,
+            0xf,
+            0xa0,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0xcbf2_9ce4_8422_2325,
+        ] {
+            assert_eq!(hex_id("eusate-", hash), format!("eusate-{hash:016x}"));
+        }
+    }
 }
