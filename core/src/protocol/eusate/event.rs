@@ -93,11 +93,9 @@ pub fn parse_server_event(
             Ok(m) => messages.extend(m),
             Err(reason) => problems.push(malformed(reason, item)),
         }
-        for n in notes {
-            problems.push(malformed(
-                format!("{n}; the message is shown with the time it arrived"),
-                item,
-            ));
+        for mut n in notes {
+            n.push_str("; the message is shown with the time it arrived");
+            problems.push(malformed(n, item));
         }
     }
     if kind == ServerEventKind::Closed {

@@ -132,10 +132,9 @@ pub(super) fn message_from(
         Some(v) => match v.as_str().and_then(parse_rfc3339) {
             Some(t) => t,
             None => {
-                notes.push(format!(
-                    "`date_created` is not a usable time: {}",
-                    wire::snippet(v)
-                ));
+                let mut note = String::from("`date_created` is not a usable time: ");
+                note.push_str(&wire::snippet(v));
+                notes.push(note);
                 now
             }
         },
