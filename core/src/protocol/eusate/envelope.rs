@@ -54,20 +54,19 @@ pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
         Json::Number(n) => n.as_u64(),
         Json::String(s) => crate::text::parse_u64(s.trim()),
         _ => None,
-    }
-    .filter(|c| (100..1000).contains(c))
-    .ok_or_else(|| malformed("status_code is not an HTTP status", payload))?
-        as u16;
+    };
+    let status_code = match status_code {
+        Some(c) if (100..1000).contains(&c) => c as u16,
+        _ => return Err(malformed("status_code is not an HTTP status", payload)),
+    };
+    let text = |key| match payload.get(key) {
+        Some(Json::String(s)) => Some(s.clone()),
+        _ => None,
+    };
     Ok(Envelope {
         status_code,
-        sid: payload
-            .get("sid")
-            .and_then(Json::as_str)
-            .map(str::to_string),
-        message: payload
-            .get("message")
-            .and_then(Json::as_str)
-            .map(str::to_string),
+        sid: text("sid"),
+        message: text("message"),
         data: payload.get("data").cloned().unwrap_or_default(),
     })
 }
