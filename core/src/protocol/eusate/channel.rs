@@ -374,9 +374,10 @@ impl PushChannel for EusateChannel {
         self.absorb(actions, now)
     }
 
-    fn on_open(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_transport_open(now);
-        self.absorb(actions, now)
+    /// The server speaks first (its handshake): the client has nothing to do yet
+    /// ([`SocketIoClient::on_transport_open`] returns no action), so nothing is absorbed.
+    fn on_open(&mut self, _now: f64) -> Vec<PushOutput> {
+        Vec::new()
     }
 
     fn on_text(&mut self, frame: &str, now: f64) -> Vec<PushOutput> {
@@ -384,9 +385,10 @@ impl PushChannel for EusateChannel {
         self.absorb(actions, now)
     }
 
-    fn on_binary(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_binary(now);
-        self.absorb(actions, now)
+    /// Attachments of a binary packet the client does not support: ignored, as
+    /// [`SocketIoClient::on_binary`] ignores them.
+    fn on_binary(&mut self, _now: f64) -> Vec<PushOutput> {
+        Vec::new()
     }
 
     fn on_close(&mut self, reason: &str, now: f64) -> Vec<PushOutput> {
