@@ -143,7 +143,8 @@ impl EusateChannel {
                 });
                 self.recent
                     .push((message.local_id, message.text.trim().to_string()));
-                while self.recent.len() > 8 {
+                // One pushed at a time: at most one too many.
+                if self.recent.len() > 8 {
                     self.recent.remove(0);
                 }
             }
