@@ -107,12 +107,13 @@ pub(super) fn message_from(
         return Ok(None);
     }
     let text = text.unwrap_or_default().to_string();
-    let agent_name = first_str(item, &["agent_name", "sender_name"])
-        .or_else(|| {
-            item.get("agent")
-                .and_then(|a| first_str(a, &["name", "full_name"]))
-        })
-        .map(str::to_string);
+    let mut agent_name = first_str(item, &["agent_name", "sender_name"]);
+    if agent_name.is_none() {
+        if let Some(agent) = item.get("agent") {
+            agent_name = first_str(agent, &["name", "full_name"]);
+        }
+    }
+    let agent_name = agent_name.map(str::to_string);
     let author = match item.get("sender").and_then(Json::as_str) {
         Some(sender) => author_for_sender(sender, agent_name),
         None => match fallback_author {
@@ -144,7 +145,10 @@ pub(super) fn message_from(
         None if require_id => return Err("message without id"),
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
-            let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
+            let stamp = match created_raw {
+                Some(raw) => raw.to_string(),
+                None => (now as i64).to_string(),
+            };
             hex_id(
                 "eusate-",
                 fnv1a_parts(&[&conversation, author.tag(), &text, &stamp]),
