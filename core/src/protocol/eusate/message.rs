@@ -57,10 +57,8 @@ pub(super) fn conversation_of(v: &Json) -> Option<String> {
         return Some(id);
     }
     match v.get("ticket_chat") {
-        Some(Json::Object(_)) => v
-            .get("ticket_chat")
-            .and_then(|t| t.get("id"))
-            .and_then(id_string),
+        // Looked up once, not again for its id.
+        Some(chat @ Json::Object(_)) => chat.get("id").and_then(id_string),
         Some(other) => id_string(other),
         None => None,
     }
