@@ -108,17 +108,19 @@ pub fn parse_server_event(
                 now,
             ),
         };
-        let conversation = conversation_id.clone().unwrap_or_default();
         let notice = SystemNotice::ConversationClosed;
         let id = hex_id(
             "eusate-closed-",
             fnv1a_parts(&[
-                &conversation,
+                conversation_id.as_deref().unwrap_or_default(),
                 text.as_deref().unwrap_or(notice.tag()),
                 &(created_at as i64).to_string(),
             ]),
         );
-        let body = text.map_or(Body::Notice(notice), Body::Text);
+        let body = match text {
+            Some(text) => Body::Text(text),
+            None => Body::Notice(notice),
+        };
         messages.clear();
         messages.push(Message::received(id, Author::System, body, created_at));
     }
