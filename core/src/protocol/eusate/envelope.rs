@@ -67,6 +67,9 @@ pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
         status_code,
         sid: text("sid"),
         message: text("message"),
-        data: payload.get("data").cloned().unwrap_or_default(),
+        data: match payload.get("data") {
+            Some(data) => data.clone(),
+            None => Json::Null,
+        },
     })
 }
