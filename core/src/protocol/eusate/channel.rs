@@ -77,7 +77,10 @@ impl EusateChannel {
             client: SocketIoClient::new(client, seed),
             config,
             session_id: session_id.to_string(),
-            conversation: conversation.filter(|c| !c.is_empty()).map(str::to_string),
+            conversation: match conversation {
+                Some(c) if !c.is_empty() => Some(c.to_string()),
+                _ => None,
+            },
             closed: Vec::new(),
             opening_until: None,
             queue: Vec::new(),
