@@ -122,8 +122,12 @@ pub(super) fn message_from(
     let created_raw = first_str(item, &["date_created", "created_at"]);
     let mut date = None;
     for key in ["date_created", "created_at"] {
-        if date.is_none() {
-            date = item.get(key).filter(|v| !v.is_null());
+        match item.get(key) {
+            Some(Json::Null) | None => {}
+            found => {
+                date = found;
+                break;
+            }
         }
     }
     let created_at = match date {
