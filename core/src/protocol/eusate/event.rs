@@ -69,10 +69,12 @@ pub fn parse_server_event(
         Json::Null => &[],
         Json::Array(list) => list,
         Json::String(_) => std::slice::from_ref(data),
-        Json::Object(_) => match (data.get("messages"), data.get("message")) {
-            (Some(Json::Array(list)), _) => list,
-            (_, Some(inner @ Json::Object(_))) => std::slice::from_ref(inner),
-            _ => std::slice::from_ref(data),
+        Json::Object(_) => match data.get("messages") {
+            Some(Json::Array(list)) => list,
+            _ => match data.get("message") {
+                Some(inner @ Json::Object(_)) => std::slice::from_ref(inner),
+                _ => std::slice::from_ref(data),
+            },
         },
         _ => return Err(malformed("data is not an object", data)),
     };
