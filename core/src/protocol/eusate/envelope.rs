@@ -20,10 +20,12 @@ impl Envelope {
         if (200..300).contains(&self.status_code) {
             return Ok(());
         }
-        let message = match (self.message.as_deref(), self.data.get("detail")) {
-            (Some(m), _) if !m.is_empty() => m.to_string(),
-            (_, Some(Json::String(detail))) => detail.clone(),
-            _ => format!("status {}", self.status_code),
+        let message = match &self.message {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => match self.data.get("detail") {
+                Some(Json::String(detail)) => detail.clone(),
+                _ => format!("status {}", self.status_code),
+            },
         };
         Err(EusateError::Status {
             status: self.status_code,
