@@ -348,8 +348,12 @@ impl Chat {
         };
         {
             // A send again (a retry) belongs to its new job only.
+            // At most one entry per message (each push replaces the last), in no order: found
+            // and swapped out, as `on_channel` does, instead of a `retain`.
             let mut sends = driver.socket_sends.borrow_mut();
-            sends.retain(|(id, _)| *id != message.local_id);
+            if let Some(at) = sends.iter().position(|(id, _)| *id == message.local_id) {
+                sends.swap_remove(at);
+            }
             sends.push((message.local_id.clone(), generation));
         }
         let conversation_id = Some(conversation.id.as_str()).filter(|id| !id.is_empty());

@@ -77,7 +77,10 @@ impl EusateChannel {
             client: SocketIoClient::new(client, seed),
             config,
             session_id: session_id.to_string(),
-            conversation: conversation.filter(|c| !c.is_empty()).map(str::to_string),
+            conversation: match conversation {
+                Some(c) if !c.is_empty() => Some(c.to_string()),
+                _ => None,
+            },
             closed: Vec::new(),
             opening_until: None,
             queue: Vec::new(),
@@ -143,7 +146,8 @@ impl EusateChannel {
                 });
                 self.recent
                     .push((message.local_id, message.text.trim().to_string()));
-                while self.recent.len() > 8 {
+                // One pushed at a time: at most one too many.
+                if self.recent.len() > 8 {
                     self.recent.remove(0);
                 }
             }
@@ -374,9 +378,10 @@ impl PushChannel for EusateChannel {
         self.absorb(actions, now)
     }
 
-    fn on_open(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_transport_open(now);
-        self.absorb(actions, now)
+    /// The server speaks first (its handshake): the client has nothing to do yet
+    /// ([`SocketIoClient::on_transport_open`] returns no action), so nothing is absorbed.
+    fn on_open(&mut self, _now: f64) -> Vec<PushOutput> {
+        Vec::new()
     }
 
     fn on_text(&mut self, frame: &str, now: f64) -> Vec<PushOutput> {
@@ -384,9 +389,10 @@ impl PushChannel for EusateChannel {
         self.absorb(actions, now)
     }
 
-    fn on_binary(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_binary(now);
-        self.absorb(actions, now)
+    /// Attachments of a binary packet the client does not support: ignored, as
+    /// [`SocketIoClient::on_binary`] ignores them.
+    fn on_binary(&mut self, _now: f64) -> Vec<PushOutput> {
+        Vec::new()
     }
 
     fn on_close(&mut self, reason: &str, now: f64) -> Vec<PushOutput> {

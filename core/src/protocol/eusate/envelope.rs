@@ -20,10 +20,12 @@ impl Envelope {
         if (200..300).contains(&self.status_code) {
             return Ok(());
         }
-        let message = match (self.message.as_deref(), self.data.get("detail")) {
-            (Some(m), _) if !m.is_empty() => m.to_string(),
-            (_, Some(Json::String(detail))) => detail.clone(),
-            _ => format!("status {}", self.status_code),
+        let message = match &self.message {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => match self.data.get("detail") {
+                Some(Json::String(detail)) => detail.clone(),
+                _ => format!("status {}", self.status_code),
+            },
         };
         Err(EusateError::Status {
             status: self.status_code,
@@ -54,20 +56,22 @@ pub fn parse_envelope(args: &[Json]) -> Result<Envelope, EusateError> {
         Json::Number(n) => n.as_u64(),
         Json::String(s) => crate::text::parse_u64(s.trim()),
         _ => None,
-    }
-    .filter(|c| (100..1000).contains(c))
-    .ok_or_else(|| malformed("status_code is not an HTTP status", payload))?
-        as u16;
+    };
+    let status_code = match status_code {
+        Some(c) if (100..1000).contains(&c) => c as u16,
+        _ => return Err(malformed("status_code is not an HTTP status", payload)),
+    };
+    let text = |key| match payload.get(key) {
+        Some(Json::String(s)) => Some(s.clone()),
+        _ => None,
+    };
     Ok(Envelope {
         status_code,
-        sid: payload
-            .get("sid")
-            .and_then(Json::as_str)
-            .map(str::to_string),
-        message: payload
-            .get("message")
-            .and_then(Json::as_str)
-            .map(str::to_string),
-        data: payload.get("data").cloned().unwrap_or_default(),
+        sid: text("sid"),
+        message: text("message"),
+        data: match payload.get("data") {
+            Some(data) => data.clone(),
+            None => Json::Null,
+        },
     })
 }

@@ -4,7 +4,7 @@
 use super::envelope::parse_envelope;
 use super::error::{malformed, EusateError};
 use super::events;
-use super::message::{conversation_of, message_from};
+use super::message::{conversation_of, hex_id, message_from};
 use crate::hash::fnv1a_parts;
 use crate::json::Json;
 use crate::model::{Author, Body, Message, SystemNotice};
@@ -69,10 +69,12 @@ pub fn parse_server_event(
         Json::Null => &[],
         Json::Array(list) => list,
         Json::String(_) => std::slice::from_ref(data),
-        Json::Object(_) => match (data.get("messages"), data.get("message")) {
-            (Some(Json::Array(list)), _) => list,
-            (_, Some(inner @ Json::Object(_))) => std::slice::from_ref(inner),
-            _ => std::slice::from_ref(data),
+        Json::Object(_) => match data.get("messages") {
+            Some(Json::Array(list)) => list,
+            _ => match data.get("message") {
+                Some(inner @ Json::Object(_)) => std::slice::from_ref(inner),
+                _ => std::slice::from_ref(data),
+            },
         },
         _ => return Err(malformed("data is not an object", data)),
     };
@@ -93,11 +95,9 @@ pub fn parse_server_event(
             Ok(m) => messages.extend(m),
             Err(reason) => problems.push(malformed(reason, item)),
         }
-        for n in notes {
-            problems.push(malformed(
-                format!("{n}; the message is shown with the time it arrived"),
-                item,
-            ));
+        for mut n in notes {
+            n.push_str("; the message is shown with the time it arrived");
+            problems.push(malformed(n, item));
         }
     }
     if kind == ServerEventKind::Closed {
@@ -110,17 +110,19 @@ pub fn parse_server_event(
                 now,
             ),
         };
-        let conversation = conversation_id.clone().unwrap_or_default();
         let notice = SystemNotice::ConversationClosed;
-        let id = format!(
-            "eusate-closed-{:016x}",
+        let id = hex_id(
+            "eusate-closed-",
             fnv1a_parts(&[
-                &conversation,
+                conversation_id.as_deref().unwrap_or_default(),
                 text.as_deref().unwrap_or(notice.tag()),
-                &(created_at as i64).to_string()
-            ])
+                &(created_at as i64).to_string(),
+            ]),
         );
-        let body = text.map_or(Body::Notice(notice), Body::Text);
+        let body = match text {
+            Some(text) => Body::Text(text),
+            None => Body::Notice(notice),
+        };
         messages.clear();
         messages.push(Message::received(id, Author::System, body, created_at));
     }

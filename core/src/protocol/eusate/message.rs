@@ -6,6 +6,21 @@ use crate::model::{Attachment, Author, Body, Message};
 use crate::protocol::wire;
 use crate::time::parse_rfc3339;
 
+/// `prefix` then `hash` as 16 lowercase hex digits (what `{:016x}` writes), nibble by nibble:
+/// the bundle links no hexadecimal formatting for the derived ids.
+pub(super) fn hex_id(prefix: &str, hash: u64) -> String {
+    let mut id = String::from(prefix);
+    for shift in (0..16).rev() {
+        let nibble = (hash >> (shift * 4)) as u8 & 0xf;
+        id.push(char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' - 10 + nibble
+        }));
+    }
+    id
+}
+
 /// The author for an Eusate `sender`: `sate` is the AI, `agent` a human, `customer` the visitor.
 fn author_for_sender(sender: &str, agent_name: Option<String>) -> Author {
     match sender {
@@ -42,10 +57,8 @@ pub(super) fn conversation_of(v: &Json) -> Option<String> {
         return Some(id);
     }
     match v.get("ticket_chat") {
-        Some(Json::Object(_)) => v
-            .get("ticket_chat")
-            .and_then(|t| t.get("id"))
-            .and_then(id_string),
+        // Looked up once, not again for its id.
+        Some(chat @ Json::Object(_)) => chat.get("id").and_then(id_string),
         Some(other) => id_string(other),
         None => None,
     }
@@ -92,12 +105,13 @@ pub(super) fn message_from(
         return Ok(None);
     }
     let text = text.unwrap_or_default().to_string();
-    let agent_name = first_str(item, &["agent_name", "sender_name"])
-        .or_else(|| {
-            item.get("agent")
-                .and_then(|a| first_str(a, &["name", "full_name"]))
-        })
-        .map(str::to_string);
+    let mut agent_name = first_str(item, &["agent_name", "sender_name"]);
+    if agent_name.is_none() {
+        if let Some(agent) = item.get("agent") {
+            agent_name = first_str(agent, &["name", "full_name"]);
+        }
+    }
+    let agent_name = agent_name.map(str::to_string);
     let author = match item.get("sender").and_then(Json::as_str) {
         Some(sender) => author_for_sender(sender, agent_name),
         None => match fallback_author {
@@ -108,8 +122,12 @@ pub(super) fn message_from(
     let created_raw = first_str(item, &["date_created", "created_at"]);
     let mut date = None;
     for key in ["date_created", "created_at"] {
-        if date.is_none() {
-            date = item.get(key).filter(|v| !v.is_null());
+        match item.get(key) {
+            Some(Json::Null) | None => {}
+            found => {
+                date = found;
+                break;
+            }
         }
     }
     let created_at = match date {
@@ -117,10 +135,9 @@ pub(super) fn message_from(
         Some(v) => match v.as_str().and_then(parse_rfc3339) {
             Some(t) => t,
             None => {
-                notes.push(format!(
-                    "`date_created` is not a usable time: {}",
-                    wire::snippet(v)
-                ));
+                let mut note = String::from("`date_created` is not a usable time: ");
+                note.push_str(&wire::snippet(v));
+                notes.push(note);
                 now
             }
         },
@@ -130,10 +147,13 @@ pub(super) fn message_from(
         None if require_id => return Err("message without id"),
         None => {
             let conversation = conversation_of(item).unwrap_or_default();
-            let stamp = created_raw.map_or_else(|| (now as i64).to_string(), str::to_string);
-            format!(
-                "eusate-{:016x}",
-                fnv1a_parts(&[&conversation, author.tag(), &text, &stamp])
+            let stamp = match created_raw {
+                Some(raw) => raw.to_string(),
+                None => (now as i64).to_string(),
+            };
+            hex_id(
+                "eusate-",
+                fnv1a_parts(&[&conversation, author.tag(), &text, &stamp]),
             )
         }
     };
@@ -142,4 +162,24 @@ pub(super) fn message_from(
         message.attachments.push(attachment);
     }
     Ok(Some(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hex_id;
+
+    #[test]
+    fn hex_id_writes_what_format_writes() {
+        for hash in [
+            0,
+            1,
+            0xf,
+            0xa0,
+            0x0123_4567_89ab_cdef,
+            u64::MAX,
+            0xcbf2_9ce4_8422_2325,
+        ] {
+            assert_eq!(hex_id("eusate-", hash), format!("eusate-{hash:016x}"));
+        }
+    }
 }

@@ -47,14 +47,19 @@ impl EusateProvider {
     /// A console warning when a key would be shipped to Eusate's public host from every
     /// visitor's browser (the docs treat keys as secret; a site proxy should add it instead).
     pub fn key_warning(&self) -> Option<String> {
-        let host = crate::text::split_once(&self.base, "://").map_or("", |(_, r)| r);
-        let host = crate::text::before_any(host, b"/:");
-        (self.api_key.is_some() && host.eq_ignore_ascii_case("api.eusate.com")).then(|| {
+        let host = match crate::text::split_once(&self.base, "://") {
+            Some((_, rest)) => crate::text::before_any(rest, b"/:"),
+            None => "",
+        };
+        if self.api_key.is_none() || !host.eq_ignore_ascii_case("api.eusate.com") {
+            return None;
+        }
+        Some(
             "data-api-key is sent to api.eusate.com from every visitor's browser; \
              Eusate's API keys are meant to be secret. Prefer a proxy on your own site \
              (data-api-base) that adds the key."
-                .to_string()
-        })
+                .to_string(),
+        )
     }
 
     /// The session id for a visitor: the site's user id once identified, else the anonymous id.
