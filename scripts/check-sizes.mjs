@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 101_100,
-  bot: 101_000,
-  eusate: 111_700,
-  gleap: 101_100,
-  gurusup: 98_400,
-  local: 100_600,
-  relay: 107_700,
+  bancroft: 96_100,
+  bot: 96_600,
+  eusate: 103_700,
+  gleap: 100_000,
+  gurusup: 92_900,
+  local: 96_900,
+  relay: 101_700,
 };
 
 const dist = process.argv[2] || 'dist';
