@@ -227,12 +227,18 @@ impl Visitor {
     /// Reads [`Visitor::to_json`]'s layout; only `anon_id` is required.
     pub fn from_json(v: &Json) -> Result<Visitor, String> {
         let f = Fields::of(v, "the visitor")?;
+        // Checked before anything is allocated, so a refusal has nothing to drop.
+        let anon_id = f.str("anon_id")?;
+        let user_id = f.opt_str("user_id")?;
+        let email = f.opt_str("email")?;
+        let name = f.opt_str("name")?;
+        let user_hash = f.opt_str("user_hash")?;
         Ok(Visitor {
-            anon_id: f.string("anon_id")?,
-            user_id: f.opt_string("user_id")?,
-            email: f.opt_string("email")?,
-            name: f.opt_string("name")?,
-            user_hash: f.opt_string("user_hash")?,
+            anon_id: anon_id.to_string(),
+            user_id: user_id.map(str::to_string),
+            email: email.map(str::to_string),
+            name: name.map(str::to_string),
+            user_hash: user_hash.map(str::to_string),
             custom_data: f.get("custom_data").cloned(),
         })
     }
@@ -447,21 +453,34 @@ impl Message {
     /// Reads [`Message::to_json`]'s layout; unknown fields are ignored.
     pub fn from_json(v: &Json) -> Result<Message, String> {
         let f = Fields::of(v, "a message")?;
+        // The plain fields are checked before anything is allocated, so most refusals have
+        // nothing to drop.
+        let id = f.str("id")?;
+        let local_id = f.opt_str("local_id")?;
+        let created_at = f.f64("created_at")?;
+        let origin = f.opt_str("origin")?;
+        let attempted_at = f.opt_f64("attempted_at")?;
+        let unconfirmed = f.opt_bool("unconfirmed")?.unwrap_or(false);
+        let (author, body) = (f.value("author")?, f.value("body")?);
+        let listed = f.array("attachments")?;
+        let delivery = f.get("delivery").map(Delivery::from_json).transpose()?;
+        let author = Author::from_json(author)?;
+        let body = Body::from_json(body)?;
         let mut attachments = Vec::new();
-        for a in f.array("attachments")? {
+        for a in listed {
             attachments.push(Attachment::from_json(a)?);
         }
         Ok(Message {
-            id: f.string("id")?,
-            local_id: f.opt_string("local_id")?,
-            author: Author::from_json(f.value("author")?)?,
-            body: Body::from_json(f.value("body")?)?,
+            id: id.to_string(),
+            local_id: local_id.map(str::to_string),
+            author,
+            body,
             attachments,
-            created_at: f.f64("created_at")?,
-            delivery: f.get("delivery").map(Delivery::from_json).transpose()?,
-            origin: f.opt_string("origin")?,
-            attempted_at: f.opt_f64("attempted_at")?,
-            unconfirmed: f.opt_bool("unconfirmed")?.unwrap_or(false),
+            created_at,
+            delivery,
+            origin: origin.map(str::to_string),
+            attempted_at,
+            unconfirmed,
         })
     }
 }

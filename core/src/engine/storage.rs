@@ -89,6 +89,10 @@ impl Snapshot {
                 "snapshot version {version} is not {SNAPSHOT_VERSION}"
             ));
         }
+        // The plain fields first: a refusal then has less to drop.
+        let unread = f.opt_u32("unread")?.unwrap_or(0);
+        let offer_dismissed = f.opt_bool("offer_dismissed")?.unwrap_or(false);
+        let listed = f.array("messages")?;
         let visitor = Visitor::from_json(f.value("visitor")?)?;
         let session = f.get("session").map(Session::from_json).transpose()?;
         let conversation = f
@@ -98,7 +102,7 @@ impl Snapshot {
         // A loop, not `collect::<Result<_, _>>()`, whose adapter was inlined around the whole
         // message reader.
         let mut messages = Vec::new();
-        for m in f.array("messages")? {
+        for m in listed {
             messages.push(Message::from_json(m)?);
         }
         let snapshot = Snapshot {
@@ -108,8 +112,8 @@ impl Snapshot {
             conversation,
             messages,
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
-            unread: f.opt_u32("unread")?.unwrap_or(0),
-            offer_dismissed: f.opt_bool("offer_dismissed")?.unwrap_or(false),
+            unread,
+            offer_dismissed,
         };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());
