@@ -248,59 +248,46 @@ test('Bancroft: the pre-chat details become the conversation\'s requester; no la
   await anon.context.close();
 });
 
-test('bot: the pre-chat email and the late offer both reach the endpoint as session.email', async () => {
+/** On `backend` (the sandbox's bot or Gleap): the pre-chat form's email on `prechatPage`, then,
+ *  on `anonymousPage`, the late offer's, each reaching the stored conversation's session, which
+ *  goes on (one conversation). `label` names the backend in the messages. Returns the
+ *  conversations once the late email arrived. */
+async function emailsReachTheSession(backend, prechatPage, anonymousPage, label) {
   await env.sandbox.reset();
-  const { context, page: p } = await open('/bot-email.html');
+  const { context, page: p } = await open(prechatPage);
   const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
   await email.fill('ada@example.com');
   await email.press('Enter');
-  await send(p, 'First to the bot');
-  const [first] = await conversationsOnce('bot', (l) => l.length === 1, 'one conversation');
+  await send(p, `First to ${label}`);
+  const [first] = await conversationsOnce(backend, (l) => l.length === 1, 'one conversation');
   assert.equal(first.session?.email, 'ada@example.com');
   await context.close();
 
   await env.sandbox.reset();
-  const anon = await open('/offer.html');
-  await send(anon.page, 'Anonymous to the bot');
-  const [before] = await conversationsOnce('bot', (l) => l.length === 1, 'one conversation');
+  const anon = await open(anonymousPage);
+  await send(anon.page, `Anonymous to ${label}`);
+  const [before] = await conversationsOnce(backend, (l) => l.length === 1, 'one conversation');
   assert.equal(before.session?.email ?? null, null, 'anonymous so far');
   const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
   await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
   await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
   await offer.waitFor({ state: 'detached' });
-  // The endpoint hears of it with the visitor's next message (the contract sends the session each call).
-  await send(anon.page, 'Second to the bot');
-  const after = await conversationsOnce('bot', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
+  // The backend hears of it with the visitor's next message: the bot contract sends the session
+  // with each call, and Gleap's session is posted again the next time the widget talks to it.
+  await send(anon.page, `Second to ${label}`);
+  const after = await conversationsOnce(backend, (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
   assert.equal(after.length, 1, 'the same conversation goes on');
   await anon.context.close();
+  return after;
+}
+
+test('bot: the pre-chat email and the late offer both reach the endpoint as session.email', async () => {
+  await emailsReachTheSession('bot', '/bot-email.html', '/offer.html', 'the bot');
 });
 
 test('Gleap: the pre-chat email and the late offer both reach the visitor\'s session, and the ticket goes on', async () => {
-  await env.sandbox.reset();
-  const { context, page: p } = await open('/gleap.html');
-  const email = p.getByRole('form', { name: 'Contact details' }).getByRole('textbox', { name: 'Email' });
-  await email.fill('ada@example.com');
-  await email.press('Enter');
-  await send(p, 'First to Gleap');
-  const [first] = await conversationsOnce('gleap', (l) => l.length === 1, 'one ticket');
-  assert.equal(first.session?.email, 'ada@example.com');
-  await context.close();
-
-  await env.sandbox.reset();
-  const anon = await open('/gleap-anon.html');
-  await send(anon.page, 'Anonymous to Gleap');
-  const [before] = await conversationsOnce('gleap', (l) => l.length === 1, 'one ticket');
-  assert.equal(before.session?.email ?? null, null, 'anonymous so far');
-  const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
-  await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
-  await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
-  await offer.waitFor({ state: 'detached' });
-  // The session is posted again with the email the next time the widget talks to Gleap.
-  await send(anon.page, 'Second to Gleap');
-  const after = await conversationsOnce('gleap', (l) => l[0]?.session?.email === 'late@example.com', 'the session has the email');
-  assert.equal(after.length, 1, 'the same ticket goes on');
-  assert.equal(after[0].messages.filter((m) => /to Gleap/.test(JSON.stringify(m))).length, 2, 'both messages on it');
-  await anon.context.close();
+  const [ticket] = await emailsReachTheSession('gleap', '/gleap.html', '/gleap-anon.html', 'Gleap');
+  assert.equal(ticket.messages.filter((m) => /to Gleap/.test(JSON.stringify(m))).length, 2, 'both messages on it');
 });
 
 test('a bundle without the forms (local) ignores data-prechat and data-privacy-url with a console warning', async () => {
