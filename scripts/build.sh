@@ -70,11 +70,12 @@ for backend in "${backends[@]}"; do
     # Before -Oz inlines them apart: fold identical and near-identical functions (generic copies
     # differing in a constant) and restructure control flow; --low-memory-unused lets loads fold
     # constant offsets (Rust never reaches the low 1 KB through wrapping arithmetic). -4.3 KB gzip.
-    # -ocimfs=20: a function with one caller is inlined only up to 20 instructions (binaryen's
+    # -ocimfs=40: a function with one caller is inlined only up to 40 instructions (binaryen's
     # default is any size); huge flattened functions compress worse. -6.5 KB gzip.
+    # --generate-global-effects first: later passes know which calls have no side effects.
     # Then dead arguments once more (--dae-optimizing), which the restructured code exposes, and
     # -Oz after it. -0.3 KB gzip.
-    node_modules/.bin/wasm-opt -ocimfs=20 --duplicate-function-elimination --merge-similar-functions \
+    node_modules/.bin/wasm-opt -ocimfs=40 --generate-global-effects --duplicate-function-elimination --merge-similar-functions \
       --flatten --rereloop -Oz --converge --low-memory-unused --dae-optimizing -Oz \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
