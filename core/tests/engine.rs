@@ -1934,3 +1934,177 @@ fn a_send_carries_the_last_delivered_messages_before_it_oldest_first() {
         ]
     );
 }
+
+/// Several conversations (cargo feature `conversations`).
+#[cfg(feature = "conversations")]
+mod conversations {
+    use super::*;
+    use helpwire_core::engine::conversations::{Summary, PREVIEW_CHARS};
+
+    fn list(h: &Harness) -> Vec<(String, bool, bool)> {
+        h.engine
+            .conversations()
+            .into_iter()
+            .map(|s: Summary| (s.preview, s.current, s.closed))
+            .collect()
+    }
+
+    fn texts(h: &Harness) -> Vec<String> {
+        h.engine
+            .messages()
+            .iter()
+            .map(|m| m.body.plain_text())
+            .collect()
+    }
+
+    #[test]
+    fn a_new_conversation_keeps_the_first_in_the_list_and_opening_it_reads_its_history() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("How much is the Team plan?", "m1");
+        h.advance(6_000.0);
+        assert_eq!(texts(&h).len(), 2, "the question and support's answer");
+        let first = h.engine.conversation().unwrap().id.clone();
+        let answer = texts(&h)[1].clone();
+        let preview = helpwire_core::protocol::wire::cut(&answer, PREVIEW_CHARS);
+        assert!(preview.ends_with('…') && preview.chars().count() <= PREVIEW_CHARS + 1);
+
+        h.cmd(Command::NewConversation);
+        assert!(
+            h.engine.messages().is_empty(),
+            "a new conversation starts empty"
+        );
+        assert!(h.engine.conversation().is_none());
+        assert_eq!(list(&h), [(preview.clone(), false, false)]);
+        assert_eq!(
+            h.persisted.as_ref().unwrap().archive.len(),
+            1,
+            "the list is stored"
+        );
+
+        h.advance(1_000.0);
+        h.send("My invoice is wrong", "m2");
+        let second = h.engine.conversation().unwrap().id.clone();
+        assert_ne!(
+            first, second,
+            "the first message opened a second conversation"
+        );
+        assert_eq!(
+            list(&h),
+            [
+                ("My invoice is wrong".to_string(), true, false),
+                (preview.clone(), false, false)
+            ],
+            "newest activity first"
+        );
+
+        h.cmd(Command::OpenConversation(first.clone()));
+        assert!(h.events.contains(&WidgetEvent::Conversation(first.clone())));
+        h.settle();
+        assert_eq!(
+            texts(&h),
+            ["How much is the Team plan?".to_string(), answer.clone()],
+            "the first conversation's history, read again"
+        );
+        assert_eq!(h.engine.conversation().unwrap().id, first);
+        let summaries = h.engine.conversations();
+        assert_eq!(summaries.len(), 2);
+        assert!(summaries
+            .iter()
+            .any(|s| !s.current && s.id == second && s.preview == "My invoice is wrong"));
+        assert_eq!(h.helpdesk_visitor_copies("How much is the Team plan?"), 1);
+        assert_eq!(h.helpdesk_visitor_copies("My invoice is wrong"), 1);
+
+        // Writing there goes to that conversation.
+        h.send("Thanks!", "m3");
+        assert_eq!(h.engine.conversation().unwrap().id, first);
+        assert_eq!(h.status_of("Thanks!"), Some("sent"));
+    }
+
+    #[test]
+    fn the_visitor_cannot_leave_a_conversation_while_a_message_is_on_its_way() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("first", "m1");
+        h.backend
+            .faults
+            .push_back(ProviderError::Network("offline".into()));
+        h.send("second", "m2");
+        assert_eq!(h.status_of("second"), Some("pending"));
+        assert!(!h.engine.can_switch());
+        h.cmd(Command::NewConversation);
+        assert_eq!(texts(&h), ["first", "second"], "nothing left behind");
+        assert!(h.warnings.iter().any(|w| w.contains("still on its way")));
+
+        h.advance(120_000.0);
+        assert_eq!(h.status_of("second"), Some("sent"));
+        assert!(h.engine.can_switch());
+        h.cmd(Command::NewConversation);
+        assert!(h.engine.messages().is_empty());
+        assert_eq!(h.helpdesk_visitor_copies("second"), 1);
+    }
+
+    #[test]
+    fn show_conversations_opens_the_list_and_choosing_one_leaves_it() {
+        let mut h = Harness::new();
+        h.cmd(Command::ShowConversations);
+        assert!(h.engine.is_open() && h.engine.is_listing());
+        h.cmd(Command::NewConversation);
+        assert!(
+            !h.engine.is_listing(),
+            "an empty conversation is already on screen"
+        );
+        h.send("hello", "m1");
+        let id = h.engine.conversation().unwrap().id.clone();
+        h.cmd(Command::ShowConversations);
+        h.cmd(Command::OpenConversation(id));
+        assert!(!h.engine.is_listing(), "the one on screen: back to it");
+        assert_eq!(texts(&h), ["hello"], "and nothing was read again");
+        h.cmd(Command::OpenConversation("conv_unknown".into()));
+        assert!(h.warnings.iter().any(|w| w.contains("conv_unknown")));
+        assert_eq!(texts(&h), ["hello"]);
+    }
+
+    #[test]
+    fn a_closed_conversation_is_listed_as_closed_and_a_message_starts_a_new_one() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("hello", "m1");
+        let id = h.engine.conversation().unwrap().id.clone();
+        h.cmd(Command::ConversationClosed(id.clone()));
+        assert!(h.engine.is_closed());
+        assert_eq!(texts(&h), ["hello"], "still shown, read-only");
+        assert_eq!(list(&h), [("hello".to_string(), false, true)]);
+
+        h.send("one more thing", "m2");
+        assert!(!h.engine.is_closed());
+        assert_eq!(texts(&h), ["one more thing"]);
+        assert_ne!(h.engine.conversation().unwrap().id, id);
+        assert_eq!(list(&h).len(), 2);
+        assert_eq!(h.helpdesk_visitor_copies("one more thing"), 1);
+    }
+
+    #[test]
+    fn the_list_survives_a_reload_and_an_unreadable_entry_is_dropped_alone() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("first", "m1");
+        h.cmd(Command::NewConversation);
+        h.send("second", "m2");
+        let json = h.persisted.clone().unwrap().to_json();
+        let restored = Snapshot::from_json(&json).unwrap();
+        assert_eq!(restored.archive.len(), 1);
+        assert_eq!(restored.archive[0].preview, "first");
+        assert_eq!(&restored, h.persisted.as_ref().unwrap());
+
+        let broken = json.replacen(r#""preview":"first""#, r#""preview":42"#, 1);
+        let restored = Snapshot::from_json(&broken).expect("the snapshot still reads");
+        assert!(restored.archive.is_empty());
+        assert_eq!(restored.messages.len(), 1);
+
+        let huge = "x".repeat(10_000);
+        let long = json.replacen(r#""preview":"first""#, &format!(r#""preview":"{huge}""#), 1);
+        let restored = Snapshot::from_json(&long).unwrap();
+        assert!(restored.archive[0].preview.chars().count() <= 141);
+    }
+}

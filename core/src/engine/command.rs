@@ -66,6 +66,15 @@ pub enum Command {
     /// The tabs known to be open (`None`: the browser cannot tell). Undelivered messages of tabs
     /// that are gone are adopted and sent by this one.
     TabsAlive(Option<Vec<String>>),
+    /// Show the visitor's conversations (opening the panel if it is closed).
+    #[cfg(feature = "conversations")]
+    ShowConversations,
+    /// The visitor starts a new conversation; the one on screen goes into their list.
+    #[cfg(feature = "conversations")]
+    NewConversation,
+    /// The visitor opens this conversation of their list.
+    #[cfg(feature = "conversations")]
+    OpenConversation(String),
     /// A push backend gave the conversation opened by the first message its id.
     ConversationAssigned(String),
     /// Support closed this conversation; the next message opens a new one.
@@ -95,6 +104,9 @@ pub enum WidgetEvent {
     },
     Unread(u32),
     Error(String),
+    /// The visitor opened this conversation of their list.
+    #[cfg(feature = "conversations")]
+    Conversation(String),
 }
 
 /// What the driver must do.

@@ -64,6 +64,9 @@ pub struct Engine {
     pub(super) typing: bool,
     /// An agent has read the visitor's messages, as the backend last said (`presence`).
     pub(super) seen: bool,
+    /// The panel shows the visitor's conversations instead of one.
+    #[cfg(feature = "conversations")]
+    pub(super) listing: bool,
 }
 
 impl Engine {
@@ -99,6 +102,8 @@ impl Engine {
             edits: ListEdits::default(),
             typing: false,
             seen: false,
+            #[cfg(feature = "conversations")]
+            listing: false,
         }
     }
 
@@ -248,8 +253,19 @@ impl Engine {
                     dirty = true;
                 }
             }
+            #[cfg(feature = "conversations")]
+            Command::ShowConversations => {
+                self.listing = true;
+                dirty |= self.set_open(true, now, &mut fx);
+            }
+            #[cfg(feature = "conversations")]
+            Command::NewConversation => dirty |= self.switch_to("", now, &mut fx),
+            #[cfg(feature = "conversations")]
+            Command::OpenConversation(id) => dirty |= self.switch_to(&id, now, &mut fx),
             Command::ConversationClosed(id) => {
                 if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
+                    #[cfg(feature = "conversations")]
+                    self.conversation_closed(now);
                     self.forget_conversation();
                     dirty = true;
                 }

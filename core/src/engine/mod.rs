@@ -13,9 +13,12 @@
 //! - `reading`: polling and merging what the backend lists or pushes;
 //! - `session`: the visitor's session, identity and the connection's state;
 //! - `presence`: support typing, and the visitor's messages seen by an agent;
-//! - `tabs`: several tabs sharing one stored conversation.
+//! - `tabs`: several tabs sharing one stored conversation;
+//! - [`conversations`]: several conversations per visitor (cargo feature `conversations`).
 
 mod command;
+#[cfg(feature = "conversations")]
+pub mod conversations;
 pub mod edits;
 mod job;
 mod machine;

@@ -32,6 +32,12 @@ pub struct Snapshot {
     pub unread: u32,
     /// The visitor dismissed the "Get the answer by email" offer.
     pub offer_dismissed: bool,
+    /// The conversations the visitor left for another (written only when there are any).
+    #[cfg(feature = "conversations")]
+    pub archive: Vec<super::conversations::Archived>,
+    /// Support closed the conversation on screen: it is read-only (written only when true).
+    #[cfg(feature = "conversations")]
+    pub closed: bool,
 }
 
 impl Snapshot {
@@ -76,6 +82,16 @@ impl Snapshot {
         if self.offer_dismissed {
             json.insert("offer_dismissed", Json::Bool(true));
         }
+        #[cfg(feature = "conversations")]
+        {
+            if !self.archive.is_empty() {
+                let list = self.archive.iter().map(|a| a.to_json()).collect();
+                json.insert("conversations", Json::Array(list));
+            }
+            if self.closed {
+                json.insert("closed", Json::Bool(true));
+            }
+        }
         json.to_string()
     }
 
@@ -105,6 +121,17 @@ impl Snapshot {
         for m in listed {
             messages.push(Message::from_json(m)?);
         }
+        // A conversation of the list that does not read is dropped, not the visitor's chat.
+        #[cfg(feature = "conversations")]
+        let (archive, closed) = {
+            let mut archive = Vec::new();
+            for a in f.array("conversations")? {
+                if let Ok(a) = super::conversations::Archived::from_json(a) {
+                    archive.push(a);
+                }
+            }
+            (archive, f.opt_bool("closed")?.unwrap_or(false))
+        };
         let snapshot = Snapshot {
             version,
             visitor,
@@ -114,6 +141,10 @@ impl Snapshot {
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread,
             offer_dismissed,
+            #[cfg(feature = "conversations")]
+            archive,
+            #[cfg(feature = "conversations")]
+            closed,
         };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());
