@@ -1,7 +1,7 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
 //! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`,
-//! `push`, `stream`, `contact`, `email_offer`).
+//! `push`, `stream`, `contact`, `email_offer`, `conversations`).
 
 use std::{env, fs, path::Path};
 
@@ -23,21 +23,46 @@ fn main() {
     // Both follow core's `contact` feature: only the bundles it is on for (core/Cargo.toml).
     backend_cfg("contact", &["BANCROFT", "BOT", "GLEAP"]);
     backend_cfg("email_offer", &["BOT", "GLEAP"]);
+    // `cfg(conversations)`: the list of the visitor's conversations (core's `conversations`).
+    backend_cfg("conversations", CONVERSATIONS);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
-    let css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");
+    let mut css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");
+    // The list of conversations' rules, only in the bundles that have the list.
+    if !any_backend(CONVERSATIONS) {
+        css = without_block(
+            &css,
+            "/* cfg(conversations)",
+            "/* end cfg(conversations) */",
+        );
+    }
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("helpwire.min.css");
     fs::write(out, minify(&css)).expect("OUT_DIR is writable");
 }
 
+/// The backends whose bundles have the list of conversations (core's `conversations`).
+const CONVERSATIONS: &[&str] = &["LOCAL", "BANCROFT", "BOT", "GURUSUP"];
+
 /// Sets `cfg(name)` when any of the `backends` features is on.
 fn backend_cfg(name: &str, backends: &[&str]) {
     println!("cargo::rustc-check-cfg=cfg({name})");
-    if backends
+    if any_backend(backends) {
+        println!("cargo::rustc-cfg={name}");
+    }
+}
+
+/// Whether any of the `backends` features is on.
+fn any_backend(backends: &[&str]) -> bool {
+    backends
         .iter()
         .any(|backend| env::var_os(format!("CARGO_FEATURE_{backend}")).is_some())
-    {
-        println!("cargo::rustc-cfg={name}");
+}
+
+/// `css` without the block from `start` to `end` (both markers included).
+fn without_block(css: &str, start: &str, end: &str) -> String {
+    match (css.find(start), css.find(end)) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &css[..a], &css[b + end.len()..]),
+        _ => panic!("style/helpwire.css: the {start} block has lost a marker"),
     }
 }
 

@@ -37,6 +37,8 @@ export interface HelpwireEvents {
   unread: (count: number) => void;
   /** A human-readable description of what went wrong. */
   error: (message: string) => void;
+  /** The visitor opened one of their conversations from the list. */
+  conversation: (conversation: { id: string }) => void;
 }
 
 /**
@@ -91,6 +93,12 @@ export interface HelpwireApi {
   reset(): void;
   /** A BCP 47 tag such as "de" or "pt-BR". */
   setLocale(tag: string): void;
+  /** Open the panel on a new, empty conversation; the one on screen goes into the visitor's
+   *  list. Waits (a console warning) while a message of theirs is still on its way. Not in the
+   *  gleap, eusate and relay bundles (a console warning there). */
+  newConversation(): void;
+  /** Open the panel on the visitor's list of conversations. Not in the gleap, eusate and relay bundles. */
+  showConversations(): void;
   on<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
   off<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
   /** Remove the widget from the page and stop all its work. */

@@ -6,7 +6,7 @@
   'use strict';
   if (w.Helpwire && w.Helpwire.version) return; // included twice: keep the first
 
-  var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error'];
+  var EVENTS = ['ready', 'open', 'close', 'message', 'sent', 'unread', 'error', 'conversation'];
   // Each backend's bundle, by the content hash in its immutable file names
   // (helpwire_<backend>.<hash>.js and .wasm): filled in by scripts/build.sh.
   var BUNDLES = { local: '', bancroft: '', gleap: '', gurusup: '', bot: '', eusate: '', relay: '' };
@@ -164,13 +164,14 @@
   }
 
   function call(method, args) {
-    if (state === 'ready') {
-      try { widget[method].apply(widget, args); } catch (e) { fail(e); }
-    } else if (state === 'idle' || state === 'loading') {
+    if (state === 'idle' || state === 'loading') {
       queue.push([method, args]);
       load();
+    } else if (state === 'ready' && widget[method]) {
+      try { widget[method].apply(widget, args); } catch (e) { fail(e); }
     } else {
-      log('warn', method + '() ignored: the widget is ' + (state === 'error' ? 'not running' : state));
+      // Destroyed, failed, or a call the bundle lacks (Gleap, Eusate, relay: one conversation).
+      log('warn', method + '() ignored:', state === 'ready' ? 'not in this bundle' : state);
     }
   }
 
@@ -186,9 +187,11 @@
     identify: method('identify'),
     reset: method('reset'),
     setLocale: method('setLocale'),
+    newConversation: method('newConversation'),
+    showConversations: method('showConversations'),
     on: function (name, fn) {
       if (EVENTS.indexOf(name) < 0 || typeof fn !== 'function') {
-        return log('error', 'on(event, fn): event must be one of ' + EVENTS.join(', ') + ' and fn a function');
+        return log('error', 'on(event, fn): no such event, or fn is not a function', EVENTS);
       }
       (listeners[name] = listeners[name] || []).push(fn);
       // Late subscribers still learn that the widget is ready.

@@ -181,6 +181,23 @@ impl WidgetHandle {
         });
     }
 
+    /// Starts a new conversation; the one on screen goes into the visitor's list.
+    #[cfg(conversations)]
+    #[wasm_bindgen(js_name = newConversation)]
+    pub fn new_conversation(&self) {
+        self.with_live(|l| {
+            l.chat.dispatch(Command::Open);
+            l.chat.dispatch(Command::NewConversation);
+        });
+    }
+
+    /// Opens the panel on the visitor's list of conversations.
+    #[cfg(conversations)]
+    #[wasm_bindgen(js_name = showConversations)]
+    pub fn show_conversations(&self) {
+        self.with_live(|l| l.chat.dispatch(Command::ShowConversations));
+    }
+
     /// Forgets the visitor: their conversation disappears from this browser.
     pub fn reset(&self) {
         self.with_live(|l| {
@@ -295,6 +312,10 @@ fn event_detail(event: &WidgetEvent) -> (&'static str, JsValue) {
         ),
         WidgetEvent::Unread(n) => ("unread", JsValue::from_f64(*n as f64)),
         WidgetEvent::Error(message) => ("error", JsValue::from_str(message)),
+        #[cfg(conversations)]
+        WidgetEvent::Conversation(id) => {
+            ("conversation", json(Json::object([("id", Json::from(id))])))
+        }
     }
 }
 

@@ -146,6 +146,17 @@ fn no_text_is_empty_in_any_language_and_placeholders_are_kept() {
         assert!(text("count").contains("{n}"), "{}", s.lang);
         // The visitor's own language, not English, for what the engine reports.
         if s.lang != "en" {
+            #[cfg(feature = "conversations")]
+            for name in [
+                "conversations",
+                "new_conversation",
+                "back",
+                "start_new",
+                "still_sending",
+            ] {
+                let english = EN.texts().into_iter().find(|(n, _)| *n == name).unwrap().1;
+                assert_ne!(text(name), english, "{}: {name} is translated", s.lang);
+            }
             for name in ["unavailable", "reconnecting", "near_limit", "too_long"] {
                 let english = EN.texts().into_iter().find(|(n, _)| *n == name).unwrap().1;
                 assert_ne!(text(name), english, "{}: {name} is translated", s.lang);

@@ -485,7 +485,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
 /// A message's time in the visitor's locale through the browser's `Intl`: the time of day for
 /// today's messages, the date and time for older ones. Empty for a time the widget cannot use:
 /// `Intl` throws on an invalid date, and nothing on the render path may throw into Rust.
-fn format_when(ms: f64, tag: &str) -> String {
+pub(super) fn format_when(ms: f64, tag: &str) -> String {
     if !is_usable_time(ms) {
         return String::new();
     }

@@ -4,6 +4,8 @@
 mod composer;
 #[cfg(contact)]
 mod contact;
+#[cfg(conversations)]
+mod conversations;
 mod dom;
 mod host;
 mod launcher;

@@ -34,6 +34,8 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     };
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
+    #[cfg(conversations)]
+    super::conversations::conversations(shared);
     view! {
         <section
             id="hw-panel"

@@ -27,6 +27,18 @@ pub static AR: Strings = Strings {
     too_long: "الرسالة طويلة جدًا: الحد الأقصى {max} حرف. اختصرها لإرسالها.",
     typing: "فريق الدعم يكتب…",
     seen: "تمت المشاهدة",
+    #[cfg(feature = "conversations")]
+    conversations: "محادثاتك",
+    #[cfg(feature = "conversations")]
+    new_conversation: "محادثة جديدة",
+    #[cfg(feature = "conversations")]
+    back: "العودة إلى المحادثات",
+    #[cfg(feature = "conversations")]
+    closed: "مغلقة",
+    #[cfg(feature = "conversations")]
+    start_new: "بدء محادثة جديدة",
+    #[cfg(feature = "conversations")]
+    still_sending: "لا تزال رسالتك قيد الإرسال. يمكنك التبديل بعد تسليمها.",
     #[cfg(feature = "contact")]
     contact_title: "بيانات الاتصال",
     #[cfg(feature = "contact")]

@@ -27,6 +27,18 @@ pub static DE: Strings = Strings {
     too_long: "Die Nachricht ist zu lang: höchstens {max} Zeichen. Kürzen Sie sie, um sie zu senden.",
     typing: "Der Support schreibt…",
     seen: "Gesehen",
+    #[cfg(feature = "conversations")]
+    conversations: "Ihre Unterhaltungen",
+    #[cfg(feature = "conversations")]
+    new_conversation: "Neue Unterhaltung",
+    #[cfg(feature = "conversations")]
+    back: "Zurück zu den Unterhaltungen",
+    #[cfg(feature = "conversations")]
+    closed: "Geschlossen",
+    #[cfg(feature = "conversations")]
+    start_new: "Neue Unterhaltung beginnen",
+    #[cfg(feature = "conversations")]
+    still_sending: "Ihre Nachricht wird noch gesendet. Sie können wechseln, sobald sie zugestellt ist.",
     #[cfg(feature = "contact")]
     contact_title: "Kontaktdaten",
     #[cfg(feature = "contact")]

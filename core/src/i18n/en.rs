@@ -27,6 +27,18 @@ pub static EN: Strings = Strings {
     too_long: "This message is too long: the limit is {max} characters. Shorten it to send it.",
     typing: "Support is typing…",
     seen: "Seen",
+    #[cfg(feature = "conversations")]
+    conversations: "Your conversations",
+    #[cfg(feature = "conversations")]
+    new_conversation: "New conversation",
+    #[cfg(feature = "conversations")]
+    back: "Back to conversations",
+    #[cfg(feature = "conversations")]
+    closed: "Closed",
+    #[cfg(feature = "conversations")]
+    start_new: "Start a new conversation",
+    #[cfg(feature = "conversations")]
+    still_sending: "Your message is still being sent. You can switch once it is delivered.",
     #[cfg(feature = "contact")]
     contact_title: "Contact details",
     #[cfg(feature = "contact")]

@@ -27,6 +27,18 @@ pub static ES: Strings = Strings {
     too_long: "El mensaje es demasiado largo: el límite es de {max} caracteres. Acórtalo para enviarlo.",
     typing: "Soporte está escribiendo…",
     seen: "Visto",
+    #[cfg(feature = "conversations")]
+    conversations: "Tus conversaciones",
+    #[cfg(feature = "conversations")]
+    new_conversation: "Nueva conversación",
+    #[cfg(feature = "conversations")]
+    back: "Volver a las conversaciones",
+    #[cfg(feature = "conversations")]
+    closed: "Cerrada",
+    #[cfg(feature = "conversations")]
+    start_new: "Empezar una nueva conversación",
+    #[cfg(feature = "conversations")]
+    still_sending: "Tu mensaje aún se está enviando. Podrás cambiar cuando se entregue.",
     #[cfg(feature = "contact")]
     contact_title: "Datos de contacto",
     #[cfg(feature = "contact")]

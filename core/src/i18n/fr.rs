@@ -27,6 +27,18 @@ pub static FR: Strings = Strings {
     too_long: "Le message est trop long : {max} caractères au maximum. Raccourcissez-le pour l'envoyer.",
     typing: "Le support écrit…",
     seen: "Vu",
+    #[cfg(feature = "conversations")]
+    conversations: "Vos conversations",
+    #[cfg(feature = "conversations")]
+    new_conversation: "Nouvelle conversation",
+    #[cfg(feature = "conversations")]
+    back: "Retour aux conversations",
+    #[cfg(feature = "conversations")]
+    closed: "Fermée",
+    #[cfg(feature = "conversations")]
+    start_new: "Commencer une nouvelle conversation",
+    #[cfg(feature = "conversations")]
+    still_sending: "Votre message est encore en cours d’envoi. Vous pourrez changer une fois qu’il sera remis.",
     #[cfg(feature = "contact")]
     contact_title: "Coordonnées",
     #[cfg(feature = "contact")]

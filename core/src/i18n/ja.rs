@@ -27,6 +27,18 @@ pub static JA: Strings = Strings {
     too_long: "メッセージが長すぎます。{max} 文字以内に短くしてから送信してください。",
     typing: "サポートが入力中…",
     seen: "既読",
+    #[cfg(feature = "conversations")]
+    conversations: "あなたの会話",
+    #[cfg(feature = "conversations")]
+    new_conversation: "新しい会話",
+    #[cfg(feature = "conversations")]
+    back: "会話一覧に戻る",
+    #[cfg(feature = "conversations")]
+    closed: "終了",
+    #[cfg(feature = "conversations")]
+    start_new: "新しい会話を始める",
+    #[cfg(feature = "conversations")]
+    still_sending: "メッセージを送信中です。届いてから切り替えられます。",
     #[cfg(feature = "contact")]
     contact_title: "連絡先",
     #[cfg(feature = "contact")]

@@ -68,6 +68,24 @@ pub struct Strings {
     pub typing: &'static str,
     /// Under the visitor's last message once an agent has read it.
     pub seen: &'static str,
+    /// The conversation list's name (and its heading).
+    #[cfg(feature = "conversations")]
+    pub conversations: &'static str,
+    /// The button that starts a new conversation.
+    #[cfg(feature = "conversations")]
+    pub new_conversation: &'static str,
+    /// The header button from a conversation back to the list.
+    #[cfg(feature = "conversations")]
+    pub back: &'static str,
+    /// Marks a conversation support closed, in the list.
+    #[cfg(feature = "conversations")]
+    pub closed: &'static str,
+    /// Instead of the composer in a closed conversation.
+    #[cfg(feature = "conversations")]
+    pub start_new: &'static str,
+    /// Why the visitor cannot switch yet: a message of theirs is on its way.
+    #[cfg(feature = "conversations")]
+    pub still_sending: &'static str,
     /// The contact forms' name (the pre-chat form's heading).
     #[cfg(feature = "contact")]
     pub contact_title: &'static str,
@@ -153,6 +171,18 @@ impl Strings {
             too_long,
             typing,
             seen,
+            #[cfg(feature = "conversations")]
+            conversations,
+            #[cfg(feature = "conversations")]
+            new_conversation,
+            #[cfg(feature = "conversations")]
+            back,
+            #[cfg(feature = "conversations")]
+            closed,
+            #[cfg(feature = "conversations")]
+            start_new,
+            #[cfg(feature = "conversations")]
+            still_sending,
             #[cfg(feature = "contact")]
             contact_title,
             #[cfg(feature = "contact")]
@@ -196,6 +226,18 @@ impl Strings {
             ("too_long", *too_long),
             ("typing", *typing),
             ("seen", *seen),
+            #[cfg(feature = "conversations")]
+            ("conversations", *conversations),
+            #[cfg(feature = "conversations")]
+            ("new_conversation", *new_conversation),
+            #[cfg(feature = "conversations")]
+            ("back", *back),
+            #[cfg(feature = "conversations")]
+            ("closed", *closed),
+            #[cfg(feature = "conversations")]
+            ("start_new", *start_new),
+            #[cfg(feature = "conversations")]
+            ("still_sending", *still_sending),
             #[cfg(feature = "contact")]
             ("contact_title", *contact_title),
             #[cfg(feature = "contact")]

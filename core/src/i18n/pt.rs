@@ -27,6 +27,18 @@ pub static PT: Strings = Strings {
     too_long: "A mensagem é longa demais: o limite é de {max} caracteres. Encurte-a para enviar.",
     typing: "O suporte está digitando…",
     seen: "Visto",
+    #[cfg(feature = "conversations")]
+    conversations: "Suas conversas",
+    #[cfg(feature = "conversations")]
+    new_conversation: "Nova conversa",
+    #[cfg(feature = "conversations")]
+    back: "Voltar às conversas",
+    #[cfg(feature = "conversations")]
+    closed: "Encerrada",
+    #[cfg(feature = "conversations")]
+    start_new: "Iniciar uma nova conversa",
+    #[cfg(feature = "conversations")]
+    still_sending: "Sua mensagem ainda está sendo enviada. Você poderá trocar quando ela for entregue.",
     #[cfg(feature = "contact")]
     contact_title: "Dados de contato",
     #[cfg(feature = "contact")]

@@ -1,0 +1,255 @@
+//! Several conversations (`cfg(conversations)`): the visitor's list, which takes the
+//! conversation's place in the panel ("Your conversations", newest activity first, each a button
+//! that opens it, and "New conversation"), the header's "Back to conversations", and in a
+//! conversation support closed, "Start a new conversation" instead of the composer.
+//!
+//! Plain DOM (`super::dom`), like the notice bar and the contact forms: one render effect rebuilds
+//! the container when what it shows changes, one listener on it serves every button. The panel
+//! carries `data-view="list"` or `data-closed`, from which the stylesheet hides the log and the
+//! composer. The engine decides; this only shows and dispatches.
+
+use super::dom::{child, clicked, set, text_in};
+use super::message_log::format_when;
+use super::Shared;
+use helpwire_core::engine::conversations::Summary;
+use helpwire_core::engine::Command;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+
+/// What the container shows: whether the list is up, whether the conversation is closed,
+/// whether the visitor may switch, the list, and the language and date tag it is worded in.
+type Shown = (bool, bool, bool, Vec<Summary>, &'static str, String);
+
+/// Sets up the list, its container just above the composer and the header's "Back to
+/// conversations" (hidden while the list shows or while there is nothing to go back to).
+/// `shared`: the engine decides what shows; the buttons dispatch to it.
+pub(super) fn conversations(shared: Shared) {
+    let Shared {
+        chat,
+        locale,
+        intl_tag,
+        focus,
+        ..
+    } = shared;
+    let mut place: Option<(Element, Element)> = None;
+    let mut shown: Option<Shown> = None;
+    super::watch(move |_| {
+        let (listing, closed, can_switch, list) = chat.engine.with(|e| {
+            (
+                e.is_listing(),
+                e.is_closed(),
+                e.can_switch(),
+                e.conversations(),
+            )
+        });
+        let (t, tag) = (locale.get(), intl_tag.get());
+        let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
+            return;
+        };
+        if place.is_none() {
+            place = make_place(&composer, chat);
+        }
+        let Some((root, back)) = &place else {
+            return;
+        };
+        let was_listing = shown.as_ref().is_some_and(|s| s.0);
+        let state = (listing, closed, can_switch, list, t.lang, tag);
+        if shown.as_ref() == Some(&state) {
+            return;
+        }
+        let (_, _, _, list, _, tag) = &state;
+        mark(back, "hidden", (listing || list.is_empty()).then_some(""));
+        set(back, "aria-label", t.back);
+        if let Some(panel) = root.parent_element() {
+            mark(&panel, "data-view", listing.then_some("list"));
+            mark(&panel, "data-closed", (closed && !listing).then_some(""));
+        }
+        root.set_text_content(None);
+        if listing {
+            show_list(root, list, can_switch, t, tag);
+        } else if closed {
+            if let Some(bar) = child(root, "div") {
+                bar.set_class_name("closed-bar");
+                if let Some(p) = child(&bar, "p") {
+                    text_in(&p, t.conversation_closed);
+                }
+                new_button(&bar, t.start_new);
+            }
+        }
+        // Focus follows the view: into the list when it opens, back to the conversation after.
+        if listing && !was_listing {
+            focus_first(root);
+        } else if !listing && was_listing {
+            match focus.composer.get_untracked() {
+                Some(composer) if !closed => {
+                    let _ = composer.focus();
+                }
+                _ => focus_first(root),
+            }
+        }
+        shown = Some(state);
+    });
+}
+
+/// The container (before the composer) and the back button (first in the header), with one
+/// click listener on the panel for every button of theirs.
+fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Element, Element)> {
+    let panel = composer.parent_element()?;
+    let document = composer.owner_document()?;
+    let root = document.create_element("div").ok()?;
+    root.set_class_name("conversations");
+    composer.before_with_node_1(&root).ok()?;
+    let header = panel.query_selector("[part=header]").ok()??;
+    let back = document.create_element("button").ok()?;
+    set(&back, "type", "button");
+    set(&back, "part", "back");
+    // The icon: a chevron pointing back (mirrored in right-to-left languages by the stylesheet).
+    let icon = document
+        .create_element_ns(Some("http://www.w3.org/2000/svg"), "svg")
+        .ok()?;
+    for (name, value) in [
+        ("class", "icon"),
+        ("viewBox", "0 0 24 24"),
+        ("aria-hidden", "true"),
+        ("focusable", "false"),
+    ] {
+        set(&icon, name, value);
+    }
+    let path = document
+        .create_element_ns(Some("http://www.w3.org/2000/svg"), "path")
+        .ok()?;
+    set(&path, "d", "M15 5l-7 7 7 7");
+    icon.append_child(&path).ok()?;
+    back.append_child(&icon).ok()?;
+    header.prepend_with_node_1(&back).ok()?;
+    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let Some(ev) = ev.dyn_ref::<leptos::ev::MouseEvent>() else {
+            return;
+        };
+        if let Some(item) = clicked(ev, "[data-conversation]") {
+            let id = item.get_attribute("data-conversation").unwrap_or_default();
+            chat.dispatch(Command::OpenConversation(id));
+        } else if clicked(ev, ".new-conversation").is_some() {
+            chat.dispatch(Command::NewConversation);
+        } else if clicked(ev, "[part=back]").is_some() {
+            chat.dispatch(Command::ShowConversations);
+        }
+    });
+    let _ = panel.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    // Kept for the widget's life; it holds only a copyable handle.
+    on_click.forget();
+    Some((root, back))
+}
+
+/// "Your conversations": one button per conversation, named by its last message's text, with
+/// its time and whether it is closed; then "New conversation" (or why switching must wait).
+fn show_list(
+    root: &Element,
+    list: &[Summary],
+    can_switch: bool,
+    t: &helpwire_core::i18n::Strings,
+    tag: &str,
+) {
+    let Some(section) = child(root, "div") else {
+        return;
+    };
+    section.set_class_name("list");
+    set(&section, "part", "conversations");
+    if let Some(heading) = child(&section, "p") {
+        set(&heading, "id", "hw-list-title");
+        heading.set_class_name("list-title");
+        text_in(&heading, t.conversations);
+    }
+    let Some(ul) = child(&section, "ul") else {
+        return;
+    };
+    set(&ul, "aria-labelledby", "hw-list-title");
+    for s in list {
+        let Some(li) = child(&ul, "li") else {
+            continue;
+        };
+        if s.closed {
+            set(&li, "data-closed", "");
+        }
+        if s.current {
+            set(&li, "data-current", "");
+        }
+        let Some(button) = child(&li, "button") else {
+            continue;
+        };
+        set(&button, "type", "button");
+        set(&button, "part", "conversation");
+        set(&button, "data-conversation", &s.id);
+        if s.current {
+            set(&button, "aria-current", "true");
+        }
+        if !can_switch && !s.current {
+            set(&button, "aria-disabled", "true");
+            set(&button, "aria-describedby", "hw-still-sending");
+        }
+        if let Some(preview) = child(&button, "span") {
+            preview.set_class_name("preview");
+            text_in(
+                &preview,
+                if s.preview.is_empty() {
+                    t.title
+                } else {
+                    &s.preview
+                },
+            );
+        }
+        if let Some(meta) = child(&button, "span") {
+            meta.set_class_name("meta");
+            text_in(&meta, &format_when(s.at, tag));
+            if s.closed {
+                text_in(&meta, " · ");
+                text_in(&meta, t.closed);
+            }
+        }
+    }
+    new_button(&section, t.new_conversation);
+    if !can_switch {
+        if let Some(hint) = child(&section, "p") {
+            set(&hint, "id", "hw-still-sending");
+            hint.set_class_name("hint");
+            text_in(&hint, t.still_sending);
+        }
+        if let Some(button) = section.query_selector(".new-conversation").ok().flatten() {
+            set(&button, "aria-disabled", "true");
+            set(&button, "aria-describedby", "hw-still-sending");
+        }
+    }
+}
+
+fn new_button(parent: &Element, text: &str) {
+    if let Some(button) = child(parent, "button") {
+        set(&button, "type", "button");
+        button.set_class_name("send new-conversation");
+        set(&button, "part", "new-conversation");
+        text_in(&button, text);
+    }
+}
+
+/// Sets attribute `name` to `value`, or removes it.
+fn mark(el: &Element, name: &str, value: Option<&str>) {
+    match value {
+        Some(v) => set(el, name, v),
+        None => {
+            let _ = el.remove_attribute(name);
+        }
+    }
+}
+
+/// Focuses the first button in `root`.
+fn focus_first(root: &Element) {
+    if let Some(el) = root
+        .query_selector("button")
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}

@@ -1,0 +1,192 @@
+// Several conversations end to end (issue #18 §1), on the bundles that link them (README,
+// Several conversations): the local helpdesk (support's answers scripted through
+// `Helpwire.testing`) and the sandbox's Bancroft, which must store each conversation's messages
+// exactly once; a bundle without the list answers the new calls with a console warning. Keyboard
+// only, axe on the list, the list after a reload. Runs on the release build in dist/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { watchConsole, waitForState, settled, mine, write, until, ROOT } from './harness.mjs';
+import { serveWithSandbox, copiesOf } from './sandbox.mjs';
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/** A clean host page (a main landmark), so every axe violation is the widget's. */
+function page(attrs) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host page</title>
+<link rel="icon" href="data:,"><script async src="/helpwire.js" ${attrs}></script></head>
+<body><main><h1>A host page</h1></main></body></html>`;
+}
+
+const env = serveWithSandbox((s) => ({
+  '/local.html': page('data-provider="local" data-local-replies="script"'),
+  '/local-ar.html': page('data-provider="local" data-local-replies="script" data-locale="ar"'),
+  '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
+  '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+}));
+
+/** Opens `pathname` in a fresh context and opens the panel with the keyboard. */
+async function open(pathname, context) {
+  context ??= await env.browser.newContext();
+  const p = await context.newPage();
+  const console = watchConsole(p);
+  await p.goto(`${env.base}${pathname}`);
+  await waitForState(p);
+  await p.getByRole('button', { name: /^Support chat|^محادثة الدعم/ }).focus();
+  await p.keyboard.press('Enter');
+  await p.getByRole('dialog').waitFor();
+  return { context, page: p, console };
+}
+
+async function axe(p) {
+  await settled(p);
+  await p.addScriptTag({ path: AXE });
+  const violations = await p.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
+  }, AXE_TAGS);
+  assert.deepEqual(violations, []);
+}
+
+/** The element focused inside the widget's shadow root: its part or class, and its text. */
+function focused(p) {
+  return p.evaluate(() => {
+    const el = document.querySelector('helpwire-chat').shadowRoot.activeElement;
+    if (!el) return null;
+    return `${el.getAttribute('part') || el.className}:${el.getAttribute('aria-label') || el.textContent}`;
+  });
+}
+
+/** Sends `text` with the keyboard and waits until the backend has it. */
+async function send(p, text) {
+  await write(p, text);
+  await mine(p, text, 'sent').waitFor({ timeout: 20000 });
+}
+
+/** The names of the list's conversation buttons, in order. */
+async function listed(p) {
+  const list = p.getByRole('list', { name: 'Your conversations' });
+  await list.waitFor();
+  return list.getByRole('listitem').getByRole('button').allInnerTexts();
+}
+
+test('local: back to the list, a new conversation, the first opened again with its history; keyboard only, axe, the conversation event, and a reload keeps the list', async () => {
+  const { context, page: p, console } = await open('/local.html');
+  await p.evaluate(() => {
+    window.opened = [];
+    Helpwire.on('conversation', (c) => window.opened.push(c.id));
+  });
+  const back = p.getByRole('button', { name: 'Back to conversations' });
+  assert.equal(await back.isVisible(), false, 'nothing to go back to before the first message');
+  await send(p, 'How do I export my data?');
+  await p.evaluate(() => Helpwire.testing.reply('Use Settings, then Export.'));
+  await p.getByText('Use Settings, then Export.').waitFor();
+
+  // Keyboard: Shift+Tab from the composer walks back through the log and close to the back button.
+  await back.focus();
+  await p.keyboard.press('Enter');
+  assert.deepEqual((await listed(p)).map((t) => t.split('\n')[0]), ['Use Settings, then Export.']);
+  assert.match(await focused(p), /^conversation:Use Settings, then Export\./, 'focus moves into the list');
+  assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  assert.equal(await back.isVisible(), false);
+  await axe(p);
+
+  const fresh = p.getByRole('button', { name: 'New conversation' });
+  await fresh.focus();
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.querySelector('helpwire-chat').shadowRoot.activeElement?.id === 'hw-input');
+  assert.equal(await p.locator('helpwire-chat .message').count(), 0, 'a new conversation starts empty');
+  await send(p, 'Can I change my plan?');
+
+  await back.click();
+  const items = await listed(p);
+  assert.equal(items.length, 2);
+  assert.match(items[0], /^Can I change my plan\?/, 'newest activity first');
+  assert.match(items[1], /^Use Settings, then Export\./);
+  await p.getByRole('button', { name: /^Use Settings, then Export\./ }).press('Enter');
+  await mine(p, 'How do I export my data?', 'sent').waitFor();
+  await p.getByText('Use Settings, then Export.').waitFor();
+  assert.equal(await mine(p, 'Can I change my plan?').count(), 0, 'only that conversation shows');
+  const opened = await p.evaluate(() => window.opened);
+  assert.equal(opened.length, 1);
+  assert.ok(opened[0], 'the event names the conversation');
+
+  // The list and the conversation on screen survive a reload.
+  await p.reload();
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.showConversations());
+  assert.equal((await listed(p)).length, 2);
+  assert.deepEqual(console.pageErrors, []);
+  assert.deepEqual(console.errors, []);
+  await context.close();
+});
+
+test('local: a message still on its way keeps the visitor in its conversation, and says why', async () => {
+  const { context, page: p } = await open('/local.html');
+  await send(p, 'First');
+  await p.evaluate(() => Helpwire.testing.failNextDelivery());
+  await write(p, 'Refused once');
+  await mine(p, 'Refused once', 'failed').waitFor();
+  await p.evaluate(() => Helpwire.showConversations());
+  const fresh = p.getByRole('button', { name: 'New conversation' });
+  assert.equal(await fresh.getAttribute('aria-disabled'), 'true');
+  await p.getByText('Your message is still being sent. You can switch once it is delivered.').waitFor();
+  // Playwright does not click what is aria-disabled; the keyboard still reaches it.
+  await fresh.focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await p.getByRole('list', { name: 'Your conversations' }).isVisible(), true, 'still the list');
+  await axe(p);
+  // Back in the conversation, Retry delivers it; then a new conversation is allowed.
+  await p.getByRole('button', { name: /^First/ }).click();
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await mine(p, 'Refused once', 'sent').waitFor();
+  await p.evaluate(() => Helpwire.newConversation());
+  await until('the new conversation', async () => (await p.locator('helpwire-chat .message').count()) === 0);
+  await context.close();
+});
+
+test('local in Arabic: the list is translated and mirrored', async () => {
+  const { context, page: p } = await open('/local-ar.html');
+  await send(p, 'مرحبا');
+  await p.evaluate(() => Helpwire.showConversations());
+  await p.getByRole('list', { name: 'محادثاتك' }).waitFor();
+  await p.getByRole('button', { name: 'محادثة جديدة' }).waitFor();
+  assert.equal(await p.locator('helpwire-chat').getAttribute('dir'), 'rtl');
+  await axe(p);
+  await context.close();
+});
+
+test('bancroft: two conversations, each message stored exactly once in its own', async () => {
+  const { context, page: p } = await open('/bancroft.html');
+  await send(p, 'About my invoice');
+  await p.evaluate(() => Helpwire.newConversation());
+  await until('the new conversation', async () => (await p.locator('helpwire-chat .message').count()) === 0);
+  await send(p, 'About my password');
+  let stored;
+  await until('two conversations in Bancroft', async () => {
+    stored = await env.sandbox.conversations('bancroft');
+    return stored.filter((c) => copiesOf(c.messages, 'About my invoice') + copiesOf(c.messages, 'About my password') > 0).length === 2;
+  });
+  for (const text of ['About my invoice', 'About my password']) {
+    assert.equal(stored.reduce((n, c) => n + copiesOf(c.messages, text), 0), 1, `${text}: once`);
+  }
+  // Opening the first reads its history from Bancroft.
+  await p.evaluate(() => Helpwire.showConversations());
+  await p.getByRole('button', { name: /^About my invoice/ }).click();
+  await mine(p, 'About my invoice', 'sent').waitFor();
+  await send(p, 'Still about the invoice');
+  stored = await env.sandbox.conversations('bancroft');
+  const first = stored.find((c) => copiesOf(c.messages, 'About my invoice') === 1);
+  assert.equal(copiesOf(first.messages, 'Still about the invoice'), 1, 'written in the conversation on screen');
+  await context.close();
+});
+
+test('a bundle without the list (gleap): the calls are a console warning, the widget goes on', async () => {
+  const { context, page: p, console } = await open('/gleap.html');
+  await p.evaluate(() => { Helpwire.showConversations(); Helpwire.newConversation(); });
+  await until('the warnings', async () => console.warnings.filter((w) => /not in this bundle/.test(w)).length === 2);
+  assert.equal(await p.locator('helpwire-chat').getAttribute('data-state'), 'ready');
+  await send(p, 'Still works');
+  await context.close();
+});
