@@ -2,6 +2,7 @@
 //! hand from the protocol documents.
 
 use helpwire_core::json::Json;
+use helpwire_core::protocol::push::PushOutput;
 use helpwire_core::protocol::socketio::*;
 
 /// A JSON value written out as text.
@@ -352,8 +353,8 @@ fn a_frame_cut_short_is_refused_and_a_cut_socket_io_packet_keeps_the_connection(
                 let mut c = connected_client(0.0);
                 assert!(
                     matches!(
-                        c.on_text(prefix, 1.0).as_slice(),
-                        [Action::Error(ClientError::Codec(_))]
+                        run(|o| c.on_text(prefix, 1.0, o)),
+                        (out, Report::Error(ClientError::Codec(_))) if out.is_empty()
                     ),
                     "{prefix}"
                 );
@@ -535,17 +536,42 @@ fn client() -> SocketIoClient {
     )
 }
 
+/// One client call: the transport work it wrote into its `out` list, and what it reported.
+fn run(call: impl FnOnce(&mut Vec<PushOutput>) -> Report) -> (Vec<PushOutput>, Report) {
+    let mut out = Vec::new();
+    let report = call(&mut out);
+    (out, report)
+}
+
+/// Nothing to do and nothing to report.
+fn nothing() -> (Vec<PushOutput>, Report) {
+    (vec![], Report::Nothing)
+}
+
+/// The next attempt's time, when `report` is a disconnect that schedules one.
+fn reconnect_at(report: &Report) -> Option<(f64, u32)> {
+    match report {
+        Report::Disconnected {
+            next: Next::ReconnectAt { at, attempt },
+            ..
+        } => Some((*at, *attempt)),
+        _ => None,
+    }
+}
+
 fn connected_client(now: f64) -> SocketIoClient {
     let mut c = client();
-    c.connect(now);
+    c.connect(now, &mut Vec::new());
     c.on_transport_open(now);
-    c.on_text(OPEN, now);
-    let actions = c.on_text(r#"40/helpdesk,{"sid":"ns-sid"}"#, now);
+    run(|o| c.on_text(OPEN, now, o));
     assert_eq!(
-        actions,
-        vec![Action::Connected {
-            sid: Some("ns-sid".into())
-        }]
+        run(|o| c.on_text(r#"40/helpdesk,{"sid":"ns-sid"}"#, now, o)),
+        (
+            vec![],
+            Report::Connected {
+                sid: Some("ns-sid".into())
+            }
+        )
     );
     c
 }
@@ -554,29 +580,32 @@ fn connected_client(now: f64) -> SocketIoClient {
 fn client_connect_asks_to_open_the_engine_url() {
     let mut c = client();
     assert_eq!(c.state(), ConnectionState::Idle);
+    let mut out = Vec::new();
+    c.connect(0.0, &mut out);
     assert_eq!(
-        c.connect(0.0),
-        vec![Action::Open {
+        out,
+        vec![PushOutput::Open {
             url: "wss://api.eusate.com/socket.io/?EIO=4&transport=websocket".into()
         }]
     );
     assert_eq!(c.state(), ConnectionState::Opening);
-    assert_eq!(
-        c.connect(1.0),
-        vec![],
-        "a second connect while opening does nothing"
-    );
+    out.clear();
+    c.connect(1.0, &mut out);
+    assert_eq!(out, vec![], "a second connect while opening does nothing");
     assert_eq!(c.next_deadline(), Some(20_000.0));
 }
 
 #[test]
 fn client_sends_namespace_connect_after_open_packet() {
     let mut c = client();
-    c.connect(0.0);
-    assert_eq!(c.on_transport_open(5.0), vec![]);
+    c.connect(0.0, &mut Vec::new());
+    assert_eq!(c.on_transport_open(5.0), Report::Nothing);
     assert_eq!(
-        c.on_text(OPEN, 10.0),
-        vec![Action::Send("40/helpdesk,".into())]
+        run(|o| c.on_text(OPEN, 10.0, o)),
+        (
+            vec![PushOutput::Send("40/helpdesk,".into())],
+            Report::Nothing
+        )
     );
     assert_eq!(c.state(), ConnectionState::Joining);
 }
@@ -586,10 +615,13 @@ fn client_sends_auth_payload_in_connect_when_configured() {
     let mut config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/admin");
     config.auth = Some(j(r#"{"token": "123"}"#));
     let mut c = SocketIoClient::new(config, 1);
-    c.connect(0.0);
+    c.connect(0.0, &mut Vec::new());
     assert_eq!(
-        c.on_text(OPEN, 0.0),
-        vec![Action::Send(r#"40/admin,{"token":"123"}"#.into())]
+        run(|o| c.on_text(OPEN, 0.0, o)),
+        (
+            vec![PushOutput::Send(r#"40/admin,{"token":"123"}"#.into())],
+            Report::Nothing
+        )
     );
 }
 
@@ -603,41 +635,54 @@ fn client_reports_connected_with_namespace_sid() {
 fn client_answers_ping_with_pong_and_extends_heartbeat_deadline() {
     let mut c = connected_client(0.0);
     assert_eq!(c.next_deadline(), Some(45_000.0));
-    assert_eq!(c.on_text("2", 25_000.0), vec![Action::Send("3".into())]);
+    assert_eq!(
+        run(|o| c.on_text("2", 25_000.0, o)),
+        (vec![PushOutput::Send("3".into())], Report::Nothing)
+    );
     assert_eq!(c.next_deadline(), Some(70_000.0));
-    assert_eq!(c.tick(69_999.0), vec![]);
+    assert_eq!(run(|o| c.tick(69_999.0, o)), nothing());
     assert!(c.is_connected());
 }
 
 #[test]
 fn client_missing_ping_times_out_and_schedules_reconnect() {
     let mut c = connected_client(0.0);
-    let actions = c.tick(45_000.0);
-    assert_eq!(actions[0], Action::Close);
-    assert_eq!(
-        actions[1],
-        Action::Disconnected(DisconnectReason::PingTimeout)
-    );
-    let Action::ReconnectAt { at, attempt } = actions[2] else {
-        panic!("no reconnect scheduled: {actions:?}");
+    let (out, report) = run(|o| c.tick(45_000.0, o));
+    assert_eq!(out, vec![PushOutput::Close]);
+    let Report::Disconnected {
+        reason: DisconnectReason::PingTimeout,
+        next: Next::ReconnectAt { at, attempt },
+    } = report
+    else {
+        panic!("no reconnect scheduled: {report:?}");
     };
     assert_eq!(attempt, 1);
     assert!((45_500.0..=46_000.0).contains(&at), "{at}");
     assert_eq!(c.state(), ConnectionState::Waiting { at });
-    assert_eq!(c.tick(at - 1.0), vec![]);
-    assert!(matches!(c.tick(at).as_slice(), [Action::Open { .. }]));
+    assert_eq!(run(|o| c.tick(at - 1.0, o)), nothing());
+    assert!(matches!(
+        run(|o| c.tick(at, o)),
+        (out, Report::Nothing) if matches!(out.as_slice(), [PushOutput::Open { .. }])
+    ));
     assert_eq!(c.state(), ConnectionState::Opening);
 }
 
 #[test]
 fn client_connect_timeout_fails_the_attempt() {
     let mut c = client();
-    c.connect(0.0);
-    c.on_text(OPEN, 100.0);
-    let actions = c.tick(20_000.0);
-    assert_eq!(
-        actions[1],
-        Action::Disconnected(DisconnectReason::ConnectTimeout)
+    c.connect(0.0, &mut Vec::new());
+    run(|o| c.on_text(OPEN, 100.0, o));
+    let (out, report) = run(|o| c.tick(20_000.0, o));
+    assert_eq!(out, vec![PushOutput::Close]);
+    assert!(
+        matches!(
+            report,
+            Report::Disconnected {
+                reason: DisconnectReason::ConnectTimeout,
+                next: Next::ReconnectAt { .. }
+            }
+        ),
+        "{report:?}"
     );
 }
 
@@ -645,39 +690,41 @@ fn client_connect_timeout_fails_the_attempt() {
 fn client_reconnect_schedule_grows_and_resets_after_success() {
     let mut c = client();
     let mut now = 0.0;
-    c.connect(now);
+    c.connect(now, &mut Vec::new());
     let mut delays = Vec::new();
     for _ in 0..7 {
-        let actions = c.on_transport_close("gone", now);
-        let Some(Action::ReconnectAt { at, .. }) = actions.last().cloned() else {
-            panic!("no reconnect: {actions:?}");
+        let (out, report) = run(|o| c.on_transport_close("gone", now, o));
+        assert_eq!(out, vec![PushOutput::Close]);
+        let Some((at, _)) = reconnect_at(&report) else {
+            panic!("no reconnect: {report:?}");
         };
         delays.push(at - now);
         now = at;
-        assert!(matches!(c.tick(now).as_slice(), [Action::Open { .. }]));
+        assert!(matches!(
+            run(|o| c.tick(now, o)),
+            (out, Report::Nothing) if matches!(out.as_slice(), [PushOutput::Open { .. }])
+        ));
     }
     for (i, d) in delays.iter().enumerate() {
         let step = (1_000.0 * 2f64.powi(i as i32)).min(30_000.0);
         assert!(*d >= step / 2.0 && *d <= step, "attempt {}: {d}", i + 1);
     }
-    c.on_text(OPEN, now);
-    c.on_text("40/helpdesk,", now);
+    run(|o| c.on_text(OPEN, now, o));
+    run(|o| c.on_text("40/helpdesk,", now, o));
     // Joined: the count of failures in a row starts again.
-    let actions = c.on_transport_close("", now);
-    assert!(matches!(
-        actions.last(),
-        Some(Action::ReconnectAt { attempt: 1, .. })
-    ));
+    let (_, report) = run(|o| c.on_transport_close("", now, o));
+    assert!(matches!(reconnect_at(&report), Some((_, 1))), "{report:?}");
 }
 
 #[test]
 fn client_jitter_differs_between_seeds_but_is_reproducible() {
     let first_delay = |seed| {
         let mut c = SocketIoClient::new(ClientConfig::new("ws://h/", "/helpdesk"), seed);
-        c.connect(0.0);
-        match c.on_transport_close("", 0.0).last() {
-            Some(Action::ReconnectAt { at, .. }) => *at,
-            other => panic!("{other:?}"),
+        c.connect(0.0, &mut Vec::new());
+        let (_, report) = run(|o| c.on_transport_close("", 0.0, o));
+        match reconnect_at(&report) {
+            Some((at, _)) => at,
+            None => panic!("{report:?}"),
         }
     };
     assert_eq!(first_delay(1), first_delay(1));
@@ -689,16 +736,21 @@ fn client_gives_up_after_max_attempts() {
     let mut config = ClientConfig::new("ws://h/", "/helpdesk");
     config.max_attempts = Some(2);
     let mut c = SocketIoClient::new(config, 3);
-    c.connect(0.0);
-    let first = c.on_transport_error("refused", 0.0);
-    let Some(Action::ReconnectAt { at, .. }) = first.last().cloned() else {
+    c.connect(0.0, &mut Vec::new());
+    let (_, first) = run(|o| c.on_transport_error("refused", 0.0, o));
+    let Some((at, _)) = reconnect_at(&first) else {
         panic!("{first:?}");
     };
-    c.tick(at);
-    let second = c.on_transport_close("refused", at);
+    run(|o| c.tick(at, o));
     assert_eq!(
-        second.last(),
-        Some(&Action::Error(ClientError::GaveUp { attempts: 2 }))
+        run(|o| c.on_transport_close("refused", at, o)),
+        (
+            vec![PushOutput::Close],
+            Report::Disconnected {
+                reason: DisconnectReason::TransportClosed("refused".into()),
+                next: Next::GaveUp { attempts: 2 }
+            }
+        )
     );
     assert_eq!(c.state(), ConnectionState::Idle);
     assert_eq!(c.next_deadline(), None);
@@ -707,16 +759,19 @@ fn client_gives_up_after_max_attempts() {
 #[test]
 fn client_transport_close_after_error_is_reported_once() {
     let mut c = connected_client(0.0);
-    let first = c.on_transport_error("boom", 1.0);
-    assert!(
-        first.contains(&Action::Disconnected(DisconnectReason::TransportError(
-            "boom".into()
-        )))
-    );
-    assert_eq!(c.on_transport_close("", 2.0), vec![]);
+    let (out, first) = run(|o| c.on_transport_error("boom", 1.0, o));
+    assert_eq!(out, vec![PushOutput::Close]);
+    assert!(matches!(
+        first,
+        Report::Disconnected {
+            reason: DisconnectReason::TransportError(ref e),
+            ..
+        } if e == "boom"
+    ));
+    assert_eq!(run(|o| c.on_transport_close("", 2.0, o)), nothing());
     assert_eq!(
-        c.on_text("2", 3.0),
-        vec![],
+        run(|o| c.on_text("2", 3.0, o)),
+        nothing(),
         "frames from the dead socket are ignored"
     );
 }
@@ -725,20 +780,26 @@ fn client_transport_close_after_error_is_reported_once() {
 fn client_decodes_events_with_and_without_ack_ids() {
     let mut c = connected_client(0.0);
     assert_eq!(
-        c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 1.0),
-        vec![Action::Event(IncomingEvent {
-            name: "support".into(),
-            args: vec![j(r#"{"status_code": 200}"#)],
-            ack_id: None
-        })]
+        run(|o| c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 1.0, o)),
+        (
+            vec![],
+            Report::Event(IncomingEvent {
+                name: "support".into(),
+                args: vec![j(r#"{"status_code": 200}"#)],
+                ack_id: None
+            })
+        )
     );
     assert_eq!(
-        c.on_text(r#"42/helpdesk,7["ping_me"]"#, 1.0),
-        vec![Action::Event(IncomingEvent {
-            name: "ping_me".into(),
-            args: vec![],
-            ack_id: Some(7)
-        })]
+        run(|o| c.on_text(r#"42/helpdesk,7["ping_me"]"#, 1.0, o)),
+        (
+            vec![],
+            Report::Event(IncomingEvent {
+                name: "ping_me".into(),
+                args: vec![],
+                ack_id: Some(7)
+            })
+        )
     );
     assert_eq!(
         c.ack(7, vec![Json::from("ok")]).unwrap(),
@@ -749,8 +810,11 @@ fn client_decodes_events_with_and_without_ack_ids() {
 #[test]
 fn client_ignores_packets_for_other_namespaces() {
     let mut c = connected_client(0.0);
-    assert_eq!(c.on_text(r#"42["support",{}]"#, 1.0), vec![]);
-    assert_eq!(c.on_text(r#"42/other,["support",{}]"#, 1.0), vec![]);
+    assert_eq!(run(|o| c.on_text(r#"42["support",{}]"#, 1.0, o)), nothing());
+    assert_eq!(
+        run(|o| c.on_text(r#"42/other,["support",{}]"#, 1.0, o)),
+        nothing()
+    );
 }
 
 #[test]
@@ -773,11 +837,14 @@ fn client_emit_assigns_increasing_ack_ids_and_matches_acks() {
     );
     assert_eq!((a.ack_id, b.ack_id, n.ack_id), (Some(0), Some(1), None));
     assert_eq!(
-        c.on_text(r#"43/helpdesk,1[{"ok":true}]"#, 1.0),
-        vec![Action::Ack {
-            id: 1,
-            args: vec![j(r#"{"ok": true}"#)]
-        }]
+        run(|o| c.on_text(r#"43/helpdesk,1[{"ok":true}]"#, 1.0, o)),
+        (
+            vec![],
+            Report::Ack {
+                id: 1,
+                args: vec![j(r#"{"ok": true}"#)]
+            }
+        )
     );
 }
 
@@ -785,20 +852,23 @@ fn client_emit_assigns_increasing_ack_ids_and_matches_acks() {
 fn client_emit_before_connected_is_refused() {
     let mut c = client();
     assert_eq!(c.emit("x", vec![], false), Err(ClientError::NotConnected));
-    c.connect(0.0);
-    c.on_text(OPEN, 0.0);
+    c.connect(0.0, &mut Vec::new());
+    run(|o| c.on_text(OPEN, 0.0, o));
     assert_eq!(c.emit("x", vec![], false), Err(ClientError::NotConnected));
 }
 
 #[test]
 fn client_emit_larger_than_max_payload_is_refused() {
     let mut c = client();
-    c.connect(0.0);
-    c.on_text(
-        r#"0{"sid":"s","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":40}"#,
-        0.0,
-    );
-    c.on_text("40/helpdesk,", 0.0);
+    c.connect(0.0, &mut Vec::new());
+    run(|o| {
+        c.on_text(
+            r#"0{"sid":"s","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":40}"#,
+            0.0,
+            o,
+        )
+    });
+    run(|o| c.on_text("40/helpdesk,", 0.0, o));
     assert!(c.emit("a", vec![], false).is_ok());
     assert!(matches!(
         c.emit("support", vec![Json::from("x".repeat(64))], true),
@@ -809,33 +879,37 @@ fn client_emit_larger_than_max_payload_is_refused() {
 #[test]
 fn client_connect_error_is_reported_and_does_not_reconnect() {
     let mut c = client();
-    c.connect(0.0);
-    c.on_text(OPEN, 0.0);
-    let actions = c.on_text(r#"44/helpdesk,{"message":"Invalid token"}"#, 1.0);
+    c.connect(0.0, &mut Vec::new());
+    run(|o| c.on_text(OPEN, 0.0, o));
     assert_eq!(
-        actions,
-        vec![
-            Action::Close,
-            Action::Error(ClientError::ConnectRefused {
+        run(|o| c.on_text(r#"44/helpdesk,{"message":"Invalid token"}"#, 1.0, o)),
+        (
+            vec![PushOutput::Close],
+            Report::Error(ClientError::ConnectRefused {
                 message: "Invalid token".into(),
                 data: None
             })
-        ]
+        )
     );
     assert_eq!(c.state(), ConnectionState::Idle);
     assert_eq!(c.next_deadline(), None);
-    assert!(matches!(c.connect(2.0).as_slice(), [Action::Open { .. }]));
+    let mut out = Vec::new();
+    c.connect(2.0, &mut out);
+    assert!(matches!(out.as_slice(), [PushOutput::Open { .. }]));
 }
 
 #[test]
 fn client_server_disconnect_stops_without_reconnect() {
     let mut c = connected_client(0.0);
     assert_eq!(
-        c.on_text("41/helpdesk,", 1.0),
-        vec![
-            Action::Close,
-            Action::Disconnected(DisconnectReason::ServerDisconnect)
-        ]
+        run(|o| c.on_text("41/helpdesk,", 1.0, o)),
+        (
+            vec![PushOutput::Close],
+            Report::Disconnected {
+                reason: DisconnectReason::ServerDisconnect,
+                next: Next::Stop
+            }
+        )
     );
     assert_eq!(c.state(), ConnectionState::Idle);
 }
@@ -843,12 +917,15 @@ fn client_server_disconnect_stops_without_reconnect() {
 #[test]
 fn client_engine_close_reconnects() {
     let mut c = connected_client(0.0);
-    let actions = c.on_text("1", 1.0);
-    assert_eq!(
-        actions[1],
-        Action::Disconnected(DisconnectReason::ServerClose)
-    );
-    assert!(matches!(actions[2], Action::ReconnectAt { .. }));
+    let (out, report) = run(|o| c.on_text("1", 1.0, o));
+    assert_eq!(out, vec![PushOutput::Close]);
+    assert!(matches!(
+        report,
+        Report::Disconnected {
+            reason: DisconnectReason::ServerClose,
+            next: Next::ReconnectAt { .. }
+        }
+    ));
 }
 
 #[test]
@@ -857,18 +934,17 @@ fn client_broken_engine_io_framing_drops_the_connection() {
     // Engine.IO type, a handshake that cannot be read.
     for frame in ["", "9", "x42/helpdesk,[\"support\"]", "0{\"sid\":"] {
         let mut c = connected_client(0.0);
-        let actions = c.on_text(frame, 1.0);
-        assert_eq!(actions[0], Action::Close, "{frame:?}");
+        let (out, report) = run(|o| c.on_text(frame, 1.0, o));
+        assert_eq!(out, vec![PushOutput::Close], "{frame:?}");
         assert!(
             matches!(
-                &actions[1],
-                Action::Disconnected(DisconnectReason::Protocol(_))
+                &report,
+                Report::Disconnected {
+                    reason: DisconnectReason::Protocol(_),
+                    next: Next::ReconnectAt { .. }
+                }
             ),
-            "{frame:?}: {actions:?}"
-        );
-        assert!(
-            matches!(actions[2], Action::ReconnectAt { .. }),
-            "{frame:?}"
+            "{frame:?}: {report:?}"
         );
     }
 }
@@ -900,21 +976,24 @@ fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
     let mut c = connected_client(0.0);
     let deadline = c.next_deadline();
     for (i, frame) in UNREADABLE_PACKETS.iter().enumerate() {
-        let actions = c.on_text(frame, 1.0 + i as f64);
+        let (out, report) = run(|o| c.on_text(frame, 1.0 + i as f64, o));
         assert!(
-            matches!(actions.as_slice(), [Action::Error(ClientError::Codec(_))]),
-            "{frame}: one report to warn about, nothing else: {actions:?}"
+            out.is_empty() && matches!(report, Report::Error(ClientError::Codec(_))),
+            "{frame}: one report to warn about, nothing else: {out:?} {report:?}"
         );
         assert!(c.is_connected(), "{frame}");
     }
     assert_eq!(c.next_deadline(), deadline, "the heartbeat is untouched");
     assert_eq!(
-        c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 20.0),
-        vec![Action::Event(IncomingEvent {
-            name: "support".into(),
-            args: vec![j(r#"{"status_code": 200}"#)],
-            ack_id: None
-        })],
+        run(|o| c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 20.0, o)),
+        (
+            vec![],
+            Report::Event(IncomingEvent {
+                name: "support".into(),
+                args: vec![j(r#"{"status_code": 200}"#)],
+                ack_id: None
+            })
+        ),
         "events after them still arrive"
     );
 }
@@ -922,23 +1001,23 @@ fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
 #[test]
 fn client_drops_unreadable_packets_while_joining_and_still_joins() {
     let mut c = client();
-    c.connect(0.0);
-    c.on_text(OPEN, 0.0);
+    c.connect(0.0, &mut Vec::new());
+    run(|o| c.on_text(OPEN, 0.0, o));
     assert!(matches!(
-        c.on_text(r#"42/helpdesk,[1,"a"]"#, 1.0).as_slice(),
-        [Action::Error(ClientError::Codec(_))]
+        run(|o| c.on_text(r#"42/helpdesk,[1,"a"]"#, 1.0, o)),
+        (out, Report::Error(ClientError::Codec(_))) if out.is_empty()
     ));
     assert_eq!(c.state(), ConnectionState::Joining);
     assert_eq!(
-        c.on_text("40/helpdesk,", 2.0),
-        vec![Action::Connected { sid: None }]
+        run(|o| c.on_text("40/helpdesk,", 2.0, o)),
+        (vec![], Report::Connected { sid: None })
     );
 }
 
 #[test]
 fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
     use helpwire_core::protocol::eusate::{ChannelConfig, EusateChannel};
-    use helpwire_core::protocol::push::{PushChannel, PushOutput};
+    use helpwire_core::protocol::push::PushChannel;
     let config = ClientConfig::new("ws://h/socket.io/?EIO=4&transport=websocket", "/helpdesk");
     let mut ch = EusateChannel::new(config, "s1", None, ChannelConfig::default(), 7);
     ch.connect(0.0);
@@ -968,24 +1047,26 @@ fn eusate_channel_warns_once_per_unreadable_packet_and_stays_connected() {
 fn client_binary_event_is_reported_but_connection_kept() {
     let mut c = connected_client(0.0);
     assert_eq!(
-        c.on_text(
+        run(|o| c.on_text(
             r#"451-/helpdesk,["file",{"_placeholder":true,"num":0}]"#,
-            1.0
-        ),
-        vec![Action::Error(ClientError::Codec(
-            CodecError::BinaryNotSupported
-        ))]
+            1.0,
+            o
+        )),
+        (
+            vec![],
+            Report::Error(ClientError::Codec(CodecError::BinaryNotSupported))
+        )
     );
-    assert_eq!(c.on_binary(1.0), vec![]);
+    assert_eq!(c.on_binary(1.0), Report::Nothing);
     assert!(c.is_connected());
 }
 
 #[test]
 fn client_noop_pong_and_upgrade_are_ignored() {
     let mut c = connected_client(0.0);
-    assert_eq!(c.on_text("6", 1.0), vec![]);
-    assert_eq!(c.on_text("3", 1.0), vec![]);
-    assert_eq!(c.on_text("5", 1.0), vec![]);
+    assert_eq!(run(|o| c.on_text("6", 1.0, o)), nothing());
+    assert_eq!(run(|o| c.on_text("3", 1.0, o)), nothing());
+    assert_eq!(run(|o| c.on_text("5", 1.0, o)), nothing());
     assert!(c.is_connected());
 }
 
@@ -993,16 +1074,18 @@ fn client_noop_pong_and_upgrade_are_ignored() {
 fn client_close_leaves_namespace_and_stops() {
     let mut c = connected_client(0.0);
     assert_eq!(
-        c.close(),
-        vec![
-            Action::Send("41/helpdesk,".into()),
-            Action::Close,
-            Action::Disconnected(DisconnectReason::ClientClose)
-        ]
+        run(|o| c.close(o)),
+        (
+            vec![PushOutput::Send("41/helpdesk,".into()), PushOutput::Close],
+            Report::Disconnected {
+                reason: DisconnectReason::ClientClose,
+                next: Next::Stop
+            }
+        )
     );
     assert_eq!(c.state(), ConnectionState::Idle);
     assert_eq!(c.next_deadline(), None);
-    assert_eq!(c.on_transport_close("", 5.0), vec![]);
+    assert_eq!(run(|o| c.on_transport_close("", 5.0, o)), nothing());
 }
 
 #[test]

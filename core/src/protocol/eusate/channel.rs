@@ -11,7 +11,7 @@ use crate::json::Json;
 use crate::model::Author;
 use crate::protocol::push::{PushChannel, PushOutput};
 use crate::protocol::socketio::{
-    Action, ClientConfig, ClientError, ConnectionState, IncomingEvent, SocketIoClient,
+    ClientConfig, ClientError, ConnectionState, IncomingEvent, Next, Report, SocketIoClient,
 };
 use crate::protocol::{Outgoing, ProviderError, Sent};
 use crate::time::{earliest, parse_rfc3339};
@@ -193,72 +193,67 @@ impl EusateChannel {
         }
     }
 
-    fn absorb(&mut self, actions: Vec<Action>, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        self.absorb_into(actions, now, &mut out);
-        out
-    }
-
-    /// The client's actions as outputs, appended to `out`.
-    fn absorb_into(&mut self, actions: Vec<Action>, now: f64, out: &mut Vec<PushOutput>) {
-        for action in actions {
-            match action {
-                Action::Open { url } => out.push(PushOutput::Open { url }),
-                Action::Send(frame) => out.push(PushOutput::Send(frame)),
-                Action::Close => out.push(PushOutput::Close),
-                Action::Connected { .. } => {
-                    out.push(PushOutput::Connected);
-                    // Rooms do not survive a reconnect: join them again, then send what waited.
-                    self.emit(
-                        events::ENTER_CUSTOMER_SUPPORT,
-                        enter_customer_support(&self.session_id),
-                        out,
-                    );
-                    if let Some(id) = self.conversation.clone() {
-                        self.emit(events::ENTER_SUPPORT, enter_support(&id), out);
+    /// The client's report, after the transport work it already wrote into `out`.
+    fn absorb(&mut self, report: Report, now: f64, out: &mut Vec<PushOutput>) {
+        match report {
+            Report::Nothing => {}
+            Report::Connected { .. } => {
+                out.push(PushOutput::Connected);
+                // Rooms do not survive a reconnect: join them again, then send what waited.
+                self.emit(
+                    events::ENTER_CUSTOMER_SUPPORT,
+                    enter_customer_support(&self.session_id),
+                    out,
+                );
+                if let Some(id) = self.conversation.clone() {
+                    self.emit(events::ENTER_SUPPORT, enter_support(&id), out);
+                }
+                self.flush(now, out);
+            }
+            Report::Disconnected { reason, next } => {
+                // Transient: retried, never shown, so the reason is not formatted into it.
+                let error = ProviderError::Network("Eusate connection lost".into());
+                self.fail_pending(&error, out);
+                out.push(PushOutput::Disconnected(reason));
+                match next {
+                    Next::Stop => {}
+                    Next::ReconnectAt { at, attempt } => {
+                        out.push(PushOutput::ReconnectAt { at, attempt })
                     }
-                    self.flush(now, out);
-                }
-                Action::Disconnected(reason) => {
-                    // Transient: retried, never shown, so the reason is not formatted into it.
-                    let error = ProviderError::Network("Eusate connection lost".into());
-                    self.fail_pending(&error, out);
-                    out.push(PushOutput::Disconnected(reason));
-                }
-                Action::ReconnectAt { at, attempt } => {
-                    out.push(PushOutput::ReconnectAt { at, attempt })
-                }
-                Action::Ack { id, args } => {
-                    if let Some(i) = self.in_flight.iter().position(|f| f.ack_id == Some(id)) {
-                        let f = self.in_flight.remove(i);
-                        out.push(acknowledged(f.local_id, &args));
-                    }
-                }
-                Action::Event(event) => self.on_event(event, now, out),
-                Action::Error(error) => {
-                    let error = match error {
-                        ClientError::ConnectRefused { message, .. } => ProviderError::Config(
-                            format!("Eusate refused the connection: {message}"),
-                        ),
-                        ClientError::GaveUp { attempts } => ProviderError::Network(format!(
+                    Next::GaveUp { attempts } => {
+                        out.push(PushOutput::Error(ProviderError::Network(format!(
                             "could not reach Eusate after {attempts} attempts"
-                        )),
-                        // A Socket.IO packet the client could not read (the only other error
-                        // it reports).
-                        ClientError::Codec(e) => ProviderError::Malformed {
-                            reason: "Socket.IO packet ignored".into(),
-                            body: e.to_string(),
-                        },
-                        // Answers to emits, never reported as actions.
-                        ClientError::NotConnected | ClientError::TooLarge { .. } => {
-                            ProviderError::Network("Socket.IO client error".into())
-                        }
-                    };
-                    if self.client.state() == ConnectionState::Idle {
-                        self.fail_pending(&error, out);
+                        ))))
                     }
-                    out.push(PushOutput::Error(error));
                 }
+            }
+            Report::Ack { id, args } => {
+                if let Some(i) = self.in_flight.iter().position(|f| f.ack_id == Some(id)) {
+                    let f = self.in_flight.remove(i);
+                    out.push(acknowledged(f.local_id, &args));
+                }
+            }
+            Report::Event(event) => self.on_event(event, now, out),
+            Report::Error(error) => {
+                let error = match error {
+                    ClientError::ConnectRefused { message, .. } => {
+                        ProviderError::Config(format!("Eusate refused the connection: {message}"))
+                    }
+                    // A Socket.IO packet the client could not read (the only other error it
+                    // reports).
+                    ClientError::Codec(e) => ProviderError::Malformed {
+                        reason: "Socket.IO packet ignored".into(),
+                        body: e.to_string(),
+                    },
+                    // Answers to emits, never reported.
+                    ClientError::NotConnected | ClientError::TooLarge { .. } => {
+                        ProviderError::Network("Socket.IO client error".into())
+                    }
+                };
+                if self.client.state() == ConnectionState::Idle {
+                    self.fail_pending(&error, out);
+                }
+                out.push(PushOutput::Error(error));
             }
         }
     }
@@ -374,19 +369,22 @@ impl PushChannel for EusateChannel {
     }
 
     fn connect(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.connect(now);
-        self.absorb(actions, now)
+        let mut out = Vec::new();
+        self.client.connect(now, &mut out);
+        out
     }
 
     /// The server speaks first (its handshake): the client has nothing to do yet
-    /// ([`SocketIoClient::on_transport_open`] returns no action), so nothing is absorbed.
+    /// ([`SocketIoClient::on_transport_open`] reports nothing), so nothing is absorbed.
     fn on_open(&mut self, _now: f64) -> Vec<PushOutput> {
         Vec::new()
     }
 
     fn on_text(&mut self, frame: &str, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_text(frame, now);
-        self.absorb(actions, now)
+        let mut out = Vec::new();
+        let report = self.client.on_text(frame, now, &mut out);
+        self.absorb(report, now, &mut out);
+        out
     }
 
     /// Attachments of a binary packet the client does not support: ignored, as
@@ -396,19 +394,24 @@ impl PushChannel for EusateChannel {
     }
 
     fn on_close(&mut self, reason: &str, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_transport_close(reason, now);
-        self.absorb(actions, now)
+        let mut out = Vec::new();
+        let report = self.client.on_transport_close(reason, now, &mut out);
+        self.absorb(report, now, &mut out);
+        out
     }
 
     fn on_error(&mut self, message: &str, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.on_transport_error(message, now);
-        self.absorb(actions, now)
+        let mut out = Vec::new();
+        let report = self.client.on_transport_error(message, now, &mut out);
+        self.absorb(report, now, &mut out);
+        out
     }
 
     /// Socket timers, unconfirmed sends, and a conversation id that never came.
     fn tick(&mut self, now: f64) -> Vec<PushOutput> {
-        let actions = self.client.tick(now);
-        let mut out = self.absorb(actions, now);
+        let mut out = Vec::new();
+        let report = self.client.tick(now, &mut out);
+        self.absorb(report, now, &mut out);
         if self.client.is_connected() {
             // Neither an ack nor an answer: the event may have been lost. Report it as a
             // transient failure so the engine sends again — a rare duplicate (if the server got
@@ -434,8 +437,10 @@ impl PushChannel for EusateChannel {
 
     /// Leaves the namespace, then closes the socket.
     fn close(&mut self) -> Vec<PushOutput> {
-        let actions = self.client.close();
-        self.absorb(actions, 0.0)
+        let mut out = Vec::new();
+        let report = self.client.close(&mut out);
+        self.absorb(report, 0.0, &mut out);
+        out
     }
 
     /// The channel's own conversation id, learned from the server, wins over the engine's.
@@ -461,8 +466,7 @@ impl PushChannel for EusateChannel {
             }
             ConnectionState::Idle => {
                 self.queue.push(message.clone());
-                let actions = self.client.connect(now);
-                self.absorb_into(actions, now, &mut out);
+                self.client.connect(now, &mut out);
                 return out;
             }
             ConnectionState::Opening | ConnectionState::Joining => {

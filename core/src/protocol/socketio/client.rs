@@ -1,11 +1,15 @@
 //! The Socket.IO client for one namespace, as a pure state machine: connect, join, heartbeat,
-//! time out and reconnect, with every decision returned as an [`Action`] for the web layer.
+//! time out and reconnect. Its transport work (open, send, close) is written as
+//! [`PushOutput`]s straight into the caller's list, which the web layer performs in order; what
+//! the push channel must handle itself (joined, an event, an ack, a disconnect, an error) is
+//! returned as one [`Report`].
 
 use super::engine_io::{decode_engine, frame as engine_frame, EnginePacket, Handshake};
 use super::error::CodecError;
 use super::packet::{decode_socket, parts_frame, SocketPacket};
 use crate::backoff::Backoff;
 use crate::json::Json;
+use crate::protocol::push::PushOutput;
 use crate::time::earliest;
 use std::fmt;
 
@@ -115,8 +119,6 @@ pub enum ClientError {
     NotConnected,
     /// The frame is larger than the server's `maxPayload`.
     TooLarge { size: usize, max: u64 },
-    /// `max_attempts` failed attempts in a row: no more automatic reconnects.
-    GaveUp { attempts: u32 },
 }
 
 impl fmt::Display for ClientError {
@@ -133,24 +135,20 @@ impl fmt::Display for ClientError {
                     "packet of {size} bytes exceeds the server's limit of {max}"
                 )
             }
-            ClientError::GaveUp { attempts } => write!(f, "gave up after {attempts} attempts"),
         }
     }
 }
 
 impl std::error::Error for ClientError {}
 
-/// What the driver must do, or what happened.
+/// What happened beyond the transport work, for the push channel: every method that takes an
+/// `out` list writes the frames to send, the socket to open or close, into it (as
+/// [`PushOutput::Open`], [`PushOutput::Send`] and [`PushOutput::Close`], in order) and returns
+/// at most one report.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// Open a WebSocket to `url` (closing any previous one first).
-    Open {
-        url: String,
-    },
-    /// Send this text frame on the open WebSocket.
-    Send(String),
-    /// Close the WebSocket; the client already considers it gone.
-    Close,
+pub enum Report {
+    /// Nothing beyond the transport work in `out`.
+    Nothing,
     /// Joined the namespace; `sid` is the namespace session id the server gave.
     Connected {
         sid: Option<String>,
@@ -161,13 +159,25 @@ pub enum Action {
         id: u64,
         args: Vec<Json>,
     },
-    Disconnected(DisconnectReason),
-    /// The next attempt is scheduled at `at` (ms); `attempt` counts failures in a row.
-    ReconnectAt {
-        at: f64,
-        attempt: u32,
+    /// The connection ended (its `Close` is already in `out`), and what comes next.
+    Disconnected {
+        reason: DisconnectReason,
+        next: Next,
     },
+    /// A packet dropped ([`ClientError::Codec`]; the connection goes on) or the namespace
+    /// refused ([`ClientError::ConnectRefused`]; `Close` is in `out`, no automatic reconnect).
     Error(ClientError),
+}
+
+/// What follows a disconnect.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Next {
+    /// Nothing until [`SocketIoClient::connect`]: the server or [`SocketIoClient::close`] ended it.
+    Stop,
+    /// The next attempt is scheduled at `at` (ms); `attempt` counts failures in a row.
+    ReconnectAt { at: f64, attempt: u32 },
+    /// `max_attempts` failed attempts in a row: no more automatic reconnects.
+    GaveUp { attempts: u32 },
 }
 
 /// A frame to send for an emit, and the id its acknowledgement will carry.
@@ -183,7 +193,8 @@ pub struct Emitted {
 /// [`on_transport_open`](Self::on_transport_open), [`on_text`](Self::on_text),
 /// [`on_transport_close`](Self::on_transport_close) and
 /// [`on_transport_error`](Self::on_transport_error), calls [`tick`](Self::tick) when
-/// [`next_deadline`](Self::next_deadline) comes, and performs the returned [`Action`]s in order.
+/// [`next_deadline`](Self::next_deadline) comes, performs the [`PushOutput`]s each call writes
+/// into its `out` list in order, and handles the [`Report`] it returns.
 #[derive(Clone, Debug)]
 pub struct SocketIoClient {
     config: ClientConfig,
@@ -235,48 +246,46 @@ impl SocketIoClient {
 
     /// Starts connecting now (also cuts a reconnect wait short, or restarts after a refusal).
     /// Does nothing while already connecting or connected.
-    pub fn connect(&mut self, now: f64) -> Vec<Action> {
+    pub fn connect(&mut self, now: f64, out: &mut Vec<PushOutput>) {
         match self.state {
-            ConnectionState::Opening | ConnectionState::Joining | ConnectionState::Connected => {
-                Vec::new()
-            }
+            ConnectionState::Opening | ConnectionState::Joining | ConnectionState::Connected => {}
             ConnectionState::Idle => {
                 self.attempts = 0;
-                self.open(now)
+                self.open(now, out)
             }
-            ConnectionState::Waiting { .. } => self.open(now),
+            ConnectionState::Waiting { .. } => self.open(now, out),
         }
     }
 
-    fn open(&mut self, now: f64) -> Vec<Action> {
+    fn open(&mut self, now: f64, out: &mut Vec<PushOutput>) {
         self.state = ConnectionState::Opening;
         self.handshake = None;
         self.ping_deadline = None;
         self.connect_deadline = Some(now + self.config.connect_timeout_ms);
-        vec![Action::Open {
+        out.push(PushOutput::Open {
             url: self.config.url.clone(),
-        }]
+        });
     }
 
     /// The WebSocket opened; the server speaks first (its handshake), so nothing to send yet.
-    pub fn on_transport_open(&mut self, _now: f64) -> Vec<Action> {
-        Vec::new()
+    pub fn on_transport_open(&mut self, _now: f64) -> Report {
+        Report::Nothing
     }
 
     /// A text frame arrived.
-    pub fn on_text(&mut self, frame: &str, now: f64) -> Vec<Action> {
+    pub fn on_text(&mut self, frame: &str, now: f64, out: &mut Vec<PushOutput>) -> Report {
         if !self.is_active() {
             // A frame from a socket we already gave up on.
-            return Vec::new();
+            return Report::Nothing;
         }
         let packet = match decode_engine(frame) {
             Ok(p) => p,
-            Err(e) => return self.fail(DisconnectReason::Protocol(e), now),
+            Err(e) => return self.fail(DisconnectReason::Protocol(e), now, out),
         };
         match packet {
             EnginePacket::Open(handshake) => {
                 if self.state != ConnectionState::Opening {
-                    return Vec::new();
+                    return Report::Nothing;
                 }
                 self.ping_deadline = Some(
                     now + handshake
@@ -287,35 +296,36 @@ impl SocketIoClient {
                 self.state = ConnectionState::Joining;
                 let auth = (self.config.auth.as_ref()).map_or_else(String::new, Json::to_string);
                 let connect = parts_frame('0', &self.config.namespace, None, &auth);
-                vec![Action::Send(connect)]
+                out.push(PushOutput::Send(connect));
             }
             EnginePacket::Ping(data) => {
                 if let Some(h) = &self.handshake {
                     self.ping_deadline =
                         Some(now + h.ping_interval.saturating_add(h.ping_timeout) as f64);
                 }
-                vec![Action::Send(engine_frame('3', data))]
+                out.push(PushOutput::Send(engine_frame('3', data)));
             }
-            EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => Vec::new(),
-            EnginePacket::Close => self.fail(DisconnectReason::ServerClose, now),
-            EnginePacket::Message(text) => self.on_socket_packet(text),
+            EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => {}
+            EnginePacket::Close => return self.fail(DisconnectReason::ServerClose, now, out),
+            EnginePacket::Message(text) => return self.on_socket_packet(text, out),
         }
+        Report::Nothing
     }
 
-    fn on_socket_packet(&mut self, text: &str) -> Vec<Action> {
+    fn on_socket_packet(&mut self, text: &str, out: &mut Vec<PushOutput>) -> Report {
         // The Engine.IO framing was fine, so the connection is: a Socket.IO packet this client
         // cannot represent (a binary event, a number as the event name…) is only reported.
         let packet = match decode_socket(text) {
             Ok(p) => p,
-            Err(e) => return vec![Action::Error(ClientError::Codec(e))],
+            Err(e) => return Report::Error(ClientError::Codec(e)),
         };
         if packet.namespace() != self.config.namespace {
-            return Vec::new();
+            return Report::Nothing;
         }
         match packet {
             SocketPacket::Connect { payload, .. } => {
                 if self.state != ConnectionState::Joining {
-                    return Vec::new();
+                    return Report::Nothing;
                 }
                 self.state = ConnectionState::Connected;
                 self.connect_deadline = None;
@@ -325,73 +335,91 @@ impl SocketIoClient {
                     .and_then(|p| p.get("sid"))
                     .and_then(Json::as_str)
                     .map(str::to_string);
-                vec![Action::Connected { sid }]
+                Report::Connected { sid }
             }
             SocketPacket::ConnectError { message, data, .. } => {
                 self.stop();
-                vec![
-                    Action::Close,
-                    Action::Error(ClientError::ConnectRefused { message, data }),
-                ]
+                out.push(PushOutput::Close);
+                Report::Error(ClientError::ConnectRefused { message, data })
             }
             SocketPacket::Disconnect { .. } => {
                 self.stop();
-                vec![
-                    Action::Close,
-                    Action::Disconnected(DisconnectReason::ServerDisconnect),
-                ]
+                out.push(PushOutput::Close);
+                Report::Disconnected {
+                    reason: DisconnectReason::ServerDisconnect,
+                    next: Next::Stop,
+                }
             }
-            SocketPacket::Event { id, name, args, .. } => vec![Action::Event(IncomingEvent {
+            SocketPacket::Event { id, name, args, .. } => Report::Event(IncomingEvent {
                 name,
                 args,
                 ack_id: id,
-            })],
-            SocketPacket::Ack { id, args, .. } => vec![Action::Ack { id, args }],
+            }),
+            SocketPacket::Ack { id, args, .. } => Report::Ack { id, args },
         }
     }
 
     /// A binary frame arrived: attachments of a binary packet this client does not support.
     /// They are ignored (the packet that announced them was already reported).
-    pub fn on_binary(&mut self, _now: f64) -> Vec<Action> {
-        Vec::new()
+    pub fn on_binary(&mut self, _now: f64) -> Report {
+        Report::Nothing
     }
 
     /// The WebSocket closed.
-    pub fn on_transport_close(&mut self, reason: &str, now: f64) -> Vec<Action> {
+    pub fn on_transport_close(
+        &mut self,
+        reason: &str,
+        now: f64,
+        out: &mut Vec<PushOutput>,
+    ) -> Report {
         if !self.is_active() {
-            return Vec::new();
+            return Report::Nothing;
         }
-        self.fail(DisconnectReason::TransportClosed(reason.to_string()), now)
+        self.fail(
+            DisconnectReason::TransportClosed(reason.to_string()),
+            now,
+            out,
+        )
     }
 
     /// The WebSocket reported an error (browsers follow it with a close, which is then ignored).
-    pub fn on_transport_error(&mut self, message: &str, now: f64) -> Vec<Action> {
+    pub fn on_transport_error(
+        &mut self,
+        message: &str,
+        now: f64,
+        out: &mut Vec<PushOutput>,
+    ) -> Report {
         if !self.is_active() {
-            return Vec::new();
+            return Report::Nothing;
         }
-        self.fail(DisconnectReason::TransportError(message.to_string()), now)
+        self.fail(
+            DisconnectReason::TransportError(message.to_string()),
+            now,
+            out,
+        )
     }
 
     /// Time passed: handles the connect timeout, the heartbeat and a due reconnect.
-    pub fn tick(&mut self, now: f64) -> Vec<Action> {
+    pub fn tick(&mut self, now: f64, out: &mut Vec<PushOutput>) -> Report {
         match self.state {
-            ConnectionState::Waiting { at } if at <= now => self.open(now),
+            ConnectionState::Waiting { at } if at <= now => self.open(now, out),
             ConnectionState::Opening | ConnectionState::Joining
                 if self.connect_deadline.is_some_and(|d| d <= now) =>
             {
-                self.fail(DisconnectReason::ConnectTimeout, now)
+                return self.fail(DisconnectReason::ConnectTimeout, now, out)
             }
             ConnectionState::Joining | ConnectionState::Connected
                 if self.ping_deadline.is_some_and(|d| d <= now) =>
             {
-                self.fail(DisconnectReason::PingTimeout, now)
+                return self.fail(DisconnectReason::PingTimeout, now, out)
             }
-            _ => Vec::new(),
+            _ => {}
         }
+        Report::Nothing
     }
 
     /// The frame for emitting `name` with `args`; with `want_ack`, a fresh ack id the server's
-    /// [`Action::Ack`] will carry.
+    /// [`Report::Ack`] will carry.
     pub fn emit(
         &mut self,
         name: &str,
@@ -453,20 +481,25 @@ impl SocketIoClient {
     }
 
     /// Leaves the namespace and closes the transport; no reconnect until [`connect`](Self::connect).
-    pub fn close(&mut self) -> Vec<Action> {
-        let mut actions = Vec::new();
-        match self.state {
+    pub fn close(&mut self, out: &mut Vec<PushOutput>) -> Report {
+        let state = self.state;
+        self.stop();
+        match state {
             ConnectionState::Connected => {
                 let disconnect = parts_frame('1', &self.config.namespace, None, "");
-                actions.push(Action::Send(disconnect));
-                actions.push(Action::Close);
-                actions.push(Action::Disconnected(DisconnectReason::ClientClose));
+                out.push(PushOutput::Send(disconnect));
+                out.push(PushOutput::Close);
+                Report::Disconnected {
+                    reason: DisconnectReason::ClientClose,
+                    next: Next::Stop,
+                }
             }
-            ConnectionState::Opening | ConnectionState::Joining => actions.push(Action::Close),
-            ConnectionState::Idle | ConnectionState::Waiting { .. } => {}
+            ConnectionState::Opening | ConnectionState::Joining => {
+                out.push(PushOutput::Close);
+                Report::Nothing
+            }
+            ConnectionState::Idle | ConnectionState::Waiting { .. } => Report::Nothing,
         }
-        self.stop();
-        actions
     }
 
     fn check_size(&self, frame: &str) -> Result<(), ClientError> {
@@ -493,30 +526,30 @@ impl SocketIoClient {
     }
 
     /// Drops the connection and schedules the next attempt (or gives up).
-    fn fail(&mut self, reason: DisconnectReason, now: f64) -> Vec<Action> {
+    fn fail(&mut self, reason: DisconnectReason, now: f64, out: &mut Vec<PushOutput>) -> Report {
         self.connect_deadline = None;
         self.ping_deadline = None;
         self.attempts = self.attempts.saturating_add(1);
-        let mut actions = vec![Action::Close, Action::Disconnected(reason)];
-        if self
+        out.push(PushOutput::Close);
+        let next = if self
             .config
             .max_attempts
             .is_some_and(|max| self.attempts >= max)
         {
             self.state = ConnectionState::Idle;
-            actions.push(Action::Error(ClientError::GaveUp {
+            Next::GaveUp {
                 attempts: self.attempts,
-            }));
-            return actions;
-        }
-        let random = self.next_random();
-        let at = now + self.config.backoff.delay_ms(self.attempts, random);
-        self.state = ConnectionState::Waiting { at };
-        actions.push(Action::ReconnectAt {
-            at,
-            attempt: self.attempts,
-        });
-        actions
+            }
+        } else {
+            let random = self.next_random();
+            let at = now + self.config.backoff.delay_ms(self.attempts, random);
+            self.state = ConnectionState::Waiting { at };
+            Next::ReconnectAt {
+                at,
+                attempt: self.attempts,
+            }
+        };
+        Report::Disconnected { reason, next }
     }
 
     /// xorshift64*: a tiny deterministic generator, in `[0, 1)`.

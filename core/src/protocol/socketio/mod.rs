@@ -4,7 +4,9 @@
 //! the protocol itself: `engine_io` and `packet` turn text frames into packets and back, and
 //! [`SocketIoClient`] (`client`) decides what to do with them (answer pings, join the namespace,
 //! time out, reconnect with backoff). It never touches a socket or a clock: the web layer feeds it
-//! frames and the current time and performs the [`Action`]s it returns, so every transition is
+//! frames and the current time, performs the transport work it writes into the caller's list
+//! (as [`PushOutput`](crate::protocol::push::PushOutput)s) and handles the [`Report`] it returns,
+//! so every transition is
 //! testable on the host against packets written out from the protocol documents.
 //!
 //! Only the WebSocket transport is supported (no long-polling, no upgrade), and only text packets:
@@ -21,8 +23,8 @@ mod packet;
 mod url;
 
 pub use client::{
-    Action, ClientConfig, ClientError, ConnectionState, DisconnectReason, Emitted, IncomingEvent,
-    SocketIoClient,
+    ClientConfig, ClientError, ConnectionState, DisconnectReason, Emitted, IncomingEvent, Next,
+    Report, SocketIoClient,
 };
 pub use engine_io::{decode_engine, encode_engine, EnginePacket, Handshake};
 pub use error::CodecError;
