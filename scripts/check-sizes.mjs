@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 96_100,
-  bot: 96_600,
-  eusate: 103_700,
-  gleap: 100_000,
-  gurusup: 92_900,
-  local: 96_900,
-  relay: 101_700,
+  bancroft: 101_000,
+  bot: 101_600,
+  eusate: 102_400,
+  gleap: 99_500,
+  gurusup: 98_000,
+  local: 101_900,
+  relay: 101_100,
 };
 
 const dist = process.argv[2] || 'dist';
