@@ -1941,11 +1941,11 @@ mod conversations {
     use super::*;
     use helpwire_core::engine::conversations::{Summary, PREVIEW_CHARS};
 
-    fn list(h: &Harness) -> Vec<(String, bool, bool)> {
+    fn list(h: &Harness) -> Vec<(String, bool)> {
         h.engine
             .conversations()
             .into_iter()
-            .map(|s: Summary| (s.preview, s.current, s.closed))
+            .map(|s: Summary| (s.preview, s.current))
             .collect()
     }
 
@@ -1975,7 +1975,7 @@ mod conversations {
             "a new conversation starts empty"
         );
         assert!(h.engine.conversation().is_none());
-        assert_eq!(list(&h), [(preview.clone(), false, false)]);
+        assert_eq!(list(&h), [(preview.clone(), false)]);
         assert_eq!(
             h.persisted.as_ref().unwrap().archive.len(),
             1,
@@ -1992,8 +1992,8 @@ mod conversations {
         assert_eq!(
             list(&h),
             [
-                ("My invoice is wrong".to_string(), true, false),
-                (preview.clone(), false, false)
+                ("My invoice is wrong".to_string(), true),
+                (preview.clone(), false)
             ],
             "newest activity first"
         );
@@ -2066,21 +2066,15 @@ mod conversations {
     }
 
     #[test]
-    fn a_closed_conversation_is_listed_as_closed_and_a_message_starts_a_new_one() {
+    fn a_conversation_support_closes_is_left_as_without_the_list_and_a_message_opens_a_new_one() {
         let mut h = Harness::new();
         h.cmd(Command::Open);
         h.send("hello", "m1");
         let id = h.engine.conversation().unwrap().id.clone();
         h.cmd(Command::ConversationClosed(id.clone()));
-        assert!(h.engine.is_closed());
-        assert_eq!(texts(&h), ["hello"], "still shown, read-only");
-        assert_eq!(list(&h), [("hello".to_string(), false, true)]);
-
+        assert!(h.engine.conversation().is_none());
         h.send("one more thing", "m2");
-        assert!(!h.engine.is_closed());
-        assert_eq!(texts(&h), ["one more thing"]);
         assert_ne!(h.engine.conversation().unwrap().id, id);
-        assert_eq!(list(&h).len(), 2);
         assert_eq!(h.helpdesk_visitor_copies("one more thing"), 1);
     }
 
@@ -2106,5 +2100,89 @@ mod conversations {
         let long = json.replacen(r#""preview":"first""#, &format!(r#""preview":"{huge}""#), 1);
         let restored = Snapshot::from_json(&long).unwrap();
         assert!(restored.archive[0].preview.chars().count() <= 141);
+    }
+
+    #[test]
+    fn a_reply_in_a_conversation_not_on_screen_is_found_by_the_light_check_and_counts_as_unread() {
+        use helpwire_core::engine::conversations::PEEK_INTERVAL_MS;
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("How much is the Team plan?", "m1");
+        let first = h.engine.conversation().unwrap().id.clone();
+        // Left before support answered.
+        h.cmd(Command::NewConversation);
+        h.send("Another topic", "m2");
+        h.events.clear();
+        let reads_of_first = |h: &Harness| {
+            let path = format!("GET local://helpdesk/conversations/{first}/messages");
+            h.backend
+                .requests
+                .iter()
+                .filter(|r| r.starts_with(&path))
+                .count()
+        };
+        let before = reads_of_first(&h);
+        h.advance(PEEK_INTERVAL_MS + 1_000.0);
+        assert!(
+            reads_of_first(&h) > before,
+            "the first conversation was checked"
+        );
+        let line = h
+            .engine
+            .conversations()
+            .into_iter()
+            .find(|s| s.id == first)
+            .unwrap();
+        assert_eq!(line.unread, 1, "support's answer, unseen");
+        assert!(
+            line.preview.contains("billing"),
+            "the line shows the answer: {}",
+            line.preview
+        );
+        assert_eq!(h.engine.unread(), 1, "the total covers every conversation");
+        assert!(h.events.contains(&WidgetEvent::Unread(1)));
+        assert_eq!(
+            texts(&h).len(),
+            2,
+            "the conversation on screen is untouched"
+        );
+
+        // One light check a minute while visible, whatever the number of polls in between; none
+        // while hidden.
+        let before = reads_of_first(&h);
+        h.advance(10.0 * PEEK_INTERVAL_MS);
+        let checks = reads_of_first(&h) - before;
+        assert!((9..=11).contains(&checks), "{checks} checks in ten minutes");
+        h.cmd(Command::Visible(false));
+        let before = reads_of_first(&h);
+        h.advance(10.0 * PEEK_INTERVAL_MS);
+        assert_eq!(reads_of_first(&h), before, "nothing while hidden");
+        h.cmd(Command::Visible(true));
+
+        // Opening it: read, so no longer unread.
+        h.cmd(Command::OpenConversation(first.clone()));
+        assert_eq!(h.engine.unread(), 0);
+        let n = h.events.len();
+        assert!(h.events[n - 2..].contains(&WidgetEvent::Conversation(first.clone())));
+        assert!(h.events[n - 2..].contains(&WidgetEvent::Unread(0)));
+        h.settle();
+        assert_eq!(texts(&h).len(), 2, "question and answer");
+        let persisted = h.persisted.clone().unwrap();
+        let restored = Snapshot::from_json(&persisted.to_json()).unwrap();
+        assert_eq!(restored, persisted, "cursor and unread are stored");
+    }
+
+    #[test]
+    fn another_tab_switching_conversations_is_followed() {
+        let mut a = Harness::new();
+        a.cmd(Command::Open);
+        a.send("hello", "m1");
+        let mut b = Harness::with_snapshot(a.persisted.clone(), LocalHelpdesk::default());
+        b.cmd(Command::Open);
+        a.cmd(Command::NewConversation);
+        b.cmd(Command::Synced(Box::new(a.persisted.clone().unwrap())));
+        assert!(b.engine.conversation().is_none());
+        assert!(b.engine.messages().is_empty());
+        assert_eq!(b.engine.conversations().len(), 1);
     }
 }

@@ -1,12 +1,11 @@
 //! Several conversations (`cfg(conversations)`): the visitor's list, which takes the
 //! conversation's place in the panel ("Your conversations", newest activity first, each a button
-//! that opens it, and "New conversation"), the header's "Back to conversations", and in a
-//! conversation support closed, "Start a new conversation" instead of the composer.
+//! that opens it, and "New conversation"), and the header's "Back to conversations".
 //!
 //! Plain DOM (`super::dom`), like the notice bar and the contact forms: one render effect rebuilds
-//! the container when what it shows changes, one listener on it serves every button. The panel
-//! carries `data-view="list"` or `data-closed`, from which the stylesheet hides the log and the
-//! composer. The engine decides; this only shows and dispatches.
+//! the container when what it shows changes, one listener on the panel serves every button. The
+//! panel carries `data-view="list"` while the list shows, from which the stylesheet hides the log
+//! and the composer. The engine decides; this only shows and dispatches.
 
 use super::dom::{child, clicked, set, text_in};
 use super::message_log::format_when;
@@ -18,9 +17,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-/// What the container shows: whether the list is up, whether the conversation is closed,
-/// whether the visitor may switch, the list, and the language and date tag it is worded in.
-type Shown = (bool, bool, bool, Vec<Summary>, &'static str, String);
+/// What the container shows: whether the list is up, whether the visitor may switch, the list,
+/// and the language and date tag it is worded in.
+type Shown = (bool, bool, Vec<Summary>, &'static str, String);
 
 /// Sets up the list, its container just above the composer and the header's "Back to
 /// conversations" (hidden while the list shows or while there is nothing to go back to).
@@ -36,14 +35,9 @@ pub(super) fn conversations(shared: Shared) {
     let mut place: Option<(Element, Element)> = None;
     let mut shown: Option<Shown> = None;
     super::watch(move |_| {
-        let (listing, closed, can_switch, list) = chat.engine.with(|e| {
-            (
-                e.is_listing(),
-                e.is_closed(),
-                e.can_switch(),
-                e.conversations(),
-            )
-        });
+        let (listing, can_switch, list) = chat
+            .engine
+            .with(|e| (e.is_listing(), e.can_switch(), e.conversations()));
         let (t, tag) = (locale.get(), intl_tag.get());
         let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
             return;
@@ -55,38 +49,26 @@ pub(super) fn conversations(shared: Shared) {
             return;
         };
         let was_listing = shown.as_ref().is_some_and(|s| s.0);
-        let state = (listing, closed, can_switch, list, t.lang, tag);
+        let state = (listing, can_switch, list, t.lang, tag);
         if shown.as_ref() == Some(&state) {
             return;
         }
-        let (_, _, _, list, _, tag) = &state;
+        let (_, _, list, _, tag) = &state;
         mark(back, "hidden", (listing || list.is_empty()).then_some(""));
         set(back, "aria-label", t.back);
         if let Some(panel) = root.parent_element() {
             mark(&panel, "data-view", listing.then_some("list"));
-            mark(&panel, "data-closed", (closed && !listing).then_some(""));
         }
         root.set_text_content(None);
         if listing {
             show_list(root, list, can_switch, t, tag);
-        } else if closed {
-            if let Some(bar) = child(root, "div") {
-                bar.set_class_name("closed-bar");
-                if let Some(p) = child(&bar, "p") {
-                    text_in(&p, t.conversation_closed);
-                }
-                new_button(&bar, t.start_new);
-            }
         }
         // Focus follows the view: into the list when it opens, back to the conversation after.
         if listing && !was_listing {
             focus_first(root);
         } else if !listing && was_listing {
-            match focus.composer.get_untracked() {
-                Some(composer) if !closed => {
-                    let _ = composer.focus();
-                }
-                _ => focus_first(root),
+            if let Some(composer) = focus.composer.get_untracked() {
+                let _ = composer.focus();
             }
         }
         shown = Some(state);
@@ -144,7 +126,7 @@ fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Ele
 }
 
 /// "Your conversations": one button per conversation, named by its last message's text, with
-/// its time and whether it is closed; then "New conversation" (or why switching must wait).
+/// what is unread and its time; then "New conversation" (or why switching must wait).
 fn show_list(
     root: &Element,
     list: &[Summary],
@@ -170,9 +152,6 @@ fn show_list(
         let Some(li) = child(&ul, "li") else {
             continue;
         };
-        if s.closed {
-            set(&li, "data-closed", "");
-        }
         if s.current {
             set(&li, "data-current", "");
         }
@@ -200,16 +179,24 @@ fn show_list(
                 },
             );
         }
+        if s.unread > 0 {
+            set(&li, "data-unread", "");
+            if let Some(marker) = child(&button, "span") {
+                marker.set_class_name("unread");
+                text_in(&marker, &t.unread_label(s.unread));
+            }
+        }
         if let Some(meta) = child(&button, "span") {
             meta.set_class_name("meta");
             text_in(&meta, &format_when(s.at, tag));
-            if s.closed {
-                text_in(&meta, " · ");
-                text_in(&meta, t.closed);
-            }
         }
     }
-    new_button(&section, t.new_conversation);
+    if let Some(button) = child(&section, "button") {
+        set(&button, "type", "button");
+        button.set_class_name("send new-conversation");
+        set(&button, "part", "new-conversation");
+        text_in(&button, t.new_conversation);
+    }
     if !can_switch {
         if let Some(hint) = child(&section, "p") {
             set(&hint, "id", "hw-still-sending");
@@ -220,15 +207,6 @@ fn show_list(
             set(&button, "aria-disabled", "true");
             set(&button, "aria-describedby", "hw-still-sending");
         }
-    }
-}
-
-fn new_button(parent: &Element, text: &str) {
-    if let Some(button) = child(parent, "button") {
-        set(&button, "type", "button");
-        button.set_class_name("send new-conversation");
-        set(&button, "part", "new-conversation");
-        text_in(&button, text);
     }
 }
 

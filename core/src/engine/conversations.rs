@@ -1,10 +1,14 @@
 //! Several conversations per visitor (cargo feature `conversations`): the ones the visitor left
 //! for another are kept in the snapshot ([`Archived`]: the conversation, the last message's text
-//! and time, whether support closed it), the view lists them with the one on screen, and the
-//! visitor opens one again or starts a new one.
+//! and time, where reading goes on, what is unread), the view lists them with the one on screen,
+//! and the visitor opens one again or starts a new one. A conversation support closes is handled
+//! as without the list (the next message opens a new one): none of the backends whose bundles
+//! have the list reports a close.
 //!
-//! Only the conversation on screen is read (polled or pushed); the others keep what they showed
-//! when the visitor left them. Switching waits until every message of the visitor is delivered:
+//! The conversation on screen is read as before (polled or pushed); the others get a light check,
+//! one of them per [`PEEK_INTERVAL_MS`] in turn while the page is visible (backends that are
+//! polled; none while hidden), which updates its line and counts support's new messages as
+//! unread. Switching waits until every message of the visitor is delivered:
 //! a message on its way belongs to the conversation it was written in, and the list on screen is
 //! its only home (the outbox).
 
@@ -13,12 +17,16 @@ use super::machine::Engine;
 use crate::json::Json;
 use crate::model::{Author, Conversation, Delivery, Message};
 use crate::protocol::wire::Fields;
+use crate::protocol::{Cursor, Page, ProviderError};
 
 /// Longest preview kept, in characters: one line in the list.
 pub const PREVIEW_CHARS: usize = 140;
 
 /// Most conversations kept besides the one on screen; the oldest beyond this are forgotten.
 pub const MAX_ARCHIVED: usize = 50;
+
+/// How often one of the conversations not on screen is checked for news (in turn).
+pub const PEEK_INTERVAL_MS: f64 = 60_000.0;
 
 /// A conversation the visitor left for another.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,18 +36,21 @@ pub struct Archived {
     pub preview: String,
     /// When its last message was written (ms), or when the visitor left it.
     pub at: f64,
-    /// Support closed it: it is shown read-only.
-    pub closed: bool,
+    /// Where the light check reads on from.
+    pub cursor: Cursor,
+    /// Support's messages the visitor has not seen.
+    pub unread: u32,
 }
 
 impl Archived {
-    /// `{conversation, preview, at, closed}`.
+    /// `{conversation, preview, at, cursor, unread}`.
     pub fn to_json(&self) -> Json {
         Json::object([
             ("conversation", self.conversation.to_json()),
             ("preview", Json::from(&self.preview)),
             ("at", Json::from(self.at)),
-            ("closed", Json::Bool(self.closed)),
+            ("cursor", self.cursor.0.clone()),
+            ("unread", Json::from(self.unread)),
         ])
     }
 
@@ -54,7 +65,8 @@ impl Archived {
             conversation,
             preview: crate::protocol::wire::cut(f.str("preview")?, PREVIEW_CHARS),
             at: if at.is_finite() { at } else { 0.0 },
-            closed: f.opt_bool("closed")?.unwrap_or(false),
+            cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
+            unread: f.opt_u32("unread")?.unwrap_or(0),
         })
     }
 }
@@ -66,10 +78,9 @@ pub struct Summary {
     pub id: String,
     pub preview: String,
     pub at: f64,
-    pub closed: bool,
     /// The conversation on screen.
     pub current: bool,
-    /// Support's messages not seen yet (only the conversation on screen is read).
+    /// Support's messages not seen yet.
     pub unread: u32,
 }
 
@@ -93,9 +104,7 @@ impl Engine {
     pub fn conversations(&self) -> Vec<Summary> {
         let mut list = Vec::new();
         let data = &self.data;
-        // A closed one left on screen is already in the list, as closed.
-        let shown = data.conversation.is_some() || (!data.messages.is_empty() && !data.closed);
-        if shown {
+        if data.conversation.is_some() || !data.messages.is_empty() {
             let (preview, at) = last_words(&data.messages);
             list.push(Summary {
                 id: data
@@ -104,7 +113,6 @@ impl Engine {
                     .map_or(String::new(), |c| c.id.clone()),
                 preview,
                 at,
-                closed: data.closed,
                 current: true,
                 unread: data.unread,
             });
@@ -114,9 +122,8 @@ impl Engine {
                 id: a.conversation.id.clone(),
                 preview: a.preview.clone(),
                 at: a.at,
-                closed: a.closed,
                 current: false,
-                unread: 0,
+                unread: a.unread,
             });
         }
         // Newest first, stable (an insertion sort: a short list, and std's sort links a merge
@@ -134,12 +141,6 @@ impl Engine {
     /// The panel shows the list of conversations.
     pub fn is_listing(&self) -> bool {
         self.listing
-    }
-
-    /// The conversation on screen was closed by support: the visitor reads it, and writes in a
-    /// new one.
-    pub fn is_closed(&self) -> bool {
-        self.data.closed
     }
 
     /// Whether the visitor may leave the conversation on screen: none of their messages is still
@@ -167,6 +168,7 @@ impl Engine {
             ));
             return false;
         }
+        let before = self.unread();
         let target = if id.is_empty() {
             None
         } else {
@@ -195,21 +197,17 @@ impl Engine {
         self.generation += 1;
         self.job = None;
         self.fetch_at = None;
-        if self.data.unread > 0 {
-            self.data.unread = 0;
-            fx.push(Effect::Emit(WidgetEvent::Unread(0)));
-        }
+        self.data.unread = 0;
         match target {
             Some(a) => {
-                self.data.closed = a.closed;
                 self.data.conversation = Some(a.conversation);
                 self.fetch_soon(now);
                 fx.push(Effect::Emit(WidgetEvent::Conversation(id.to_string())));
             }
-            None => {
-                self.data.closed = false;
-                self.data.conversation = None;
-            }
+            None => self.data.conversation = None,
+        }
+        if self.unread() != before {
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
         }
         self.activated = true;
         true
@@ -235,16 +233,88 @@ impl Engine {
                 conversation,
                 preview,
                 at,
-                closed: self.data.closed,
+                cursor: std::mem::take(&mut self.data.cursor),
+                // Unseen while the panel was closed: still unseen.
+                unread: std::mem::take(&mut self.data.unread),
             },
         );
         self.data.archive.truncate(MAX_ARCHIVED);
     }
 
-    /// Support closed the conversation on screen: it goes into the list as closed, while its
-    /// messages stay on screen, read-only, until the visitor starts a new one or opens another.
-    pub(super) fn conversation_closed(&mut self, now: f64) {
-        self.data.closed = true;
-        self.archive_current(now);
+    /// Support's messages not seen yet, in every conversation.
+    pub(super) fn unread_total(&self) -> u32 {
+        let mut n = self.data.unread;
+        for a in &self.data.archive {
+            n = n.saturating_add(a.unread);
+        }
+        n
+    }
+
+    /// The conversation not on screen due for a light check, if any (the next one in turn),
+    /// or when the next one falls due.
+    pub(super) fn peek_due(&self, now: f64) -> Result<Option<&Archived>, f64> {
+        if !self.caps.polling || !self.visible {
+            return Ok(None);
+        }
+        let count = self.data.archive.len();
+        if count == 0 {
+            return Ok(None);
+        }
+        if self.peek_at > now {
+            return Err(self.peek_at);
+        }
+        Ok(self.data.archive.get(self.peek_turn % count))
+    }
+
+    /// A light check of conversation `id` came back: its line follows, and support's new
+    /// messages count as unread. A failure waits for the next turn (it is not the conversation
+    /// on screen: no notice). Returns whether anything changed.
+    pub(super) fn peeked(
+        &mut self,
+        id: &str,
+        result: Result<Page, ProviderError>,
+        now: f64,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        self.peek_at = now + PEEK_INTERVAL_MS;
+        self.peek_turn = self.peek_turn.wrapping_add(1);
+        let before = self.unread();
+        let Some(entry) = self
+            .data
+            .archive
+            .iter_mut()
+            .find(|a| a.conversation.id == id)
+        else {
+            return false;
+        };
+        let page = match result {
+            Ok(page) => page,
+            Err(e) => {
+                fx.push(Effect::Warn(format!(
+                    "Helpwire: could not check conversation {id:?} for news: {e}"
+                )));
+                return false;
+            }
+        };
+        let mut changed = entry.cursor != page.next;
+        entry.cursor = page.next;
+        for m in &page.messages {
+            if m.created_at <= entry.at || m.author == Author::Visitor {
+                continue;
+            }
+            if m.author != Author::System {
+                entry.unread = entry.unread.saturating_add(1);
+            }
+            let (preview, _) = last_words(std::slice::from_ref(m));
+            if !preview.is_empty() {
+                entry.preview = preview;
+            }
+            entry.at = m.created_at;
+            changed = true;
+        }
+        if self.unread() != before {
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
+        }
+        changed
     }
 }

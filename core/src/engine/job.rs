@@ -140,6 +140,19 @@ impl Engine {
                         }
                     }
                 }
+                // A read of a conversation other than the one on screen is a light check.
+                #[cfg(feature = "conversations")]
+                {
+                    let shown = self.data.conversation.as_ref().map(|c| c.id.as_str());
+                    self.peeking = match &job {
+                        Job::Fetch { conversation, .. }
+                            if Some(conversation.id.as_str()) != shown =>
+                        {
+                            Some(conversation.id.clone())
+                        }
+                        _ => None,
+                    };
+                }
                 self.generation += 1;
                 self.job = Some(self.generation);
                 fx.push(Effect::Run {
@@ -223,6 +236,20 @@ impl Engine {
             }
             wake = Some(wake.map_or(at, |w| w.min(at)));
         }
+        // Last, when nothing of the conversation on screen is due: a light check of another.
+        #[cfg(feature = "conversations")]
+        match self.peek_due(now) {
+            Ok(Some(entry)) => {
+                return Ok(Job::Fetch {
+                    visitor: visitor.clone(),
+                    session,
+                    conversation: entry.conversation.clone(),
+                    cursor: entry.cursor.clone(),
+                })
+            }
+            Ok(None) => {}
+            Err(at) => wake = Some(wake.map_or(at, |w| w.min(at))),
+        }
         Err(wake)
     }
 
@@ -237,7 +264,13 @@ impl Engine {
             Outcome::Session(result) => self.session_started(result, now, fx),
             Outcome::Conversation(result) => self.conversation_opened(result, now, fx),
             Outcome::Sent { local_id, result } => self.sent(local_id, result, now, fx),
-            Outcome::Fetched(result) => self.fetched(result, now, fx),
+            Outcome::Fetched(result) => {
+                #[cfg(feature = "conversations")]
+                if let Some(id) = self.peeking.take() {
+                    return self.peeked(&id, result, now, fx);
+                }
+                self.fetched(result, now, fx)
+            }
         }
     }
 }

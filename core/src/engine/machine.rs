@@ -67,6 +67,15 @@ pub struct Engine {
     /// The panel shows the visitor's conversations instead of one.
     #[cfg(feature = "conversations")]
     pub(super) listing: bool,
+    /// When the next light check of a conversation not on screen is due.
+    #[cfg(feature = "conversations")]
+    pub(super) peek_at: f64,
+    /// Which of them comes next, in turn.
+    #[cfg(feature = "conversations")]
+    pub(super) peek_turn: usize,
+    /// The conversation a read in flight is a light check of (not the one on screen).
+    #[cfg(feature = "conversations")]
+    pub(super) peeking: Option<String>,
 }
 
 impl Engine {
@@ -104,6 +113,12 @@ impl Engine {
             seen: false,
             #[cfg(feature = "conversations")]
             listing: false,
+            #[cfg(feature = "conversations")]
+            peek_at: 0.0,
+            #[cfg(feature = "conversations")]
+            peek_turn: 0,
+            #[cfg(feature = "conversations")]
+            peeking: None,
         }
     }
 
@@ -122,7 +137,11 @@ impl Engine {
     pub fn message(&self, id: &str) -> Option<&Message> {
         self.data.messages.iter().rev().find(|m| m.id == id)
     }
+    /// Support's messages the visitor has not seen (in every conversation, with the list).
     pub fn unread(&self) -> u32 {
+        #[cfg(feature = "conversations")]
+        return self.unread_total();
+        #[cfg(not(feature = "conversations"))]
         self.data.unread
     }
     pub fn is_open(&self) -> bool {
@@ -264,8 +283,6 @@ impl Engine {
             Command::OpenConversation(id) => dirty |= self.switch_to(&id, now, &mut fx),
             Command::ConversationClosed(id) => {
                 if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
-                    #[cfg(feature = "conversations")]
-                    self.conversation_closed(now);
                     self.forget_conversation();
                     dirty = true;
                 }
@@ -300,7 +317,7 @@ impl Engine {
             self.activated = true;
             if self.data.unread > 0 {
                 self.data.unread = 0;
-                fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+                fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
                 dirty = true;
             }
             self.fetch_soon(now);

@@ -50,11 +50,6 @@ impl Engine {
         if matches!(self.notice, Some(Notice::TooLong { .. })) {
             self.notice = None;
         }
-        // A closed conversation is read-only: a message (`Helpwire.send`) starts a new one.
-        #[cfg(feature = "conversations")]
-        if self.data.closed {
-            self.switch_to("", now, fx);
-        }
         self.activated = true;
         self.push_message(Message {
             id: local_id.clone(),

@@ -25,7 +25,7 @@ impl Engine {
             self.fetch_soon(now);
             if self.open && self.data.unread > 0 {
                 self.data.unread = 0;
-                fx.push(Effect::Emit(WidgetEvent::Unread(0)));
+                fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
                 dirty = true;
             }
         }
@@ -221,7 +221,7 @@ impl Engine {
         }
         if new_support > 0 && !(self.open && self.visible) {
             self.data.unread += new_support;
-            fx.push(Effect::Emit(WidgetEvent::Unread(self.data.unread)));
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
         }
         changed
     }

@@ -35,9 +35,6 @@ pub struct Snapshot {
     /// The conversations the visitor left for another (written only when there are any).
     #[cfg(feature = "conversations")]
     pub archive: Vec<super::conversations::Archived>,
-    /// Support closed the conversation on screen: it is read-only (written only when true).
-    #[cfg(feature = "conversations")]
-    pub closed: bool,
 }
 
 impl Snapshot {
@@ -83,14 +80,9 @@ impl Snapshot {
             json.insert("offer_dismissed", Json::Bool(true));
         }
         #[cfg(feature = "conversations")]
-        {
-            if !self.archive.is_empty() {
-                let list = self.archive.iter().map(|a| a.to_json()).collect();
-                json.insert("conversations", Json::Array(list));
-            }
-            if self.closed {
-                json.insert("closed", Json::Bool(true));
-            }
+        if !self.archive.is_empty() {
+            let list = self.archive.iter().map(|a| a.to_json()).collect();
+            json.insert("conversations", Json::Array(list));
         }
         json.to_string()
     }
@@ -123,15 +115,13 @@ impl Snapshot {
         }
         // A conversation of the list that does not read is dropped, not the visitor's chat.
         #[cfg(feature = "conversations")]
-        let (archive, closed) = {
-            let mut archive = Vec::new();
-            for a in f.array("conversations")? {
-                if let Ok(a) = super::conversations::Archived::from_json(a) {
-                    archive.push(a);
-                }
+        let mut archive = Vec::new();
+        #[cfg(feature = "conversations")]
+        for a in f.array("conversations")? {
+            if let Ok(a) = super::conversations::Archived::from_json(a) {
+                archive.push(a);
             }
-            (archive, f.opt_bool("closed")?.unwrap_or(false))
-        };
+        }
         let snapshot = Snapshot {
             version,
             visitor,
@@ -143,8 +133,6 @@ impl Snapshot {
             offer_dismissed,
             #[cfg(feature = "conversations")]
             archive,
-            #[cfg(feature = "conversations")]
-            closed,
         };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());

@@ -58,8 +58,31 @@ impl Engine {
             self.generation += 1;
             self.job = None;
             self.session_confirmed = false;
-            fx.push(Effect::Emit(WidgetEvent::Unread(self.data.unread)));
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
             return false;
+        }
+        // The other tab switched conversations: follow it, unless a message of this one's is
+        // still on its way (it stays, and the other tab follows this one's next write).
+        #[cfg(feature = "conversations")]
+        {
+            let id = |s: &Snapshot| s.conversation.as_ref().map(|c| c.id.clone());
+            if id(&other) != id(&self.data) && other.archive != self.data.archive {
+                if !self.can_switch() {
+                    return false;
+                }
+                let before = self.unread();
+                self.replace_data(other);
+                self.generation += 1;
+                self.job = None;
+                self.fetch_soon(f64::MIN);
+                if self.unread() != before {
+                    fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
+                }
+                return false;
+            }
+            if other.archive != self.data.archive {
+                self.data.archive = other.archive;
+            }
         }
         let mut changed = false;
         if self.data.session.is_none() && other.session.is_some() {

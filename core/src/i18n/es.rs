@@ -34,10 +34,6 @@ pub static ES: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Volver a las conversaciones",
     #[cfg(feature = "conversations")]
-    closed: "Cerrada",
-    #[cfg(feature = "conversations")]
-    start_new: "Empezar una nueva conversación",
-    #[cfg(feature = "conversations")]
     still_sending: "Tu mensaje aún se está enviando. Podrás cambiar cuando se entregue.",
     #[cfg(feature = "contact")]
     contact_title: "Datos de contacto",

@@ -77,12 +77,6 @@ pub struct Strings {
     /// The header button from a conversation back to the list.
     #[cfg(feature = "conversations")]
     pub back: &'static str,
-    /// Marks a conversation support closed, in the list.
-    #[cfg(feature = "conversations")]
-    pub closed: &'static str,
-    /// Instead of the composer in a closed conversation.
-    #[cfg(feature = "conversations")]
-    pub start_new: &'static str,
     /// Why the visitor cannot switch yet: a message of theirs is on its way.
     #[cfg(feature = "conversations")]
     pub still_sending: &'static str,
@@ -178,10 +172,6 @@ impl Strings {
             #[cfg(feature = "conversations")]
             back,
             #[cfg(feature = "conversations")]
-            closed,
-            #[cfg(feature = "conversations")]
-            start_new,
-            #[cfg(feature = "conversations")]
             still_sending,
             #[cfg(feature = "contact")]
             contact_title,
@@ -232,10 +222,6 @@ impl Strings {
             ("new_conversation", *new_conversation),
             #[cfg(feature = "conversations")]
             ("back", *back),
-            #[cfg(feature = "conversations")]
-            ("closed", *closed),
-            #[cfg(feature = "conversations")]
-            ("start_new", *start_new),
             #[cfg(feature = "conversations")]
             ("still_sending", *still_sending),
             #[cfg(feature = "contact")]
