@@ -261,7 +261,7 @@ impl EusateChannel {
     #[inline(never)]
     fn on_event(&mut self, event: IncomingEvent, now: f64, out: &mut Vec<PushOutput>) {
         if let Some(id) = event.ack_id {
-            if let Ok(frame) = self.client.ack(id, Vec::new()) {
+            if let Ok(frame) = self.client.ack_json(id, "[]") {
                 out.push(PushOutput::Send(frame));
             }
         }

@@ -467,15 +467,17 @@ impl SocketIoClient {
 
     /// The frame acknowledging the server's event `id`.
     pub fn ack(&self, id: u64, args: Vec<Json>) -> Result<String, ClientError> {
+        self.ack_json(id, &Json::Array(args).to_string())
+    }
+
+    /// [`ack`](Self::ack) with the arguments' array already written as JSON text (`[]` for
+    /// none), as [`emit_json`](Self::emit_json): the channel's empty answer is not built and
+    /// written as a [`Json`] array.
+    pub fn ack_json(&self, id: u64, args: &str) -> Result<String, ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }
-        let frame = parts_frame(
-            '3',
-            &self.config.namespace,
-            Some(id),
-            &Json::Array(args).to_string(),
-        );
+        let frame = parts_frame('3', &self.config.namespace, Some(id), args);
         self.check_size(&frame)?;
         Ok(frame)
     }
