@@ -234,25 +234,16 @@ impl EusateChannel {
                 }
             }
             Report::Event(event) => self.on_event(event, now, out),
-            Report::Error(error) => {
-                let error = match error {
-                    ClientError::ConnectRefused { message, .. } => {
-                        ProviderError::Config(format!("Eusate refused the connection: {message}"))
-                    }
-                    // A Socket.IO packet the client could not read (the only other error it
-                    // reports).
-                    ClientError::Codec(e) => ProviderError::Malformed {
-                        reason: "Socket.IO packet ignored".into(),
-                        body: e.to_string(),
-                    },
-                    // Answers to emits, never reported.
-                    ClientError::NotConnected | ClientError::TooLarge { .. } => {
-                        ProviderError::Network("Socket.IO client error".into())
-                    }
-                };
-                if self.client.state() == ConnectionState::Idle {
-                    self.fail_pending(&error, out);
-                }
+            // A Socket.IO packet the client could not read: a console warning, nothing else.
+            Report::Dropped(e) => out.push(PushOutput::Error(ProviderError::Malformed {
+                reason: "Socket.IO packet ignored".into(),
+                body: e.to_string(),
+            })),
+            // Stopped for good: what waits fails with the refusal.
+            Report::Refused { message, .. } => {
+                let error =
+                    ProviderError::Config(format!("Eusate refused the connection: {message}"));
+                self.fail_pending(&error, out);
                 out.push(PushOutput::Error(error));
             }
         }
