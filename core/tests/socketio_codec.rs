@@ -354,7 +354,7 @@ fn a_frame_cut_short_is_refused_and_a_cut_socket_io_packet_keeps_the_connection(
                 assert!(
                     matches!(
                         run(|o| c.on_text(prefix, 1.0, o)),
-                        (out, Report::Error(ClientError::Codec(_))) if out.is_empty()
+                        (out, Report::Dropped(_)) if out.is_empty()
                     ),
                     "{prefix}"
                 );
@@ -885,10 +885,10 @@ fn client_connect_error_is_reported_and_does_not_reconnect() {
         run(|o| c.on_text(r#"44/helpdesk,{"message":"Invalid token"}"#, 1.0, o)),
         (
             vec![PushOutput::Close],
-            Report::Error(ClientError::ConnectRefused {
+            Report::Refused {
                 message: "Invalid token".into(),
                 data: None
-            })
+            }
         )
     );
     assert_eq!(c.state(), ConnectionState::Idle);
@@ -978,7 +978,7 @@ fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
     for (i, frame) in UNREADABLE_PACKETS.iter().enumerate() {
         let (out, report) = run(|o| c.on_text(frame, 1.0 + i as f64, o));
         assert!(
-            out.is_empty() && matches!(report, Report::Error(ClientError::Codec(_))),
+            out.is_empty() && matches!(report, Report::Dropped(_)),
             "{frame}: one report to warn about, nothing else: {out:?} {report:?}"
         );
         assert!(c.is_connected(), "{frame}");
@@ -1005,7 +1005,7 @@ fn client_drops_unreadable_packets_while_joining_and_still_joins() {
     run(|o| c.on_text(OPEN, 0.0, o));
     assert!(matches!(
         run(|o| c.on_text(r#"42/helpdesk,[1,"a"]"#, 1.0, o)),
-        (out, Report::Error(ClientError::Codec(_))) if out.is_empty()
+        (out, Report::Dropped(_)) if out.is_empty()
     ));
     assert_eq!(c.state(), ConnectionState::Joining);
     assert_eq!(
@@ -1052,10 +1052,7 @@ fn client_binary_event_is_reported_but_connection_kept() {
             1.0,
             o
         )),
-        (
-            vec![],
-            Report::Error(ClientError::Codec(CodecError::BinaryNotSupported))
-        )
+        (vec![], Report::Dropped(CodecError::BinaryNotSupported))
     );
     assert_eq!(c.on_binary(1.0), Report::Nothing);
     assert!(c.is_connected());

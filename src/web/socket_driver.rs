@@ -7,7 +7,7 @@
 //! socket, cancels the timer and detaches every handler, so nothing fires afterwards.
 
 use crate::web::browser;
-use helpwire_core::protocol::push::{PushChannel, PushOutput};
+use helpwire_core::protocol::push::{PushChannel, PushInput as Input, PushOutput};
 use helpwire_core::protocol::Outgoing;
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use std::cell::{Cell, RefCell};
@@ -54,19 +54,6 @@ impl LiveSocket {
     }
 }
 
-/// What happened, for [`Inner::step`]: one non-generic entry point instead of one copy of it
-/// per call site.
-enum Input<'a> {
-    Connect,
-    Send(&'a Outgoing, Option<&'a str>),
-    Open,
-    Text(&'a str),
-    Binary,
-    Close(&'a str),
-    Error(&'a str),
-    Tick,
-}
-
 impl SocketDriver {
     /// Starts connecting `channel` at once; `sink` receives its reports.
     pub(crate) fn start(channel: Box<dyn PushChannel>, sink: ChannelSink) -> SocketDriver {
@@ -108,20 +95,7 @@ impl Inner {
         }
         let now = browser::now();
         // The borrow ends before any output is performed: the sink may call back into us.
-        let outputs = {
-            let mut channel = self.channel.borrow_mut();
-            let ch = &mut **channel;
-            match input {
-                Input::Connect => ch.connect(now),
-                Input::Send(message, conversation_id) => ch.send(message, conversation_id, now),
-                Input::Open => ch.on_open(now),
-                Input::Text(text) => ch.on_text(text, now),
-                Input::Binary => ch.on_binary(now),
-                Input::Close(reason) => ch.on_close(reason, now),
-                Input::Error(message) => ch.on_error(message, now),
-                Input::Tick => ch.tick(now),
-            }
-        };
+        let outputs = self.channel.borrow_mut().step(input, now);
         self.perform(outputs);
         self.arm_timer();
     }
@@ -236,7 +210,7 @@ impl Inner {
         if let Some(t) = self.timer.borrow_mut().take() {
             t.clear();
         }
-        let outputs = self.channel.borrow_mut().close();
+        let outputs = self.channel.borrow_mut().step(Input::Leave, 0.0);
         // Only transport work now (the leave frame, the close; closing never opens): stopped,
         // `perform` tells the sink nothing about our own shutdown.
         self.perform(outputs);

@@ -9,7 +9,7 @@ use super::events;
 use super::message::id_string;
 use crate::json::Json;
 use crate::model::Author;
-use crate::protocol::push::{PushChannel, PushOutput};
+use crate::protocol::push::{PushChannel, PushInput, PushOutput};
 use crate::protocol::socketio::{
     ClientConfig, ClientError, ConnectionState, IncomingEvent, Next, Report, SocketIoClient,
 };
@@ -234,25 +234,16 @@ impl EusateChannel {
                 }
             }
             Report::Event(event) => self.on_event(event, now, out),
-            Report::Error(error) => {
-                let error = match error {
-                    ClientError::ConnectRefused { message, .. } => {
-                        ProviderError::Config(format!("Eusate refused the connection: {message}"))
-                    }
-                    // A Socket.IO packet the client could not read (the only other error it
-                    // reports).
-                    ClientError::Codec(e) => ProviderError::Malformed {
-                        reason: "Socket.IO packet ignored".into(),
-                        body: e.to_string(),
-                    },
-                    // Answers to emits, never reported.
-                    ClientError::NotConnected | ClientError::TooLarge { .. } => {
-                        ProviderError::Network("Socket.IO client error".into())
-                    }
-                };
-                if self.client.state() == ConnectionState::Idle {
-                    self.fail_pending(&error, out);
-                }
+            // A Socket.IO packet the client could not read: a console warning, nothing else.
+            Report::Dropped(e) => out.push(PushOutput::Error(ProviderError::Malformed {
+                reason: "Socket.IO packet ignored".into(),
+                body: e.to_string(),
+            })),
+            // Stopped for good: what waits fails with the refusal.
+            Report::Refused { message, .. } => {
+                let error =
+                    ProviderError::Config(format!("Eusate refused the connection: {message}"));
+                self.fail_pending(&error, out);
                 out.push(PushOutput::Error(error));
             }
         }
@@ -261,7 +252,7 @@ impl EusateChannel {
     #[inline(never)]
     fn on_event(&mut self, event: IncomingEvent, now: f64, out: &mut Vec<PushOutput>) {
         if let Some(id) = event.ack_id {
-            if let Ok(frame) = self.client.ack(id, Vec::new()) {
+            if let Ok(frame) = self.client.ack_json(id, "[]") {
                 out.push(PushOutput::Send(frame));
             }
         }
@@ -359,59 +350,11 @@ impl EusateChannel {
     }
 }
 
-impl PushChannel for EusateChannel {
-    fn next_deadline(&self) -> Option<f64> {
-        let mut at = earliest(self.client.next_deadline(), self.opening_until);
-        for f in &self.in_flight {
-            at = earliest(at, Some(f.confirm_at));
-        }
-        at
-    }
-
-    fn connect(&mut self, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        self.client.connect(now, &mut out);
-        out
-    }
-
-    /// The server speaks first (its handshake): the client has nothing to do yet
-    /// ([`SocketIoClient::on_transport_open`] reports nothing), so nothing is absorbed.
-    fn on_open(&mut self, _now: f64) -> Vec<PushOutput> {
-        Vec::new()
-    }
-
-    fn on_text(&mut self, frame: &str, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        let report = self.client.on_text(frame, now, &mut out);
-        self.absorb(report, now, &mut out);
-        out
-    }
-
-    /// Attachments of a binary packet the client does not support: ignored, as
-    /// [`SocketIoClient::on_binary`] ignores them.
-    fn on_binary(&mut self, _now: f64) -> Vec<PushOutput> {
-        Vec::new()
-    }
-
-    fn on_close(&mut self, reason: &str, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        let report = self.client.on_transport_close(reason, now, &mut out);
-        self.absorb(report, now, &mut out);
-        out
-    }
-
-    fn on_error(&mut self, message: &str, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        let report = self.client.on_transport_error(message, now, &mut out);
-        self.absorb(report, now, &mut out);
-        out
-    }
-
+impl EusateChannel {
     /// Socket timers, unconfirmed sends, and a conversation id that never came.
-    fn tick(&mut self, now: f64) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        let report = self.client.tick(now, &mut out);
-        self.absorb(report, now, &mut out);
+    fn tick_into(&mut self, now: f64, out: &mut Vec<PushOutput>) {
+        let report = self.client.tick(now, out);
+        self.absorb(report, now, out);
         if self.client.is_connected() {
             // Neither an ack nor an answer: the event may have been lost. Report it as a
             // transient failure so the engine sends again — a rare duplicate (if the server got
@@ -430,30 +373,21 @@ impl PushChannel for EusateChannel {
         }
         if self.opening_until.is_some_and(|t| t <= now) {
             self.opening_until = None;
-            self.flush(now, &mut out);
+            self.flush(now, out);
         }
-        out
-    }
-
-    /// Leaves the namespace, then closes the socket.
-    fn close(&mut self) -> Vec<PushOutput> {
-        let mut out = Vec::new();
-        let report = self.client.close(&mut out);
-        self.absorb(report, 0.0, &mut out);
-        out
     }
 
     /// The channel's own conversation id, learned from the server, wins over the engine's.
-    fn send(
+    fn send_into(
         &mut self,
         message: &Outgoing,
         conversation_id: Option<&str>,
         now: f64,
-    ) -> Vec<PushOutput> {
-        let mut out = Vec::new();
+        out: &mut Vec<PushOutput>,
+    ) {
         if let Some(id) = conversation_id.filter(|c| !c.is_empty()) {
             if self.conversation.is_none() && !self.closed.iter().any(|c| c == id) {
-                self.adopt(id.to_string(), &mut out);
+                self.adopt(id.to_string(), out);
             }
         }
         match self.client.state() {
@@ -462,22 +396,60 @@ impl PushChannel for EusateChannel {
                     local_id: message.local_id.clone(),
                     error: ProviderError::Network("not connected to Eusate; reconnecting".into()),
                 });
-                return out;
+                return;
             }
             ConnectionState::Idle => {
                 self.queue.push(message.clone());
-                self.client.connect(now, &mut out);
-                return out;
+                self.client.connect(now, out);
+                return;
             }
             ConnectionState::Opening | ConnectionState::Joining => {
                 self.queue.push(message.clone());
-                return out;
+                return;
             }
             ConnectionState::Connected => {}
         }
         self.queue.push(message.clone());
-        self.flush(now, &mut out);
+        self.flush(now, out);
+    }
+}
+
+impl PushChannel for EusateChannel {
+    fn step(&mut self, input: PushInput<'_>, now: f64) -> Vec<PushOutput> {
+        let mut out = Vec::new();
+        let report = match input {
+            PushInput::Connect => {
+                self.client.connect(now, &mut out);
+                Report::Nothing
+            }
+            PushInput::Send(message, conversation_id) => {
+                self.send_into(message, conversation_id, now, &mut out);
+                Report::Nothing
+            }
+            // The server speaks first (its handshake): the client has nothing to do yet
+            // ([`SocketIoClient::on_transport_open`] reports nothing). Attachments of a binary
+            // packet the client does not support are ignored ([`SocketIoClient::on_binary`]).
+            PushInput::Open | PushInput::Binary => Report::Nothing,
+            PushInput::Text(frame) => self.client.on_text(frame, now, &mut out),
+            PushInput::Close(reason) => self.client.on_transport_close(reason, now, &mut out),
+            PushInput::Error(message) => self.client.on_transport_error(message, now, &mut out),
+            PushInput::Tick => {
+                self.tick_into(now, &mut out);
+                Report::Nothing
+            }
+            // Leaves the namespace, then closes the socket.
+            PushInput::Leave => self.client.close(&mut out),
+        };
+        self.absorb(report, now, &mut out);
         out
+    }
+
+    fn next_deadline(&self) -> Option<f64> {
+        let mut at = earliest(self.client.next_deadline(), self.opening_until);
+        for f in &self.in_flight {
+            at = earliest(at, Some(f.confirm_at));
+        }
+        at
     }
 }
 

@@ -1,7 +1,8 @@
 //! The Socket.IO client for one namespace, as a pure state machine: connect, join, heartbeat,
 //! time out and reconnect. Its transport work (open, send, close) is written as
 //! [`PushOutput`]s straight into the caller's list, which the web layer performs in order; what
-//! the push channel must handle itself (joined, an event, an ack, a disconnect, an error) is
+//! the push channel must handle itself (joined, an event, an ack, a disconnect, a dropped packet,
+//! a refusal) is
 //! returned as one [`Report`].
 
 use super::engine_io::{decode_engine, frame as engine_frame, EnginePacket, Handshake};
@@ -108,13 +109,9 @@ impl fmt::Display for DisconnectReason {
     }
 }
 
-/// Problems the client reports.
+/// Why an emit or an acknowledgement cannot be sent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientError {
-    /// A Socket.IO packet could not be decoded; it is dropped and the connection goes on.
-    Codec(CodecError),
-    /// The server refused to let us join the namespace (CONNECT_ERROR); no automatic reconnect.
-    ConnectRefused { message: String, data: Option<Json> },
     /// An emit while not in the namespace.
     NotConnected,
     /// The frame is larger than the server's `maxPayload`.
@@ -124,10 +121,6 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Codec(e) => write!(f, "Socket.IO packet ignored: {e}"),
-            ClientError::ConnectRefused { message, .. } => {
-                write!(f, "connection refused: {message}")
-            }
             ClientError::NotConnected => write!(f, "not connected"),
             ClientError::TooLarge { size, max } => {
                 write!(
@@ -164,9 +157,14 @@ pub enum Report {
         reason: DisconnectReason,
         next: Next,
     },
-    /// A packet dropped ([`ClientError::Codec`]; the connection goes on) or the namespace
-    /// refused ([`ClientError::ConnectRefused`]; `Close` is in `out`, no automatic reconnect).
-    Error(ClientError),
+    /// A Socket.IO packet could not be decoded; it is dropped and the connection goes on.
+    Dropped(CodecError),
+    /// The server refused to let us join the namespace (CONNECT_ERROR): `Close` is in `out`, no
+    /// automatic reconnect.
+    Refused {
+        message: String,
+        data: Option<Json>,
+    },
 }
 
 /// What follows a disconnect.
@@ -317,7 +315,7 @@ impl SocketIoClient {
         // cannot represent (a binary event, a number as the event name…) is only reported.
         let packet = match decode_socket(text) {
             Ok(p) => p,
-            Err(e) => return Report::Error(ClientError::Codec(e)),
+            Err(e) => return Report::Dropped(e),
         };
         if packet.namespace() != self.config.namespace {
             return Report::Nothing;
@@ -340,7 +338,7 @@ impl SocketIoClient {
             SocketPacket::ConnectError { message, data, .. } => {
                 self.stop();
                 out.push(PushOutput::Close);
-                Report::Error(ClientError::ConnectRefused { message, data })
+                Report::Refused { message, data }
             }
             SocketPacket::Disconnect { .. } => {
                 self.stop();
@@ -467,15 +465,17 @@ impl SocketIoClient {
 
     /// The frame acknowledging the server's event `id`.
     pub fn ack(&self, id: u64, args: Vec<Json>) -> Result<String, ClientError> {
+        self.ack_json(id, &Json::Array(args).to_string())
+    }
+
+    /// [`ack`](Self::ack) with the arguments' array already written as JSON text (`[]` for
+    /// none), as [`emit_json`](Self::emit_json): the channel's empty answer is not built and
+    /// written as a [`Json`] array.
+    pub fn ack_json(&self, id: u64, args: &str) -> Result<String, ClientError> {
         if !self.is_connected() {
             return Err(ClientError::NotConnected);
         }
-        let frame = parts_frame(
-            '3',
-            &self.config.namespace,
-            Some(id),
-            &Json::Array(args).to_string(),
-        );
+        let frame = parts_frame('3', &self.config.namespace, Some(id), args);
         self.check_size(&frame)?;
         Ok(frame)
     }
