@@ -24,6 +24,12 @@ const env = serveWithSandbox((s) => ({
   '/local-ar.html': page('data-provider="local" data-local-replies="script" data-locale="ar"'),
   '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
   '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+  '/parts.html': page('data-provider="local" data-local-replies="script"').replace('</head>', `<style>
+helpwire-chat::part(back) { color: rgb(1, 2, 3); }
+helpwire-chat::part(conversations) { padding-top: 21px; }
+helpwire-chat::part(conversation) { border-top-color: rgb(4, 5, 6); }
+helpwire-chat::part(new-conversation) { background-color: rgb(7, 8, 9); }
+</style></head>`),
 }));
 
 /** Opens `pathname` in a fresh context and opens the panel with the keyboard. */
@@ -138,7 +144,7 @@ test('local: a message still on its way keeps the visitor in its conversation, a
   assert.equal(await p.getByRole('list', { name: 'Your conversations' }).isVisible(), true, 'still the list');
   await axe(p);
   // Back in the conversation, Retry delivers it; then a new conversation is allowed.
-  await p.getByRole('button', { name: /^First/ }).click();
+  await p.locator('helpwire-chat [data-current] button').click();
   await p.getByRole('button', { name: 'Retry' }).click();
   await mine(p, 'Refused once', 'sent').waitFor();
   await p.evaluate(() => Helpwire.newConversation());
@@ -148,7 +154,9 @@ test('local: a message still on its way keeps the visitor in its conversation, a
 
 test('local in Arabic: the list is translated and mirrored', async () => {
   const { context, page: p } = await open('/local-ar.html');
-  await send(p, 'مرحبا');
+  await p.locator('helpwire-chat textarea').fill('مرحبا');
+  await p.locator('helpwire-chat textarea').press('Enter');
+  await mine(p, 'مرحبا', 'sent').waitFor();
   await p.evaluate(() => Helpwire.showConversations());
   await p.getByRole('list', { name: 'محادثاتك' }).waitFor();
   await p.getByRole('button', { name: 'محادثة جديدة' }).waitFor();
@@ -188,5 +196,19 @@ test('a bundle without the list (gleap): the calls are a console warning, the wi
   await until('the warnings', async () => console.warnings.filter((w) => /not in this bundle/.test(w)).length === 2);
   assert.equal(await p.locator('helpwire-chat').getAttribute('data-state'), 'ready');
   await send(p, 'Still works');
+  await context.close();
+});
+
+test('the list\'s parts are styleable from the page', async () => {
+  const { context, page: p } = await open('/parts.html');
+  await send(p, 'Theming');
+  await p.evaluate(() => Helpwire.showConversations());
+  await p.getByRole('list', { name: 'Your conversations' }).waitFor();
+  const style = (selector, property) => p.locator(`helpwire-chat ${selector}`).first()
+    .evaluate((el, prop) => getComputedStyle(el)[prop], property);
+  assert.equal(await style('[part=back]', 'color'), 'rgb(1, 2, 3)');
+  assert.equal(await style('[part=conversations]', 'paddingTop'), '21px');
+  assert.equal(await style('[part=conversation]', 'borderTopColor'), 'rgb(4, 5, 6)');
+  assert.equal(await style('[part=new-conversation]', 'backgroundColor'), 'rgb(7, 8, 9)');
   await context.close();
 });
