@@ -170,6 +170,8 @@ fn show_list(
         }
         if let Some(preview) = child(&button, "span") {
             preview.set_class_name("preview");
+            // The visitor's or support's words, in whichever direction they were written.
+            set(&preview, "dir", "auto");
             text_in(
                 &preview,
                 if s.preview.is_empty() {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { watchConsole, waitForState, settled, mine, write, until, ROOT } from './harness.mjs';
 import { serveWithSandbox, copiesOf } from './sandbox.mjs';
+import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 
 const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
@@ -24,6 +25,7 @@ const env = serveWithSandbox((s) => ({
   '/local-ar.html': page('data-provider="local" data-local-replies="script" data-locale="ar"'),
   '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
   '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+  '/list-shot.html': page('data-provider="local" data-local-replies="script" data-title="Northwind Support"'),
   '/parts.html': page('data-provider="local" data-local-replies="script"').replace('</head>', `<style>
 helpwire-chat::part(back) { color: rgb(1, 2, 3); }
 helpwire-chat::part(conversations) { padding-top: 21px; }
@@ -211,4 +213,36 @@ test('the list\'s parts are styleable from the page', async () => {
   assert.equal(await style('[part=conversation]', 'borderTopColor'), 'rgb(4, 5, 6)');
   assert.equal(await style('[part=new-conversation]', 'backgroundColor'), 'rgb(7, 8, 9)');
   await context.close();
+});
+
+test('pictures of the list for the README: light, dark, Arabic right to left (docs/conversations-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
+  const shots = [
+    ['conversations-light', {}],
+    ['conversations-dark', { colorScheme: 'dark' }],
+    ['conversations-rtl', { locale: 'ar' }],
+  ];
+  for (const [name, options] of shots) {
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const p = await context.newPage();
+    await p.clock.install({ time: PICTURE_TIME });
+    await p.goto(`${env.base}/list-shot.html`);
+    await waitForState(p);
+    await p.locator('helpwire-chat .launcher').click();
+    const box = p.locator('helpwire-chat textarea');
+    await box.fill('Where is my order #1042?');
+    await box.press('Enter');
+    await mine(p, 'Where is my order #1042?', 'sent').waitFor();
+    await p.evaluate(() => Helpwire.testing.reply('It left our warehouse this morning and arrives on Thursday.'));
+    await p.locator('helpwire-chat [data-author=agent]').waitFor();
+    await p.evaluate(() => Helpwire.newConversation());
+    await box.fill('Can I move to the yearly plan?');
+    await box.press('Enter');
+    await mine(p, 'Can I move to the yearly plan?', 'sent').waitFor();
+    await p.evaluate(() => Helpwire.showConversations());
+    await p.locator('helpwire-chat [part=conversations] li').nth(1).waitFor();
+    await p.locator('helpwire-chat textarea').evaluate((el) => el.blur());
+    await settled(p);
+    await checkScreenshot(p, name);
+    await context.close();
+  }
 });
