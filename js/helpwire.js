@@ -219,7 +219,7 @@
   // The local helpdesk's test mode: the test scripts support's replies (README, DOM and test
   // contract). Absent otherwise, so that nothing a test does can reach a real widget.
   if (backend === 'local' && is('localReplies', 'script')) {
-    w.Helpwire.testing = { reply: method('test'), failNextDelivery: function () { call('test', [null]); } };
+    w.Helpwire.testing = { reply: method('test'), failNextDelivery: function () { call('test', [null, -1]); } };
   }
 
   // Stage two waits for the page: after `load`, in idle time, so the host page never waits on us.

@@ -244,11 +244,12 @@ impl WidgetHandle {
 impl WidgetHandle {
     /// Both calls of `Helpwire.testing`, as the loader forwards them: `test(text, delayMs)` is
     /// `reply(text, delayMs = 0)` (support answers `text` after `delayMs` on the page's clock),
-    /// `test(null)` is `failNextDelivery()` (the visitor's next message is refused; Retry then
-    /// delivers it). One export, not two: each costs the bundle bytes.
+    /// `test(null, -1)` is `failNextDelivery()` (the visitor's next message is refused; Retry then
+    /// delivers it), a pair `reply` is never given on purpose. One export, not two: each costs
+    /// the bundle bytes. `reply()` with no text, or one that is not a string, is a console error.
     pub fn test(&self, text: JsValue, delay_ms: JsValue) {
         self.with_live(|l| {
-            if text.is_null() {
+            if text.is_null() && delay_ms.as_f64() == Some(-1.0) {
                 return crate::web::testing::fail_next_delivery(l.chat);
             }
             // No number (undefined): at once; a negative one is 0 as well.

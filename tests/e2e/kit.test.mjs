@@ -4,7 +4,7 @@
 // delay matters the page's time moves only when a test moves it (Playwright's fake clock).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostPage, servePages, watchConsole, pauseClock } from './harness.mjs';
+import { hostPage, servePages, watchConsole, pauseClock, until } from './harness.mjs';
 import {
   open, send, waitForDelivery, waitForFailure, retry, waitForReply, waitForAnswer, readMessages,
   reply, failNextDelivery, part,
@@ -125,6 +125,10 @@ test('HelpwireSettings.localReplies turns the test mode on; a reply before the v
   assert.equal(await page.evaluate(() => typeof window.Helpwire.testing.reply), 'function');
   await reply(page, 'Too early');
   assert.ok(seen.errors.some((e) => e.includes('Helpwire.testing.reply: no text, or nothing to answer yet')), seen.errors.join('\n'));
+  // reply(null) is a mistake, said as one: not the other call of the test mode.
+  const before = seen.errors.length;
+  await page.evaluate(() => window.Helpwire.testing.reply(null));
+  await until('the error for reply(null)', async () => seen.errors.length > before);
   await send(page, 'Jetzt');
   await waitForDelivery(page);
   await reply(page, 'Jetzt passt es.');
