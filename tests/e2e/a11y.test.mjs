@@ -3,12 +3,9 @@
 // forced colours and 200 % zoom. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { watchConsole, waitForState, ROOT, servePages, settled, pauseClock } from './harness.mjs';
+import { watchConsole, waitForState, servePages, settled, pauseClock, axeViolations, assertNoAxeViolations } from './harness.mjs';
 import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const BOT = 'https://bot.example.test/answer';
 const BANCROFT = 'https://help.example.test';
 
@@ -63,27 +60,8 @@ async function routeBot(p, reply) {
   });
 }
 
-/** axe-core over the whole document, open shadow roots included. Returns readable violations. */
-async function axe(p) {
-  await p.addScriptTag({ path: AXE });
-  const result = await p.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    const inShadow = (list) => list.flatMap((v) => v.nodes).filter((n) => Array.isArray(n.target[0])).length;
-    return {
-      violations: r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target) + ' — ' + n.failureSummary).join('; ')}`),
-      shadowNodesChecked: inShadow(r.passes) + inShadow(r.violations) + inShadow(r.incomplete),
-    };
-  }, AXE_TAGS);
-  assert.ok(result.shadowNodesChecked > 0, 'axe looked inside the shadow root');
-  return result.violations;
-}
-
 async function assertNoViolations(p, state) {
-  // Colour contrast is only meaningful on the settled layout: mid-animation (the panel's
-  // opening fade, a new message) axe reads blended colours.
-  await settled(p);
-  const violations = await axe(p);
-  assert.deepEqual(violations, [], `axe violations in state "${state}":\n${violations.join('\n')}`);
+  await assertNoAxeViolations(p, `state "${state}"`);
 }
 
 async function openPanel(p) {
@@ -125,7 +103,7 @@ test('axe self-check: a violation inside the shadow root is reported', async () 
     const b = document.createElement('button'); // a button without a name
     document.querySelector('helpwire-chat').shadowRoot.querySelector('[part=root]').append(b);
   });
-  const violations = await axe(p);
+  const violations = await axeViolations(p);
   assert.ok(violations.some((v) => v.startsWith('button-name')), violations.join('\n'));
   await context.close();
 });

@@ -4,11 +4,8 @@
 // backend's words (those go to the console). Runs on the release build in dist/ (local, gleap).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { watchConsole, waitForState, ROOT, servePages } from './harness.mjs';
+import { watchConsole, waitForState, servePages, assertNoAxeViolations } from './harness.mjs';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const PROXY = 'https://proxy.example.test/gleap';
 /** The local helpdesk's limit (core/src/protocol/local.rs). */
 const LIMIT = 4000;
@@ -39,15 +36,6 @@ async function open(pathname, prepare = async () => {}) {
   return { context, page: p, console, box: p.locator('helpwire-chat textarea'), send: p.locator('helpwire-chat [part=send]') };
 }
 
-/** axe-core over the document, the open shadow root included; readable violations. */
-async function axe(p) {
-  await p.addScriptTag({ path: AXE });
-  return p.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
-  }, AXE_TAGS);
-}
-
 /** The text of the element an id reference names, inside the widget. */
 const textOf = (p, id) => p.locator(`helpwire-chat #${id}`).innerText();
 
@@ -71,7 +59,7 @@ test('over the limit the text stays, Send is off with the visible reason, and ax
   assert.equal(await count.innerText(), '4,001 / 4,000');
   // The Send button keeps the contract's role and name, and stays reachable by keyboard.
   await p.getByRole('button', { name: 'Send' }).focus();
-  assert.deepEqual(await axe(p), [], 'axe, over the limit');
+  await assertNoAxeViolations(p, 'over the limit');
 
   assert.ok(await send.isDisabled(), 'disabled as far as assistive technology is concerned');
   await box.press('Enter');

@@ -5,13 +5,10 @@
 // axe in each new state, a reload never asks again. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { watchConsole, waitForState, settled, mine, write, until, ROOT } from './harness.mjs';
+import { watchConsole, waitForState, settled, mine, write, until, assertNoAxeViolations } from './harness.mjs';
 import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 import { serveWithSandbox } from './sandbox.mjs';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const PRIVACY = 'https://example.com/privacy';
 
 /** A clean host page (a main landmark), so every axe violation is the widget's. */
@@ -65,15 +62,6 @@ function focused(p) {
   });
 }
 
-async function axe(p) {
-  await p.addScriptTag({ path: AXE });
-  const violations = await p.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
-  }, AXE_TAGS);
-  assert.deepEqual(violations, []);
-}
-
 /** Sends `text` with the keyboard and waits until the backend has it. */
 async function send(p, text) {
   await write(p, text);
@@ -121,7 +109,7 @@ test('pre-chat form: keyboard only, inline errors in place, Enter submits, the p
   assert.equal(await name.getAttribute('aria-invalid'), null, 'the fixed field is no longer marked');
   assert.equal(await email.getAttribute('aria-invalid'), 'true');
   assert.equal(await focused(p), 'input#hw-email');
-  await axe(p);
+  await assertNoAxeViolations(p);
 
   const link = form.getByRole('link', { name: 'Privacy policy' });
   assert.equal(await link.getAttribute('href'), PRIVACY);
@@ -135,7 +123,7 @@ test('pre-chat form: keyboard only, inline errors in place, Enter submits, the p
   assert.equal(await composer.isVisible(), true);
   assert.equal(await focused(p), 'textarea#hw-input');
   await send(p, 'Hello from Ada');
-  await axe(p);
+  await assertNoAxeViolations(p);
 
   // Kept: a reload asks nothing, and an identified visitor gets no email offer either.
   await p.reload();
@@ -174,7 +162,7 @@ test('the pre-chat form in Arabic, right to left', async () => {
   await p.keyboard.press('Enter');
   await p.getByText('أدخل بريدًا إلكترونيًا مثل name@example.com.').waitFor();
   assert.equal(await p.locator('helpwire-chat').getAttribute('dir'), 'rtl');
-  await axe(p);
+  await assertNoAxeViolations(p);
   await context.close();
 });
 
@@ -186,7 +174,7 @@ test('email offer after the first message: keyboard dismissal is remembered acro
   await offer.waitFor();
   await offer.getByRole('textbox', { name: 'Email' }).waitFor();
   assert.equal(await offer.getByRole('link', { name: 'Privacy policy' }).getAttribute('rel'), 'noopener');
-  await axe(p);
+  await assertNoAxeViolations(p);
   // Keyboard only: the offer comes after Send (the composer's Tab order is unchanged).
   assert.equal(await focused(p), 'textarea#hw-input');
   const order = [];

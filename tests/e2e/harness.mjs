@@ -1,6 +1,7 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium through playwright-core, and the
 // release build in dist/ served on localhost with test host pages beside it.
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { serve } from '../../scripts/serve.mjs';
 import fs from 'node:fs';
@@ -140,4 +141,36 @@ export async function write(page, text) {
   const box = page.getByRole('textbox', { name: 'Message to support' });
   await box.fill(text);
   await box.press('Enter');
+}
+
+const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/**
+ * axe-core's violations over the whole document, open shadow roots included, as readable lines,
+ * once the widget's animations have finished (mid-fade, colour contrast reads blended colours).
+ * `widgetOnly`: only what is inside the widget's shadow root, for bare host pages whose own
+ * landmarks are not the widget's business. Fails if axe did not look inside the shadow root.
+ */
+export async function axeViolations(page, { widgetOnly = false } = {}) {
+  await settled(page);
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async ({ tags, widgetOnly }) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    const inShadow = (n) => Array.isArray(n.target[0]);
+    const checked = [...r.passes, ...r.violations, ...r.incomplete].flatMap((v) => v.nodes).filter(inShadow).length;
+    const violations = r.violations
+      .map((v) => ({ ...v, nodes: widgetOnly ? v.nodes.filter(inShadow) : v.nodes }))
+      .filter((v) => v.nodes.length)
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${JSON.stringify(n.target)} — ${n.failureSummary}`).join('; ')}`);
+    return { checked, violations };
+  }, { tags: AXE_TAGS, widgetOnly });
+  assert.ok(result.checked > 0, 'axe looked inside the shadow root');
+  return result.violations;
+}
+
+/** Fails with the readable violations if axe finds any (see `axeViolations`); `what` names the state. */
+export async function assertNoAxeViolations(page, what = '', options) {
+  const violations = await axeViolations(page, options);
+  assert.deepEqual(violations, [], `axe violations${what ? ` (${what})` : ''}:\n${violations.join('\n')}`);
 }

@@ -4,24 +4,8 @@
 // only when a test moves it (Playwright's fake clock); nothing waits on a sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { hostPage, servePages, watchConsole, waitForState, pauseClock, write, mine, ROOT } from './harness.mjs';
+import { hostPage, servePages, watchConsole, waitForState, pauseClock, write, mine, assertNoAxeViolations } from './harness.mjs';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
-
-/** axe-core's violations in the widget (its open shadow root), as in a11y.test.mjs; this file's
- *  host pages are bare, so their own landmarks are not its business. */
-async function axe(page) {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations
-      .map((v) => ({ ...v, nodes: v.nodes.filter((n) => Array.isArray(n.target[0])) }))
-      .filter((v) => v.nodes.length)
-      .map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
-  }, AXE_TAGS);
-}
 
 /** Counts the Web Audio tones the widget plays (an `AudioContext` per tone). */
 const COUNT_TONES = `<script>
@@ -163,8 +147,8 @@ for (const pathname of ['/local.html', '/dark.html']) {
     await write(page, 'second');
     await runUntil(page, async () => (await page.locator('helpwire-chat [data-typing]').count()) === 1, 1_000);
     await page.clock.resume(); // axe waits on timers of its own
-    const violations = await axe(page);
-    assert.deepEqual(violations, [], violations.join('\n'));
+    // This file's host pages are bare: their own landmarks are not the widget's business.
+    await assertNoAxeViolations(page, '', { widgetOnly: true });
     await context.close();
   });
 }
