@@ -106,9 +106,19 @@ pub fn Widget(
         }
     });
 
-    // The unread count in the page title: only ever non-zero while the panel is closed or the
-    // tab hidden (the engine counts nothing else). `destroy()` restores the site's title.
-    watch(move |_| show_unread_in_title(chat.engine.with(|e| e.unread())));
+    // The unread count in the page title, while the panel is closed or the tab hidden: never while
+    // the visitor looks at the panel (where, with the list, news in another conversation still
+    // counts for the badge). `destroy()` restores the site's title.
+    watch(move |_| {
+        let unread = chat.engine.with(|e| {
+            if e.is_open() && e.is_visible() {
+                0
+            } else {
+                e.unread()
+            }
+        });
+        show_unread_in_title(unread)
+    });
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
     let preferred = crate::web::browser::preferred_languages(overrides.locale_tag.as_deref());

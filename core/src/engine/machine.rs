@@ -147,6 +147,10 @@ impl Engine {
     pub fn is_open(&self) -> bool {
         self.open
     }
+    /// The page is visible (not a hidden tab).
+    pub fn is_visible(&self) -> bool {
+        self.visible
+    }
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
     }
