@@ -2185,4 +2185,55 @@ mod conversations {
         assert!(b.engine.messages().is_empty());
         assert_eq!(b.engine.conversations().len(), 1);
     }
+
+    /// A backend that cannot give a conversation back (the bot endpoint): the widget keeps what
+    /// it showed, and shows it again at once when the visitor opens it.
+    #[cfg(feature = "bot")]
+    #[test]
+    fn a_conversation_the_backend_cannot_give_back_is_kept_by_the_widget() {
+        use helpwire_core::engine::conversations::MAX_KEPT;
+        let caps = helpwire_core::protocol::Capabilities {
+            shows_own_messages: false,
+            ..LocalProvider.capabilities()
+        };
+        let mut h = Sim::start(
+            Engine::new(caps, None, "v_test".into()),
+            Local {
+                provider: LocalProvider,
+                helpdesk: LocalHelpdesk::default(),
+                faults: VecDeque::new(),
+                requests: Vec::new(),
+            },
+        );
+        h.cmd(Command::Open);
+        for i in 0..MAX_KEPT + 5 {
+            h.send(&format!("message {i}"), &format!("m{i}"));
+        }
+        let first = h.engine.conversation().unwrap().id.clone();
+        h.cmd(Command::NewConversation);
+        h.send("elsewhere", "x");
+        let stored = Snapshot::from_json(&h.persisted.clone().unwrap().to_json()).unwrap();
+        assert_eq!(
+            stored.archive[0].kept.len(),
+            MAX_KEPT,
+            "the newest, within the bound"
+        );
+
+        h.cmd(Command::OpenConversation(first));
+        // Shown at once, before any read.
+        let shown = texts(&h);
+        assert_eq!(shown.len(), MAX_KEPT);
+        assert_eq!(shown.last().unwrap(), &format!("message {}", MAX_KEPT + 4));
+        // An unreadable kept message is dropped alone.
+        let json = h.persisted.clone().unwrap().to_json();
+        let broken = json.replacen(
+            r#""body":{"kind":"text","value":"elsewhere"}"#,
+            r#""body":7"#,
+            1,
+        );
+        assert_ne!(broken, json, "the test edits a kept message");
+        let restored = Snapshot::from_json(&broken).unwrap();
+        assert_eq!(restored.archive.len(), 1);
+        assert!(restored.archive[0].kept.is_empty());
+    }
 }

@@ -25,6 +25,11 @@ pub const PREVIEW_CHARS: usize = 140;
 /// Most conversations kept besides the one on screen; the oldest beyond this are forgotten.
 pub const MAX_ARCHIVED: usize = 50;
 
+/// Most messages kept of a conversation the backend cannot give back (the bot endpoint keeps
+/// none): the newest, shown again when the visitor opens it.
+#[cfg(feature = "bot")]
+pub const MAX_KEPT: usize = 50;
+
 /// How often one of the conversations not on screen is checked for news (in turn).
 pub const PEEK_INTERVAL_MS: f64 = 60_000.0;
 
@@ -40,18 +45,29 @@ pub struct Archived {
     pub cursor: Cursor,
     /// Support's messages the visitor has not seen.
     pub unread: u32,
+    /// Its messages, when the backend cannot give them back (the bot endpoint keeps no
+    /// conversation, `Capabilities::shows_own_messages` off): at most [`MAX_KEPT`].
+    #[cfg(feature = "bot")]
+    pub kept: Vec<Message>,
 }
 
 impl Archived {
     /// `{conversation, preview, at, cursor, unread}`.
     pub fn to_json(&self) -> Json {
-        Json::object([
+        #[allow(unused_mut)]
+        let mut json = Json::object([
             ("conversation", self.conversation.to_json()),
             ("preview", Json::from(&self.preview)),
             ("at", Json::from(self.at)),
             ("cursor", self.cursor.0.clone()),
             ("unread", Json::from(self.unread)),
-        ])
+        ]);
+        #[cfg(feature = "bot")]
+        if !self.kept.is_empty() {
+            let kept = self.kept.iter().map(Message::to_json).collect();
+            json.insert("messages", Json::Array(kept));
+        }
+        json
     }
 
     pub fn from_json(v: &Json) -> Result<Archived, String> {
@@ -67,6 +83,17 @@ impl Archived {
             at: if at.is_finite() { at } else { 0.0 },
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread: f.opt_u32("unread")?.unwrap_or(0),
+            // A kept message that does not read is dropped, not the conversation.
+            #[cfg(feature = "bot")]
+            kept: {
+                let mut kept = Vec::new();
+                for m in f.array("messages")? {
+                    if let Ok(m) = Message::from_json(m) {
+                        kept.push(m);
+                    }
+                }
+                kept
+            },
         })
     }
 }
@@ -201,6 +228,11 @@ impl Engine {
         match target {
             Some(a) => {
                 self.data.conversation = Some(a.conversation);
+                // What the widget kept of it (a backend that cannot give it back), else it is read.
+                #[cfg(feature = "bot")]
+                {
+                    self.data.messages = a.kept;
+                }
                 self.fetch_soon(now);
                 fx.push(Effect::Emit(WidgetEvent::Conversation(id.to_string())));
             }
@@ -224,6 +256,15 @@ impl Engine {
         }
         let (preview, at) = last_words(&self.data.messages);
         let at = if at > 0.0 { at } else { now };
+        // A backend that cannot give the messages back: the widget keeps the newest itself.
+        #[cfg(feature = "bot")]
+        let kept = if self.caps.shows_own_messages {
+            Vec::new()
+        } else {
+            let mut kept = std::mem::take(&mut self.data.messages);
+            kept.drain(..kept.len().saturating_sub(MAX_KEPT));
+            kept
+        };
         self.data
             .archive
             .retain(|a| a.conversation.id != conversation.id);
@@ -236,6 +277,8 @@ impl Engine {
                 cursor: std::mem::take(&mut self.data.cursor),
                 // Unseen while the panel was closed: still unseen.
                 unread: std::mem::take(&mut self.data.unread),
+                #[cfg(feature = "bot")]
+                kept,
             },
         );
         self.data.archive.truncate(MAX_ARCHIVED);
