@@ -89,7 +89,7 @@ export interface HelpwireApi {
   close(): void;
   toggle(): void;
   identify(identity: HelpwireIdentity): void;
-  /** Forget the visitor: their conversation disappears from this browser. */
+  /** Forget the visitor: their conversations disappear from this browser. */
   reset(): void;
   /** A BCP 47 tag such as "de" or "pt-BR". */
   setLocale(tag: string): void;

@@ -198,7 +198,7 @@ impl WidgetHandle {
         self.with_live(|l| l.chat.dispatch(Command::ShowConversations));
     }
 
-    /// Forgets the visitor: their conversation disappears from this browser.
+    /// Forgets the visitor: their conversations disappear from this browser.
     pub fn reset(&self) {
         self.with_live(|l| {
             l.chat.dispatch(Command::Reset {
