@@ -83,15 +83,12 @@ fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Ele
     let root = panel.query_selector(".conversations").ok()??;
     let back = panel.query_selector("[part=back]").ok()??;
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        let Some(ev) = ev.dyn_ref::<leptos::ev::MouseEvent>() else {
-            return;
-        };
-        if let Some(item) = clicked(ev, "[data-conversation]") {
+        if let Some(item) = clicked(&ev, "[data-conversation]") {
             let id = item.get_attribute("data-conversation").unwrap_or_default();
             chat.dispatch(Command::OpenConversation(id));
-        } else if clicked(ev, ".new-conversation").is_some() {
+        } else if clicked(&ev, ".new-conversation").is_some() {
             chat.dispatch(Command::NewConversation);
-        } else if clicked(ev, "[part=back]").is_some() {
+        } else if clicked(&ev, "[part=back]").is_some() {
             chat.dispatch(Command::ShowConversations);
         }
     });
@@ -202,7 +199,8 @@ fn focus_first(root: &Element) {
         .query_selector("button")
         .ok()
         .flatten()
-        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+        // A `button`: always an HTML element.
+        .map(|el| el.unchecked_into::<HtmlElement>())
     {
         let _ = el.focus();
     }
