@@ -75,47 +75,20 @@ pub(super) fn conversations(shared: Shared) {
     });
 }
 
-/// The container (before the composer) and the back button (first in the header), with one
-/// click listener on the panel for every button of theirs.
+/// The container (before the composer) and the back button (first in the header), both in the
+/// panel's markup (`super::panel`), with one click listener on the panel for every button of
+/// theirs.
 fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Element, Element)> {
     let panel = composer.parent_element()?;
-    let document = composer.owner_document()?;
-    let root = document.create_element("div").ok()?;
-    root.set_class_name("conversations");
-    composer.before_with_node_1(&root).ok()?;
-    let header = panel.query_selector("[part=header]").ok()??;
-    let back = document.create_element("button").ok()?;
-    set(&back, "type", "button");
-    set(&back, "part", "back");
-    // The icon: a chevron pointing back (mirrored in right-to-left languages by the stylesheet).
-    let icon = document
-        .create_element_ns(Some("http://www.w3.org/2000/svg"), "svg")
-        .ok()?;
-    for (name, value) in [
-        ("class", "icon"),
-        ("viewBox", "0 0 24 24"),
-        ("aria-hidden", "true"),
-        ("focusable", "false"),
-    ] {
-        set(&icon, name, value);
-    }
-    let path = document
-        .create_element_ns(Some("http://www.w3.org/2000/svg"), "path")
-        .ok()?;
-    set(&path, "d", "M15 5l-7 7 7 7");
-    icon.append_child(&path).ok()?;
-    back.append_child(&icon).ok()?;
-    header.prepend_with_node_1(&back).ok()?;
+    let root = panel.query_selector(".conversations").ok()??;
+    let back = panel.query_selector("[part=back]").ok()??;
     let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        let Some(ev) = ev.dyn_ref::<leptos::ev::MouseEvent>() else {
-            return;
-        };
-        if let Some(item) = clicked(ev, "[data-conversation]") {
+        if let Some(item) = clicked(&ev, "[data-conversation]") {
             let id = item.get_attribute("data-conversation").unwrap_or_default();
             chat.dispatch(Command::OpenConversation(id));
-        } else if clicked(ev, ".new-conversation").is_some() {
+        } else if clicked(&ev, ".new-conversation").is_some() {
             chat.dispatch(Command::NewConversation);
-        } else if clicked(ev, "[part=back]").is_some() {
+        } else if clicked(&ev, "[part=back]").is_some() {
             chat.dispatch(Command::ShowConversations);
         }
     });
@@ -228,7 +201,8 @@ fn focus_first(root: &Element) {
         .query_selector("button")
         .ok()
         .flatten()
-        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+        // A `button`: always an HTML element.
+        .map(|el| el.unchecked_into::<HtmlElement>())
     {
         let _ = el.focus();
     }

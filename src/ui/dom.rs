@@ -24,7 +24,7 @@ pub(super) fn set(el: &Element, name: &str, value: &str) {
 
 /// The element matching `selector` that a click inside a container landed on, if any: one
 /// listener on the container serves every such button in it, however often it is rebuilt.
-pub(super) fn clicked(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Element> {
+pub(super) fn clicked(ev: &web_sys::Event, selector: &str) -> Option<Element> {
     let target = ev.target()?.dyn_into::<Element>().ok()?;
     target.closest(selector).ok().flatten()
 }

@@ -36,39 +36,73 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     super::contact::contact(shared, overrides.contact);
     #[cfg(conversations)]
     super::conversations::conversations(shared);
-    view! {
-        <section
-            id="hw-panel"
-            part="panel"
-            class="panel"
-            role="dialog"
-            aria-labelledby="hw-title"
-            hidden=move || !open.get()
-            on:keydown=move |ev| {
-                if ev.key() == "Escape" {
-                    ev.prevent_default();
-                    close();
-                }
-            }
-        >
-            <header part="header">
-                <h2 id="hw-title" class="title">{title}</h2>
-                <button
-                    type="button"
-                    part="close"
-                    aria-label=move || locale.get().close_chat.to_string()
-                    on:click=move |_| close()
+    // The same view with or without the list's two static parts (`cfg(conversations)`): an empty
+    // child would still cost the other bundles its view code.
+    macro_rules! panel_view {
+        ([$($back:tt)*] [$($place:tt)*]) => {
+            view! {
+                <section
+                    id="hw-panel"
+                    part="panel"
+                    class="panel"
+                    role="dialog"
+                    aria-labelledby="hw-title"
+                    hidden=move || !open.get()
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            ev.prevent_default();
+                            close();
+                        }
+                    }
                 >
-                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-                        <path d="M6 6l12 12M18 6L6 18" />
-                    </svg>
-                </button>
-            </header>
-            {notice_bar(shared)}
-            {message_log(shared, overrides.greeting)}
-            {composer(shared)}
-        </section>
+                    <header part="header">
+                        $($back)*
+                        <h2 id="hw-title" class="title">{title}</h2>
+                        <button
+                            type="button"
+                            part="close"
+                            aria-label=move || locale.get().close_chat.to_string()
+                            on:click=move |_| close()
+                        >
+                            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                                <path d="M6 6l12 12M18 6L6 18" />
+                            </svg>
+                        </button>
+                    </header>
+                    {notice_bar(shared)}
+                    {message_log(shared, overrides.greeting)}
+                    $($place)*
+                    {composer(shared)}
+                </section>
+            }
+        };
     }
+    #[cfg(conversations)]
+    let view = panel_view!([{ back_button() }][{ list_place() }]);
+    #[cfg(not(conversations))]
+    let view = panel_view!([] []);
+    view
+}
+
+/// The header's "Back to conversations" (`cfg(conversations)`; named and shown by
+/// `super::conversations`): static markup, cheaper in the view than built by DOM calls. The icon:
+/// a chevron pointing back (mirrored in right-to-left languages by the stylesheet).
+#[cfg(conversations)]
+fn back_button() -> impl IntoView {
+    view! {
+        <button type="button" part="back" hidden>
+            <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                <path d="M15 5l-7 7 7 7" />
+            </svg>
+        </button>
+    }
+}
+
+/// Where the list of conversations goes, just above the composer (`cfg(conversations)`; filled by
+/// `super::conversations`).
+#[cfg(conversations)]
+fn list_place() -> impl IntoView {
+    view! { <div class="conversations"></div> }
 }
 
 /// Connection problems and refused messages, announced to assistive technology: a notice is a
