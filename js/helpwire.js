@@ -22,7 +22,7 @@
   if (script) for (key in script.dataset) attributes[key] = script.dataset[key];
   if (given && typeof given === 'object' && !Array.isArray(given)) {
     settings = {};
-    for (key in given) if (Object.prototype.hasOwnProperty.call(given, key)) settings[key] = given[key];
+    for (key in given) if ({}.hasOwnProperty.call(given, key)) settings[key] = given[key];
   }
 
   var listeners = {};
@@ -45,7 +45,7 @@
   // local bundle, whose configuration check then reports it.
   var backend = setting('provider');
   backend = String(backend == null ? 'local' : backend).trim();
-  if (!Object.prototype.hasOwnProperty.call(BUNDLES, backend)) backend = 'local';
+  if (!{}.hasOwnProperty.call(BUNDLES, backend)) backend = 'local';
 
   function log(kind, text, error) {
     if (w.console) w.console[kind]('Helpwire: ' + text, error === undefined ? '' : error);
@@ -176,7 +176,7 @@
   }
 
   function method(name) {
-    return function () { call(name, Array.prototype.slice.call(arguments)); };
+    return function () { call(name, [].slice.call(arguments)); };
   }
 
   w.Helpwire = {

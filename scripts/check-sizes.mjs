@@ -16,11 +16,11 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 101_700,
-  bot: 102_200,
+  bancroft: 101_600,
+  bot: 102_400,
   eusate: 102_400,
   gleap: 99_500,
-  gurusup: 98_500,
+  gurusup: 98_300,
   local: 102_400,
   relay: 101_100,
 };

@@ -1,17 +1,14 @@
 // Several conversations end to end (issue #18 §1), on the bundles that link them (README,
 // Several conversations): the local helpdesk (support's answers scripted through
-// `Helpwire.testing`) and the sandbox's Bancroft, which must store each conversation's messages
-// exactly once; a bundle without the list answers the new calls with a console warning. Keyboard
+// `Helpwire.testing`), the sandbox's Bancroft, which must store each conversation's messages
+// exactly once, Gurusup (read back from its thread) and the bot endpoint (kept by the widget); a bundle without the list answers the new calls with a console warning. Keyboard
 // only, axe on the list, the list after a reload. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { watchConsole, waitForState, settled, mine, write, until, ROOT } from './harness.mjs';
+import { watchConsole, waitForState, settled, mine, write, until, assertNoAxeViolations } from './harness.mjs';
 import { serveWithSandbox, copiesOf } from './sandbox.mjs';
 import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
 
-const AXE = path.join(ROOT, 'node_modules/axe-core/axe.min.js');
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
 /** A clean host page (a main landmark), so every axe violation is the widget's. */
 function page(attrs) {
@@ -25,6 +22,8 @@ const env = serveWithSandbox((s) => ({
   '/local-ar.html': page('data-provider="local" data-local-replies="script" data-locale="ar"'),
   '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
   '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+  '/gurusup.html': page(`data-provider="gurusup" data-api-base="${s}/gurusup"`),
+  '/bot.html': page(`data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`),
   '/list-shot.html': page('data-provider="local" data-local-replies="script" data-title="Northwind Support"'),
   '/parts.html': page('data-provider="local" data-local-replies="script"').replace('</head>', `<style>
 helpwire-chat::part(back) { color: rgb(1, 2, 3); }
@@ -45,16 +44,6 @@ async function open(pathname, context) {
   await p.keyboard.press('Enter');
   await p.getByRole('dialog').waitFor();
   return { context, page: p, console };
-}
-
-async function axe(p) {
-  await settled(p);
-  await p.addScriptTag({ path: AXE });
-  const violations = await p.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-    return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
-  }, AXE_TAGS);
-  assert.deepEqual(violations, []);
 }
 
 /** The element focused inside the widget's shadow root: its part or class, and its text. */
@@ -98,7 +87,7 @@ test('local: back to the list, a new conversation, the first opened again with i
   assert.match(await focused(p), /^conversation:Use Settings, then Export\./, 'focus moves into the list');
   assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
   assert.equal(await back.isVisible(), false);
-  await axe(p);
+  await assertNoAxeViolations(p);
 
   const fresh = p.getByRole('button', { name: 'New conversation' });
   await fresh.focus();
@@ -144,7 +133,7 @@ test('local: a message still on its way keeps the visitor in its conversation, a
   await fresh.focus();
   await p.keyboard.press('Enter');
   assert.equal(await p.getByRole('list', { name: 'Your conversations' }).isVisible(), true, 'still the list');
-  await axe(p);
+  await assertNoAxeViolations(p);
   // Back in the conversation, Retry delivers it; then a new conversation is allowed.
   await p.locator('helpwire-chat [data-current] button').click();
   await p.getByRole('button', { name: 'Retry' }).click();
@@ -163,7 +152,7 @@ test('local in Arabic: the list is translated and mirrored', async () => {
   await p.getByRole('list', { name: 'محادثاتك' }).waitFor();
   await p.getByRole('button', { name: 'محادثة جديدة' }).waitFor();
   assert.equal(await p.locator('helpwire-chat').getAttribute('dir'), 'rtl');
-  await axe(p);
+  await assertNoAxeViolations(p);
   await context.close();
 });
 
@@ -246,3 +235,25 @@ test('pictures of the list for the README: light, dark, Arabic right to left (do
     await context.close();
   }
 });
+
+for (const backend of ['gurusup', 'bot']) {
+  test(`${backend}: a second conversation, and the first one shown again with what it said`, async () => {
+    const { context, page: p } = await open(`/${backend}.html`);
+    await send(p, `First topic on ${backend}`);
+    // Support's answer (the bot answers the send itself; Gurusup's system reply comes with it).
+    await p.locator('helpwire-chat [data-author=agent], helpwire-chat [data-author=bot]').first().waitFor({ timeout: 20000 });
+    const answers = await p.locator('helpwire-chat [data-author=agent], helpwire-chat [data-author=bot]').count();
+    await p.evaluate(() => Helpwire.newConversation());
+    await until('the new conversation', async () => (await p.locator('helpwire-chat .message').count()) === 0);
+    await send(p, `Second topic on ${backend}`);
+    await p.evaluate(() => Helpwire.showConversations());
+    assert.equal((await listed(p)).length, 2);
+    // Newest first: the second, then the first (named by its last message, support's answer).
+    await p.locator('helpwire-chat [part=conversation]').nth(1).click();
+    await mine(p, `First topic on ${backend}`, 'sent').waitFor();
+    await until('the answers again', async () => (await p.locator('helpwire-chat [data-author=agent], helpwire-chat [data-author=bot]').count()) === answers);
+    assert.equal(await mine(p, `Second topic on ${backend}`).count(), 0, 'only that conversation shows');
+    await assertNoAxeViolations(p);
+    await context.close();
+  });
+}
