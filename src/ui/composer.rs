@@ -4,7 +4,7 @@
 //! limit a counter shows; over it Send is off (`aria-disabled`, described by the visible reason)
 //! and Enter does nothing, so nothing the visitor wrote is ever thrown away.
 
-use super::dom::{child, set};
+use super::dom::{child, set, toggle};
 use super::Shared;
 use helpwire_core::engine::message_chars;
 use helpwire_core::i18n::fill;
@@ -183,14 +183,6 @@ fn parts(input: &Element) -> Option<(Element, Element, Element)> {
         set(&status, "role", "status");
     }
     Some((send, count, status))
-}
-
-/// Sets attribute `name` to `value`, or removes it for `None`.
-fn toggle(el: &Element, name: &str, value: Option<&str>) {
-    let _ = match value {
-        Some(value) => el.set_attribute(name, value),
-        None => el.remove_attribute(name),
-    };
 }
 
 /// `n` with the grouping of the visitor's locale (`5,000`, `5.000`, `٥٬٠٠٠`); plain digits if

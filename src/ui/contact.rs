@@ -11,7 +11,7 @@
 //! composer's closure type. The checks are core's (`helpwire_core::contact`), the words the
 //! interface language's.
 
-use super::dom::{child, set, text_in};
+use super::dom::{child, set, text_in, toggle};
 use super::Shared;
 use helpwire_core::contact::{check_email, check_name, ContactError, Prechat};
 use helpwire_core::engine::{Command, Engine};
@@ -217,7 +217,7 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
             if let Some(line) = input.next_element_sibling() {
                 line.set_text_content(error);
             }
-            toggle_attribute(&input, "aria-invalid", error.is_some());
+            toggle(&input, "aria-invalid", error.is_some().then_some("true"));
             if error.is_some() && first_wrong.is_none() {
                 first_wrong = Some(input);
             }
@@ -252,16 +252,7 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
 
 /// Sets (`on`) or removes `el`'s `hidden`.
 fn toggle_hidden(el: &Element, on: bool) {
-    toggle_attribute(el, "hidden", on);
-}
-
-/// Sets attribute `name` (to "true") or removes it.
-fn toggle_attribute(el: &Element, name: &str, on: bool) {
-    let _ = if on {
-        el.set_attribute(name, "true")
-    } else {
-        el.remove_attribute(name)
-    };
+    toggle(el, "hidden", on.then_some("true"));
 }
 
 /// Where focus goes on opening the panel while the pre-chat form shows (the composer `el`

@@ -7,7 +7,7 @@
 //! panel carries `data-view="list"` while the list shows, from which the stylesheet hides the log
 //! and the composer. The engine decides; this only shows and dispatches.
 
-use super::dom::{child, clicked, set, text_in};
+use super::dom::{child, clicked, set, text_in, toggle};
 use super::message_log::format_when;
 use super::Shared;
 use helpwire_core::engine::conversations::Summary;
@@ -54,10 +54,10 @@ pub(super) fn conversations(shared: Shared) {
             return;
         }
         let (_, _, list, _, tag) = &state;
-        mark(back, "hidden", (listing || list.is_empty()).then_some(""));
+        toggle(back, "hidden", (listing || list.is_empty()).then_some(""));
         set(back, "aria-label", t.back);
         if let Some(panel) = root.parent_element() {
-            mark(&panel, "data-view", listing.then_some("list"));
+            toggle(&panel, "data-view", listing.then_some("list"));
         }
         root.set_text_content(None);
         if listing {
@@ -171,26 +171,16 @@ fn show_list(
         button.set_class_name("send new-conversation");
         set(&button, "part", "new-conversation");
         text_in(&button, t.new_conversation);
+        if !can_switch {
+            set(&button, "aria-disabled", "true");
+            set(&button, "aria-describedby", "hw-still-sending");
+        }
     }
     if !can_switch {
         if let Some(hint) = child(&section, "p") {
             set(&hint, "id", "hw-still-sending");
             hint.set_class_name("hint");
             text_in(&hint, t.still_sending);
-        }
-        if let Some(button) = section.query_selector(".new-conversation").ok().flatten() {
-            set(&button, "aria-disabled", "true");
-            set(&button, "aria-describedby", "hw-still-sending");
-        }
-    }
-}
-
-/// Sets attribute `name` to `value`, or removes it.
-fn mark(el: &Element, name: &str, value: Option<&str>) {
-    match value {
-        Some(v) => set(el, name, v),
-        None => {
-            let _ = el.remove_attribute(name);
         }
     }
 }

@@ -22,6 +22,14 @@ pub(super) fn set(el: &Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, value);
 }
 
+/// Sets attribute `name` to `value`, or removes it for `None`.
+pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
+    let _ = match value {
+        Some(value) => el.set_attribute(name, value),
+        None => el.remove_attribute(name),
+    };
+}
+
 /// The element matching `selector` that a click inside a container landed on, if any: one
 /// listener on the container serves every such button in it, however often it is rebuilt.
 pub(super) fn clicked(ev: &web_sys::Event, selector: &str) -> Option<Element> {
