@@ -174,8 +174,10 @@ impl Engine {
     /// on its way (or refused, waiting for Retry).
     pub fn can_switch(&self) -> bool {
         self.data.messages.iter().all(|m| {
-            m.author != Author::Visitor || matches!(m.delivery, None | Some(Delivery::Sent))
-        }) && !self.data.messages.iter().any(|m| m.unconfirmed)
+            !m.unconfirmed
+                && (m.author != Author::Visitor
+                    || matches!(m.delivery, None | Some(Delivery::Sent)))
+        })
     }
 
     /// Starts a new conversation (`id` empty) or opens one of the list. Returns whether anything
@@ -238,9 +240,7 @@ impl Engine {
             }
             None => self.data.conversation = None,
         }
-        if self.unread() != before {
-            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
-        }
+        self.unread_changed(before, fx);
         self.activated = true;
         true
     }
@@ -282,6 +282,13 @@ impl Engine {
             },
         );
         self.data.archive.truncate(MAX_ARCHIVED);
+    }
+
+    /// Tells the site the unread total, if it is no longer `before`.
+    pub(super) fn unread_changed(&self, before: u32, fx: &mut Vec<Effect>) {
+        if self.unread() != before {
+            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
+        }
     }
 
     /// Support's messages not seen yet, in every conversation.
@@ -355,9 +362,7 @@ impl Engine {
             entry.at = m.created_at;
             changed = true;
         }
-        if self.unread() != before {
-            fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
-        }
+        self.unread_changed(before, fx);
         changed
     }
 }

@@ -75,9 +75,7 @@ impl Engine {
                 self.generation += 1;
                 self.job = None;
                 self.fetch_soon(f64::MIN);
-                if self.unread() != before {
-                    fx.push(Effect::Emit(WidgetEvent::Unread(self.unread())));
-                }
+                self.unread_changed(before, fx);
                 return false;
             }
             if other.archive != self.data.archive {
