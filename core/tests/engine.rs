@@ -155,11 +155,19 @@ impl Harness {
     }
 
     fn with_snapshot(snapshot: Option<Snapshot>, helpdesk: LocalHelpdesk) -> Self {
-        let provider = LocalProvider;
+        Self::with_caps(LocalProvider.capabilities(), snapshot, helpdesk)
+    }
+
+    /// An engine that believes its backend has `caps`, on the local helpdesk.
+    fn with_caps(
+        caps: helpwire_core::protocol::Capabilities,
+        snapshot: Option<Snapshot>,
+        helpdesk: LocalHelpdesk,
+    ) -> Self {
         Sim::start(
-            Engine::new(provider.capabilities(), snapshot, "v_test".into()),
+            Engine::new(caps, snapshot, "v_test".into()),
             Local {
-                provider,
+                provider: LocalProvider,
                 helpdesk,
                 faults: VecDeque::new(),
                 requests: Vec::new(),
@@ -2196,15 +2204,7 @@ mod conversations {
             shows_own_messages: false,
             ..LocalProvider.capabilities()
         };
-        let mut h = Sim::start(
-            Engine::new(caps, None, "v_test".into()),
-            Local {
-                provider: LocalProvider,
-                helpdesk: LocalHelpdesk::default(),
-                faults: VecDeque::new(),
-                requests: Vec::new(),
-            },
-        );
+        let mut h = Harness::with_caps(caps, None, LocalHelpdesk::default());
         h.cmd(Command::Open);
         for i in 0..MAX_KEPT + 5 {
             h.send(&format!("message {i}"), &format!("m{i}"));

@@ -776,19 +776,23 @@ fn client_transport_close_after_error_is_reported_once() {
     );
 }
 
+/// An event the helpdesk pushes in its namespace, without an ack id, and how the client reports it.
+const SUPPORT_EVENT: &str = r#"42/helpdesk,["support",{"status_code":200}]"#;
+
+fn support_event() -> Report {
+    Report::Event(IncomingEvent {
+        name: "support".into(),
+        args: vec![j(r#"{"status_code": 200}"#)],
+        ack_id: None,
+    })
+}
+
 #[test]
 fn client_decodes_events_with_and_without_ack_ids() {
     let mut c = connected_client(0.0);
     assert_eq!(
-        run(|o| c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 1.0, o)),
-        (
-            vec![],
-            Report::Event(IncomingEvent {
-                name: "support".into(),
-                args: vec![j(r#"{"status_code": 200}"#)],
-                ack_id: None
-            })
-        )
+        run(|o| c.on_text(SUPPORT_EVENT, 1.0, o)),
+        (vec![], support_event())
     );
     assert_eq!(
         run(|o| c.on_text(r#"42/helpdesk,7["ping_me"]"#, 1.0, o)),
@@ -985,15 +989,8 @@ fn client_drops_socket_io_packets_it_cannot_read_and_keeps_the_connection() {
     }
     assert_eq!(c.next_deadline(), deadline, "the heartbeat is untouched");
     assert_eq!(
-        run(|o| c.on_text(r#"42/helpdesk,["support",{"status_code":200}]"#, 20.0, o)),
-        (
-            vec![],
-            Report::Event(IncomingEvent {
-                name: "support".into(),
-                args: vec![j(r#"{"status_code": 200}"#)],
-                ack_id: None
-            })
-        ),
+        run(|o| c.on_text(SUPPORT_EVENT, 20.0, o)),
+        (vec![], support_event()),
         "events after them still arrive"
     );
 }

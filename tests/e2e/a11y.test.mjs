@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { watchConsole, waitForState, servePages, settled, pauseClock, axeViolations, assertNoAxeViolations } from './harness.mjs';
-import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
+import { checkPictures, looks } from './screenshots.mjs';
 
 const BOT = 'https://bot.example.test/answer';
 const BANCROFT = 'https://help.example.test';
@@ -488,26 +488,12 @@ test('usable at 200 % zoom: the panel fits, every control is reachable, sending 
 // — README pictures —
 
 test('screenshots for the README: light, dark, right-to-left, mobile (docs/*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
-  const shots = [
-    ['light', {}],
-    ['dark', { colorScheme: 'dark' }],
-    ['rtl', { locale: 'ar' }],
-    ['mobile', { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }],
-  ];
-  for (const [name, options] of shots) {
-    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
-    const p = await context.newPage();
-    await p.clock.install({ time: PICTURE_TIME });
-    await p.goto(`${env.base}/index.html`);
-    await waitForState(p);
-    await p.locator('helpwire-chat .launcher').click();
+  const mobile = ['mobile', { viewport: { width: 390, height: 760 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }];
+  await checkPictures(env.browser, `${env.base}/index.html`, [...looks(), mobile], async (p, name) => {
     await p.getByRole('dialog').waitFor();
     const composer = p.locator('helpwire-chat textarea');
     await composer.fill(name === 'rtl' ? 'مرحبًا! هل يمكنني تغيير خطتي في منتصف الشهر؟' : 'Hi! Can I switch from Starter to the Team plan mid-month?');
     await composer.press('Enter');
     await p.locator('helpwire-chat [data-author="agent"]').first().waitFor({ timeout: 15000 });
-    await settled(p);
-    await checkScreenshot(p, name);
-    await context.close();
-  }
+  });
 });

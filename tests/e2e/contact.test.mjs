@@ -5,8 +5,8 @@
 // axe in each new state, a reload never asks again. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchConsole, waitForState, settled, mine, write, until, assertNoAxeViolations } from './harness.mjs';
-import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
+import { watchConsole, waitForState, mine, write, until, assertNoAxeViolations } from './harness.mjs';
+import { checkPictures, looks } from './screenshots.mjs';
 import { serveWithSandbox } from './sandbox.mjs';
 
 const PRIVACY = 'https://example.com/privacy';
@@ -292,21 +292,7 @@ test('a bundle without the forms (local) ignores data-prechat and data-privacy-u
 });
 
 test('pictures of the pre-chat form for the README: light, dark, Arabic right to left (docs/prechat-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
-  const shots = [
-    ['prechat-light', {}],
-    ['prechat-dark', { colorScheme: 'dark' }],
-    ['prechat-rtl', { locale: 'ar' }],
-  ];
-  for (const [name, options] of shots) {
-    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
-    const p = await context.newPage();
-    await p.clock.install({ time: PICTURE_TIME });
-    await p.goto(`${env.base}/prechat-shot.html`);
-    await waitForState(p);
-    await p.locator('helpwire-chat .launcher').click();
+  await checkPictures(env.browser, `${env.base}/prechat-shot.html`, looks('prechat-'), async (p) => {
     await p.locator('helpwire-chat form.prechat').waitFor();
-    await settled(p);
-    await checkScreenshot(p, name);
-    await context.close();
-  }
+  });
 });

@@ -5,9 +5,9 @@
 // only, axe on the list, the list after a reload. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { watchConsole, waitForState, settled, mine, write, until, assertNoAxeViolations } from './harness.mjs';
+import { watchConsole, waitForState, mine, write, until, assertNoAxeViolations } from './harness.mjs';
 import { serveWithSandbox, copiesOf } from './sandbox.mjs';
-import { checkScreenshot, PICTURE_TIME } from './screenshots.mjs';
+import { checkPictures, looks } from './screenshots.mjs';
 
 
 /** A clean host page (a main landmark), so every axe violation is the widget's. */
@@ -205,18 +205,7 @@ test('the list\'s parts are styleable from the page', async () => {
 });
 
 test('pictures of the list for the README: light, dark, Arabic right to left (docs/conversations-*.png, written with UPDATE_SCREENSHOTS=1)', async () => {
-  const shots = [
-    ['conversations-light', {}],
-    ['conversations-dark', { colorScheme: 'dark' }],
-    ['conversations-rtl', { locale: 'ar' }],
-  ];
-  for (const [name, options] of shots) {
-    const context = await env.browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
-    const p = await context.newPage();
-    await p.clock.install({ time: PICTURE_TIME });
-    await p.goto(`${env.base}/list-shot.html`);
-    await waitForState(p);
-    await p.locator('helpwire-chat .launcher').click();
+  await checkPictures(env.browser, `${env.base}/list-shot.html`, looks('conversations-'), async (p) => {
     const box = p.locator('helpwire-chat textarea');
     await box.fill('Where is my order #1042?');
     await box.press('Enter');
@@ -229,11 +218,8 @@ test('pictures of the list for the README: light, dark, Arabic right to left (do
     await mine(p, 'Can I move to the yearly plan?', 'sent').waitFor();
     await p.evaluate(() => Helpwire.showConversations());
     await p.locator('helpwire-chat [part=conversations] li').nth(1).waitFor();
-    await p.locator('helpwire-chat textarea').evaluate((el) => el.blur());
-    await settled(p);
-    await checkScreenshot(p, name);
-    await context.close();
-  }
+    await box.evaluate((el) => el.blur());
+  });
 });
 
 for (const backend of ['gurusup', 'bot']) {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './harness.mjs';
+import { ROOT, waitForState, settled } from './harness.mjs';
 
 const PIXEL_THRESHOLD = 48; // of 255, on any channel
 const MAX_DIFFERENT = 0.005; // of all pixels
@@ -40,6 +40,36 @@ export async function checkScreenshot(page, name) {
   }
   assert.ok(!diff.stale, `docs/${name}.png is stale (${diff.why}); the new picture is in tests/e2e/out/${name}.png; `
     + 'run the tests with UPDATE_SCREENSHOTS=1 to update it');
+}
+
+/** The README's three looks of a picture: `<prefix>light`, `<prefix>dark` and `<prefix>rtl`
+ *  (Arabic), as browser context options for `checkPictures`. */
+export function looks(prefix = '') {
+  return [
+    [`${prefix}light`, {}],
+    [`${prefix}dark`, { colorScheme: 'dark' }],
+    [`${prefix}rtl`, { locale: 'ar' }],
+  ];
+}
+
+/**
+ * The README's pictures of one state of the widget: for each `[name, contextOptions]` of `shots`,
+ * a fresh 1100×760 context at PICTURE_TIME on `url`, the panel opened, `prepare(page, name)`,
+ * then `checkScreenshot` of the settled page.
+ */
+export async function checkPictures(browser, url, shots, prepare) {
+  for (const [name, options] of shots) {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, ...options });
+    const page = await context.newPage();
+    await page.clock.install({ time: PICTURE_TIME });
+    await page.goto(url);
+    await waitForState(page);
+    await page.locator('helpwire-chat .launcher').click();
+    await prepare(page, name);
+    await settled(page);
+    await checkScreenshot(page, name);
+    await context.close();
+  }
 }
 
 /** Decodes both PNGs in a blank page of the same browser and counts the pixels that differ. */
