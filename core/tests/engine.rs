@@ -2053,6 +2053,68 @@ mod conversations {
     }
 
     #[test]
+    fn a_refused_message_goes_with_its_conversation_and_comes_back_with_it() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.send("first", "m1");
+        h.advance(6_000.0);
+        let first = h.engine.conversation().unwrap().id.clone();
+        h.backend.helpdesk.fail_next_delivery();
+        h.send("refused", "m2");
+        assert_eq!(h.status_of("refused"), Some("failed"));
+        // Refused for good, not on its way: it does not keep the visitor here.
+        assert!(h.engine.can_switch());
+        h.cmd(Command::NewConversation);
+        assert!(h.engine.messages().is_empty(), "a new conversation");
+        h.send("another question", "m3");
+        assert_eq!(h.helpdesk_visitor_copies("refused"), 0);
+
+        // Through a reload: the refused text is kept with its conversation.
+        let json = h.persisted.clone().unwrap().to_json();
+        let restored = Snapshot::from_json(&json).unwrap();
+        assert_eq!(restored.archive[0].kept.len(), 1);
+
+        h.cmd(Command::OpenConversation(first.clone()));
+        h.settle();
+        let shown = texts(&h);
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[0], "first");
+        assert_eq!(shown[2], "refused", "after the history read again, by time");
+        assert_eq!(h.status_of("refused"), Some("failed"));
+        h.cmd(Command::Retry {
+            local_id: "m2".into(),
+        });
+        h.settle();
+        assert_eq!(h.status_of("refused"), Some("sent"));
+        assert_eq!(h.helpdesk_visitor_copies("refused"), 1);
+        assert_eq!(
+            h.engine.conversation().unwrap().id,
+            first,
+            "stored in its own"
+        );
+    }
+
+    #[test]
+    fn a_refused_message_without_a_conversation_id_still_keeps_the_visitor_there() {
+        let mut h = Harness::new();
+        h.cmd(Command::Open);
+        h.backend.helpdesk.fail_next_delivery();
+        h.send("refused", "m1");
+        assert_eq!(h.status_of("refused"), Some("failed"));
+        assert!(h.engine.can_switch());
+        // A backend that opens the conversation with the first message, and refused it: the
+        // conversation has no id to be found again by (stored so, then loaded).
+        let mut state = h.persisted.clone().unwrap();
+        state.conversation = None;
+        let mut h = Harness::with_snapshot(Some(state), LocalHelpdesk::default());
+        h.cmd(Command::Open);
+        assert_eq!(h.status_of("refused"), Some("failed"));
+        assert!(!h.engine.can_switch(), "nothing to find it again by");
+        h.cmd(Command::NewConversation);
+        assert_eq!(texts(&h), ["refused"], "nothing lost");
+    }
+
+    #[test]
     fn show_conversations_opens_the_list_and_choosing_one_leaves_it() {
         let mut h = Harness::new();
         h.cmd(Command::ShowConversations);

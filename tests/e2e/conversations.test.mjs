@@ -122,9 +122,9 @@ test('local: back to the list, a new conversation, the first opened again with i
 test('local: a message still on its way keeps the visitor in its conversation, and says why', async () => {
   const { context, page: p } = await open('/local.html');
   await send(p, 'First');
-  await p.evaluate(() => Helpwire.testing.failNextDelivery());
-  await write(p, 'Refused once');
-  await mine(p, 'Refused once', 'failed').waitFor();
+  await context.setOffline(true);
+  await write(p, 'Written offline');
+  await mine(p, 'Written offline', 'pending').waitFor();
   await p.evaluate(() => Helpwire.showConversations());
   const fresh = p.getByRole('button', { name: 'New conversation' });
   assert.equal(await fresh.getAttribute('aria-disabled'), 'true');
@@ -134,12 +134,38 @@ test('local: a message still on its way keeps the visitor in its conversation, a
   await p.keyboard.press('Enter');
   assert.equal(await p.getByRole('list', { name: 'Your conversations' }).isVisible(), true, 'still the list');
   await assertNoAxeViolations(p);
-  // Back in the conversation, Retry delivers it; then a new conversation is allowed.
+  // Online again, it is delivered; then a new conversation is allowed.
+  await context.setOffline(false);
   await p.locator('helpwire-chat [data-current] button').click();
-  await p.getByRole('button', { name: 'Retry' }).click();
-  await mine(p, 'Refused once', 'sent').waitFor();
+  await mine(p, 'Written offline', 'sent').waitFor({ timeout: 20000 });
   await p.evaluate(() => Helpwire.newConversation());
   await until('the new conversation', async () => (await p.locator('helpwire-chat .message').count()) === 0);
+  await context.close();
+});
+
+test('local: a refused message goes with its conversation into the list and comes back with it, Retry then delivers it there', async () => {
+  const { context, page: p } = await open('/local.html');
+  await send(p, 'First');
+  await p.evaluate(() => Helpwire.testing.failNextDelivery());
+  await write(p, 'Refused once');
+  await mine(p, 'Refused once', 'failed').waitFor();
+  // Refused for good is not "on its way": the visitor may leave, and the text is not lost.
+  await p.getByRole('button', { name: 'Back to conversations' }).click();
+  const fresh = p.getByRole('button', { name: 'New conversation' });
+  assert.equal(await fresh.getAttribute('aria-disabled'), null);
+  await fresh.click();
+  await send(p, 'Second topic');
+  await p.reload();
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.showConversations());
+  assert.deepEqual((await listed(p)).map((t) => t.split('\n')[0]), ['Second topic', 'Refused once']);
+  await p.getByRole('list', { name: 'Your conversations' }).getByRole('button', { name: /^Refused once/ }).click();
+  await mine(p, 'First', 'sent').waitFor();
+  await mine(p, 'Refused once', 'failed').waitFor();
+  const texts = await p.locator('helpwire-chat .message').allInnerTexts();
+  assert.ok(texts.findIndex((t) => t.includes('First')) < texts.findIndex((t) => t.includes('Refused once')), 'in order');
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await mine(p, 'Refused once', 'sent').waitFor();
   await context.close();
 });
 

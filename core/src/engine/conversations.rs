@@ -8,9 +8,10 @@
 //! The conversation on screen is read as before (polled or pushed); the others get a light check,
 //! one of them per [`PEEK_INTERVAL_MS`] in turn while the page is visible (backends that are
 //! polled; none while hidden), which updates its line and counts support's new messages as
-//! unread. Switching waits until every message of the visitor is delivered:
-//! a message on its way belongs to the conversation it was written in, and the list on screen is
-//! its only home (the outbox).
+//! unread. Switching waits while a message of the visitor is on its way: it belongs to the
+//! conversation it was written in, and the list on screen is its only home (the outbox). A message
+//! the backend refused for good (waiting for Retry) goes with its conversation into the list and
+//! comes back with it, so it neither blocks the visitor nor is lost.
 
 use super::command::{Effect, WidgetEvent};
 use super::machine::Engine;
@@ -45,9 +46,9 @@ pub struct Archived {
     pub cursor: Cursor,
     /// Support's messages the visitor has not seen.
     pub unread: u32,
-    /// Its messages, when the backend cannot give them back (the bot endpoint keeps no
-    /// conversation, `Capabilities::shows_own_messages` off): at most [`MAX_KEPT`].
-    #[cfg(feature = "bot")]
+    /// What the backend cannot give back: the visitor's refused messages (waiting for Retry)
+    /// and, where the backend keeps no conversation (the bot endpoint,
+    /// `Capabilities::shows_own_messages` off), its newest [`MAX_KEPT`] messages.
     pub kept: Vec<Message>,
 }
 
@@ -62,7 +63,6 @@ impl Archived {
             ("cursor", self.cursor.0.clone()),
             ("unread", Json::from(self.unread)),
         ]);
-        #[cfg(feature = "bot")]
         if !self.kept.is_empty() {
             let kept = self.kept.iter().map(Message::to_json).collect();
             json.insert("messages", Json::Array(kept));
@@ -84,7 +84,6 @@ impl Archived {
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread: f.opt_u32("unread")?.unwrap_or(0),
             // A kept message that does not read is dropped, not the conversation.
-            #[cfg(feature = "bot")]
             kept: {
                 let mut kept = Vec::new();
                 for m in f.array("messages")? {
@@ -123,6 +122,18 @@ fn last_words(messages: &[Message]) -> (String, f64) {
         }
     }
     (String::new(), messages.last().map_or(0.0, |m| m.created_at))
+}
+
+/// The visitor's messages the backend refused for good (waiting for Retry), taken out of
+/// `messages`: the backend has no copy, so they go with their conversation.
+fn refused(messages: &mut Vec<Message>) -> Vec<Message> {
+    let mut kept = Vec::new();
+    for m in std::mem::take(messages) {
+        if matches!(m.delivery, Some(Delivery::Failed { .. })) {
+            kept.push(m);
+        }
+    }
+    kept
 }
 
 impl Engine {
@@ -171,12 +182,22 @@ impl Engine {
     }
 
     /// Whether the visitor may leave the conversation on screen: none of their messages is still
-    /// on its way (or refused, waiting for Retry).
+    /// on its way. A refused one (waiting for Retry) goes along with its conversation, unless
+    /// the conversation has no id yet to be found again by.
     pub fn can_switch(&self) -> bool {
+        let has_id = self
+            .data
+            .conversation
+            .as_ref()
+            .is_some_and(|c| !c.id.is_empty());
         self.data.messages.iter().all(|m| {
             !m.unconfirmed
                 && (m.author != Author::Visitor
-                    || matches!(m.delivery, None | Some(Delivery::Sent)))
+                    || match m.delivery {
+                        None | Some(Delivery::Sent) => true,
+                        Some(Delivery::Failed { .. }) => has_id,
+                        Some(Delivery::Pending { .. }) => false,
+                    })
         })
     }
 
@@ -230,11 +251,9 @@ impl Engine {
         match target {
             Some(a) => {
                 self.data.conversation = Some(a.conversation);
-                // What the widget kept of it (a backend that cannot give it back), else it is read.
-                #[cfg(feature = "bot")]
-                {
-                    self.data.messages = a.kept;
-                }
+                // What the widget kept of it; the rest is read (and goes before a refused
+                // message, by time: `push_message`).
+                self.data.messages = a.kept;
                 self.fetch_soon(now);
                 fx.push(Effect::Emit(WidgetEvent::Conversation(id.to_string())));
             }
@@ -259,12 +278,14 @@ impl Engine {
         // A backend that cannot give the messages back: the widget keeps the newest itself.
         #[cfg(feature = "bot")]
         let kept = if self.caps.shows_own_messages {
-            Vec::new()
+            refused(&mut self.data.messages)
         } else {
             let mut kept = std::mem::take(&mut self.data.messages);
             kept.drain(..kept.len().saturating_sub(MAX_KEPT));
             kept
         };
+        #[cfg(not(feature = "bot"))]
+        let kept = refused(&mut self.data.messages);
         self.data
             .archive
             .retain(|a| a.conversation.id != conversation.id);
@@ -277,7 +298,6 @@ impl Engine {
                 cursor: std::mem::take(&mut self.data.cursor),
                 // Unseen while the panel was closed: still unseen.
                 unread: std::mem::take(&mut self.data.unread),
-                #[cfg(feature = "bot")]
                 kept,
             },
         );

@@ -7,7 +7,7 @@ use super::command::{Command, Effect, Notice, WidgetEvent};
 use super::edits::ListEdits;
 use super::schedule::jitter;
 use super::storage::Snapshot;
-use crate::model::{Conversation, Message, Visitor};
+use crate::model::{Conversation, Delivery, Message, Visitor};
 use crate::protocol::Capabilities;
 
 /// A message's id, local id and delivery state: what [`ListEdits`] must report changes of.
@@ -348,9 +348,21 @@ impl Engine {
         &mut self.data.messages[index]
     }
 
+    /// Adds a message at the end, but before the visitor's refused messages written after it:
+    /// a conversation opened again from the list holds those before its history is read.
     pub(super) fn push_message(&mut self, m: Message) {
-        self.edits.record(self.data.messages.len());
-        self.data.messages.push(m);
+        let mut at = self.data.messages.len();
+        while at > 0 {
+            let before = &self.data.messages[at - 1];
+            if !matches!(before.delivery, Some(Delivery::Failed { .. }))
+                || before.created_at <= m.created_at
+            {
+                break;
+            }
+            at -= 1;
+        }
+        self.edits.record(at);
+        self.data.messages.insert(at, m);
     }
 
     /// Replaces everything known (another visitor, or another tab's state).
