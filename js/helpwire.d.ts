@@ -76,8 +76,10 @@ export interface HelpwireSettings {
 /** `window.Helpwire.testing`: present only in the local helpdesk's test mode. */
 export interface HelpwireTesting {
   /** Support answers `text` in the visitor's conversation after `delayMs` (default 0) on the
-   *  page's clock. The visitor must have written first; otherwise a console error says so. */
-  reply(text: string, delayMs?: number): void;
+   *  page's clock, and with `{ close: true }` closes the conversation then (it shows read-only,
+   *  with "Start a new conversation"). The visitor must have written first; otherwise a console
+   *  error says so. */
+  reply(text: string, delayMs?: number, options?: { close?: boolean }): void;
   /** The visitor's next message is refused (`data-status="failed"`); their Retry delivers it. */
   failNextDelivery(): void;
 }

@@ -37,7 +37,8 @@ export function waitForReply(page: Page, text?: string, options?: WaitOptions): 
 export function waitForAnswer(page: Page, text?: string, options?: WaitOptions): Promise<void>;
 /** The messages the log shows, oldest first. */
 export function readMessages(page: Page): Promise<HelpwireTestMessage[]>;
-/** Test mode (`localReplies: 'script'`): support answers `text` after `delayMs` on the page's clock. */
-export function reply(page: Page, text: string, delayMs?: number): Promise<void>;
+/** Test mode (`localReplies: 'script'`): support answers `text` after `delayMs` on the page's
+ *  clock, and closes the conversation with it when `options.close` is true. */
+export function reply(page: Page, text: string, delayMs?: number, options?: { close?: boolean }): Promise<void>;
 /** Test mode: the visitor's next message fails to deliver; `retry` then delivers it. */
 export function failNextDelivery(page: Page): Promise<void>;

@@ -118,11 +118,13 @@ function testing(page) {
 
 /**
  * Test mode: support answers `text` in the visitor's conversation after `delayMs` on the page's
- * clock (0: at once). The visitor must have written first (`waitForDelivery`).
+ * clock (0: at once), closing the conversation with it when `options.close` is true. The visitor
+ * must have written first (`waitForDelivery`).
  */
-export async function reply(page, text, delayMs = 0) {
+export async function reply(page, text, delayMs = 0, options = {}) {
   await testing(page);
-  await page.evaluate(([t, ms]) => window.Helpwire.testing.reply(t, ms), [text, delayMs]);
+  const close = options.close === true;
+  await page.evaluate(([t, ms, c]) => window.Helpwire.testing.reply(t, ms, { close: c }), [text, delayMs, close]);
 }
 
 /** Test mode: the visitor's next message fails to deliver; `retry` then delivers it. */

@@ -242,12 +242,13 @@ impl WidgetHandle {
 #[cfg(feature = "local")]
 #[wasm_bindgen]
 impl WidgetHandle {
-    /// Both calls of `Helpwire.testing`, as the loader forwards them: `test(text, delayMs)` is
-    /// `reply(text, delayMs = 0)` (support answers `text` after `delayMs` on the page's clock),
+    /// Both calls of `Helpwire.testing`, as the loader forwards them: `test(text, delayMs,
+    /// options)` is `reply(text, delayMs = 0, { close })` (support answers `text` after `delayMs`
+    /// on the page's clock, and closes the conversation with it when `close` is true),
     /// `test(null, -1)` is `failNextDelivery()` (the visitor's next message is refused; Retry then
     /// delivers it), a pair `reply` is never given on purpose. One export, not two: each costs
     /// the bundle bytes. `reply()` with no text, or one that is not a string, is a console error.
-    pub fn test(&self, text: JsValue, delay_ms: JsValue) {
+    pub fn test(&self, text: JsValue, delay_ms: JsValue, options: JsValue) {
         self.with_live(|l| {
             if text.is_null() && delay_ms.as_f64() == Some(-1.0) {
                 return crate::web::testing::fail_next_delivery(l.chat);
@@ -255,7 +256,11 @@ impl WidgetHandle {
             // No number (undefined): at once; a negative one is 0 as well.
             let delay = delay_ms.as_f64().unwrap_or(0.0).max(0.0);
             let text = text.as_string().unwrap_or_default();
-            if !crate::web::testing::reply(l.chat, &text, delay) {
+            // Only `true` closes: anything else of the page's (a string, a getter) is no.
+            let close = options.is_object()
+                && js_sys::Reflect::get(&options, &JsValue::from_str("close"))
+                    .is_ok_and(|v| v.as_bool() == Some(true));
+            if !crate::web::testing::reply(l.chat, &text, delay, close) {
                 browser::error("Helpwire.testing.reply: no text, or nothing to answer yet");
             }
         });

@@ -5,7 +5,7 @@ use helpwire_core::engine::schedule::{backoff_ms, jitter, MAX_BACKOFF_MS, MAX_RE
 use helpwire_core::engine::storage::Snapshot;
 use helpwire_core::engine::Planned;
 use helpwire_core::engine::{Command, Effect, Engine, Job, Notice, Outcome, WidgetEvent};
-use helpwire_core::model::{Author, Delivery, Visitor};
+use helpwire_core::model::{Author, Body, Delivery, Visitor};
 use helpwire_core::protocol::local::{LocalHelpdesk, LocalProvider, AGENT_NAME};
 use helpwire_core::protocol::{Plan, Provider, ProviderError};
 use std::collections::VecDeque;
@@ -832,7 +832,9 @@ fn a_push_backend_gets_its_conversation_id_later_and_can_close_it() {
         "only the matching conversation closes"
     );
     engine.handle(Command::ConversationClosed("t-1".into()), now);
-    assert!(engine.conversation().is_none());
+    // With the list (host tests build every feature): it stays on screen, read-only.
+    assert!(engine.is_closed());
+    assert_eq!(engine.conversation().map(|c| c.id.as_str()), Some("t-1"));
 }
 
 #[test]
@@ -1237,6 +1239,7 @@ impl Backend for Scripted {
                     more: false,
                     warnings: Vec::new(),
                     presence: Default::default(),
+                    closed: false,
                 }))
             }
         }
@@ -1828,7 +1831,10 @@ fn a_scripted_reply_shows_exactly_when_it_falls_due_and_is_read_at_once() {
     // Off the poll's beat (polls every 1.5 s while open), as the web layer asks.
     h.advance(730.0);
     let due = h.now + 2_010.0;
-    assert!(h.backend.helpdesk.script_reply("Scripted answer", due));
+    assert!(h
+        .backend
+        .helpdesk
+        .script_reply("Scripted answer", due, false));
     h.cmd(Command::ReadAt(due));
     // Polls come and go without it.
     h.advance(2_000.0);
@@ -1847,7 +1853,7 @@ fn a_scripted_reply_shows_exactly_when_it_falls_due_and_is_read_at_once() {
         .any(|e| matches!(e, WidgetEvent::Message { text, .. } if text == "Scripted answer")));
     // Several replies with no delay arrive in the order the test gave them.
     for text in ["one", "two"] {
-        assert!(h.backend.helpdesk.script_reply(text, h.now));
+        assert!(h.backend.helpdesk.script_reply(text, h.now, false));
     }
     h.cmd(Command::ReadAt(h.now));
     h.settle();
@@ -2136,16 +2142,97 @@ mod conversations {
     }
 
     #[test]
-    fn a_conversation_support_closes_is_left_as_without_the_list_and_a_message_opens_a_new_one() {
-        let mut h = Harness::new();
+    fn a_conversation_support_closes_stays_read_only_is_marked_in_the_list_and_a_message_opens_a_new_one(
+    ) {
+        use helpwire_core::engine::conversations::PEEK_INTERVAL_MS;
+        let mut h = scripted();
         h.cmd(Command::Open);
         h.send("hello", "m1");
         let id = h.engine.conversation().unwrap().id.clone();
-        h.cmd(Command::ConversationClosed(id.clone()));
-        assert!(h.engine.conversation().is_none());
+        assert!(h
+            .backend
+            .helpdesk
+            .script_reply("Solved; closing this.", h.now + 1_000.0, true));
+        h.advance(3_000.0);
+        // Read from the backend's answer: the conversation stays, read-only, with the notice last.
+        assert!(h.engine.is_closed());
+        assert_eq!(h.engine.conversation().unwrap().id, id);
+        assert_eq!(texts(&h), ["hello", "Solved; closing this.", ""]);
+        let last = h.engine.messages().last().unwrap();
+        assert_eq!(
+            last.body,
+            Body::Notice(helpwire_core::model::SystemNotice::ConversationClosed)
+        );
+        // No more reading of it, however long the panel stays open.
+        let reads = h.backend.requests.len();
+        h.advance(10.0 * PEEK_INTERVAL_MS);
+        assert_eq!(
+            h.backend.requests.len(),
+            reads,
+            "{:?}",
+            &h.backend.requests[reads..]
+        );
+        let summary = &h.engine.conversations()[0];
+        assert!(summary.closed && summary.current);
+        // Through a reload it is still closed, and the notice is not added twice.
+        let restored = Snapshot::from_json(&h.persisted.clone().unwrap().to_json()).unwrap();
+        assert!(restored.closed);
+        let mut h = Harness::with_snapshot(Some(restored), h.backend.helpdesk.clone());
+        h.cmd(Command::Open);
+        h.advance(3_000.0);
+        assert_eq!(texts(&h), ["hello", "Solved; closing this.", ""]);
+
+        // A message sent anyway (the JS API) opens a new conversation; the closed one is listed.
         h.send("one more thing", "m2");
+        assert!(!h.engine.is_closed());
         assert_ne!(h.engine.conversation().unwrap().id, id);
         assert_eq!(h.helpdesk_visitor_copies("one more thing"), 1);
+        let closed: Vec<_> = h
+            .engine
+            .conversations()
+            .into_iter()
+            .filter(|s| s.closed)
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(closed, [id.clone()]);
+        // The light check leaves it alone: nothing more comes.
+        let before = h.backend.requests.len();
+        h.advance(3.0 * PEEK_INTERVAL_MS);
+        let checked = h.backend.requests[before..]
+            .iter()
+            .any(|r| r.contains(&format!("/{id}/")));
+        assert!(!checked, "{:?}", &h.backend.requests[before..]);
+        // Opened again, it is read once and stays read-only.
+        h.cmd(Command::OpenConversation(id.clone()));
+        h.settle();
+        assert!(h.engine.is_closed());
+        assert_eq!(texts(&h), ["hello", "Solved; closing this.", ""]);
+    }
+
+    #[test]
+    fn a_conversation_not_on_screen_found_closed_by_the_light_check_is_marked() {
+        let mut h = scripted();
+        h.cmd(Command::Open);
+        h.send("first", "m1");
+        let first = h.engine.conversation().unwrap().id.clone();
+        assert!(h
+            .backend
+            .helpdesk
+            .script_reply("Closing.", h.now + 500.0, true));
+        h.cmd(Command::NewConversation);
+        h.send("second", "m2");
+        assert!(!h.engine.conversations().iter().any(|s| s.closed));
+        h.advance(2.0 * helpwire_core::engine::conversations::PEEK_INTERVAL_MS);
+        let list = h.engine.conversations();
+        let entry = list.iter().find(|s| s.id == first).unwrap();
+        assert!(entry.closed && entry.unread == 1, "{entry:?}");
+        assert!(!h.engine.is_closed(), "the one on screen is open");
+        // Another backend's event says the same of one in the list.
+        h.cmd(Command::ConversationClosed("conv_unknown".into()));
+        assert_eq!(
+            h.engine.conversations().iter().filter(|s| s.closed).count(),
+            1
+        );
     }
 
     #[test]

@@ -366,6 +366,7 @@ fn page(messages: Vec<Message>) -> Outcome {
         more: false,
         warnings: vec![],
         presence: Default::default(),
+        closed: false,
     }))
 }
 

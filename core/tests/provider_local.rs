@@ -311,14 +311,17 @@ fn test_mode_scripts_replies_into_the_newest_conversation_and_keeps_a_forced_fai
     let mut helpdesk = LocalHelpdesk::default();
     helpdesk.scripted = true;
     assert!(
-        !helpdesk.script_reply("nowhere yet", T0),
+        !helpdesk.script_reply("nowhere yet", T0, false),
         "no conversation to answer in"
     );
     let (s, c) = open(&mut helpdesk);
     send(&mut helpdesk, &s, &c, "m1", "hello", T0).unwrap();
     assert!(!helpdesk.has_scheduled_replies(), "no answer of its own");
-    assert!(!helpdesk.script_reply("  ", T0), "no text, no answer");
-    assert!(helpdesk.script_reply("Scripted", T0 + 500.0));
+    assert!(
+        !helpdesk.script_reply("  ", T0, false),
+        "no text, no answer"
+    );
+    assert!(helpdesk.script_reply("Scripted", T0 + 500.0, false));
     assert!(helpdesk.has_scheduled_replies());
 
     // The forced failure survives the trip through storage, and is used up by one send.
@@ -340,4 +343,20 @@ fn test_mode_scripts_replies_into_the_newest_conversation_and_keeps_a_forced_fai
     let texts: Vec<String> = page.messages.iter().map(|m| m.body.plain_text()).collect();
     assert_eq!(texts, ["hello", "refused", "Scripted"]);
     assert_eq!(page.messages[2].created_at, T0 + 500.0);
+    assert!(!page.closed);
+
+    // A reply that closes the conversation: from its time on, the list answer says so, also
+    // after the trip through storage (both the scheduled close and the closed conversation).
+    assert!(helpdesk.script_reply("Solved; closing this.", T0 + 600.0, true));
+    let mut helpdesk = LocalHelpdesk::from_json(&helpdesk.to_json()).unwrap();
+    assert!(!fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 599.0).closed);
+    let page = fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 600.0);
+    assert!(page.closed);
+    assert_eq!(
+        page.messages.len(),
+        4,
+        "the closing words are support's last message"
+    );
+    let mut helpdesk = LocalHelpdesk::from_json(&helpdesk.to_json()).unwrap();
+    assert!(fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 700.0).closed);
 }

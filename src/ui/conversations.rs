@@ -1,11 +1,13 @@
 //! Several conversations (`cfg(conversations)`): the visitor's list, which takes the
 //! conversation's place in the panel ("Your conversations", newest activity first, each a button
-//! that opens it, and "New conversation"), and the header's "Back to conversations".
+//! that opens it, and "New conversation"), the header's "Back to conversations", and in a
+//! conversation support closed, "Start a new conversation" in place of the composer.
 //!
 //! Plain DOM (`super::dom`), like the notice bar and the contact forms: one render effect rebuilds
 //! the container when what it shows changes, one listener on the panel serves every button. The
 //! panel carries `data-view="list"` while the list shows, from which the stylesheet hides the log
-//! and the composer. The engine decides; this only shows and dispatches.
+//! and the composer, and `data-closed` while a closed conversation shows, from which it hides the
+//! composer. The engine decides; this only shows and dispatches.
 
 use super::dom::{child, clicked, set, text_in, toggle};
 use super::message_log::format_when;
@@ -17,9 +19,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
-/// What the container shows: whether the list is up, whether the visitor may switch, the list,
-/// and the language and date tag it is worded in.
-type Shown = (bool, bool, Vec<Summary>, &'static str, String);
+/// What the container shows: whether the list is up, whether the visitor may switch, whether
+/// the conversation on screen is closed, the list, and the language and date tag it is worded in.
+type Shown = (bool, bool, bool, Vec<Summary>, &'static str, String);
 
 /// Sets up the list, its container just above the composer and the header's "Back to
 /// conversations" (hidden while the list shows or while there is nothing to go back to).
@@ -35,9 +37,14 @@ pub(super) fn conversations(shared: Shared) {
     let mut place: Option<(Element, Element)> = None;
     let mut shown: Option<Shown> = None;
     super::watch(move |_| {
-        let (listing, can_switch, list) = chat
-            .engine
-            .with(|e| (e.is_listing(), e.can_switch(), e.conversations()));
+        let (listing, can_switch, closed, list) = chat.engine.with(|e| {
+            (
+                e.is_listing(),
+                e.can_switch(),
+                e.is_closed(),
+                e.conversations(),
+            )
+        });
         let (t, tag) = (locale.get(), intl_tag.get());
         let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
             return;
@@ -49,22 +56,31 @@ pub(super) fn conversations(shared: Shared) {
             return;
         };
         let was_listing = shown.as_ref().is_some_and(|s| s.0);
-        let state = (listing, can_switch, list, t.lang, tag);
+        let state = (listing, can_switch, closed, list, t.lang, tag);
         if shown.as_ref() == Some(&state) {
             return;
         }
-        let (_, _, list, _, tag) = &state;
+        let (_, _, _, list, _, tag) = &state;
+        let read_only = closed && !listing;
+        // The composer is about to hide under the visitor's focus: it goes to the button instead.
+        let had_focus = read_only && composer.matches(":focus-within").unwrap_or(false);
         toggle(back, "hidden", (listing || list.is_empty()).then_some(""));
         set(back, "aria-label", t.back);
         if let Some(panel) = root.parent_element() {
             toggle(&panel, "data-view", listing.then_some("list"));
+            toggle(&panel, "data-closed", read_only.then_some(""));
         }
         root.set_text_content(None);
         if listing {
             show_list(root, list, can_switch, t, tag);
+        } else if read_only {
+            if let Some(button) = child(root, "button") {
+                new_conversation_button(&button, t.start_new, true);
+            }
         }
-        // Focus follows the view: into the list when it opens, back to the conversation after.
-        if listing && !was_listing {
+        // Focus follows the view: into the list when it opens, back to the conversation after
+        // (its composer, or the button that stands in for it).
+        if (listing && !was_listing) || had_focus || (read_only && was_listing) {
             focus_first(root);
         } else if !listing && was_listing {
             if let Some(composer) = focus.composer.get_untracked() {
@@ -86,7 +102,7 @@ fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Ele
         if let Some(item) = clicked(&ev, "[data-conversation]") {
             let id = item.get_attribute("data-conversation").unwrap_or_default();
             chat.dispatch(Command::OpenConversation(id));
-        } else if clicked(&ev, ".new-conversation").is_some() {
+        } else if clicked(&ev, "[part=new-conversation]").is_some() {
             chat.dispatch(Command::NewConversation);
         } else if clicked(&ev, "[part=back]").is_some() {
             chat.dispatch(Command::ShowConversations);
@@ -128,6 +144,9 @@ fn show_list(
         if s.current {
             set(&li, "data-current", "");
         }
+        if s.closed {
+            set(&li, "data-closed", "");
+        }
         let Some(button) = child(&li, "button") else {
             continue;
         };
@@ -161,20 +180,19 @@ fn show_list(
                 text_in(&marker, &t.unread_label(s.unread));
             }
         }
+        if s.closed {
+            if let Some(marker) = child(&button, "span") {
+                marker.set_class_name("closed");
+                text_in(&marker, t.closed);
+            }
+        }
         if let Some(meta) = child(&button, "span") {
             meta.set_class_name("meta");
             text_in(&meta, &format_when(s.at, tag));
         }
     }
     if let Some(button) = child(&section, "button") {
-        set(&button, "type", "button");
-        button.set_class_name("send new-conversation");
-        set(&button, "part", "new-conversation");
-        text_in(&button, t.new_conversation);
-        if !can_switch {
-            set(&button, "aria-disabled", "true");
-            set(&button, "aria-describedby", "hw-still-sending");
-        }
+        new_conversation_button(&button, t.new_conversation, can_switch);
     }
     if !can_switch {
         if let Some(hint) = child(&section, "p") {
@@ -183,6 +201,31 @@ fn show_list(
             text_in(&hint, t.still_sending);
         }
     }
+}
+
+/// "New conversation" after the list, or "Start a new conversation" in place of a closed
+/// conversation's composer (`part=new-conversation` both, one listener): `aria-disabled` and
+/// described by the reason while the visitor cannot switch.
+fn new_conversation_button(button: &Element, name: &str, can_switch: bool) {
+    set(button, "type", "button");
+    button.set_class_name("send new-conversation");
+    set(button, "part", "new-conversation");
+    text_in(button, name);
+    if !can_switch {
+        set(button, "aria-disabled", "true");
+        set(button, "aria-describedby", "hw-still-sending");
+    }
+}
+
+/// The button in place of the composer of a closed conversation, if it shows (opening the panel
+/// focuses it instead of the hidden composer).
+pub(super) fn start_new_button(composer: &Element) -> Option<HtmlElement> {
+    let panel = composer.parent_element()?.parent_element()?;
+    let button = panel
+        .query_selector("[data-closed] > .conversations > button")
+        .ok()??;
+    // A `button`: always an HTML element.
+    Some(button.unchecked_into())
 }
 
 /// Focuses the first button in `root`.

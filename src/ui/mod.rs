@@ -98,6 +98,12 @@ pub fn Widget(
                             let _ = field.focus();
                             return;
                         }
+                        // A conversation support closed: "Start a new conversation" instead.
+                        #[cfg(conversations)]
+                        if let Some(button) = conversations::start_new_button(&el) {
+                            let _ = button.focus();
+                            return;
+                        }
                         let _ = el.focus();
                     }
                 },

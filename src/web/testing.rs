@@ -8,15 +8,15 @@ use helpwire_core::engine::Command;
 use helpwire_core::protocol::local::LocalHelpdesk;
 
 /// Support answers `text` in the visitor's conversation `delay_ms` from now (on the page's
-/// clock); the widget reads it at that moment. False when refused: no text, or the visitor has
-/// not written yet.
-pub fn reply(chat: Chat, text: &str, delay_ms: f64) -> bool {
+/// clock), closing it then if `close`; the widget reads it at that moment. False when refused:
+/// no text, or the visitor has not written yet.
+pub fn reply(chat: Chat, text: &str, delay_ms: f64, close: bool) -> bool {
     let Some(executor) = chat.executor() else {
         return true; // destroyed: nothing to answer, nothing to say
     };
     let due_at = executor.local_now() + delay_ms;
     let mut answered = false;
-    executor.with_local_helpdesk(&mut |h| answered = h.script_reply(text, due_at));
+    executor.with_local_helpdesk(&mut |h| answered = h.script_reply(text, due_at, close));
     // The engine's own wake-up reads then (no timer of this module's).
     chat.dispatch(Command::ReadAt(due_at));
     answered

@@ -169,6 +169,47 @@ test('local: a refused message goes with its conversation into the list and come
   await context.close();
 });
 
+test('local: support closes the conversation: it stays read-only with "Start a new conversation", and is marked closed in the list; keyboard, axe, a reload', async () => {
+  const { context, page: p, console } = await open('/local.html');
+  await send(p, 'My invoice is wrong');
+  await p.getByRole('textbox', { name: 'Message to support' }).focus();
+  await p.evaluate(() => Helpwire.testing.reply('Fixed it, closing this.', 0, { close: true }));
+  await p.getByText('This conversation was closed by support.').waitFor();
+  const startNew = p.getByRole('button', { name: 'Start a new conversation' });
+  await startNew.waitFor();
+  assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false, 'read-only');
+  assert.match(await focused(p), /^new-conversation:Start a new conversation/, 'focus left the hidden composer for the button');
+  await assertNoAxeViolations(p);
+
+  // In the list it is marked closed (data-closed, and the word on the button).
+  await p.getByRole('button', { name: 'Back to conversations' }).click();
+  const item = p.getByRole('list', { name: 'Your conversations' }).getByRole('listitem');
+  assert.equal(await item.count(), 1);
+  assert.equal(await item.getAttribute('data-closed'), '');
+  assert.match(await item.getByRole('button').innerText(), /^Fixed it, closing this\.\nClosed\n/);
+  await assertNoAxeViolations(p);
+  // Opened again from the list: still read-only, focus on the button.
+  await item.getByRole('button').press('Enter');
+  await startNew.waitFor();
+  assert.match(await focused(p), /^new-conversation:/);
+
+  // Keyboard: the button starts a new conversation, with the composer back and focused.
+  await p.keyboard.press('Enter');
+  await p.waitForFunction(() => document.querySelector('helpwire-chat').shadowRoot.activeElement?.id === 'hw-input');
+  assert.equal(await p.locator('helpwire-chat .message').count(), 0);
+  await send(p, 'Another question');
+  await p.reload();
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.showConversations());
+  const closed = p.locator('helpwire-chat li[data-closed]');
+  await closed.waitFor();
+  assert.equal(await closed.count(), 1);
+  assert.match(await closed.innerText(), /^Fixed it, closing this\./);
+  assert.deepEqual(console.pageErrors, []);
+  assert.deepEqual(console.errors, []);
+  await context.close();
+});
+
 test('local in Arabic: the list is translated and mirrored', async () => {
   const { context, page: p } = await open('/local-ar.html');
   await p.locator('helpwire-chat textarea').fill('مرحبا');

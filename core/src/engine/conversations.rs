@@ -1,9 +1,9 @@
 //! Several conversations per visitor (cargo feature `conversations`): the ones the visitor left
 //! for another are kept in the snapshot ([`Archived`]: the conversation, the last message's text
 //! and time, where reading goes on, what is unread), the view lists them with the one on screen,
-//! and the visitor opens one again or starts a new one. A conversation support closes is handled
-//! as without the list (the next message opens a new one): none of the backends whose bundles
-//! have the list reports a close.
+//! and the visitor opens one again or starts a new one. A conversation support closes stays on
+//! screen, read-only (the view offers "Start a new conversation" in place of the composer), and
+//! is marked closed in the list; a message sent to it anyway (the JS API) opens a new one.
 //!
 //! The conversation on screen is read as before (polled or pushed); the others get a light check,
 //! one of them per [`PEEK_INTERVAL_MS`] in turn while the page is visible (backends that are
@@ -16,7 +16,7 @@
 use super::command::{Effect, WidgetEvent};
 use super::machine::Engine;
 use crate::json::Json;
-use crate::model::{Author, Conversation, Delivery, Message};
+use crate::model::{Author, Body, Conversation, Delivery, Message, SystemNotice};
 use crate::protocol::wire::Fields;
 use crate::protocol::{Cursor, Page, ProviderError};
 
@@ -46,6 +46,8 @@ pub struct Archived {
     pub cursor: Cursor,
     /// Support's messages the visitor has not seen.
     pub unread: u32,
+    /// Support closed it: read-only, and no longer checked for news.
+    pub closed: bool,
     /// What the backend cannot give back: the visitor's refused messages (waiting for Retry)
     /// and, where the backend keeps no conversation (the bot endpoint,
     /// `Capabilities::shows_own_messages` off), its newest [`MAX_KEPT`] messages.
@@ -67,6 +69,9 @@ impl Archived {
             let kept = self.kept.iter().map(Message::to_json).collect();
             json.insert("messages", Json::Array(kept));
         }
+        if self.closed {
+            json.insert("closed", Json::Bool(true));
+        }
         json
     }
 
@@ -83,6 +88,7 @@ impl Archived {
             at: if at.is_finite() { at } else { 0.0 },
             cursor: Cursor(f.raw("cursor").cloned().unwrap_or_default()),
             unread: f.opt_u32("unread")?.unwrap_or(0),
+            closed: f.opt_bool("closed")?.unwrap_or(false),
             // A kept message that does not read is dropped, not the conversation.
             kept: {
                 let mut kept = Vec::new();
@@ -108,6 +114,8 @@ pub struct Summary {
     pub current: bool,
     /// Support's messages not seen yet.
     pub unread: u32,
+    /// Support closed it.
+    pub closed: bool,
 }
 
 /// The last message's text and time, for the list.
@@ -153,6 +161,7 @@ impl Engine {
                 at,
                 current: true,
                 unread: data.unread,
+                closed: data.closed,
             });
         }
         for a in &data.archive {
@@ -162,6 +171,7 @@ impl Engine {
                 at: a.at,
                 current: false,
                 unread: a.unread,
+                closed: a.closed,
             });
         }
         // Newest first, stable (an insertion sort: a short list, and std's sort links a merge
@@ -179,6 +189,50 @@ impl Engine {
     /// The panel shows the list of conversations.
     pub fn is_listing(&self) -> bool {
         self.listing
+    }
+
+    /// Support closed the conversation on screen: the view shows no composer.
+    pub fn is_closed(&self) -> bool {
+        self.data.closed
+    }
+
+    /// Support closed conversation `id`: the one on screen becomes read-only, with the notice at
+    /// the end of its log (unless the backend's own words are there), and is no longer read; one
+    /// in the list is marked. Returns whether anything changed.
+    pub(super) fn closed_by_support(&mut self, id: &str, now: f64) -> bool {
+        if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
+            self.fetch_at = None;
+            self.forget_presence();
+            let noticed = self
+                .data
+                .messages
+                .last()
+                .is_some_and(|m| m.author == Author::System);
+            let changed = !self.data.closed || !noticed;
+            self.data.closed = true;
+            if !noticed {
+                let notice = Body::Notice(SystemNotice::ConversationClosed);
+                let at = self
+                    .data
+                    .messages
+                    .last()
+                    .map_or(now, |m| m.created_at.max(now));
+                self.push_message(Message::received(
+                    format!("closed-{id}"),
+                    Author::System,
+                    notice,
+                    at,
+                ));
+            }
+            return changed;
+        }
+        for a in &mut self.data.archive {
+            if a.conversation.id == id && !a.closed {
+                a.closed = true;
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether the visitor may leave the conversation on screen: none of their messages is still
@@ -248,9 +302,11 @@ impl Engine {
         self.job = None;
         self.fetch_at = None;
         self.data.unread = 0;
+        self.data.closed = false;
         match target {
             Some(a) => {
                 self.data.conversation = Some(a.conversation);
+                self.data.closed = a.closed;
                 // What the widget kept of it; the rest is read (and goes before a refused
                 // message, by time: `push_message`).
                 self.data.messages = a.kept;
@@ -298,6 +354,7 @@ impl Engine {
                 cursor: std::mem::take(&mut self.data.cursor),
                 // Unseen while the panel was closed: still unseen.
                 unread: std::mem::take(&mut self.data.unread),
+                closed: std::mem::take(&mut self.data.closed),
                 kept,
             },
         );
@@ -333,7 +390,14 @@ impl Engine {
         if self.peek_at > now {
             return Err(self.peek_at);
         }
-        Ok(self.data.archive.get(self.peek_turn % count))
+        // Closed ones take no turn: nothing more comes.
+        for step in 0..count {
+            let entry = &self.data.archive[(self.peek_turn + step) % count];
+            if !entry.closed {
+                return Ok(Some(entry));
+            }
+        }
+        Ok(None)
     }
 
     /// A light check of conversation `id` came back: its line follows, and support's new
@@ -366,8 +430,9 @@ impl Engine {
                 return false;
             }
         };
-        let mut changed = entry.cursor != page.next;
+        let mut changed = entry.cursor != page.next || page.closed != entry.closed;
         entry.cursor = page.next;
+        entry.closed |= page.closed;
         for m in &page.messages {
             if m.created_at <= entry.at || m.author == Author::Visitor {
                 continue;

@@ -237,7 +237,14 @@ impl Engine {
                 let open = !self.open;
                 dirty |= self.set_open(open, now, &mut fx)
             }
-            Command::Send { text, local_id } => dirty |= self.queue(text, local_id, now, &mut fx),
+            Command::Send { text, local_id } => {
+                // Sent to a conversation support closed (the JS API): it opens a new one.
+                #[cfg(feature = "conversations")]
+                if self.data.closed {
+                    dirty |= self.switch_to("", now, &mut fx);
+                }
+                dirty |= self.queue(text, local_id, now, &mut fx)
+            }
             Command::Retry { local_id } => dirty |= self.retry(&local_id, now),
             Command::RetryConnection => self.resume(now),
             Command::Identify {
@@ -285,12 +292,7 @@ impl Engine {
             Command::NewConversation => dirty |= self.switch_to("", now, &mut fx),
             #[cfg(feature = "conversations")]
             Command::OpenConversation(id) => dirty |= self.switch_to(&id, now, &mut fx),
-            Command::ConversationClosed(id) => {
-                if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
-                    self.forget_conversation();
-                    dirty = true;
-                }
-            }
+            Command::ConversationClosed(id) => dirty |= self.support_closed(&id, now),
             Command::Finished {
                 generation,
                 outcome,
@@ -363,6 +365,22 @@ impl Engine {
         }
         self.edits.record(at);
         self.data.messages.insert(at, m);
+    }
+
+    /// Support closed conversation `id`: with the list it stays, read-only
+    /// (`closed_by_support`); without, the next message opens a new one. Returns whether
+    /// anything changed.
+    pub(super) fn support_closed(&mut self, id: &str, _now: f64) -> bool {
+        #[cfg(feature = "conversations")]
+        return self.closed_by_support(id, _now);
+        #[cfg(not(feature = "conversations"))]
+        {
+            let current = self.data.conversation.as_ref().is_some_and(|c| c.id == id);
+            if current {
+                self.forget_conversation();
+            }
+            current
+        }
     }
 
     /// Replaces everything known (another visitor, or another tab's state).

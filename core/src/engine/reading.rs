@@ -95,6 +95,16 @@ impl Engine {
                     // Push backends: one catch-up read; answers then arrive on the socket.
                     None
                 };
+                if page.closed {
+                    if let Some(id) = self.data.conversation.as_ref().map(|c| c.id.clone()) {
+                        changed |= self.support_closed(&id, now);
+                    }
+                }
+                // A closed conversation is read once (opened from the list), then no more.
+                #[cfg(feature = "conversations")]
+                if self.data.closed {
+                    self.fetch_at = None;
+                }
                 // Most polls bring nothing: then there is nothing to write.
                 changed
             }
@@ -125,6 +135,10 @@ impl Engine {
     /// The backend lost the conversation (404): the next message opens a new one.
     pub(super) fn forget_conversation(&mut self) {
         self.data.conversation = None;
+        #[cfg(feature = "conversations")]
+        {
+            self.data.closed = false;
+        }
         self.data.cursor = Default::default();
         self.forget_presence();
         self.fetch_at = None;

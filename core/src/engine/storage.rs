@@ -35,6 +35,9 @@ pub struct Snapshot {
     /// The conversations the visitor left for another (written only when there are any).
     #[cfg(feature = "conversations")]
     pub archive: Vec<super::conversations::Archived>,
+    /// Support closed the conversation on screen: it is read-only (written only when set).
+    #[cfg(feature = "conversations")]
+    pub closed: bool,
 }
 
 impl Snapshot {
@@ -83,6 +86,10 @@ impl Snapshot {
         if !self.archive.is_empty() {
             let list = self.archive.iter().map(|a| a.to_json()).collect();
             json.insert("conversations", Json::Array(list));
+        }
+        #[cfg(feature = "conversations")]
+        if self.closed {
+            json.insert("closed", Json::Bool(true));
         }
         json.to_string()
     }
@@ -133,6 +140,8 @@ impl Snapshot {
             offer_dismissed,
             #[cfg(feature = "conversations")]
             archive,
+            #[cfg(feature = "conversations")]
+            closed: f.opt_bool("closed")?.unwrap_or(false),
         };
         if snapshot.visitor.anon_id.is_empty() {
             return Err("snapshot has no visitor id".into());

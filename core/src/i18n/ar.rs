@@ -34,6 +34,10 @@ pub static AR: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "العودة إلى المحادثات",
     #[cfg(feature = "conversations")]
+    closed: "مغلقة",
+    #[cfg(feature = "conversations")]
+    start_new: "بدء محادثة جديدة",
+    #[cfg(feature = "conversations")]
     still_sending: "لا تزال رسالتك قيد الإرسال. يمكنك التبديل بعد تسليمها.",
     #[cfg(feature = "contact")]
     contact_title: "بيانات الاتصال",

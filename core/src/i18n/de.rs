@@ -34,6 +34,10 @@ pub static DE: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Zurück zu den Unterhaltungen",
     #[cfg(feature = "conversations")]
+    closed: "Beendet",
+    #[cfg(feature = "conversations")]
+    start_new: "Neue Unterhaltung beginnen",
+    #[cfg(feature = "conversations")]
     still_sending: "Ihre Nachricht wird noch gesendet. Sie können wechseln, sobald sie zugestellt ist.",
     #[cfg(feature = "contact")]
     contact_title: "Kontaktdaten",

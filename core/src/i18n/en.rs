@@ -34,6 +34,10 @@ pub static EN: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Back to conversations",
     #[cfg(feature = "conversations")]
+    closed: "Closed",
+    #[cfg(feature = "conversations")]
+    start_new: "Start a new conversation",
+    #[cfg(feature = "conversations")]
     still_sending: "Your message is still being sent. You can switch once it is delivered.",
     #[cfg(feature = "contact")]
     contact_title: "Contact details",

@@ -34,6 +34,10 @@ pub static ES: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Volver a las conversaciones",
     #[cfg(feature = "conversations")]
+    closed: "Cerrada",
+    #[cfg(feature = "conversations")]
+    start_new: "Iniciar una nueva conversación",
+    #[cfg(feature = "conversations")]
     still_sending: "Tu mensaje aún se está enviando. Podrás cambiar cuando se entregue.",
     #[cfg(feature = "contact")]
     contact_title: "Datos de contacto",

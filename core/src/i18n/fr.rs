@@ -34,6 +34,10 @@ pub static FR: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Retour aux conversations",
     #[cfg(feature = "conversations")]
+    closed: "Clôturée",
+    #[cfg(feature = "conversations")]
+    start_new: "Commencer une nouvelle conversation",
+    #[cfg(feature = "conversations")]
     still_sending: "Votre message est encore en cours d’envoi. Vous pourrez changer une fois qu’il sera remis.",
     #[cfg(feature = "contact")]
     contact_title: "Coordonnées",

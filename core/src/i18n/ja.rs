@@ -34,6 +34,10 @@ pub static JA: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "会話一覧に戻る",
     #[cfg(feature = "conversations")]
+    closed: "終了",
+    #[cfg(feature = "conversations")]
+    start_new: "新しい会話を始める",
+    #[cfg(feature = "conversations")]
     still_sending: "メッセージを送信中です。届いてから切り替えられます。",
     #[cfg(feature = "contact")]
     contact_title: "連絡先",

@@ -77,6 +77,12 @@ pub struct Strings {
     /// The header button from a conversation back to the list.
     #[cfg(feature = "conversations")]
     pub back: &'static str,
+    /// The marker of a conversation support closed, in the list.
+    #[cfg(feature = "conversations")]
+    pub closed: &'static str,
+    /// In place of the composer in a conversation support closed.
+    #[cfg(feature = "conversations")]
+    pub start_new: &'static str,
     /// Why the visitor cannot switch yet: a message of theirs is on its way.
     #[cfg(feature = "conversations")]
     pub still_sending: &'static str,
@@ -172,6 +178,10 @@ impl Strings {
             #[cfg(feature = "conversations")]
             back,
             #[cfg(feature = "conversations")]
+            closed,
+            #[cfg(feature = "conversations")]
+            start_new,
+            #[cfg(feature = "conversations")]
             still_sending,
             #[cfg(feature = "contact")]
             contact_title,
@@ -222,6 +232,10 @@ impl Strings {
             ("new_conversation", *new_conversation),
             #[cfg(feature = "conversations")]
             ("back", *back),
+            #[cfg(feature = "conversations")]
+            ("closed", *closed),
+            #[cfg(feature = "conversations")]
+            ("start_new", *start_new),
             #[cfg(feature = "conversations")]
             ("still_sending", *still_sending),
             #[cfg(feature = "contact")]

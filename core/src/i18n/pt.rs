@@ -34,6 +34,10 @@ pub static PT: Strings = Strings {
     #[cfg(feature = "conversations")]
     back: "Voltar às conversas",
     #[cfg(feature = "conversations")]
+    closed: "Encerrada",
+    #[cfg(feature = "conversations")]
+    start_new: "Iniciar uma nova conversa",
+    #[cfg(feature = "conversations")]
     still_sending: "Sua mensagem ainda está sendo enviada. Você poderá trocar quando ela for entregue.",
     #[cfg(feature = "contact")]
     contact_title: "Dados de contato",

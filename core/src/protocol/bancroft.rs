@@ -298,6 +298,7 @@ impl Provider for BancroftProvider {
                     read_message(item, &requester, notes)
                 });
                 Ok(Page {
+                    closed: false,
                     messages,
                     next: Cursor(Json::object([("seen", Json::from(results.len()))])),
                     more: false,

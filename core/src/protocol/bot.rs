@@ -257,6 +257,7 @@ impl Provider for BotProvider {
     fn fetch_messages(&self, _cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
         // Nothing to fetch: the endpoint keeps no conversation.
         Plan::Ready(Ok(Page {
+            closed: false,
             messages: Vec::new(),
             next: cursor.clone(),
             more: false,

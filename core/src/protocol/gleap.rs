@@ -278,6 +278,7 @@ impl Provider for GleapProvider {
                 };
                 let (messages, warnings) = wire::read_messages(items, read_message);
                 Ok(Page {
+                    closed: false,
                     messages,
                     next: Cursor(Json::object([(
                         "skip",

@@ -329,6 +329,7 @@ impl Provider for GurusupProvider {
             if resp.status == 404 {
                 // The thread exists once its first message is stored; until then it is empty.
                 return Ok(Page {
+                    closed: false,
                     messages: Vec::new(),
                     next: unchanged,
                     more: false,
@@ -352,6 +353,7 @@ impl Provider for GurusupProvider {
                     }))
                 });
                 Ok(Page {
+                    closed: false,
                     messages,
                     next: Cursor(Json::object([("seen", Json::from(items.len()))])),
                     more: false,

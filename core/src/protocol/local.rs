@@ -203,6 +203,7 @@ impl Provider for LocalProvider {
                         more: false,
                         warnings,
                         presence: read_presence(&f),
+                        closed: f.opt_bool("closed") == Ok(Some(true)),
                     })
                 })
             },
@@ -216,6 +217,8 @@ struct ScheduledReply {
     conversation: String,
     due_at: f64,
     body: String,
+    /// Support closes the conversation with this reply (test mode).
+    close: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -224,6 +227,8 @@ struct StoredConversation {
     session: String,
     subject: String,
     messages: Vec<WireMessage>,
+    /// Support closed it: the list answer says so.
+    closed: bool,
 }
 
 /// The in-browser helpdesk "server". Pure: the executor passes the time and persists the state.
@@ -256,7 +261,7 @@ impl LocalHelpdesk {
             .conversations
             .iter()
             .map(|c| {
-                Json::object([
+                let mut json = Json::object([
                     ("id", Json::from(&c.id)),
                     ("session", Json::from(&c.session)),
                     ("subject", Json::from(&c.subject)),
@@ -264,18 +269,26 @@ impl LocalHelpdesk {
                         "messages",
                         Json::Array(c.messages.iter().map(WireMessage::to_json).collect()),
                     ),
-                ])
+                ]);
+                if c.closed {
+                    json.insert("closed", Json::Bool(true));
+                }
+                json
             })
             .collect();
         let scheduled = self
             .scheduled
             .iter()
             .map(|r| {
-                Json::object([
+                let mut json = Json::object([
                     ("conversation", Json::from(&r.conversation)),
                     ("due_at", Json::from(r.due_at)),
                     ("body", Json::from(&r.body)),
-                ])
+                ]);
+                if r.close {
+                    json.insert("close", Json::Bool(true));
+                }
+                json
             })
             .collect();
         let mut json = Json::object([
@@ -321,6 +334,7 @@ impl LocalHelpdesk {
                         .iter()
                         .map(WireMessage::from_json)
                         .collect::<Result<_, _>>()?,
+                    closed: c.opt_bool("closed")?.unwrap_or(false),
                 })
             })
             .collect::<Result<_, String>>()?;
@@ -333,6 +347,7 @@ impl LocalHelpdesk {
                     conversation: r.string("conversation")?,
                     due_at: r.f64("due_at")?,
                     body: r.string("body")?,
+                    close: r.opt_bool("close")?.unwrap_or(false),
                 })
             })
             .collect::<Result<_, String>>()?;
@@ -348,8 +363,9 @@ impl LocalHelpdesk {
 
     /// Test mode: support answers `text` in the newest conversation (the visitor's: a test page
     /// has one) at `due_at` (ms since epoch; the answer is there for the first request from then
-    /// on). Refused (false) without a text or a conversation to answer in.
-    pub fn script_reply(&mut self, text: &str, due_at: f64) -> bool {
+    /// on), and closes it then if `close`. Refused (false) without a text or a conversation to
+    /// answer in.
+    pub fn script_reply(&mut self, text: &str, due_at: f64, close: bool) -> bool {
         let Some(conversation) = self.conversations.last() else {
             return false;
         };
@@ -360,6 +376,7 @@ impl LocalHelpdesk {
             conversation: conversation.id.clone(),
             due_at,
             body: text.to_string(),
+            close,
         });
         true
     }
@@ -421,6 +438,7 @@ impl LocalHelpdesk {
                 .unwrap_or_default()
                 .to_string(),
             messages: Vec::new(),
+            closed: false,
         });
         created(Json::object([("id", Json::from(id))]))
     }
@@ -476,6 +494,7 @@ impl LocalHelpdesk {
                 conversation: conversation.to_string(),
                 due_at: now + 1_200.0 + (seed % 1_400) as f64,
                 body: canned_reply(text, visitor_count, seed),
+                close: false,
             });
         }
         created(self.with_presence(
@@ -520,10 +539,14 @@ impl LocalHelpdesk {
             .map(WireMessage::to_json)
             .collect();
         let next = Json::from(conv.messages.len());
-        let answer = self.with_presence(
+        let closed = conv.closed;
+        let mut answer = self.with_presence(
             conversation,
             [("messages", Json::Array(messages)), ("next", next)],
         );
+        if closed {
+            answer.insert("closed", Json::Bool(true));
+        }
         HttpResponse::new(200, answer.to_string())
     }
 
@@ -553,6 +576,7 @@ impl LocalHelpdesk {
                     created_at: reply.due_at,
                     client_id: None,
                 });
+                conv.closed |= reply.close;
             }
         }
     }

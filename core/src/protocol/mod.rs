@@ -277,6 +277,9 @@ pub struct Page {
     pub warnings: Vec<String>,
     /// What the backend says of support's side, if anything.
     pub presence: Presence,
+    /// Support closed the conversation: it takes no more messages (the local helpdesk says so;
+    /// Eusate and the relay say it with an event of their own).
+    pub closed: bool,
 }
 
 /// What a backend says of support's side of the conversation, where it says anything (README,

@@ -522,6 +522,7 @@ impl Provider for RelayProvider {
                 let advanced = next.is_some() && next != previous.as_deref();
                 let more = f.opt_bool("more")?.unwrap_or(false) && advanced;
                 Ok(Page {
+                    closed: false,
                     messages,
                     next: match next {
                         Some(c) => Cursor(Json::from(c)),

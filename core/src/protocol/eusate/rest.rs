@@ -139,6 +139,7 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
         message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(String::from)
     });
     Ok(Page {
+        closed: false,
         messages,
         next: Cursor(Json::from(list.len())),
         more: false,
@@ -198,6 +199,7 @@ impl Provider for EusateProvider {
         if cx.conversation.id.is_empty() {
             // Still pending: nothing to read yet.
             return Plan::Ready(Ok(Page {
+                closed: false,
                 messages: Vec::new(),
                 next: cursor.clone(),
                 more: false,
