@@ -1,7 +1,9 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
 //! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`,
-//! `push`, `stream`, `contact`, `email_offer`, `conversations`).
+//! `push`, `stream`, `contact`, `email_offer`, `conversations`), and names the language files the
+//! widget fetches (`core/i18n/<lang>.json`) by their content hash, as `scripts/cdn-layout.mjs`
+//! names them in `dist/`.
 
 use std::{env, fs, path::Path};
 
@@ -36,8 +38,44 @@ fn main() {
             "/* end cfg(conversations) */",
         );
     }
-    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("helpwire.min.css");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let out = Path::new(&out_dir).join("helpwire.min.css");
     fs::write(out, minify(&css)).expect("OUT_DIR is writable");
+    language_files(Path::new(&out_dir));
+}
+
+/// Writes `languages.rs`: `FILES`, each language of `core/i18n/` with the name it has in `dist/`,
+/// `helpwire_<lang>.<hash>.json`, where the hash is the first 10 hex digits of the file's SHA-256
+/// (the bundles' scheme in `scripts/cdn-layout.mjs`, which checks that the wasm names them).
+fn language_files(out_dir: &Path) {
+    use sha2::{Digest, Sha256};
+    println!("cargo:rerun-if-changed=core/i18n");
+    let mut files = Vec::new();
+    for entry in fs::read_dir("core/i18n").expect("core/i18n is part of the crate") {
+        let path = entry.expect("core/i18n is readable").path();
+        let (Some(lang), Some("json")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        println!("cargo:rerun-if-changed={}", path.display());
+        let bytes = fs::read(&path).expect("a language file is readable");
+        let hash: String = Sha256::digest(&bytes)
+            .iter()
+            .take(5)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        files.push(format!("(\"{lang}\", \"helpwire_{lang}.{hash}.json\")"));
+    }
+    files.sort();
+    let rust = format!(
+        "/// Each language but English and its file's name in `dist/` (written by build.rs).\n\
+         pub const FILES: [(&str, &str); {}] = [{}];\n",
+        files.len(),
+        files.join(", ")
+    );
+    fs::write(out_dir.join("languages.rs"), rust).expect("OUT_DIR is writable");
 }
 
 /// The backends whose bundles have the list of conversations (core's `conversations`).

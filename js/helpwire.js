@@ -116,7 +116,7 @@
           return m.default({ module_or_path: bundle + '.wasm' }).then(yieldToPage).then(function () {
             if (state !== 'loading') return;
             if (host.getAttribute('data-state') === 'error') return fail('boot failed');
-            return m.boot([attributes, settings], host, emit).then(function (handle) {
+            return m.boot([attributes, settings, base], host, emit).then(function (handle) {
               // Destroyed while it was starting: stop what it started.
               if (state !== 'loading') return handle.destroy();
               widget = handle;

@@ -4,6 +4,9 @@
 // - the loader (js/helpwire.js, minified by terser) is written with those hashes as
 //   dist/helpwire.js, the stable name pages reference, and as helpwire.<hash>.js, an immutable
 //   copy for sites that pin it with Subresource Integrity;
+// - each language but English (core/i18n/<lang>.json, which the widget fetches beside its bundle
+//   when a visitor needs it) is copied as helpwire_<lang>.<hash>.json, the name build.rs compiled
+//   into every bundle (checked here);
 // - dist/manifest.json lists every file to upload with its size, SRI hash and cache class.
 // Usage: node scripts/cdn-layout.mjs [dist]
 import crypto from 'node:crypto';
@@ -51,6 +54,23 @@ for (const backend of backends) {
 }
 if (Object.keys(bundles).length === 0) fail(`no bundles in ${dist}/`);
 
+// The language files under the names build.rs gave them (the same hash), which every bundle
+// must name: a bundle built from other texts would fetch files that are not there.
+const languages = {};
+for (const file of fs.readdirSync(path.join(ROOT, 'core/i18n')).sort()) {
+  if (!file.endsWith('.json')) continue;
+  const data = fs.readFileSync(path.join(ROOT, 'core/i18n', file));
+  const name = `helpwire_${file.slice(0, -'.json'.length)}.${contentHash(data)}.json`;
+  fs.writeFileSync(path.join(dist, name), data);
+  languages[file.slice(0, -'.json'.length)] = name;
+}
+for (const [backend, { wasm }] of Object.entries(bundles)) {
+  const module = fs.readFileSync(path.join(dist, wasm));
+  for (const name of Object.values(languages)) {
+    if (!module.includes(Buffer.from(name))) fail(`the ${backend} bundle does not name ${name}: rebuild it (scripts/build.sh)`);
+  }
+}
+
 // Unbuilt backends keep '' (their files are missing: the widget reports it could not start).
 loader = loader.replace(bundleLiteral, () => `var BUNDLES = { ${backends
   .map((b) => `${b}: '${bundles[b]?.hash ?? ''}'`).join(', ')} };`);
@@ -61,7 +81,7 @@ const pinned = `helpwire.${contentHash(code)}.js`;
 fs.writeFileSync(path.join(dist, pinned), code);
 
 // Every file a site uploads: the widget's own (not the demo page).
-const immutable = new Set([pinned, ...Object.values(bundles).flatMap((b) => [b.js, b.wasm])]);
+const immutable = new Set([pinned, ...Object.values(bundles).flatMap((b) => [b.js, b.wasm]), ...Object.values(languages)]);
 const files = {};
 for (const name of fs.readdirSync(dist).sort()) {
   if (!name.startsWith('helpwire')) continue;
@@ -74,7 +94,8 @@ const manifest = {
   loader: 'helpwire.js',
   pinnedLoader: pinned,
   bundles: Object.fromEntries(Object.entries(bundles).map(([b, { js, wasm }]) => [b, { js, wasm }])),
+  languages,
   files,
 };
 fs.writeFileSync(path.join(dist, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-console.log(`cdn-layout: ${Object.keys(bundles).length} bundles hashed, loader ${pinned}, manifest.json (${Object.keys(files).length} files)`);
+console.log(`cdn-layout: ${Object.keys(bundles).length} bundles hashed, ${Object.keys(languages).length} language files, loader ${pinned}, manifest.json (${Object.keys(files).length} files)`);

@@ -1,4 +1,4 @@
-//! The wasm entry: `boot([attributes, settings], host, emit)` and the handle the loader's
+//! The wasm entry: `boot([attributes, settings, base], host, emit)` and the handle the loader's
 //! `window.Helpwire` forwards to. It wires modules together and translates JS values; nothing else.
 
 use crate::ui;
@@ -40,15 +40,17 @@ struct Live {
     emit: js_sys::Function,
 }
 
-/// Starts the widget in `host` with what the page gave: `page` is `[attributes, settings]`, the
-/// script's `data-*` attributes (its `dataset`, copied) and `window.HelpwireSettings` (its own
+/// Starts the widget in `host` with what the page gave: `page` is `[attributes, settings, base]`,
+/// the script's `data-*` attributes (its `dataset`, copied), `window.HelpwireSettings` (its own
 /// keys copied if it is an object, else as it is), kept apart so that every message names the
-/// setting as the site wrote it; settings keys override attributes. `emit(name, detail)`
+/// setting as the site wrote it (settings keys override attributes), and the folder the bundle
+/// came from, where the language files are (`web::languages`). `emit(name, detail)`
 /// delivers events to the loader's listeners. On a configuration error the host gets
 /// `data-state="error"`, the console says why, and this returns the error.
 ///
-/// Asynchronous, in two tasks: reading the stored conversation, then mounting. Together they
-/// can pass 50 ms for a returning visitor, which would be a long task on the host page.
+/// Asynchronous, in two tasks: reading the stored conversation, then mounting (after the
+/// visitor's language's texts, when that is not English, have been fetched). Together they can
+/// pass 50 ms for a returning visitor, which would be a long task on the host page.
 #[wasm_bindgen]
 pub async fn boot(
     page: JsValue,
@@ -59,6 +61,10 @@ pub async fn boot(
     browser::install_float_text();
     let _ = host.set_attribute("data-state", "loading");
     let page = js_sys::Array::from(&page);
+    // The folder the loader fetched the bundle from: the language files are beside it.
+    if let Some(base) = page.get(2).as_string() {
+        crate::web::languages::set_base(base);
+    }
     let attributes = attribute_pairs(&page.get(0));
     let parsed = Config::from_page(
         attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -127,7 +133,9 @@ pub async fn boot(
         _ => driver,
     };
     let chat = Chat::new(engine, driver);
-    let locale: ui::Locale = RwSignal::new(resolve_locale(config.locale.as_deref()));
+    // A language other than English is fetched first, so the widget shows in it from the start.
+    let texts = crate::web::languages::texts(resolve_locale(config.locale.as_deref())).await;
+    let locale: ui::Locale = RwSignal::new(texts);
     let mounted = ui::mount(host.clone(), &config, chat, locale)?;
     let _ = host.set_attribute("data-state", "ready");
     let listeners = PageListeners::install(chat, key);
@@ -211,7 +219,17 @@ impl WidgetHandle {
     pub fn set_locale(&self, tag: JsValue) {
         self.with_live(|l| match tag.as_string() {
             Some(t) if helpwire_core::config::is_language_tag(&t) => {
-                l.locale.set(resolve_locale(Some(&t)))
+                let (locale, lang) = (l.locale, resolve_locale(Some(&t)));
+                // The last call wins, whichever language's texts arrive first.
+                let asked = LOCALE_ASKED.with(|n| n.get().wrapping_add(1));
+                LOCALE_ASKED.with(|n| n.set(asked));
+                wasm_bindgen_futures::spawn_local(async move {
+                    let texts = crate::web::languages::texts(lang).await;
+                    if LOCALE_ASKED.with(|n| n.get()) == asked {
+                        // `try_`: the widget may be gone by now.
+                        let _ = locale.try_set(texts);
+                    }
+                });
             }
             _ => browser::error(
                 "Helpwire.setLocale: expected a language tag such as \"en\" or \"pt-BR\"",
@@ -462,7 +480,13 @@ fn restore(store: &dyn Store, key: &str) -> Option<Snapshot> {
     }
 }
 
-fn resolve_locale(configured: Option<&str>) -> &'static i18n::Strings {
+thread_local! {
+    /// `setLocale` calls so far: only the last one's language is shown.
+    static LOCALE_ASKED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The shipped language to show: the configured tag, else the browser's languages, else English.
+fn resolve_locale(configured: Option<&str>) -> &'static str {
     i18n::resolve(
         browser::preferred_languages(configured)
             .iter()

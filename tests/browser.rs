@@ -806,10 +806,14 @@ async fn destroy_releases_the_tabs_web_lock() {
     uuid_bytes(&ours[0], &format!("{TAB_LOCK_PREFIX}t_"));
 }
 
+/// The German table, read from its file as the widget reads it once fetched.
+fn german() -> &'static helpwire_core::i18n::Strings {
+    helpwire_core::i18n::Strings::from_json(include_str!("../core/i18n/de.json")).unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn the_unavailable_notice_is_in_the_visitors_language_without_backend_words() {
-    use helpwire_core::i18n::DE;
-    let f = Fixture::in_language(Rc::new(Refusing::default()), &DE);
+    let f = Fixture::in_language(Rc::new(Refusing::default()), german());
     f.chat.dispatch(Command::Open);
     f.type_and_send("Ist jemand da?").await;
     assert!(
@@ -819,7 +823,7 @@ async fn the_unavailable_notice_is_in_the_visitors_language_without_backend_word
     let alert = f.one("[role=alert]");
     assert_eq!(
         alert.text_content().as_deref(),
-        Some(format!("{}{}", DE.unavailable, DE.retry).as_str()),
+        Some(format!("{}{}", german().unavailable, german().retry).as_str()),
         "only the German notice and its Retry"
     );
 }
@@ -930,9 +934,8 @@ async fn a_send_the_engine_does_not_take_keeps_the_text() {
 
 #[wasm_bindgen_test]
 async fn a_closed_notice_is_worded_in_the_visitors_language() {
-    use helpwire_core::i18n::DE;
     use helpwire_core::model::SystemNotice;
-    let f = Fixture::in_language(Rc::new(LocalProvider), &DE);
+    let f = Fixture::in_language(Rc::new(LocalProvider), german());
     f.chat.dispatch(Command::Received(vec![Message::received(
         "closed-1",
         Author::System,
@@ -945,6 +948,6 @@ async fn a_closed_notice_is_worded_in_the_visitors_language() {
         f.one("[data-author=system] .text")
             .text_content()
             .as_deref(),
-        Some(DE.conversation_closed)
+        Some(german().conversation_closed)
     );
 }

@@ -2194,7 +2194,7 @@ mod conversations {
             .filter(|s| s.closed)
             .map(|s| s.id)
             .collect();
-        assert_eq!(closed, [id.clone()]);
+        assert_eq!(closed, std::slice::from_ref(&id));
         // The light check leaves it alone: nothing more comes.
         let before = h.backend.requests.len();
         h.advance(3.0 * PEEK_INTERVAL_MS);

@@ -8,6 +8,7 @@ pub mod driver;
 #[cfg(stream)]
 pub(crate) mod event_stream;
 pub mod executor;
+pub mod languages;
 pub(crate) mod listeners;
 /// Only bundles whose backend pushes (`cfg(push)`, see build.rs) link the socket code.
 #[cfg(push)]

@@ -1,9 +1,14 @@
 //! Interface strings per locale, plural rules and text direction.
 //!
-//! One file per language (`en.rs`, `ar.rs`…), each a `Strings` table and, when the language needs
-//! one, its plural rule. Adding a language is adding its file and its name to the [`languages!`]
-//! list below (see the README). Locale resolution: the primary language subtag of each preferred
-//! tag in turn, then English.
+//! English is compiled in (`en.rs`): the fallback, and the texts most visitors see. Every other
+//! language is a JSON file, `core/i18n/<lang>.json`, that the widget fetches beside its bundle
+//! when a visitor needs it and reads with [`Strings::from_json`]: six languages in every bundle
+//! would cost each bundle more than the code that reads one. Adding a language is adding its file
+//! and its tag to [`LANGUAGES`] (see the README). Locale resolution: the primary language subtag
+//! of each preferred tag in turn, then English.
+
+use crate::fields::Fields;
+use crate::json::Json;
 
 /// Text direction of a locale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +26,7 @@ impl Direction {
     }
 }
 
-/// CLDR plural categories used by the shipped languages.
+/// CLDR plural categories used by the shipped languages, in the order of [`Strings::unread`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plural {
     Zero,
@@ -32,12 +37,29 @@ pub enum Plural {
     Other,
 }
 
-/// Every string the interface shows.
+/// One language's table: its tag, direction and plural rule, and every string the interface
+/// shows (`texts`, reached through `Deref`: `strings.send`).
 #[derive(Debug)]
 pub struct Strings {
     /// BCP 47 language of this table.
     pub lang: &'static str,
     pub dir: Direction,
+    pub texts: Texts,
+    plural: fn(u32) -> Plural,
+}
+
+impl core::ops::Deref for Strings {
+    type Target = Texts;
+    fn deref(&self) -> &Texts {
+        &self.texts
+    }
+}
+
+/// Every string the interface shows, in the order of the language files (`core/i18n/`).
+/// `repr(C)` and nothing but `&'static str` fields: [`Texts::slots`] reads it as a slice.
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+pub struct Texts {
     pub title: &'static str,
     pub greeting: &'static str,
     /// The launcher's name; constant, because `aria-expanded` already says open or closed.
@@ -113,10 +135,54 @@ pub struct Strings {
     /// The link to the site's privacy policy under the contact forms.
     #[cfg(feature = "contact")]
     pub privacy: &'static str,
-    /// Unread count, by plural category; `{n}` is replaced by the number.
-    pub unread: fn(Plural) -> &'static str,
-    plural: fn(u32) -> Plural,
+    /// Unread count by plural category (indexed by [`Plural`]: zero, one, two, few, many,
+    /// other); `{n}` is replaced by the number. In the files: `unread_zero` … `unread_other`.
+    pub unread: [&'static str; 6],
 }
+
+impl Texts {
+    /// Every text, in field order (the order of the language files).
+    fn slots(&mut self) -> &mut [&'static str] {
+        const SLOTS: usize = core::mem::size_of::<Texts>() / core::mem::size_of::<&str>();
+        const _: () =
+            assert!(core::mem::size_of::<Texts>() == SLOTS * core::mem::size_of::<&str>());
+        // The files' texts this build keeps are exactly its fields.
+        const _: () = {
+            let (mut i, mut kept) = (0, 0);
+            while i < IN_BUILD.len() {
+                if IN_BUILD[i] {
+                    kept += 1;
+                }
+                i += 1;
+            }
+            assert!(kept == SLOTS);
+        };
+        // SAFETY: `Texts` is `repr(C)` with only `&'static str` fields, so it is laid out as an
+        // array of `SLOTS` of them (no padding: the assertion above), and the slice borrows it
+        // mutably for its own lifetime.
+        unsafe {
+            core::slice::from_raw_parts_mut((self as *mut Texts).cast::<&'static str>(), SLOTS)
+        }
+    }
+}
+
+/// For each text of the language files in order, whether this build has its field: the files
+/// hold every text, a bundle only those of its features.
+const IN_BUILD: [bool; 42] = {
+    let conversations = cfg!(feature = "conversations");
+    let contact = cfg!(feature = "contact");
+    let mut present = [true; 42];
+    let mut i = 21;
+    while i < 27 {
+        present[i] = conversations;
+        i += 1;
+    }
+    while i < 36 {
+        present[i] = contact;
+        i += 1;
+    }
+    present
+};
 
 impl PartialEq for Strings {
     /// Tables are statics, one per language.
@@ -147,9 +213,7 @@ impl Strings {
     /// Every text of the table by field name, plural forms included; the i18n test checks that
     /// none is empty. Destructured in full, so a new field cannot be left out.
     pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
-        let Strings {
-            lang: _,
-            dir: _,
+        let Texts {
             title,
             greeting,
             launcher,
@@ -202,8 +266,7 @@ impl Strings {
             #[cfg(feature = "contact")]
             privacy,
             unread,
-            plural: _,
-        } = self;
+        } = &self.texts;
         let mut texts = vec![
             ("title", *title),
             ("greeting", *greeting),
@@ -257,20 +320,13 @@ impl Strings {
             #[cfg(feature = "contact")]
             ("privacy", *privacy),
         ];
-        let categories = [
-            Plural::Zero,
-            Plural::One,
-            Plural::Two,
-            Plural::Few,
-            Plural::Many,
-            Plural::Other,
-        ];
-        texts.extend(categories.map(|p| ("unread", unread(p))));
+        texts.extend(unread.iter().map(|text| ("unread", *text)));
         texts
     }
+
     /// "3 unread messages", in this language's plural form.
     pub fn unread_label(&self, n: u32) -> String {
-        crate::text::replace((self.unread)((self.plural)(n)), "{n}", &n.to_string())
+        crate::text::replace(self.unread[self.plural(n) as usize], "{n}", &n.to_string())
     }
     pub fn plural(&self, n: u32) -> Plural {
         (self.plural)(n)
@@ -306,37 +362,111 @@ pub(crate) fn plural_none(_: u32) -> Plural {
     Plural::Other
 }
 
-/// Declares the language modules, re-exports their tables and lists them in [`ALL`]:
-/// `file => TABLE`. The first one is the fallback.
-macro_rules! languages {
-    ($($file:ident => $table:ident),+ $(,)?) => {
-        $(mod $file; pub use $file::$table;)+
-        /// Every shipped language, the fallback (English) first.
-        pub static ALL: [&Strings; [$(stringify!($table)),+].len()] = [$(&$table),+];
-    };
-}
+mod en;
+pub use en::EN;
 
-languages! {
-    en => EN,
-    de => DE,
-    fr => FR,
-    es => ES,
-    pt => PT,
-    ja => JA,
-    ar => AR,
-}
+/// Every shipped language, English (compiled in, the fallback) first; the others are
+/// `core/i18n/<lang>.json`.
+pub const LANGUAGES: [&str; 7] = ["en", "de", "fr", "es", "pt", "ja", "ar"];
 
-/// The first of `preferred` (config, `setLocale`, browser languages…) that we ship, else English.
-pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static Strings {
+/// The first of `preferred` (config, `setLocale`, browser languages…) that we ship, else English:
+/// its tag in [`LANGUAGES`].
+pub fn resolve<'a>(preferred: impl IntoIterator<Item = &'a str>) -> &'static str {
     for tag in preferred {
         let lang = crate::lang::primary_subtag(tag);
-        for strings in ALL {
-            if strings.lang.eq_ignore_ascii_case(lang) {
-                return strings;
+        for shipped in LANGUAGES {
+            if shipped.eq_ignore_ascii_case(lang) {
+                return shipped;
             }
         }
     }
-    &EN
+    "en"
+}
+
+/// Arabic (CLDR): 0, 1, 2, 3–10, 11–99 (by the last two digits), the rest.
+fn plural_arabic(n: u32) -> Plural {
+    match (n, n % 100) {
+        (0, _) => Plural::Zero,
+        (1, _) => Plural::One,
+        (2, _) => Plural::Two,
+        (_, 3..=10) => Plural::Few,
+        (_, 11..=99) => Plural::Many,
+        _ => Plural::Other,
+    }
+}
+
+impl Strings {
+    /// Reads a language file (`core/i18n/<lang>.json`): `lang`, `dir` (`ltr` or `rtl`), `plural`
+    /// (the rule: `one_other`, `french`, `none`, `arabic`), then every text in the order of
+    /// [`Texts`] (the test holds the files to it), the six plural forms of the unread count last.
+    /// The table and its texts are kept for the page's life (leaked): at most one per language.
+    #[inline(never)]
+    pub fn from_json(text: &str) -> Result<&'static Strings, String> {
+        let json = Json::parse(text).map_err(|e| e.to_string())?;
+        let f = Fields::of(&json, "the texts")?;
+        let plural = match f.str("plural")? {
+            "one_other" => plural_one_other,
+            "french" => plural_french,
+            "none" => plural_none,
+            "arabic" => plural_arabic,
+            other => return Err(format!("no plural rule {other}")),
+        };
+        // The texts in file order: every entry but the three above.
+        let Json::Object(entries) = &json else {
+            return Err("the texts are not an object".into());
+        };
+        let mut texts = EN.texts;
+        let slots = texts.slots();
+        let (mut read, mut kept) = (0, 0);
+        for (key, value) in entries {
+            if ["lang", "dir", "plural"].contains(&key.as_str()) {
+                continue;
+            }
+            if IN_BUILD.get(read) == Some(&true) {
+                let (Some(slot), Some(text)) = (slots.get_mut(kept), value.as_str()) else {
+                    return Err(format!("not a text: {key}"));
+                };
+                *slot = keep(text.to_string());
+                kept += 1;
+            }
+            read += 1;
+        }
+        if read != IN_BUILD.len() {
+            return Err("not every text is there".into());
+        }
+        Ok(Box::leak(Box::new(Strings {
+            lang: keep(f.string("lang")?),
+            dir: if f.str("dir")? == "rtl" {
+                Direction::Rtl
+            } else {
+                Direction::Ltr
+            },
+            texts,
+            plural,
+        })))
+    }
+}
+
+/// A text kept for the page's life.
+fn keep(text: String) -> &'static str {
+    text.leak()
+}
+
+/// The shipped table of `lang` (a tag of [`LANGUAGES`]), read from its file compiled in: for tests
+/// and native tools. The widget never calls it (the linker leaves the files out of its bundles):
+/// it fetches them (`web::languages`).
+pub fn shipped(lang: &str) -> Option<&'static Strings> {
+    let text = match lang {
+        "en" => return Some(&EN),
+        "de" => include_str!("../../i18n/de.json"),
+        "fr" => include_str!("../../i18n/fr.json"),
+        "es" => include_str!("../../i18n/es.json"),
+        "pt" => include_str!("../../i18n/pt.json"),
+        "ja" => include_str!("../../i18n/ja.json"),
+        "ar" => include_str!("../../i18n/ar.json"),
+        _ => return None,
+    };
+    Some(Strings::from_json(text).unwrap_or_else(|e| panic!("core/i18n/{lang}.json: {e}")))
 }
 
 /// The tag to format dates and times with for `lang`: the first `preferred` tag (the configured
