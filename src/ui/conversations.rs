@@ -62,8 +62,10 @@ pub(super) fn conversations(shared: Shared) {
         }
         let (_, _, _, list, _, tag) = &state;
         let read_only = closed && !listing;
-        // The composer is about to hide under the visitor's focus: it goes to the button instead.
-        let had_focus = read_only && composer.matches(":focus-within").unwrap_or(false);
+        // Where the visitor's focus is, before what holds it may go: the composer (about to
+        // hide in a closed conversation) or this container's buttons (rebuilt below).
+        let in_composer = composer.matches(":focus-within").unwrap_or(false);
+        let in_here = root.matches(":focus-within").unwrap_or(false);
         toggle(back, "hidden", (listing || list.is_empty()).then_some(""));
         set(back, "aria-label", t.back);
         if let Some(panel) = root.parent_element() {
@@ -79,10 +81,10 @@ pub(super) fn conversations(shared: Shared) {
             }
         }
         // Focus follows the view: into the list when it opens, back to the conversation after
-        // (its composer, or the button that stands in for it).
-        if (listing && !was_listing) || had_focus || (read_only && was_listing) {
+        // (its composer, or the button that stands in for it in a closed one).
+        if (listing && !was_listing) || (read_only && (was_listing || in_composer)) {
             focus_first(root);
-        } else if !listing && was_listing {
+        } else if !listing && !read_only && (was_listing || in_here) {
             if let Some(composer) = focus.composer.get_untracked() {
                 let _ = composer.focus();
             }
