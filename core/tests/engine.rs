@@ -2210,6 +2210,40 @@ mod conversations {
     }
 
     #[test]
+    fn retry_of_a_message_refused_before_support_closed_the_conversation_sends_it_in_a_new_one() {
+        let mut h = scripted();
+        h.cmd(Command::Open);
+        h.send("hello", "m1");
+        let first = h.engine.conversation().unwrap().id.clone();
+        h.backend.helpdesk.fail_next_delivery();
+        h.send("refused", "m2");
+        assert_eq!(h.status_of("refused"), Some("failed"));
+        assert!(h
+            .backend
+            .helpdesk
+            .script_reply("Closing.", h.now + 500.0, true));
+        h.advance(3_000.0);
+        assert!(h.engine.is_closed());
+        h.cmd(Command::Retry {
+            local_id: "m2".into(),
+        });
+        h.settle();
+        assert!(!h.engine.is_closed(), "a new conversation");
+        assert_ne!(h.engine.conversation().unwrap().id, first);
+        assert_eq!(texts(&h), ["refused"]);
+        assert_eq!(h.status_of("refused"), Some("sent"));
+        assert_eq!(h.helpdesk_visitor_copies("refused"), 1);
+        // The closed one is in the list without it.
+        let closed = h
+            .engine
+            .conversations()
+            .into_iter()
+            .find(|s| s.id == first)
+            .unwrap();
+        assert!(closed.closed);
+    }
+
+    #[test]
     fn a_conversation_not_on_screen_found_closed_by_the_light_check_is_marked() {
         let mut h = scripted();
         h.cmd(Command::Open);

@@ -337,7 +337,7 @@ fn the_documented_message_list_parses_with_visitor_and_agent_told_apart() {
     assert_eq!(m2.author, Author::Agent { name: None });
     assert_eq!(m2.body, Body::Text("Sure! Let me look into that.".into()));
     assert_eq!(m2.created_at, T_10_00 + 5.0 * 60_000.0);
-    assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)));
+    assert_eq!(page.next, Cursor(j(r#"{"seen": 2, "reads": 1}"#)));
     assert!(!page.more);
 }
 
@@ -361,7 +361,7 @@ fn the_next_fetch_hands_over_only_what_is_new() {
         Author::Visitor,
         "emails compare case-insensitively"
     );
-    assert_eq!(page.next, Cursor(j(r#"{"seen": 3}"#)));
+    assert_eq!(page.next, Cursor(j(r#"{"seen": 3, "reads": 1}"#)));
 
     // A list shorter than the cursor (history trimmed): everything again, the engine dedupes.
     let (_, parse) =
@@ -387,7 +387,7 @@ fn only_reply_messages_reach_the_visitor() {
     assert_eq!(ids, ["m2"]);
     assert_eq!(
         page.next,
-        Cursor(j(r#"{"seen": 2}"#)),
+        Cursor(j(r#"{"seen": 2, "reads": 1}"#)),
         "hidden items still advance the cursor"
     );
 }
@@ -432,7 +432,7 @@ fn a_message_with_an_unusable_time_is_kept_for_the_engine_to_date_and_warned_abo
             "{:?}",
             page.warnings
         );
-        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)));
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 2, "reads": 1}"#)));
         // Bancroft lists everything every time: the next poll passes it by, without a warning.
         let again = fetch_after(&[item], &page.next);
         assert!(
@@ -471,7 +471,11 @@ fn an_unreadable_message_is_skipped_with_one_warning_and_never_blocks_the_next()
             "{:?}",
             page.warnings
         );
-        assert_eq!(page.next, Cursor(j(r#"{"seen": 2}"#)), "{bad}: past it");
+        assert_eq!(
+            page.next,
+            Cursor(j(r#"{"seen": 2, "reads": 1}"#)),
+            "{bad}: past it"
+        );
     }
     // All of them at once: one warning each, the normal message still comes through.
     let page = fetch_after(&unreadable, &Cursor::default());
@@ -660,4 +664,65 @@ fn a_server_key_in_the_page_is_warned_about_a_client_key_is_not() {
         w[0].contains("server key") && w[0].contains("bnc_cl_"),
         "{w:?}"
     );
+}
+
+#[test]
+fn every_fourth_read_asks_for_the_status_and_a_resolved_conversation_reads_as_closed() {
+    use helpwire_core::protocol::bancroft::STATUS_EVERY;
+    let (c, v, s) = (conversation(), anonymous(), session());
+    let at = |reads: u64| Cursor(j(&format!(r#"{{"seen": 5, "reads": {reads}}}"#)));
+    // The first three reads are the messages; the fourth the conversation itself.
+    for reads in 0..STATUS_EVERY - 1 {
+        let (req, _) = request(provider().fetch_messages(cx(&v, &s, &c), &at(reads)));
+        assert!(req.url.ends_with("/messages/"), "{}", req.url);
+    }
+    let (req, _) = request(provider().fetch_messages(cx(&v, &s, &c), &at(STATUS_EVERY - 1)));
+    assert_eq!(req.method.as_str(), "GET");
+    assert!(
+        req.url
+            .ends_with(&format!("/api/v1/conversations/{}/", c.id)),
+        "{}",
+        req.url
+    );
+    assert!(req.headers.iter().any(|(k, _)| k == "X-API-Key"));
+    for (status, closed) in [
+        ("open", false),
+        ("pending", false),
+        ("resolved", true),
+        ("closed", true),
+    ] {
+        let body = format!(
+            r#"{{"id": "{}", "number": 42, "status": "{status}"}}"#,
+            c.id
+        );
+        let page = parse_again(&c, &v, &s, &body);
+        assert_eq!(page.closed, closed, "{status}");
+        assert_eq!(
+            page.more, !closed,
+            "{status}: the messages are read at once"
+        );
+        assert!(page.messages.is_empty());
+        assert_eq!(
+            page.next,
+            Cursor(j(r#"{"seen": 5, "reads": 4}"#)),
+            "{status}: seen kept"
+        );
+    }
+    // A status that does not read says nothing, and never stops the reading.
+    for body in [r#"{"status": 42}"#, r#"{"id": "x"}"#, r#"{"status": null}"#] {
+        let page = parse_again(&c, &v, &s, body);
+        assert!(!page.closed && page.more, "{body}");
+    }
+}
+
+/// The status read's answer `body`, parsed.
+fn parse_again(
+    c: &helpwire_core::model::Conversation,
+    v: &helpwire_core::model::Visitor,
+    s: &helpwire_core::model::Session,
+    body: &str,
+) -> helpwire_core::protocol::Page {
+    let cursor = Cursor(j(r#"{"seen": 5, "reads": 3}"#));
+    let (_, parse) = request(provider().fetch_messages(cx(v, s, c), &cursor));
+    parse(&ok(200, body)).unwrap()
 }

@@ -35,6 +35,7 @@ before(async () => {
     scriptOnly: await serve({ root: path.join(DIST, 'demo'), pages, csp: cspFor(cdn.url).replace(`connect-src 'self' ${cdn.url}`, "connect-src 'self'") }),
   };
   pages['/good.html'] = hostPage(`<script async src="${cdn.url}/helpwire.js" data-provider="local"></script>`);
+  pages['/german.html'] = hostPage(`<script async src="${cdn.url}/helpwire.js" data-provider="local" data-locale="de-AT"></script>`);
   pages['/bad.html'] = hostPage(`<script async src="${badCdn.url}/helpwire.js" data-provider="local"></script>`);
   const pinned = manifest.pinnedLoader;
   pages['/pinned.html'] = hostPage(`<script async src="${cdn.url}/${pinned}" integrity="${manifest.files[pinned].integrity}" crossorigin="anonymous" data-provider="local"></script>`);
@@ -81,6 +82,27 @@ test('host page on one origin, widget files on another, under a strict CSP', asy
   await context.close();
 });
 
+test('a German visitor: the German texts come from the CDN beside the bundle, under the same CSP, before the widget shows', async () => {
+  const { context, page, console, responses } = await newPage();
+  await page.goto(`${host.good.url}/german.html`);
+  await waitForState(page);
+  // Ready means mounted: in German from the start, never English first.
+  assert.equal(await page.getByRole('button', { name: /^Support chat/ }).count(), 0);
+  await page.getByRole('button', { name: /^Support-Chat/ }).click();
+  await page.getByRole('textbox', { name: 'Nachricht an den Support' }).waitFor();
+  const file = manifest.languages.de;
+  const r = responses.find((x) => new URL(x.url()).pathname === `/${file}`);
+  assert.ok(r, `${file} was fetched`);
+  assert.equal(new URL(r.url()).origin, cdn.url);
+  const headers = await r.allHeaders();
+  assert.equal(headers['content-type'], 'application/json');
+  assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(responses.filter((x) => /helpwire_(fr|es|pt|ja|ar)\./.test(x.url())).length, 0, 'only the one language');
+  assert.deepEqual(console.errors, []);
+  assert.deepEqual(console.warnings, []);
+  await context.close();
+});
+
 test('without Access-Control-Allow-Origin the widget fails cleanly and says why', async () => {
   const { context, page, console } = await newPage();
   await page.goto(`${host.bad.url}/bad.html`);
@@ -116,7 +138,15 @@ test('manifest.json lists every file of the widget with its SRI hash and cache c
     const data = fs.readFileSync(path.join(DIST, name));
     assert.equal(bytes, data.length, name);
     assert.equal(integrity, `sha384-${crypto.createHash('sha384').update(data).digest('base64')}`, name);
-    assert.equal(cache, /\.[0-9a-f]{10}\.(js|wasm)$/.test(name) ? 'immutable' : 'short', name);
+    assert.equal(cache, /\.[0-9a-f]{10}\.(js|wasm|json)$/.test(name) ? 'immutable' : 'short', name);
+  }
+  // Each language but English, under the name its content gives it.
+  assert.deepEqual(Object.keys(manifest.languages).sort(), ['ar', 'de', 'es', 'fr', 'ja', 'pt']);
+  for (const [lang, name] of Object.entries(manifest.languages)) {
+    const data = fs.readFileSync(path.join(DIST, name));
+    assert.equal(name, `helpwire_${lang}.${crypto.createHash('sha256').update(data).digest('hex').slice(0, 10)}.json`);
+    assert.equal(JSON.parse(data.toString('utf8')).lang, lang);
+    assert.ok(manifest.files[name], name);
   }
   // The stable loader names each backend's bundle by its hash.
   const loader = fs.readFileSync(path.join(DIST, 'helpwire.js'), 'utf8');

@@ -248,6 +248,52 @@ test('bancroft: two conversations, each message stored exactly once in its own',
   await context.close();
 });
 
+test('bancroft: support resolves the conversation; the widget reads its status, shows it read-only, and a message refused by it goes to a new one on Retry', async () => {
+  const context = await env.browser.newContext();
+  const p = await context.newPage();
+  // The widget's timers on a fake clock: its polls come when the test moves it.
+  await p.clock.install();
+  const console = watchConsole(p);
+  await p.goto(`${env.base}/bancroft.html`);
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.open());
+  await write(p, 'My parcel is late');
+  let stored;
+  await until('stored', async () => {
+    await p.clock.runFor(1000);
+    stored = await env.sandbox.conversations('bancroft');
+    return stored.some((c) => copiesOf(c.messages, 'My parcel is late') === 1);
+  });
+  const id = stored.find((c) => copiesOf(c.messages, 'My parcel is late') === 1).id;
+  await mine(p, 'My parcel is late', 'sent').waitFor();
+  await env.sandbox.close('bancroft', { conversation: id });
+  // Written before the widget has read the status: Bancroft refuses it.
+  await write(p, 'Hello?');
+  await mine(p, 'Hello?', 'failed').waitFor();
+  // Every fourth read asks for the status: at most four polls (4 s apart) to see it.
+  const startNew = p.getByRole('button', { name: 'Start a new conversation' });
+  await until('read-only', async () => {
+    await p.clock.runFor(4000);
+    return startNew.isVisible();
+  });
+  await p.getByText('This conversation was closed by support.').waitFor();
+  assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  // Retry: the refused message goes to a new conversation, stored once there.
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await until('sent in a new one', async () => {
+    await p.clock.runFor(1000);
+    return (await mine(p, 'Hello?', 'sent').count()) === 1;
+  });
+  stored = await env.sandbox.conversations('bancroft');
+  const holders = stored.filter((c) => copiesOf(c.messages, 'Hello?') === 1);
+  assert.equal(holders.length, 1);
+  assert.notEqual(holders[0].id, id, 'not in the resolved one');
+  await p.evaluate(() => Helpwire.showConversations());
+  assert.equal(await p.locator('helpwire-chat li[data-closed]').count(), 1);
+  assert.deepEqual(console.pageErrors, []);
+  await context.close();
+});
+
 test('a bundle without the list (gleap): the calls are a console warning, the widget goes on', async () => {
   const { context, page: p, console } = await open('/gleap.html');
   await p.evaluate(() => { Helpwire.showConversations(); Helpwire.newConversation(); });

@@ -3,7 +3,7 @@
 // browser's Intl, and the mirrored right-to-left layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostPage, waitForState, servePages, settled, pauseClock } from './harness.mjs';
+import { hostPage, waitForState, servePages, settled, pauseClock, until } from './harness.mjs';
 
 const pages = {
   '/plain.html': hostPage(),
@@ -67,6 +67,43 @@ test('setLocale() overrides data-locale and the browser, and the interface follo
   await page.getByRole('button', { name: 'Support chat', exact: true }).waitFor();
   assert.equal(await label(), 'You');
   assert.match(await time(), /AM|PM/);
+  await context.close();
+});
+
+test('a language file that cannot be had leaves the widget in English with a console warning; setLocale: the last call wins', async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  // The German file is refused (a CDN without it); the others are there.
+  await page.route(/helpwire_de\.[0-9a-f]{10}\.json$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto(`${env.base}/de.html`);
+  await waitForState(page);
+  await page.getByRole('button', { name: 'Support chat', exact: true }).waitFor();
+  assert.ok(warnings.some((w) => /the de texts did not load .* showing English/.test(w)), warnings.join('\n'));
+  // A broken file is the same: French with a text missing.
+  await page.route(/helpwire_fr\.[0-9a-f]{10}\.json$/, async (route) => {
+    const answer = await route.fetch();
+    const texts = await answer.json();
+    delete texts.send;
+    await route.fulfill({ response: answer, body: JSON.stringify(texts) });
+  });
+  await page.evaluate(() => Helpwire.setLocale('fr'));
+  await until('the warning', async () => warnings.some((w) => /the fr texts did not load .*not every text/.test(w)));
+  assert.equal(await launcherName(page), 'Support chat');
+  // Two calls in a row: the second one's language shows, though the first one's file comes
+  // last (held until Spanish shows; broken, so that its handling is seen in the console).
+  let releaseJapanese;
+  const japaneseHeld = new Promise((r) => { releaseJapanese = r; });
+  await page.route(/helpwire_ja\.[0-9a-f]{10}\.json$/, async (route) => {
+    await japaneseHeld;
+    await route.fulfill({ status: 200, contentType: 'application/json', body: '{"lang": "ja"}' });
+  });
+  await page.evaluate(() => { Helpwire.setLocale('ja'); Helpwire.setLocale('es'); });
+  await page.getByRole('button', { name: 'Chat de soporte', exact: true }).waitFor();
+  releaseJapanese();
+  await until('the late Japanese file handled', async () => warnings.some((w) => /the ja texts did not load/.test(w)));
+  assert.equal(await launcherName(page), 'Chat de soporte', 'the last call won');
   await context.close();
 });
 

@@ -196,6 +196,26 @@ impl Engine {
         self.data.closed
     }
 
+    /// Retry of a message refused in a conversation support has closed since (Bancroft refuses
+    /// messages to a resolved one): the message goes to a new conversation, as a new send. Stays
+    /// where it is while another message is on its way. Returns whether anything changed.
+    pub(super) fn retry_in_new(&mut self, local_id: &str, now: f64, fx: &mut Vec<Effect>) -> bool {
+        let Some(at) = self.data.messages.iter().position(|m| {
+            m.local_id.as_deref() == Some(local_id)
+                && matches!(m.delivery, Some(Delivery::Failed { .. }))
+        }) else {
+            return false;
+        };
+        let message = self.data.messages.remove(at);
+        self.edits.record(at);
+        if !self.switch_to("", now, fx) {
+            self.data.messages.insert(at, message);
+            self.edits.record(at);
+            return false;
+        }
+        self.queue(message.body.plain_text(), local_id.to_string(), now, fx)
+    }
+
     /// Support closed conversation `id`: the one on screen becomes read-only, with the notice at
     /// the end of its log (unless the backend's own words are there), and is no longer read; one
     /// in the list is marked. Returns whether anything changed.

@@ -245,6 +245,11 @@ impl Engine {
                 }
                 dirty |= self.queue(text, local_id, now, &mut fx)
             }
+            // Refused by a conversation support has closed since: it goes to a new one.
+            #[cfg(feature = "conversations")]
+            Command::Retry { local_id } if self.data.closed => {
+                dirty |= self.retry_in_new(&local_id, now, &mut fx)
+            }
             Command::Retry { local_id } => dirty |= self.retry(&local_id, now),
             Command::RetryConnection => self.resume(now),
             Command::Identify {

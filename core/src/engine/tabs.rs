@@ -66,7 +66,7 @@ impl Engine {
         #[cfg(feature = "conversations")]
         {
             let id = |s: &Snapshot| s.conversation.as_ref().map(|c| c.id.clone());
-            if id(&other) != id(&self.data) && other.archive != self.data.archive {
+            if id(&other) != id(&self.data) && !same_list(&other, &self.data) {
                 if !self.can_switch() {
                     return false;
                 }
@@ -78,9 +78,8 @@ impl Engine {
                 self.unread_changed(before, fx);
                 return false;
             }
-            if other.archive != self.data.archive {
-                self.data.archive = other.archive;
-            }
+            // What the other tab learned of the others (a light check) or left out.
+            self.data.archive = other.archive;
         }
         let mut changed = false;
         if self.data.session.is_none() && other.session.is_some() {
@@ -129,4 +128,16 @@ impl Engine {
         // Only the other tab's view changed: nothing new to write unless we learned something.
         changed
     }
+}
+
+/// Whether two states list the same conversations besides the one on screen, by id and in order:
+/// another tab that switched has put its conversation into its list. (By id: comparing every
+/// field compiled to far more code, and a light check's news is not a switch.)
+#[cfg(feature = "conversations")]
+fn same_list(a: &Snapshot, b: &Snapshot) -> bool {
+    a.archive.len() == b.archive.len()
+        && a.archive
+            .iter()
+            .zip(&b.archive)
+            .all(|(x, y)| x.conversation.id == y.conversation.id)
 }

@@ -6,8 +6,9 @@
 //! `GET /threads/{md5(thread_fid)}` is polled because a human agent can answer later.
 //!
 //! Gurusup's answer to a send is the reply, not the stored message, so the visitor's message has
-//! no backend id the engine could match later: the visitor's own messages in a fetched thread
-//! are therefore left out (the widget already shows them), and only the support side's are new.
+//! no backend id the engine could match later: a fetched thread's visitor messages come back
+//! like any other's, and the engine pairs each with the one it shows by its text (in order), so
+//! none shows twice; a conversation opened again from the list is read back whole this way.
 
 use super::wire::{self, Fields};
 use super::{

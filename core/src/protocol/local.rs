@@ -311,46 +311,36 @@ impl LocalHelpdesk {
     /// `fail_next`, which older versions did not write.
     pub fn from_json(v: &Json) -> Result<LocalHelpdesk, String> {
         let f = Fields::of(v, "the local helpdesk")?;
-        let sessions = f
-            .required_array("sessions")?
-            .iter()
-            .map(|s| {
-                s.as_str()
-                    .map(str::to_string)
-                    .ok_or("a session is not a string")
-            })
-            .collect::<Result<_, _>>()?;
-        let conversations = f
-            .required_array("conversations")?
-            .iter()
-            .map(|c| {
-                let c = Fields::of(c, "a conversation")?;
-                Ok(StoredConversation {
-                    id: c.string("id")?,
-                    session: c.string("session")?,
-                    subject: c.string("subject")?,
-                    messages: c
-                        .required_array("messages")?
-                        .iter()
-                        .map(WireMessage::from_json)
-                        .collect::<Result<_, _>>()?,
-                    closed: c.opt_bool("closed")?.unwrap_or(false),
-                })
-            })
-            .collect::<Result<_, String>>()?;
-        let scheduled = f
-            .required_array("scheduled")?
-            .iter()
-            .map(|r| {
-                let r = Fields::of(r, "a scheduled reply")?;
-                Ok(ScheduledReply {
-                    conversation: r.string("conversation")?,
-                    due_at: r.f64("due_at")?,
-                    body: r.string("body")?,
-                    close: r.opt_bool("close")?.unwrap_or(false),
-                })
-            })
-            .collect::<Result<_, String>>()?;
+        // Loops, not `collect::<Result<_, _>>()`: its adapters compiled to more code each.
+        let mut sessions = Vec::new();
+        for s in f.required_array("sessions")? {
+            sessions.push(s.as_str().ok_or("a session is not a string")?.to_string());
+        }
+        let mut conversations = Vec::new();
+        for c in f.required_array("conversations")? {
+            let c = Fields::of(c, "a conversation")?;
+            let mut messages = Vec::new();
+            for m in c.required_array("messages")? {
+                messages.push(WireMessage::from_json(m)?);
+            }
+            conversations.push(StoredConversation {
+                id: c.string("id")?,
+                session: c.string("session")?,
+                subject: c.string("subject")?,
+                messages,
+                closed: c.opt_bool("closed")?.unwrap_or(false),
+            });
+        }
+        let mut scheduled = Vec::new();
+        for r in f.required_array("scheduled")? {
+            let r = Fields::of(r, "a scheduled reply")?;
+            scheduled.push(ScheduledReply {
+                conversation: r.string("conversation")?,
+                due_at: r.f64("due_at")?,
+                body: r.string("body")?,
+                close: r.opt_bool("close")?.unwrap_or(false),
+            });
+        }
         Ok(LocalHelpdesk {
             sessions,
             conversations,
