@@ -23,7 +23,7 @@ const TYPES = {
 };
 
 /** A content-hashed name (helpwire_local.0123abcdef.wasm): its content never changes. */
-const HASHED = /\.[0-9a-f]{10}\.(?:js|wasm)$/;
+const HASHED = /\.[0-9a-f]{10}\.(?:js|wasm|json)$/;
 
 /** The caching and cross-origin headers a CDN sends with the widget's file `name`. */
 export function cdnHeaders(name, { loaderMaxAge = 300, cors = true } = {}) {

@@ -204,10 +204,11 @@ test('two tabs: both show every message, each is sent once, and a closed tab\'s 
   await env.sandbox.clearFaults();
   await mine(b.page, 'written in A, which then closed', 'sent').waitFor({ timeout: 30000 });
   // A minute of page time (past the tab check, any backoff, a dozen polls): nothing goes again.
-  // Jobs run one at a time, so each poll answered means every send before it has finished.
+  // Jobs run one at a time, so each poll answered means every send before it has finished (a
+  // poll reads the messages, or every fourth time the conversation's status).
   await pauseClock(b.page);
   for (let i = 0; i < 12; i++) {
-    const polled = b.page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/messages'), { timeout: 10000 });
+    const polled = b.page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/api/v1/conversations/'), { timeout: 10000 });
     await b.page.clock.runFor(5_000);
     await polled;
   }
