@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 101_600,
-  bot: 102_400,
+  bancroft: 101_500,
+  bot: 101_900,
   eusate: 102_400,
-  gleap: 99_500,
-  gurusup: 98_300,
+  gleap: 98_400,
+  gurusup: 98_800,
   local: 102_400,
-  relay: 101_100,
+  relay: 100_900,
 };
 
 const dist = process.argv[2] || 'dist';
