@@ -111,7 +111,8 @@ for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
     // Time passes (several polls, any retry would be due): still once, nothing warned again.
     const warned = seen.warnings.filter((w) => w.startsWith('Helpwire:')).length;
     for (let i = 0; i < 3; i++) {
-      const polled = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes('/messages'));
+      // A poll: a read of the messages (or Bancroft's of the status, every fourth time).
+      const polled = page.waitForResponse((r) => r.request().method() === 'GET' && (r.url().includes('/messages') || /\/api\/v1\/conversations\/[^/]+\/$/.test(r.url())));
       await page.clock.runFor(pollMs + 1000);
       await polled;
     }
