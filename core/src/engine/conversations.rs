@@ -135,12 +135,8 @@ fn last_words(messages: &[Message]) -> (String, f64) {
 /// The visitor's messages the backend refused for good (waiting for Retry), taken out of
 /// `messages`: the backend has no copy, so they go with their conversation.
 fn refused(messages: &mut Vec<Message>) -> Vec<Message> {
-    let mut kept = Vec::new();
-    for m in std::mem::take(messages) {
-        if matches!(m.delivery, Some(Delivery::Failed { .. })) {
-            kept.push(m);
-        }
-    }
+    let mut kept = std::mem::take(messages);
+    kept.retain(|m| matches!(m.delivery, Some(Delivery::Failed { .. })));
     kept
 }
 

@@ -289,8 +289,9 @@ impl Provider for BancroftProvider {
                 "Bancroft needs the requester's email to tell the visitor's messages apart".into(),
             )));
         };
-        let url = self.url(&format!(
-            "conversations/{}/messages/",
+        // The conversation (its status), and its messages beneath it.
+        let conversation = self.url(&format!(
+            "conversations/{}/",
             wire::encode(&cx.conversation.id)
         ));
         let already = seen(cursor);
@@ -298,11 +299,8 @@ impl Provider for BancroftProvider {
         if reads % STATUS_EVERY == STATUS_EVERY - 1 {
             // `closed` or `resolved`: support closed it. Then (or if the status does not read)
             // the messages are read at once, as `more`.
-            let url = self.url(&format!(
-                "conversations/{}/",
-                wire::encode(&cx.conversation.id)
-            ));
-            return Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+            let request = self.authorize(HttpRequest::get(conversation));
+            return Plan::request(request, move |resp| {
                 wire::parse(resp, |v| {
                     let f = Fields::of(v, "the conversation")?;
                     let closed = matches!(f.opt_str("status"), Ok(Some("closed" | "resolved")));
@@ -318,6 +316,7 @@ impl Provider for BancroftProvider {
             });
         }
         // The documents show no paging: every read returns the whole conversation.
+        let url = conversation + "messages/";
         let request = self.authorize(HttpRequest::get(url).whole_history());
         Plan::request(request, move |resp| {
             wire::parse(resp, |v| {
