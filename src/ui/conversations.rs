@@ -77,7 +77,10 @@ pub(super) fn conversations(shared: Shared) {
             show_list(root, list, can_switch, t, tag);
         } else if read_only {
             if let Some(button) = child(root, "button") {
-                new_conversation_button(&button, t.start_new, true);
+                new_conversation_button(&button, t.start_new, can_switch);
+            }
+            if !can_switch {
+                still_sending(root, t);
             }
         }
         // Focus follows the view: into the list when it opens, back to the conversation after
@@ -197,11 +200,17 @@ fn show_list(
         new_conversation_button(&button, t.new_conversation, can_switch);
     }
     if !can_switch {
-        if let Some(hint) = child(&section, "p") {
-            set(&hint, "id", "hw-still-sending");
-            hint.set_class_name("hint");
-            text_in(&hint, t.still_sending);
-        }
+        still_sending(&section, t);
+    }
+}
+
+/// Why the visitor cannot leave yet (a message of theirs is still on its way): the description
+/// of every button that waits for it.
+fn still_sending(parent: &Element, t: &helpwire_core::i18n::Strings) {
+    if let Some(hint) = child(parent, "p") {
+        set(&hint, "id", "hw-still-sending");
+        hint.set_class_name("hint");
+        text_in(&hint, t.still_sending);
     }
 }
 

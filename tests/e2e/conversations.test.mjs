@@ -294,6 +294,68 @@ test('bancroft: support resolves the conversation; the widget reads its status, 
   await context.close();
 });
 
+test('bancroft: closed while a message is still on its way: "Start a new conversation" waits for it and says why, then the refused message goes to a new one', async () => {
+  const context = await env.browser.newContext();
+  const p = await context.newPage();
+  await p.clock.install();
+  const console = watchConsole(p);
+  await p.goto(`${env.base}/bancroft.html`);
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.open());
+  await write(p, 'Where is my refund?');
+  await until('stored', async () => {
+    await p.clock.runFor(1000);
+    return (await mine(p, 'Where is my refund?', 'sent').count()) === 1;
+  });
+  const id = (await env.sandbox.conversations('bancroft')).find((c) => copiesOf(c.messages, 'Where is my refund?') === 1).id;
+  await env.sandbox.close('bancroft', { conversation: id });
+  // The next message meets a passing outage: it stays on its way (retried) while the widget
+  // reads the status and learns of the close.
+  let refused = 0;
+  await p.route('**/messages/create/', (route) => {
+    refused += 1;
+    return route.fulfill({ status: 503, body: 'busy' });
+  });
+  await write(p, 'Any news?');
+  await mine(p, 'Any news?', 'pending').waitFor();
+  const startNew = p.getByRole('button', { name: 'Start a new conversation' });
+  await until('read-only', async () => {
+    await p.clock.runFor(4000);
+    return startNew.isVisible();
+  });
+  assert.ok(refused >= 1, 'the outage was met');
+  assert.equal(await mine(p, 'Any news?', 'pending').count(), 1, 'still on its way');
+  assert.equal(await startNew.getAttribute('aria-disabled'), 'true');
+  const why = p.getByText('Your message is still being sent. You can switch once it is delivered.');
+  await why.waitFor();
+  assert.equal(await startNew.getAttribute('aria-describedby'), await why.getAttribute('id'));
+  await assertNoAxeViolations(p);
+  // Pressed anyway (the keyboard reaches it): the visitor stays with their message.
+  await startNew.focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await mine(p, 'Any news?', 'pending').count(), 1);
+  assert.equal(await startNew.isVisible(), true);
+  // The outage ends: Bancroft refuses the message for the closed conversation, so it waits for
+  // Retry, and the visitor may start anew; Retry takes it to a new conversation.
+  await p.unroute('**/messages/create/');
+  await until('refused for good', async () => {
+    await p.clock.runFor(2000);
+    return (await mine(p, 'Any news?', 'failed').count()) === 1;
+  });
+  assert.equal(await startNew.getAttribute('aria-disabled'), null);
+  assert.equal(await why.count(), 0);
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await until('sent in a new one', async () => {
+    await p.clock.runFor(1000);
+    return (await mine(p, 'Any news?', 'sent').count()) === 1;
+  });
+  const holders = (await env.sandbox.conversations('bancroft')).filter((c) => copiesOf(c.messages, 'Any news?') === 1);
+  assert.equal(holders.length, 1);
+  assert.notEqual(holders[0].id, id);
+  assert.deepEqual(console.pageErrors, []);
+  await context.close();
+});
+
 test('a bundle without the list (gleap): the calls are a console warning, the widget goes on', async () => {
   const { context, page: p, console } = await open('/gleap.html');
   await p.evaluate(() => { Helpwire.showConversations(); Helpwire.newConversation(); });
