@@ -668,7 +668,7 @@ fn a_server_key_in_the_page_is_warned_about_a_client_key_is_not() {
 
 #[test]
 fn every_fourth_read_asks_for_the_status_and_a_resolved_conversation_reads_as_closed() {
-    use helpwire_core::protocol::bancroft::STATUS_EVERY;
+    use helpwire_core::protocol::wire::STATUS_EVERY;
     let (c, v, s) = (conversation(), anonymous(), session());
     let at = |reads: u64| Cursor(j(&format!(r#"{{"seen": 5, "reads": {reads}}}"#)));
     // The first three reads are the messages; the fourth the conversation itself.
@@ -712,6 +712,19 @@ fn every_fourth_read_asks_for_the_status_and_a_resolved_conversation_reads_as_cl
     for body in [r#"{"status": 42}"#, r#"{"id": "x"}"#, r#"{"status": null}"#] {
         let page = parse_again(&c, &v, &s, body);
         assert!(!page.closed && page.more, "{body}");
+    }
+    // Nor does a status read that fails: a warning, and the messages are read at once.
+    let cursor = Cursor(j(r#"{"seen": 5, "reads": 3}"#));
+    for resp in [
+        ok(404, r#"{"detail": "Not found."}"#),
+        ok(503, ""),
+        ok(200, "[]"),
+    ] {
+        let (_, parse) = request(provider().fetch_messages(cx(&v, &s, &c), &cursor));
+        let page = parse(&resp).expect("a status read never fails the read");
+        assert!(!page.closed && page.more, "{resp:?}");
+        assert_eq!(page.warnings.len(), 1, "{resp:?}");
+        assert_eq!(page.next, Cursor(j(r#"{"seen": 5, "reads": 4}"#)));
     }
 }
 

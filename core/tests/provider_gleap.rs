@@ -350,7 +350,7 @@ fn the_documented_comments_parse_into_visitor_and_agent_messages() {
         customer.body,
         Body::Text("I tried updating the app but the issue still persists. Can you help?".into())
     );
-    assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)));
+    assert_eq!(page.next, Cursor(j(r#"{"skip": 2, "reads": 1}"#)));
     assert!(!page.more, "a short page is the last");
 }
 
@@ -376,7 +376,7 @@ fn internal_notes_never_reach_the_visitor() {
             && !m.body.plain_text().contains("secret")));
     assert_eq!(
         page.next,
-        Cursor(j(r#"{"skip": 15}"#)),
+        Cursor(j(r#"{"skip": 15, "reads": 1}"#)),
         "notes count for skip: Gleap pages over them"
     );
 }
@@ -419,10 +419,10 @@ fn a_full_page_asks_for_the_next_one_at_once() {
     .unwrap();
     assert_eq!(page.messages.len(), PAGE_SIZE);
     assert!(page.more);
-    assert_eq!(page.next, Cursor(j(r#"{"skip": 100}"#)));
+    assert_eq!(page.next, Cursor(j(r#"{"skip": 100, "reads": 1}"#)));
     let empty = fetch("[]", Cursor(j(r#"{"skip": 100}"#))).unwrap();
     assert!(!empty.more);
-    assert_eq!(empty.next, Cursor(j(r#"{"skip": 100}"#)));
+    assert_eq!(empty.next, Cursor(j(r#"{"skip": 100, "reads": 1}"#)));
 }
 
 fn parse_all(resp: &HttpResponse) -> Vec<Result<(), ProviderError>> {
@@ -534,7 +534,7 @@ fn a_comment_with_an_unusable_time_is_kept_for_the_engine_to_date_and_warned_abo
         assert!(page.messages[0].created_at.is_nan(), "{bad}");
         assert_eq!(page.messages[1].created_at, T_11_00);
         assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
-        assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)));
+        assert_eq!(page.next, Cursor(j(r#"{"skip": 2, "reads": 1}"#)));
     }
     let page = with_normal(&[r#"{"_id": "h", "comment": "x"}"#.into()]);
     assert!(page.messages[0].created_at.is_nan(), "no createdAt at all");
@@ -560,14 +560,21 @@ fn an_unreadable_comment_is_skipped_with_one_warning_and_counted_as_seen() {
         let ids: Vec<&str> = page.messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["n"], "{bad}");
         assert_eq!(page.warnings.len(), 1, "{bad}: {:?}", page.warnings);
-        assert_eq!(page.next, Cursor(j(r#"{"skip": 2}"#)), "{bad}: past it");
+        assert_eq!(
+            page.next,
+            Cursor(j(r#"{"skip": 2, "reads": 1}"#)),
+            "{bad}: past it"
+        );
     }
     let page = with_normal(&unreadable);
     assert_eq!(page.messages.len(), 1);
     assert_eq!(page.warnings.len(), unreadable.len());
     assert_eq!(
         page.next,
-        Cursor(Json::object([("skip", Json::from(unreadable.len() + 1))]))
+        Cursor(Json::object([
+            ("skip", Json::from(unreadable.len() + 1)),
+            ("reads", Json::from(1)),
+        ]))
     );
 }
 
@@ -628,4 +635,80 @@ fn a_secret_key_against_gleaps_host_is_warned_about_a_proxy_is_not() {
     assert!(
         gleap::warnings(&config("https://www.example.com/gleap", Some("site-token"))).is_empty()
     );
+}
+
+#[test]
+fn every_fourth_read_asks_for_the_ticket_and_a_done_or_closed_one_reads_as_closed() {
+    use helpwire_core::protocol::wire::STATUS_EVERY;
+    let (v, s, c) = (john(), session(), ticket());
+    let at = |reads: u64| Cursor(j(&format!(r#"{{"skip": 7, "reads": {reads}}}"#)));
+    for reads in 0..STATUS_EVERY - 1 {
+        let (req, _) = request(direct().fetch_messages(cx(&v, &s, &c), &at(reads)));
+        assert!(req.url.contains("/v3/messages?ticket="), "{}", req.url);
+        assert!(req.url.ends_with("&skip=7"), "{}", req.url);
+    }
+    let (req, _) = request(direct().fetch_messages(cx(&v, &s, &c), &at(STATUS_EVERY - 1)));
+    assert_eq!(req.method, Method::Get);
+    assert_eq!(
+        req.url,
+        "https://api.gleap.io/v3/tickets/507f1f77bcf86cd799439022"
+    );
+    assert_direct_headers(&req);
+    assert_eq!(req.body, None);
+    for (ticket, closed) in [
+        (r#"{"_id": "t", "status": "OPEN"}"#, false),
+        (r#"{"_id": "t", "status": "INPROGRESS"}"#, false),
+        (r#"{"_id": "t", "status": "DONE"}"#, true),
+        (
+            r#"{"_id": "t", "status": "OPEN", "conversationClosed": true}"#,
+            true,
+        ),
+        (
+            r#"{"_id": "t", "status": "OPEN", "conversationClosed": false}"#,
+            false,
+        ),
+        // Hostile or unknown shapes say nothing.
+        (
+            r#"{"_id": "t", "status": 3, "conversationClosed": "yes"}"#,
+            false,
+        ),
+        (r#"{"_id": "t"}"#, false),
+    ] {
+        let (_, parse) = request(direct().fetch_messages(cx(&v, &s, &c), &at(STATUS_EVERY - 1)));
+        let page = parse(&ok(200, ticket)).unwrap();
+        assert_eq!(page.closed, closed, "{ticket}");
+        assert_eq!(
+            page.more, !closed,
+            "{ticket}: the messages are read at once"
+        );
+        assert!(page.messages.is_empty());
+        assert_eq!(
+            page.next,
+            Cursor(j(r#"{"skip": 7, "reads": 4}"#)),
+            "{ticket}: skip kept"
+        );
+    }
+}
+
+#[test]
+fn a_ticket_that_cannot_be_read_is_a_warning_and_the_messages_are_read_all_the_same() {
+    let (v, s, c) = (john(), session(), ticket());
+    let cursor = Cursor(j(r#"{"skip": 7, "reads": 3}"#));
+    for resp in [
+        ok(404, r#"{"message": "Not Found"}"#),
+        ok(500, "oops"),
+        ok(200, "not json"),
+        ok(200, "[1, 2]"),
+    ] {
+        let (_, parse) = request(proxied().fetch_messages(cx(&v, &s, &c), &cursor));
+        let page = parse(&resp).expect("a status read never fails the read");
+        assert!(!page.closed && page.more, "{resp:?}");
+        assert_eq!(page.warnings.len(), 1, "{resp:?}");
+        assert!(
+            page.warnings[0].contains("status is unknown"),
+            "{:?}",
+            page.warnings
+        );
+        assert_eq!(page.next, Cursor(j(r#"{"skip": 7, "reads": 4}"#)));
+    }
 }

@@ -1363,3 +1363,17 @@ fn a_message_event_with_an_unusable_time_is_kept_with_a_note() {
         assert_eq!(notes.len(), 1, "{bad}");
     }
 }
+
+#[test]
+fn the_page_says_closed_only_for_true() {
+    let closed = |extra: &str| {
+        let (_, parse) = fetch(&Cursor::default());
+        let body = format!(r#"{{"messages": [], "cursor": "k2", "more": false{extra}}}"#);
+        parse(&ok(200, &body)).unwrap().closed
+    };
+    assert!(!closed(""));
+    assert!(closed(r#", "closed": true"#));
+    for odd in ["false", r#""true""#, "1", "null", "{}"] {
+        assert!(!closed(&format!(r#", "closed": {odd}"#)), "{odd}");
+    }
+}

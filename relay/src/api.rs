@@ -1120,6 +1120,10 @@ async fn list_messages(
     if page.presence.typing {
         body["typing"] = true.into();
     }
+    // Support closed it (Bancroft's `status`, Gleap's ticket): the widget shows it read-only.
+    if page.closed {
+        body["closed"] = true.into();
+    }
     Ok(json_response(StatusCode::OK, &body))
 }
 

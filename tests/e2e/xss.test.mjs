@@ -88,6 +88,7 @@ before(async () => {
         stored.push(m);
         return json(200, m);
       }
+      if (req.method === 'GET' && url.pathname === '/v3/tickets/t1') return json(200, { _id: 't1', id: 't1', status: 'OPEN' });
       if (req.method === 'GET' && url.pathname === '/v3/messages') {
         const all = [...stored, ...attacks];
         const skip = Number(url.searchParams.get('skip') || 0);

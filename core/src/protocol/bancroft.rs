@@ -172,18 +172,6 @@ fn seen(cursor: &Cursor) -> usize {
     cursor.0.get("seen").and_then(Json::as_u64).unwrap_or(0) as usize
 }
 
-/// Every how many reads of a conversation one asks for its `status` instead
-/// (`GET …/conversations/{id}/`): Bancroft tells that support resolved it nowhere else.
-pub const STATUS_EVERY: u64 = 4;
-
-/// The cursor after a read: how many messages were seen, and how many reads were made.
-fn next_cursor(seen: usize, reads: u64) -> Cursor {
-    Cursor(Json::object([
-        ("seen", Json::from(seen)),
-        ("reads", Json::from(reads.wrapping_add(1))),
-    ]))
-}
-
 impl Provider for BancroftProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -295,24 +283,15 @@ impl Provider for BancroftProvider {
             wire::encode(&cx.conversation.id)
         ));
         let already = seen(cursor);
-        let reads = cursor.0.get("reads").and_then(Json::as_u64).unwrap_or(0);
-        if reads % STATUS_EVERY == STATUS_EVERY - 1 {
-            // `closed` or `resolved`: support closed it. Then (or if the status does not read)
-            // the messages are read at once, as `more`.
+        let (reads, status_turn) = wire::status_turn(cursor);
+        if status_turn {
+            // Bancroft tells that support resolved it nowhere else: `closed` or `resolved`.
             let request = self.authorize(HttpRequest::get(conversation));
             return Plan::request(request, move |resp| {
-                wire::parse(resp, |v| {
-                    let f = Fields::of(v, "the conversation")?;
-                    let closed = matches!(f.opt_str("status"), Ok(Some("closed" | "resolved")));
-                    Ok(Page {
-                        closed,
-                        messages: Vec::new(),
-                        next: next_cursor(already, reads),
-                        more: !closed,
-                        warnings: Vec::new(),
-                        presence: Default::default(),
-                    })
-                })
+                let next = wire::next_read("seen", already as u64, reads);
+                Ok(wire::status_page(resp, next, |f| {
+                    matches!(f.opt_str("status"), Ok(Some("closed" | "resolved")))
+                }))
             });
         }
         // The documents show no paging: every read returns the whole conversation.
@@ -334,7 +313,7 @@ impl Provider for BancroftProvider {
                 Ok(Page {
                     closed: false,
                     messages,
-                    next: next_cursor(results.len(), reads),
+                    next: wire::next_read("seen", results.len() as u64, reads),
                     more: false,
                     warnings,
                     presence: Default::default(),

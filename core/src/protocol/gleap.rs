@@ -266,6 +266,19 @@ impl Provider for GleapProvider {
 
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
         let skip = skip(cursor);
+        let (reads, status_turn) = wire::status_turn(cursor);
+        if status_turn {
+            // The ticket (`GET /v3/tickets/{id}`): support closed it when its `status` is
+            // `DONE` or its conversation is marked closed.
+            let url = self.url(&format!("tickets/{}", wire::encode(&cx.conversation.id)));
+            return Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
+                let next = wire::next_read("skip", skip, reads);
+                Ok(wire::status_page(resp, next, |f| {
+                    f.opt_str("status") == Ok(Some("DONE"))
+                        || f.opt_bool("conversationClosed") == Ok(Some(true))
+                }))
+            });
+        }
         let url = format!(
             "{}?ticket={}&sort=createdAt&limit={PAGE_SIZE}&skip={skip}",
             self.url("messages"),
@@ -280,10 +293,7 @@ impl Provider for GleapProvider {
                 Ok(Page {
                     closed: false,
                     messages,
-                    next: Cursor(Json::object([(
-                        "skip",
-                        Json::from(skip + items.len() as u64),
-                    )])),
+                    next: wire::next_read("skip", skip + items.len() as u64, reads),
                     // No total is given: a full page means there may be more.
                     more: items.len() >= PAGE_SIZE,
                     warnings,

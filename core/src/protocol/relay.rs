@@ -522,7 +522,9 @@ impl Provider for RelayProvider {
                 let advanced = next.is_some() && next != previous.as_deref();
                 let more = f.opt_bool("more")?.unwrap_or(false) && advanced;
                 Ok(Page {
-                    closed: false,
+                    // Support closed it (the helpdesk's status, read by the relay); anything but
+                    // `true` says nothing.
+                    closed: matches!(f.get("closed"), Some(Json::Bool(true))),
                     messages,
                     next: match next {
                         Some(c) => Cursor(Json::from(c)),

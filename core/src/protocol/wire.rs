@@ -82,6 +82,53 @@ pub fn is_usable_time(ms: f64) -> bool {
     crate::time::checked_ms(ms).is_some()
 }
 
+/// Every how many reads of a conversation a polled backend that tells of a close only on the
+/// conversation itself (Bancroft's `status`, Gleap's ticket `status`) asks for that instead.
+pub const STATUS_EVERY: u64 = 4;
+
+/// How many reads of the conversation `cursor` has counted (its `reads`), and whether this one
+/// is the read of its status.
+pub fn status_turn(cursor: &super::Cursor) -> (u64, bool) {
+    let reads = cursor.0.get("reads").and_then(Json::as_u64).unwrap_or(0);
+    (reads, reads % STATUS_EVERY == STATUS_EVERY - 1)
+}
+
+/// The cursor after a read: where the messages go on (`key`: `at`) and the reads counted,
+/// this one included.
+pub fn next_read(key: &'static str, at: u64, reads: u64) -> super::Cursor {
+    super::Cursor(Json::object([
+        (key, Json::from(at)),
+        ("reads", Json::from(reads.wrapping_add(1))),
+    ]))
+}
+
+/// The page of a status read, `closed` telling from the conversation's object whether support
+/// closed it. Nothing to show; while it is open, its messages are read at once after it (`more`),
+/// so they are read as often as before. A status that cannot be had (an error answer, a body
+/// that does not read) is a warning, never a stop: the messages are read on all the same.
+pub fn status_page(
+    resp: &HttpResponse,
+    next: super::Cursor,
+    closed: impl FnOnce(&Fields) -> bool,
+) -> super::Page {
+    let mut warnings = Vec::new();
+    let closed = match parse(resp, |v| Ok(closed(&Fields::of(v, "the conversation")?))) {
+        Ok(closed) => closed,
+        Err(e) => {
+            warnings.push(format!("the conversation's status is unknown: {e}"));
+            false
+        }
+    };
+    super::Page {
+        closed,
+        messages: Vec::new(),
+        next,
+        more: !closed,
+        warnings,
+        presence: Default::default(),
+    }
+}
+
 /// Reads a backend's message list one item at a time: an item `read` fails on is skipped, and
 /// what was skipped or read with a fallback (the notes `read` leaves) becomes one console
 /// warning per item. One unreadable message thus never hides the ones after it.

@@ -441,3 +441,39 @@ async fn an_unreachable_redis_degrades_to_the_in_process_memory() {
     assert_eq!((a.status, b.status), (201, 201));
     assert_eq!(a.body, b.body, "remembered in-process");
 }
+
+/// Support closes the conversation at the helpdesk: within four reads (the status read), the
+/// messages page says `closed`, so the widget shows it read-only.
+#[tokio::test]
+async fn a_conversation_support_closed_is_said_on_the_messages_page() {
+    for backend in ["bancroft", "gleap"] {
+        let (sandbox, relay) = relay_for(backend).await;
+        let (t, _) = relay.visitor(json!({"name": "Ada"})).await;
+        let (conv, t, _) = relay.open(&t, "c-1", "Please close this").await;
+        let path = format!("/v1/conversations/{conv}/messages");
+        let first = relay.get(&path, Some(&t)).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        assert!(first.body.get("closed").is_none(), "{backend}: open");
+        sandbox
+            .control(
+                Method::POST,
+                &format!("/_sandbox/{backend}/close"),
+                Some(json!({"conversation": conv})),
+            )
+            .await;
+        let mut cursor = first.body["cursor"].as_str().unwrap().to_string();
+        let mut closed_at = None;
+        for read in 0..4 {
+            let page = relay
+                .get(&format!("{path}?cursor={cursor}"), Some(&t))
+                .await;
+            assert_eq!(page.status, 200, "{}", page.text);
+            if page.body["closed"] == json!(true) {
+                closed_at = Some(read);
+                break;
+            }
+            cursor = page.body["cursor"].as_str().unwrap().to_string();
+        }
+        assert!(closed_at.is_some(), "{backend}: closed within four reads");
+    }
+}
