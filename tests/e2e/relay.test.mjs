@@ -432,9 +432,38 @@ test('eusate through the relay: SATE answers, an agent\'s reply and the closing 
   assert.equal(copiesOf(next.messages, second), 1);
   assert.equal(await shownCount(page, second), 1);
   assert.equal(await notice.count(), 1, 'the closing notice shown once');
+  assert.equal(await page.locator('helpwire-chat [data-author="system"]').count(), 1, 'in Eusate\'s words only, not the widget\'s as well');
 
   await assertOnlyRelay(visitor, relay.url);
   assert.ok(!relay.log().includes(API_KEYS.eusate), 'the relay never logs the Eusate key');
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
+});
+
+test('bancroft through the relay: support resolves the conversation; the relay reads its status, the widget says so, and the next message opens a new conversation', async () => {
+  const relay = await relayFor('bancroft');
+  const visitor = await visit(relayPage('resolved-bancroft', relay.url), { clock: true });
+  const { page, context, traffic } = visitor;
+  const first = `Please resolve this, order #${Date.now()}`;
+  await send(page, first);
+  const conversation = await storedWith('bancroft', first);
+  // The widget's polls on the paused clock: each runFor is one poll (4 s), the status is read on
+  // every fourth.
+  await pauseClock(page);
+  await sandbox.close('bancroft', { conversation: conversationId('bancroft', conversation) });
+  const notice = page.getByText('This conversation was closed by support.');
+  await until('the close', async () => {
+    await page.clock.runFor(4_100);
+    return (await notice.count()) === 1;
+  });
+  await page.clock.resume();
+  const second = `A new question after the resolve #${Date.now()}`;
+  await send(page, second);
+  const next = await storedWith('bancroft', second);
+  assert.notEqual(conversationId('bancroft', next), conversationId('bancroft', conversation), 'a new conversation');
+  assert.equal(copiesOf(next.messages, second), 1);
+  assert.equal(await notice.count(), 1, 'the notice shown once');
+  await assertOnlyRelay(visitor, relay.url);
   assert.deepEqual(traffic.pageErrors, []);
   await context.close();
 });

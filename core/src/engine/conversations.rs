@@ -16,7 +16,7 @@
 use super::command::{Effect, WidgetEvent};
 use super::machine::Engine;
 use crate::json::Json;
-use crate::model::{Author, Body, Conversation, Delivery, Message, SystemNotice};
+use crate::model::{Author, Conversation, Delivery, Message};
 use crate::protocol::wire::Fields;
 use crate::protocol::{Cursor, Page, ProviderError};
 
@@ -219,28 +219,9 @@ impl Engine {
         if self.data.conversation.as_ref().is_some_and(|c| c.id == id) {
             self.fetch_at = None;
             self.forget_presence();
-            let noticed = self
-                .data
-                .messages
-                .last()
-                .is_some_and(|m| m.author == Author::System);
-            let changed = !self.data.closed || !noticed;
+            let changed = !self.data.closed;
             self.data.closed = true;
-            if !noticed {
-                let notice = Body::Notice(SystemNotice::ConversationClosed);
-                let at = self
-                    .data
-                    .messages
-                    .last()
-                    .map_or(now, |m| m.created_at.max(now));
-                self.push_message(Message::received(
-                    format!("closed-{id}"),
-                    Author::System,
-                    notice,
-                    at,
-                ));
-            }
-            return changed;
+            return self.notice_closed(id, now) || changed;
         }
         for a in &mut self.data.archive {
             if a.conversation.id == id && !a.closed {

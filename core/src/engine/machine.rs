@@ -7,7 +7,7 @@ use super::command::{Command, Effect, Notice, WidgetEvent};
 use super::edits::ListEdits;
 use super::schedule::jitter;
 use super::storage::Snapshot;
-use crate::model::{Conversation, Delivery, Message, Visitor};
+use crate::model::{Author, Body, Conversation, Delivery, Message, SystemNotice, Visitor};
 use crate::protocol::Capabilities;
 
 /// A message's id, local id and delivery state: what [`ListEdits`] must report changes of.
@@ -375,17 +375,36 @@ impl Engine {
     /// Support closed conversation `id`: with the list it stays, read-only
     /// (`closed_by_support`); without, the next message opens a new one. Returns whether
     /// anything changed.
-    pub(super) fn support_closed(&mut self, id: &str, _now: f64) -> bool {
+    pub(super) fn support_closed(&mut self, id: &str, now: f64) -> bool {
         #[cfg(feature = "conversations")]
-        return self.closed_by_support(id, _now);
+        return self.closed_by_support(id, now);
         #[cfg(not(feature = "conversations"))]
         {
             let current = self.data.conversation.as_ref().is_some_and(|c| c.id == id);
             if current {
+                self.notice_closed(id, now);
                 self.forget_conversation();
             }
             current
         }
+    }
+
+    /// Ends the log of conversation `id` (on screen) with "This conversation was closed by
+    /// support.", unless the backend's own words (a system message) are last already. Returns
+    /// whether it did.
+    pub(super) fn notice_closed(&mut self, id: &str, now: f64) -> bool {
+        let last = self.data.messages.last();
+        if last.is_some_and(|m| m.author == Author::System) {
+            return false;
+        }
+        let at = last.map_or(now, |m| m.created_at.max(now));
+        self.push_message(Message::received(
+            format!("closed-{id}"),
+            Author::System,
+            Body::Notice(SystemNotice::ConversationClosed),
+            at,
+        ));
+        true
     }
 
     /// Replaces everything known (another visitor, or another tab's state).
