@@ -111,8 +111,9 @@ for (const [name, { time, pollMs }] of Object.entries(BACKENDS)) {
     // Time passes (several polls, any retry would be due): still once, nothing warned again.
     const warned = seen.warnings.filter((w) => w.startsWith('Helpwire:')).length;
     for (let i = 0; i < 3; i++) {
-      // A poll: a read of the messages (or Bancroft's of the status, every fourth time).
-      const polled = page.waitForResponse((r) => r.request().method() === 'GET' && (r.url().includes('/messages') || /\/api\/v1\/conversations\/[^/]+\/$/.test(r.url())));
+      // A poll: a read of the messages (or of the status, every fourth time: Bancroft's
+      // conversation, Gleap's ticket).
+      const polled = page.waitForResponse((r) => r.request().method() === 'GET' && (r.url().includes('/messages') || /\/api\/v1\/conversations\/[^/]+\/$|\/v3\/tickets\/[^/?]+$/.test(r.url())));
       await page.clock.runFor(pollMs + 1000);
       await polled;
     }
