@@ -265,7 +265,8 @@ impl Engine {
         }
         if !self.can_switch() {
             fx.push(Effect::Warn(
-                "Helpwire: a message is still on its way; the conversation stays open until it is delivered".into(),
+                "a message is still on its way; the conversation stays open until it is delivered"
+                    .into(),
             ));
             return false;
         }
@@ -282,7 +283,7 @@ impl Engine {
                 Some(at) => Some(self.data.archive.remove(at)),
                 None => {
                     fx.push(Effect::Warn(format!(
-                        "Helpwire: no conversation {id:?} in this visitor's list"
+                        "no conversation \"{id}\" in this visitor's list"
                     )));
                     return false;
                 }
@@ -422,7 +423,7 @@ impl Engine {
             Ok(page) => page,
             Err(e) => {
                 fx.push(Effect::Warn(format!(
-                    "Helpwire: could not check conversation {id:?} for news: {e}"
+                    "could not check conversation \"{id}\" for news: {e}"
                 )));
                 return false;
             }
