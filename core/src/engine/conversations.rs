@@ -66,7 +66,11 @@ impl Archived {
             ("unread", Json::from(self.unread)),
         ]);
         if !self.kept.is_empty() {
-            let kept = self.kept.iter().map(Message::to_json).collect();
+            // A loop: the iterator chain compiled to more code.
+            let mut kept = Vec::new();
+            for m in &self.kept {
+                kept.push(m.to_json());
+            }
             json.insert("messages", Json::Array(kept));
         }
         if self.closed {

@@ -84,7 +84,10 @@ impl Snapshot {
         }
         #[cfg(feature = "conversations")]
         if !self.archive.is_empty() {
-            let list = self.archive.iter().map(|a| a.to_json()).collect();
+            let mut list = Vec::new();
+            for a in &self.archive {
+                list.push(a.to_json());
+            }
             json.insert("conversations", Json::Array(list));
         }
         #[cfg(feature = "conversations")]
