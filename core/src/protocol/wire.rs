@@ -163,25 +163,25 @@ pub fn snippet(v: &Json) -> String {
 
 /// Reads `[{name, url, <mime_key>}]`; a missing name falls back to the last path segment of the URL.
 pub fn attachments(items: &[Json], mime_key: &str) -> Result<Vec<Attachment>, String> {
-    items
-        .iter()
-        .map(|item| {
-            let f = Fields::of(item, "an attachment")?;
-            let url = f.str("url")?;
-            let name = match f.opt_str("name")? {
-                Some(n) if !n.is_empty() => n.to_string(),
-                _ => Some(text::after_last(text::before_any(url, b"?#"), b'/'))
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or("attachment")
-                    .to_string(),
-            };
-            Ok(Attachment {
-                name,
-                url: url.to_string(),
-                mime: f.opt_str(mime_key)?.map(str::to_string),
-            })
-        })
-        .collect()
+    // A loop, not `collect::<Result<_, _>>()`, whose adapter compiled to more code.
+    let mut attachments = Vec::new();
+    for item in items {
+        let f = Fields::of(item, "an attachment")?;
+        let url = f.str("url")?;
+        let name = match f.opt_str("name")? {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => Some(text::after_last(text::before_any(url, b"?#"), b'/'))
+                .filter(|s| !s.is_empty())
+                .unwrap_or("attachment")
+                .to_string(),
+        };
+        attachments.push(Attachment {
+            name,
+            url: url.to_string(),
+            mime: f.opt_str(mime_key)?.map(str::to_string),
+        });
+    }
+    Ok(attachments)
 }
 
 /// `text` on one line and at most `max` characters, ending in `…` when it was cut.
