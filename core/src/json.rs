@@ -250,15 +250,18 @@ impl Json {
 
     /// An object from `(key, value)` pairs, in that order:
     /// `Json::object([("id", Json::from(id)), ("open", Json::from(true))])`.
-    pub fn object<'a>(members: impl IntoIterator<Item = (&'a str, Json)>) -> Json {
-        Json::object_of(&mut members.into_iter())
+    pub fn object<const N: usize>(members: [(&str, Json); N]) -> Json {
+        // Emptied by `object_of` (every value taken, `Null` left): nothing is left to drop, and
+        // without a drop no length of list compiles a drop of its own.
+        let mut members = std::mem::ManuallyDrop::new(members);
+        Json::object_of(&mut *members)
     }
 
     /// Not generic: each list of members compiles to this one loop, not a copy of its own.
-    fn object_of(members: &mut dyn Iterator<Item = (&str, Json)>) -> Json {
+    fn object_of(members: &mut [(&str, Json)]) -> Json {
         let mut out = Vec::new();
         for (key, value) in members {
-            out.push((key.to_string(), value));
+            out.push((key.to_string(), std::mem::take(value)));
         }
         Json::Object(out)
     }

@@ -506,11 +506,13 @@ impl LocalHelpdesk {
             .find(|c| c.id == conversation)
             .and_then(|c| c.messages.last())
             .is_some_and(|m| m.role == "agent");
-        Json::object(
-            fields
-                .into_iter()
-                .chain([("typing", Json::from(typing)), ("seen", Json::from(seen))]),
-        )
+        let [first, second] = fields;
+        Json::object([
+            first,
+            second,
+            ("typing", Json::from(typing)),
+            ("seen", Json::from(seen)),
+        ])
     }
 
     fn list_messages(&mut self, conversation: &str, query: &str) -> HttpResponse {
