@@ -132,17 +132,17 @@ fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Option<Message>, St
             ))
         }
     };
-    let author = if f.opt_bool("bot")?.unwrap_or(false) {
-        Author::Bot {
-            name: agent_name(f.opt_object("user")?)?,
-        }
-    } else if f.get("session").is_some() {
-        // With `session` a comment is the customer's (seed 000, step 4).
+    let bot = f.opt_bool("bot")?.unwrap_or(false);
+    // With `session` a comment is the customer's (seed 000, step 4).
+    let author = if !bot && f.get("session").is_some() {
         Author::Visitor
     } else {
-        // Without it, an agent's (step 3); `user` names the agent when present.
-        Author::Agent {
-            name: agent_name(f.opt_object("user")?)?,
+        // Without it, an agent's (step 3), or the bot's; `user` names them when present.
+        let name = agent_name(f.opt_object("user")?)?;
+        if bot {
+            Author::Bot { name }
+        } else {
+            Author::Agent { name }
         }
     };
     let created_at = f.message_time(&["createdAt"], notes);
