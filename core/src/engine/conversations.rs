@@ -344,9 +344,15 @@ impl Engine {
         };
         #[cfg(not(feature = "bot"))]
         let kept = refused(&mut self.data.messages);
-        self.data
-            .archive
-            .retain(|a| a.conversation.id != conversation.id);
+        // Taken out where found, as opening one does (not `retain`, which compiled a loop of
+        // its own).
+        let archive = &mut self.data.archive;
+        while let Some(at) = archive
+            .iter()
+            .position(|a| a.conversation.id == conversation.id)
+        {
+            archive.remove(at);
+        }
         self.data.archive.insert(
             0,
             Archived {
