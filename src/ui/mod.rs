@@ -127,11 +127,12 @@ pub fn Widget(
     });
 
     // Dates and times use the visitor's full tag (`pt-BR`, `en-GB`), not only the language.
-    let preferred = crate::web::browser::preferred_languages(overrides.locale_tag.as_deref());
-    let intl_tag: IntlTag = Memo::new(move |_| {
-        let lang = locale.get().lang;
-        helpwire_core::i18n::regional_tag(lang, preferred.iter().map(String::as_str))
-    });
+    let intl_tag = IntlTag {
+        locale,
+        preferred: StoredValue::new(crate::web::browser::preferred_languages(
+            overrides.locale_tag.as_deref(),
+        )),
+    };
     let shared = Shared {
         chat,
         locale,
@@ -174,8 +175,39 @@ pub(crate) fn watch<T: Send + Sync + 'static>(f: impl FnMut(Option<T>) -> T + 's
     on_cleanup(move || drop(effect));
 }
 
-/// The BCP 47 tag dates and times are formatted with (`Intl`), following the interface language.
-pub(crate) type IntlTag = Memo<String>;
+/// The BCP 47 tag dates and times are formatted with (`Intl`), following the interface language:
+/// the first of the visitor's preferred tags in that language.
+///
+/// Worked out at each read from the language, not kept in a memo: every reader follows the
+/// language anyway (so reruns are the same), and a memo of a `String` compiled a whole memo type.
+#[derive(Clone, Copy)]
+pub(crate) struct IntlTag {
+    locale: Locale,
+    /// The configured locale, then the browser's languages.
+    preferred: StoredValue<Vec<String>>,
+}
+
+impl IntlTag {
+    /// The tag, following the language.
+    pub(crate) fn get(&self) -> String {
+        self.of(self.locale.get())
+    }
+
+    pub(crate) fn get_untracked(&self) -> String {
+        self.of(self.locale.get_untracked())
+    }
+
+    /// Follows the language without reading the tag.
+    pub(crate) fn track(&self) {
+        self.locale.track();
+    }
+
+    fn of(&self, strings: &Strings) -> String {
+        self.preferred.with_value(|preferred| {
+            helpwire_core::i18n::regional_tag(strings.lang, preferred.iter().map(String::as_str))
+        })
+    }
+}
 
 /// The `<helpwire-chat>` element whose shadow root holds `el`.
 fn host_of(el: &web_sys::Element) -> Option<web_sys::Element> {
