@@ -117,12 +117,20 @@ fn notice_bar(shared: Shared) -> impl IntoView {
         intl_tag,
         ..
     } = shared;
-    let notice = Memo::new(move |_| chat.engine.with(|e| e.notice().copied()));
     let bar = NodeRef::<leptos::html::Div>::new();
+    // What the bar shows: rebuilt (and so announced again) only when the notice or the language
+    // changes. Kept in the closure rather than a memo of the notice, a memo type of its own.
+    let mut shown = None;
     super::watch(move |_| {
-        let (notice, strings, tag) = (notice.get(), locale.get(), intl_tag.get());
-        if let Some(bar) = bar.get() {
-            show_notice(&bar, notice, strings, &tag);
+        let notice = chat.engine.with(|e| e.notice().copied());
+        let (strings, tag) = (locale.get(), intl_tag.get());
+        let Some(bar) = bar.get() else {
+            return;
+        };
+        let state = (notice, strings.lang, tag);
+        if shown.as_ref() != Some(&state) {
+            show_notice(&bar, notice, strings, &state.2);
+            shown = Some(state);
         }
     });
     let retry_clicked = move |ev: leptos::ev::MouseEvent| {
