@@ -366,8 +366,10 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         ..
     } = shared;
     // Nothing is rendered until the visitor first opens the panel: a long stored conversation
-    // then costs the host page nothing at load. After that the panel only hides, and stays rendered.
-    let opened = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || open.get());
+    // then costs the host page nothing at load. After that the panel only hides, and stays
+    // rendered. Kept in the render effect below (which follows `open` only until then) rather
+    // than in a memo: each memo compiles code of its own.
+    let mut opened = false;
     let rows = StoredValue::new_local(Rows::default());
     let log_ref = NodeRef::<leptos::html::Div>::new();
     // Typing and "Seen" as the engine has them, after the messages are up to date.
@@ -394,7 +396,8 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     };
     let container_ref = NodeRef::<leptos::html::Div>::new();
     super::watch(move |_| {
-        if !opened.get() {
+        opened = opened || open.get();
+        if !opened {
             return;
         }
         let Some(container) = container_ref.get() else {
