@@ -20,6 +20,7 @@ pub use host::{mount, Mounted};
 
 use crate::web::attention::show_unread_in_title;
 use crate::web::driver::Chat;
+use helpwire_core::engine::Engine;
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
 
@@ -57,8 +58,8 @@ pub(crate) struct Shared {
     pub focus: Focus,
     /// The tag dates and times are formatted with.
     pub intl_tag: IntlTag,
-    /// Whether the panel is open; one memo for every component that follows it.
-    pub open: Memo<bool>,
+    /// Whether the panel is open.
+    pub open: Open,
 }
 
 /// The whole widget: panel above, launcher in the corner.
@@ -79,7 +80,7 @@ pub fn Widget(
         composer: NodeRef::new(),
     };
 
-    let open = Memo::new(move |_| chat.engine.with(|e| e.is_open()));
+    let open = Open(chat);
     // Opening moves focus to the composer, so a visitor can type at once. The last state lives in
     // the closure: a `watch` returning `()` shares its compiled render effect with the others.
     let mut was_open = false;
@@ -173,6 +174,25 @@ pub fn Widget(
 pub(crate) fn watch<T: Send + Sync + 'static>(f: impl FnMut(Option<T>) -> T + 'static) {
     let effect = RenderEffect::new(f);
     on_cleanup(move || drop(effect));
+}
+
+/// Whether the panel is open, read from the engine.
+///
+/// Not a memo: every reader acts only on a change anyway (a view attribute is written only when
+/// its value differs, the effects compare with the state they keep), and a memo type compiles a
+/// whole set of code of its own.
+#[derive(Clone, Copy)]
+pub(crate) struct Open(Chat);
+
+impl Open {
+    /// Whether the panel is open, followed.
+    pub(crate) fn get(self) -> bool {
+        self.0.engine.with(Engine::is_open)
+    }
+
+    pub(crate) fn get_untracked(self) -> bool {
+        self.0.engine.with_untracked(Engine::is_open)
+    }
 }
 
 /// The BCP 47 tag dates and times are formatted with (`Intl`), following the interface language:
