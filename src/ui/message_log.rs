@@ -389,10 +389,22 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         intl_tag: intl_tag.get_untracked(),
     };
     // Whether pages before the shown ones exist (the button shows, the greeting hides), mirrored
-    // from `rows`. Set only on a change, so that it notifies only then.
-    let has_earlier = RwSignal::new(false);
+    // from `rows` onto the two, first in the log, only on a change. Plain DOM: a signal for it
+    // compiled a signal type of its own.
     let mirror_earlier = move |more: bool| {
-        has_earlier.maybe_update(|shown| std::mem::replace(shown, more) != more);
+        let Some(button) = log_ref
+            .get_untracked()
+            .and_then(|log| log.first_element_child())
+        else {
+            return;
+        };
+        if button.has_attribute("hidden") != more {
+            return;
+        }
+        super::dom::toggle(&button, "hidden", (!more).then_some(""));
+        if let Some(greeting) = button.next_element_sibling() {
+            super::dom::toggle(&greeting, "hidden", more.then_some(""));
+        }
     };
     let container_ref = NodeRef::<leptos::html::Div>::new();
     super::watch(move |_| {
@@ -476,10 +488,11 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         >
             // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
             // other anew, which compiles an `Either` view with its own build and rebuild code.
-            <button type="button" class="earlier" hidden=move || !has_earlier.get() on:click=show_earlier>
+            // `hidden` until earlier pages exist (`mirror_earlier`).
+            <button type="button" class="earlier" hidden="" on:click=show_earlier>
                 {move || locale.get().earlier.to_string()}
             </button>
-            <p class="greeting" dir="auto" hidden=move || has_earlier.get()>{greeting}</p>
+            <p class="greeting" dir="auto">{greeting}</p>
             <div class="pages" node_ref=container_ref on:click=retry_clicked></div>
         </div>
     }
