@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 101_500,
-  bot: 101_900,
-  eusate: 102_400,
-  gleap: 98_400,
-  gurusup: 98_800,
-  local: 102_400,
-  relay: 100_900,
+  bancroft: 98_700,
+  bot: 98_800,
+  eusate: 99_900,
+  gleap: 101_900,
+  gurusup: 95_800,
+  local: 99_200,
+  relay: 97_900,
 };
 
 const dist = process.argv[2] || 'dist';

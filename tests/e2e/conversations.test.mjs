@@ -1,8 +1,9 @@
 // Several conversations end to end (issue #18 §1), on the bundles that link them (README,
 // Several conversations): the local helpdesk (support's answers scripted through
 // `Helpwire.testing`), the sandbox's Bancroft, which must store each conversation's messages
-// exactly once, Gurusup (read back from its thread) and the bot endpoint (kept by the widget); a bundle without the list answers the new calls with a console warning. Keyboard
-// only, axe on the list, the list after a reload. Runs on the release build in dist/.
+// exactly once, Gurusup and Gleap (read back from the thread or ticket) and the bot endpoint
+// (kept by the widget); a bundle without the list answers the new calls with a console warning.
+// Keyboard only, axe on the list, the list after a reload. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { watchConsole, waitForState, mine, write, until, assertNoAxeViolations } from './harness.mjs';
@@ -22,6 +23,7 @@ const env = serveWithSandbox((s) => ({
   '/local-ar.html': page('data-provider="local" data-local-replies="script" data-locale="ar"'),
   '/bancroft.html': page(`data-provider="bancroft" data-api-base="${s}/bancroft" data-api-key="bnc_cl_test"`),
   '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+  '/eusate.html': page(`data-provider="eusate" data-api-base="${s}/eusate" data-api-key="eusate_test"`),
   '/gurusup.html': page(`data-provider="gurusup" data-api-base="${s}/gurusup"`),
   '/bot.html': page(`data-provider="bot" data-api-base="${s}/bot" data-api-key="Bearer bot_test"`),
   '/list-shot.html': page('data-provider="local" data-local-replies="script" data-title="Northwind Support"'),
@@ -356,8 +358,51 @@ test('bancroft: closed while a message is still on its way: "Start a new convers
   await context.close();
 });
 
-test('a bundle without the list (gleap): the calls are a console warning, the widget goes on', async () => {
-  const { context, page: p, console } = await open('/gleap.html');
+test('gleap: support closes the ticket; the widget reads its status, shows it read-only, and "Start a new conversation" opens a new ticket', async () => {
+  const context = await env.browser.newContext();
+  const p = await context.newPage();
+  // The widget's timers on a fake clock: its polls (6 s apart) come when the test moves it.
+  await p.clock.install();
+  const console = watchConsole(p);
+  await p.goto(`${env.base}/gleap.html`);
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.open());
+  await write(p, 'My export fails');
+  let stored;
+  await until('stored', async () => {
+    await p.clock.runFor(1000);
+    stored = await env.sandbox.conversations('gleap');
+    return stored.some((c) => copiesOf(c.messages, 'My export fails') === 1);
+  });
+  const ticket = stored.find((c) => copiesOf(c.messages, 'My export fails') === 1);
+  await mine(p, 'My export fails', 'sent').waitFor();
+  await env.sandbox.close('gleap', { conversation: ticket._id });
+  // Every fourth read asks for the ticket: at most four polls to see it.
+  const startNew = p.getByRole('button', { name: 'Start a new conversation' });
+  await until('read-only', async () => {
+    await p.clock.runFor(6000);
+    return startNew.isVisible();
+  });
+  await p.getByText('This conversation was closed by support.').waitFor();
+  assert.equal(await p.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  await assertNoAxeViolations(p);
+  await startNew.click();
+  await write(p, 'Another question');
+  await until('a new ticket', async () => {
+    await p.clock.runFor(1000);
+    return (await env.sandbox.conversations('gleap')).some((c) => copiesOf(c.messages, 'Another question') === 1);
+  });
+  const holders = (await env.sandbox.conversations('gleap')).filter((c) => copiesOf(c.messages, 'Another question') === 1);
+  assert.equal(holders.length, 1);
+  assert.notEqual(holders[0]._id, ticket._id, 'not in the closed ticket');
+  await p.evaluate(() => Helpwire.showConversations());
+  assert.equal(await p.locator('helpwire-chat li[data-closed]').count(), 1);
+  assert.deepEqual(console.pageErrors, []);
+  await context.close();
+});
+
+test('a bundle without the list (eusate): the calls are a console warning, the widget goes on', async () => {
+  const { context, page: p, console } = await open('/eusate.html');
   await p.evaluate(() => { Helpwire.showConversations(); Helpwire.newConversation(); });
   await until('the warnings', async () => console.warnings.filter((w) => /not in this bundle/.test(w)).length === 2);
   assert.equal(await p.locator('helpwire-chat').getAttribute('data-state'), 'ready');
@@ -397,10 +442,15 @@ test('pictures of the list for the README: light, dark, Arabic right to left (do
   });
 });
 
-for (const backend of ['gurusup', 'bot']) {
+for (const backend of ['gurusup', 'bot', 'gleap']) {
   test(`${backend}: a second conversation, and the first one shown again with what it said`, async () => {
     const { context, page: p } = await open(`/${backend}.html`);
     await send(p, `First topic on ${backend}`);
+    if (backend === 'gleap') {
+      // Gleap's agents answer in the ticket; the widget reads it.
+      const ticket = (await env.sandbox.conversations('gleap')).find((c) => copiesOf(c.messages, 'First topic on gleap') === 1);
+      await env.sandbox.reply('gleap', { conversation: ticket._id, text: 'An agent answers on Gleap' });
+    }
     // Support's answer (the bot answers the send itself; Gurusup's system reply comes with it).
     await p.locator('helpwire-chat [data-author=agent], helpwire-chat [data-author=bot]').first().waitFor({ timeout: 20000 });
     const answers = await p.locator('helpwire-chat [data-author=agent], helpwire-chat [data-author=bot]').count();
