@@ -21,7 +21,7 @@ const HELD = {
   eusate: 99_900,
   gleap: 101_900,
   gurusup: 95_800,
-  local: 99_200,
+  local: 102_400,
   relay: 97_900,
 };
 

@@ -360,3 +360,45 @@ fn test_mode_scripts_replies_into_the_newest_conversation_and_keeps_a_forced_fai
     let mut helpdesk = LocalHelpdesk::from_json(&helpdesk.to_json()).unwrap();
     assert!(fetch(&mut helpdesk, &s, &c, &Cursor::default(), T0 + 700.0).closed);
 }
+
+#[test]
+fn the_helpdesk_keeps_the_contact_a_visitor_gave_and_what_they_add_later() {
+    let mut hd = LocalHelpdesk::default();
+    let (req, parse) = request(LocalProvider.start_session(&visitor(), None));
+    let session = parse(&hd.handle(&req, T0)).unwrap();
+    assert_eq!(
+        hd.to_json().get("contacts"),
+        None,
+        "an anonymous visitor leaves none"
+    );
+    // The email offer, then the name: the same session, resumed with more.
+    let mut known = Visitor {
+        email: Some("ada@example.com".into()),
+        ..visitor()
+    };
+    let (req, parse) = request(LocalProvider.start_session(&known, Some(&session)));
+    assert_eq!(parse(&hd.handle(&req, T0)).unwrap().id, session.id);
+    known.name = Some("Ada".into());
+    let (req, parse) = request(LocalProvider.start_session(&known, Some(&session)));
+    assert_eq!(parse(&hd.handle(&req, T0)).unwrap().id, session.id);
+    let stored = hd.to_json();
+    assert_eq!(
+        stored.get("contacts").map(Json::to_string).as_deref(),
+        Some(
+            format!(
+                r#"{{"{}":{{"email":"ada@example.com","name":"Ada"}}}}"#,
+                session.id
+            )
+            .as_str()
+        )
+    );
+    // Through storage, and whatever a hand-edited storage put there is kept, never read.
+    let back = LocalHelpdesk::from_json(&Json::parse(&stored.to_string()).unwrap()).unwrap();
+    assert_eq!(back, hd);
+    let mut odd = stored.clone();
+    odd.insert("contacts", Json::from("not an object"));
+    let mut hd = LocalHelpdesk::from_json(&odd).unwrap();
+    let (req, parse) = request(LocalProvider.start_session(&known, Some(&session)));
+    assert!(parse(&hd.handle(&req, T0)).is_ok());
+    assert!(hd.to_json().to_string().contains("ada@example.com"));
+}

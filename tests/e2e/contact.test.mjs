@@ -35,8 +35,10 @@ addEventListener('load', () => Helpwire.identify({ email: 'ada@example.com' }));
     '/bot-email.html': page(`${bot} data-prechat="email"`),
     '/gleap.html': page(`data-provider="gleap" data-api-base="${s}/gleap" data-prechat="email"`),
     '/gleap-anon.html': page(`data-provider="gleap" data-api-base="${s}/gleap"`),
+    '/local.html': page(`data-provider="local" data-local-replies="script" data-prechat="name-email" data-privacy-url="${PRIVACY}"`),
+    '/local-anon.html': page(`data-provider="local" data-local-replies="script"`),
     // A bundle without the forms: the settings are ignored, with a console warning.
-    '/local.html': page(`data-provider="local" data-prechat="email" data-privacy-url="${PRIVACY}"`),
+    '/gurusup.html': page(`data-provider="gurusup" data-api-base="${s}/gurusup" data-prechat="email" data-privacy-url="${PRIVACY}"`),
   };
 });
 
@@ -278,8 +280,33 @@ test('Gleap: the pre-chat email and the late offer both reach the visitor\'s ses
   assert.equal(ticket.messages.filter((m) => /to Gleap/.test(JSON.stringify(m))).length, 2, 'both messages on it');
 });
 
-test('a bundle without the forms (local) ignores data-prechat and data-privacy-url with a console warning', async () => {
-  for (const pathname of ['/local.html']) {
+test('local: the pre-chat details and the late offer reach the in-browser helpdesk, which keeps them with the visitor\'s session', async () => {
+  const contacts = (p) => p.evaluate(() => JSON.parse(localStorage.getItem('helpwire:v1:local-helpdesk') || '{}').contacts ?? {});
+  const { context, page: p } = await open('/local.html');
+  const form = p.getByRole('form', { name: 'Contact details' });
+  await form.getByRole('textbox', { name: 'Name' }).fill('Ada Lovelace');
+  await form.getByRole('textbox', { name: 'Email' }).fill('ada@example.com');
+  await form.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await form.waitFor({ state: 'detached' });
+  await send(p, 'Hello from the pre-chat form');
+  assert.deepEqual(Object.values(await contacts(p)), [{ email: 'ada@example.com', name: 'Ada Lovelace' }]);
+  await context.close();
+
+  const anon = await open('/local-anon.html');
+  await send(anon.page, 'Hello, anonymously');
+  assert.deepEqual(await contacts(anon.page), {}, 'nothing given yet');
+  const offer = anon.page.getByRole('form', { name: 'Get the answer by email' });
+  await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
+  await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  // The helpdesk hears of it the next time the widget talks to it.
+  await send(anon.page, 'One more thing');
+  await until('the helpdesk keeps the email', async () => JSON.stringify(await contacts(anon.page)).includes('late@example.com'));
+  await anon.context.close();
+});
+
+test('a bundle without the forms (gurusup) ignores data-prechat and data-privacy-url with a console warning', async () => {
+  for (const pathname of ['/gurusup.html']) {
     const { context, page: p, console } = await open(pathname);
     await p.getByRole('textbox', { name: 'Message to support' }).waitFor();
     assert.equal(await p.getByRole('form').count(), 0, `${pathname}: no form`);

@@ -235,6 +235,9 @@ struct StoredConversation {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalHelpdesk {
     sessions: Vec<String>,
+    /// What each visitor gave of themselves (the contact forms, `identify`), by session id:
+    /// `{"ses_1": {"email", "name"}}`, kept as the sessions request carried it. Only written.
+    contacts: Json,
     conversations: Vec<StoredConversation>,
     scheduled: Vec<ScheduledReply>,
     /// Source of ids; never reused.
@@ -304,6 +307,9 @@ impl LocalHelpdesk {
         if self.fail_next {
             json.insert("fail_next", Json::Bool(true));
         }
+        if !self.contacts.is_null() {
+            json.insert("contacts", self.contacts.clone());
+        }
         json
     }
 
@@ -343,6 +349,8 @@ impl LocalHelpdesk {
         }
         Ok(LocalHelpdesk {
             sessions,
+            // Only ever written back, never read for anything: any shape is kept as it is.
+            contacts: f.raw("contacts").cloned().unwrap_or(Json::Null),
             conversations,
             scheduled,
             counter: f.u64("counter")?,
@@ -401,14 +409,30 @@ impl LocalHelpdesk {
     }
 
     fn start_session(&mut self, body: &Json) -> HttpResponse {
-        if let Some(previous) = body.get("resume").and_then(Json::as_str) {
-            if self.sessions.iter().any(|s| s == previous) {
-                return created(Json::object([("id", Json::from(previous))]));
+        let id = match body.get("resume").and_then(Json::as_str) {
+            Some(previous) if self.sessions.iter().any(|s| s == previous) => previous.to_string(),
+            _ => {
+                let id = self.next_id("ses");
+                self.sessions.push(id.clone());
+                id
+            }
+        };
+        self.keep_contact(&id, body.get("visitor"));
+        created(Json::object([("id", Json::from(id))]))
+    }
+
+    /// Keeps the email and name the visitor gave (a later request may add one), as a helpdesk
+    /// keeps a contact.
+    fn keep_contact(&mut self, session: &str, visitor: Option<&Json>) {
+        let mut contact = Json::Null;
+        for key in ["email", "name"] {
+            if let Some(value) = visitor.and_then(|v| v.get(key)).and_then(Json::as_str) {
+                contact.insert(key, Json::from(value));
             }
         }
-        let id = self.next_id("ses");
-        self.sessions.push(id.clone());
-        created(Json::object([("id", Json::from(id))]))
+        if !contact.is_null() {
+            self.contacts.insert(session, contact);
+        }
     }
 
     fn open_conversation(&mut self, body: &Json) -> HttpResponse {
