@@ -62,7 +62,13 @@ pub fn check_name(input: &str) -> Result<String, ContactError> {
     if name.is_empty() {
         return Err(ContactError::NameMissing);
     }
-    Ok(name.chars().take(MAX_NAME_CHARS).collect())
+    // Cut at a character boundary found by `char_indices`, which the bundles link anyway, rather
+    // than collecting the characters one by one.
+    let end = name
+        .char_indices()
+        .nth(MAX_NAME_CHARS)
+        .map_or(name.len(), |(i, _)| i);
+    Ok(name[..end].to_string())
 }
 
 /// Whether the backend has a place for contact details at all: the pre-chat form is offered

@@ -72,6 +72,67 @@ fn a_name_is_trimmed_and_cut_and_must_not_be_empty() {
     );
 }
 
+/// `check_email` and `check_name` as first written, with std's splits and char collection: the
+/// byte-wise versions must agree with them on every input.
+fn check_email_with_std(input: &str) -> Result<String, ContactError> {
+    let email = input.trim();
+    if email.is_empty() {
+        return Err(ContactError::EmailMissing);
+    }
+    let mut parts = email.split('@');
+    let valid = match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && domain.split('.').all(|label| !label.is_empty())
+                && email.len() <= MAX_EMAIL_BYTES
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(email.to_string())
+    } else {
+        Err(ContactError::EmailInvalid)
+    }
+}
+
+fn check_name_with_std(input: &str) -> Result<String, ContactError> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(ContactError::NameMissing);
+    }
+    Ok(name.chars().take(MAX_NAME_CHARS).collect())
+}
+
+#[test]
+fn the_checks_agree_with_their_std_versions() {
+    // Every string of up to five of these pieces: each place an `@`, a dot, a space or a
+    // character of several bytes can be.
+    let pieces = ["a", "@", ".", " ", "é", "名", "\u{2028}", "\u{0}", ".."];
+    let mut inputs = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..5 {
+        let mut next = Vec::new();
+        for prefix in &last {
+            for piece in pieces {
+                next.push(format!("{prefix}{piece}"));
+            }
+        }
+        inputs.extend(next.iter().cloned());
+        last = next;
+    }
+    for length in [MAX_NAME_CHARS - 1, MAX_NAME_CHARS, MAX_NAME_CHARS + 1] {
+        inputs.push("é".repeat(length));
+        inputs.push(format!(" {} ", "a".repeat(length)));
+        inputs.push(format!("{}@example.com", "a".repeat(length)));
+    }
+    for input in &inputs {
+        assert_eq!(check_email(input), check_email_with_std(input), "{input:?}");
+        assert_eq!(check_name(input), check_name_with_std(input), "{input:?}");
+    }
+}
+
 #[test]
 fn prechat_and_privacy_url_settings() {
     let parsed = Config::parse([
