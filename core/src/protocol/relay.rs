@@ -167,7 +167,7 @@ pub fn warnings(config: &Config) -> Vec<String> {
 
 /// The body of `POST /v1/visitors`: who the visitor is, as far as the site said.
 fn identity(visitor: &Visitor) -> Json {
-    let mut body = Json::object([]);
+    let mut body = Json::Object(Vec::new());
     for (key, value) in [
         ("user_id", &visitor.user_id),
         ("user_hash", &visitor.user_hash),
