@@ -191,19 +191,18 @@ impl SseParser {
 
     /// A blank line: the gathered event goes out, if it has data.
     fn dispatch(&mut self, out: &mut dyn FnMut(SseOutput)) {
-        let event = std::mem::take(&mut self.event);
+        let mut event = std::mem::take(&mut self.event);
         let mut data = std::mem::take(&mut self.data);
         if std::mem::take(&mut self.dropping) || data.is_empty() {
             return;
         }
         // The `\n` after the last line (ASCII: `pop` would link a backward char decoder).
         data.truncate(data.len() - 1);
+        if event.is_empty() {
+            event.push_str("message");
+        }
         out(SseOutput::Event(SseEvent {
-            event: if event.is_empty() {
-                "message".into()
-            } else {
-                event
-            },
+            event,
             data,
             id: self.id.clone(),
         }));
