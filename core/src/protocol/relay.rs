@@ -266,14 +266,16 @@ fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
 
 /// A conversation: an object with an `id`, or the id itself.
 fn read_conversation(v: &Json) -> Result<Conversation, String> {
-    let id = match v {
+    let wrapped;
+    let object = match v {
         Json::String(_) | Json::Number(_) => {
-            Fields::of(&Json::object([("id", v.clone())]), "the conversation")?.id(&["id"])?
+            wrapped = Json::object([("id", v.clone())]);
+            &wrapped
         }
-        other => Fields::of(other, "the conversation")?.id(&["id"])?,
+        other => other,
     };
     Ok(Conversation {
-        id,
+        id: Fields::of(object, "the conversation")?.id(&["id"])?,
         extra: Json::Null,
     })
 }
