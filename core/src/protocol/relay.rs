@@ -440,12 +440,8 @@ impl Provider for RelayProvider {
                 }
                 if f.get(TOKEN).is_some() {
                     // The new token owns the conversation: it replaces the session's.
-                    let mut extra = session.extra.clone();
-                    extra.insert(TOKEN, Json::from(read_token(&f)?));
-                    let owner = Session {
-                        id: session.id.clone(),
-                        extra,
-                    };
+                    let mut owner = session;
+                    owner.extra.insert(TOKEN, Json::from(read_token(&f)?));
                     conversation.set_new_session(&owner);
                 }
                 Ok(conversation)
