@@ -360,6 +360,11 @@ fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sen
     })
 }
 
+/// The relay's cursor a read continues from: a non-empty string, or none (the first page).
+fn given_cursor(cursor: &Cursor) -> Option<&str> {
+    cursor.0.as_str().filter(|c| !c.is_empty())
+}
+
 /// The body of a send: the widget's local id as `client_id` (the relay dedupes on it).
 fn outgoing(message: &Outgoing) -> Json {
     Json::object([
@@ -497,12 +502,7 @@ impl Provider for RelayProvider {
 
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {
         let mut url = self.messages_url(cx.conversation);
-        let previous = cursor
-            .0
-            .as_str()
-            .filter(|c| !c.is_empty())
-            .map(str::to_string);
-        if let Some(c) = &previous {
+        if let Some(c) = given_cursor(cursor) {
             url.push_str(&format!("?cursor={}", wire::encode(c)));
         }
         let request = match authorized(HttpRequest::get(url), cx.session) {
@@ -517,7 +517,7 @@ impl Provider for RelayProvider {
                 let next = f.opt_str("cursor")?.filter(|c| !c.is_empty());
                 let (messages, warnings) = wire::read_messages(items, read_listed);
                 // `more` without a new cursor would read the same page again at once, forever.
-                let advanced = next.is_some() && next != previous.as_deref();
+                let advanced = next.is_some() && next != given_cursor(&kept);
                 let more = f.opt_bool("more")?.unwrap_or(false) && advanced;
                 Ok(Page {
                     // Support closed it (the helpdesk's status, read by the relay); anything but
