@@ -345,7 +345,7 @@ fn first_stored(message: Option<&Json>, replies: Option<&Json>, client_id: &str)
 /// relay answers it from its copy (deduped on `client_id`).
 fn already_stored(conversation: &Conversation, message: &Outgoing) -> Option<Sent> {
     let first = Fields::of(conversation.extra.get(FIRST)?, "the first message").ok()?;
-    if first.opt_str("client_id") != Ok(Some(message.local_id.as_str())) {
+    if first.get("client_id").and_then(Json::as_str) != Some(message.local_id.as_str()) {
         return None;
     }
     let remote_id = first.id(&["id"]).ok()?;
