@@ -67,7 +67,13 @@ impl PageListeners {
     }
 
     fn add(&mut self, target: &EventTarget, event: &'static str, f: impl FnMut(Event) + 'static) {
-        let listener = Listener::new(f);
+        self.put(target, event, Listener::new(f));
+    }
+
+    /// The part of [`Self::add`] that is the same for every listener: compiled once, not once per
+    /// closure.
+    #[inline(never)]
+    fn put(&mut self, target: &EventTarget, event: &'static str, listener: Listener) {
         let _ = target.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
         self.installed.push((target.clone(), event, listener));
     }
