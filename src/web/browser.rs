@@ -42,7 +42,7 @@ pub fn random_id(prefix: &str) -> String {
             out.push('-');
         }
         for nibble in [b >> 4, b & 15] {
-            out.push(char::from_digit(nibble.into(), 16).unwrap_or('0'));
+            out.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
         }
     }
     out
