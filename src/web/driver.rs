@@ -13,7 +13,7 @@ use helpwire_core::engine::{Command, Effect, Engine, Job, Outcome, Planned, Widg
 use helpwire_core::protocol::push::PushOutput;
 #[cfg(stream)]
 use helpwire_core::protocol::relay::{RelayProvider, StreamEvent, TOKEN};
-use helpwire_core::protocol::Provider;
+use helpwire_core::protocol::{HttpRequest, HttpResponse, Plan, Provider, ProviderError};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -480,15 +480,50 @@ impl Chat {
     }
 }
 
-/// Carries out one job: the provider plans it, the executor performs it.
+/// Carries out one job: the provider plans it, the executor performs its request (if it has
+/// one), the plan's parser reads the answer. One wait for the four kinds of job, rather than one
+/// per result type.
 async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outcome {
-    match job.plan(provider) {
-        Planned::Session(plan) => Outcome::Session(executor.run(plan).await),
-        Planned::Conversation(plan) => Outcome::Conversation(executor.run(plan).await),
+    let planned = job.plan(provider);
+    let request = match &planned {
+        Planned::Session(plan) => request_of(plan),
+        Planned::Conversation(plan) => request_of(plan),
+        Planned::Send { plan, .. } => request_of(plan),
+        Planned::Fetch(plan) => request_of(plan),
+    };
+    let answer = match request {
+        Some(request) => Some(executor.perform(request).await),
+        None => None,
+    };
+    match planned {
+        Planned::Session(plan) => Outcome::Session(result_of(plan, answer)),
+        Planned::Conversation(plan) => Outcome::Conversation(result_of(plan, answer)),
         Planned::Send { local_id, plan } => Outcome::Sent {
             local_id,
-            result: executor.run(plan).await,
+            result: result_of(plan, answer),
         },
-        Planned::Fetch(plan) => Outcome::Fetched(executor.run(plan).await),
+        Planned::Fetch(plan) => Outcome::Fetched(result_of(plan, answer)),
+    }
+}
+
+/// The request `plan` needs performed, if any.
+fn request_of<T>(plan: &Plan<T>) -> Option<&HttpRequest> {
+    match plan {
+        Plan::Request { request, .. } => Some(request),
+        Plan::Ready(_) => None,
+    }
+}
+
+/// The result of `plan`: ready, or its parser's reading of `answer` (the answer to the request
+/// [`request_of`] gave).
+fn result_of<T>(
+    plan: Plan<T>,
+    answer: Option<Result<HttpResponse, ProviderError>>,
+) -> Result<T, ProviderError> {
+    match (plan, answer) {
+        (Plan::Ready(result), _) => result,
+        (Plan::Request { parse, .. }, Some(answer)) => parse(&answer?),
+        // Never: `run_job` performs every plan's request.
+        (Plan::Request { .. }, None) => Err(ProviderError::Network("not performed".into())),
     }
 }

@@ -1,5 +1,6 @@
-//! The one executor: performs a provider's [`Plan`] over `fetch`, or against the in-browser
-//! `LocalHelpdesk` for `local://` URLs. Every request has a timeout and is aborted when it passes.
+//! The one executor: performs the requests of providers' plans over `fetch`, or against the
+//! in-browser `LocalHelpdesk` for `local://` URLs. Every request has a timeout and is aborted when
+//! it passes.
 //!
 //! Each bundle links only the half it can use: the `local` build has no `fetch` (its one provider
 //! only addresses `local://`), the network builds no local helpdesk.
@@ -10,7 +11,7 @@ use helpwire_core::engine::storage::Store;
 use helpwire_core::json::Json;
 #[cfg(feature = "local")]
 use helpwire_core::protocol::local::{LocalHelpdesk, BASE as LOCAL_BASE};
-use helpwire_core::protocol::{HttpRequest, HttpResponse, Plan, ProviderError};
+use helpwire_core::protocol::{HttpRequest, HttpResponse, ProviderError};
 use std::rc::Rc;
 
 /// Default time a request may take before it is aborted.
@@ -75,17 +76,6 @@ impl Executor {
         Executor {
             local_clock: clock,
             ..self
-        }
-    }
-
-    /// Carries out a plan: returns ready values at once, otherwise requests and parses.
-    pub async fn run<T>(&self, plan: Plan<T>) -> Result<T, ProviderError> {
-        match plan {
-            Plan::Ready(result) => result,
-            Plan::Request { request, parse } => {
-                let response = self.perform(&request).await?;
-                parse(&response)
-            }
         }
     }
 
