@@ -178,12 +178,10 @@ impl SseParser {
                 self.id.push_str(value);
             }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-                // Absurdly many digits: the longest wait there is.
-                let ms = value.bytes().fold(0u32, |ms, digit| {
-                    ms.saturating_mul(10)
-                        .saturating_add(u32::from(digit - b'0'))
-                });
-                self.retry = Some(ms);
+                // Absurdly many digits: the longest wait there is. Read by the parser the
+                // executor links for `Retry-After`, not a loop of its own.
+                let ms = crate::text::parse_u64(value).and_then(|ms| u32::try_from(ms).ok());
+                self.retry = Some(ms.unwrap_or(u32::MAX));
             }
             _ => {}
         }
