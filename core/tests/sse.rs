@@ -148,7 +148,11 @@ fn retry_takes_only_ascii_digits() {
     assert_eq!(retry("retry: 4294967295\n"), Some(u32::MAX));
     assert_eq!(retry("retry: 4294967296\n"), Some(u32::MAX));
     assert_eq!(retry("retry: 007\n"), Some(7));
-    assert_eq!(retry("retry: +5\n"), None, "only digits, not the sign a number may have");
+    assert_eq!(
+        retry("retry: +5\n"),
+        None,
+        "only digits, not the sign a number may have"
+    );
     assert_eq!(retry("retry: 3000"), None, "an unfinished line is not read");
 }
 

@@ -67,24 +67,45 @@ fn fill_random(bytes: &mut [u8]) {
     }
 }
 
-/// Resolves after `ms` milliseconds (a `setTimeout` promise).
-pub async fn sleep(ms: u32) {
+/// Resolves after `ms` milliseconds (a `setTimeout` promise). The timer is set at once, and the
+/// future is the promise's own: no state machine of its own for every caller to embed.
+pub fn sleep(ms: u32) -> Sleep {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {
             let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
-    let _ = JsFuture::from(promise).await;
+    Sleep(Some(JsFuture::from(promise)))
+}
+
+/// The wait [`sleep`] and [`next_task`] return; `None` is no wait at all.
+pub struct Sleep(Option<JsFuture>);
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        match &mut self.0 {
+            // The promise only ever resolves: its value says nothing.
+            Some(promise) => std::pin::Pin::new(promise).poll(cx).map(|_| ()),
+            None => std::task::Poll::Ready(()),
+        }
+    }
 }
 
 /// Waits for the next task, so the browser can show what the current one changed. A hidden page
 /// shows nothing, and throttles timers there, so it does not wait.
-pub async fn next_task() {
+pub fn next_task() -> Sleep {
     let hidden = web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.hidden());
-    if !hidden {
-        sleep(0).await;
+    if hidden {
+        Sleep(None)
+    } else {
+        sleep(0)
     }
 }
 
