@@ -151,12 +151,17 @@ impl Store for WebStore {
 
 /// A readable message from a thrown JS value.
 pub fn describe(e: &JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
-    }
-    e.as_string()
+    message_of(e)
         .or_else(|| js_sys::JSON::stringify(e).ok().and_then(|s| s.as_string()))
         .unwrap_or_else(|| String::from("an unknown error"))
+}
+
+/// The message of a thrown `Error`, or the thrown string.
+pub fn message_of(e: &JsValue) -> Option<String> {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => Some(String::from(err.message())),
+        None => e.as_string(),
+    }
 }
 
 /// The languages to try, best first: the site's configured locale, if any, then the browser's.

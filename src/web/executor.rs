@@ -267,13 +267,7 @@ pub(crate) fn retry_after(response: &web_sys::Response) -> Option<u32> {
 /// A failed `fetch` or read, in the browser's words.
 #[cfg(network)]
 pub(crate) fn network(e: wasm_bindgen::JsValue) -> ProviderError {
-    use wasm_bindgen::JsCast;
-    ProviderError::Network(
-        e.dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .or_else(|| e.as_string())
-            .unwrap_or_else(|| "the request failed".into()),
-    )
+    ProviderError::Network(browser::message_of(&e).unwrap_or_else(|| "the request failed".into()))
 }
 
 #[cfg(network)]
