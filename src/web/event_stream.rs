@@ -11,7 +11,9 @@
 //! conversation once on every (re)connect.
 
 use crate::web::browser;
-use crate::web::executor::{abort_after, fetch_head, network, read_body, retry_after, ReadError};
+use crate::web::executor::{
+    abort_after, fetch_head, header, network, read_body, retry_after, ReadError,
+};
 use helpwire_core::backoff::Backoff;
 use helpwire_core::protocol::relay::{self, StreamEvent};
 use helpwire_core::protocol::sse::{SseOutput, SseParser};
@@ -166,7 +168,7 @@ impl Inner {
         let status = response.status();
         let wait = retry_after(&response).map(|s| s as f64 * 1000.0);
         // `trim`, not `trim_start` (the same answer here): the bundle already links it.
-        let is_stream = (response.headers().get("content-type").ok().flatten())
+        let is_stream = header(&response, "content-type")
             .is_some_and(|t| t.trim().starts_with("text/event-stream"));
         match status {
             200 if is_stream => {}

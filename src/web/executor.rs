@@ -168,15 +168,10 @@ impl Executor {
         signal: &web_sys::AbortSignal,
     ) -> Result<HttpResponse, ProviderError> {
         let response = fetch_head(request, signal).await?;
-        let header = |name: &str| response.headers().get(name).ok().flatten();
         let retry_after = retry_after(&response);
         let limit = request.max_response_bytes;
         // Refuse before reading when the server says how big it is.
-        // `parse_u64`, already linked for `Retry-After`, not `str::parse`'s integer parser.
-        if header("content-length")
-            .and_then(|v| helpwire_core::text::parse_u64(v.trim()))
-            .is_some_and(|size| size > limit as u64)
-        {
+        if header_number(&response, "content-length").is_some_and(|size| size > limit as u64) {
             return Err(too_large(limit));
         }
         let mut body = String::new();
@@ -260,8 +255,20 @@ pub(crate) async fn fetch_head(
 /// The `Retry-After` of an answer, in seconds (the date form is not used by the backends).
 #[cfg(network)]
 pub(crate) fn retry_after(response: &web_sys::Response) -> Option<u32> {
-    let value = response.headers().get("retry-after").ok().flatten()?;
-    helpwire_core::text::parse_u64(value.trim()).and_then(|n| u32::try_from(n).ok())
+    header_number(response, "retry-after").and_then(|n| u32::try_from(n).ok())
+}
+
+/// A header of an answer, if it has it.
+#[cfg(network)]
+pub(crate) fn header(response: &web_sys::Response, name: &str) -> Option<String> {
+    response.headers().get(name).ok().flatten()
+}
+
+/// A header that is a decimal number (`Content-Length`, `Retry-After`'s seconds). Read by
+/// `text::parse_u64`, not `str::parse`'s integer parser.
+#[cfg(network)]
+fn header_number(response: &web_sys::Response, name: &str) -> Option<u64> {
+    helpwire_core::text::parse_u64(header(response, name)?.trim())
 }
 
 /// A failed `fetch` or read, in the browser's words.
