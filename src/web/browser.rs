@@ -197,6 +197,14 @@ fn web_locks() -> Option<JsValue> {
         .filter(|l| l.is_object())
 }
 
+/// The method `name` of the page's `LockManager` (`locks`), if it has one.
+fn locks_method(locks: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(locks, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
 /// A Web Lock held until [`HeldLock::release`] or until the page goes away (the browser
 /// releases it when the tab closes or reloads).
 pub struct HeldLock {
@@ -213,10 +221,7 @@ impl HeldLock {
 /// Holds the Web Lock `name`. `None` where Web Locks are not available.
 pub fn hold_lock(name: &str) -> Option<HeldLock> {
     let locks = web_locks()?;
-    let request = js_sys::Reflect::get(&locks, &"request".into())
-        .ok()?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
+    let request = locks_method(&locks, "request")?;
     // The lock is held while the callback's promise is pending: it settles on release.
     let mut release = None;
     let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
@@ -230,10 +235,7 @@ pub fn hold_lock(name: &str) -> Option<HeldLock> {
 /// Names of the Web Locks held in this origin, or `None` where the browser cannot tell.
 pub async fn held_locks() -> Option<Vec<String>> {
     let locks = web_locks()?;
-    let query = js_sys::Reflect::get(&locks, &"query".into())
-        .ok()?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
+    let query = locks_method(&locks, "query")?;
     let promise = query
         .call0(&locks)
         .ok()?
