@@ -190,19 +190,18 @@ pub fn browser_languages() -> Vec<String> {
     preferred_languages(None)
 }
 
-fn web_locks() -> Option<JsValue> {
+/// The page's `LockManager` (`navigator.locks`) and its method `name`, where Web Locks are
+/// available.
+fn web_locks(name: &str) -> Option<(JsValue, js_sys::Function)> {
     let navigator = web_sys::window()?.navigator();
-    js_sys::Reflect::get(&navigator, &"locks".into())
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into())
         .ok()
-        .filter(|l| l.is_object())
-}
-
-/// The method `name` of the page's `LockManager` (`locks`), if it has one.
-fn locks_method(locks: &JsValue, name: &str) -> Option<js_sys::Function> {
-    js_sys::Reflect::get(locks, &JsValue::from_str(name))
+        .filter(|l| l.is_object())?;
+    let method = js_sys::Reflect::get(&locks, &JsValue::from_str(name))
         .ok()?
         .dyn_into()
-        .ok()
+        .ok()?;
+    Some((locks, method))
 }
 
 /// A Web Lock held until [`HeldLock::release`] or until the page goes away (the browser
@@ -220,8 +219,7 @@ impl HeldLock {
 
 /// Holds the Web Lock `name`. `None` where Web Locks are not available.
 pub fn hold_lock(name: &str) -> Option<HeldLock> {
-    let locks = web_locks()?;
-    let request = locks_method(&locks, "request")?;
+    let (locks, request) = web_locks("request")?;
     // The lock is held while the callback's promise is pending: it settles on release.
     let mut release = None;
     let held = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
@@ -234,8 +232,7 @@ pub fn hold_lock(name: &str) -> Option<HeldLock> {
 
 /// Names of the Web Locks held in this origin, or `None` where the browser cannot tell.
 pub async fn held_locks() -> Option<Vec<String>> {
-    let locks = web_locks()?;
-    let query = locks_method(&locks, "query")?;
+    let (locks, query) = web_locks("query")?;
     let promise = query
         .call0(&locks)
         .ok()?
