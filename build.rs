@@ -23,8 +23,8 @@ fn main() {
     // `cfg(contact)`: the pre-chat form is linked; `cfg(email_offer)`: the "Get the answer by
     // email" offer is, for a backend that can still take an email once the conversation exists.
     // Both follow core's `contact` feature: only the bundles it is on for (core/Cargo.toml).
-    backend_cfg("contact", &["BANCROFT", "BOT", "GLEAP", "LOCAL"]);
-    backend_cfg("email_offer", &["BOT", "GLEAP", "LOCAL"]);
+    backend_cfg("contact", &["BANCROFT", "BOT", "GLEAP", "LOCAL", "RELAY"]);
+    backend_cfg("email_offer", &["BOT", "GLEAP", "LOCAL", "RELAY"]);
     // `cfg(conversations)`: the list of the visitor's conversations (core's `conversations`).
     backend_cfg("conversations", CONVERSATIONS);
     let source = "style/helpwire.css";

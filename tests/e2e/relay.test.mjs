@@ -468,6 +468,46 @@ test('bancroft through the relay: support resolves the conversation; the relay r
   await context.close();
 });
 
+test('contact details through the relay: the pre-chat email (Bancroft) and the late offer (bot) reach the helpdesk as a claimed email, never as the identity', async () => {
+  // Bancroft: the pre-chat form, before the first message.
+  const bancroft = await relayFor('bancroft');
+  pages['/relay-prechat.html'] = hostPage({ attrs: `data-provider="relay" data-api-base="${bancroft.url}" data-prechat="email"` });
+  const one = await visit(`${base}/relay-prechat.html`);
+  const form = one.page.getByRole('form', { name: 'Contact details' });
+  await form.getByRole('textbox', { name: 'Email' }).fill('ada@example.com');
+  await form.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await form.waitFor({ state: 'detached' });
+  const first = `Pre-chat through the relay #${Date.now()}`;
+  await send(one.page, first);
+  const stored = await storedWith('bancroft', first);
+  assert.ok(JSON.stringify(stored).includes('ada@example.com'), 'kept with the conversation as the claimed email');
+  assert.notEqual(stored.requester?.email, 'ada@example.com', 'never the requester: the page cannot prove an email');
+  await assertOnlyRelay(one, bancroft.url);
+  assert.deepEqual(one.traffic.pageErrors, []);
+  await one.context.close();
+
+  // The bot: an anonymous visitor takes the offer after their first message; the endpoint hears
+  // of it with the next one.
+  const bot = await relayFor('bot');
+  const two = await visit(relayPage('relay-offer', bot.url));
+  const hello = `Anonymous through the relay #${Date.now()}`;
+  await send(two.page, hello);
+  const offer = two.page.getByRole('form', { name: 'Get the answer by email' });
+  await offer.getByRole('textbox', { name: 'Email' }).fill('late@example.com');
+  await offer.getByRole('textbox', { name: 'Email' }).press('Enter');
+  await offer.waitFor({ state: 'detached' });
+  const again = `And one more #${Date.now()}`;
+  await send(two.page, again);
+  // The bot sandbox keeps each call's text beside the comment it came in, and the last session.
+  const conversation = (await sandbox.conversations('bot')).find((c) => c.messages.some((m) => m.text === again));
+  assert.ok(conversation, 'the endpoint got the message');
+  assert.ok(JSON.stringify(conversation.session).includes('late@example.com'), 'and the claimed email with it');
+  assert.notEqual(conversation.session?.email, 'late@example.com', 'never as the identity');
+  await assertOnlyRelay(two, bot.url);
+  assert.deepEqual(two.traffic.pageErrors, []);
+  await two.context.close();
+});
+
 /** Points the sandbox's Gurusup webhook at `relay`, for one test (`off()` after it). */
 async function hookTo(relay) {
   await sandbox.webhook({ url: `${relay.url}/v1/hooks/gurusup`, key: WEBHOOK_KEY });
