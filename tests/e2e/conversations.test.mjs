@@ -70,6 +70,32 @@ async function listed(p) {
   return list.getByRole('listitem').getByRole('button').allInnerTexts();
 }
 
+/** Opens `pathname` with the widget's timers on a fake clock (its polls come when the test moves
+ *  it) and the panel open. */
+async function openOnFakeClock(pathname) {
+  const context = await env.browser.newContext();
+  const p = await context.newPage();
+  await p.clock.install();
+  const console = watchConsole(p);
+  await p.goto(`${env.base}${pathname}`);
+  await waitForState(p);
+  await p.evaluate(() => Helpwire.open());
+  return { context, page: p, console };
+}
+
+/** Writes `text`, moving the fake clock until `backend` has stored it once; its conversation. */
+async function writeUntilStored(p, backend, text) {
+  await write(p, text);
+  let found;
+  await until(`${backend} stores "${text}"`, async () => {
+    await p.clock.runFor(1000);
+    found = (await env.sandbox.conversations(backend)).find((c) => copiesOf(c.messages, text) === 1);
+    return found !== undefined;
+  });
+  await mine(p, text, 'sent').waitFor();
+  return found;
+}
+
 test('local: back to the list, a new conversation, the first opened again with its history; keyboard only, axe, the conversation event, and a reload keeps the list', async () => {
   const { context, page: p, console } = await open('/local.html');
   await p.evaluate(() => {
@@ -251,23 +277,8 @@ test('bancroft: two conversations, each message stored exactly once in its own',
 });
 
 test('bancroft: support resolves the conversation; the widget reads its status, shows it read-only, and a message refused by it goes to a new one on Retry', async () => {
-  const context = await env.browser.newContext();
-  const p = await context.newPage();
-  // The widget's timers on a fake clock: its polls come when the test moves it.
-  await p.clock.install();
-  const console = watchConsole(p);
-  await p.goto(`${env.base}/bancroft.html`);
-  await waitForState(p);
-  await p.evaluate(() => Helpwire.open());
-  await write(p, 'My parcel is late');
-  let stored;
-  await until('stored', async () => {
-    await p.clock.runFor(1000);
-    stored = await env.sandbox.conversations('bancroft');
-    return stored.some((c) => copiesOf(c.messages, 'My parcel is late') === 1);
-  });
-  const id = stored.find((c) => copiesOf(c.messages, 'My parcel is late') === 1).id;
-  await mine(p, 'My parcel is late', 'sent').waitFor();
+  const { context, page: p, console } = await openOnFakeClock('/bancroft.html');
+  const { id } = await writeUntilStored(p, 'bancroft', 'My parcel is late');
   await env.sandbox.close('bancroft', { conversation: id });
   // Written before the widget has read the status: Bancroft refuses it.
   await write(p, 'Hello?');
@@ -286,8 +297,7 @@ test('bancroft: support resolves the conversation; the widget reads its status, 
     await p.clock.runFor(1000);
     return (await mine(p, 'Hello?', 'sent').count()) === 1;
   });
-  stored = await env.sandbox.conversations('bancroft');
-  const holders = stored.filter((c) => copiesOf(c.messages, 'Hello?') === 1);
+  const holders = (await env.sandbox.conversations('bancroft')).filter((c) => copiesOf(c.messages, 'Hello?') === 1);
   assert.equal(holders.length, 1);
   assert.notEqual(holders[0].id, id, 'not in the resolved one');
   await p.evaluate(() => Helpwire.showConversations());
@@ -297,19 +307,8 @@ test('bancroft: support resolves the conversation; the widget reads its status, 
 });
 
 test('bancroft: closed while a message is still on its way: "Start a new conversation" waits for it and says why, then the refused message goes to a new one', async () => {
-  const context = await env.browser.newContext();
-  const p = await context.newPage();
-  await p.clock.install();
-  const console = watchConsole(p);
-  await p.goto(`${env.base}/bancroft.html`);
-  await waitForState(p);
-  await p.evaluate(() => Helpwire.open());
-  await write(p, 'Where is my refund?');
-  await until('stored', async () => {
-    await p.clock.runFor(1000);
-    return (await mine(p, 'Where is my refund?', 'sent').count()) === 1;
-  });
-  const id = (await env.sandbox.conversations('bancroft')).find((c) => copiesOf(c.messages, 'Where is my refund?') === 1).id;
+  const { context, page: p, console } = await openOnFakeClock('/bancroft.html');
+  const { id } = await writeUntilStored(p, 'bancroft', 'Where is my refund?');
   await env.sandbox.close('bancroft', { conversation: id });
   // The next message meets a passing outage: it stays on its way (retried) while the widget
   // reads the status and learns of the close.
@@ -359,25 +358,10 @@ test('bancroft: closed while a message is still on its way: "Start a new convers
 });
 
 test('gleap: support closes the ticket; the widget reads its status, shows it read-only, and "Start a new conversation" opens a new ticket', async () => {
-  const context = await env.browser.newContext();
-  const p = await context.newPage();
-  // The widget's timers on a fake clock: its polls (6 s apart) come when the test moves it.
-  await p.clock.install();
-  const console = watchConsole(p);
-  await p.goto(`${env.base}/gleap.html`);
-  await waitForState(p);
-  await p.evaluate(() => Helpwire.open());
-  await write(p, 'My export fails');
-  let stored;
-  await until('stored', async () => {
-    await p.clock.runFor(1000);
-    stored = await env.sandbox.conversations('gleap');
-    return stored.some((c) => copiesOf(c.messages, 'My export fails') === 1);
-  });
-  const ticket = stored.find((c) => copiesOf(c.messages, 'My export fails') === 1);
-  await mine(p, 'My export fails', 'sent').waitFor();
+  const { context, page: p, console } = await openOnFakeClock('/gleap.html');
+  const ticket = await writeUntilStored(p, 'gleap', 'My export fails');
   await env.sandbox.close('gleap', { conversation: ticket._id });
-  // Every fourth read asks for the ticket: at most four polls to see it.
+  // Every fourth read asks for the ticket: at most four polls (6 s apart) to see it.
   const startNew = p.getByRole('button', { name: 'Start a new conversation' });
   await until('read-only', async () => {
     await p.clock.runFor(6000);
