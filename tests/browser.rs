@@ -749,14 +749,11 @@ fn ids_come_from_crypto_get_random_values() {
     );
 }
 
-/// Names of this origin's Web Locks that start with `prefix`.
+/// Names of this origin's Web Locks that start with `prefix`, without it.
 async fn locks_named(prefix: &str) -> Vec<String> {
-    helpwire::web::browser::held_locks()
+    helpwire::web::browser::held_locks(prefix)
         .await
         .expect("Chromium has Web Locks")
-        .into_iter()
-        .filter(|n| n.starts_with(prefix))
-        .collect()
 }
 
 #[wasm_bindgen_test]

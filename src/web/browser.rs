@@ -230,8 +230,9 @@ pub fn hold_lock(name: &str) -> Option<HeldLock> {
     release.map(|release| HeldLock { release })
 }
 
-/// Names of the Web Locks held in this origin, or `None` where the browser cannot tell.
-pub async fn held_locks() -> Option<Vec<String>> {
+/// The names of the Web Locks held in this origin that start with `prefix`, without it, or
+/// `None` where the browser cannot tell.
+pub async fn held_locks(prefix: &str) -> Option<Vec<String>> {
     let (locks, query) = web_locks("query")?;
     let promise = query
         .call0(&locks)
@@ -247,7 +248,9 @@ pub async fn held_locks() -> Option<Vec<String>> {
             .ok()
             .and_then(|n| n.as_string())
         {
-            names.push(name);
+            if let Some(rest) = name.strip_prefix(prefix) {
+                names.push(rest.to_string());
+            }
         }
     }
     Some(names)

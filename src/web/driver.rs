@@ -175,15 +175,7 @@ impl Chat {
         let driver = driver.clone();
         leptos::task::spawn_local(async move {
             browser::sleep(delay_ms).await;
-            let live = browser::held_locks().await.map(|names| {
-                let mut tabs = Vec::new();
-                for name in &names {
-                    if let Some(tab) = name.strip_prefix(TAB_LOCK_PREFIX) {
-                        tabs.push(tab.to_string());
-                    }
-                }
-                tabs
-            });
+            let live = browser::held_locks(TAB_LOCK_PREFIX).await;
             driver.checking_tabs.set(false);
             self.dispatch(Command::TabsAlive(live));
         });
