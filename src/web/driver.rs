@@ -34,6 +34,7 @@ pub struct Driver {
     socket: RefCell<Option<PushSocket>>,
     /// A list, not a hash map: a handful are in flight at most, and a map links SipHash and its
     /// random keys into every bundle.
+    #[cfg(push)]
     socket_sends: RefCell<Vec<(String, u64)>>,
     /// A check of which tabs are still open is under way.
     checking_tabs: Cell<bool>,
@@ -89,6 +90,7 @@ impl Driver {
             timer: RefCell::new(None),
             stopped: Cell::new(false),
             socket: RefCell::new(None),
+            #[cfg(push)]
             socket_sends: RefCell::new(Vec::new()),
             checking_tabs: Cell::new(false),
             unsaved: Cell::new(false),
@@ -249,6 +251,7 @@ impl Chat {
                 if let Some(socket) = driver.socket.borrow_mut().take() {
                     socket.stop();
                 }
+                #[cfg(push)]
                 driver.socket_sends.borrow_mut().clear();
             }
             Effect::Emit(event) => (driver.events)(&event),
