@@ -30,8 +30,10 @@ pub struct Driver {
     events: EventSink,
     timer: RefCell<Option<TimeoutHandle>>,
     stopped: Cell<bool>,
-    /// Push backends: the live socket, and which job each message sent over it belongs to.
-    socket: RefCell<Option<PushSocket>>,
+    /// Push backends (`cfg(push)`, see build.rs; no other build links the socket driver): the
+    /// live socket, and which job each message sent over it belongs to.
+    #[cfg(push)]
+    socket: RefCell<Option<SocketDriver>>,
     /// A list, not a hash map: a handful are in flight at most, and a map links SipHash and its
     /// random keys into every bundle.
     #[cfg(push)]
@@ -50,23 +52,6 @@ pub struct Driver {
     /// The followed stream is up: the engine was told so.
     #[cfg(stream)]
     stream_up: Cell<bool>,
-}
-
-/// The push socket. Only a build with a push backend (`cfg(push)`, see build.rs) links the
-/// socket driver; in the others the type has no values, so no socket code is compiled in.
-#[cfg(push)]
-type PushSocket = SocketDriver;
-#[cfg(not(push))]
-type PushSocket = NoPushSocket;
-
-#[cfg(not(push))]
-pub enum NoPushSocket {}
-
-#[cfg(not(push))]
-impl NoPushSocket {
-    fn stop(self) {
-        match self {}
-    }
 }
 
 /// Prefix of the Web Lock each tab holds while its widget runs (until the tab closes or the site
@@ -89,6 +74,7 @@ impl Driver {
             events,
             timer: RefCell::new(None),
             stopped: Cell::new(false),
+            #[cfg(push)]
             socket: RefCell::new(None),
             #[cfg(push)]
             socket_sends: RefCell::new(Vec::new()),
@@ -118,6 +104,7 @@ impl Driver {
         if let Some(t) = self.timer.borrow_mut().take() {
             t.clear();
         }
+        #[cfg(push)]
         if let Some(socket) = self.socket.borrow_mut().take() {
             socket.stop();
         }
@@ -248,11 +235,13 @@ impl Chat {
                 driver.unsaved.set(false);
                 let _ = driver.store.remove(&driver.storage_key);
                 // The visitor was forgotten: their socket session goes too.
-                if let Some(socket) = driver.socket.borrow_mut().take() {
-                    socket.stop();
-                }
                 #[cfg(push)]
-                driver.socket_sends.borrow_mut().clear();
+                {
+                    if let Some(socket) = driver.socket.borrow_mut().take() {
+                        socket.stop();
+                    }
+                    driver.socket_sends.borrow_mut().clear();
+                }
             }
             Effect::Emit(event) => (driver.events)(&event),
             Effect::Warn(text) => browser::warn(&format!("Helpwire: {text}")),
