@@ -25,7 +25,7 @@ pub const LOCAL_HELPDESK_KEY: &str = "helpwire:v1:local-helpdesk";
 pub struct Executor {
     pub timeout_ms: u32,
     /// Where the local helpdesk keeps its data; only used for `local://` requests.
-    #[cfg_attr(not(feature = "local"), allow(dead_code))]
+    #[cfg(feature = "local")]
     local_store: Rc<dyn Store>,
     /// The local helpdesk's time: the page's clock, unless a test sets its own.
     #[cfg(feature = "local")]
@@ -36,9 +36,13 @@ pub struct Executor {
 }
 
 impl Executor {
+    /// `local_store` keeps the local helpdesk's data; builds without it drop it.
     pub fn new(local_store: Rc<dyn Store>) -> Self {
+        #[cfg(not(feature = "local"))]
+        drop(local_store);
         Executor {
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            #[cfg(feature = "local")]
             local_store,
             #[cfg(feature = "local")]
             local_clock: browser::now,
