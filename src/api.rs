@@ -392,14 +392,9 @@ fn value_of(value: &JsValue) -> Value {
         Value::Text(text)
     } else if let Some(b) = value.as_bool() {
         Value::Bool(b)
-    } else if value.as_f64().is_some() {
+    } else if let Some(n) = value.as_f64() {
         // As JavaScript writes it (`String(n)`), without Rust's float printing.
-        Value::Number(
-            js_sys::Number::from(value.clone())
-                .to_string_with_radix(10)
-                .map(String::from)
-                .unwrap_or_default(),
-        )
+        Value::Number(browser::number_text(n).unwrap_or_default())
     } else if value.is_null() {
         Value::Null
     } else if js_sys::Array::is_array(value) {

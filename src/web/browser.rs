@@ -15,13 +15,18 @@ pub fn now() -> f64 {
 /// and already in every browser; called before any JSON is read or written.
 pub fn install_float_text() {
     static BROWSER_FLOAT_TEXT: helpwire_core::json::FloatText = helpwire_core::json::FloatText {
-        write: |x, out| match js_sys::Number::from(x).to_string_with_radix(10) {
-            Ok(text) => out.push_str(&String::from(text)),
-            Err(_) => out.push_str("null"),
-        },
+        write: |x, out| out.push_str(number_text(x).as_deref().unwrap_or("null")),
         parse: js_sys::parse_float,
     };
     helpwire_core::json::install_float_text(&BROWSER_FLOAT_TEXT);
+}
+
+/// `x` as JavaScript writes it (`String(x)`).
+pub fn number_text(x: f64) -> Option<String> {
+    js_sys::Number::from(x)
+        .to_string_with_radix(10)
+        .ok()
+        .map(String::from)
 }
 
 /// A fresh id: `prefix`, `_` and a version 4 UUID, whose 122 random bits come from
