@@ -76,14 +76,11 @@ pub async fn boot(
             _ => browser::error(&issue.to_string()),
         }
     }
-    let fail = |message: String| {
-        let _ = host.set_attribute("data-state", "error");
-        emit_event(&emit, "error", &JsValue::from_str(&message));
-        JsValue::from_str(&message)
-    };
     if parsed.is_fatal() {
         return Err(fail(
-            "Helpwire: configuration error; the widget stays off (see the errors above)".into(),
+            &host,
+            &emit,
+            "Helpwire: configuration error; the widget stays off (see the errors above)",
         ));
     }
     let config = parsed.config;
@@ -100,7 +97,7 @@ pub async fn boot(
         Err(e) => {
             let message = format!("Helpwire: {e}");
             browser::error(&message);
-            return Err(fail(message));
+            return Err(fail(&host, &emit, &message));
         }
     };
 
@@ -307,6 +304,15 @@ pub fn install_crash_reporter(host: &web_sys::HtmlElement, emit: &js_sys::Functi
             });
         }));
     }
+}
+
+/// A start that failed with `message`: the host says so and the site's `error` listeners hear
+/// it; the message is what `boot` rejects with.
+fn fail(host: &web_sys::HtmlElement, emit: &js_sys::Function, message: &str) -> JsValue {
+    let _ = host.set_attribute("data-state", "error");
+    let message = JsValue::from_str(message);
+    emit_event(emit, "error", &message);
+    message
 }
 
 /// Calls the loader's `emit(name, detail)`; a throwing listener never reaches the widget.
