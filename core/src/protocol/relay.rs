@@ -130,12 +130,16 @@ pub fn read_event(
     notes: &mut Vec<String>,
 ) -> Result<StreamEvent, String> {
     let name = event.event.as_str();
-    if name != "message" && name != "closed" {
-        return Err(format!(
-            "an event of unknown type \"{}\"",
-            ellipsize(name, 40)
-        ));
-    }
+    let closed = match name {
+        "message" => false,
+        "closed" => true,
+        _ => {
+            return Err(format!(
+                "an event of unknown type \"{}\"",
+                ellipsize(name, 40)
+            ))
+        }
+    };
     let data = Json::parse(&event.data).map_err(|e| format!("a {name} event: {e}"))?;
     let f = Fields::of(&data, "the event")?;
     let conversation_id = f.id(&["conversation_id"])?;
@@ -143,7 +147,7 @@ pub fn read_event(
     if conversation_id.len() > 128 {
         return Err("a conversation id over 128 characters".into());
     }
-    if name == "closed" {
+    if closed {
         return Ok(StreamEvent::Closed(conversation_id));
     }
     Ok(StreamEvent::Message {
