@@ -24,7 +24,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
         ..
     } = shared;
     let room = Room {
-        input: focus.composer,
+        focus,
         limit: chat
             .engine
             .with_untracked(|e| e.capabilities().max_message_chars),
@@ -38,7 +38,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
     super::watch(move |_| {
         locale.track();
         intl_tag.track();
-        let Some(input) = focus.composer.get() else {
+        let Some(input) = focus.composer() else {
             return;
         };
         if !listening {
@@ -57,7 +57,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
         room.show(true);
     });
     let send = move || {
-        let Some(input) = focus.composer.get_untracked() else {
+        let Some(input) = focus.composer_untracked() else {
             return;
         };
         let text = input.value();
@@ -88,7 +88,6 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 rows="1"
                 enterkeyhint="send"
                 placeholder=move || locale.get().composer_placeholder.to_string()
-                node_ref=focus.composer
                 on:keydown=move |ev| {
                     // Not while an input method is composing (Japanese, Chinese…): Enter confirms there.
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -109,7 +108,8 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
 /// elements: each of those compiles its own view code, and the state is the DOM's anyway.
 #[derive(Clone, Copy)]
 struct Room {
-    input: NodeRef<leptos::html::Textarea>,
+    /// Where the text box is found.
+    focus: super::Focus,
     /// The backend's [`helpwire_core::protocol::Capabilities::max_message_chars`].
     limit: usize,
     locale: super::Locale,
@@ -122,7 +122,7 @@ impl Room {
     /// heard) with the visible reason. The polite status changes only when the text crosses
     /// 90 % or the limit (or `relabel`: the language changed), never on every keystroke.
     fn show(self, relabel: bool) {
-        let Some(input) = self.input.get_untracked() else {
+        let Some(input) = self.focus.composer_untracked() else {
             return;
         };
         let Some((send, count, status)) = parts(&input) else {

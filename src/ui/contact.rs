@@ -117,7 +117,7 @@ pub(super) fn contact(shared: Shared, settings: ContactSettings) {
     super::watch(move |_| {
         let mut parts = chat.engine.with(|e| parts_for(e, prechat));
         let t = locale.get();
-        let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
+        let Some(composer) = focus.composer().and_then(|c| c.parent_element()) else {
             return;
         };
         if shown == Some((parts, t.lang)) {
@@ -270,7 +270,7 @@ pub(super) fn prechat_field(el: &Element) -> Option<HtmlElement> {
 /// Moves focus to the composer, shown at once (the form it waited for is done; the form
 /// itself goes at the next render).
 fn focus_composer(focus: super::Focus) {
-    if let Some(el) = focus.composer.get_untracked() {
+    if let Some(el) = focus.composer_untracked() {
         if let Some(composer) = el.parent_element() {
             toggle_hidden(&composer, false);
         }

@@ -46,7 +46,7 @@ pub(super) fn conversations(shared: Shared) {
             )
         });
         let (t, tag) = (locale.get(), intl_tag.get());
-        let Some(composer) = focus.composer.get().and_then(|c| c.parent_element()) else {
+        let Some(composer) = focus.composer().and_then(|c| c.parent_element()) else {
             return;
         };
         if place.is_none() {
@@ -88,7 +88,7 @@ pub(super) fn conversations(shared: Shared) {
         if (listing && !was_listing) || (read_only && (was_listing || in_composer)) {
             focus_first(root);
         } else if !listing && !read_only && (was_listing || in_here) {
-            if let Some(composer) = focus.composer.get_untracked() {
+            if let Some(composer) = focus.composer_untracked() {
                 let _ = composer.focus();
             }
         }

@@ -5,14 +5,10 @@ use helpwire_core::engine::Command;
 use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread. `shared`: toggles and
-/// closes through the engine; its focus target; the open state for `aria-expanded`.
+/// closes through the engine; the open state for `aria-expanded`.
 pub(super) fn launcher(shared: Shared) -> impl IntoView {
     let Shared {
-        chat,
-        locale,
-        focus,
-        open,
-        ..
+        chat, locale, open, ..
     } = shared;
     // A closure, not a memo: the count is a field, and what shows it skips the DOM when unchanged
     // (a `Memo<u32>` compiled its own node type).
@@ -32,7 +28,6 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
             aria-controls="hw-panel"
             aria-expanded=move || open.get().to_string()
             aria-label=label
-            node_ref=focus.launcher
             on:click=move |_| chat.dispatch(Command::Toggle)
             on:keydown=move |ev| {
                 // Escape closes from the launcher too; focus stays here.

@@ -39,11 +39,44 @@ pub struct Overrides {
     pub contact: contact::ContactSettings,
 }
 
-/// Focus targets shared by the launcher, the panel and the composer.
+/// Focus targets shared by the launcher, the panel and the composer, found in the widget's root
+/// element. Not node refs of their own: each element type's node ref compiles a signal type of
+/// its own, and the root's is there anyway.
 #[derive(Clone, Copy)]
 pub(crate) struct Focus {
-    pub launcher: NodeRef<leptos::html::Button>,
-    pub composer: NodeRef<leptos::html::Textarea>,
+    root: NodeRef<leptos::html::Div>,
+}
+
+impl Focus {
+    /// The composer's text box, once the widget is mounted; followed, so an effect reading it
+    /// runs again on mount.
+    pub(crate) fn composer(self) -> Option<web_sys::HtmlTextAreaElement> {
+        composer_in(self.root.get())
+    }
+
+    /// The composer's text box, not followed; `None` too once the widget is destroyed (timers and
+    /// listeners may outlive it).
+    pub(crate) fn composer_untracked(self) -> Option<web_sys::HtmlTextAreaElement> {
+        composer_in(self.root.try_get_untracked().flatten())
+    }
+
+    /// The launcher button, not followed; `None` once the widget is destroyed.
+    fn launcher_untracked(self) -> Option<web_sys::HtmlElement> {
+        find_in(self.root.try_get_untracked().flatten(), "button.launcher")
+    }
+}
+
+fn composer_in(root: Option<web_sys::HtmlDivElement>) -> Option<web_sys::HtmlTextAreaElement> {
+    use wasm_bindgen::JsCast;
+    // The widget's only `textarea`.
+    Some(find_in(root, "textarea")?.unchecked_into())
+}
+
+/// The first element in `root` matching `selector`, one of ours (so always an HTML element).
+fn find_in(root: Option<web_sys::HtmlDivElement>, selector: &str) -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let el = root?.query_selector(selector).ok()??;
+    Some(el.unchecked_into())
 }
 
 /// What the components share, handed down as a prop. Not Leptos contexts: those link a map keyed
@@ -75,10 +108,10 @@ pub fn Widget(
     /// Site-provided title and greeting.
     overrides: Overrides,
 ) -> impl IntoView {
-    let focus = Focus {
-        launcher: NodeRef::new(),
-        composer: NodeRef::new(),
-    };
+    // The root element, where the parts that take focus are found and whose host follows the
+    // interface's direction.
+    let root = NodeRef::<leptos::html::Div>::new();
+    let focus = Focus { root };
 
     let open = Open(chat);
     // Opening moves focus to the composer, so a visitor can type at once. The last state lives in
@@ -92,7 +125,7 @@ pub fn Widget(
             // `try_` because the widget may be destroyed before the timer fires.
             set_timeout(
                 move || {
-                    if let Some(el) = focus.composer.try_get_untracked().flatten() {
+                    if let Some(el) = focus.composer_untracked() {
                         // While the pre-chat form shows, its first field (the composer waits).
                         #[cfg(contact)]
                         if let Some(field) = contact::prechat_field(&el) {
@@ -144,7 +177,6 @@ pub fn Widget(
 
     // The host follows the interface's direction, so the launcher and panel mirror in
     // right-to-left languages whatever the page's own direction.
-    let root = NodeRef::<leptos::html::Div>::new();
     watch(move |_| {
         let dir = locale.get().dir.as_str();
         if let Some(host) = root.get().and_then(|el| host_of(&el)) {
@@ -243,7 +275,7 @@ fn host_of(el: &web_sys::Element) -> Option<web_sys::Element> {
 pub(crate) fn focus_launcher_soon(focus: Focus) {
     set_timeout(
         move || {
-            if let Some(el) = focus.launcher.try_get_untracked().flatten() {
+            if let Some(el) = focus.launcher_untracked() {
                 let _ = el.focus();
             }
         },
