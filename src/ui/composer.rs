@@ -81,13 +81,13 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 send();
             }
         >
-            <label for="hw-input" class="visually-hidden">{move || locale.get().composer_label.to_string()}</label>
+            <label for="hw-input" class="visually-hidden">{super::localized(locale, None, |s| s.composer_label)}</label>
             <textarea
                 id="hw-input"
                 class="input"
                 rows="1"
                 enterkeyhint="send"
-                placeholder=move || locale.get().composer_placeholder.to_string()
+                placeholder=super::localized(locale, None, |s| s.composer_placeholder)
                 on:keydown=move |ev| {
                     // Not while an input method is composing (Japanese, Chinese…): Enter confirms there.
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -97,7 +97,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 }
             ></textarea>
             <button type="submit" part="send">
-                {move || locale.get().send.to_string()}
+                {super::localized(locale, None, |s| s.send)}
             </button>
         </form>
     }

@@ -472,11 +472,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             chat.dispatch(Command::Retry { local_id });
         }
     };
-    let greeting = move || {
-        greeting
-            .clone()
-            .unwrap_or_else(|| locale.get().greeting.to_string())
-    };
+    let greeting = super::localized(locale, greeting, |s| s.greeting);
     view! {
         <div
             part="log"
@@ -490,7 +486,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             // other anew, which compiles an `Either` view with its own build and rebuild code.
             // `hidden` until earlier pages exist (`mirror_earlier`).
             <button type="button" class="earlier" hidden="" on:click=show_earlier>
-                {move || locale.get().earlier.to_string()}
+                {super::localized(locale, None, |s| s.earlier)}
             </button>
             <p class="greeting" dir="auto">{greeting}</p>
             <div class="pages" node_ref=container_ref on:click=retry_clicked></div>

@@ -188,13 +188,30 @@ pub fn Widget(
     view! {
         <div
             part="root"
-            dir=move || locale.get().dir.as_str().to_string()
-            lang=move || locale.get().lang.to_string()
+            dir=localized(locale, None, |s| s.dir.as_str())
+            lang=localized(locale, None, |s| s.lang)
             node_ref=root
         >
             {launcher::launcher(shared)}
             {panel::panel(shared, overrides)}
         </div>
+    }
+}
+
+/// A text of the interface language (`pick` chooses it), followed, or the site's own (`custom`)
+/// instead, for a view attribute or text.
+///
+/// One closure type for all of them: each closure type in a view compiles its own render effect
+/// code.
+pub(crate) fn localized(
+    locale: Locale,
+    custom: Option<String>,
+    pick: fn(&'static Strings) -> &'static str,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    move || {
+        custom
+            .clone()
+            .unwrap_or_else(|| pick(locale.get()).to_string())
     }
 }
 

@@ -24,14 +24,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
         chat.dispatch(Command::Close);
         super::focus_launcher_soon(focus);
     };
-    let title = {
-        let custom = overrides.title.clone();
-        move || {
-            custom
-                .clone()
-                .unwrap_or_else(|| locale.get().title.to_string())
-        }
-    };
+    let title = super::localized(locale, overrides.title.clone(), |s| s.title);
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
     #[cfg(conversations)]
@@ -61,7 +54,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                         <button
                             type="button"
                             part="close"
-                            aria-label=move || locale.get().close_chat.to_string()
+                            aria-label=super::localized(locale, None, |s| s.close_chat)
                             on:click=move |_| close()
                         >
                             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
