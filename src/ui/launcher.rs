@@ -5,7 +5,7 @@ use helpwire_core::engine::Command;
 use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread. `shared`: toggles and
-/// closes through the engine; the open state for `aria-expanded`.
+/// closes through the engine (clicks through the widget's one listener, `super::clicked`); the open state for `aria-expanded`.
 pub(super) fn launcher(shared: Shared) -> impl IntoView {
     let Shared {
         chat, locale, open, ..
@@ -28,7 +28,6 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
             aria-controls="hw-panel"
             aria-expanded=move || open.get().to_string()
             aria-label=label
-            on:click=move |_| chat.dispatch(Command::Toggle)
             on:keydown=move |ev| {
                 // Escape closes from the launcher too; focus stays here.
                 if ev.key() == "Escape" && open.get_untracked() {

@@ -20,7 +20,7 @@ pub use host::{mount, Mounted};
 
 use crate::web::attention::show_unread_in_title;
 use crate::web::driver::Chat;
-use helpwire_core::engine::Engine;
+use helpwire_core::engine::{Command, Engine};
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
 
@@ -191,6 +191,7 @@ pub fn Widget(
             dir=localized(locale, None, |s| s.dir.as_str())
             lang=localized(locale, None, |s| s.lang)
             node_ref=root
+            on:click=move |ev| clicked(shared, &ev)
         >
             {launcher::launcher(shared)}
             {panel::panel(shared, overrides)}
@@ -212,6 +213,18 @@ pub(crate) fn localized(
         custom
             .clone()
             .unwrap_or_else(|| pick(locale.get()).to_string())
+    }
+}
+
+/// The one click listener for the launcher, the close button and the notice's Retry: each
+/// `on:click` compiles listener code of its own.
+fn clicked(shared: Shared, ev: &web_sys::Event) {
+    if dom::clicked(ev, "button.launcher").is_some() {
+        shared.chat.dispatch(Command::Toggle);
+    } else if dom::clicked(ev, "[part=close]").is_some() {
+        panel::close_panel(shared);
+    } else if dom::clicked(ev, ".notices .retry").is_some() {
+        shared.chat.dispatch(Command::RetryConnection);
     }
 }
 

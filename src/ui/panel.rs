@@ -1,7 +1,7 @@
 //! The chat panel: a dialog with a header, the conversation, the contact forms and the composer.
 
 use super::composer::{composer, number};
-use super::dom::{child, clicked, set, text_in};
+use super::dom::{child, set, text_in};
 use super::message_log::message_log;
 use super::{Overrides, Shared};
 use helpwire_core::engine::{Command, Notice};
@@ -9,21 +9,12 @@ use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
-/// The dialog. Escape or the close button closes it and returns focus to the launcher. `shared`:
-/// closes through the engine and returns focus to the launcher; `hidden` follows the open state;
-/// `overrides`: the site's title and greeting.
+/// The dialog. Escape or the close button (clicked through `super::clicked`) closes it and returns
+/// focus to the launcher. `shared`: closes through the engine and returns focus to the launcher;
+/// `hidden` follows the open state; `overrides`: the site's title and greeting.
 pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
-    let Shared {
-        chat,
-        locale,
-        focus,
-        open,
-        ..
-    } = shared;
-    let close = move || {
-        chat.dispatch(Command::Close);
-        super::focus_launcher_soon(focus);
-    };
+    let Shared { locale, open, .. } = shared;
+    let close = move || close_panel(shared);
     let title = super::localized(locale, overrides.title.clone(), |s| s.title);
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
@@ -55,7 +46,6 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                             type="button"
                             part="close"
                             aria-label=super::localized(locale, None, |s| s.close_chat)
-                            on:click=move |_| close()
                         >
                             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                                 <path d="M6 6l12 12M18 6L6 18" />
@@ -75,6 +65,12 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     #[cfg(not(conversations))]
     let view = panel_view!([] []);
     view
+}
+
+/// Closes the panel and returns focus to the launcher (Escape, or the close button).
+pub(super) fn close_panel(shared: Shared) {
+    shared.chat.dispatch(Command::Close);
+    super::focus_launcher_soon(shared.focus);
 }
 
 /// The header's "Back to conversations" (`cfg(conversations)`; named and shown by
@@ -126,12 +122,8 @@ fn notice_bar(shared: Shared) -> impl IntoView {
             shown = Some(state);
         }
     });
-    let retry_clicked = move |ev: leptos::ev::MouseEvent| {
-        if clicked(&ev, ".retry").is_some() {
-            chat.dispatch(Command::RetryConnection);
-        }
-    };
-    view! { <div class="notices" node_ref=bar on:click=retry_clicked></div> }
+    // Retry is clicked through the widget's one listener (`super::clicked`).
+    view! { <div class="notices" node_ref=bar></div> }
 }
 
 /// Replaces the bar's content with `notice`, if any, worded in `t` (numbers formatted for `tag`).
