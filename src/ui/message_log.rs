@@ -446,7 +446,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             });
         }
     });
-    let show_earlier = move |_| {
+    let show_earlier = move || {
         let Some(container) = container_ref.get_untracked() else {
             return;
         };
@@ -463,13 +463,15 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             }
         }
     };
-    // Retry buttons are plain DOM: one listener for all of them.
-    let retry_clicked = move |ev: leptos::ev::MouseEvent| {
-        let Some(button) = super::dom::clicked(&ev, ".retry") else {
-            return;
-        };
-        if let Some(local_id) = rows.with_value(|r| r.local_id_at(&button)) {
-            chat.dispatch(Command::Retry { local_id });
+    // One listener for "Show earlier messages" and every Retry of the messages (plain DOM): each
+    // `on:click` compiles listener code of its own.
+    let clicked = move |ev: leptos::ev::MouseEvent| {
+        if super::dom::clicked(&ev, ".earlier").is_some() {
+            show_earlier();
+        } else if let Some(button) = super::dom::clicked(&ev, ".pages .retry") {
+            if let Some(local_id) = rows.with_value(|r| r.local_id_at(&button)) {
+                chat.dispatch(Command::Retry { local_id });
+            }
         }
     };
     let greeting = super::localized(locale, greeting, |s| s.greeting);
@@ -481,15 +483,16 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             aria-labelledby="hw-title"
             tabindex="0"
             node_ref=log_ref
+            on:click=clicked
         >
             // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
             // other anew, which compiles an `Either` view with its own build and rebuild code.
             // `hidden` until earlier pages exist (`mirror_earlier`).
-            <button type="button" class="earlier" hidden="" on:click=show_earlier>
+            <button type="button" class="earlier" hidden="">
                 {super::localized(locale, None, |s| s.earlier)}
             </button>
             <p class="greeting" dir="auto">{greeting}</p>
-            <div class="pages" node_ref=container_ref on:click=retry_clicked></div>
+            <div class="pages" node_ref=container_ref></div>
         </div>
     }
 }
