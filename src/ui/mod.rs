@@ -23,6 +23,8 @@ use crate::web::driver::Chat;
 use helpwire_core::engine::{Command, Engine};
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The current interface language; changed by `setLocale`.
 pub type Locale = RwSignal<&'static Strings>;
@@ -177,9 +179,25 @@ pub fn Widget(
 
     // The host follows the interface's direction, so the launcher and panel mirror in
     // right-to-left languages whatever the page's own direction.
+    // The click listener goes on as soon as the root is mounted (the flag lives in the closure).
+    let mut listening = false;
     watch(move |_| {
         let dir = locale.get().dir.as_str();
-        if let Some(host) = root.get().and_then(|el| host_of(&el)) {
+        let Some(el) = root.get() else {
+            return;
+        };
+        if !listening {
+            listening = true;
+            // A plain listener rather than `on:click`: Leptos compiles each `on:` of its own,
+            // and this closure type is shared with the other plain listeners.
+            let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                clicked(shared, &ev)
+            });
+            let _ = el.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+            // Kept for the root's life; it holds only copyable handles.
+            on_click.forget();
+        }
+        if let Some(host) = host_of(&el) {
             let _ = host.set_attribute("dir", dir);
         }
     });
@@ -191,7 +209,6 @@ pub fn Widget(
             dir=localized(locale, None, |s| s.dir.as_str())
             lang=localized(locale, None, |s| s.lang)
             node_ref=root
-            on:click=move |ev| clicked(shared, &ev)
         >
             {launcher::launcher(shared)}
             {panel::panel(shared, overrides)}
