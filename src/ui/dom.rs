@@ -30,8 +30,8 @@ pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
     };
 }
 
-/// The element matching `selector` that a click inside a container landed on, if any: one
-/// listener on the container serves every such button in it, however often it is rebuilt.
+/// The element matching `selector` that a click (or a key) inside a container landed on, if any:
+/// one listener on the container serves every such button in it, however often it is rebuilt.
 pub(super) fn clicked(ev: &web_sys::Event, selector: &str) -> Option<Element> {
     let target = ev.target()?.dyn_into::<Element>().ok()?;
     target.closest(selector).ok().flatten()

@@ -1,11 +1,11 @@
 //! The launcher button in the page corner, with the unread badge.
 
 use super::Shared;
-use helpwire_core::engine::Command;
 use leptos::prelude::*;
 
-/// Opens and closes the panel; shows how many support messages are unread. `shared`: toggles and
-/// closes through the engine (clicks through the widget's one listener, `super::clicked`); the open state for `aria-expanded`.
+/// Opens and closes the panel; shows how many support messages are unread. Clicks and Escape
+/// reach it through the widget's listeners (`super::clicked`, `super::escape_pressed`). `shared`:
+/// the count and the open state for its name, its badge and `aria-expanded`.
 pub(super) fn launcher(shared: Shared) -> impl IntoView {
     let Shared {
         chat, locale, open, ..
@@ -28,13 +28,6 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
             aria-controls="hw-panel"
             aria-expanded=move || open.get().to_string()
             aria-label=label
-            on:keydown=move |ev| {
-                // Escape closes from the launcher too; focus stays here.
-                if ev.key() == "Escape" && open.get_untracked() {
-                    ev.prevent_default();
-                    chat.dispatch(Command::Close);
-                }
-            }
         >
             <svg class="icon icon-chat" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />

@@ -179,7 +179,7 @@ pub fn Widget(
 
     // The host follows the interface's direction, so the launcher and panel mirror in
     // right-to-left languages whatever the page's own direction.
-    // The click listener goes on as soon as the root is mounted (the flag lives in the closure).
+    // The click and key listeners go on as soon as the root is mounted (the flag lives in the closure).
     let mut listening = false;
     watch(move |_| {
         let dir = locale.get().dir.as_str();
@@ -194,8 +194,13 @@ pub fn Widget(
                 clicked(shared, &ev)
             });
             let _ = el.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-            // Kept for the root's life; it holds only copyable handles.
+            let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                escape_pressed(shared, &ev)
+            });
+            let _ = el.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+            // Kept for the root's life; they hold only copyable handles.
             on_click.forget();
+            on_key.forget();
         }
         if let Some(host) = host_of(&el) {
             let _ = host.set_attribute("dir", dir);
@@ -242,6 +247,24 @@ fn clicked(shared: Shared, ev: &web_sys::Event) {
         panel::close_panel(shared);
     } else if dom::clicked(ev, ".notices .retry").is_some() {
         shared.chat.dispatch(Command::RetryConnection);
+    }
+}
+
+/// The one key listener for Escape: anywhere in the panel it closes it and returns focus to the
+/// launcher; on the launcher it closes the panel and focus stays there.
+fn escape_pressed(shared: Shared, ev: &web_sys::Event) {
+    let Some(key) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+        return;
+    };
+    if key.key() != "Escape" {
+        return;
+    }
+    if dom::clicked(ev, "#hw-panel").is_some() {
+        ev.prevent_default();
+        panel::close_panel(shared);
+    } else if dom::clicked(ev, "button.launcher").is_some() && shared.open.get_untracked() {
+        ev.prevent_default();
+        shared.chat.dispatch(Command::Close);
     }
 }
 

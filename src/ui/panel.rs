@@ -9,12 +9,11 @@ use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
-/// The dialog. Escape or the close button (clicked through `super::clicked`) closes it and returns
-/// focus to the launcher. `shared`: closes through the engine and returns focus to the launcher;
-/// `hidden` follows the open state; `overrides`: the site's title and greeting.
+/// The dialog. Escape or the close button closes it and returns focus to the launcher
+/// ([`close_panel`], through the widget's listeners: `super::clicked`, `super::escape_pressed`).
+/// `shared`: `hidden` follows the open state; `overrides`: the site's title and greeting.
 pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     let Shared { locale, open, .. } = shared;
-    let close = move || close_panel(shared);
     let title = super::localized(locale, overrides.title.clone(), |s| s.title);
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
@@ -32,12 +31,6 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                     role="dialog"
                     aria-labelledby="hw-title"
                     hidden=move || !open.get()
-                    on:keydown=move |ev| {
-                        if ev.key() == "Escape" {
-                            ev.prevent_default();
-                            close();
-                        }
-                    }
                 >
                     <header part="header">
                         $($back)*
