@@ -201,7 +201,16 @@ pub fn drop_unused(wasm: &[u8], glue: &str) -> Result<Edited> {
             code.raw(&wasm[body.range()]);
         }
     }
-    ensure!(delegation > 0, "no delegated-event functions found");
+    // A build whose views have no `on:` listener links none of tachys' event code, the delegated
+    // path with it; with that code linked, finding none of the path would mean that `DELEGATED`
+    // no longer matches it.
+    let event_code = names
+        .values()
+        .any(|name| name.contains("::html::event::On<"));
+    ensure!(
+        delegation > 0 || !event_code,
+        "no delegated-event functions found, though tachys' event code is linked"
+    );
     code.raw(&TRAP_BODY);
     types.push(0); // any type will do for a body that traps
     let mut function_section = FunctionSection::new();

@@ -408,16 +408,23 @@ fn drop_unused_refuses_the_event_set_used_outside_the_delegated_path() {
 
 #[test]
 fn drop_unused_refuses_input_without_what_it_removes() {
-    // No delegated-event functions.
+    // No delegated-event functions, though tachys' event code is linked.
     let text = module_text_with_elem(
         "(elem (i32.const 1) func $main_closure $vtable_fn)",
-        r#"(data (i32.const 16) "\02\00\00\00")"#,
+        r#"(data (i32.const 16) "\02\00\00\00")
+          (func $"<tachys[5e]::html::event::On<_, _>>::attach::attach_inner" i32.const 44 call $log)"#,
     );
     refused(
         &wat::parse_str(&text).unwrap(),
         &glue(),
-        "no delegated-event functions",
+        "no delegated-event functions found, though tachys' event code is linked",
     );
+    // Without any event code (views without `on:` listeners), there is nothing to remove.
+    let text = module_text_with_elem(
+        "(elem (i32.const 1) func $main_closure $vtable_fn)",
+        r#"(data (i32.const 16) "\02\00\00\00")"#,
+    );
+    drop_unused(&wat::parse_str(&text).unwrap(), &glue()).unwrap();
     // A wasm that does not parse.
     refused(
         b"\0asm\x01\0\0\0\x07",
