@@ -31,31 +31,6 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
         locale,
         intl_tag,
     };
-    // Follows the text from its first render (an `input` listener: every typing, pasting or
-    // input-method change) and is reworded when the language changes. The flag lives in the
-    // closure: a `watch` returning `()` shares its compiled render effect with the others.
-    let mut listening = false;
-    super::watch(move |_| {
-        locale.track();
-        intl_tag.track();
-        let Some(input) = focus.composer() else {
-            return;
-        };
-        if !listening {
-            listening = true;
-            // The test hook (README, DOM and test contract), set here rather than in the view:
-            // one more view attribute compiles more code than this call.
-            super::dom::set(&input, "part", "input");
-            // A plain listener rather than `on:input`: Leptos compiles each event type's view
-            // code of its own, and this closure type is shared with the page listeners.
-            let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| room.show(false));
-            let _ =
-                input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
-            // Kept for the textarea's life; it holds only copyable handles.
-            on_input.forget();
-        }
-        room.show(true);
-    });
     let send = move || {
         let Some(input) = focus.composer_untracked() else {
             return;
@@ -73,14 +48,57 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
         }
         let _ = input.focus();
     };
-    view! {
-        <form
-            part="composer"
-            on:submit=move |ev| {
+    // Follows the text from its first render (an `input` listener: every typing, pasting or
+    // input-method change) and is reworded when the language changes. The flag lives in the
+    // closure: a `watch` returning `()` shares its compiled render effect with the others.
+    let mut listening = false;
+    super::watch(move |_| {
+        locale.track();
+        intl_tag.track();
+        let Some(input) = focus.composer() else {
+            return;
+        };
+        if !listening {
+            listening = true;
+            // The test hook (README, DOM and test contract), set here rather than in the view:
+            // one more view attribute compiles more code than this call.
+            super::dom::set(&input, "part", "input");
+            // Plain listeners rather than `on:input`, `on:keydown` and `on:submit`: Leptos
+            // compiles each `on:` of its own, and this closure type is shared with the page
+            // listeners.
+            let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| room.show(false));
+            let _ =
+                input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+            // Enter sends, Shift+Enter adds a line; not while an input method is composing
+            // (Japanese, Chinese…): Enter confirms there.
+            let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+                let Some(key) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+                    ev.prevent_default();
+                    send();
+                }
+            });
+            let _ =
+                input.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+            let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
                 ev.prevent_default();
                 send();
+            });
+            if let Some(form) = input.parent_element() {
+                let _ = form
+                    .add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
             }
-        >
+            // Kept for the composer's life; they hold only copyable handles.
+            on_input.forget();
+            on_key.forget();
+            on_submit.forget();
+        }
+        room.show(true);
+    });
+    view! {
+        <form part="composer">
             <label for="hw-input" class="visually-hidden">{super::localized(locale, None, |s| s.composer_label)}</label>
             <textarea
                 id="hw-input"
@@ -88,13 +106,6 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 rows="1"
                 enterkeyhint="send"
                 placeholder=super::localized(locale, None, |s| s.composer_placeholder)
-                on:keydown=move |ev| {
-                    // Not while an input method is composing (Japanese, Chinese…): Enter confirms there.
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                        ev.prevent_default();
-                        send();
-                    }
-                }
             ></textarea>
             <button type="submit" part="send">
                 {super::localized(locale, None, |s| s.send)}

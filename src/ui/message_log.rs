@@ -16,7 +16,8 @@ use helpwire_core::i18n::Strings;
 use helpwire_core::model::{Body, Delivery, Message, SystemNotice};
 use helpwire_core::protocol::wire::is_usable_time;
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 /// Messages per page of the log. A page is a `div.page` of its own, so showing earlier messages
@@ -465,7 +466,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
     };
     // One listener for "Show earlier messages" and every Retry of the messages (plain DOM): each
     // `on:click` compiles listener code of its own.
-    let clicked = move |ev: leptos::ev::MouseEvent| {
+    let clicked = move |ev: web_sys::Event| {
         if super::dom::clicked(&ev, ".earlier").is_some() {
             show_earlier();
         } else if let Some(button) = super::dom::clicked(&ev, ".pages .retry") {
@@ -474,6 +475,22 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             }
         }
     };
+    // The listener goes on once the log is mounted (the flag lives in the closure). A plain one
+    // rather than `on:click`: Leptos compiles each `on:` of its own, and this closure type is
+    // shared with the other plain listeners.
+    let mut listening = false;
+    super::watch(move |_| {
+        let Some(log) = log_ref.get() else {
+            return;
+        };
+        if std::mem::replace(&mut listening, true) {
+            return;
+        }
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(clicked);
+        let _ = log.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        // Kept for the log's life; it holds only copyable handles.
+        on_click.forget();
+    });
     let greeting = super::localized(locale, greeting, |s| s.greeting);
     view! {
         <div
@@ -483,7 +500,6 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             aria-labelledby="hw-title"
             tabindex="0"
             node_ref=log_ref
-            on:click=clicked
         >
             // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
             // other anew, which compiles an `Either` view with its own build and rebuild code.
