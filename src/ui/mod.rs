@@ -182,7 +182,8 @@ pub fn Widget(
     // The click and key listeners go on as soon as the root is mounted (the flag lives in the closure).
     let mut listening = false;
     watch(move |_| {
-        let dir = locale.get().dir.as_str();
+        let strings = locale.get();
+        let dir = strings.dir.as_str();
         let Some(el) = root.get() else {
             return;
         };
@@ -202,6 +203,10 @@ pub fn Widget(
             on_click.forget();
             on_key.forget();
         }
+        // The root's language and direction too, written here rather than as view attributes
+        // (each compiles code of its own); like the host's, in the same run after a change.
+        dom::set(&el, "dir", dir);
+        dom::set(&el, "lang", strings.lang);
         if let Some(host) = host_of(&el) {
             let _ = host.set_attribute("dir", dir);
         }
@@ -211,8 +216,6 @@ pub fn Widget(
     view! {
         <div
             part="root"
-            dir=localized(locale, None, |s| s.dir.as_str())
-            lang=localized(locale, None, |s| s.lang)
             node_ref=root
         >
             {launcher::launcher(shared)}
