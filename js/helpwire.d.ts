@@ -97,9 +97,9 @@ export interface HelpwireApi {
   setLocale(tag: string): void;
   /** Open the panel on a new, empty conversation; the one on screen goes into the visitor's
    *  list. Waits (a console warning) while a message of theirs is still on its way. Not in the
-   *  eusate and relay bundles (a console warning there). */
+   *  eusate bundle (a console warning there). */
   newConversation(): void;
-  /** Open the panel on the visitor's list of conversations. Not in the eusate and relay bundles. */
+  /** Open the panel on the visitor's list of conversations. Not in the eusate bundle. */
   showConversations(): void;
   on<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
   off<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;

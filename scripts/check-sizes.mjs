@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 98_700,
-  bot: 98_800,
-  eusate: 99_900,
-  gleap: 101_900,
-  gurusup: 95_800,
-  local: 102_400,
-  relay: 100_700,
+  bancroft: 94_500,
+  bot: 94_900,
+  eusate: 96_000,
+  gleap: 97_700,
+  gurusup: 91_800,
+  local: 98_400,
+  relay: 102_400,
 };
 
 const dist = process.argv[2] || 'dist';

@@ -134,6 +134,9 @@ pub async fn boot(
     let texts = crate::web::languages::texts(resolve_locale(config.locale.as_deref())).await;
     let locale: ui::Locale = RwSignal::new(texts);
     let mounted = ui::mount(host.clone(), &config, chat, locale)?;
+    // The view's first effects run in the tasks after the mount (they put on the root's
+    // listeners): "ready" only once a click can reach the widget.
+    browser::next_task().await;
     let _ = host.set_attribute("data-state", "ready");
     let listeners = PageListeners::install(chat, key);
     chat.check_open_tabs();

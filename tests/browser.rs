@@ -29,11 +29,13 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn new(provider: Rc<dyn Provider>) -> Self {
-        Self::in_language(provider, &helpwire_core::i18n::EN)
+    async fn new(provider: Rc<dyn Provider>) -> Self {
+        Self::in_language(provider, &helpwire_core::i18n::EN).await
     }
 
-    fn in_language(
+    /// Mounts the widget and waits for its first effects, which put on the root's listeners
+    /// (as `boot` does before "ready").
+    async fn in_language(
         provider: Rc<dyn Provider>,
         strings: &'static helpwire_core::i18n::Strings,
     ) -> Self {
@@ -55,6 +57,7 @@ impl Fixture {
         let chat = Chat::new(engine, driver);
         let locale = RwSignal::new(strings);
         let mounted = ui::mount(host.clone(), &Config::default(), chat, locale).unwrap();
+        helpwire::web::browser::next_task().await;
         Fixture {
             chat,
             shadow: host.shadow_root().unwrap(),
@@ -62,8 +65,8 @@ impl Fixture {
         }
     }
 
-    fn local() -> Self {
-        Self::new(Rc::new(LocalProvider))
+    async fn local() -> Self {
+        Self::new(Rc::new(LocalProvider)).await
     }
 
     fn one(&self, selector: &str) -> web_sys::HtmlElement {
@@ -144,7 +147,7 @@ impl Fixture {
 
 #[wasm_bindgen_test]
 async fn the_launcher_toggles_the_dialog() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     assert_eq!(
         f.launcher().get_attribute("aria-expanded").as_deref(),
         Some("false")
@@ -168,7 +171,7 @@ async fn the_launcher_toggles_the_dialog() {
 
 #[wasm_bindgen_test]
 async fn the_dialog_has_the_contract_roles_and_names() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.chat.dispatch(Command::Open);
     leptos::task::tick().await;
     let dialog = f.one("[role=dialog]");
@@ -189,7 +192,7 @@ async fn the_dialog_has_the_contract_roles_and_names() {
 
 #[wasm_bindgen_test]
 async fn the_composer_sends_and_the_message_is_delivered() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.chat.dispatch(Command::Open);
     f.type_and_send("Hello from a test").await;
     let mine = f.all("[data-author=visitor]");
@@ -221,7 +224,7 @@ async fn the_composer_sends_and_the_message_is_delivered() {
 
 #[wasm_bindgen_test]
 async fn messages_render_in_order_with_the_answers() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.chat.dispatch(Command::Open);
     f.type_and_send("first question").await;
     assert!(
@@ -251,7 +254,7 @@ async fn messages_render_in_order_with_the_answers() {
 
 #[wasm_bindgen_test]
 async fn the_unread_badge_counts_answers_while_closed() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     let badge = f.one("[part=badge]");
     assert!(badge.has_attribute("hidden"));
     let pushed = |id: &str| {
@@ -280,7 +283,7 @@ async fn the_unread_badge_counts_answers_while_closed() {
 
 #[wasm_bindgen_test]
 async fn text_from_support_is_never_html() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     let evil = "<img src=x onerror=alert(1)><script>alert(2)</script>";
     f.chat.dispatch(Command::Received(vec![Message::received(
         "x1",
@@ -372,7 +375,7 @@ impl Provider for Refusing {
 
 #[wasm_bindgen_test]
 async fn the_error_state_shows_and_the_message_is_kept() {
-    let f = Fixture::new(Rc::new(Refusing::default()));
+    let f = Fixture::new(Rc::new(Refusing::default())).await;
     f.chat.dispatch(Command::Open);
     f.type_and_send("anyone there?").await;
     assert!(
@@ -405,7 +408,7 @@ async fn the_error_state_shows_and_the_message_is_kept() {
 #[wasm_bindgen_test]
 async fn retry_in_the_error_notice_asks_the_backend_again() {
     let backend = Rc::new(Refusing::default());
-    let f = Fixture::new(backend.clone());
+    let f = Fixture::new(backend.clone()).await;
     f.chat.dispatch(Command::Open);
     f.type_and_send("anyone there?").await;
     assert!(
@@ -439,7 +442,7 @@ async fn retry_in_the_error_notice_asks_the_backend_again() {
 
 #[wasm_bindgen_test]
 async fn escape_closes_and_returns_focus_to_the_launcher() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.launcher().click();
     let focused = f
         .wait_for(1_000, |f| {
@@ -510,7 +513,7 @@ fn json_fractions_use_the_browsers_exact_float_conversions() {
 
 #[wasm_bindgen_test]
 async fn a_long_conversation_opens_on_its_newest_messages_and_shows_earlier_ones_on_request() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     let history: Vec<Message> = (0..260)
         .map(|i| {
             Message::received(
@@ -810,7 +813,7 @@ fn german() -> &'static helpwire_core::i18n::Strings {
 
 #[wasm_bindgen_test]
 async fn the_unavailable_notice_is_in_the_visitors_language_without_backend_words() {
-    let f = Fixture::in_language(Rc::new(Refusing::default()), german());
+    let f = Fixture::in_language(Rc::new(Refusing::default()), german()).await;
     f.chat.dispatch(Command::Open);
     f.type_and_send("Ist jemand da?").await;
     assert!(
@@ -830,7 +833,7 @@ const LOCAL_LIMIT: usize = 4_000;
 
 #[wasm_bindgen_test]
 async fn near_the_limit_a_counter_shows_and_the_hint_is_announced_once() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     assert_eq!(LocalProvider.capabilities().max_message_chars, LOCAL_LIMIT);
     f.chat.dispatch(Command::Open);
     f.type_text(&"x".repeat(3_599)).await;
@@ -869,7 +872,7 @@ async fn near_the_limit_a_counter_shows_and_the_hint_is_announced_once() {
 
 #[wasm_bindgen_test]
 async fn over_the_limit_send_is_off_with_the_reason_and_the_text_stays() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.chat.dispatch(Command::Open);
     let long = "y".repeat(LOCAL_LIMIT + 1);
     f.type_text(&long).await;
@@ -919,7 +922,7 @@ async fn over_the_limit_send_is_off_with_the_reason_and_the_text_stays() {
 
 #[wasm_bindgen_test]
 async fn a_send_the_engine_does_not_take_keeps_the_text() {
-    let f = Fixture::local();
+    let f = Fixture::local().await;
     f.chat.dispatch(Command::Open);
     leptos::task::tick().await;
     // A stopped widget takes no command: the send is refused.
@@ -932,7 +935,7 @@ async fn a_send_the_engine_does_not_take_keeps_the_text() {
 #[wasm_bindgen_test]
 async fn a_closed_notice_is_worded_in_the_visitors_language() {
     use helpwire_core::model::SystemNotice;
-    let f = Fixture::in_language(Rc::new(LocalProvider), german());
+    let f = Fixture::in_language(Rc::new(LocalProvider), german()).await;
     f.chat.dispatch(Command::Received(vec![Message::received(
         "closed-1",
         Author::System,

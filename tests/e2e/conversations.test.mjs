@@ -2,7 +2,8 @@
 // Several conversations): the local helpdesk (support's answers scripted through
 // `Helpwire.testing`), the sandbox's Bancroft, which must store each conversation's messages
 // exactly once, Gurusup and Gleap (read back from the thread or ticket) and the bot endpoint
-// (kept by the widget); a bundle without the list answers the new calls with a console warning.
+// (kept by the widget); the relay's in relay.test.mjs; a bundle without the list (Eusate)
+// answers the new calls with a console warning.
 // Keyboard only, axe on the list, the list after a reload. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -389,7 +389,7 @@ async function nextPoll(page, traffic) {
   await until('a poll of the messages', () => readsSince(traffic, mark, 'response').length > 0);
 }
 
-test('eusate through the relay: SATE answers, an agent\'s reply and the closing come by the stream, the next message opens a new conversation; no key in the page', async () => {
+test('eusate through the relay: SATE answers, an agent\'s reply and the closing come by the stream, the closed conversation is read-only and a new one follows; no key in the page', async () => {
   const relay = await relayFor('eusate');
   const visitor = await visit(relayPage('flow-eusate', relay.url), { clock: true });
   const { page, context, traffic } = visitor;
@@ -423,6 +423,11 @@ test('eusate through the relay: SATE answers, an agent\'s reply and the closing 
   await notice.waitFor({ timeout: 10000 });
   assert.deepEqual(readsSince(traffic, mark), [], 'the closing came by the stream');
   await page.clock.resume();
+  assert.equal(await notice.count(), 1, 'the closing notice shown once');
+  assert.equal(await page.locator('helpwire-chat [data-author="system"]').count(), 1, 'in Eusate\'s words only, not the widget\'s as well');
+  // The closed conversation stays on screen, read-only: a new one starts from its button.
+  assert.equal(await page.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  await page.getByRole('button', { name: 'Start a new conversation' }).click();
 
   const second = `A new question after the closing #${Date.now()}`;
   await send(page, second);
@@ -431,8 +436,10 @@ test('eusate through the relay: SATE answers, an agent\'s reply and the closing 
   assert.notEqual(conversationId('eusate', next), conversationId('eusate', conversation), 'a new conversation');
   assert.equal(copiesOf(next.messages, second), 1);
   assert.equal(await shownCount(page, second), 1);
-  assert.equal(await notice.count(), 1, 'the closing notice shown once');
-  assert.equal(await page.locator('helpwire-chat [data-author="system"]').count(), 1, 'in Eusate\'s words only, not the widget\'s as well');
+  // The closed one is in the list, marked.
+  await page.evaluate(() => Helpwire.showConversations());
+  await page.locator('helpwire-chat li[data-closed]').waitFor();
+  assert.equal(await page.locator('helpwire-chat li[data-closed]').count(), 1);
 
   await assertOnlyRelay(visitor, relay.url);
   assert.ok(!relay.log().includes(API_KEYS.eusate), 'the relay never logs the Eusate key');
@@ -440,7 +447,7 @@ test('eusate through the relay: SATE answers, an agent\'s reply and the closing 
   await context.close();
 });
 
-test('bancroft through the relay: support resolves the conversation; the relay reads its status, the widget says so, and the next message opens a new conversation', async () => {
+test('bancroft through the relay: support resolves the conversation; the relay reads its status, the widget shows it read-only, and "Start a new conversation" opens a new one', async () => {
   const relay = await relayFor('bancroft');
   const visitor = await visit(relayPage('resolved-bancroft', relay.url), { clock: true });
   const { page, context, traffic } = visitor;
@@ -457,12 +464,17 @@ test('bancroft through the relay: support resolves the conversation; the relay r
     return (await notice.count()) === 1;
   });
   await page.clock.resume();
+  // Read-only now, with "Start a new conversation" in place of the composer.
+  assert.equal(await page.getByRole('textbox', { name: 'Message to support' }).isVisible(), false);
+  assert.equal(await notice.count(), 1, 'the notice shown once');
+  await page.getByRole('button', { name: 'Start a new conversation' }).click();
   const second = `A new question after the resolve #${Date.now()}`;
   await send(page, second);
   const next = await storedWith('bancroft', second);
   assert.notEqual(conversationId('bancroft', next), conversationId('bancroft', conversation), 'a new conversation');
   assert.equal(copiesOf(next.messages, second), 1);
-  assert.equal(await notice.count(), 1, 'the notice shown once');
+  await page.evaluate(() => Helpwire.showConversations());
+  assert.equal(await page.locator('helpwire-chat li[data-closed]').count(), 1, 'the resolved one marked in the list');
   await assertOnlyRelay(visitor, relay.url);
   assert.deepEqual(traffic.pageErrors, []);
   await context.close();
@@ -506,6 +518,38 @@ test('contact details through the relay: the pre-chat email (Bancroft) and the l
   await assertOnlyRelay(two, bot.url);
   assert.deepEqual(two.traffic.pageErrors, []);
   await two.context.close();
+});
+
+test('bancroft through the relay: a second conversation, and the first one shown again with what it said; each message stored once in its own', async () => {
+  const relay = await relayFor('bancroft');
+  const visitor = await visit(relayPage('list-bancroft', relay.url));
+  const { page, context, traffic } = visitor;
+  const first = `First topic through the relay #${Date.now()}`;
+  await send(page, first);
+  const one = await storedWith('bancroft', first);
+  const agentText = `An agent answers the first topic #${Date.now()}`;
+  await sandbox.reply('bancroft', { conversation: conversationId('bancroft', one), text: agentText });
+  await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+  await page.evaluate(() => Helpwire.newConversation());
+  await until('the new conversation', async () => (await page.locator('helpwire-chat .message').count()) === 0);
+  const second = `Second topic through the relay #${Date.now()}`;
+  await send(page, second);
+  const two = await storedWith('bancroft', second);
+  assert.notEqual(conversationId('bancroft', two), conversationId('bancroft', one), 'a conversation of its own');
+  await page.evaluate(() => Helpwire.showConversations());
+  const list = page.getByRole('list', { name: 'Your conversations' });
+  await list.waitFor();
+  assert.equal(await list.getByRole('listitem').count(), 2);
+  // Newest first: the first conversation is the second line; opening it reads it again.
+  await page.locator('helpwire-chat [part=conversation]').nth(1).click();
+  await mine(page, first, 'sent').waitFor({ timeout: 20000 });
+  await fromSupport(page, agentText).waitFor({ timeout: 20000 });
+  assert.equal(await mine(page, second).count(), 0, 'only that conversation shows');
+  assert.equal(copiesOf((await storedWith('bancroft', first)).messages, first), 1, 'stored once');
+  assert.equal(copiesOf((await storedWith('bancroft', second)).messages, second), 1, 'stored once');
+  await assertOnlyRelay(visitor, relay.url);
+  assert.deepEqual(traffic.pageErrors, []);
+  await context.close();
 });
 
 /** Points the sandbox's Gurusup webhook at `relay`, for one test (`off()` after it). */
