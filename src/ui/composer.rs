@@ -63,15 +63,10 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
             // The test hook (README, DOM and test contract), set here rather than in the view:
             // one more view attribute compiles more code than this call.
             super::dom::set(&input, "part", "input");
-            // Plain listeners rather than `on:input`, `on:keydown` and `on:submit`: Leptos
-            // compiles each `on:` of its own, and this closure type is shared with the page
-            // listeners.
-            let on_input = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| room.show(false));
-            let _ =
-                input.add_event_listener_with_callback("input", on_input.as_ref().unchecked_ref());
+            super::dom::listen(&input, "input", move |_| room.show(false));
             // Enter sends, Shift+Enter adds a line; not while an input method is composing
             // (Japanese, Chinese…): Enter confirms there.
-            let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            super::dom::listen(&input, "keydown", move |ev| {
                 let Some(key) = ev.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
@@ -80,20 +75,12 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                     send();
                 }
             });
-            let _ =
-                input.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-            let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                ev.prevent_default();
-                send();
-            });
             if let Some(form) = input.parent_element() {
-                let _ = form
-                    .add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+                super::dom::listen(&form, "submit", move |ev| {
+                    ev.prevent_default();
+                    send();
+                });
             }
-            // Kept for the composer's life; they hold only copyable handles.
-            on_input.forget();
-            on_key.forget();
-            on_submit.forget();
         }
         room.show(true);
     });

@@ -15,7 +15,6 @@ use super::Shared;
 use helpwire_core::engine::conversations::Summary;
 use helpwire_core::engine::Command;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
@@ -103,7 +102,7 @@ fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Ele
     let panel = composer.parent_element()?;
     let root = panel.query_selector(".conversations").ok()??;
     let back = panel.query_selector("[part=back]").ok()??;
-    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+    super::dom::listen(&panel, "click", move |ev| {
         if let Some(item) = clicked(&ev, "[data-conversation]") {
             let id = item.get_attribute("data-conversation").unwrap_or_default();
             chat.dispatch(Command::OpenConversation(id));
@@ -113,9 +112,6 @@ fn make_place(composer: &Element, chat: crate::web::driver::Chat) -> Option<(Ele
             chat.dispatch(Command::ShowConversations);
         }
     });
-    let _ = panel.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-    // Kept for the widget's life; it holds only a copyable handle.
-    on_click.forget();
     Some((root, back))
 }
 

@@ -22,6 +22,30 @@ pub(super) fn set(el: &Element, name: &str, value: &str) {
     let _ = el.set_attribute(name, value);
 }
 
+/// Adds `f` as `target`'s listener for `event`, kept for the element's life (the widget's elements
+/// go with it). Plain listeners rather than `on:` in the views: Leptos compiles each `on:` of its
+/// own, while these share one closure type.
+pub(super) fn listen(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) {
+    keep_listening(target, event, wasm_bindgen::closure::Closure::new(f));
+}
+
+/// The part of [`listen`] that is the same for every listener: compiled once, not once per
+/// closure.
+#[inline(never)]
+fn keep_listening(
+    target: &web_sys::EventTarget,
+    event: &str,
+    listener: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+) {
+    let _ = target.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+    // It holds only copyable handles (or the element it is on).
+    listener.forget();
+}
+
 /// Sets attribute `name` to `value`, or removes it for `None`.
 pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
     let _ = match value {

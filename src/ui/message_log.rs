@@ -17,7 +17,6 @@ use helpwire_core::model::{Body, Delivery, Message, SystemNotice};
 use helpwire_core::protocol::wire::is_usable_time;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 /// Messages per page of the log. A page is a `div.page` of its own, so showing earlier messages
@@ -486,10 +485,7 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         if std::mem::replace(&mut listening, true) {
             return;
         }
-        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(clicked);
-        let _ = log.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-        // Kept for the log's life; it holds only copyable handles.
-        on_click.forget();
+        super::dom::listen(&log, "click", clicked);
     });
     let greeting = super::localized(locale, greeting, |s| s.greeting);
     view! {

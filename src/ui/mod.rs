@@ -23,7 +23,6 @@ use crate::web::driver::Chat;
 use helpwire_core::engine::{Command, Engine};
 use helpwire_core::i18n::Strings;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// The current interface language; changed by `setLocale`.
@@ -69,14 +68,12 @@ impl Focus {
 }
 
 fn composer_in(root: Option<web_sys::HtmlDivElement>) -> Option<web_sys::HtmlTextAreaElement> {
-    use wasm_bindgen::JsCast;
     // The widget's only `textarea`.
     Some(find_in(root, "textarea")?.unchecked_into())
 }
 
 /// The first element in `root` matching `selector`, one of ours (so always an HTML element).
 fn find_in(root: Option<web_sys::HtmlDivElement>, selector: &str) -> Option<web_sys::HtmlElement> {
-    use wasm_bindgen::JsCast;
     let el = root?.query_selector(selector).ok()??;
     Some(el.unchecked_into())
 }
@@ -189,19 +186,8 @@ pub fn Widget(
         };
         if !listening {
             listening = true;
-            // A plain listener rather than `on:click`: Leptos compiles each `on:` of its own,
-            // and this closure type is shared with the other plain listeners.
-            let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                clicked(shared, &ev)
-            });
-            let _ = el.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-            let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-                escape_pressed(shared, &ev)
-            });
-            let _ = el.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-            // Kept for the root's life; they hold only copyable handles.
-            on_click.forget();
-            on_key.forget();
+            dom::listen(&el, "click", move |ev| clicked(shared, &ev));
+            dom::listen(&el, "keydown", move |ev| escape_pressed(shared, &ev));
         }
         // The root's language and direction too, written here rather than as view attributes
         // (each compiles code of its own); like the host's, in the same run after a change.
