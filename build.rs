@@ -79,7 +79,9 @@ fn language_files(out_dir: &Path) {
 }
 
 /// The backends whose bundles have the list of conversations (core's `conversations`).
-const CONVERSATIONS: &[&str] = &["LOCAL", "BANCROFT", "BOT", "GURUSUP", "GLEAP", "RELAY"];
+const CONVERSATIONS: &[&str] = &[
+    "LOCAL", "BANCROFT", "BOT", "GURUSUP", "GLEAP", "EUSATE", "RELAY",
+];
 
 /// Sets `cfg(name)` when any of the `backends` features is on.
 fn backend_cfg(name: &str, backends: &[&str]) {

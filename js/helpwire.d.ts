@@ -96,10 +96,9 @@ export interface HelpwireApi {
   /** A BCP 47 tag such as "de" or "pt-BR". */
   setLocale(tag: string): void;
   /** Open the panel on a new, empty conversation; the one on screen goes into the visitor's
-   *  list. Waits (a console warning) while a message of theirs is still on its way. Not in the
-   *  eusate bundle (a console warning there). */
+   *  list. Waits (a console warning) while a message of theirs is still on its way. */
   newConversation(): void;
-  /** Open the panel on the visitor's list of conversations. Not in the eusate bundle. */
+  /** Open the panel on the visitor's list of conversations. */
   showConversations(): void;
   on<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;
   off<E extends keyof HelpwireEvents>(event: E, listener: HelpwireEvents[E]): void;

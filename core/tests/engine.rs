@@ -24,6 +24,8 @@ struct Sim<B> {
     persist_count: usize,
     cleared: bool,
     wake: Option<f64>,
+    /// How often the conversation on screen became another ([`Effect::Switched`]).
+    switched: usize,
 }
 
 /// What answers the engine's jobs in a [`Sim`].
@@ -45,6 +47,7 @@ impl<B: Backend> Sim<B> {
             persist_count: 0,
             cleared: false,
             wake: None,
+            switched: 0,
         }
     }
 
@@ -64,6 +67,7 @@ impl<B: Backend> Sim<B> {
                 Effect::Emit(e) => self.events.push(e),
                 Effect::WakeAt(t) => self.wake = Some(t),
                 Effect::Warn(w) => self.warnings.push(w),
+                Effect::Switched => self.switched += 1,
             }
         }
     }
@@ -2291,6 +2295,82 @@ mod conversations {
         let long = json.replacen(r#""preview":"first""#, &format!(r#""preview":"{huge}""#), 1);
         let restored = Snapshot::from_json(&long).unwrap();
         assert!(restored.archive[0].preview.chars().count() <= 141);
+    }
+
+    #[test]
+    fn a_push_backend_follows_the_conversation_on_screen_and_reads_the_others_by_the_light_check() {
+        use helpwire_core::engine::conversations::PEEK_INTERVAL_MS;
+        let caps = helpwire_core::protocol::Capabilities {
+            polling: false,
+            ..LocalProvider.capabilities()
+        };
+        let mut h = Harness::with_caps(caps, None, LocalHelpdesk::default());
+        h.cmd(Command::Open);
+        h.send("How much is the Team plan?", "m1");
+        let first = h.engine.conversation().unwrap().id.clone();
+        assert!(h.engine.shows(&first));
+        assert_eq!(h.switched, 0);
+
+        h.cmd(Command::NewConversation);
+        assert_eq!(h.switched, 1, "the socket of the first is let go");
+        assert!(
+            !h.engine.shows(&first),
+            "what is pushed for the first is not shown in the new one"
+        );
+        assert!(
+            h.engine.shows("t-new"),
+            "before its id comes, an unknown conversation is the new one"
+        );
+        h.send("Another topic", "m2");
+        let second = h.engine.conversation().unwrap().id.clone();
+        assert!(h.engine.shows(&second) && !h.engine.shows(&first));
+        assert!(
+            !h.engine.shows("t-other"),
+            "nor another's, once it has its id"
+        );
+
+        // Pushed answers are not polled for, but the others of the list get their light check.
+        let reads_of = |h: &Harness, id: &str| {
+            let path = format!("GET local://helpdesk/conversations/{id}/messages");
+            h.backend
+                .requests
+                .iter()
+                .filter(|r| r.starts_with(&path))
+                .count()
+        };
+        let (first_reads, second_reads) = (reads_of(&h, &first), reads_of(&h, &second));
+        h.advance(3.0 * PEEK_INTERVAL_MS + 1_000.0);
+        let checks = reads_of(&h, &first) - first_reads;
+        assert!(
+            (2..=4).contains(&checks),
+            "{checks} light checks in three minutes"
+        );
+        assert_eq!(
+            reads_of(&h, &second),
+            second_reads,
+            "the one on screen is pushed"
+        );
+        let line = h
+            .engine
+            .conversations()
+            .into_iter()
+            .find(|s| s.id == first)
+            .unwrap();
+        assert_eq!(
+            line.unread, 1,
+            "support's answer there, found by the light check"
+        );
+
+        // Opening the first again reads it once, and lets the socket of the second go.
+        h.cmd(Command::OpenConversation(first.clone()));
+        assert_eq!(h.switched, 2);
+        h.settle();
+        assert_eq!(
+            texts(&h).len(),
+            2,
+            "its question and support's answer, read back"
+        );
+        assert!(h.engine.shows(&first) && !h.engine.shows(&second));
     }
 
     #[test]

@@ -215,6 +215,30 @@ fn documented_messages_parse_with_authors_and_dates() {
 }
 
 #[test]
+fn a_closed_conversation_is_said_so_by_its_history() {
+    let closed = |body: &str| {
+        run(
+            fetch_plan(&keyed(), "conv_123", Cursor::default()),
+            200,
+            body,
+        )
+        .unwrap()
+        .closed
+    };
+    assert!(!closed(MESSAGES_EXAMPLE), "documented example: open");
+    assert!(closed(
+        &MESSAGES_EXAMPLE.replace(r#""closed": false"#, r#""closed": true"#)
+    ));
+    // Only the boolean `true` closes; anything else says it is open.
+    for other in [r#""closed": "true""#, r#""closed": 1"#, r#""closed": null"#] {
+        assert!(
+            !closed(&MESSAGES_EXAMPLE.replace(r#""closed": false"#, other)),
+            "{other}"
+        );
+    }
+}
+
+#[test]
 fn read_by_agent_says_whether_the_visitors_messages_were_seen() {
     let read = |body: &str| {
         run(
@@ -936,6 +960,21 @@ fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
     // The engine may still hand the old id: it must not be reused.
     let out = ch.send(&outgoing("l2", "New question"), Some("tc_1"), 31.0);
     assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::Null);
+}
+
+#[test]
+fn channel_reports_the_close_of_another_conversation_and_keeps_its_own() {
+    let (mut ch, _) = connected(Some("tc_1"));
+    let frame = server_event(
+        "customer_support_closed",
+        j(
+            r#"{"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_0"}}"#,
+        ),
+    );
+    let out = ch.on_text(&frame, 30.0);
+    assert!(out.contains(&PushOutput::ConversationClosed("tc_0".into())));
+    let out = ch.send(&outgoing("l2", "Still here"), Some("tc_1"), 31.0);
+    assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::from("tc_1"));
 }
 
 #[test]

@@ -98,6 +98,15 @@ impl Driver {
         }
     }
 
+    /// Closes the push channel's socket, if open; the next job that needs one opens another.
+    #[cfg(push)]
+    fn close_socket(&self) {
+        if let Some(socket) = self.socket.borrow_mut().take() {
+            socket.stop();
+        }
+        self.socket_sends.borrow_mut().clear();
+    }
+
     /// Stops all further work (destroy): no timer, no new jobs, results ignored.
     pub fn stop(&self) {
         self.stopped.set(true);
@@ -236,12 +245,14 @@ impl Chat {
                 let _ = driver.store.remove(&driver.storage_key);
                 // The visitor was forgotten: their socket session goes too.
                 #[cfg(push)]
-                {
-                    if let Some(socket) = driver.socket.borrow_mut().take() {
-                        socket.stop();
-                    }
-                    driver.socket_sends.borrow_mut().clear();
-                }
+                driver.close_socket();
+            }
+            // The socket followed the conversation left behind (its sends went there).
+            #[cfg(conversations)]
+            Effect::Switched =>
+            {
+                #[cfg(push)]
+                driver.close_socket()
             }
             Effect::Emit(event) => (driver.events)(&event),
             Effect::Warn(text) => browser::warn(&format!("Helpwire: {text}")),
@@ -304,6 +315,15 @@ impl Chat {
             } => (session, conversation),
             _ => return false,
         };
+        // A light check of another conversation of the list is only a read.
+        #[cfg(conversations)]
+        if !self
+            .engine
+            .try_with_untracked(|e| e.shows(&conversation.id))
+            .unwrap_or(false)
+        {
+            return false;
+        }
         if driver.socket.borrow().is_none() {
             // Seeds the reconnect jitter only, which need not be unpredictable.
             let seed = (js_sys::Math::random() * u32::MAX as f64) as u64;
@@ -377,7 +397,25 @@ impl Chat {
                 }
             };
             match output {
-                PushOutput::Messages { messages, .. } => self.dispatch(Command::Received(messages)),
+                PushOutput::Messages {
+                    conversation_id,
+                    messages,
+                } => {
+                    // The socket may carry the visitor's other conversations too (Eusate pushes
+                    // to the customer's room): those are the light check's to read.
+                    #[cfg(conversations)]
+                    if conversation_id.is_some_and(|id| {
+                        !self
+                            .engine
+                            .try_with_untracked(|e| e.shows(&id))
+                            .unwrap_or(false)
+                    }) {
+                        return;
+                    }
+                    #[cfg(not(conversations))]
+                    let _ = conversation_id;
+                    self.dispatch(Command::Received(messages))
+                }
                 PushOutput::ConversationAssigned(id) => {
                     self.dispatch(Command::ConversationAssigned(id))
                 }

@@ -2,8 +2,8 @@
 // Several conversations): the local helpdesk (support's answers scripted through
 // `Helpwire.testing`), the sandbox's Bancroft, which must store each conversation's messages
 // exactly once, Gurusup and Gleap (read back from the thread or ticket) and the bot endpoint
-// (kept by the widget); the relay's in relay.test.mjs; a bundle without the list (Eusate)
-// answers the new calls with a console warning.
+// (kept by the widget), Eusate (answers pushed over its socket, a conversation opened again read
+// back over REST); the relay's in relay.test.mjs.
 // Keyboard only, axe on the list, the list after a reload. Runs on the release build in dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -386,12 +386,41 @@ test('gleap: support closes the ticket; the widget reads its status, shows it re
   await context.close();
 });
 
-test('a bundle without the list (eusate): the calls are a console warning, the widget goes on', async () => {
-  const { context, page: p, console } = await open('/eusate.html');
-  await p.evaluate(() => { Helpwire.showConversations(); Helpwire.newConversation(); });
-  await until('the warnings', async () => console.warnings.filter((w) => /not in this bundle/.test(w)).length === 2);
-  assert.equal(await p.locator('helpwire-chat').getAttribute('data-state'), 'ready');
-  await send(p, 'Still works');
+test('eusate: an answer pushed to a conversation not on screen stays out of it, and shows when the visitor opens that one; its close marks it in the list', async () => {
+  const { context, page: p } = await open('/eusate.html');
+  await send(p, 'First topic on eusate');
+  // Eusate's AI answers at once, over the socket.
+  await p.locator('helpwire-chat [data-author=bot]').first().waitFor({ timeout: 20000 });
+  const first = (await env.sandbox.conversations('eusate')).find((c) => copiesOf(c.messages, 'First topic on eusate') === 1);
+  await p.evaluate(() => Helpwire.newConversation());
+  await until('the new conversation', async () => (await p.locator('helpwire-chat .message').count()) === 0);
+  await send(p, 'Second topic on eusate');
+  await p.locator('helpwire-chat [data-author=bot]').first().waitFor({ timeout: 20000 });
+  const second = (await env.sandbox.conversations('eusate')).find((c) => copiesOf(c.messages, 'Second topic on eusate') === 1);
+  assert.notEqual(first.id, second.id, 'the second message opened a conversation of its own');
+
+  // Eusate pushes an agent's answer to the customer's room, so the socket carries it.
+  const pushed = await env.sandbox.reply('eusate', { conversation: first.id, text: 'An agent answers the first topic' });
+  assert.ok(pushed.delivered >= 1, 'the widget\'s socket got the push');
+  // Pushes arrive in order: once a later one to the conversation on screen shows, the first's
+  // was handled.
+  await env.sandbox.reply('eusate', { conversation: second.id, text: 'An agent answers the second topic' });
+  await p.locator('helpwire-chat [data-author=agent]').filter({ hasText: 'An agent answers the second topic' }).waitFor();
+  assert.equal(await p.locator('helpwire-chat .message').filter({ hasText: 'An agent answers the first topic' }).count(), 0,
+    'not in the conversation on screen');
+
+  // Support closes the first: pushed too, it marks the first in the list, not the one on screen.
+  await env.sandbox.close('eusate', { conversation: first.id });
+  await p.evaluate(() => Helpwire.showConversations());
+  const closed = p.getByRole('list', { name: 'Your conversations' }).locator('[data-closed]');
+  await closed.waitFor();
+  assert.equal(await closed.count(), 1);
+  await assertNoAxeViolations(p);
+  await closed.getByRole('button').click();
+  await p.locator('helpwire-chat [data-author=agent]').filter({ hasText: 'An agent answers the first topic' }).waitFor();
+  await mine(p, 'First topic on eusate', 'sent').waitFor();
+  assert.equal(await mine(p, 'Second topic on eusate').count(), 0, 'only that conversation shows');
+  await p.getByRole('button', { name: 'Start a new conversation' }).waitFor();
   await context.close();
 });
 
@@ -427,7 +456,7 @@ test('pictures of the list for the README: light, dark, Arabic right to left (do
   });
 });
 
-for (const backend of ['gurusup', 'bot', 'gleap']) {
+for (const backend of ['gurusup', 'bot', 'gleap', 'eusate']) {
   test(`${backend}: a second conversation, and the first one shown again with what it said`, async () => {
     const { context, page: p } = await open(`/${backend}.html`);
     await send(p, `First topic on ${backend}`);

@@ -127,6 +127,10 @@ pub enum Effect {
     /// Tell the site's developers (the console), never the visitor: backend details, data that
     /// was skipped or replaced by a fallback.
     Warn(String),
+    /// The conversation on screen is another one now: a push backend's socket, which follows
+    /// the conversation it was opened for, is closed (the next job opens one for this one).
+    #[cfg(feature = "conversations")]
+    Switched,
 }
 
 /// A problem the visitor should see. It names the problem only: the view words it in the

@@ -186,6 +186,16 @@ impl Engine {
         list
     }
 
+    /// Whether messages pushed for conversation `id` belong on screen: not when it is another
+    /// one of the list (a socket may carry all of a visitor's conversations; the light check
+    /// reads those), nor when the one on screen already has another id.
+    pub fn shows(&self, id: &str) -> bool {
+        match &self.data.conversation {
+            Some(c) if !c.id.is_empty() => c.id == id,
+            _ => !self.data.archive.iter().any(|a| a.conversation.id == id),
+        }
+    }
+
     /// The panel shows the list of conversations.
     pub fn is_listing(&self) -> bool {
         self.listing
@@ -295,6 +305,7 @@ impl Engine {
         };
         self.listing = false;
         self.archive_current(now);
+        fx.push(Effect::Switched);
         self.data.messages.clear();
         self.data.cursor = Default::default();
         self.edits.record(0);
@@ -388,7 +399,7 @@ impl Engine {
     /// The conversation not on screen due for a light check, if any (the next one in turn),
     /// or when the next one falls due.
     pub(super) fn peek_due(&self, now: f64) -> Result<Option<&Archived>, f64> {
-        if !self.caps.polling || !self.visible {
+        if !self.visible {
             return Ok(None);
         }
         let count = self.data.archive.len();

@@ -333,11 +333,9 @@ impl EusateChannel {
                     conversation_id: parsed.conversation_id.clone(),
                     messages: parsed.messages,
                 });
-                let closed = match (&parsed.conversation_id, &self.conversation) {
-                    (Some(theirs), Some(mine)) if theirs != mine => None,
-                    (Some(theirs), _) => Some(theirs.clone()),
-                    (None, mine) => mine.clone(),
-                };
+                // Another conversation of the visitor's (the customer's room carries them all)
+                // is reported too: the engine marks it in its list.
+                let closed = parsed.conversation_id.or_else(|| self.conversation.clone());
                 if let Some(id) = closed {
                     if self.conversation.as_deref() == Some(id.as_str()) {
                         self.conversation = None;

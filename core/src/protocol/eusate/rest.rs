@@ -139,7 +139,8 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
         message_from(item, &Author::System, true, wire::UNKNOWN_TIME, notes).map_err(String::from)
     });
     Ok(Page {
-        closed: false,
+        // The conversation's documented `closed`; only the boolean `true` closes it.
+        closed: body.get("closed") == Some(&Json::Bool(true)),
         messages,
         next: Cursor(Json::from(list.len())),
         more: false,
