@@ -1,7 +1,7 @@
 //! Minifies the stylesheet the widget compiles in (comments and layout whitespace go), so the
 //! wasm carries only what the browser needs. `style/helpwire.css` stays the readable source.
 //! Also sets the cfgs that say what a bundle's backend needs linked (`network`, `rich_text`,
-//! `push`, `stream`, `contact`, `email_offer`, `conversations`), and names the language files the
+//! `push`, `stream`, `contact`, `email_offer`, `conversations`, `listing`), and names the language files the
 //! widget fetches (`core/i18n/<lang>.json`) by their content hash, as `scripts/cdn-layout.mjs`
 //! names them in `dist/`.
 
@@ -27,6 +27,9 @@ fn main() {
     backend_cfg("email_offer", &["BOT", "GLEAP", "LOCAL", "RELAY"]);
     // `cfg(conversations)`: the list of the visitor's conversations (core's `conversations`).
     backend_cfg("conversations", CONVERSATIONS);
+    // `cfg(listing)`: the backend's own list of the visitor's conversations is read (core's
+    // `listing`).
+    backend_cfg("listing", &["EUSATE"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let mut css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

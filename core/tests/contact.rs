@@ -250,6 +250,7 @@ impl Drive {
             Planned::Conversation(p) => plan_request(p.map_ready()),
             Planned::Send { plan, .. } => plan_request(plan.map_ready()),
             Planned::Fetch(p) => plan_request(p.map_ready()),
+            Planned::List(p) => plan_request(p.map_ready()),
         }
     }
 

@@ -146,6 +146,7 @@ impl Backend for Local {
                 result: self.perform(plan, now),
             },
             Planned::Fetch(plan) => Outcome::Fetched(self.perform(plan, now)),
+            Planned::List(plan) => Outcome::Listed(self.perform(plan, now)),
         }
     }
 }
@@ -1157,6 +1158,8 @@ struct Scripted {
     requests: Vec<&'static str>,
     /// Every read lists the whole history (as after an edit), whatever the cursor.
     replay_all: bool,
+    /// What the backend's own list of the visitor's conversations answers.
+    listing: Result<helpwire_core::protocol::Listing, ProviderError>,
 }
 
 impl Scripted {
@@ -1246,6 +1249,10 @@ impl Backend for Scripted {
                     closed: false,
                 }))
             }
+            Job::List { .. } => {
+                self.requests.push("list");
+                Outcome::Listed(self.listing.clone())
+            }
         }
     }
 }
@@ -1273,6 +1280,7 @@ impl Remote {
                 fetch_faults: VecDeque::new(),
                 requests: Vec::new(),
                 replay_all: false,
+                listing: Ok(Default::default()),
             },
         )
     }
@@ -2371,6 +2379,145 @@ mod conversations {
             "its question and support's answer, read back"
         );
         assert!(h.engine.shows(&first) && !h.engine.shows(&second));
+    }
+
+    fn listed(id: &str, preview: &str, at: f64, closed: bool) -> helpwire_core::protocol::Listed {
+        helpwire_core::protocol::Listed {
+            conversation: helpwire_core::model::Conversation {
+                id: id.into(),
+                extra: helpwire_core::json::Json::Null,
+            },
+            preview: preview.into(),
+            at,
+            closed,
+        }
+    }
+
+    #[test]
+    fn the_backends_own_list_joins_the_visitors_once_a_page_load_when_the_panel_opens() {
+        let caps = helpwire_core::protocol::Capabilities {
+            polling: false,
+            lists_conversations: true,
+            ..Default::default()
+        };
+        let mut h = Remote::new(caps);
+        let t0 = h.now;
+        h.backend.listing = Ok(helpwire_core::protocol::Listing {
+            conversations: vec![
+                listed("c_old", "An old answer", t0 - 86_400_000.0, true),
+                listed("c_new", "  A newer answer\n", t0 - 3_600_000.0, false),
+                listed("c_undated", "", f64::NAN, false),
+            ],
+            warnings: vec!["skipped a conversation of the list without an id".into()],
+        });
+        h.advance(10_000.0);
+        assert!(
+            !h.backend.requests.contains(&"list"),
+            "nothing is asked before the visitor opens the panel"
+        );
+        h.cmd(Command::Open);
+        h.settle();
+        let lists = |h: &Remote| h.backend.requests.iter().filter(|r| **r == "list").count();
+        assert_eq!(lists(&h), 1);
+        assert_eq!(
+            h.backend.requests[0], "list",
+            "the list first (then a light check)"
+        );
+        let lines: Vec<(String, String, u32, bool)> = h
+            .engine
+            .conversations()
+            .into_iter()
+            .map(|s| (s.id, s.preview, s.unread, s.closed))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("c_new".into(), "A newer answer".into(), 0, false),
+                ("c_old".into(), "An old answer".into(), 0, true),
+                ("c_undated".into(), String::new(), 0, false),
+            ],
+            "newest first, nothing unread, the closed one marked"
+        );
+        assert!(h.warnings.iter().any(|w| w.contains("without an id")));
+        assert!(
+            h.persisted.as_ref().is_some_and(|s| s.archive.len() == 3),
+            "stored"
+        );
+
+        // Once a page load: closing and opening again asks nothing more.
+        h.cmd(Command::Close);
+        h.cmd(Command::Open);
+        h.advance(10_000.0);
+        assert_eq!(lists(&h), 1);
+
+        // Signing in as someone: their list is read (the same page load).
+        h.cmd(Command::Identify {
+            identity: Visitor {
+                user_id: Some("u-42".into()),
+                ..Visitor::default()
+            },
+            fresh_anon_id: "v_fresh".into(),
+        });
+        h.settle();
+        assert_eq!(lists(&h), 2);
+
+        // The next page load merges again: what is known stays once (whether support closed a
+        // known one is the light check's to read, from its history).
+        let snapshot = h.persisted.clone();
+        let mut h = Remote::resume(caps, snapshot, Vec::new());
+        h.backend.listing = Ok(helpwire_core::protocol::Listing {
+            conversations: vec![
+                listed("c_new", "A newer answer", t0 - 3_600_000.0, true),
+                listed("c_other", "From a phone", t0 - 60_000.0, false),
+            ],
+            warnings: Vec::new(),
+        });
+        h.cmd(Command::Open);
+        h.settle();
+        let lines: Vec<(String, bool)> = h
+            .engine
+            .conversations()
+            .into_iter()
+            .map(|s| (s.id, s.closed))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("c_other".into(), false),
+                ("c_new".into(), false),
+                ("c_old".into(), true),
+                ("c_undated".into(), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_backend_list_that_cannot_be_read_is_a_warning_and_the_kept_list_stays() {
+        let caps = helpwire_core::protocol::Capabilities {
+            polling: false,
+            lists_conversations: true,
+            ..Default::default()
+        };
+        let mut h = Remote::new(caps);
+        h.backend.listing = Err(ProviderError::Status {
+            status: 500,
+            detail: "boom".into(),
+            retry_after: None,
+        });
+        h.cmd(Command::Open);
+        h.settle();
+        assert!(h
+            .warnings
+            .iter()
+            .any(|w| w.contains("could not read the visitor's conversations")));
+        assert_eq!(h.engine.notice(), None, "not the visitor's concern");
+        h.send("Hello", "m1");
+        let status = h.engine.messages()[0].delivery.as_ref().map(Delivery::tag);
+        assert_eq!(status, Some("sent"), "the conversation goes on");
+        assert_eq!(
+            h.backend.requests.iter().filter(|r| **r == "list").count(),
+            1
+        );
     }
 
     #[test]

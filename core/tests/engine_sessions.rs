@@ -142,6 +142,7 @@ fn authorization(job: &Job) -> Option<String> {
         Planned::Conversation(p) => header(req(&p)),
         Planned::Send { plan, .. } => header(req(&plan)),
         Planned::Fetch(p) => header(req(&p)),
+        Planned::List(p) => header(req(&p)),
     }
 }
 

@@ -132,6 +132,106 @@ fn session_id_is_user_id_when_identified_else_anon_id() {
     );
 }
 
+/// The documented example of `GET …/customer/{session_id}/conversations/` (seed 003).
+const LIST_EXAMPLE: &str = r#"[
+  {
+    "id": "conv_123",
+    "date_created": "2024-01-15T10:30:00Z",
+    "date_updated": "2024-01-15T11:45:00Z",
+    "closed": false,
+    "close_support": false,
+    "read_by_customer": true,
+    "read_by_agent": false,
+    "responder": "sate",
+    "ticket": "ticket_456",
+    "ticket_slug": "customer-inquiry-456",
+    "latest_message": {
+      "id": "msg_789",
+      "date_created": "2024-01-15T11:45:00Z",
+      "date_updated": "2024-01-15T11:45:00Z",
+      "message": "I can help you with that issue.",
+      "sender": "sate",
+      "is_attachment": false,
+      "attachment_metadata": null,
+      "ticket_chat": "conv_123"
+    }
+  }
+]"#;
+
+fn listing_plan() -> Plan<helpwire_core::protocol::Listing> {
+    let session = Session {
+        id: "user 42".into(),
+        extra: Json::Null,
+    };
+    keyed().listing(&visitor(), &session)
+}
+
+#[test]
+fn the_sessions_conversations_are_listed_from_the_documented_endpoint() {
+    assert!(keyed().capabilities().lists_conversations);
+    let Plan::Request { request, parse } = listing_plan() else {
+        panic!("expected a request");
+    };
+    assert_eq!(request.method, Method::Get);
+    assert_eq!(
+        request.url,
+        "https://api.eusate.com/api/v1/helpdesk/customer/user%2042/conversations/"
+    );
+    assert_eq!(request.header_value("authorization"), Some("Bearer KEY"));
+    let listing = parse(&HttpResponse::new(200, LIST_EXAMPLE)).unwrap();
+    assert!(listing.warnings.is_empty());
+    let [one] = listing.conversations.as_slice() else {
+        panic!("{listing:?}");
+    };
+    assert_eq!(one.conversation.id, "conv_123");
+    assert_eq!(one.preview, "I can help you with that issue.");
+    assert_eq!(one.at, JAN_15_1030 + 75.0 * 60_000.0);
+    assert!(!one.closed);
+}
+
+#[test]
+fn a_hostile_list_skips_what_it_cannot_read_and_never_fails_the_rest() {
+    let parse = |body: &str| run(listing_plan(), 200, body);
+    // The field table's name for the list works too.
+    let wrapped = format!(r#"{{"conversations": {LIST_EXAMPLE}}}"#);
+    assert_eq!(parse(&wrapped).unwrap().conversations.len(), 1);
+    // Not a list at all: an error, the body quoted.
+    for body in [r#"{"conversations": 5}"#, "null", r#""text""#, "<html>"] {
+        assert!(parse(body).is_err(), "{body}");
+    }
+    assert!(matches!(
+        run(listing_plan(), 401, r#"{"detail": "Invalid token."}"#),
+        Err(ProviderError::Status { status: 401, .. })
+    ));
+    let listing = parse(
+        r#"[
+          {"id": ""}, {"id": null}, 7, "x", {},
+          {"id": 12, "closed": true, "date_updated": "2024-01-15T10:30:00Z"},
+          {"id": "c2", "closed": "true", "latest_message": 5},
+          {"id": "c3", "latest_message": {"message": "Hi", "date_created": "yesterday"},
+           "date_updated": "2024-01-15T10:30:00Z"}
+        ]"#,
+    )
+    .unwrap();
+    assert_eq!(listing.warnings.len(), 5, "{:?}", listing.warnings);
+    let got: Vec<(&str, &str, bool)> = listing
+        .conversations
+        .iter()
+        .map(|l| (l.conversation.id.as_str(), l.preview.as_str(), l.closed))
+        .collect();
+    assert_eq!(
+        got,
+        [("12", "", true), ("c2", "", false), ("c3", "Hi", false)],
+        "only the boolean true closes; a last message that does not read leaves no text"
+    );
+    assert_eq!(listing.conversations[0].at, JAN_15_1030);
+    assert!(listing.conversations[1].at.is_nan(), "no time said");
+    assert_eq!(
+        listing.conversations[2].at, JAN_15_1030,
+        "an unusable message date falls back to the conversation's"
+    );
+}
+
 #[test]
 fn messages_request_has_exact_path_with_trailing_slash() {
     let Plan::Request { request, .. } = fetch_plan(&keyed(), "conv_123", Cursor::default()) else {

@@ -512,6 +512,8 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
         Planned::Conversation(plan) => request_of(plan),
         Planned::Send { plan, .. } => request_of(plan),
         Planned::Fetch(plan) => request_of(plan),
+        #[cfg(listing)]
+        Planned::List(plan) => request_of(plan),
     };
     let answer = match request {
         Some(request) => Some(executor.perform(request).await),
@@ -525,6 +527,8 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
             result: result_of(plan, answer),
         },
         Planned::Fetch(plan) => Outcome::Fetched(result_of(plan, answer)),
+        #[cfg(listing)]
+        Planned::List(plan) => Outcome::Listed(result_of(plan, answer)),
     }
 }
 

@@ -380,6 +380,56 @@ impl Engine {
         self.data.archive.truncate(MAX_ARCHIVED);
     }
 
+    /// The backend's own list of the visitor's conversations came back: those the widget did not
+    /// know (started on another device, or forgotten here) join the list, with nothing unread
+    /// (the light check counts what comes after, and reads whether support closed a known one).
+    /// A failure is a console warning: the list the widget kept stays. Asked once a page load
+    /// either way. Returns whether anything changed.
+    #[cfg(feature = "listing")]
+    pub(super) fn listed(
+        &mut self,
+        result: Result<crate::protocol::Listing, ProviderError>,
+        fx: &mut Vec<Effect>,
+    ) -> bool {
+        self.listed = true;
+        let listing = match result {
+            Ok(listing) => listing,
+            Err(e) => {
+                fx.push(Effect::Warn(format!(
+                    "could not read the visitor's conversations from the backend: {e}"
+                )));
+                return false;
+            }
+        };
+        for w in listing.warnings {
+            fx.push(Effect::Warn(w));
+        }
+        let before = self.data.archive.len();
+        for listed in listing.conversations {
+            let id = &listed.conversation.id;
+            let known = self.data.conversation.as_ref().is_some_and(|c| c.id == *id)
+                || self.data.archive.iter().any(|a| a.conversation.id == *id);
+            if known || self.data.archive.len() >= MAX_ARCHIVED {
+                continue;
+            }
+            // The list shows them by time (`conversations`), whatever their place here.
+            self.data.archive.push(Archived {
+                preview: crate::protocol::wire::cut(listed.preview.trim(), PREVIEW_CHARS),
+                at: if listed.at.is_finite() {
+                    listed.at
+                } else {
+                    0.0
+                },
+                conversation: listed.conversation,
+                cursor: Cursor::default(),
+                unread: 0,
+                closed: listed.closed,
+                kept: Vec::new(),
+            });
+        }
+        self.data.archive.len() != before
+    }
+
     /// Tells the site the unread total, if it is no longer `before`.
     pub(super) fn unread_changed(&self, before: u32, fx: &mut Vec<Effect>) {
         if self.unread() != before {

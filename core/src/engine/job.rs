@@ -6,6 +6,8 @@
 use super::command::Effect;
 use super::machine::Engine;
 use crate::model::{Conversation, Message, Session, Visitor};
+#[cfg(feature = "listing")]
+use crate::protocol::Listing;
 use crate::protocol::{Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent};
 
 /// Work for the driver: carry out one provider operation.
@@ -34,6 +36,9 @@ pub enum Job {
         conversation: Conversation,
         cursor: Cursor,
     },
+    /// Read the backend's own list of the visitor's conversations.
+    #[cfg(feature = "listing")]
+    List { visitor: Visitor, session: Session },
 }
 
 /// A job turned into its provider [`Plan`]; whoever runs the plan wraps the result as an
@@ -41,8 +46,13 @@ pub enum Job {
 pub enum Planned {
     Session(Plan<Session>),
     Conversation(Plan<Conversation>),
-    Send { local_id: String, plan: Plan<Sent> },
+    Send {
+        local_id: String,
+        plan: Plan<Sent>,
+    },
     Fetch(Plan<Page>),
+    #[cfg(feature = "listing")]
+    List(Plan<Listing>),
 }
 
 impl Job {
@@ -89,6 +99,8 @@ impl Job {
                 };
                 Planned::Fetch(provider.fetch_messages(cx, cursor))
             }
+            #[cfg(feature = "listing")]
+            Job::List { visitor, session } => Planned::List(provider.listing(visitor, session)),
         }
     }
 }
@@ -103,6 +115,8 @@ pub enum Outcome {
         result: Result<Sent, ProviderError>,
     },
     Fetched(Result<Page, ProviderError>),
+    #[cfg(feature = "listing")]
+    Listed(Result<Listing, ProviderError>),
 }
 
 impl Engine {
@@ -179,7 +193,12 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|c| !c.id.is_empty())
         });
-        let needs_session = head.is_some() || fetch_at.is_some();
+        // The backend's own list, once a page load, when the visitor opens the panel.
+        #[cfg(feature = "listing")]
+        let list_due = self.caps.lists_conversations && !self.listed && self.open && self.visible;
+        #[cfg(not(feature = "listing"))]
+        let list_due = false;
+        let needs_session = head.is_some() || fetch_at.is_some() || list_due;
 
         if needs_session && !self.session_confirmed {
             if self.session_retry_at > now {
@@ -236,6 +255,13 @@ impl Engine {
             }
             wake = Some(wake.map_or(at, |w| w.min(at)));
         }
+        #[cfg(feature = "listing")]
+        if list_due {
+            return Ok(Job::List {
+                visitor: visitor.clone(),
+                session,
+            });
+        }
         // Last, when nothing of the conversation on screen is due: a light check of another.
         #[cfg(feature = "conversations")]
         match self.peek_due(now) {
@@ -271,6 +297,8 @@ impl Engine {
                 }
                 self.fetched(result, now, fx)
             }
+            #[cfg(feature = "listing")]
+            Outcome::Listed(result) => self.listed(result, fx),
         }
     }
 }

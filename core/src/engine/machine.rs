@@ -76,6 +76,9 @@ pub struct Engine {
     /// The conversation a read in flight is a light check of (not the one on screen).
     #[cfg(feature = "conversations")]
     pub(super) peeking: Option<String>,
+    /// The backend's own list of the visitor's conversations was read in this page load.
+    #[cfg(feature = "listing")]
+    pub(super) listed: bool,
 }
 
 impl Engine {
@@ -119,6 +122,8 @@ impl Engine {
             peek_turn: 0,
             #[cfg(feature = "conversations")]
             peeking: None,
+            #[cfg(feature = "listing")]
+            listed: false,
         }
     }
 

@@ -34,6 +34,11 @@ impl Engine {
             self.fetch_at = None;
             fx.push(Effect::Emit(WidgetEvent::Unread(0)));
         }
+        // Someone newly known: the backend's list of their conversations is read again.
+        #[cfg(feature = "listing")]
+        if identity.user_id.is_some() && identity.user_id != self.data.visitor.user_id {
+            self.listed = false;
+        }
         let v = &mut self.data.visitor;
         v.user_id = identity.user_id.or(v.user_id.take());
         v.email = identity.email.or(v.email.take());
@@ -73,6 +78,10 @@ impl Engine {
     pub(super) fn reset(&mut self, anon_id: String, fx: &mut Vec<Effect>) {
         self.replace_data(Snapshot::new(anon_id));
         self.activated = false;
+        #[cfg(feature = "listing")]
+        {
+            self.listed = false;
+        }
         self.session_confirmed = false;
         self.halted = false;
         self.push_lost = false;

@@ -184,6 +184,7 @@ impl Provider for BancroftProvider {
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            lists_conversations: false,
             shows_own_messages: true,
         }
     }

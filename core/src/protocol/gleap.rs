@@ -190,6 +190,7 @@ impl Provider for GleapProvider {
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
+            lists_conversations: false,
             shows_own_messages: true,
         }
     }

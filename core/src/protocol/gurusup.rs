@@ -204,6 +204,7 @@ impl Provider for GurusupProvider {
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            lists_conversations: false,
             shows_own_messages: true,
         }
     }

@@ -307,6 +307,26 @@ pub struct Sent {
     pub presence: Presence,
 }
 
+/// A conversation of the visitor's as the backend lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    pub conversation: Conversation,
+    /// Its last message's text, plain (empty when it had none).
+    pub preview: String,
+    /// When its last message was written (ms); [`wire::UNKNOWN_TIME`] when not said usably.
+    pub at: f64,
+    /// Support closed it.
+    pub closed: bool,
+}
+
+/// The backend's list of the visitor's conversations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Listing {
+    pub conversations: Vec<Listed>,
+    /// For the console: items skipped as unreadable, one line each.
+    pub warnings: Vec<String>,
+}
+
 /// A message the visitor wrote, as handed to a provider.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
@@ -328,6 +348,8 @@ pub struct Capabilities {
     pub attachments: bool,
     /// Longest message the backend accepts, in characters.
     pub max_message_chars: usize,
+    /// The backend lists the visitor's conversations itself ([`Provider::listing`]).
+    pub lists_conversations: bool,
     /// The conversation as fetched shows the visitor's own messages (author, text, time), so a
     /// send whose outcome is unknown is looked for there before it is sent again. Backends
     /// without a history of their own (the bot contract) just send again.
@@ -344,6 +366,7 @@ impl Default for Capabilities {
             rich_text: false,
             attachments: false,
             max_message_chars: 5_000,
+            lists_conversations: false,
             shows_own_messages: true,
         }
     }
@@ -383,6 +406,13 @@ pub trait Provider {
 
     /// Fetches messages newer than `cursor` (the default cursor means from the start).
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page>;
+
+    /// The visitor's conversations as the backend lists them, where it can
+    /// ([`Capabilities::lists_conversations`]): one started on another device then shows in
+    /// the visitor's list.
+    fn listing(&self, _visitor: &Visitor, _session: &Session) -> Plan<Listing> {
+        Plan::Ready(Ok(Listing::default()))
+    }
 
     /// Push backends: the channel that carries the visitor's sends and the pushed answers, for
     /// `session`, resuming `conversation` when known; `seed` varies its reconnect jitter.

@@ -389,6 +389,7 @@ impl Provider for RelayProvider {
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
+            lists_conversations: false,
             shows_own_messages: true,
         }
     }

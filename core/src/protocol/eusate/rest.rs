@@ -1,7 +1,7 @@
 //! Eusate's REST reads ([`EusateProvider`]), and the socket configuration of its push channel.
 
 use super::channel::{ChannelConfig, EusateChannel};
-use super::message::message_from;
+use super::message::{id_string, message_from};
 use super::NAMESPACE;
 use crate::json::Json;
 use crate::model::{Author, Conversation, Session, Visitor};
@@ -9,9 +9,10 @@ use crate::protocol::push::PushChannel;
 use crate::protocol::socketio::{engine_io_url, ClientConfig, DEFAULT_PATH};
 use crate::protocol::wire::{self, encode};
 use crate::protocol::{
-    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Presence,
-    Provider, ProviderError, Sent,
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Listed, Listing, Outgoing, Page,
+    Plan, Presence, Provider, ProviderError, Sent,
 };
+use crate::time::parse_rfc3339;
 
 /// Eusate's public API host, used when `data-api-base` is not set.
 const DEFAULT_BASE: &str = "https://api.eusate.com";
@@ -72,14 +73,21 @@ impl EusateProvider {
             .to_string()
     }
 
-    /// `GET …/customer/{session_id}/conversations/{conversation_id}/messages/`, one format.
-    fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
+    /// `…/customer/{session_id}/conversations/`, the session's conversations.
+    fn conversations_url(&self, session_id: &str) -> String {
         format!(
-            "{}/api/v1/helpdesk/customer/{}/conversations/{}/messages/",
+            "{}/api/v1/helpdesk/customer/{}/conversations/",
             self.base,
-            encode(session_id),
-            encode(conversation_id)
+            encode(session_id)
         )
+    }
+
+    /// `…/conversations/{conversation_id}/messages/`, one conversation's history.
+    fn messages_url(&self, session_id: &str, conversation_id: &str) -> String {
+        let mut url = self.conversations_url(session_id);
+        url.push_str(&encode(conversation_id));
+        url.push_str("/messages/");
+        url
     }
 
     fn get(&self, url: String) -> HttpRequest {
@@ -156,11 +164,65 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
     })
 }
 
+/// Parses the session's conversations: the documented example is a bare list, its field table
+/// names it `conversations`; both are read. An item that cannot be read is skipped, with a
+/// warning.
+fn parse_list(resp: &HttpResponse) -> Result<Listing, ProviderError> {
+    let body = resp.json()?;
+    let items = match &body {
+        Json::Array(items) => items,
+        _ => match body.get("conversations") {
+            Some(Json::Array(items)) => items,
+            _ => return Err(wire::malformed(resp, "no conversations list")),
+        },
+    };
+    let mut listing = Listing::default();
+    for item in items {
+        match listed_from(item) {
+            Some(listed) => listing.conversations.push(listed),
+            None => listing
+                .warnings
+                .push("skipped a conversation of the list without an id".into()),
+        }
+    }
+    Ok(listing)
+}
+
+/// One conversation of the list: its id, `closed`, and its `latest_message`'s text and time
+/// (else `date_updated`); `None` without a usable id.
+fn listed_from(item: &Json) -> Option<Listed> {
+    let id = item
+        .get("id")
+        .and_then(id_string)
+        .filter(|id| !id.is_empty())?;
+    let date = |key| item.get(key).and_then(Json::as_str).and_then(parse_rfc3339);
+    let mut listed = Listed {
+        conversation: Conversation {
+            id,
+            extra: Json::Null,
+        },
+        preview: String::new(),
+        at: date("date_updated").unwrap_or(wire::UNKNOWN_TIME),
+        // Only the boolean `true` closes it.
+        closed: item.get("closed") == Some(&Json::Bool(true)),
+    };
+    if let Some(last) = item.get("latest_message") {
+        // A last message that does not read leaves the line without its text.
+        if let Ok(Some(m)) = message_from(last, &Author::System, false, listed.at, &mut Vec::new())
+        {
+            listed.preview = m.body.plain_text();
+            listed.at = m.created_at;
+        }
+    }
+    Some(listed)
+}
+
 impl Provider for EusateProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             polling: false,
             several_conversations: true,
+            lists_conversations: true,
             ..Capabilities::default()
         }
     }
@@ -215,6 +277,10 @@ impl Provider for EusateProvider {
                 .whole_history(),
             move |resp| parse_messages(resp, seen),
         )
+    }
+
+    fn listing(&self, _visitor: &Visitor, session: &Session) -> Plan<Listing> {
+        Plan::request(self.get(self.conversations_url(&session.id)), parse_list)
     }
 
     fn push_channel(
