@@ -424,6 +424,41 @@ test('eusate: an answer pushed to a conversation not on screen stays out of it, 
   await context.close();
 });
 
+test('eusate: an identified visitor on a new device finds the conversations they had on another (Eusate lists them per session), and opens one with its history', async () => {
+  const userId = `u-devices-${Date.now()}`;
+  const identified = async (context) => {
+    const p = await context.newPage();
+    await p.goto(`${env.base}/eusate.html`);
+    await waitForState(p);
+    await p.evaluate((id) => { Helpwire.identify({ userId: id }); Helpwire.open(); }, userId);
+    await p.getByRole('dialog').waitFor();
+    return p;
+  };
+  const laptop = await env.browser.newContext();
+  const first = await identified(laptop);
+  await send(first, 'Asked on my laptop');
+  await first.locator('helpwire-chat [data-author=bot]').first().waitFor({ timeout: 20000 });
+  await laptop.close();
+
+  // Another browser: nothing of the laptop's in its storage.
+  const phone = await env.browser.newContext();
+  const p = await identified(phone);
+  await p.evaluate(() => Helpwire.showConversations());
+  const list = p.getByRole('list', { name: 'Your conversations' });
+  const item = list.getByRole('button', { name: /^SATE here\. You asked: "Asked on my laptop"/ });
+  await item.waitFor({ timeout: 20000 });
+  await assertNoAxeViolations(p);
+  await item.click();
+  await mine(p, 'Asked on my laptop', 'sent').waitFor();
+  await p.locator('helpwire-chat [data-author=bot]').first().waitFor();
+  // Writing there goes on in that conversation.
+  await send(p, 'Now on my phone');
+  await until('the phone\'s message stored in the laptop\'s conversation', async () =>
+    (await env.sandbox.conversations('eusate')).some((c) => copiesOf(c.messages, 'Asked on my laptop') === 1
+      && copiesOf(c.messages, 'Now on my phone') === 1));
+  await phone.close();
+});
+
 test('the list\'s parts are styleable from the page', async () => {
   const { context, page: p } = await open('/parts.html');
   await send(p, 'Theming');
