@@ -2492,6 +2492,39 @@ mod conversations {
     }
 
     #[test]
+    fn signing_in_while_the_list_is_being_read_reads_it_again_for_the_new_person() {
+        let caps = helpwire_core::protocol::Capabilities {
+            polling: false,
+            lists_conversations: true,
+            ..Default::default()
+        };
+        let mut h = Remote::new(caps);
+        h.cmd(Command::Open);
+        // Carry out jobs until the list's read is under way (not answered yet).
+        while !matches!(h.queue.front(), Some((_, Job::List { .. }))) {
+            let (generation, job) = h.queue.pop_front().expect("the list is asked for");
+            let outcome = h.execute(job);
+            h.cmd(Command::Finished {
+                generation,
+                outcome,
+            });
+        }
+        h.cmd(Command::Identify {
+            identity: Visitor {
+                user_id: Some("u-42".into()),
+                ..Visitor::default()
+            },
+            fresh_anon_id: "v_fresh".into(),
+        });
+        h.settle();
+        let lists = h.backend.requests.iter().filter(|r| **r == "list").count();
+        assert_eq!(
+            lists, 2,
+            "the anonymous visitor's, then the signed-in one's"
+        );
+    }
+
+    #[test]
     fn a_backend_list_that_cannot_be_read_is_a_warning_and_the_kept_list_stays() {
         let caps = helpwire_core::protocol::Capabilities {
             polling: false,

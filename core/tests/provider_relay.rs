@@ -483,7 +483,7 @@ fn a_session_without_a_token_asks_for_a_new_session_without_a_request() {
         ready(provider().open_conversation(&v, &tokenless, &outgoing("hi"))).map(drop),
         ready(provider().send_message(cx(&v, &tokenless, &c), &outgoing("hi"))).map(drop),
         ready(provider().fetch_messages(cx(&v, &tokenless, &c), &Cursor::default())).map(drop),
-        ready(provider().list_conversations(&tokenless)).map(drop),
+        ready(provider().listing(&ada(), &tokenless)).map(drop),
     ];
     for r in errors {
         assert!(matches!(r, Err(ProviderError::SessionExpired(_))), "{r:?}");
@@ -940,7 +940,7 @@ fn parse_all(resp: &HttpResponse) -> Vec<Result<(), ProviderError>> {
     let (_, b) = request(p.open_conversation(&v, &s, &outgoing("hi")));
     let (_, d) = request(p.send_message(cx(&v, &s, &c), &outgoing("hi")));
     let (_, e) = request(p.fetch_messages(cx(&v, &s, &c), &Cursor::default()));
-    let (_, f) = request(p.list_conversations(&s));
+    let (_, f) = request(p.listing(&v, &s));
     vec![
         a(resp).map(drop),
         b(resp).map(drop),
@@ -1117,27 +1117,56 @@ fn error_bodies_that_are_not_the_contracts_still_give_a_readable_detail() {
 
 #[test]
 fn the_visitors_conversations_are_listed_with_the_token_only() {
-    let (req, parse) = request(provider().list_conversations(&session()));
+    assert!(provider().capabilities().lists_conversations);
+    let (req, parse) = request(provider().listing(&ada(), &session()));
     assert_eq!(req.method, Method::Get);
     assert_eq!(
         req.url,
         "https://support.example.com/helpwire/v1/conversations"
     );
     assert_bearer(&req, TOKEN_A);
-    let list = parse(&ok(
+    let listing = parse(&ok(
         200,
-        r#"{"conversations": [{"id": "c_1", "created_at": "2026-02-26T10:00:00Z"}, {"id": 2}]}"#,
+        r#"{"conversations": [
+            {"id": "c_1", "last_text": "It ships Thursday", "last_at": "2026-02-26T10:00:00Z", "closed": true},
+            {"id": 2},
+            {"id": "c_3", "last_text": 7, "last_at": "yesterday", "closed": "yes"},
+            {"id": ""}, {"nothing": 1}, 5
+        ]}"#,
     ))
     .unwrap();
-    let ids: Vec<&str> = list.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids, ["c_1", "2"]);
-    let (_, parse) = request(provider().list_conversations(&session()));
-    assert_eq!(parse(&ok(200, r#"[{"id": "c_1"}]"#)).unwrap().len(), 1);
-    let (_, parse) = request(provider().list_conversations(&session()));
-    assert!(matches!(
-        parse(&ok(200, r#"{"items": []}"#)).unwrap_err(),
-        ProviderError::Malformed { .. }
-    ));
+    let got: Vec<(&str, &str, bool)> = listing
+        .conversations
+        .iter()
+        .map(|l| (l.conversation.id.as_str(), l.preview.as_str(), l.closed))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("c_1", "It ships Thursday", true),
+            ("2", "", false),
+            ("c_3", "", false)
+        ],
+        "what does not read is left out of an item; only the boolean true closes"
+    );
+    assert_eq!(listing.conversations[0].at, 1_772_100_000_000.0);
+    assert!(listing.conversations[1].at.is_nan() && listing.conversations[2].at.is_nan());
+    assert_eq!(listing.warnings.len(), 3, "{:?}", listing.warnings);
+    // Not the documented shape: an error.
+    for body in [
+        r#"{"items": []}"#,
+        r#"[{"id": "c_1"}]"#,
+        r#"{"conversations": 3}"#,
+    ] {
+        let (_, parse) = request(provider().listing(&ada(), &session()));
+        assert!(
+            matches!(
+                parse(&ok(200, body)).unwrap_err(),
+                ProviderError::Malformed { .. }
+            ),
+            "{body}"
+        );
+    }
 }
 
 #[test]

@@ -19,9 +19,9 @@ use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use helpwire_core::json::Json;
-use helpwire_core::model::{Author, Body, Message};
+use helpwire_core::model::{Author, Body, Message, Visitor};
 use helpwire_core::protocol::{
-    wire, Context, Cursor, Outgoing, Page, Plan, Provider, ProviderError, Sent,
+    wire, Context, Cursor, Listed, Outgoing, Page, Plan, Provider, ProviderError, Sent,
 };
 use helpwire_core::richtext::{self, Block, Inline};
 use serde::Deserialize;
@@ -811,6 +811,7 @@ async fn create_visitor(
         }
         _ => {}
     }
+    adopt_listed(&state, &mut claims, &visitor).await;
     claims.exp = now + state.config.token_ttl.as_secs();
     let token = sign_fitting(&state, claims.clone());
     tracing::info!(
@@ -828,9 +829,87 @@ async fn create_visitor(
     ))
 }
 
+/// The conversations the helpdesk lists for the visitor, where it lists them (Eusate, by the
+/// derived session); none otherwise, or when the list cannot be read (logged).
+async fn helpdesk_list(state: &AppState, claims: &Claims, visitor: &Visitor) -> Vec<Listed> {
+    let provider = state.backend.provider();
+    let Some(session) = claims.s.as_ref().map(session_of) else {
+        return Vec::new();
+    };
+    if !provider.capabilities().lists_conversations {
+        return Vec::new();
+    }
+    match state
+        .upstream
+        .run(provider.listing(visitor, &session))
+        .await
+    {
+        Ok(listing) => listing.conversations,
+        Err(e) => {
+            tracing::warn!(
+                kind = upstream_kind(&e),
+                "the helpdesk's list of the visitor's conversations could not be read"
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// A verified user's conversations that the helpdesk lists but the token does not own (started
+/// on another device: the identifier the helpdesk finds them by is derived from the verified
+/// user, the same on every device) join the token, newest first while there is room under
+/// `max_conversations`, before the token's own (the first dropped when it is full). Never for
+/// an unverified visitor, whose identifiers are this device's alone.
+async fn adopt_listed(state: &AppState, claims: &mut Claims, visitor: &Visitor) {
+    if claims.u.is_none() {
+        return;
+    }
+    let mut found: Vec<Listed> = helpdesk_list(state, claims, visitor)
+        .await
+        .into_iter()
+        .filter(|l| valid_id(&l.conversation.id) && claims.owns(&l.conversation.id).is_none())
+        .collect();
+    // Newest first; an undated one last.
+    found.sort_by(|a, b| {
+        let at = |l: &Listed| if l.at.is_finite() { l.at } else { f64::MIN };
+        at(b).total_cmp(&at(a))
+    });
+    found.truncate(
+        state
+            .config
+            .limits
+            .max_conversations
+            .saturating_sub(claims.c.len()),
+    );
+    for listed in found {
+        claims
+            .c
+            .insert(0, state.backend.keep_conversation(&listed.conversation));
+    }
+}
+
 async fn list_conversations(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult {
     let claims = authorize(&state, &headers)?;
-    let list: Vec<Value> = claims.c.iter().map(|c| json!({"id": c.id})).collect();
+    let visitor = visitor_of(&state, &claims);
+    let listed = helpdesk_list(&state, &claims, &visitor).await;
+    // Each owned conversation, with what the helpdesk's list says of it (its last message's
+    // text and time, whether it is closed) where it lists them.
+    let mut list: Vec<Value> = Vec::new();
+    for owned in &claims.c {
+        let mut item = json!({"id": owned.id});
+        if let Some(l) = listed.iter().find(|l| l.conversation.id == owned.id) {
+            if !l.preview.is_empty() {
+                item["last_text"] = l.preview.as_str().into();
+            }
+            if wire::is_usable_time(l.at) {
+                item["last_at"] = time(l.at);
+            }
+            if l.closed {
+                item["closed"] = true.into();
+            }
+        }
+        list.push(item);
+    }
     Ok(json_response(
         StatusCode::OK,
         &json!({"conversations": list}),

@@ -383,15 +383,14 @@ impl Engine {
     /// The backend's own list of the visitor's conversations came back: those the widget did not
     /// know (started on another device, or forgotten here) join the list, with nothing unread
     /// (the light check counts what comes after, and reads whether support closed a known one).
-    /// A failure is a console warning: the list the widget kept stays. Asked once a page load
-    /// either way. Returns whether anything changed.
+    /// A failure is a console warning: the list the widget kept stays (it was asked once this
+    /// page load, `schedule`). Returns whether anything changed.
     #[cfg(feature = "listing")]
     pub(super) fn listed(
         &mut self,
         result: Result<crate::protocol::Listing, ProviderError>,
         fx: &mut Vec<Effect>,
     ) -> bool {
-        self.listed = true;
         let listing = match result {
             Ok(listing) => listing,
             Err(e) => {

@@ -154,6 +154,11 @@ impl Engine {
                         }
                     }
                 }
+                // Asked once: an `identify` while it is under way asks again, for the new person.
+                #[cfg(feature = "listing")]
+                if matches!(job, Job::List { .. }) {
+                    self.listed = true;
+                }
                 // A read of a conversation other than the one on screen is a light check.
                 #[cfg(feature = "conversations")]
                 {

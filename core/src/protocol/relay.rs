@@ -18,8 +18,8 @@
 
 use super::wire::{self, Fields};
 use super::{
-    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Presence,
-    Provider, ProviderError, Sent,
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Listed, Listing, Outgoing, Page,
+    Plan, Presence, Provider, ProviderError, Sent,
 };
 use crate::config::Config;
 use crate::json::Json;
@@ -77,26 +77,6 @@ impl RelayProvider {
             self.base,
             wire::encode(&conversation.id)
         )
-    }
-
-    /// The visitor's conversations (`GET /v1/conversations`): a bare list or
-    /// `{"conversations": [...]}` of objects with an `id`. Not part of [`Provider`] yet: for a
-    /// conversation list in the UI.
-    pub fn list_conversations(&self, session: &Session) -> Plan<Vec<Conversation>> {
-        let request = match authorized(HttpRequest::get(self.url("conversations")), session) {
-            Ok(request) => request,
-            Err(e) => return Plan::Ready(Err(e)),
-        };
-        Plan::request(request, |resp| {
-            parse(resp, |v| {
-                let items = match v {
-                    Json::Array(items) => items.as_slice(),
-                    other => Fields::of(other, "the conversation list")?
-                        .required_array("conversations")?,
-                };
-                items.iter().map(read_conversation).collect()
-            })
-        })
     }
 }
 
@@ -284,6 +264,23 @@ fn read_conversation(v: &Json) -> Result<Conversation, String> {
     })
 }
 
+/// Reads one conversation of `GET /v1/conversations`.
+fn read_listed_conversation(v: &Json) -> Result<Listed, String> {
+    let f = Fields::of(v, "a conversation of the list")?;
+    let text = |key| v.get(key).and_then(Json::as_str);
+    Ok(Listed {
+        conversation: Conversation {
+            id: f.id(&["id"])?,
+            extra: Json::Null,
+        },
+        preview: text("last_text").unwrap_or_default().to_string(),
+        at: text("last_at")
+            .and_then(crate::time::parse_rfc3339)
+            .unwrap_or(wire::UNKNOWN_TIME),
+        closed: matches!(v.get("closed"), Some(Json::Bool(true))),
+    })
+}
+
 /// Reads one message: `{id, client_id?, author, text | doc, attachments?, created_at}`. An
 /// unusable time is left to the engine (noted in `notes`).
 fn read_message(v: &Json, notes: &mut Vec<String>) -> Result<Message, String> {
@@ -384,12 +381,13 @@ impl Provider for RelayProvider {
             // Every poll costs the relay a helpdesk call: as often as Bancroft's.
             poll_open_ms: 4_000,
             poll_closed_ms: 30_000,
-            // `GET /v1/conversations` lists them (see `list_conversations`).
             several_conversations: true,
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
-            lists_conversations: false,
+            // `GET /v1/conversations`: what the token owns, a verified user's from other
+            // devices too.
+            lists_conversations: true,
             shows_own_messages: true,
         }
     }
@@ -501,6 +499,32 @@ impl Provider for RelayProvider {
                     warnings,
                     presence: Default::default(),
                 })
+            })
+        })
+    }
+
+    /// `GET /v1/conversations`: `{conversations: [{id, last_text?, last_at?, closed?}]}`, the
+    /// last three where the helpdesk lists them. An item without a usable id is skipped, with
+    /// a warning; a `last_text` or `last_at` of another type is left out.
+    fn listing(&self, _visitor: &Visitor, session: &Session) -> Plan<Listing> {
+        let request = match authorized(HttpRequest::get(self.url("conversations")), session) {
+            Ok(request) => request,
+            Err(e) => return Plan::Ready(Err(e)),
+        };
+        Plan::request(request, |resp| {
+            parse(resp, |v| {
+                let mut listing = Listing::default();
+                for item in
+                    Fields::of(v, "the conversation list")?.required_array("conversations")?
+                {
+                    match read_listed_conversation(item) {
+                        Ok(listed) => listing.conversations.push(listed),
+                        Err(reason) => listing.warnings.push(format!(
+                            "skipped a conversation of the list it cannot read: {reason}"
+                        )),
+                    }
+                }
+                Ok(listing)
             })
         })
     }

@@ -126,6 +126,16 @@ impl Sandbox {
         .await
     }
 
+    /// Support closes a conversation (`{conversation}`).
+    pub async fn close(&self, backend: &str, body: Value) -> Value {
+        self.control(
+            Method::POST,
+            &format!("/_sandbox/{backend}/close"),
+            Some(body),
+        )
+        .await
+    }
+
     pub async fn fault(&self, body: Value) {
         self.control(Method::POST, "/_sandbox/faults", Some(body))
             .await;
