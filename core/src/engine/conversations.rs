@@ -413,7 +413,8 @@ impl Engine {
             }
             // The list shows them by time (`conversations`), whatever their place here.
             self.data.archive.push(Archived {
-                preview: crate::protocol::wire::cut(listed.preview.trim(), PREVIEW_CHARS),
+                // `cut` drops the whitespace at either end.
+                preview: crate::protocol::wire::cut(&listed.preview, PREVIEW_CHARS),
                 at: if listed.at.is_finite() {
                     listed.at
                 } else {

@@ -148,7 +148,7 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
     });
     Ok(Page {
         // The conversation's documented `closed`; only the boolean `true` closes it.
-        closed: body.get("closed") == Some(&Json::Bool(true)),
+        closed: matches!(body.get("closed"), Some(Json::Bool(true))),
         messages,
         next: Cursor(Json::from(list.len())),
         more: false,
@@ -191,10 +191,8 @@ fn parse_list(resp: &HttpResponse) -> Result<Listing, ProviderError> {
 /// One conversation of the list: its id, `closed`, and its `latest_message`'s text and time
 /// (else `date_updated`); `None` without a usable id.
 fn listed_from(item: &Json) -> Option<Listed> {
-    let id = item
-        .get("id")
-        .and_then(id_string)
-        .filter(|id| !id.is_empty())?;
+    // `id_string` gives no empty id.
+    let id = item.get("id").and_then(id_string)?;
     let date = |key| item.get(key).and_then(Json::as_str).and_then(parse_rfc3339);
     let mut listed = Listed {
         conversation: Conversation {
@@ -204,7 +202,7 @@ fn listed_from(item: &Json) -> Option<Listed> {
         preview: String::new(),
         at: date("date_updated").unwrap_or(wire::UNKNOWN_TIME),
         // Only the boolean `true` closes it.
-        closed: item.get("closed") == Some(&Json::Bool(true)),
+        closed: matches!(item.get("closed"), Some(Json::Bool(true))),
     };
     if let Some(last) = item.get("latest_message") {
         // A last message that does not read leaves the line without its text.
