@@ -515,9 +515,11 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
         #[cfg(listing)]
         Planned::List(plan) => request_of(plan),
     };
+    // One answer whatever the kind of job, so reading it is not repeated for each: a plan
+    // without a request (ready) never reads its placeholder.
     let answer = match request {
-        Some(request) => Some(executor.perform(request).await),
-        None => None,
+        Some(request) => executor.perform(request).await,
+        None => Err(ProviderError::Network(String::new())),
     };
     match planned {
         Planned::Session(plan) => Outcome::Session(result_of(plan, answer)),
@@ -541,15 +543,13 @@ fn request_of<T>(plan: &Plan<T>) -> Option<&HttpRequest> {
 }
 
 /// The result of `plan`: ready, or its parser's reading of `answer` (the answer to the request
-/// [`request_of`] gave).
+/// [`request_of`] gave; unread for a ready plan).
 fn result_of<T>(
     plan: Plan<T>,
-    answer: Option<Result<HttpResponse, ProviderError>>,
+    answer: Result<HttpResponse, ProviderError>,
 ) -> Result<T, ProviderError> {
-    match (plan, answer) {
-        (Plan::Ready(result), _) => result,
-        (Plan::Request { parse, .. }, Some(answer)) => parse(&answer?),
-        // Never: `run_job` performs every plan's request.
-        (Plan::Request { .. }, None) => Err(ProviderError::Network("not performed".into())),
+    match plan {
+        Plan::Ready(result) => result,
+        Plan::Request { parse, .. } => parse(&answer?),
     }
 }
