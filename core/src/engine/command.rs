@@ -133,6 +133,13 @@ pub enum Effect {
     Switched,
 }
 
+/// Each of an answer's `warnings` for the console: one loop for every kind of answer.
+pub(super) fn warn_each(warnings: Vec<String>, fx: &mut Vec<Effect>) {
+    for w in warnings {
+        fx.push(Effect::Warn(w));
+    }
+}
+
 /// A problem the visitor should see. It names the problem only: the view words it in the
 /// visitor's language (`crate::i18n`); backend details go to the console ([`Effect::Warn`]).
 #[derive(Clone, Copy, Debug, PartialEq)]

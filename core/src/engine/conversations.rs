@@ -400,9 +400,7 @@ impl Engine {
                 return false;
             }
         };
-        for w in listing.warnings {
-            fx.push(Effect::Warn(w));
-        }
+        super::command::warn_each(listing.warnings, fx);
         let before = self.data.archive.len();
         for listed in listing.conversations {
             let id = &listed.conversation.id;

@@ -202,9 +202,7 @@ impl Engine {
         match result {
             Ok(sent) => {
                 self.clear_connection_notice();
-                for w in sent.warnings {
-                    fx.push(Effect::Warn(w));
-                }
+                super::command::warn_each(sent.warnings, fx);
                 let mut event = None;
                 if let Some(m) = self.find_local_mut(&local_id) {
                     m.id = sent.remote_id;

@@ -75,9 +75,7 @@ impl Engine {
             Ok(page) => {
                 self.poll_failures = 0;
                 self.clear_connection_notice();
-                for w in page.warnings {
-                    fx.push(Effect::Warn(w));
-                }
+                super::command::warn_each(page.warnings, fx);
                 let mut changed =
                     self.merge(page.messages, now, fx) || self.data.cursor != page.next;
                 self.presence(page.presence);
