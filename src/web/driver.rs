@@ -522,15 +522,15 @@ async fn run_job(provider: &dyn Provider, executor: &Executor, job: Job) -> Outc
         None => Err(ProviderError::Network(String::new())),
     };
     match planned {
-        Planned::Session(plan) => Outcome::Session(result_of(plan, answer)),
-        Planned::Conversation(plan) => Outcome::Conversation(result_of(plan, answer)),
+        Planned::Session(plan) => Outcome::Session(result_of(plan, &answer)),
+        Planned::Conversation(plan) => Outcome::Conversation(result_of(plan, &answer)),
         Planned::Send { local_id, plan } => Outcome::Sent {
             local_id,
-            result: result_of(plan, answer),
+            result: result_of(plan, &answer),
         },
-        Planned::Fetch(plan) => Outcome::Fetched(result_of(plan, answer)),
+        Planned::Fetch(plan) => Outcome::Fetched(result_of(plan, &answer)),
         #[cfg(listing)]
-        Planned::List(plan) => Outcome::Listed(result_of(plan, answer)),
+        Planned::List(plan) => Outcome::Listed(result_of(plan, &answer)),
     }
 }
 
@@ -543,13 +543,15 @@ fn request_of<T>(plan: &Plan<T>) -> Option<&HttpRequest> {
 }
 
 /// The result of `plan`: ready, or its parser's reading of `answer` (the answer to the request
-/// [`request_of`] gave; unread for a ready plan).
+/// [`request_of`] gave; unread for a ready plan). Borrowed: `run_job` drops it once, not in each
+/// kind's arm.
 fn result_of<T>(
     plan: Plan<T>,
-    answer: Result<HttpResponse, ProviderError>,
+    answer: &Result<HttpResponse, ProviderError>,
 ) -> Result<T, ProviderError> {
-    match plan {
-        Plan::Ready(result) => result,
-        Plan::Request { parse, .. } => parse(&answer?),
+    match (plan, answer) {
+        (Plan::Ready(result), _) => result,
+        (Plan::Request { parse, .. }, Ok(response)) => parse(response),
+        (Plan::Request { .. }, Err(e)) => Err(e.clone()),
     }
 }
