@@ -192,8 +192,16 @@ impl Engine {
     pub fn shows(&self, id: &str) -> bool {
         match &self.data.conversation {
             Some(c) if !c.id.is_empty() => c.id == id,
-            _ => !self.data.archive.iter().any(|a| a.conversation.id == id),
+            _ => self.archived(id).is_none(),
         }
+    }
+
+    /// Where conversation `id` is in the list, if it is there (one search for every caller).
+    fn archived(&self, id: &str) -> Option<usize> {
+        self.data
+            .archive
+            .iter()
+            .position(|a| a.conversation.id == id)
     }
 
     /// The panel shows the list of conversations.
@@ -288,12 +296,7 @@ impl Engine {
         let target = if id.is_empty() {
             None
         } else {
-            match self
-                .data
-                .archive
-                .iter()
-                .position(|a| a.conversation.id == id)
-            {
+            match self.archived(id) {
                 Some(at) => Some(self.data.archive.remove(at)),
                 None => {
                     fx.push(Effect::Warn(format!(
@@ -357,12 +360,8 @@ impl Engine {
         let kept = refused(&mut self.data.messages);
         // Taken out where found, as opening one does (not `retain`, which compiled a loop of
         // its own).
-        let archive = &mut self.data.archive;
-        while let Some(at) = archive
-            .iter()
-            .position(|a| a.conversation.id == conversation.id)
-        {
-            archive.remove(at);
+        while let Some(at) = self.archived(&conversation.id) {
+            self.data.archive.remove(at);
         }
         self.data.archive.insert(
             0,
@@ -405,7 +404,7 @@ impl Engine {
         for listed in listing.conversations {
             let id = &listed.conversation.id;
             let known = self.data.conversation.as_ref().is_some_and(|c| c.id == *id)
-                || self.data.archive.iter().any(|a| a.conversation.id == *id);
+                || self.archived(id).is_some();
             if known || self.data.archive.len() >= MAX_ARCHIVED {
                 continue;
             }
@@ -480,14 +479,10 @@ impl Engine {
         self.peek_at = now + PEEK_INTERVAL_MS;
         self.peek_turn = self.peek_turn.wrapping_add(1);
         let before = self.unread();
-        let Some(entry) = self
-            .data
-            .archive
-            .iter_mut()
-            .find(|a| a.conversation.id == id)
-        else {
+        let Some(at) = self.archived(id) else {
             return false;
         };
+        let entry = &mut self.data.archive[at];
         let page = match result {
             Ok(page) => page,
             Err(e) => {
