@@ -165,8 +165,9 @@ fn parse_messages(resp: &HttpResponse, seen: usize) -> Result<Page, ProviderErro
 }
 
 /// Parses the session's conversations: the documented example is a bare list, its field table
-/// names it `conversations`; both are read. An item that cannot be read is skipped, with a
-/// warning.
+/// names it `conversations`; both are read. Each is read for its id, `closed`, and its
+/// `latest_message`'s text and time (else `date_updated`); one without a usable id is skipped,
+/// with a warning.
 fn parse_list(resp: &HttpResponse) -> Result<Listing, ProviderError> {
     let body = resp.json()?;
     let items = match &body {
@@ -177,42 +178,40 @@ fn parse_list(resp: &HttpResponse) -> Result<Listing, ProviderError> {
         },
     };
     let mut listing = Listing::default();
+    // In one loop, each item read where it is pushed.
     for item in items {
-        match listed_from(item) {
-            Some(listed) => listing.conversations.push(listed),
-            None => listing
+        // `id_string` gives no empty id.
+        let Some(id) = item.get("id").and_then(id_string) else {
+            listing
                 .warnings
-                .push("skipped a conversation of the list without an id".into()),
+                .push("skipped a conversation of the list without an id".into());
+            continue;
+        };
+        let mut at = item
+            .get("date_updated")
+            .and_then(Json::as_str)
+            .and_then(parse_rfc3339)
+            .unwrap_or(wire::UNKNOWN_TIME);
+        let mut preview = String::new();
+        if let Some(last) = item.get("latest_message") {
+            // A last message that does not read leaves the line without its text.
+            if let Ok(Some(m)) = message_from(last, &Author::System, false, at, &mut Vec::new()) {
+                preview = m.body.plain_text();
+                at = m.created_at;
+            }
         }
+        listing.conversations.push(Listed {
+            conversation: Conversation {
+                id,
+                extra: Json::Null,
+            },
+            preview,
+            at,
+            // Only the boolean `true` closes it.
+            closed: matches!(item.get("closed"), Some(Json::Bool(true))),
+        });
     }
     Ok(listing)
-}
-
-/// One conversation of the list: its id, `closed`, and its `latest_message`'s text and time
-/// (else `date_updated`); `None` without a usable id.
-fn listed_from(item: &Json) -> Option<Listed> {
-    // `id_string` gives no empty id.
-    let id = item.get("id").and_then(id_string)?;
-    let date = |key| item.get(key).and_then(Json::as_str).and_then(parse_rfc3339);
-    let mut listed = Listed {
-        conversation: Conversation {
-            id,
-            extra: Json::Null,
-        },
-        preview: String::new(),
-        at: date("date_updated").unwrap_or(wire::UNKNOWN_TIME),
-        // Only the boolean `true` closes it.
-        closed: matches!(item.get("closed"), Some(Json::Bool(true))),
-    };
-    if let Some(last) = item.get("latest_message") {
-        // A last message that does not read leaves the line without its text.
-        if let Ok(Some(m)) = message_from(last, &Author::System, false, listed.at, &mut Vec::new())
-        {
-            listed.preview = m.body.plain_text();
-            listed.at = m.created_at;
-        }
-    }
-    Some(listed)
 }
 
 impl Provider for EusateProvider {
