@@ -134,6 +134,9 @@ pub enum Effect {
 }
 
 /// Each of an answer's `warnings` for the console: one loop for every kind of answer.
+// Shared where the list's answer is a third caller; inlined elsewhere, where sharing it moved
+// code between functions in a way that compressed worse.
+#[cfg_attr(not(feature = "listing"), inline(always))]
 pub(super) fn warn_each(warnings: Vec<String>, fx: &mut Vec<Effect>) {
     for w in warnings {
         fx.push(Effect::Warn(w));
