@@ -446,6 +446,9 @@ fn the_relay_is_told_with_the_visitors_token() {
         extra: Json::Null,
     })));
     d.finish(sent());
+    // The relay's list of the visitor's conversations, read once the panel is open.
+    assert!(matches!(d.job, Some((_, Job::List { .. }))), "{:?}", d.job);
+    d.finish(Outcome::Listed(Ok(Default::default())));
     d.job = None;
     d.cmd(contact("ada@example.com", None));
     d.now += 10_000.0;
