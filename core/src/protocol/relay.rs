@@ -519,9 +519,8 @@ impl Provider for RelayProvider {
                 {
                     match read_listed_conversation(item) {
                         Ok(listed) => listing.conversations.push(listed),
-                        Err(reason) => listing.warnings.push(format!(
-                            "skipped a conversation of the list it cannot read: {reason}"
-                        )),
+                        // The reason names what it could not read ("the conversation: …").
+                        Err(reason) => listing.warnings.push(reason),
                     }
                 }
                 Ok(listing)
