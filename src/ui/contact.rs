@@ -11,12 +11,11 @@
 //! composer's closure type. The checks are core's (`helpwire_core::contact`), the words the
 //! interface language's.
 
-use super::dom::{child, set, text_in, toggle};
+use super::dom::{child, listen, set, text_in, toggle};
 use super::Shared;
 use helpwire_core::contact::{check_email, check_name, ContactError, Prechat};
 use helpwire_core::engine::{Command, Engine};
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
@@ -191,7 +190,7 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
     composer.after_with_node_1(&root).ok()?;
     let (chat, locale, focus) = (shared.chat, shared.locale, shared.focus);
     let form = root.clone();
-    let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+    listen(&root, "submit", move |ev| {
         ev.prevent_default();
         let t = locale.get_untracked();
         let checks: [(&str, Check); 2] =
@@ -232,7 +231,7 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
         chat.dispatch(Command::Contact { email, name });
         focus_composer(focus);
     });
-    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+    listen(&root, "click", move |ev| {
         let dismiss = ev
             .target()
             .and_then(|t| t.dyn_into::<Element>().ok())
@@ -242,11 +241,6 @@ fn make_place(composer: &Element, shared: Shared) -> Option<Element> {
             focus_composer(focus);
         }
     });
-    for (kind, listener) in [("submit", on_submit), ("click", on_click)] {
-        let _ = root.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
-        // Kept for the widget's life; they hold only copyable handles and the container.
-        listener.forget();
-    }
     Some(root)
 }
 
