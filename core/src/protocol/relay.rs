@@ -248,22 +248,6 @@ fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
     })
 }
 
-/// A conversation: an object with an `id`, or the id itself.
-fn read_conversation(v: &Json) -> Result<Conversation, String> {
-    let wrapped;
-    let object = match v {
-        Json::String(_) | Json::Number(_) => {
-            wrapped = Json::object([("id", v.clone())]);
-            &wrapped
-        }
-        other => other,
-    };
-    Ok(Conversation {
-        id: Fields::of(object, "the conversation")?.id(&["id"])?,
-        extra: Json::Null,
-    })
-}
-
 /// Reads one conversation of `GET /v1/conversations`. Never inlined: in the list's loop it
 /// made the parser larger.
 #[inline(never)]
@@ -433,13 +417,14 @@ impl Provider for RelayProvider {
         Plan::request(request, move |resp| {
             parse(resp, |v| {
                 let f = Fields::of(v, "the created conversation")?;
-                let mut conversation = match f.value("conversation")? {
-                    v @ Json::Object(_) => read_conversation(v)?,
-                    // The id itself.
-                    _ => Conversation {
-                        id: f.id(&["conversation"])?,
-                        extra: Json::Null,
-                    },
+                // An object with an `id`, or the id itself: one read of the id for both.
+                let (of, key) = match f.value("conversation")? {
+                    v @ Json::Object(_) => (Fields::of(v, "the conversation")?, "id"),
+                    _ => (f, "conversation"),
+                };
+                let mut conversation = Conversation {
+                    id: of.id(&[key])?,
+                    extra: Json::Null,
                 };
                 // The first message is stored with the conversation: remembered, so that the
                 // engine's send of it, which comes next, is answered without a request. Without
