@@ -18,9 +18,11 @@
 
 use super::wire::{self, Fields};
 use super::{
-    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Listed, Listing, Outgoing, Page,
-    Plan, Presence, Provider, ProviderError, Sent,
+    Capabilities, Context, Cursor, HttpRequest, HttpResponse, Outgoing, Page, Plan, Presence,
+    Provider, ProviderError, Sent,
 };
+#[cfg(feature = "listing")]
+use super::{Listed, Listing};
 use crate::config::Config;
 use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
@@ -250,6 +252,7 @@ fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
 
 /// Reads one conversation of `GET /v1/conversations`. Never inlined: in the list's loop it
 /// made the parser larger.
+#[cfg(feature = "listing")]
 #[inline(never)]
 fn read_listed_conversation(v: &Json) -> Result<Listed, String> {
     let f = Fields::of(v, "a conversation of the list")?;
@@ -372,8 +375,9 @@ impl Provider for RelayProvider {
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
             // `GET /v1/conversations`: what the token owns, a verified user's from other
-            // devices too.
-            lists_conversations: true,
+            // devices too. Read where `listing` is built in: not in the relay bundle yet
+            // (README, Several conversations).
+            lists_conversations: cfg!(feature = "listing"),
             shows_own_messages: true,
         }
     }
@@ -493,6 +497,7 @@ impl Provider for RelayProvider {
     /// `GET /v1/conversations`: `{conversations: [{id, last_text?, last_at?, closed?}]}`, the
     /// last three where the helpdesk lists them. An item without a usable id is skipped, with
     /// a warning; a `last_text` or `last_at` of another type is left out.
+    #[cfg(feature = "listing")]
     fn listing(&self, _visitor: &Visitor, session: &Session) -> Plan<Listing> {
         let request = match authorized(HttpRequest::get(self.url("conversations")), session) {
             Ok(request) => request,
