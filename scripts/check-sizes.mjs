@@ -16,12 +16,12 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 94_500,
-  bot: 94_900,
+  bancroft: 94_200,
+  bot: 94_400,
   eusate: 102_400,
-  gleap: 97_700,
-  gurusup: 91_800,
-  local: 98_400,
+  gleap: 97_400,
+  gurusup: 91_500,
+  local: 98_200,
   relay: 102_400,
 };
 
