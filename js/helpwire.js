@@ -170,7 +170,7 @@
     } else if (state === 'ready' && widget[method]) {
       try { widget[method].apply(widget, args); } catch (e) { fail(e); }
     } else {
-      // Destroyed, failed, or a call the bundle lacks (Gleap, Eusate, relay: one conversation).
+      // Destroyed, failed, or a call this build of the bundle lacks.
       log('warn', method + '() ignored:', state === 'ready' ? 'not in this bundle' : state);
     }
   }
