@@ -2338,14 +2338,6 @@ mod conversations {
         );
 
         // Pushed answers are not polled for, but the others of the list get their light check.
-        let reads_of = |h: &Harness, id: &str| {
-            let path = format!("GET local://helpdesk/conversations/{id}/messages");
-            h.backend
-                .requests
-                .iter()
-                .filter(|r| r.starts_with(&path))
-                .count()
-        };
         let (first_reads, second_reads) = (reads_of(&h, &first), reads_of(&h, &second));
         h.advance(3.0 * PEEK_INTERVAL_MS + 1_000.0);
         let checks = reads_of(&h, &first) - first_reads;
@@ -2381,6 +2373,25 @@ mod conversations {
         assert!(h.engine.shows(&first) && !h.engine.shows(&second));
     }
 
+    /// How often the local helpdesk was asked for conversation `id`'s messages.
+    fn reads_of(h: &Harness, id: &str) -> usize {
+        let path = format!("GET local://helpdesk/conversations/{id}/messages");
+        h.backend
+            .requests
+            .iter()
+            .filter(|r| r.starts_with(&path))
+            .count()
+    }
+
+    /// A push backend that lists the visitor's conversations itself (as Eusate).
+    fn listing_caps() -> helpwire_core::protocol::Capabilities {
+        helpwire_core::protocol::Capabilities {
+            polling: false,
+            lists_conversations: true,
+            ..Default::default()
+        }
+    }
+
     fn listed(id: &str, preview: &str, at: f64, closed: bool) -> helpwire_core::protocol::Listed {
         helpwire_core::protocol::Listed {
             conversation: helpwire_core::model::Conversation {
@@ -2395,11 +2406,7 @@ mod conversations {
 
     #[test]
     fn the_backends_own_list_joins_the_visitors_once_a_page_load_when_the_panel_opens() {
-        let caps = helpwire_core::protocol::Capabilities {
-            polling: false,
-            lists_conversations: true,
-            ..Default::default()
-        };
+        let caps = listing_caps();
         let mut h = Remote::new(caps);
         let t0 = h.now;
         h.backend.listing = Ok(helpwire_core::protocol::Listing {
@@ -2493,11 +2500,7 @@ mod conversations {
 
     #[test]
     fn signing_in_while_the_list_is_being_read_reads_it_again_for_the_new_person() {
-        let caps = helpwire_core::protocol::Capabilities {
-            polling: false,
-            lists_conversations: true,
-            ..Default::default()
-        };
+        let caps = listing_caps();
         let mut h = Remote::new(caps);
         h.cmd(Command::Open);
         // Carry out jobs until the list's read is under way (not answered yet).
@@ -2526,11 +2529,7 @@ mod conversations {
 
     #[test]
     fn a_backend_list_that_cannot_be_read_is_a_warning_and_the_kept_list_stays() {
-        let caps = helpwire_core::protocol::Capabilities {
-            polling: false,
-            lists_conversations: true,
-            ..Default::default()
-        };
+        let caps = listing_caps();
         let mut h = Remote::new(caps);
         h.backend.listing = Err(ProviderError::Status {
             status: 500,
@@ -2564,14 +2563,7 @@ mod conversations {
         h.cmd(Command::NewConversation);
         h.send("Another topic", "m2");
         h.events.clear();
-        let reads_of_first = |h: &Harness| {
-            let path = format!("GET local://helpdesk/conversations/{first}/messages");
-            h.backend
-                .requests
-                .iter()
-                .filter(|r| r.starts_with(&path))
-                .count()
-        };
+        let reads_of_first = |h: &Harness| reads_of(h, &first);
         let before = reads_of_first(&h);
         h.advance(PEEK_INTERVAL_MS + 1_000.0);
         assert!(

@@ -1043,16 +1043,18 @@ fn a_pushed_list_keeps_its_readable_messages_and_reports_the_rest() {
     }
 }
 
+/// Support's `customer_support_closed` for conversation `id`, as the server sends it.
+fn closed_event(id: &str) -> String {
+    let payload = format!(
+        r#"{{"status_code": 200, "message": "Closed by agent", "data": {{"ticket_chat_id": "{id}"}}}}"#
+    );
+    server_event("customer_support_closed", j(&payload))
+}
+
 #[test]
 fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
     let (mut ch, _) = connected(Some("tc_1"));
-    let frame = server_event(
-        "customer_support_closed",
-        j(
-            r#"{"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_1"}}"#,
-        ),
-    );
-    let out = ch.on_text(&frame, 30.0);
+    let out = ch.on_text(&closed_event("tc_1"), 30.0);
     assert!(
         matches!(&out[0], PushOutput::Messages { messages, .. } if messages[0].author == Author::System)
     );
@@ -1065,13 +1067,7 @@ fn channel_closed_notice_forgets_conversation_and_next_message_opens_new() {
 #[test]
 fn channel_reports_the_close_of_another_conversation_and_keeps_its_own() {
     let (mut ch, _) = connected(Some("tc_1"));
-    let frame = server_event(
-        "customer_support_closed",
-        j(
-            r#"{"status_code": 200, "message": "Closed by agent", "data": {"ticket_chat_id": "tc_0"}}"#,
-        ),
-    );
-    let out = ch.on_text(&frame, 30.0);
+    let out = ch.on_text(&closed_event("tc_0"), 30.0);
     assert!(out.contains(&PushOutput::ConversationClosed("tc_0".into())));
     let out = ch.send(&outgoing("l2", "Still here"), Some("tc_1"), 31.0);
     assert_eq!(emits(&out)[0].1["ticket_chat_id"], Json::from("tc_1"));

@@ -126,7 +126,6 @@ impl Provider for BotProvider {
             rich_text: true,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
-            lists_conversations: false,
             // The bot keeps no history: an unconfirmed message is simply sent again.
             shows_own_messages: false,
             ..Capabilities::default()

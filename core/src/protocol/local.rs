@@ -95,7 +95,6 @@ impl Provider for LocalProvider {
             poll_open_ms: 1_500,
             poll_closed_ms: 15_000,
             max_message_chars: MAX_MESSAGE_CHARS,
-            lists_conversations: false,
             ..Capabilities::default()
         }
     }
