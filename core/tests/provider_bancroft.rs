@@ -4,14 +4,15 @@
 #[path = "support/plans.rs"]
 mod plans;
 use helpwire_core::config::{Config, ProviderKind};
+use helpwire_core::engine::conversations::PREVIEW_CHARS;
 use helpwire_core::json::Json;
 use helpwire_core::model::{Author, Body, Conversation, Session, Visitor};
 use helpwire_core::protocol::bancroft::{
     self, BancroftProvider, MAX_SUBJECT_CHARS, REQUESTER_EMAIL,
 };
 use helpwire_core::protocol::{
-    Context, Cursor, HttpResponse, Method, Outgoing, Provider, ProviderError, MAX_HISTORY_BYTES,
-    MAX_RESPONSE_BYTES,
+    Capabilities, Context, Cursor, HttpResponse, Listing, Method, Outgoing, Provider,
+    ProviderError, MAX_HISTORY_BYTES, MAX_RESPONSE_BYTES,
 };
 use plans::{ready, request};
 
@@ -512,7 +513,13 @@ fn parse_all(resp: &HttpResponse) -> Vec<Result<(), ProviderError>> {
     let (_, a) = request(p.open_conversation(&v, &s, &first("hi")));
     let (_, b) = request(p.send_message(cx(&v, &s, &c), &first("hi")));
     let (_, d) = request(p.fetch_messages(cx(&v, &s, &c), &Cursor::default()));
-    vec![a(resp).map(drop), b(resp).map(drop), d(resp).map(drop)]
+    let (_, e) = request(lister().listing(&jane(), &s));
+    vec![
+        a(resp).map(drop),
+        b(resp).map(drop),
+        d(resp).map(drop),
+        e(resp).map(drop),
+    ]
 }
 
 #[test]
@@ -601,23 +608,218 @@ fn wrongly_typed_fields_are_malformed_not_panics() {
     ));
 }
 
+/// The provider as the relay builds it: it lists the visitor's conversations by email.
+fn lister() -> BancroftProvider {
+    provider().listing_by_email()
+}
+
+/// A visitor whose requester email needs encoding in a query.
+fn jo() -> Visitor {
+    Visitor {
+        email: Some("Jo+x@example.com".into()),
+        ..anonymous()
+    }
+}
+
+/// The documented create answer, as a list item of `jo()`'s.
+fn listed_item() -> String {
+    CREATED.replace("customer@example.com", "jo+x@example.com")
+}
+
 #[test]
-fn the_visitors_conversations_are_listed_by_requester_email() {
-    let (req, parse) = request(provider().list_conversations("jo+x@example.com"));
+fn without_the_relays_opt_in_nothing_is_listed_and_no_request_is_made() {
+    assert!(!provider().capabilities().lists_conversations);
+    let direct = helpwire_core::protocol::for_config(&config(Some(KEY)), &PLATFORM).unwrap();
+    assert!(!direct.capabilities().lists_conversations);
+    let listing = ready(provider().listing(&jo(), &session())).unwrap();
+    assert_eq!(listing, Listing::default());
+    let listing = ready(direct.listing(&jo(), &session())).unwrap();
+    assert_eq!(listing, Listing::default());
+    // The opt-in changes nothing else.
+    let (with, without) = (lister().capabilities(), provider().capabilities());
+    assert!(with.lists_conversations);
+    assert_eq!(
+        Capabilities {
+            lists_conversations: false,
+            ..with
+        },
+        without
+    );
+}
+
+#[test]
+fn the_requesters_conversations_are_listed_by_email_from_one_documented_page() {
+    let (req, parse) = request(lister().listing(&jo(), &session()));
     assert_eq!(req.method, Method::Get);
     assert_eq!(
         req.url,
-        "https://help.example.com/api/v1/conversations/?user_email=jo%2Bx%40example.com&limit=100"
+        "https://help.example.com/api/v1/conversations/?user_email=Jo%2Bx%40example.com&limit=100"
     );
     assert_eq!(req.header_value("X-API-Key"), Some(KEY));
-    let list = parse(&ok(
-        200,
-        &format!(r#"{{"count": 1, "next": null, "previous": null, "results": [{CREATED}]}}"#),
-    ))
-    .unwrap();
-    assert_eq!(list.len(), 1);
-    assert_eq!(list[0].id, "a1b2c3d4-...");
-    assert_eq!(list[0].extra[REQUESTER_EMAIL], "customer@example.com");
+    assert_eq!(req.body, None);
+    let body = format!(
+        r#"{{"count": 1, "next": null, "previous": null, "results": [{}]}}"#,
+        listed_item()
+    );
+    let listing = parse(&ok(200, &body)).unwrap();
+    assert!(listing.warnings.is_empty(), "{:?}", listing.warnings);
+    let [one] = listing.conversations.as_slice() else {
+        panic!("{listing:?}");
+    };
+    assert_eq!(one.conversation.id, "a1b2c3d4-...");
+    assert_eq!(
+        one.conversation.extra[REQUESTER_EMAIL], "Jo+x@example.com",
+        "later sends go as the visitor's email"
+    );
+    assert_eq!(one.preview, "Help with order #1234", "the subject");
+    assert_eq!(one.at, T_10_00, "updated_at");
+    assert!(!one.closed);
+}
+
+#[test]
+fn resolved_and_closed_conversations_are_listed_as_closed_and_others_open() {
+    let item = |status: &str| listed_item().replace(r#""status": "open""#, status);
+    for (status, closed) in [
+        (r#""status": "open""#, false),
+        (r#""status": "pending""#, false),
+        (r#""status": "resolved""#, true),
+        (r#""status": "closed""#, true),
+        (r#""status": "CLOSED""#, false),
+        (r#""status": 5"#, false),
+        (r#""status": null"#, false),
+        (r#""status": ["closed"]"#, false),
+    ] {
+        let (_, parse) = request(lister().listing(&jo(), &session()));
+        let listing = parse(&ok(200, &format!("[{}]", item(status)))).unwrap();
+        assert_eq!(listing.conversations.len(), 1, "{status}");
+        assert_eq!(listing.conversations[0].closed, closed, "{status}");
+    }
+}
+
+#[test]
+fn a_listed_conversations_preview_is_one_bounded_line() {
+    // JSON escapes: the subject has a blank line and a tab.
+    let long = format!(r"First line\n\n  second\t{}", "x".repeat(10_000));
+    let item = listed_item().replace("Help with order #1234", &long);
+    let (_, parse) = request(lister().listing(&jo(), &session()));
+    let listing = parse(&ok(200, &format!("[{item}]"))).unwrap();
+    let preview = &listing.conversations[0].preview;
+    assert!(preview.starts_with("First line second x"), "{preview}");
+    assert_eq!(preview.chars().count(), PREVIEW_CHARS);
+    assert!(preview.ends_with('…'));
+    assert!(!preview.contains(['\n', '\t']));
+}
+
+#[test]
+fn a_hostile_list_skips_what_it_cannot_read_and_never_fails_the_rest() {
+    let parse = |status: u16, body: &str| {
+        let (_, parse) = request(lister().listing(&jo(), &session()));
+        parse(&ok(status, body))
+    };
+    // A bare list reads too.
+    let bare = parse(200, &format!("[{}]", listed_item())).unwrap();
+    assert_eq!(bare.conversations.len(), 1);
+    // Not a list at all: an error, the body quoted.
+    for body in [
+        r#"{"results": 5}"#,
+        r#"{"results": {"id": "a"}}"#,
+        r#"{"count": 1}"#,
+        r#"{"conversations": []}"#,
+        r#"{"detail": "Not found."}"#,
+        "null",
+        "5",
+        r#""text""#,
+        "<html>",
+    ] {
+        assert!(
+            matches!(parse(200, body), Err(ProviderError::Malformed { .. })),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        parse(401, r#"{"detail": "Invalid API key."}"#),
+        Err(ProviderError::Status {
+            status: 401,
+            detail: "Invalid API key.".into(),
+            retry_after: None
+        })
+    );
+    let mine = r#""requester": {"email": "JO+X@example.com "}"#;
+    let mut items: Vec<String> = hostile::BAD_ITEMS.iter().map(|s| s.to_string()).collect();
+    items.extend([
+        // No usable id.
+        format!(r#"{{{mine}}}"#),
+        format!(r#"{{"id": "", {mine}}}"#),
+        format!(r#"{{"id": null, {mine}}}"#),
+        format!(r#"{{"id": true, {mine}}}"#),
+        format!(r#"{{"id": {{"x": 1}}, {mine}}}"#),
+        format!(r#"{{"id": 1.5, {mine}}}"#),
+        // Not the visitor's: another requester, or none said.
+        r#"{"id": "theirs", "requester": {"email": "someone@example.com"}}"#.to_string(),
+        r#"{"id": "nobody"}"#.to_string(),
+        r#"{"id": "blank", "requester": {"email": ""}}"#.to_string(),
+        r#"{"id": "flat", "requester": "jo+x@example.com"}"#.to_string(),
+        r#"{"id": "typed", "requester": {"email": 5}}"#.to_string(),
+        r#"{"id": "null", "requester": null}"#.to_string(),
+    ]);
+    let skipped = items.len();
+    // Readable, whatever else is wrong with them.
+    items.push(format!(
+        r#"{{"id": 12, {mine}, "subject": 5, "updated_at": "2026-02-26T10:00:00Z", "status": "resolved"}}"#
+    ));
+    for bad in hostile::BAD_TIMES {
+        items.push(format!(
+            r#"{{"id": "t", {mine}, "subject": ["x"], "updated_at": {bad}, "status": {{}}}}"#
+        ));
+    }
+    items.push(format!(r#"{{"id": "c", {mine}, "subject": null}}"#));
+    let body = format!(
+        r#"{{"count": 500, "next": "https://help.example.com/api/v1/conversations/?limit=100&offset=100", "previous": null, "results": [{}]}}"#,
+        items.join(",")
+    );
+    let listing = parse(200, &body).unwrap();
+    assert_eq!(
+        listing.warnings.len(),
+        skipped + 1,
+        "one per skipped item, one for the unread pages: {:?}",
+        listing.warnings
+    );
+    assert!(listing.warnings[0].contains("more conversations than one page"));
+    let ids: Vec<&str> = listing
+        .conversations
+        .iter()
+        .map(|l| l.conversation.id.as_str())
+        .collect();
+    let mut want = vec!["12"];
+    want.extend(std::iter::repeat_n("t", hostile::BAD_TIMES.len()));
+    want.push("c");
+    assert_eq!(ids, want);
+    let twelve = &listing.conversations[0];
+    assert_eq!(twelve.preview, "", "a subject that is not a string");
+    assert_eq!(twelve.at, T_10_00);
+    assert!(twelve.closed);
+    for t in &listing.conversations[1..] {
+        assert_eq!(t.preview, "");
+        assert!(t.at.is_nan(), "an unusable or missing time is unknown");
+        assert!(!t.closed);
+    }
+    for l in &listing.conversations {
+        assert_eq!(l.conversation.extra[REQUESTER_EMAIL], "Jo+x@example.com");
+    }
+}
+
+#[test]
+fn a_visitor_without_an_email_is_not_listed_and_no_request_is_made() {
+    for email in [None, Some(""), Some("  ")] {
+        let visitor = Visitor {
+            email: email.map(str::to_string),
+            ..anonymous()
+        };
+        assert!(matches!(
+            ready(lister().listing(&visitor, &session())),
+            Err(ProviderError::Config(_))
+        ));
+    }
 }
 
 #[test]

@@ -830,7 +830,8 @@ async fn create_visitor(
 }
 
 /// The conversations the helpdesk lists for the visitor, where it lists them (Eusate, by the
-/// derived session); none otherwise, or when the list cannot be read (logged).
+/// derived session; Bancroft, by the derived requester email, which `visitor` carries); none
+/// otherwise, or when the list cannot be read (logged).
 async fn helpdesk_list(state: &AppState, claims: &Claims, visitor: &Visitor) -> Vec<Listed> {
     let provider = state.backend.provider();
     let Some(session) = claims.s.as_ref().map(session_of) else {

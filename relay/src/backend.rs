@@ -56,8 +56,10 @@ impl Backend {
             BackendKind::Gurusup => {
                 Backend::Gurusup(GurusupProvider::new(&config.api_base, key, "en", now_ms))
             }
+            // The requester email is derived here ([`Backend::visitor`]) and the key stays here:
+            // listing by it lists only the visitor's own.
             BackendKind::Bancroft => {
-                Backend::Bancroft(BancroftProvider::new(&config.api_base, key))
+                Backend::Bancroft(BancroftProvider::new(&config.api_base, key).listing_by_email())
             }
             BackendKind::Bot => Backend::Bot(BotProvider::new(
                 &config.api_base,

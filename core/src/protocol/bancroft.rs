@@ -6,11 +6,19 @@
 //! email from the create answer (an anonymous user's generated one when the visitor gave none)
 //! is kept in [`Conversation::extra`] and used as `user_email` for every later message, and to
 //! tell the visitor's messages from the agents' when fetching.
+//!
+//! Bancroft lists a requester's conversations by email (`GET conversations/?user_email=`), with
+//! whatever key it is given. From a browser that key is in the page and the email is the page's
+//! to choose, so anyone could list anyone's: the widget's own Bancroft never lists. Behind the
+//! relay the key is the relay's and the email is derived from the verified user, so the relay
+//! turns the list on ([`BancroftProvider::listing_by_email`]).
 
 use super::wire::{self, Fields};
 use super::{
     Capabilities, Context, Cursor, HttpRequest, Outgoing, Page, Plan, Provider, ProviderError, Sent,
 };
+#[cfg(feature = "listing")]
+use super::{HttpResponse, Listed, Listing};
 use crate::config::Config;
 use crate::json::Json;
 use crate::model::{Author, Body, Conversation, Message, Session, Visitor};
@@ -33,6 +41,9 @@ pub struct BancroftProvider {
     /// Site origin (or proxy) without the `/api/v1` prefix and without a trailing slash.
     base: String,
     api_key: Option<String>,
+    /// Lists the visitor's conversations by requester email ([`Self::listing_by_email`]).
+    #[cfg(feature = "listing")]
+    lists: bool,
 }
 
 impl BancroftProvider {
@@ -41,7 +52,19 @@ impl BancroftProvider {
         BancroftProvider {
             base: wire::base_url(api_base, &["/api/v1"]),
             api_key: api_key.map(str::to_string).filter(|k| !k.is_empty()),
+            #[cfg(feature = "listing")]
+            lists: false,
         }
+    }
+
+    /// The same provider, listing the visitor's conversations by their requester email
+    /// ([`Provider::listing`]). Only where neither the key nor the email is the visitor's: behind
+    /// the relay, whose requester emails are derived from the verified user. Never from a
+    /// browser, whose key lists anyone's conversations by any email.
+    #[cfg(feature = "listing")]
+    pub fn listing_by_email(mut self) -> Self {
+        self.lists = true;
+        self
     }
 
     /// The provider for a validated configuration (`data-api-base` is required).
@@ -62,30 +85,6 @@ impl BancroftProvider {
             Some(key) => request.header("X-API-Key", key),
             None => request,
         }
-    }
-
-    /// The visitor's conversations (Bancroft can list them by requester email; newest page of
-    /// up to 100). Not part of [`Provider`] yet: for a conversation list in the UI.
-    pub fn list_conversations(&self, user_email: &str) -> Plan<Vec<Conversation>> {
-        let url = format!(
-            "{}?user_email={}&limit=100",
-            self.url("conversations/"),
-            wire::encode(user_email)
-        );
-        let fallback = user_email.to_string();
-        Plan::request(self.authorize(HttpRequest::get(url)), move |resp| {
-            wire::parse(resp, |v| {
-                let items = match v {
-                    // DRF pagination, as the create/messages answers suggest; a bare list also works.
-                    Json::Array(items) => items.as_slice(),
-                    other => Fields::of(other, "the conversation list")?.array("results")?,
-                };
-                items
-                    .iter()
-                    .map(|item| read_conversation(item, Some(&fallback)))
-                    .collect()
-            })
-        })
     }
 }
 
@@ -126,6 +125,72 @@ fn read_conversation(v: &Json, fallback_email: Option<&str>) -> Result<Conversat
         }
     }
     Ok(Conversation { id, extra })
+}
+
+/// Parses `GET conversations/?user_email=…`: DRF paging (`{count, next, previous, results}`), or
+/// a bare list. Each conversation is read for its id, its subject (the first message: the only
+/// text the list has, until the light check reads the last one), `updated_at` and `status`. One
+/// without a usable id, or not the requester's, is skipped with a warning; a subject, time or
+/// status that does not read is left out.
+#[cfg(feature = "listing")]
+fn parse_list(resp: &HttpResponse, email: &str) -> Result<Listing, ProviderError> {
+    wire::parse(resp, |v| {
+        let (items, more) = match v {
+            Json::Array(items) => (items.as_slice(), false),
+            other => {
+                let f = Fields::of(other, "the conversation list")?;
+                let more = matches!(f.get("next"), Some(Json::String(_)));
+                (f.required_array("results")?, more)
+            }
+        };
+        let mut listing = Listing::default();
+        if more {
+            listing.warnings.push(
+                "the requester has more conversations than one page: only these are read".into(),
+            );
+        }
+        for item in items {
+            match read_listed(item, email) {
+                Ok(listed) => listing.conversations.push(listed),
+                Err(reason) => listing
+                    .warnings
+                    .push(format!("skipped a conversation of the list: {reason}")),
+            }
+        }
+        Ok(listing)
+    })
+}
+
+/// Reads one conversation of the list.
+#[cfg(feature = "listing")]
+fn read_listed(v: &Json, email: &str) -> Result<Listed, String> {
+    let f = Fields::of(v, "a conversation of the list")?;
+    let id = f.id(&["id"])?;
+    // The `user_email` filter is all that makes the list the requester's: a conversation that
+    // names another requester, or none, is not taken for theirs (a filter ignored on the way
+    // would otherwise hand a verified user everyone's).
+    let requester = match f.opt_object("requester")? {
+        Some(r) => r.opt_str("email")?,
+        None => None,
+    };
+    if !requester.is_some_and(|r| r.trim().eq_ignore_ascii_case(email)) {
+        return Err("its requester is not the visitor".into());
+    }
+    let subject = v.get("subject").and_then(Json::as_str).unwrap_or_default();
+    Ok(Listed {
+        conversation: Conversation {
+            id,
+            extra: Json::object([(REQUESTER_EMAIL, Json::from(email))]),
+        },
+        // One line, as the list shows it.
+        preview: wire::cut(subject, crate::engine::conversations::PREVIEW_CHARS),
+        at: match f.opt_time(&["updated_at"]) {
+            Ok(Some(at)) => at,
+            _ => wire::UNKNOWN_TIME,
+        },
+        // As the status read tells it.
+        closed: matches!(f.opt_str("status"), Ok(Some("closed" | "resolved"))),
+    })
 }
 
 /// The email Bancroft knows the visitor by in this conversation.
@@ -179,11 +244,14 @@ impl Provider for BancroftProvider {
             // Bancroft pushes only to servers (webhooks); rate limits are not published.
             poll_open_ms: 4_000,
             poll_closed_ms: 30_000,
-            // The API lists a requester's conversations (see `list_conversations`).
             several_conversations: true,
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,
+            // Only behind the relay ([`BancroftProvider::listing_by_email`]).
+            #[cfg(feature = "listing")]
+            lists_conversations: self.lists,
+            #[cfg(not(feature = "listing"))]
             lists_conversations: false,
             shows_own_messages: true,
         }
@@ -270,6 +338,33 @@ impl Provider for BancroftProvider {
                 })
             })
         })
+    }
+
+    /// `GET conversations/?user_email=<the visitor's email>&limit=100`: the documented maximum
+    /// page, read once. Nothing without [`BancroftProvider::listing_by_email`].
+    #[cfg(feature = "listing")]
+    fn listing(&self, visitor: &Visitor, _session: &Session) -> Plan<Listing> {
+        if !self.lists {
+            return Plan::Ready(Ok(Listing::default()));
+        }
+        let Some(email) = visitor
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_string)
+        else {
+            return Plan::Ready(Err(ProviderError::Config(
+                "Bancroft lists conversations by requester email, and the visitor has none".into(),
+            )));
+        };
+        let url = format!(
+            "{}?user_email={}&limit=100",
+            self.url("conversations/"),
+            wire::encode(&email)
+        );
+        let request = self.authorize(HttpRequest::get(url));
+        Plan::request(request, move |resp| parse_list(resp, &email))
     }
 
     fn fetch_messages(&self, cx: Context<'_>, cursor: &Cursor) -> Plan<Page> {

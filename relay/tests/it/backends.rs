@@ -215,6 +215,122 @@ async fn bancroft_derived_requester_and_agent_reply() {
         .any(|m| m["author"] == "agent" && m["text"] == "Fixed it"));
 }
 
+/// Bancroft lists a requester's conversations by email, and behind the relay that email is
+/// derived from the verified user: the same on every device, and nobody else's.
+#[tokio::test]
+async fn a_verified_users_bancroft_conversations_follow_them_to_a_new_device_and_nobody_elses_do() {
+    let sandbox = Sandbox::start();
+    let top = format!("identity_secret = \"{IDENTITY_SECRET}\"");
+    let config = parse_config(&config_text(&sandbox, "bancroft", &top, ""), "bancroft");
+    let relay = start_relay(config).await;
+    let ada = json!({"user_id": "u-ada", "user_hash": user_hash(IDENTITY_SECRET, "u-ada")});
+
+    // The laptop: two conversations, the first one closed by support.
+    let (laptop, _) = relay.visitor(ada.clone()).await;
+    let (first, laptop, _) = relay.open(&laptop, "c-1", "Asked on my laptop").await;
+    let (second, _, _) = relay.open(&laptop, "c-2", "Another question").await;
+    sandbox
+        .close("bancroft", json!({"conversation": first}))
+        .await;
+
+    // The phone: a new token, no previous one, for the same verified user.
+    let (phone, _) = relay.visitor(ada.clone()).await;
+    let list = relay.get("/v1/conversations", Some(&phone)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let list = list.body["conversations"].as_array().unwrap().clone();
+    let mut ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    ids.sort();
+    let mut want = [first.as_str(), second.as_str()];
+    want.sort();
+    assert_eq!(ids, want, "both, owned by the phone's token");
+    // Each with its subject (the first message) as the last text, and its time.
+    for (id, text) in [
+        (&first, "Asked on my laptop"),
+        (&second, "Another question"),
+    ] {
+        let c = list.iter().find(|c| c["id"] == id.as_str()).unwrap();
+        assert_eq!(c["last_text"], text, "{c}");
+        assert!(
+            c["last_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{c}"
+        );
+    }
+    let closed = list.iter().find(|c| c["id"] == first.as_str()).unwrap();
+    assert_eq!(closed["closed"], true);
+    let open = list.iter().find(|c| c["id"] == second.as_str()).unwrap();
+    assert_eq!(open.get("closed"), None, "{open}");
+
+    // Owned: the phone reads the laptop's conversation as the visitor's own, and writes on in
+    // the open one as the same requester.
+    let history = relay.messages(&phone, &first).await;
+    assert!(history
+        .iter()
+        .any(|m| m["text"] == "Asked on my laptop" && m["author"] == "visitor"));
+    let sent = relay
+        .post(
+            &format!("/v1/conversations/{second}/messages"),
+            Some(&phone),
+            json!({"client_id": "c-3", "text": "Now on my phone"}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let stored = sandbox.conversations("bancroft").await;
+    let stored = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == second.as_str())
+        .unwrap()
+        .clone();
+    let requester = stored["requester"]["email"].as_str().unwrap();
+    let senders: Vec<&str> = stored["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["sender_email"].as_str().unwrap())
+        .collect();
+    assert_eq!(senders, [requester, requester], "{stored}");
+
+    // Another verified user, and an anonymous visitor, own none of them.
+    let bob = json!({"user_id": "u-bob", "user_hash": user_hash(IDENTITY_SECRET, "u-bob")});
+    for body in [bob, json!({})] {
+        let (other, _) = relay.visitor(body).await;
+        let list = relay.get("/v1/conversations", Some(&other)).await;
+        assert_eq!(list.body, json!({"conversations": []}));
+        relay
+            .get(&format!("/v1/conversations/{first}/messages"), Some(&other))
+            .await
+            .assert_error(404, "not_found");
+    }
+    // Claiming Ada's user id without her hash is refused here; on a relay without an identity
+    // secret a claimed id is metadata only, and finds nothing of hers.
+    for hash in [json!(null), json!(user_hash(IDENTITY_SECRET, "u-bob"))] {
+        relay
+            .post(
+                "/v1/visitors",
+                None,
+                json!({"user_id": "u-ada", "user_hash": hash}),
+            )
+            .await
+            .assert_error(403, "identity_not_verified");
+    }
+    let unverified = start_relay(parse_config(
+        &config_text(&sandbox, "bancroft", "", ""),
+        "bancroft",
+    ))
+    .await;
+    let (claimer, _) = unverified.visitor(json!({"user_id": "u-ada"})).await;
+    let list = unverified.get("/v1/conversations", Some(&claimer)).await;
+    assert_eq!(list.body, json!({"conversations": []}));
+    unverified
+        .get(
+            &format!("/v1/conversations/{first}/messages"),
+            Some(&claimer),
+        )
+        .await
+        .assert_error(404, "not_found");
+}
+
 #[tokio::test]
 async fn bot_replies_plain_and_rich() {
     let (sandbox, relay) = relay_for("bot").await;
