@@ -256,17 +256,15 @@ fn answer(resp: &HttpResponse) -> Result<Json, ProviderError> {
 #[inline(never)]
 fn read_listed_conversation(v: &Json) -> Result<Listed, String> {
     let f = Fields::of(v, "a conversation of the list")?;
-    let text = |key| v.get(key).and_then(Json::as_str);
     Ok(Listed {
         conversation: Conversation {
             id: f.id(&["id"])?,
             extra: Json::Null,
         },
-        preview: text("last_text").unwrap_or_default().to_string(),
-        at: text("last_at")
-            .and_then(crate::time::parse_rfc3339)
-            .unwrap_or(wire::UNKNOWN_TIME),
-        closed: matches!(v.get("closed"), Some(Json::Bool(true))),
+        preview: f.opt_str("last_text").ok().flatten().unwrap_or_default().to_string(),
+        // The time reader every message goes through (an epoch number reads too).
+        at: f.opt_time(&["last_at"]).ok().flatten().unwrap_or(wire::UNKNOWN_TIME),
+        closed: matches!(f.get("closed"), Some(Json::Bool(true))),
     })
 }
 
