@@ -829,7 +829,6 @@ fn capabilities_say_polling_and_plain_text() {
     assert!(caps.poll_open_ms >= 1_000 && caps.poll_open_ms < caps.poll_closed_ms);
     assert!(!caps.rich_text);
     assert!(!caps.attachments);
-    assert!(caps.several_conversations);
     assert!(caps.max_message_chars >= MAX_SUBJECT_CHARS);
 }
 

@@ -113,7 +113,7 @@ fn session_and_conversation_live_in_the_widget() {
         "nothing to poll: the answer comes with the send"
     );
     assert!(caps.rich_text);
-    assert!(!caps.attachments && !caps.several_conversations);
+    assert!(!caps.attachments);
     let page = ready(provider().fetch_messages(
         Context {
             visitor: &sam(),

@@ -106,10 +106,9 @@ fn fetch_plan(
 // ------------------------------------------------------------------ REST
 
 #[test]
-fn capabilities_are_push_with_several_conversations() {
+fn capabilities_are_push_without_attachments() {
     let caps = keyed().capabilities();
     assert!(!caps.polling);
-    assert!(caps.several_conversations);
     assert!(!caps.attachments);
 }
 

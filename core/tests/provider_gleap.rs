@@ -600,7 +600,6 @@ fn a_send_answer_with_an_unusable_time_is_still_a_delivery() {
 fn capabilities_say_rich_text_attachments_and_gentle_polling() {
     let caps = direct().capabilities();
     assert!(caps.polling && caps.rich_text && caps.attachments);
-    assert!(!caps.several_conversations);
     // 1000 requests a minute per project, shared by all visitors: poll slowly.
     assert!(caps.poll_open_ms >= 5_000 && caps.poll_closed_ms >= 60_000);
 }

@@ -412,7 +412,7 @@ fn an_unreadable_reply_to_a_send_is_skipped_but_the_send_delivered() {
 fn capabilities_say_polling_plain_text() {
     let caps = provider().capabilities();
     assert!(caps.polling);
-    assert!(!caps.rich_text && !caps.attachments && !caps.several_conversations);
+    assert!(!caps.rich_text && !caps.attachments);
     assert!(caps.poll_open_ms < caps.poll_closed_ms);
 }
 

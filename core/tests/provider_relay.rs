@@ -1176,7 +1176,6 @@ fn capabilities_say_polling_rich_text_attachments_and_the_5000_character_limit()
     assert!(caps.poll_open_ms >= 1_000 && caps.poll_open_ms < caps.poll_closed_ms);
     assert!(caps.rich_text);
     assert!(caps.attachments);
-    assert!(caps.several_conversations);
     assert!(caps.shows_own_messages);
     assert_eq!(caps.max_message_chars, 5_000);
     assert_eq!(MAX_MESSAGE_CHARS, 5_000);

@@ -845,7 +845,17 @@ async fn helpdesk_list(state: &AppState, claims: &Claims, visitor: &Visitor) -> 
         .run(provider.listing(visitor, &session))
         .await
     {
-        Ok(listing) => listing.conversations,
+        Ok(listing) => {
+            // How many (items skipped, a page left unread), not what they say: like every log
+            // line here, nothing of the helpdesk's content.
+            if !listing.warnings.is_empty() {
+                tracing::warn!(
+                    warnings = listing.warnings.len(),
+                    "the helpdesk's list of the visitor's conversations was read in part"
+                );
+            }
+            listing.conversations
+        }
         Err(e) => {
             tracing::warn!(
                 kind = upstream_kind(&e),

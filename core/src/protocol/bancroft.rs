@@ -244,7 +244,6 @@ impl Provider for BancroftProvider {
             // Bancroft pushes only to servers (webhooks); rate limits are not published.
             poll_open_ms: 4_000,
             poll_closed_ms: 30_000,
-            several_conversations: true,
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,

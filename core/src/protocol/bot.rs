@@ -122,7 +122,6 @@ impl Provider for BotProvider {
         Capabilities {
             // The answer comes with the send; there is nothing to poll.
             polling: false,
-            several_conversations: false,
             rich_text: true,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,

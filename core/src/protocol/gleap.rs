@@ -186,7 +186,6 @@ impl Provider for GleapProvider {
             // The limit is 1000 requests a minute per project, shared by every visitor.
             poll_open_ms: 6_000,
             poll_closed_ms: 60_000,
-            several_conversations: false,
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,

@@ -200,7 +200,6 @@ impl Provider for GurusupProvider {
             // The answer usually comes with the send; polling is for a human agent's later one.
             poll_open_ms: 5_000,
             poll_closed_ms: 60_000,
-            several_conversations: false,
             rich_text: false,
             attachments: false,
             max_message_chars: MAX_MESSAGE_CHARS,

@@ -343,7 +343,6 @@ pub struct Capabilities {
     pub poll_open_ms: u32,
     /// Poll interval while the panel is closed, in ms.
     pub poll_closed_ms: u32,
-    pub several_conversations: bool,
     pub rich_text: bool,
     pub attachments: bool,
     /// Longest message the backend accepts, in characters.
@@ -362,7 +361,6 @@ impl Default for Capabilities {
             polling: true,
             poll_open_ms: 3_000,
             poll_closed_ms: 30_000,
-            several_conversations: false,
             rich_text: false,
             attachments: false,
             max_message_chars: 5_000,

@@ -261,9 +261,18 @@ fn read_listed_conversation(v: &Json) -> Result<Listed, String> {
             id: f.id(&["id"])?,
             extra: Json::Null,
         },
-        preview: f.opt_str("last_text").ok().flatten().unwrap_or_default().to_string(),
+        preview: f
+            .opt_str("last_text")
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_string(),
         // The time reader every message goes through (an epoch number reads too).
-        at: f.opt_time(&["last_at"]).ok().flatten().unwrap_or(wire::UNKNOWN_TIME),
+        at: f
+            .opt_time(&["last_at"])
+            .ok()
+            .flatten()
+            .unwrap_or(wire::UNKNOWN_TIME),
         closed: matches!(f.get("closed"), Some(Json::Bool(true))),
     })
 }
@@ -368,7 +377,6 @@ impl Provider for RelayProvider {
             // Every poll costs the relay a helpdesk call: as often as Bancroft's.
             poll_open_ms: 4_000,
             poll_closed_ms: 30_000,
-            several_conversations: true,
             rich_text: true,
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,

@@ -218,7 +218,6 @@ impl Provider for EusateProvider {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             polling: false,
-            several_conversations: true,
             lists_conversations: true,
             ..Capabilities::default()
         }
