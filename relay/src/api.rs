@@ -974,6 +974,23 @@ where
     state.delivered.once(key, run).await
 }
 
+/// The answer remembered for `key`, if there is one (waiting for a delivery of it in flight),
+/// without delivering anything: in Redis when configured, then in-process (where a delivery is
+/// remembered while Redis is unavailable).
+async fn recall(state: &AppState, key: &str) -> Option<Stored> {
+    if let Some(shared) = &state.shared {
+        if let Ok(Some(stored)) = shared.get(key).await {
+            return Some(stored);
+        }
+    }
+    state.delivered.get(key).await
+}
+
+/// The key of the first message `POST /v1/conversations` sent for `visitor` with `client_id`.
+fn first_key(visitor: &str, client_id: &str) -> String {
+    format!("{visitor}\0new\0{client_id}")
+}
+
 /// Signs `claims`, dropping the oldest conversations while the token would be longer than
 /// [`MAX_TOKEN_BYTES`] (long ids and subjects): a token always verifies.
 fn sign_fitting(state: &AppState, mut claims: Claims) -> String {
@@ -1013,7 +1030,7 @@ async fn create_conversation(
 ) -> ApiResult {
     let claims = authorize(&state, &headers)?;
     let first = outgoing(&state, body(raw)?)?;
-    let key = format!("{}\0new\0{}", claims.v, first.local_id);
+    let key = first_key(&claims.v, &first.local_id);
     let (status, remembered) = remember(&state, &key, || {
         open_and_send(&state, &claims, &first, accept_language(&headers))
     })
@@ -1227,6 +1244,17 @@ async fn post_message(
     let id = conversation_id(path)?;
     let message = outgoing(&state, body(raw)?)?;
     let owned = claims.owns(&id).ok_or_else(ApiError::not_found)?.clone();
+    // The first message this visitor opened this conversation with, sent again here (the widget
+    // does when the create's answer had no readable `message`): the create's answer, without a
+    // second delivery.
+    if let Some((_, created)) = recall(&state, &first_key(&claims.v, &message.local_id)).await {
+        if created["kept"]["id"].as_str() == Some(id.as_str()) {
+            return Ok(json_response(
+                StatusCode::CREATED,
+                &json!({"message": created["message"], "replies": created["replies"]}),
+            ));
+        }
+    }
     let key = format!("{}\0{}\0{}", claims.v, id, message.local_id);
     let stored = remember(&state, &key, || async {
         let session = session_of(session_ref(&claims)?);

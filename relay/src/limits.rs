@@ -133,6 +133,26 @@ impl Delivered {
         cell.get_or_try_init(run).await.cloned()
     }
 
+    /// The answer remembered for `key`, without taking the key when there is none: a delivery
+    /// of it still in flight is waited for; `None` when nothing was delivered (or it failed, or
+    /// was forgotten).
+    pub async fn get(&self, key: &str) -> Option<Stored> {
+        let cell = {
+            let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = guard.0.get(key)?;
+            if entry.at.elapsed() >= self.ttl {
+                return None;
+            }
+            entry.cell.clone()
+        };
+        // Waits while another task initializes the cell; when it is empty, this gives up at once
+        // and leaves it empty.
+        cell.get_or_try_init(|| async { Err(()) })
+            .await
+            .ok()
+            .cloned()
+    }
+
     pub fn len(&self) -> usize {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).0.len()
     }
@@ -189,5 +209,47 @@ mod tests {
                 .await;
         }
         assert!(d.len() <= 2);
+    }
+
+    #[tokio::test]
+    async fn get_reads_without_taking_the_key_and_waits_for_one_in_flight() {
+        let d = Arc::new(Delivered::new(Duration::from_secs(60), 10));
+        assert_eq!(d.get("k").await, None);
+        assert!(d.is_empty(), "a miss takes no key");
+        // A failed delivery leaves nothing to read, and the key still free.
+        let _: Result<Stored, ()> = d.once("k", || async { Err(()) }).await;
+        assert_eq!(d.get("k").await, None);
+        let (started, start) = tokio::sync::oneshot::channel::<()>();
+        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+        let delivering = {
+            let d = d.clone();
+            tokio::spawn(async move {
+                let _: Result<Stored, ()> = d
+                    .once("k", || async move {
+                        let _ = started.send(());
+                        let _ = finished.await;
+                        Ok((201, Arc::new(serde_json::json!("first"))))
+                    })
+                    .await;
+            })
+        };
+        start.await.unwrap();
+        let reading = {
+            let d = d.clone();
+            tokio::spawn(async move { d.get("k").await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!reading.is_finished(), "waits for the delivery in flight");
+        finish.send(()).unwrap();
+        delivering.await.unwrap();
+        let read = reading.await.unwrap().expect("the delivered answer");
+        assert_eq!(read.1, Arc::new(serde_json::json!("first")));
+        // Expired: not read.
+        let short = Delivered::new(Duration::from_millis(1), 10);
+        let _: Result<Stored, ()> = short
+            .once("k", || async { Ok((201, Arc::new(serde_json::json!(1)))) })
+            .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(short.get("k").await, None);
     }
 }

@@ -103,6 +103,10 @@ pub enum Missed<E, F> {
     Unavailable(F),
 }
 
+/// Redis could not be used (unreachable, or what it holds is unreadable).
+#[derive(Debug)]
+pub struct Unusable;
+
 /// The shared delivery memory.
 pub struct RedisMemory {
     /// None when the URL cannot make a client: every delivery is then in-process.
@@ -161,6 +165,30 @@ impl RedisMemory {
             "helpwire-relay:delivered:{}",
             hex(&Sha256::digest(key.as_bytes()))
         )
+    }
+
+    /// The answer remembered for `key` across instances, without taking the key when there is
+    /// none: a delivery of it in flight (its lease) is waited for. `Ok(None)` when nothing was
+    /// delivered (or it failed, or the lease ran out).
+    pub async fn get(&self, key: &str) -> Result<Option<Stored>, Unusable> {
+        let k = Self::key(key);
+        let deadline = Instant::now() + self.lease + Duration::from_secs(1);
+        loop {
+            match self
+                .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(&k))
+                .await
+            {
+                Ok(Some(v)) if v == PENDING => {
+                    if Instant::now() >= deadline {
+                        return Ok(None);
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Ok(Some(v)) => return decode(&v).map(Some).ok_or(Unusable),
+                Ok(None) => return Ok(None),
+                Err(_) => return Err(Unusable),
+            }
+        }
     }
 
     /// The remembered answer for `key` across instances, or the one `run` gives.

@@ -593,3 +593,141 @@ async fn a_conversation_support_closed_is_said_on_the_messages_page() {
         assert!(closed_at.is_some(), "{backend}: closed within four reads");
     }
 }
+
+/// The widget sends a conversation's first message twice when the create's answer lost its
+/// `message`: once with `POST /v1/conversations`, then with the same `client_id` to the
+/// conversation it opened. The second is answered from the first, not delivered again.
+#[tokio::test]
+async fn the_first_message_sent_again_to_its_conversation_is_answered_from_the_create() {
+    let (sandbox, relay) = relay_for("bot").await;
+    let (t, _) = relay.visitor(json!({})).await;
+    let (conv, t1, created) = relay.open(&t, "c-1", "first, once").await;
+    assert!(
+        created.body["replies"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "{}",
+        created.text
+    );
+    let path = format!("/v1/conversations/{conv}/messages");
+    let body = json!({"client_id": "c-1", "text": "first, once"});
+    let again = relay.post(&path, Some(&t1), body.clone()).await;
+    assert!(again.status == 200 || again.status == 201, "{}", again.text);
+    assert_eq!(again.body["message"], created.body["message"]);
+    assert_eq!(again.body["message"]["client_id"], "c-1");
+    assert_eq!(again.body["replies"], created.body["replies"]);
+    // And again: still the create's answer.
+    let third = relay.post(&path, Some(&t1), body).await;
+    assert_eq!(third.body, again.body);
+    let stored = sandbox.conversations("bot").await;
+    assert_eq!(copies(&stored, "first, once"), 1, "{stored}");
+    // Only that conversation, only that visitor: another conversation of the same visitor
+    // takes c-1 as a new message there.
+    let (other, t2, _) = relay.open(&t1, "c-2", "a second conversation").await;
+    let elsewhere = relay
+        .post(
+            &format!("/v1/conversations/{other}/messages"),
+            Some(&t2),
+            json!({"client_id": "c-1", "text": "first, once"}),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 201, "{}", elsewhere.text);
+    // (The bot has no ids of its own: a message's id is its client_id, so count the copies.)
+    assert_eq!(
+        copies(&sandbox.conversations("bot").await, "first, once"),
+        2
+    );
+}
+
+/// The same over Redis: the create at one instance, the send of its first message at another.
+#[tokio::test]
+async fn the_first_message_sent_again_at_another_instance_is_answered_from_the_create() {
+    let sandbox = Sandbox::start();
+    let redis = Redis::start();
+    let top = format!("redis_url = \"{}\"", redis.url);
+    let text = config_text(&sandbox, "gleap", &top, "");
+    let one = start_relay(parse_config(&text, "gleap")).await;
+    let two = start_relay(parse_config(&text, "gleap")).await;
+    let (t, _) = one.visitor(json!({})).await;
+    let (conv, t1, created) = one.open(&t, "c-1", "opened once, sent once").await;
+    let again = two
+        .post(
+            &format!("/v1/conversations/{conv}/messages"),
+            Some(&t1),
+            json!({"client_id": "c-1", "text": "opened once, sent once"}),
+        )
+        .await;
+    assert!(again.status == 200 || again.status == 201, "{}", again.text);
+    assert_eq!(again.body["message"], created.body["message"]);
+    assert_eq!(again.body["replies"], created.body["replies"]);
+    let stored = sandbox.conversations("gleap").await;
+    assert_eq!(stored.as_array().unwrap().len(), 1);
+    assert_eq!(copies(&stored, "opened once, sent once"), 1, "{stored}");
+}
+
+/// The shared memory's read: nothing taken on a miss, a delivery in flight waited for, an
+/// unreachable Redis said.
+#[tokio::test]
+async fn the_shared_memory_reads_a_delivery_without_taking_its_key() {
+    use helpwire_relay::limits::Stored;
+    use helpwire_relay::redis::{Missed, RedisMemory, RedisUrl};
+    use std::sync::Arc;
+    use std::time::Duration;
+    let redis = Redis::start();
+    let memory = |url: &str| {
+        Arc::new(RedisMemory::new(
+            RedisUrl::parse(url).unwrap(),
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+        ))
+    };
+    let m = memory(&redis.url);
+    let stored = |v: Value| -> Result<Stored, ()> { Ok((201, Arc::new(v))) };
+    assert!(matches!(m.get("k").await, Ok(None)));
+    // The miss took no lease: a delivery runs.
+    let ran = match m.once("k", || async { stored(json!("first")) }).await {
+        Ok(s) => s,
+        Err(_) => panic!("delivered"),
+    };
+    assert_eq!(m.get("k").await.unwrap(), Some(ran));
+    // A failure leaves nothing to read.
+    let failed = m.once("f", || async { Err::<Stored, ()>(()) }).await;
+    assert!(matches!(failed, Err(Missed::Failed(()))));
+    assert!(matches!(m.get("f").await, Ok(None)));
+    // A read while the delivery is in flight (at another instance) waits for its answer.
+    let (started, start) = tokio::sync::oneshot::channel::<()>();
+    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+    let delivering = {
+        let m = memory(&redis.url);
+        tokio::spawn(async move {
+            let _ = m
+                .once("slow", || async move {
+                    let _ = started.send(());
+                    let _ = finished.await;
+                    stored(json!("slow"))
+                })
+                .await;
+        })
+    };
+    start.await.unwrap();
+    let reading = {
+        let m = m.clone();
+        tokio::spawn(async move { m.get("slow").await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!reading.is_finished(), "waits for the delivery in flight");
+    finish.send(()).unwrap();
+    delivering.await.unwrap();
+    let read = reading.await.unwrap().unwrap().expect("the answer");
+    assert_eq!(read.1, Arc::new(json!("slow")));
+    // Unreachable.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    assert!(memory(&format!("redis://127.0.0.1:{port}"))
+        .get("k")
+        .await
+        .is_err());
+}
