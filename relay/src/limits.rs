@@ -1,7 +1,8 @@
 //! In-process rate limits (token buckets) and the memory of delivered `client_id`s.
 //!
-//! Both live in this process only. Several instances behind a load balancer each keep their own;
-//! sharing them over Redis (`redis_url`) is not implemented yet.
+//! Both live in this process. The rate limits stay per instance (several instances behind a load
+//! balancer each keep their own); the memory of deliveries is shared over Redis when `redis_url`
+//! is set (`redis.rs`), and this one serves when Redis is not configured or unavailable.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
