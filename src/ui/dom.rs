@@ -54,6 +54,13 @@ pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
     };
 }
 
+/// Hides or shows `el` (its `hidden` attribute), writing only on a change.
+pub(super) fn set_hidden(el: &Element, hidden: bool) {
+    if el.has_attribute("hidden") != hidden {
+        toggle(el, "hidden", hidden.then_some(""));
+    }
+}
+
 /// The element matching `selector` that a click (or a key) inside a container landed on, if any:
 /// one listener on the container serves every such button in it, however often it is rebuilt.
 pub(super) fn clicked(ev: &web_sys::Event, selector: &str) -> Option<Element> {

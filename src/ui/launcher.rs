@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread. Clicks and Escape
 /// reach it through the widget's listeners (`super::clicked`, `super::escape_pressed`). `shared`:
-/// the count and the open state for its name, its badge and `aria-expanded`.
+/// the count and the open state for its name, its badge and `aria-expanded` (the badge's
+/// `hidden`, which starts set, follows the count in `super::Widget`).
 pub(super) fn launcher(shared: Shared) -> impl IntoView {
     let Shared {
         chat, locale, open, ..
@@ -38,7 +39,7 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
         </button>
         // Beside the button, not inside it: the count is already in the button's name, and text
         // inside a button that its name does not contain confuses voice control ("99+").
-        <span part="badge" aria-hidden="true" hidden=move || unread() == 0>
+        <span part="badge" aria-hidden="true" hidden>
             {move || match unread() {
                 n if n > 99 => "99+".to_string(),
                 n => n.to_string(),

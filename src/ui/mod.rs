@@ -118,9 +118,18 @@ pub fn Widget(
     let mut was_open = false;
     watch(move |_| {
         let is_open = open.get();
+        // The panel's and the badge's `hidden` (both start hidden), written here rather than
+        // bound in the views: a `bool` attribute compiled a render effect type of its own.
+        let root = root.get();
+        if let Some(panel) = find_in(root.clone(), "#hw-panel") {
+            dom::set_hidden(&panel, !is_open);
+        }
+        if let Some(badge) = find_in(root, "[part=badge]") {
+            dom::set_hidden(&badge, chat.engine.with(|e| e.unread()) == 0);
+        }
         let was = std::mem::replace(&mut was_open, is_open);
         if is_open && !was {
-            // After the render effects have un-hidden the panel (a hidden element cannot take focus);
+            // After the panel is un-hidden, above (a hidden element cannot take focus);
             // `try_` because the widget may be destroyed before the timer fires.
             set_timeout(
                 move || {

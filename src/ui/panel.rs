@@ -9,11 +9,12 @@ use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
-/// The dialog. Escape or the close button closes it and returns focus to the launcher
-/// ([`close_panel`], through the widget's listeners: `super::clicked`, `super::escape_pressed`).
-/// `shared`: `hidden` follows the open state; `overrides`: the site's title and greeting.
+/// The dialog, hidden until opened (`super::Widget` writes its `hidden`). Escape or the close
+/// button closes it and returns focus to the launcher ([`close_panel`], through the widget's
+/// listeners: `super::clicked`, `super::escape_pressed`). `shared`: the language and what the
+/// parts inside need; `overrides`: the site's title and greeting.
 pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
-    let Shared { locale, open, .. } = shared;
+    let Shared { locale, .. } = shared;
     let title = super::localized(locale, overrides.title.clone(), |s| s.title);
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
@@ -30,7 +31,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                     class="panel"
                     role="dialog"
                     aria-labelledby="hw-title"
-                    hidden=move || !open.get()
+                    hidden
                 >
                     <header part="header">
                         $($back)*
