@@ -54,11 +54,14 @@ pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
     };
 }
 
-/// Hides or shows `el` (its `hidden` attribute), writing only on a change.
-pub(super) fn set_hidden(el: &Element, hidden: bool) {
-    if el.has_attribute("hidden") != hidden {
+/// Hides or shows `el` (its `hidden` attribute), writing only on a change. Returns whether it
+/// changed.
+pub(super) fn set_hidden(el: &Element, hidden: bool) -> bool {
+    let changed = el.has_attribute("hidden") != hidden;
+    if changed {
         toggle(el, "hidden", hidden.then_some(""));
     }
+    changed
 }
 
 /// The element matching `selector` that a click (or a key) inside a container landed on, if any:

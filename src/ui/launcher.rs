@@ -5,18 +5,15 @@ use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread. Clicks and Escape
 /// reach it through the widget's listeners (`super::clicked`, `super::escape_pressed`). `shared`:
-/// the count and the open state for its name, its badge and `aria-expanded` (the badge's
-/// `hidden`, which starts set, follows the count in `super::Widget`).
+/// the count for its name. `super::Widget` writes its `aria-expanded` and the badge (its count
+/// and `hidden`).
 pub(super) fn launcher(shared: Shared) -> impl IntoView {
-    let Shared {
-        chat, locale, open, ..
-    } = shared;
-    // A closure, not a memo: the count is a field, and what shows it skips the DOM when unchanged
+    let Shared { chat, locale, .. } = shared;
+    // A closure, not a memo: the count is a field, and the attribute skips the DOM when unchanged
     // (a `Memo<u32>` compiled its own node type).
-    let unread = move || chat.engine.with(|e| e.unread());
     let label = move || {
         let s = locale.get();
-        match unread() {
+        match chat.engine.with(|e| e.unread()) {
             0 => s.launcher.to_string(),
             n => format!("{} ({})", s.launcher, s.unread_label(n)),
         }
@@ -27,7 +24,7 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
             part="launcher"
             class="launcher"
             aria-controls="hw-panel"
-            aria-expanded=move || open.get().to_string()
+            aria-expanded="false"
             aria-label=label
         >
             <svg class="icon icon-chat" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
@@ -39,11 +36,6 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
         </button>
         // Beside the button, not inside it: the count is already in the button's name, and text
         // inside a button that its name does not contain confuses voice control ("99+").
-        <span part="badge" aria-hidden="true" hidden>
-            {move || match unread() {
-                n if n > 99 => "99+".to_string(),
-                n => n.to_string(),
-            }}
-        </span>
+        <span part="badge" aria-hidden="true" hidden></span>
     }
 }

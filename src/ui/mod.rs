@@ -116,16 +116,34 @@ pub fn Widget(
     // Opening moves focus to the composer, so a visitor can type at once. The last state lives in
     // the closure: a `watch` returning `()` shares its compiled render effect with the others.
     let mut was_open = false;
+    let mut shown_count = None;
     watch(move |_| {
         let is_open = open.get();
-        // The panel's and the badge's `hidden` (both start hidden), written here rather than
-        // bound in the views: a `bool` attribute compiled a render effect type of its own.
+        // The panel's `hidden` with the launcher's `aria-expanded`, and the badge's `hidden` and
+        // count, written here on a change rather than bound in the views (each binding compiled
+        // render code of its own): the markup starts closed, with an empty hidden badge.
         let root = root.get();
         if let Some(panel) = find_in(root.clone(), "#hw-panel") {
-            dom::set_hidden(&panel, !is_open);
+            if dom::set_hidden(&panel, !is_open) {
+                if let Some(launcher) = find_in(root.clone(), "button.launcher") {
+                    dom::set(
+                        &launcher,
+                        "aria-expanded",
+                        if is_open { "true" } else { "false" },
+                    );
+                }
+            }
         }
         if let Some(badge) = find_in(root, "[part=badge]") {
-            dom::set_hidden(&badge, chat.engine.with(|e| e.unread()) == 0);
+            let unread = chat.engine.with(|e| e.unread());
+            dom::set_hidden(&badge, unread == 0);
+            if shown_count.replace(unread) != Some(unread) {
+                let count = match unread {
+                    n if n > 99 => "99+".to_string(),
+                    n => n.to_string(),
+                };
+                badge.set_text_content(Some(&count));
+            }
         }
         let was = std::mem::replace(&mut was_open, is_open);
         if is_open && !was {
