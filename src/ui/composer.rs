@@ -86,7 +86,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
     });
     view! {
         <form part="composer">
-            <label for="hw-input" class="visually-hidden">{super::localized(locale, None, |s| s.composer_label)}</label>
+            <label for="hw-input" class="visually-hidden"></label>
             <textarea
                 id="hw-input"
                 class="input"
@@ -94,9 +94,7 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 enterkeyhint="send"
                 placeholder=super::localized(locale, None, |s| s.composer_placeholder)
             ></textarea>
-            <button type="submit" part="send">
-                {super::localized(locale, None, |s| s.send)}
-            </button>
+            <button type="submit" part="send"></button>
         </form>
     }
 }

@@ -1,11 +1,12 @@
 //! The conversation: a polite live region of messages, in pages, keyed so that an append renders
 //! one message and a delivery change updates one message in place.
 //!
-//! The log element, its greeting and its "Show earlier messages" button are Leptos views; the
-//! messages are plain DOM kept by [`Rows`], which diffs the engine's list from its first changed
-//! message ([`helpwire_core::engine::edits`]). Why: every Leptos view type compiles to build, rebuild and
-//! mount code of its own, and messages rendered as nested keyed lists of reactive views made the
-//! log a large share of the bundle. Text still only ever becomes text nodes.
+//! The log element, its greeting and its "Show earlier messages" button are Leptos views (their
+//! texts written by `super::Widget`); the messages are plain DOM kept by [`Rows`], which diffs
+//! the engine's list from its first changed message ([`helpwire_core::engine::edits`]). Why:
+//! every Leptos view type compiles to build, rebuild and mount code of its own, and messages
+//! rendered as nested keyed lists of reactive views made the log a large share of the bundle.
+//! Text still only ever becomes text nodes.
 
 use super::presence::Presence;
 use super::rich_text::fill_bubble;
@@ -355,9 +356,9 @@ fn new_page(container: &Element) -> Option<Element> {
 }
 
 /// The greeting followed by every message, oldest first; keeps the newest in view. `shared`: the
-/// engine's messages, labels and dates in the interface language, the open state; `greeting`: the
-/// site's, or the localized default when `None`.
-pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl IntoView {
+/// engine's messages, labels and dates in the interface language, the open state. The greeting's
+/// and the button's texts are written by `super::Widget`.
+pub(super) fn message_log(shared: Shared) -> impl IntoView {
     let Shared {
         chat,
         locale,
@@ -487,7 +488,6 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
         }
         super::dom::listen(&log, "click", clicked);
     });
-    let greeting = super::localized(locale, greeting, |s| s.greeting);
     view! {
         <div
             part="log"
@@ -500,10 +500,8 @@ pub(super) fn message_log(shared: Shared, greeting: Option<String>) -> impl Into
             // Both stay in the DOM and take turns (`hidden`): cheaper than building one or the
             // other anew, which compiles an `Either` view with its own build and rebuild code.
             // `hidden` until earlier pages exist (`mirror_earlier`).
-            <button type="button" class="earlier" hidden="">
-                {super::localized(locale, None, |s| s.earlier)}
-            </button>
-            <p class="greeting" dir="auto">{greeting}</p>
+            <button type="button" class="earlier" hidden=""></button>
+            <p class="greeting" dir="auto"></p>
             <div class="pages" node_ref=container_ref></div>
         </div>
     }

@@ -205,6 +205,7 @@ pub fn Widget(
     // right-to-left languages whatever the page's own direction.
     // The click and key listeners go on as soon as the root is mounted (the flag lives in the closure).
     let mut listening = false;
+    let (title, greeting) = (overrides.title.clone(), overrides.greeting.clone());
     watch(move |_| {
         let strings = locale.get();
         let dir = strings.dir.as_str();
@@ -223,6 +224,28 @@ pub fn Widget(
         if let Some(host) = host_of(&el) {
             let _ = host.set_attribute("dir", dir);
         }
+        // The texts of the views' markup, in the interface language or the site's own, written
+        // here too: text bound in a view compiled a render effect type of its own. Only on a
+        // change, as that did (the greeting is in the log's live region).
+        let none = &None;
+        for (selector, custom, pick) in [
+            (
+                "#hw-title",
+                &title,
+                (|s| s.title) as fn(&'static Strings) -> &'static str,
+            ),
+            ("p.greeting", &greeting, |s| s.greeting),
+            ("button.earlier", none, |s| s.earlier),
+            ("label[for=hw-input]", none, |s| s.composer_label),
+            ("[part=send]", none, |s| s.send),
+        ] {
+            let text = custom.as_deref().unwrap_or_else(|| pick(strings));
+            if let Ok(Some(node)) = el.query_selector(selector) {
+                if node.text_content().as_deref() != Some(text) {
+                    node.set_text_content(Some(text));
+                }
+            }
+        }
     });
 
     // The launcher comes first: Tab goes launcher → close → conversation → composer → send.
@@ -238,7 +261,7 @@ pub fn Widget(
 }
 
 /// A text of the interface language (`pick` chooses it), followed, or the site's own (`custom`)
-/// instead, for a view attribute or text.
+/// instead, for a view attribute (the views' texts are written by [`Widget`]).
 ///
 /// One closure type for all of them: each closure type in a view compiles its own render effect
 /// code.

@@ -12,10 +12,12 @@ use web_sys::Element;
 /// The dialog, hidden until opened (`super::Widget` writes its `hidden`). Escape or the close
 /// button closes it and returns focus to the launcher ([`close_panel`], through the widget's
 /// listeners: `super::clicked`, `super::escape_pressed`). `shared`: the language and what the
-/// parts inside need; `overrides`: the site's title and greeting.
+/// parts inside need; `overrides`: the contact forms' settings (`super::Widget` writes the
+/// site's title and greeting).
+// Without the contact forms (`cfg(contact)`) nothing of `overrides` is read here.
+#[cfg_attr(not(contact), allow(unused_variables))]
 pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
     let Shared { locale, .. } = shared;
-    let title = super::localized(locale, overrides.title.clone(), |s| s.title);
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
     #[cfg(conversations)]
@@ -35,7 +37,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                 >
                     <header part="header">
                         $($back)*
-                        <h2 id="hw-title" class="title">{title}</h2>
+                        <h2 id="hw-title" class="title"></h2>
                         <button
                             type="button"
                             part="close"
@@ -47,7 +49,7 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                         </button>
                     </header>
                     {notice_bar(shared)}
-                    {message_log(shared, overrides.greeting)}
+                    {message_log(shared)}
                     $($place)*
                     {composer(shared)}
                 </section>
