@@ -92,7 +92,6 @@ pub(super) fn composer(shared: Shared) -> impl IntoView {
                 class="input"
                 rows="1"
                 enterkeyhint="send"
-                placeholder=super::localized(locale, None, |s| s.composer_placeholder)
             ></textarea>
             <button type="submit" part="send"></button>
         </form>

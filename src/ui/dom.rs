@@ -54,6 +54,15 @@ pub(super) fn toggle(el: &Element, name: &str, value: Option<&str>) {
     };
 }
 
+/// Writes `text` as `el`'s attribute `name`, or as its text for `None`, only when it differs.
+pub(super) fn write(el: &Element, name: Option<&str>, text: &str) {
+    match name {
+        Some(name) if el.get_attribute(name).as_deref() != Some(text) => set(el, name, text),
+        None if el.text_content().as_deref() != Some(text) => el.set_text_content(Some(text)),
+        _ => {}
+    }
+}
+
 /// Hides or shows `el` (its `hidden` attribute), writing only on a change. Returns whether it
 /// changed.
 pub(super) fn set_hidden(el: &Element, hidden: bool) -> bool {

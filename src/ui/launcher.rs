@@ -1,23 +1,11 @@
 //! The launcher button in the page corner, with the unread badge.
 
-use super::Shared;
 use leptos::prelude::*;
 
 /// Opens and closes the panel; shows how many support messages are unread. Clicks and Escape
-/// reach it through the widget's listeners (`super::clicked`, `super::escape_pressed`). `shared`:
-/// the count for its name. `super::Widget` writes its `aria-expanded` and the badge (its count
-/// and `hidden`).
-pub(super) fn launcher(shared: Shared) -> impl IntoView {
-    let Shared { chat, locale, .. } = shared;
-    // A closure, not a memo: the count is a field, and the attribute skips the DOM when unchanged
-    // (a `Memo<u32>` compiled its own node type).
-    let label = move || {
-        let s = locale.get();
-        match chat.engine.with(|e| e.unread()) {
-            0 => s.launcher.to_string(),
-            n => format!("{} ({})", s.launcher, s.unread_label(n)),
-        }
-    };
+/// reach it through the widget's listeners (`super::clicked`, `super::escape_pressed`).
+/// `super::Widget` writes its name, its `aria-expanded` and the badge (its count and `hidden`).
+pub(super) fn launcher() -> impl IntoView {
     view! {
         <button
             type="button"
@@ -25,7 +13,6 @@ pub(super) fn launcher(shared: Shared) -> impl IntoView {
             class="launcher"
             aria-controls="hw-panel"
             aria-expanded="false"
-            aria-label=label
         >
             <svg class="icon icon-chat" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                 <path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />

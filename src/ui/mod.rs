@@ -119,23 +119,26 @@ pub fn Widget(
     let mut shown_count = None;
     watch(move |_| {
         let is_open = open.get();
-        // The panel's `hidden` with the launcher's `aria-expanded`, and the badge's `hidden` and
-        // count, written here on a change rather than bound in the views (each binding compiled
+        // The launcher's name and `aria-expanded`, the panel's `hidden` and the badge's count and
+        // `hidden`, written here on a change rather than bound in the views (each binding compiled
         // render code of its own): the markup starts closed, with an empty hidden badge.
+        let unread = chat.engine.with(|e| e.unread());
+        let strings = locale.get();
         let root = root.get();
-        if let Some(panel) = find_in(root.clone(), "#hw-panel") {
-            if dom::set_hidden(&panel, !is_open) {
-                if let Some(launcher) = find_in(root.clone(), "button.launcher") {
-                    dom::set(
-                        &launcher,
-                        "aria-expanded",
-                        if is_open { "true" } else { "false" },
-                    );
+        if let Some(launcher) = find_in(root.clone(), "button.launcher") {
+            let label = match unread {
+                0 => strings.launcher.to_string(),
+                n => format!("{} ({})", strings.launcher, strings.unread_label(n)),
+            };
+            dom::write(&launcher, Some("aria-label"), &label);
+            if let Some(panel) = find_in(root.clone(), "#hw-panel") {
+                if dom::set_hidden(&panel, !is_open) {
+                    let expanded = if is_open { "true" } else { "false" };
+                    dom::set(&launcher, "aria-expanded", expanded);
                 }
             }
         }
         if let Some(badge) = find_in(root, "[part=badge]") {
-            let unread = chat.engine.with(|e| e.unread());
             dom::set_hidden(&badge, unread == 0);
             if shown_count.replace(unread) != Some(unread) {
                 let count = match unread {
@@ -224,26 +227,30 @@ pub fn Widget(
         if let Some(host) = host_of(&el) {
             let _ = host.set_attribute("dir", dir);
         }
-        // The texts of the views' markup, in the interface language or the site's own, written
-        // here too: text bound in a view compiled a render effect type of its own. Only on a
-        // change, as that did (the greeting is in the log's live region).
+        // The texts of the views' markup (an attribute's or the element's text), in the
+        // interface language or the site's own, written here too: text bound in a view compiled
+        // a render effect type of its own. Only on a change, as that did (the greeting is in the
+        // log's live region).
         let none = &None;
-        for (selector, custom, pick) in [
+        for (selector, attribute, custom, pick) in [
             (
                 "#hw-title",
+                None,
                 &title,
                 (|s| s.title) as fn(&'static Strings) -> &'static str,
             ),
-            ("p.greeting", &greeting, |s| s.greeting),
-            ("button.earlier", none, |s| s.earlier),
-            ("label[for=hw-input]", none, |s| s.composer_label),
-            ("[part=send]", none, |s| s.send),
+            ("[part=close]", Some("aria-label"), none, |s| s.close_chat),
+            ("p.greeting", None, &greeting, |s| s.greeting),
+            ("button.earlier", None, none, |s| s.earlier),
+            ("label[for=hw-input]", None, none, |s| s.composer_label),
+            ("#hw-input", Some("placeholder"), none, |s| {
+                s.composer_placeholder
+            }),
+            ("[part=send]", None, none, |s| s.send),
         ] {
             let text = custom.as_deref().unwrap_or_else(|| pick(strings));
             if let Ok(Some(node)) = el.query_selector(selector) {
-                if node.text_content().as_deref() != Some(text) {
-                    node.set_text_content(Some(text));
-                }
+                dom::write(&node, attribute, text);
             }
         }
     });
@@ -254,26 +261,9 @@ pub fn Widget(
             part="root"
             node_ref=root
         >
-            {launcher::launcher(shared)}
+            {launcher::launcher()}
             {panel::panel(shared, overrides)}
         </div>
-    }
-}
-
-/// A text of the interface language (`pick` chooses it), followed, or the site's own (`custom`)
-/// instead, for a view attribute (the views' texts are written by [`Widget`]).
-///
-/// One closure type for all of them: each closure type in a view compiles its own render effect
-/// code.
-pub(crate) fn localized(
-    locale: Locale,
-    custom: Option<String>,
-    pick: fn(&'static Strings) -> &'static str,
-) -> impl Fn() -> String + Send + Sync + 'static {
-    move || {
-        custom
-            .clone()
-            .unwrap_or_else(|| pick(locale.get()).to_string())
     }
 }
 

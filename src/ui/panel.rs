@@ -9,15 +9,13 @@ use helpwire_core::i18n::{fill, Strings};
 use leptos::prelude::*;
 use web_sys::Element;
 
-/// The dialog, hidden until opened (`super::Widget` writes its `hidden`). Escape or the close
-/// button closes it and returns focus to the launcher ([`close_panel`], through the widget's
-/// listeners: `super::clicked`, `super::escape_pressed`). `shared`: the language and what the
-/// parts inside need; `overrides`: the contact forms' settings (`super::Widget` writes the
-/// site's title and greeting).
+/// The dialog, hidden until opened (`super::Widget` writes its `hidden` and its texts). Escape or
+/// the close button closes it and returns focus to the launcher ([`close_panel`], through the
+/// widget's listeners: `super::clicked`, `super::escape_pressed`). `shared`: what the parts inside
+/// need; `overrides`: the contact forms' settings.
 // Without the contact forms (`cfg(contact)`) nothing of `overrides` is read here.
 #[cfg_attr(not(contact), allow(unused_variables))]
 pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
-    let Shared { locale, .. } = shared;
     #[cfg(contact)]
     super::contact::contact(shared, overrides.contact);
     #[cfg(conversations)]
@@ -41,7 +39,6 @@ pub(super) fn panel(shared: Shared, overrides: Overrides) -> impl IntoView {
                         <button
                             type="button"
                             part="close"
-                            aria-label=super::localized(locale, None, |s| s.close_chat)
                         >
                             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                                 <path d="M6 6l12 12M18 6L6 18" />
