@@ -29,7 +29,7 @@ fn main() {
     backend_cfg("conversations", CONVERSATIONS);
     // `cfg(listing)`: the backend's own list of the visitor's conversations is read (core's
     // `listing`).
-    backend_cfg("listing", &["EUSATE"]);
+    backend_cfg("listing", &["EUSATE", "RELAY"]);
     let source = "style/helpwire.css";
     println!("cargo:rerun-if-changed={source}");
     let mut css = fs::read_to_string(source).expect("style/helpwire.css is part of the crate");

@@ -63,7 +63,7 @@ const str = (s) => JSON.stringify(String(s));
  * (`env:`), so the config file on disk holds none. Resolves to `{ url, port, stop(), log() }`;
  * `log()` is what it wrote to stderr so far.
  */
-export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = {}, secret = TOKEN_SECRET, webhook = false, port = 0 }) {
+export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = {}, secret = TOKEN_SECRET, identitySecret, webhook = false, port = 0 }) {
   const bin = await relayBinary();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `helpwire-relay-${kind}-`));
   const lines = [
@@ -71,6 +71,7 @@ export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = 
     `allowed_origins = [${str(origin)}]`,
     'token_secrets = ["env:HELPWIRE_E2E_TOKEN_SECRET"]',
     ...(redisUrl ? [`redis_url = ${str(redisUrl)}`] : []),
+    ...(identitySecret ? ['identity_secret = "env:HELPWIRE_E2E_IDENTITY_SECRET"'] : []),
     '',
     '[backend]',
     `kind = ${str(kind)}`,
@@ -92,6 +93,7 @@ export async function startRelay({ kind, sandboxUrl, origin, redisUrl, limits = 
       HELPWIRE_E2E_API_KEY: API_KEYS[kind],
       HELPWIRE_E2E_TOKEN_SECRET: secret,
       ...(webhook ? { HELPWIRE_E2E_HOOK_KEY: WEBHOOK_KEY } : {}),
+      ...(identitySecret ? { HELPWIRE_E2E_IDENTITY_SECRET: identitySecret } : {}),
     },
   });
   let err = '';

@@ -5,6 +5,7 @@
 // so Eusate and the event stream add tests here, not harness.
 import { test, before, beforeEach, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { launch, startServer, hostPage, waitForState, mine, write, pauseClock, until } from './harness.mjs';
 import { startSandbox, conversationId, copiesOf } from './sandbox.mjs';
 import { startRelay, startRedis, startBalancer, API_KEYS, WEBHOOK_KEY } from './relay.mjs';
@@ -550,6 +551,78 @@ test('bancroft through the relay: a second conversation, and the first one shown
   await assertOnlyRelay(visitor, relay.url);
   assert.deepEqual(traffic.pageErrors, []);
   await context.close();
+});
+
+test('eusate through the relay: a verified visitor on a new browser finds the conversation started on another, opens it with its history and writes on in it', async () => {
+  const identitySecret = 'e2e-identity-secret-0123456789abcdef-XYZ';
+  const relay = await newRelay('eusate', { identitySecret });
+  const url = relayPage('relay-eusate-verified', relay.url);
+  const userId = `u-relay-${Date.now()}`;
+  const userHash = crypto.createHmac('sha256', identitySecret).update(userId).digest('hex');
+  const identify = (page) => page.evaluate(([id, hash]) => Helpwire.identify({ userId: id, userHash: hash }), [userId, userHash]);
+
+  const laptop = await visit(url);
+  await identify(laptop.page);
+  const first = `Asked on my laptop #${Date.now()}`;
+  await send(laptop.page, first);
+  await fromSupport(laptop.page, 'SATE here').waitFor({ timeout: 20000 });
+  await laptop.context.close();
+
+  // Another browser: nothing of the laptop's in its storage; the relay's token for the same
+  // verified user owns the laptop's conversation, which Eusate lists by the derived session.
+  const phone = await visit(url);
+  await identify(phone.page);
+  await phone.page.evaluate(() => Helpwire.showConversations());
+  const item = phone.page.getByRole('list', { name: 'Your conversations' }).getByRole('button', { name: /^SATE here/ });
+  await item.waitFor({ timeout: 20000 });
+  await item.click();
+  await mine(phone.page, first, 'sent').waitFor({ timeout: 20000 });
+  const later = `Now on my phone #${Date.now()}`;
+  await send(phone.page, later);
+  await until('the phone\'s message stored once, in the laptop\'s conversation', async () =>
+    copiesOf((await storedWith('eusate', first)).messages, later) === 1);
+  await assertOnlyRelay(phone, relay.url);
+  assert.deepEqual(phone.traffic.pageErrors, []);
+  await phone.context.close();
+});
+
+test('bancroft through the relay: a verified visitor on a new browser finds the conversation started on another by its subject, reads what support answered and writes on in it', async () => {
+  const identitySecret = 'e2e-identity-secret-bancroft-0123456789abcdef';
+  const relay = await newRelay('bancroft', { identitySecret });
+  const url = relayPage('relay-bancroft-verified', relay.url);
+  const userId = `u-relay-b-${Date.now()}`;
+  const userHash = crypto.createHmac('sha256', identitySecret).update(userId).digest('hex');
+  const identify = (page) => page.evaluate(([id, hash]) => Helpwire.identify({ userId: id, userHash: hash }), [userId, userHash]);
+
+  const laptop = await visit(url);
+  await identify(laptop.page);
+  const first = `Asked Bancroft on my laptop #${Date.now()}`;
+  await send(laptop.page, first);
+  const stored = await storedWith('bancroft', first);
+  const answer = `An agent answers the laptop #${Date.now()}`;
+  await sandbox.reply('bancroft', { conversation: conversationId('bancroft', stored), text: answer });
+  await fromSupport(laptop.page, answer).waitFor({ timeout: 20000 });
+  await laptop.context.close();
+
+  // Another browser: Bancroft lists the verified user's conversations by the requester email
+  // the relay derives from them. The list's line is the subject (the first message) until the
+  // light check, due at once, reads the last one: either may be on screen.
+  const phone = await visit(url);
+  await identify(phone.page);
+  await phone.page.evaluate(() => Helpwire.showConversations());
+  const item = phone.page.getByRole('list', { name: 'Your conversations' })
+    .getByRole('button', { name: /^(Asked Bancroft on my laptop|An agent answers the laptop)/ });
+  await item.waitFor({ timeout: 20000 });
+  await item.click();
+  await mine(phone.page, first, 'sent').waitFor({ timeout: 20000 });
+  await fromSupport(phone.page, answer).waitFor({ timeout: 20000 });
+  const later = `Now on my phone #${Date.now()}`;
+  await send(phone.page, later);
+  await until('the phone\'s message stored once, in the laptop\'s conversation', async () =>
+    copiesOf((await storedWith('bancroft', first)).messages, later) === 1);
+  await assertOnlyRelay(phone, relay.url);
+  assert.deepEqual(phone.traffic.pageErrors, []);
+  await phone.context.close();
 });
 
 /** Points the sandbox's Gurusup webhook at `relay`, for one test (`off()` after it). */

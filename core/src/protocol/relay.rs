@@ -381,8 +381,7 @@ impl Provider for RelayProvider {
             attachments: true,
             max_message_chars: MAX_MESSAGE_CHARS,
             // `GET /v1/conversations`: what the token owns, a verified user's from other
-            // devices too. Read where `listing` is built in: not in the relay bundle yet
-            // (README, Several conversations).
+            // devices too.
             lists_conversations: cfg!(feature = "listing"),
             shows_own_messages: true,
         }
