@@ -16,13 +16,13 @@ const BUNDLE_BUDGET = 100 * KB;
 // over is held where it is and reported as over the budget (the README's Performance section
 // says what put each over).
 const HELD = {
-  bancroft: 94_200,
-  bot: 94_400,
-  eusate: 102_400,
-  gleap: 97_400,
-  gurusup: 91_500,
-  local: 98_200,
-  relay: 102_400,
+  bancroft: 91_800,
+  bot: 91_900,
+  eusate: 100_700,
+  gleap: 94_900,
+  gurusup: 89_100,
+  local: 95_900,
+  relay: 101_500,
 };
 
 const dist = process.argv[2] || 'dist';
