@@ -20,8 +20,8 @@ use crate::model::{Author, Conversation, Delivery, Message};
 use crate::protocol::wire::Fields;
 use crate::protocol::{Cursor, Page, ProviderError};
 
-/// Longest preview kept, in characters: one line in the list.
-pub const PREVIEW_CHARS: usize = 140;
+/// Longest preview kept, in characters: one line in the list (the protocols' bound too).
+pub use crate::protocol::PREVIEW_CHARS;
 
 /// Most conversations kept besides the one on screen; the oldest beyond this are forgotten.
 pub const MAX_ARCHIVED: usize = 50;

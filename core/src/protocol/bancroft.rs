@@ -183,7 +183,7 @@ fn read_listed(v: &Json, email: &str) -> Result<Listed, String> {
             extra: Json::object([(REQUESTER_EMAIL, Json::from(email))]),
         },
         // One line, as the list shows it.
-        preview: wire::cut(subject, crate::engine::conversations::PREVIEW_CHARS),
+        preview: wire::cut(subject, super::PREVIEW_CHARS),
         at: match f.opt_time(&["updated_at"]) {
             Ok(Some(at)) => at,
             _ => wire::UNKNOWN_TIME,

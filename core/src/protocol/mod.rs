@@ -307,6 +307,10 @@ pub struct Sent {
     pub presence: Presence,
 }
 
+/// Longest line of the list of conversations, in characters: a listed conversation's preview is
+/// cut to it (by the engine, and by a protocol that makes a preview of a longer text).
+pub const PREVIEW_CHARS: usize = 140;
+
 /// A conversation of the visitor's as the backend lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Listed {
