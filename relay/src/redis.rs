@@ -171,21 +171,29 @@ impl RedisMemory {
     /// none: a delivery of it in flight (its lease) is waited for. `Ok(None)` when nothing was
     /// delivered (or it failed, or the lease ran out).
     pub async fn get(&self, key: &str) -> Result<Option<Stored>, Unusable> {
-        let k = Self::key(key);
         let deadline = Instant::now() + self.lease + Duration::from_secs(1);
+        match self.settled(&Self::key(key), deadline).await? {
+            Settled::Done(stored) => Ok(Some(stored)),
+            Settled::Absent | Settled::Pending => Ok(None),
+        }
+    }
+
+    /// What `k` holds once no delivery of it is in flight, waiting for one that is until
+    /// `deadline` (then `Pending`). An answer that does not decode is `Unusable`.
+    async fn settled(&self, k: &str, deadline: Instant) -> Result<Settled, Unusable> {
         loop {
             match self
-                .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(&k))
+                .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(k))
                 .await
             {
                 Ok(Some(v)) if v == PENDING => {
                     if Instant::now() >= deadline {
-                        return Ok(None);
+                        return Ok(Settled::Pending);
                     }
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
-                Ok(Some(v)) => return decode(&v).map(Some).ok_or(Unusable),
-                Ok(None) => return Ok(None),
+                Ok(Some(v)) => return decode(&v).map(Settled::Done).ok_or(Unusable),
+                Ok(None) => return Ok(Settled::Absent),
                 Err(_) => return Err(Unusable),
             }
         }
@@ -200,23 +208,10 @@ impl RedisMemory {
         let k = Self::key(key);
         let deadline = Instant::now() + self.lease + Duration::from_secs(1);
         loop {
-            match self
-                .query::<Option<Vec<u8>>>(redis::cmd("GET").arg(&k))
-                .await
-            {
-                Ok(Some(v)) if v == PENDING => {
-                    if Instant::now() >= deadline {
-                        return Err(Missed::Unavailable(run));
-                    }
-                    tokio::time::sleep(Duration::from_millis(25)).await;
-                    continue;
-                }
-                Ok(Some(v)) => match decode(&v) {
-                    Some(stored) => return Ok(stored),
-                    None => return Err(Missed::Unavailable(run)),
-                },
-                Ok(None) => {}
-                Err(_) => return Err(Missed::Unavailable(run)),
+            match self.settled(&k, deadline).await {
+                Ok(Settled::Done(stored)) => return Ok(stored),
+                Ok(Settled::Absent) => {}
+                Ok(Settled::Pending) | Err(Unusable) => return Err(Missed::Unavailable(run)),
             }
             let lease = self.lease.as_millis() as u64;
             let mut set = redis::cmd("SET");
@@ -243,6 +238,14 @@ impl RedisMemory {
             }
         }
     }
+}
+
+/// What a key holds once no delivery of it is in flight ([`RedisMemory::settled`]).
+enum Settled {
+    Done(Stored),
+    Absent,
+    /// A delivery still in flight when the wait ended.
+    Pending,
 }
 
 fn encode((status, value): &Stored) -> Vec<u8> {

@@ -219,30 +219,14 @@ async fn bancroft_derived_requester_and_agent_reply() {
 /// derived from the verified user: the same on every device, and nobody else's.
 #[tokio::test]
 async fn a_verified_users_bancroft_conversations_follow_them_to_a_new_device_and_nobody_elses_do() {
-    let sandbox = Sandbox::start();
-    let top = format!("identity_secret = \"{IDENTITY_SECRET}\"");
-    let config = parse_config(&config_text(&sandbox, "bancroft", &top, ""), "bancroft");
-    let relay = start_relay(config).await;
-    let ada = json!({"user_id": "u-ada", "user_hash": user_hash(IDENTITY_SECRET, "u-ada")});
-
-    // The laptop: two conversations, the first one closed by support.
-    let (laptop, _) = relay.visitor(ada.clone()).await;
-    let (first, laptop, _) = relay.open(&laptop, "c-1", "Asked on my laptop").await;
-    let (second, _, _) = relay.open(&laptop, "c-2", "Another question").await;
-    sandbox
-        .close("bancroft", json!({"conversation": first}))
-        .await;
-
-    // The phone: a new token, no previous one, for the same verified user.
-    let (phone, _) = relay.visitor(ada.clone()).await;
-    let list = relay.get("/v1/conversations", Some(&phone)).await;
-    assert_eq!(list.status, 200, "{}", list.text);
-    let list = list.body["conversations"].as_array().unwrap().clone();
-    let mut ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    ids.sort();
-    let mut want = [first.as_str(), second.as_str()];
-    want.sort();
-    assert_eq!(ids, want, "both, owned by the phone's token");
+    let TwoDevices {
+        sandbox,
+        relay,
+        first,
+        second,
+        phone,
+        list,
+    } = two_devices("bancroft").await;
     // Each with its subject (the first message) as the last text, and its time.
     for (id, text) in [
         (&first, "Asked on my laptop"),
@@ -255,11 +239,6 @@ async fn a_verified_users_bancroft_conversations_follow_them_to_a_new_device_and
             "{c}"
         );
     }
-    let closed = list.iter().find(|c| c["id"] == first.as_str()).unwrap();
-    assert_eq!(closed["closed"], true);
-    let open = list.iter().find(|c| c["id"] == second.as_str()).unwrap();
-    assert_eq!(open.get("closed"), None, "{open}");
-
     // Owned: the phone reads the laptop's conversation as the visitor's own, and writes on in
     // the open one as the same requester.
     let history = relay.messages(&phone, &first).await;
@@ -292,16 +271,7 @@ async fn a_verified_users_bancroft_conversations_follow_them_to_a_new_device_and
     assert_eq!(senders, [requester, requester], "{stored}");
 
     // Another verified user, and an anonymous visitor, own none of them.
-    let bob = json!({"user_id": "u-bob", "user_hash": user_hash(IDENTITY_SECRET, "u-bob")});
-    for body in [bob, json!({})] {
-        let (other, _) = relay.visitor(body).await;
-        let list = relay.get("/v1/conversations", Some(&other)).await;
-        assert_eq!(list.body, json!({"conversations": []}));
-        relay
-            .get(&format!("/v1/conversations/{first}/messages"), Some(&other))
-            .await
-            .assert_error(404, "not_found");
-    }
+    nobody_else_owns(&relay, &first).await;
     // Claiming Ada's user id without her hash is refused here; on a relay without an identity
     // secret a claimed id is metadata only, and finds nothing of hers.
     for hash in [json!(null), json!(user_hash(IDENTITY_SECRET, "u-bob"))] {

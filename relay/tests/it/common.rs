@@ -237,6 +237,70 @@ pub async fn relay_for(kind: &str) -> (Sandbox, Relay) {
     (sandbox, relay)
 }
 
+/// A verified user ("u-ada") with two conversations opened on a laptop, the first one closed by
+/// support, and a token for her on a phone (a new one, no previous token), on a relay for `kind`
+/// with an identity secret. The phone's `GET /v1/conversations` must list both, the first one
+/// closed: the helpdesk lists them by the identity the relay derives from the verified user.
+pub struct TwoDevices {
+    pub sandbox: Sandbox,
+    pub relay: Relay,
+    pub first: String,
+    pub second: String,
+    pub phone: String,
+    /// The phone's list of conversations.
+    pub list: Vec<Value>,
+}
+
+pub async fn two_devices(kind: &str) -> TwoDevices {
+    let sandbox = Sandbox::start();
+    let top = format!("identity_secret = \"{IDENTITY_SECRET}\"");
+    let relay = start_relay(parse_config(&config_text(&sandbox, kind, &top, ""), kind)).await;
+    let ada = json!({"user_id": "u-ada", "user_hash": user_hash(IDENTITY_SECRET, "u-ada")});
+    let (laptop, _) = relay.visitor(ada.clone()).await;
+    let (first, laptop, _) = relay.open(&laptop, "c-1", "Asked on my laptop").await;
+    let (second, _, _) = relay.open(&laptop, "c-2", "Another question").await;
+    sandbox.close(kind, json!({"conversation": first})).await;
+
+    let (phone, _) = relay.visitor(ada).await;
+    let list = relay.get("/v1/conversations", Some(&phone)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let list = list.body["conversations"].as_array().unwrap().clone();
+    let mut ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    ids.sort();
+    let mut want = [first.as_str(), second.as_str()];
+    want.sort();
+    assert_eq!(ids, want, "both, owned by the phone's token");
+    let closed = list.iter().find(|c| c["id"] == first.as_str()).unwrap();
+    assert_eq!(closed["closed"], true);
+    let open = list.iter().find(|c| c["id"] == second.as_str()).unwrap();
+    assert_eq!(open.get("closed"), None, "{open}");
+    TwoDevices {
+        sandbox,
+        relay,
+        first,
+        second,
+        phone,
+        list,
+    }
+}
+
+/// Another verified user, and an anonymous visitor, neither list nor read `conversation`.
+pub async fn nobody_else_owns(relay: &Relay, conversation: &str) {
+    let bob = json!({"user_id": "u-bob", "user_hash": user_hash(IDENTITY_SECRET, "u-bob")});
+    for body in [bob, json!({})] {
+        let (other, _) = relay.visitor(body).await;
+        let list = relay.get("/v1/conversations", Some(&other)).await;
+        assert_eq!(list.body, json!({"conversations": []}));
+        relay
+            .get(
+                &format!("/v1/conversations/{conversation}/messages"),
+                Some(&other),
+            )
+            .await
+            .assert_error(404, "not_found");
+    }
+}
+
 /// A relay's answer: status, headers and the body as JSON (or text in `Value::String`).
 pub struct Answer {
     pub status: u16,

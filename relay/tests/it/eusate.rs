@@ -173,32 +173,15 @@ async fn eusate_conversation_opens_over_the_socket_and_reads_back_with_the_sate_
 
 #[tokio::test]
 async fn a_verified_users_conversations_follow_them_to_a_new_device_and_nobody_elses_do() {
-    let sandbox = Sandbox::start();
-    let top = format!("identity_secret = \"{IDENTITY_SECRET}\"");
-    let config = parse_config(&config_text(&sandbox, "eusate", &top, ""), "eusate");
-    let relay = start_relay(config).await;
-    let ada = json!({"user_id": "u-ada", "user_hash": user_hash(IDENTITY_SECRET, "u-ada")});
-
-    // The laptop: two conversations, the first one closed by support.
-    let (laptop, _) = relay.visitor(ada.clone()).await;
-    let (first, laptop, _) = relay.open(&laptop, "c-1", "Asked on my laptop").await;
-    let (second, _, _) = relay.open(&laptop, "c-2", "Another question").await;
-    sandbox
-        .close("eusate", json!({"conversation": first}))
-        .await;
-
-    // The phone: a new token, no previous one, for the same verified user.
-    let (phone, _) = relay.visitor(ada.clone()).await;
-    let list = relay.get("/v1/conversations", Some(&phone)).await;
-    assert_eq!(list.status, 200, "{}", list.text);
-    let list = list.body["conversations"].as_array().unwrap().clone();
-    let mut ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
-    ids.sort();
-    let mut want = [first.as_str(), second.as_str()];
-    want.sort();
-    assert_eq!(ids, want, "both, owned by the phone's token");
-    let closed = list.iter().find(|c| c["id"] == first.as_str()).unwrap();
-    assert_eq!(closed["closed"], true);
+    // The sandbox is bound: dropping it would stop the helpdesk.
+    let TwoDevices {
+        sandbox: _sandbox,
+        relay,
+        first,
+        second,
+        phone,
+        ..
+    } = two_devices("eusate").await;
     // Owned: the phone reads the laptop's conversation, and writes on in the open one.
     let history = relay.messages(&phone, &first).await;
     assert!(history.iter().any(|m| m["text"] == "Asked on my laptop"));
@@ -206,16 +189,7 @@ async fn a_verified_users_conversations_follow_them_to_a_new_device_and_nobody_e
     assert_eq!(sent.status, 201, "{}", sent.text);
 
     // Another visitor, verified or not, owns none of them.
-    let bob = json!({"user_id": "u-bob", "user_hash": user_hash(IDENTITY_SECRET, "u-bob")});
-    for body in [bob, json!({})] {
-        let (other, _) = relay.visitor(body).await;
-        let list = relay.get("/v1/conversations", Some(&other)).await;
-        assert_eq!(list.body, json!({"conversations": []}));
-        relay
-            .get(&format!("/v1/conversations/{first}/messages"), Some(&other))
-            .await
-            .assert_error(404, "not_found");
-    }
+    nobody_else_owns(&relay, &first).await;
 }
 
 #[tokio::test]
