@@ -290,15 +290,7 @@ async fn a_verified_users_bancroft_conversations_follow_them_to_a_new_device_and
     ))
     .await;
     let (claimer, _) = unverified.visitor(json!({"user_id": "u-ada"})).await;
-    let list = unverified.get("/v1/conversations", Some(&claimer)).await;
-    assert_eq!(list.body, json!({"conversations": []}));
-    unverified
-        .get(
-            &format!("/v1/conversations/{first}/messages"),
-            Some(&claimer),
-        )
-        .await
-        .assert_error(404, "not_found");
+    owns_none(&unverified, &claimer, &first).await;
 }
 
 #[tokio::test]
@@ -460,12 +452,8 @@ async fn a_token_always_fits_dropping_the_oldest_conversations() {
 
 #[tokio::test]
 async fn two_instances_sharing_redis_deliver_a_retried_client_id_once() {
-    let sandbox = Sandbox::start();
-    let redis = Redis::start();
-    let top = format!("redis_url = \"{}\"", redis.url);
-    let text = config_text(&sandbox, "gleap", &top, "");
-    let one = start_relay(parse_config(&text, "gleap")).await;
-    let two = start_relay(parse_config(&text, "gleap")).await;
+    // Bound: dropping the sandbox or Redis would stop them.
+    let (sandbox, _redis, one, two) = two_gleap_instances().await;
     let (t, _) = one.visitor(json!({})).await;
     // The open, retried at the other instance: one ticket, the same answer.
     let (conv, t1, first) = one.open(&t, "c-1", "opened once").await;
@@ -612,12 +600,8 @@ async fn the_first_message_sent_again_to_its_conversation_is_answered_from_the_c
 /// The same over Redis: the create at one instance, the send of its first message at another.
 #[tokio::test]
 async fn the_first_message_sent_again_at_another_instance_is_answered_from_the_create() {
-    let sandbox = Sandbox::start();
-    let redis = Redis::start();
-    let top = format!("redis_url = \"{}\"", redis.url);
-    let text = config_text(&sandbox, "gleap", &top, "");
-    let one = start_relay(parse_config(&text, "gleap")).await;
-    let two = start_relay(parse_config(&text, "gleap")).await;
+    // Bound: dropping the sandbox or Redis would stop them.
+    let (sandbox, _redis, one, two) = two_gleap_instances().await;
     let (t, _) = one.visitor(json!({})).await;
     let (conv, t1, created) = one.open(&t, "c-1", "opened once, sent once").await;
     let again = two
@@ -700,4 +684,15 @@ async fn the_shared_memory_reads_a_delivery_without_taking_its_key() {
         .get("k")
         .await
         .is_err());
+}
+
+/// Two relay instances for Gleap on one sandbox, sharing a real Redis.
+async fn two_gleap_instances() -> (Sandbox, Redis, Relay, Relay) {
+    let sandbox = Sandbox::start();
+    let redis = Redis::start();
+    let top = format!("redis_url = \"{}\"", redis.url);
+    let text = config_text(&sandbox, "gleap", &top, "");
+    let one = start_relay(parse_config(&text, "gleap")).await;
+    let two = start_relay(parse_config(&text, "gleap")).await;
+    (sandbox, redis, one, two)
 }

@@ -289,16 +289,21 @@ pub async fn nobody_else_owns(relay: &Relay, conversation: &str) {
     let bob = json!({"user_id": "u-bob", "user_hash": user_hash(IDENTITY_SECRET, "u-bob")});
     for body in [bob, json!({})] {
         let (other, _) = relay.visitor(body).await;
-        let list = relay.get("/v1/conversations", Some(&other)).await;
-        assert_eq!(list.body, json!({"conversations": []}));
-        relay
-            .get(
-                &format!("/v1/conversations/{conversation}/messages"),
-                Some(&other),
-            )
-            .await
-            .assert_error(404, "not_found");
+        owns_none(relay, &other, conversation).await;
     }
+}
+
+/// `token` lists no conversation, and reading `conversation` with it is a 404.
+pub async fn owns_none(relay: &Relay, token: &str, conversation: &str) {
+    let list = relay.get("/v1/conversations", Some(token)).await;
+    assert_eq!(list.body, json!({"conversations": []}));
+    relay
+        .get(
+            &format!("/v1/conversations/{conversation}/messages"),
+            Some(token),
+        )
+        .await
+        .assert_error(404, "not_found");
 }
 
 /// A relay's answer: status, headers and the body as JSON (or text in `Value::String`).
